@@ -1,0 +1,71 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "StudyFlow",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "studyflow", targets: ["studyflow"]),
+        .library(name: "StudyCore", targets: ["StudyCore"]),
+        .library(name: "StudyEngine", targets: ["StudyEngine"]),
+        .plugin(name: "StudyflowPlugin", targets: ["StudyflowPlugin"]),
+        .plugin(name: "ValidateWorkflowsPlugin", targets: ["ValidateWorkflowsPlugin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // Workflow model, YAML loading with source locations, diagnostics, the stage graph, digests.
+        .target(
+            name: "StudyCore",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Content-addressed objects, action records, the stat cache, on-disk layout and the workspace lock.
+        .target(name: "StudyStore", dependencies: ["StudyCore"]),
+        // Plan (what is stale and why), the Dispatch scheduler, executors and run events.
+        .target(name: "StudyEngine", dependencies: ["StudyCore", "StudyStore"]),
+        // The command-line interface: one subcommand per file, wiring every module together.
+        .target(
+            name: "StudyCommands",
+            dependencies: [
+                "StudyCore", "StudyStore", "StudyEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The `studyflow` executable: entry point only.
+        .executableTarget(name: "studyflow", dependencies: ["StudyCommands"]),
+        // Fakes and fixtures shared by the test targets (fake executor, workflow builders, temp workspaces).
+        .target(name: "_StudyTestSupport", dependencies: ["StudyCore", "StudyStore", "StudyEngine"]),
+
+        // `swift package studyflow run …` from a package that depends on StudyFlow.
+        .plugin(
+            name: "StudyflowPlugin",
+            capability: .command(
+                intent: .custom(verb: "studyflow", description: "Run the studyflow CLI in this package's directory"),
+                permissions: [.writeToPackageDirectory(reason: "studyflow writes stage outputs and .studyflow/ state")]
+            ),
+            dependencies: ["studyflow"]
+        ),
+        // `swift package validate-workflows`: checks every Workflows/*.yaml without running anything.
+        .plugin(
+            name: "ValidateWorkflowsPlugin",
+            capability: .command(
+                intent: .custom(verb: "validate-workflows", description: "Validate every Workflows/*.yaml")
+            ),
+            dependencies: ["studyflow"]
+        ),
+
+        .testTarget(name: "StudyCoreTests", dependencies: ["StudyCore", "_StudyTestSupport"]),
+        .testTarget(name: "StudyStoreTests", dependencies: ["StudyStore", "_StudyTestSupport"]),
+        .testTarget(name: "StudyEngineTests", dependencies: ["StudyEngine", "_StudyTestSupport"]),
+        .testTarget(name: "StudyCommandsTests", dependencies: ["StudyCommands", "_StudyTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

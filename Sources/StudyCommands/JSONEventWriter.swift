@@ -1,0 +1,36 @@
+import StudyCore
+import StudyEngine
+
+/// `run --json`: one JSON object per line on stdout (DESIGN.md section 7), for scripts and CI.
+struct JSONEventWriter: RunObserver {
+    func handle(_ event: RunEvent) {
+        switch event {
+        case .started, .stageStarted:
+            return
+        case .stageFinished(let result):
+            var object: [String: JSONValue] = [
+                "event": .string("stage"),
+                "stage": .string(result.stage),
+                "status": .string(result.status.rawValue),
+                "seconds": .number((result.seconds * 1000).rounded() / 1000),
+            ]
+            if !result.reasons.isEmpty { object["reasons"] = .array(result.reasons.map { .string($0.description) }) }
+            if let status = result.exitStatus, result.status == .failed { object["exit_status"] = .integer(Int(status)) }
+            if let failure = result.failure { object["error"] = .string(failure) }
+            if let log = result.logPath { object["log"] = .string(log) }
+            Console.out(JSONValue.object(object).canonicalJSON + "\n")
+        case .finished(let summary):
+            func list(_ status: StageStatus) -> JSONValue { .array(summary.stages(status).map(JSONValue.string)) }
+            let object: [String: JSONValue] = [
+                "event": .string("summary"),
+                "run": .string(String(summary.run)),
+                "ok": .bool(summary.ok),
+                "interrupted": .bool(summary.interrupted),
+                "ran": list(.ran), "cached": list(.cached), "restored": list(.restored),
+                "failed": list(.failed), "skipped": list(.skipped),
+                "seconds": .number((summary.seconds * 1000).rounded() / 1000),
+            ]
+            Console.out(JSONValue.object(object).canonicalJSON + "\n")
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import StudyCore
+import StudyEngine
+
+/// Prints a `Preview` for `status` and `run -n`, as text or JSON.
+enum PreviewPrinter {
+    /// `status`: every stage, up to date or stale, with reasons.
+    static func printStatus(_ preview: Preview, json: Bool) {
+        if json {
+            let stages: [JSONValue] = preview.entries.map { entry in
+                .object([
+                    "stage": .string(entry.stage),
+                    "state": .string(entry.isStale ? "stale" : "up-to-date"),
+                    "action": .string(entry.action.rawValue),
+                    "reasons": .array(entry.reasons.map { .string($0.description) }),
+                ])
+            }
+            Console.out(JSONValue.object(["stages": .array(stages)]).canonicalJSON + "\n")
+            return
+        }
+        let width = preview.entries.map(\.stage.count).max() ?? 0
+        for entry in preview.entries {
+            var line = (entry.isStale ? "stale      " : "up-to-date ") + entry.stage.padding(to: width)
+            if !entry.reasons.isEmpty { line += "  " + entry.reasons.map(\.description).joined(separator: "; ") }
+            Console.out(line.trimmingTrailingSpaces() + "\n")
+        }
+        let stale = preview.entries.filter(\.isStale).count
+        Console.out(stale == 0
+            ? "studyflow: all \(preview.entries.count) stages up to date\n"
+            : "studyflow: \(stale) of \(preview.entries.count) stages stale; 'studyflow run' brings them up to date\n")
+    }
+
+    /// `run -n`: only what would happen, make-style.
+    static func printDryRun(_ preview: Preview, json: Bool) {
+        let stale = preview.entries.filter(\.isStale)
+        if json {
+            for entry in stale {
+                Console.out(JSONValue.object([
+                    "event": .string("plan"), "stage": .string(entry.stage), "action": .string(entry.action.rawValue),
+                    "reasons": .array(entry.reasons.map { .string($0.description) }),
+                ]).canonicalJSON + "\n")
+            }
+            return
+        }
+        if stale.isEmpty {
+            Console.out("studyflow: nothing to do; all \(preview.entries.count) stages up to date\n")
+            return
+        }
+        let width = stale.map(\.stage.count).max() ?? 0
+        for entry in stale {
+            let verb = entry.action == .restore ? "restore" : "run    "
+            Console.out("\(verb) \(entry.stage.padding(to: width))  \(entry.reasons.map(\.description).joined(separator: "; "))\n")
+        }
+        Console.out("studyflow: dry run: \(stale.count) of \(preview.entries.count) stages would run or be restored; nothing was run\n")
+    }
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        var s = self
+        while s.last == " " { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,133 @@
+@preconcurrency import Dispatch
+import StudyCore
+import StudyEngine
+import Synchronization
+
+/// Human progress for `studyflow run`. Off a terminal: one plain line per finished stage (cached
+/// stages included, so logs show everything). On a terminal: lines for stages that did something,
+/// under a live status line (done/total, running stages, elapsed) redrawn in place.
+final class ProgressReporter: RunObserver, @unchecked Sendable {
+    private struct State {
+        var total = 0
+        var done = 0
+        var running: [String] = []
+        var start = 0.0
+        var counts: [StageStatus: Int] = [:]
+        var failures: [String] = []
+        var statusLineShown = false
+    }
+
+    private let terminal: Bool
+    private let state = Mutex(State())
+    private let ticker: (any DispatchSourceTimer)?
+
+    /// A reporter writing to stderr (status line) and stdout (stage lines).
+    init(terminal: Bool) {
+        self.terminal = terminal
+        if terminal {
+            let timer = DispatchSource.makeTimerSource(queue: .global())
+            timer.schedule(deadline: .now() + .milliseconds(200), repeating: .milliseconds(200))
+            ticker = timer
+        } else {
+            ticker = nil
+        }
+        ticker?.setEventHandler { [weak self] in self?.redraw() }
+        ticker?.resume()
+    }
+
+    func handle(_ event: RunEvent) {
+        switch event {
+        case .started(let info):
+            state.withLock { $0.total = info.total; $0.start = monotonicSeconds() }
+        case .stageStarted(let stage, _):
+            state.withLock { if !$0.running.contains(stage) { $0.running.append(stage) } }
+            redraw()
+        case .stageFinished(let result):
+            let line = state.withLock { s -> String? in
+                s.done += 1
+                s.running.removeAll { $0 == result.stage }
+                s.counts[result.status, default: 0] += 1
+                if let failure = result.failure { s.failures.append(failure) }
+                if terminal && result.status == .cached { return nil }
+                return Self.line(for: result, done: s.done, total: s.total)
+            }
+            if let line { emit(line) }
+        case .finished(let summary):
+            ticker?.cancel()
+            clearStatusLine()
+            let (counts, failures) = state.withLock { ($0.counts, $0.failures) }
+            for failure in failures { Console.err("studyflow: error: \(failure)\n") }
+            let parts = [StageStatus.ran, .cached, .restored, .failed, .skipped].compactMap { status in
+                counts[status].map { "\($0) \(status.rawValue)" }
+            }
+            let total = summary.results.count
+            let verdict = summary.interrupted ? "interrupted" : (summary.ok ? "ok" : "FAILED")
+            Console.out("studyflow: \(total) stage\(total == 1 ? "" : "s"): \(parts.joined(separator: ", ")) in \(format(summary.seconds)) — \(verdict)\n")
+            if !summary.ok && !summary.interrupted {
+                Console.err("studyflow: fix the failing stage and rerun 'studyflow run'; stages that succeeded stay cached\n")
+            }
+        }
+    }
+
+    /// `[3/12] ran      km  0.42s  (input data/raw.csv changed)`.
+    static func line(for result: StageResult, done: Int, total: Int) -> String {
+        let width = String(total).count
+        let counter = "[" + String(repeating: " ", count: width - String(done).count) + "\(done)/\(total)]"
+        var text = "\(counter) \(result.status.rawValue.padding(to: 8)) \(result.stage)"
+        if result.status == .ran || result.status == .restored || result.status == .failed {
+            text += "  " + format(result.seconds)
+        }
+        if !result.reasons.isEmpty { text += "  (" + result.reasons.map(\.description).joined(separator: "; ") + ")" }
+        return text + "\n"
+    }
+
+    private func emit(_ line: String) {
+        if terminal {
+            clearStatusLine()
+            Console.out(line)
+            redraw()
+        } else {
+            Console.out(line)
+        }
+    }
+
+    private func redraw() {
+        guard terminal else { return }
+        let text = state.withLock { s -> String in
+            s.statusLineShown = true
+            let running = s.running.prefix(3).joined(separator: ", ") + (s.running.count > 3 ? ", …" : "")
+            return "[\(s.done)/\(s.total)] \(format(monotonicSeconds() - s.start))" + (running.isEmpty ? "" : "  running: \(running)")
+        }
+        Console.err("\r\u{1B}[K" + text)
+    }
+
+    private func clearStatusLine() {
+        guard terminal else { return }
+        let shown = state.withLock { s -> Bool in defer { s.statusLineShown = false }; return s.statusLineShown }
+        if shown { Console.err("\r\u{1B}[K") }
+    }
+}
+
+/// `0.42s`, `12.3s`, `2m05s`.
+func format(_ seconds: Double) -> String {
+    if seconds < 10 { return String(Double(Int(seconds * 100)) / 100) + "s" }
+    if seconds < 60 { return String(Double(Int(seconds * 10)) / 10) + "s" }
+    let m = Int(seconds) / 60, s = Int(seconds) % 60
+    return "\(m)m" + (s < 10 ? "0" : "") + "\(s)s"
+}
+
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+extension String {
+    func padding(to width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,155 @@
+import ArgumentParser
+@preconcurrency import Dispatch
+import StudyCore
+import StudyEngine
+import StudyStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `studyflow run`: run the workflow, redoing only stages whose inputs, parameters or code changed.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the workflow; only stale stages execute.",
+        discussion: """
+        Examples:
+          studyflow run                          # the single workflow in Workflows/
+          studyflow run Workflows/study.yaml -j 8
+          studyflow run -n                       # dry run: what would run, and why
+          studyflow run --until km               # km and everything it needs
+          studyflow run --force clean            # clean and everything downstream
+          studyflow run -k                       # keep going past failures
+          studyflow run --param seed=7 --json    # NDJSON events on stdout
+        """
+    )
+
+    @OptionGroup var workspace: WorkspaceOptions
+
+    @Option(name: [.short, .long], help: "Stages to run at once (default: the processor count).")
+    var jobs: Int?
+
+    @Flag(name: [.customShort("n"), .long], help: "Print what would run and why; run nothing.")
+    var dryRun = false
+
+    @Flag(name: [.short, .long], help: "Keep running stages that do not depend on a failed one.")
+    var keepGoing = false
+
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Run STAGE and everything downstream even if up to date.", valueName: "STAGE"))
+    var force: [String] = []
+
+    @Flag(name: .long, help: "Run every selected stage even if up to date.")
+    var forceAll = false
+
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Run only STAGE and what it depends on.", valueName: "STAGE"))
+    var until: [String] = []
+
+    @Option(name: .long, help: "Retries for every failing stage (overrides 'retries:').")
+    var retries: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Override a workflow parameter.", valueName: "K=V"))
+    var param: [String] = []
+
+    @Option(name: .long, help: "Where stages run: local.")
+    var executor: String = "local"
+
+    @Flag(name: .long, help: "Fail at once if another run holds the workspace, instead of waiting.")
+    var noWait = false
+
+    @Flag(name: .long, help: "Write one JSON object per line (stage events, then a summary) to stdout.")
+    var json = false
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let retries, retries < 0 { throw ValidationError("--retries must not be negative") }
+        if executor != "local" { throw ValidationError("unknown executor '\(executor)'; available: local") }
+        for p in param where !p.contains("=") { throw ValidationError("--param '\(p)' must look like NAME=VALUE") }
+    }
+
+    func run() throws {
+        let layout = try workspace.layout()
+        let registry = StudyflowCommand.registry
+        let compiled = try WorkflowSource(layout: layout, registry: registry).load(workspace.workflow)
+        let options = RunOptions(jobs: jobs ?? ProcessorCount.online, keepGoing: keepGoing, force: force, forceAll: forceAll,
+                                 targets: until, retries: retries, params: try parseParams(param, workflow: compiled.workflow))
+
+        if dryRun {
+            let ws = Workspace(layout: layout, compiled: compiled, registry: registry, params: options.params)
+            let preview = try mapRunErrors { try Preview.evaluate(ws, options: options) }
+            PreviewPrinter.printDryRun(preview, json: json)
+            return
+        }
+
+        let lock = try acquireLock(layout)
+        defer { withExtendedLifetime(lock) {} }
+        let ws = Workspace(layout: layout, compiled: compiled, registry: registry, params: options.params)
+        let runNumber = try RunCounter.next(layout)
+        let reporter: any RunObserver = json ? JSONEventWriter() : ProgressReporter(terminal: Console.stderrIsTerminal)
+        let runner = Runner(workspace: ws, executor: LocalExecutor(), options: options, observers: [reporter], run: runNumber)
+        let signals = SignalTrap { runner.interrupt() }
+        let summary = try mapRunErrors { try runner.execute() }
+        signals.cancel()
+        if summary.interrupted {
+            Console.err("studyflow: interrupted; finished stages are cached, rerun 'studyflow run' to continue\n")
+            throw CommandError.exit(130)
+        }
+        if !summary.ok { throw CommandError.exit(1) }
+    }
+
+    private func acquireLock(_ layout: StoreLayout) throws -> WorkspaceLock {
+        do {
+            return try WorkspaceLock.acquire(layout, wait: !noWait) { holder in
+                Console.err("studyflow: waiting for \(holder) to finish its run of this workspace…\n")
+            }
+        } catch let error as StoreError {
+            if case .locked(let holder) = error {
+                throw CommandError.failure("workspace '\(layout.root)' is locked by \(holder); wait for it or drop --no-wait")
+            }
+            throw CommandError.failure(error.description)
+        }
+    }
+}
+
+/// Parses `--param K=V` against the workflow's declared parameters.
+func parseParams(_ raw: [String], workflow: Workflow) throws -> [String: JSONValue] {
+    var result: [String: JSONValue] = [:]
+    for item in raw {
+        let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        let name = String(parts[0])
+        guard workflow.params[name] != nil else {
+            throw CommandError.usage(RunError.unknownParam(name, suggestion: Spelling.suggestion(for: name, among: workflow.params.keys)).description)
+        }
+        result[name] = JSONValue(parsingScalar: parts.count > 1 ? String(parts[1]) : "")
+    }
+    return result
+}
+
+/// Turns the engine's "no such stage" into a usage error (exit 2).
+func mapRunErrors<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let error as RunError {
+        throw CommandError.usage(error.description)
+    } catch let error as StoreError {
+        throw CommandError.failure(error.description)
+    }
+}
+
+/// Turns SIGINT and SIGTERM into one call of `handler` (children are stopped by the executor).
+final class SignalTrap: @unchecked Sendable {
+    private let sources: [any DispatchSourceSignal]
+
+    init(_ handler: @escaping @Sendable () -> Void) {
+        var sources: [any DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler(handler: handler)
+            source.resume()
+            sources.append(source)
+        }
+        self.sources = sources
+    }
+
+    func cancel() {
+        for source in sources { source.cancel() }
+    }
+}

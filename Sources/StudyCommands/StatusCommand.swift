@@ -1,0 +1,35 @@
+import ArgumentParser
+import StudyCore
+import StudyEngine
+
+/// `studyflow status`: every stage, up to date or stale, with the exact reasons.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show which stages are up to date or stale, and why.",
+        discussion: """
+        Examples:
+          studyflow status
+          studyflow status --json | jq '.stages[] | select(.state == "stale")'
+          studyflow status --param threshold=0.6   # what that override would rerun
+        """
+    )
+
+    @OptionGroup var workspace: WorkspaceOptions
+
+    @Option(name: .long, help: ArgumentHelp("Evaluate with a workflow parameter overridden.", valueName: "K=V"))
+    var param: [String] = []
+
+    @Flag(name: .long, help: "Print {\"stages\":[{\"stage\",\"state\",\"reasons\"}]} as JSON.")
+    var json = false
+
+    func run() throws {
+        let layout = try workspace.layout()
+        let registry = StudyflowCommand.registry
+        let compiled = try WorkflowSource(layout: layout, registry: registry).load(workspace.workflow)
+        let params = try parseParams(param, workflow: compiled.workflow)
+        let ws = Workspace(layout: layout, compiled: compiled, registry: registry, params: params)
+        let preview = try mapRunErrors { try Preview.evaluate(ws, options: RunOptions(params: params)) }
+        PreviewPrinter.printStatus(preview, json: json)
+    }
+}

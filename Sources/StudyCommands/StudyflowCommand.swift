@@ -1,0 +1,68 @@
+import ArgumentParser
+import StudyEngine
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `studyflow` command: one subcommand per file in this module.
+public struct StudyflowCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "studyflow",
+        abstract: "Run reproducible study workflows: rerun only what changed, and know where every result came from.",
+        discussion: """
+        Examples:
+          studyflow init                       # scaffold Workflows/main.yaml
+          studyflow run                        # run the workflow in Workflows/
+          studyflow run -n                     # show what would run, and why
+          studyflow status                     # up to date or stale, with reasons
+          studyflow run -j 4 --param seed=7    # 4 slots, override a parameter
+          studyflow graph --format dot | dot -Tsvg > graph.svg
+
+        Exit status: 0 success, 1 a stage failed, 2 invalid workflow or usage.
+        """,
+        version: "studyflow \(StudyflowVersion.current)",
+        subcommands: [RunCommand.self, StatusCommand.self, GraphCommand.self, ValidateCommand.self,
+                      GCCommand.self, InitCommand.self],
+        defaultSubcommand: nil
+    )
+
+    public init() {}
+
+    /// The stage kinds this build knows. Later modules add theirs here.
+    static var registry: StageKindRegistry { StageKindRegistry(BuiltinKinds.all) }
+
+    /// Parses the arguments, runs the command and exits with 0, 1 or 2 (never ArgumentParser's 64).
+    public static func entry() -> Never {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+            Glibc.exit(0)
+        } catch let error as CommandError {
+            switch error {
+            case .exit(let code): Glibc.exit(code)
+            case .usage(let message): Console.err("studyflow: error: \(message)\n"); Glibc.exit(2)
+            case .failure(let message): Console.err("studyflow: error: \(message)\n"); Glibc.exit(1)
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                // --help, --version
+                Console.out(fullMessage(for: error) + "\n")
+                Glibc.exit(0)
+            }
+            if error is ExitCode { Glibc.exit(code.rawValue) }
+            let message = fullMessage(for: error)
+            if code == .validationFailure || error is ValidationError {
+                Console.err(message + "\n")
+                Glibc.exit(2)
+            }
+            Console.err("studyflow: error: \(message)\n")
+            Glibc.exit(1)
+        }
+    }
+}
+
+/// Built-in stage kinds of this build (empty until the statistics and report stages land).
+enum BuiltinKinds {
+    static var all: [any StageKind] { [] }
+}

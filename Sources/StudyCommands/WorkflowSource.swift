@@ -1,0 +1,103 @@
+import StudyCore
+import StudyEngine
+import StudyStore
+
+/// Finds, loads and validates a workflow file, reusing the compiled form in `.studyflow/workflows/`
+/// when the file's bytes are unchanged: a no-op run must not pay for YAML parsing.
+struct WorkflowSource {
+    let layout: StoreLayout
+    let registry: StageKindRegistry
+
+    static let cacheMagic = Array("studyflow-compiled 1\n".utf8)
+
+    /// The workflow file to use: the one given, or the single `*.yaml` in `Workflows/`.
+    func locate(_ given: String?) throws -> (display: String, absolute: String) {
+        if let given {
+            let absolute = given.hasPrefix("/") ? given : layout.root + "/" + given
+            guard FileStat.following(absolute) != nil else {
+                throw CommandError.usage("workflow file '\(given)' does not exist")
+            }
+            return (given, absolute)
+        }
+        let directory = layout.root + "/Workflows"
+        let names = ((try? FileIO.listDirectory(directory)) ?? []).filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
+        switch names.count {
+        case 1: return ("Workflows/" + names[0], directory + "/" + names[0])
+        case 0: throw CommandError.usage("no workflow file: Workflows/ has no *.yaml in '\(layout.root)'; name one, or run 'studyflow init' to start")
+        default: throw CommandError.usage("Workflows/ has several workflows (\(names.joined(separator: ", "))); name the one to use, e.g. 'studyflow run Workflows/\(names[0])'")
+        }
+    }
+
+    /// The compiled workflow, from the cache when valid; prints diagnostics and exits 2 when invalid.
+    func load(_ given: String?, useCache: Bool = true) throws -> CompiledWorkflow {
+        let (display, absolute) = try locate(given)
+        guard let bytes = FileIO.read(absolute) else { throw CommandError.usage("cannot read workflow file '\(display)'") }
+        let digest = Digest.of(bytes)
+        let cachePath = layout.compiledWorkflow(for: absolute)
+        let stamp = "\(StudyflowVersion.current) \(registry.names.joined(separator: ","))"
+        if useCache, let cached = FileIO.read(cachePath), let compiled = decode(cached, digest: digest, stamp: stamp, file: display) {
+            try checkSources(compiled)
+            return compiled
+        }
+        let compiled = try compile(text: String(decoding: bytes, as: UTF8.self), file: display)
+        if useCache, FileStat.of(layout.stateDirectory) != nil || (try? FileIO.createDirectories(layout.stateDirectory)) != nil {
+            var w = BinaryWriter()
+            w.append(Self.cacheMagic)
+            w.write(digest)
+            w.write(stamp)
+            w.write(display)
+            w.append(compiled.encoded())
+            try? FileIO.createDirectories(layout.workflowsDirectory)
+            try? FileIO.writeAtomically(cachePath, w.bytes, durable: false)
+        }
+        return compiled
+    }
+
+    /// Parses and validates `text`; throws `CommandError.exit(2)` after printing every diagnostic.
+    func compile(text: String, file: String) throws -> CompiledWorkflow {
+        do {
+            let workflow = try WorkflowLoader(knownKinds: registry.names).load(text: text, file: file)
+            let graph = try WorkflowValidator(probe: DiskPathProbe(root: layout.root)).validate(workflow)
+            return CompiledWorkflow(workflow: workflow, graph: graph)
+        } catch {
+            Console.err(error.description + "\n")
+            let n = error.diagnostics.count
+            Console.err("studyflow: \(n) error\(n == 1 ? "" : "s") in \(file); nothing was run\n")
+            throw CommandError.exit(2)
+        }
+    }
+
+    private func decode(_ bytes: [UInt8], digest: Digest, stamp: String, file: String) -> CompiledWorkflow? {
+        bytes.withUnsafeBytes { raw -> CompiledWorkflow? in
+            guard raw.count > Self.cacheMagic.count,
+                  Array(raw[0..<Self.cacheMagic.count]) == Self.cacheMagic else { return nil }
+            var r = BinaryReader(raw, offset: Self.cacheMagic.count)
+            guard (try? r.readDigest()) == digest, (try? r.readString()) == stamp, (try? r.readString()) == file else { return nil }
+            return try? CompiledWorkflow(decoding: UnsafeRawBufferPointer(rebasing: raw[r.offset...]))
+        }
+    }
+
+    /// The validator's file-system check, redone on a cache hit: source inputs must still exist.
+    private func checkSources(_ compiled: CompiledWorkflow) throws {
+        var diagnostics: [Diagnostic] = []
+        for (id, stage) in compiled.workflow.stages.enumerated() {
+            for (i, input) in stage.inputs.enumerated() where compiled.graph.inputProducers[id][i] < 0 {
+                if FileStat.following(layout.absolute(input.path)) == nil {
+                    diagnostics.append(Diagnostic(
+                        "input '\(input.displayPath)' of stage '\(stage.id)' does not exist and no stage writes it",
+                        at: input.location))
+                }
+            }
+        }
+        guard diagnostics.isEmpty else {
+            Console.err(WorkflowDiagnostics(diagnostics).description + "\n")
+            Console.err("studyflow: \(diagnostics.count) error\(diagnostics.count == 1 ? "" : "s") in \(compiled.workflow.file); nothing was run\n")
+            throw CommandError.exit(2)
+        }
+    }
+}
+
+/// The studyflow version, recorded in caches and (later) provenance.
+public enum StudyflowVersion {
+    public static let current = "0.1.0"
+}

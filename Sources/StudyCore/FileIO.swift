@@ -1,0 +1,158 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// Thin POSIX file primitives used across modules. Everything goes through file descriptors opened
+/// close-on-exec, so no descriptor of studyflow leaks into a stage's process.
+public enum FileIO {
+    /// A failed system call: what was attempted, on which path, and `strerror(errno)`.
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public var operation: String
+        public var path: String
+        public var code: Int32
+        /// Captures `errno` now.
+        public init(_ operation: String, _ path: String, code: Int32 = errno) {
+            self.operation = operation
+            self.path = path
+            self.code = code
+        }
+        public var description: String { "cannot \(operation) '\(path)': \(String(cString: strerror(code)))" }
+    }
+
+    /// The whole file, or `nil` when it does not exist or cannot be read.
+    public static func read(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return nil }
+        var result = [UInt8](repeating: 0, count: Int(st.st_size))
+        var filled = 0
+        while true {
+            if filled == result.count { result.append(contentsOf: repeatElement(0, count: max(4096, result.count))) }
+            let n = result.withUnsafeMutableBytes { buffer in
+                Glibc.read(fd, buffer.baseAddress! + filled, buffer.count - filled)
+            }
+            if n < 0 { if errno == EINTR { continue }; return nil }
+            if n == 0 { break }
+            filled += n
+        }
+        result.removeSubrange(filled...)
+        return result
+    }
+
+    /// The file as UTF-8 text.
+    public static func readText(_ path: String) -> String? {
+        read(path).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Writes all of `bytes` to `fd`, retrying short writes.
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Failure("write", path)
+            }
+            done += n
+        }
+    }
+
+    /// Replaces `path` atomically: a temp file in the same directory, written, fsynced when
+    /// `durable`, then renamed over `path`. A crash leaves the old or the new file, never a mix.
+    public static func writeAtomically(_ path: String, _ bytes: [UInt8], durable: Bool = true) throws {
+        let temp = temporaryName(for: path)
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw Failure("create", temp) }
+        do {
+            try bytes.withUnsafeBytes { try writeAll(fd, $0, path: temp) }
+            if durable, fsync(fd) != 0 { throw Failure("sync", temp) }
+        } catch {
+            close(fd)
+            unlink(temp)
+            throw error
+        }
+        close(fd)
+        guard rename(temp, path) == 0 else {
+            let failure = Failure("rename into", path)
+            unlink(temp)
+            throw failure
+        }
+    }
+
+    private static let counter = Atomic<Int>(0)
+
+    /// A name for a temp file beside `path` that no other process or thread uses.
+    public static func temporaryName(for path: String) -> String {
+        let n = counter.add(1, ordering: .relaxed).newValue
+        let slash = path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex
+        return String(path[..<slash]) + ".tmp-\(getpid())-\(n)-" + String(path[slash...])
+    }
+
+    /// `mkdir -p`.
+    public static func createDirectories(_ path: String) throws {
+        if path.isEmpty || path == "/" { return }
+        var st = stat()
+        if stat(path, &st) == 0 {
+            if (st.st_mode & S_IFMT) == S_IFDIR { return }
+            throw Failure("create directory", path, code: ENOTDIR)
+        }
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            try createDirectories(String(path[..<slash]))
+        }
+        if mkdir(path, 0o755) != 0 && errno != EEXIST { throw Failure("create directory", path) }
+    }
+
+    /// `rm -rf`: removes a file, a symlink or a directory tree; a missing path is not an error.
+    public static func removeTree(_ path: String) throws {
+        var st = stat()
+        guard lstat(path, &st) == 0 else {
+            if errno == ENOENT { return }
+            throw Failure("inspect", path)
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            for name in try listDirectory(path) { try removeTree(path + "/" + name) }
+            if rmdir(path) != 0 && errno != ENOENT { throw Failure("remove directory", path) }
+        } else if unlink(path) != 0 && errno != ENOENT {
+            throw Failure("remove", path)
+        }
+    }
+
+    /// Entry names of a directory, sorted bytewise, without `.` and `..`.
+    public static func listDirectory(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else { throw Failure("list directory", path) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    }
+
+    /// `fsync` on a directory, so a rename inside it is durable.
+    public static func syncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 { fsync(fd); close(fd) }
+    }
+
+    /// The absolute, symlink-free form of an existing path.
+    public static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// The current working directory.
+    public static func currentDirectory() -> String {
+        guard let cwd = getcwd(nil, 0) else { return "." }
+        defer { free(cwd) }
+        return String(cString: cwd)
+    }
+}

@@ -1,0 +1,200 @@
+/// The compiled form of a validated workflow and its graph, cached by the digest of the YAML file,
+/// so a run whose workflow did not change skips YAML parsing and validation altogether.
+public struct CompiledWorkflow: Sendable, Equatable {
+    /// The workflow as loaded.
+    public var workflow: Workflow
+    /// Its stage graph.
+    public var graph: StageGraph
+    /// For each stage, path-like words of its command that may name source files (see `CommandWords`).
+    public var commandWords: [[String]]
+
+    /// Bundles a validated workflow with its graph and derived command words.
+    public init(workflow: Workflow, graph: StageGraph) {
+        self.workflow = workflow
+        self.graph = graph
+        self.commandWords = workflow.stages.map(CommandWords.candidates)
+    }
+
+    init(workflow: Workflow, graph: StageGraph, commandWords: [[String]]) {
+        self.workflow = workflow
+        self.graph = graph
+        self.commandWords = commandWords
+    }
+
+    /// Bumped whenever the encoding changes; a cache of another version is ignored.
+    public static let formatVersion: UInt64 = 1
+
+    /// The binary encoding.
+    public func encoded() -> [UInt8] {
+        var w = BinaryWriter(capacity: 256 * workflow.stages.count + 256)
+        w.write(Self.formatVersion)
+        w.write(workflow.file)
+        w.write(workflow.name)
+        w.write(workflow.description)
+        w.write(JSONValue.object(workflow.params))
+        w.write(UInt64(workflow.stages.count))
+        for (id, stage) in workflow.stages.enumerated() {
+            w.write(stage.id)
+            w.write(stage.location)
+            switch stage.action {
+            case .shell(let template):
+                w.write(UInt64(0))
+                w.write(template.text)
+            case .builtin(let kind, let with):
+                w.write(UInt64(1))
+                w.write(kind)
+                w.write(with)
+            }
+            for artifacts in [stage.inputs, stage.outputs] {
+                w.write(UInt64(artifacts.count))
+                for a in artifacts {
+                    w.write(a.name ?? "")
+                    w.write(a.name != nil)
+                    w.write(a.path)
+                    w.write(a.isDirectory)
+                    w.write(a.location)
+                }
+            }
+            w.write(JSONValue.object(stage.params))
+            w.write(UInt64(stage.env.count))
+            for e in stage.env { w.write(e) }
+            w.write(stage.resources.threads)
+            w.write(stage.resources.retries)
+            w.write(stage.resources.memory ?? "")
+            w.write(stage.resources.time ?? "")
+            for list in [graph.dependencies[id], graph.inputProducers[id]] {
+                w.write(UInt64(list.count))
+                for x in list { w.write(Int(x)) }
+            }
+            w.write(UInt64(commandWords[id].count))
+            for word in commandWords[id] { w.write(word) }
+        }
+        for id in graph.order { w.write(UInt64(id)) }
+        return w.bytes
+    }
+
+    /// Decodes `encoded()` output; throws on any mismatch, and the caller reloads the YAML.
+    public init(decoding bytes: UnsafeRawBufferPointer) throws(BinaryFormatError) {
+        var r = BinaryReader(bytes)
+        guard try r.readUInt() == Self.formatVersion else { throw BinaryFormatError() }
+        let file = try r.readString()
+        let name = try r.readString()
+        let description = try r.readString()
+        guard case .object(let params) = try r.readJSON() else { throw BinaryFormatError() }
+        let count = try r.readCount()
+        var stages: [Stage] = []
+        var dependencies: [[Int32]] = [], producers: [[Int32]] = [], words: [[String]] = []
+        stages.reserveCapacity(count)
+        for _ in 0..<count {
+            let id = try r.readString()
+            let location = try r.readLocation(file: file)
+            let action: StageAction
+            switch try r.readUInt() {
+            case 0: action = .shell(CommandTemplate(try r.readString()))
+            case 1: action = .builtin(kind: try r.readString(), with: try r.readJSON())
+            default: throw BinaryFormatError()
+            }
+            var lists: [[Artifact]] = []
+            for _ in 0..<2 {
+                let n = try r.readCount()
+                var artifacts: [Artifact] = []
+                artifacts.reserveCapacity(n)
+                for _ in 0..<n {
+                    let name = try r.readString()
+                    let named = try r.readBool()
+                    artifacts.append(Artifact(name: named ? name : nil, path: try r.readString(),
+                                              isDirectory: try r.readBool(), location: try r.readLocation(file: file)))
+                }
+                lists.append(artifacts)
+            }
+            guard case .object(let stageParams) = try r.readJSON() else { throw BinaryFormatError() }
+            var env: [String] = []
+            for _ in 0..<(try r.readCount()) { env.append(try r.readString()) }
+            let threads = try r.readInt(), retries = try r.readInt()
+            let memory = try r.readString(), time = try r.readString()
+            let resources = StageResources(threads: threads, memory: memory.isEmpty ? nil : memory,
+                                           time: time.isEmpty ? nil : time, retries: retries)
+            stages.append(Stage(id: id, action: action, inputs: lists[0], outputs: lists[1], params: stageParams,
+                                env: env, resources: resources, location: location))
+            for k in 0..<2 {
+                var list: [Int32] = []
+                for _ in 0..<(try r.readCount()) { list.append(Int32(try r.readInt())) }
+                if k == 0 { dependencies.append(list) } else { producers.append(list) }
+            }
+            var stageWords: [String] = []
+            for _ in 0..<(try r.readCount()) { stageWords.append(try r.readString()) }
+            words.append(stageWords)
+        }
+        var order: [Int32] = []
+        order.reserveCapacity(count)
+        for _ in 0..<count {
+            let id = try r.readUInt()
+            guard id < UInt64(count) else { throw BinaryFormatError() }
+            order.append(Int32(id))
+        }
+        guard r.isAtEnd else { throw BinaryFormatError() }
+        var dependents = [[Int32]](repeating: [], count: count)
+        for (id, deps) in dependencies.enumerated() {
+            for dep in deps {
+                guard dep >= 0, Int(dep) < count else { throw BinaryFormatError() }
+                dependents[Int(dep)].append(Int32(id))
+            }
+        }
+        self.init(
+            workflow: Workflow(file: file, name: name, description: description, params: params, stages: stages),
+            graph: StageGraph(count: count, dependencies: dependencies, dependents: dependents,
+                              inputProducers: producers, order: order),
+            commandWords: words)
+    }
+}
+
+extension BinaryWriter {
+    mutating func write(_ location: SourceLocation) {
+        write(location.line)
+        write(location.column)
+    }
+
+    /// Appends a JSON value, tagged by case.
+    public mutating func write(_ value: JSONValue) {
+        switch value {
+        case .null: write(UInt64(0))
+        case .bool(let b): write(UInt64(1)); write(b)
+        case .integer(let i): write(UInt64(2)); write(i)
+        case .number(let d): write(UInt64(3)); writeFixed(d.bitPattern)
+        case .string(let s): write(UInt64(4)); write(s)
+        case .array(let items):
+            write(UInt64(5)); write(UInt64(items.count))
+            for item in items { write(item) }
+        case .object(let members):
+            write(UInt64(6)); write(UInt64(members.count))
+            for key in members.keys.sorted() { write(key); write(members[key]!) }
+        }
+    }
+}
+
+extension BinaryReader {
+    mutating func readLocation(file: String) throws(BinaryFormatError) -> SourceLocation {
+        // Every location of a workflow is in its one file, so the file is not stored per location.
+        SourceLocation(file: file, line: try readInt(), column: try readInt())
+    }
+
+    /// Reads a JSON value written by `BinaryWriter.write(_: JSONValue)`.
+    public mutating func readJSON() throws(BinaryFormatError) -> JSONValue {
+        switch try readUInt() {
+        case 0: return .null
+        case 1: return .bool(try readBool())
+        case 2: return .integer(try readInt())
+        case 3: return .number(Double(bitPattern: try readFixed()))
+        case 4: return .string(try readString())
+        case 5:
+            var items: [JSONValue] = []
+            for _ in 0..<(try readCount()) { items.append(try readJSON()) }
+            return .array(items)
+        case 6:
+            var members: [String: JSONValue] = [:]
+            for _ in 0..<(try readCount()) { let key = try readString(); members[key] = try readJSON() }
+            return .object(members)
+        default: throw BinaryFormatError()
+        }
+    }
+}

@@ -1,0 +1,124 @@
+/// A declared workflow: what the user wrote in `Workflows/*.yaml`, validated, as plain values.
+///
+/// Nothing here knows about the store or the last run; `StageGraph` adds the edges and the engine's
+/// `Plan` decides what is stale.
+public struct Workflow: Sendable, Equatable {
+    /// The workflow file as the user named it; diagnostics and provenance refer to it.
+    public var file: String
+    /// `name:`, required.
+    public var name: String
+    /// `description:`, optional free text.
+    public var description: String
+    /// Workflow parameters (`params:`), overridable with `--param K=V`, referred to as `${params.K}`.
+    public var params: [String: JSONValue]
+    /// Stages in declaration order; a stage's index here is its dense id in `StageGraph`.
+    public var stages: [Stage]
+
+    /// Creates a workflow from already validated parts.
+    public init(file: String, name: String, description: String = "", params: [String: JSONValue] = [:], stages: [Stage]) {
+        self.file = file
+        self.name = name
+        self.description = description
+        self.params = params
+        self.stages = stages
+    }
+}
+
+/// One node of the workflow: a shell command or a built-in stage kind, with the artifacts it reads and writes.
+public struct Stage: Sendable, Equatable {
+    /// The stage id, `[A-Za-z0-9_-]+`, unique in the workflow.
+    public var id: String
+    /// What the stage does.
+    public var action: StageAction
+    /// Declared inputs, in declaration order (named or positional).
+    public var inputs: [Artifact]
+    /// Declared outputs, in declaration order.
+    public var outputs: [Artifact]
+    /// Stage parameters; they enter the stage key and are exported as `STUDYFLOW_PARAM_<NAME>`.
+    public var params: [String: JSONValue]
+    /// Environment variables whose values enter the stage key.
+    public var env: [String]
+    /// Scheduling and retry settings.
+    public var resources: StageResources
+    /// Where the stage id is declared.
+    public var location: SourceLocation
+
+    /// Creates a stage; defaults suit a test fixture.
+    public init(
+        id: String, action: StageAction, inputs: [Artifact] = [], outputs: [Artifact] = [],
+        params: [String: JSONValue] = [:], env: [String] = [], resources: StageResources = StageResources(),
+        location: SourceLocation = SourceLocation(file: "<memory>", line: 1, column: 1)
+    ) {
+        self.id = id
+        self.action = action
+        self.inputs = inputs
+        self.outputs = outputs
+        self.params = params
+        self.env = env
+        self.resources = resources
+        self.location = location
+    }
+
+    /// The output named `name`, if any.
+    public func output(named name: String) -> Artifact? { outputs.first { $0.name == name } }
+}
+
+/// What a stage does when it runs.
+public enum StageAction: Sendable, Equatable {
+    /// `run:` — a command for `/bin/sh -c`, with placeholders still unexpanded.
+    case shell(CommandTemplate)
+    /// `uses:` / `with:` — a built-in stage kind from the registry, with its settings.
+    case builtin(kind: String, with: JSONValue)
+
+    /// `"shell"` or the built-in kind's name, as shown in plans and provenance.
+    public var kindName: String {
+        switch self {
+        case .shell: return "shell"
+        case .builtin(let kind, _): return kind
+        }
+    }
+}
+
+/// A path a stage reads or writes, relative to the workspace root.
+public struct Artifact: Sendable, Equatable, Hashable {
+    /// The name given in a mapping (`inputs: {raw: …}`), or `nil` in a list.
+    public var name: String?
+    /// Normalized path (no `./`, no doubled slashes); a directory keeps no trailing slash.
+    public var path: String
+    /// Declared with a trailing `/`: the stage writes (or reads) a whole directory.
+    public var isDirectory: Bool
+    /// Where the path is written in the workflow file.
+    public var location: SourceLocation
+
+    /// Creates an artifact; `path` should already be normalized (see `WorkspacePath.normalize`).
+    public init(name: String? = nil, path: String, isDirectory: Bool = false,
+                location: SourceLocation = SourceLocation(file: "<memory>", line: 1, column: 1)) {
+        self.name = name
+        self.path = path
+        self.isDirectory = isDirectory
+        self.location = location
+    }
+
+    /// The path as the user spells it: directories end with `/`.
+    public var displayPath: String { isDirectory ? path + "/" : path }
+}
+
+/// How much of the machine a stage takes and how often it may be retried.
+public struct StageResources: Sendable, Equatable, Hashable {
+    /// Local slots it takes (`threads:`); SLURM `--cpus-per-task`.
+    public var threads: Int
+    /// `resources.memory`, e.g. `2G`, as written.
+    public var memory: String?
+    /// `resources.time`, e.g. `30m`, as written.
+    public var time: String?
+    /// Extra attempts after a failure (`retries:`).
+    public var retries: Int
+
+    /// One thread, no limits, no retries.
+    public init(threads: Int = 1, memory: String? = nil, time: String? = nil, retries: Int = 0) {
+        self.threads = threads
+        self.memory = memory
+        self.time = time
+        self.retries = retries
+    }
+}

@@ -1,0 +1,295 @@
+import Yams
+
+/// Reads a workflow file into a `Workflow`, collecting every mistake as a positioned diagnostic.
+///
+/// Loading checks the file on its own (syntax, keys, types, ids, placeholders, kinds); checks that
+/// need the whole graph or the file system live in `WorkflowValidator`.
+public struct WorkflowLoader: Sendable {
+    /// Built-in stage kinds that `uses:` may name (from the engine's registry).
+    public var knownKinds: [String]
+
+    /// Top-level keys of a workflow file.
+    public static let workflowKeys = ["name", "description", "params", "stages"]
+    /// Keys of a stage.
+    public static let stageKeys = ["run", "uses", "with", "inputs", "outputs", "params", "env",
+                                   "threads", "resources", "retries", "description"]
+
+    /// Creates a loader that accepts the given built-in kinds.
+    public init(knownKinds: [String] = []) {
+        self.knownKinds = knownKinds.sorted()
+    }
+
+    /// Parses `text` (the contents of `file`) or throws every diagnostic found.
+    public func load(text: String, file: String) throws(WorkflowDiagnostics) -> Workflow {
+        var reader = YAMLReader(file: file, text: text)
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw WorkflowDiagnostics([WorkflowLoader.syntaxDiagnostic(error, file: file)])
+        } catch {
+            throw WorkflowDiagnostics([Diagnostic("cannot parse YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1))])
+        }
+        guard let root else {
+            throw WorkflowDiagnostics([Diagnostic("workflow file is empty; 'studyflow init' writes an example to start from",
+                                                  at: SourceLocation(file: file, line: 1, column: 1))])
+        }
+        guard case .mapping = root else {
+            reader.error("a workflow must be a mapping with 'name' and 'stages', got \(reader.kindName(root))", at: root)
+            throw WorkflowDiagnostics(reader.diagnostics)
+        }
+        let workflow = parseWorkflow(root, reader: &reader)
+        if !reader.diagnostics.isEmpty { throw WorkflowDiagnostics(reader.diagnostics) }
+        return workflow
+    }
+
+    private func parseWorkflow(_ root: Node, reader: inout YAMLReader) -> Workflow {
+        let pairs = reader.pairs(root, context: "at the top level")
+        reader.checkKeys(pairs, allowed: WorkflowLoader.workflowKeys, context: "at the top level")
+        var name = "", description = ""
+        var params: [String: JSONValue] = [:]
+        var stagesNode: Node?
+        for pair in pairs {
+            switch pair.key {
+            case "name": name = reader.string(pair.value, what: "'name'") ?? ""
+            case "description": description = reader.string(pair.value, what: "'description'") ?? ""
+            case "params": params = parseParams(pair.value, context: "workflow", reader: &reader)
+            case "stages": stagesNode = pair.value
+            default: break
+            }
+        }
+        let top = SourceLocation(file: reader.file, line: 1, column: 1)
+        if !pairs.contains(where: { $0.key == "name" }) {
+            reader.error("missing required key 'name'; add e.g. 'name: my-study' at the top", at: top)
+        }
+        var stages: [Stage] = []
+        if let stagesNode {
+            if case .mapping = stagesNode {
+                for pair in reader.pairs(stagesNode, context: "in 'stages'") {
+                    if let stage = parseStage(id: pair.key, keyNode: pair.keyNode, node: pair.value,
+                                              workflowParams: params, reader: &reader) {
+                        stages.append(stage)
+                    }
+                }
+                if stages.isEmpty && reader.diagnostics.isEmpty {
+                    reader.error("'stages' is empty; add at least one stage", at: stagesNode)
+                }
+            } else {
+                reader.error("'stages' must be a mapping of stage id to stage, got \(reader.kindName(stagesNode))", at: stagesNode)
+            }
+        } else {
+            reader.error("missing required key 'stages'", at: top)
+        }
+        return Workflow(file: reader.file, name: name, description: description, params: params, stages: stages)
+    }
+
+    private func parseParams(_ node: Node, context: String, reader: inout YAMLReader) -> [String: JSONValue] {
+        guard case .mapping = node else {
+            reader.error("'params' of \(context) must be a mapping of name to value, got \(reader.kindName(node))", at: node)
+            return [:]
+        }
+        var params: [String: JSONValue] = [:]
+        for pair in reader.pairs(node, context: "in 'params' of \(context)") {
+            if !Self.isName(pair.key) {
+                reader.error("bad parameter name '\(pair.key)' in \(context); use letters, digits and '_'", at: pair.keyNode)
+            }
+            params[pair.key] = reader.value(pair.value, context: "in parameter '\(pair.key)'")
+        }
+        return params
+    }
+
+    private func parseStage(id: String, keyNode: Node, node: Node, workflowParams: [String: JSONValue],
+                            reader: inout YAMLReader) -> Stage? {
+        let where_ = "in stage '\(id)'"
+        if !Self.isStageID(id) {
+            reader.error("bad stage id '\(id)'; use letters, digits, '_' and '-'", at: keyNode)
+        }
+        guard case .mapping = node else {
+            reader.error("stage '\(id)' must be a mapping with 'run' or 'uses', got \(reader.kindName(node))", at: node)
+            return nil
+        }
+        let pairs = reader.pairs(node, context: where_)
+        reader.checkKeys(pairs, allowed: WorkflowLoader.stageKeys, context: where_)
+        var values: [String: Node] = [:]
+        for pair in pairs { values[pair.key] = pair.value }
+
+        var stage = Stage(id: id, action: .shell(CommandTemplate("")), location: reader.location(keyNode))
+        if let inputs = values["inputs"] { stage.inputs = parseArtifacts(inputs, role: "inputs", stage: id, reader: &reader) }
+        if let outputs = values["outputs"] { stage.outputs = parseArtifacts(outputs, role: "outputs", stage: id, reader: &reader) }
+        if let params = values["params"] { stage.params = parseParams(params, context: "stage '\(id)'", reader: &reader) }
+        if let env = values["env"] { stage.env = parseEnv(env, stage: id, reader: &reader) }
+        if let threads = values["threads"] {
+            stage.resources.threads = reader.integer(threads, what: "'threads' of stage '\(id)'", range: 1...4096) ?? 1
+        }
+        if let retries = values["retries"] {
+            stage.resources.retries = reader.integer(retries, what: "'retries' of stage '\(id)'", range: 0...100) ?? 0
+        }
+        if let resources = values["resources"] { parseResources(resources, stage: &stage, reader: &reader) }
+
+        switch (values["run"], values["uses"]) {
+        case (nil, nil):
+            reader.error("stage '\(id)' needs 'run' (a shell command) or 'uses' (a built-in stage kind)", at: keyNode)
+        case (_?, _?):
+            reader.error("stage '\(id)' has both 'run' and 'uses'; keep one of them", at: keyNode)
+        case (let run?, nil):
+            if values["with"] != nil {
+                reader.error("'with' applies only to 'uses' stages; stage '\(id)' has 'run' (use 'params' instead)",
+                             at: pairs.first { $0.key == "with" }!.keyNode)
+            }
+            if let text = reader.string(run, what: "'run' of stage '\(id)'") {
+                let template = CommandTemplate(text)
+                checkPlaceholders(template, node: run, stage: stage, workflowParams: workflowParams, reader: &reader)
+                stage.action = .shell(template)
+            }
+        case (nil, let uses?):
+            if let kind = reader.string(uses, what: "'uses' of stage '\(id)'") {
+                if !knownKinds.contains(kind) {
+                    let known = knownKinds.isEmpty ? "none are registered yet" : knownKinds.joined(separator: ", ")
+                    reader.error("unknown stage kind '\(kind)' in stage '\(id)'\(Spelling.hint(for: kind, among: knownKinds)); known kinds: \(known)", at: uses)
+                }
+                let with = values["with"].map { reader.value($0, context: "in 'with' of stage '\(id)'") } ?? .object([:])
+                if case .object = with {} else {
+                    reader.error("'with' of stage '\(id)' must be a mapping", at: values["with"]!)
+                }
+                stage.action = .builtin(kind: kind, with: with)
+            }
+        }
+        return stage
+    }
+
+    private func parseArtifacts(_ node: Node, role: String, stage: String, reader: inout YAMLReader) -> [Artifact] {
+        var entries: [(name: String?, node: Node)] = []
+        switch node {
+        case .sequence(let sequence):
+            entries = sequence.map { (nil, $0) }
+        case .mapping:
+            for pair in reader.pairs(node, context: "in '\(role)' of stage '\(stage)'") {
+                if !Self.isName(pair.key) {
+                    reader.error("bad \(role.dropLast()) name '\(pair.key)' in stage '\(stage)'; use letters, digits and '_'", at: pair.keyNode)
+                }
+                entries.append((pair.key, pair.value))
+            }
+        case .scalar:
+            entries = [(nil, node)]
+        }
+        var artifacts: [Artifact] = []
+        var seen: Set<String> = []
+        for entry in entries {
+            guard let raw = reader.string(entry.node, what: "a path in '\(role)' of stage '\(stage)'") else { continue }
+            let location = reader.location(entry.node)
+            let path: String, isDirectory: Bool
+            switch WorkspacePath.normalize(raw) {
+            case .inside(let p, let dir):
+                (path, isDirectory) = (p, dir)
+            case .absolute(let p, let dir), .escapes(let p, let dir):
+                if role == "outputs" {
+                    reader.error("output '\(raw)' of stage '\(stage)' is outside the workspace; write it under the workspace, e.g. 'results/…'", at: location)
+                    continue
+                }
+                (path, isDirectory) = (p, dir)
+            case .empty:
+                reader.error("empty path in '\(role)' of stage '\(stage)'", at: location)
+                continue
+            }
+            if !seen.insert(path).inserted {
+                reader.error("path '\(raw)' is listed twice in '\(role)' of stage '\(stage)'", at: location)
+                continue
+            }
+            artifacts.append(Artifact(name: entry.name, path: path, isDirectory: isDirectory, location: location))
+        }
+        return artifacts
+    }
+
+    private func parseEnv(_ node: Node, stage: String, reader: inout YAMLReader) -> [String] {
+        guard case .sequence(let sequence) = node else {
+            reader.error("'env' of stage '\(stage)' must be a list of variable names, got \(reader.kindName(node))", at: node)
+            return []
+        }
+        var names: [String] = []
+        for item in sequence {
+            guard let name = reader.string(item, what: "an entry of 'env' of stage '\(stage)'") else { continue }
+            if name.isEmpty || name.first!.isNumber || !Self.isName(name) {
+                reader.error("bad environment variable name '\(name)' in stage '\(stage)'", at: item)
+            } else {
+                names.append(name)
+            }
+        }
+        return names
+    }
+
+    private func parseResources(_ node: Node, stage: inout Stage, reader: inout YAMLReader) {
+        let context = "in 'resources' of stage '\(stage.id)'"
+        guard case .mapping = node else {
+            reader.error("'resources' of stage '\(stage.id)' must be a mapping like {memory: 2G, time: 30m}", at: node)
+            return
+        }
+        let pairs = reader.pairs(node, context: context)
+        reader.checkKeys(pairs, allowed: ["memory", "time"], context: context)
+        for pair in pairs {
+            guard let text = reader.string(pair.value, what: "'\(pair.key)' of stage '\(stage.id)'") else { continue }
+            switch pair.key {
+            case "memory":
+                if ResourceFormat.memoryMegabytes(text) == nil {
+                    reader.error("'memory' of stage '\(stage.id)' must be a size like 512M or 2G, got '\(text)'", at: pair.value)
+                } else { stage.resources.memory = text }
+            case "time":
+                if ResourceFormat.timeMinutes(text) == nil {
+                    reader.error("'time' of stage '\(stage.id)' must be a duration like 90s, 30m, 2h or 1-00:00:00, got '\(text)'", at: pair.value)
+                } else { stage.resources.time = text }
+            default: break
+            }
+        }
+    }
+
+    private func checkPlaceholders(_ template: CommandTemplate, node: Node, stage: Stage,
+                                   workflowParams: [String: JSONValue], reader: inout YAMLReader) {
+        for placeholder in template.placeholders {
+            let at = reader.location(of: placeholder.description, offset: placeholder.offset, in: node)
+            guard let scope = placeholder.scope else {
+                let fixed = Spelling.suggestion(for: placeholder.scopeText, among: Placeholder.Scope.allCases.map(\.rawValue))
+                let hint = fixed.map { "; did you mean '${\($0)\(placeholder.name.map { "." + $0 } ?? "")}'?" }
+                    ?? "; placeholders are ${inputs.NAME}, ${outputs.NAME} and ${params.NAME}"
+                reader.error("undefined placeholder '\(placeholder)' in stage '\(stage.id)'\(hint)", at: at)
+                continue
+            }
+            guard let name = placeholder.name else { continue }
+            let names: [String]
+            switch scope {
+            case .inputs: names = stage.inputs.compactMap(\.name)
+            case .outputs: names = stage.outputs.compactMap(\.name)
+            case .params: names = Array(stage.params.keys) + Array(workflowParams.keys)
+            }
+            if !names.contains(name) {
+                let defined = names.isEmpty ? "stage '\(stage.id)' names no \(scope.rawValue)" : "named \(scope.rawValue): " + Set(names).sorted().joined(separator: ", ")
+                let hint = Spelling.suggestion(for: name, among: names).map { "; did you mean '${\(scope.rawValue).\($0)}'?" } ?? ""
+                reader.error("undefined placeholder '\(placeholder)' in stage '\(stage.id)'\(hint) (\(defined))", at: at)
+            }
+        }
+    }
+
+    static func syntaxDiagnostic(_ error: YamlError, file: String) -> Diagnostic {
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
+            let detail = context.map { " \($0.text)" } ?? ""
+            return Diagnostic("YAML syntax error: \(problem)\(detail)", at: SourceLocation(file: file, line: mark.line, column: mark.column))
+        case let .reader(problem, _, _, _):
+            return Diagnostic("cannot read YAML: \(problem)", at: SourceLocation(file: file, line: 1, column: 1))
+        default:
+            return Diagnostic("YAML error: \(error)", at: SourceLocation(file: file, line: 1, column: 1))
+        }
+    }
+
+    /// `[A-Za-z0-9_-]+`.
+    public static func isStageID(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.allSatisfy { isNameByte($0) || $0 == UInt8(ascii: "-") }
+    }
+
+    /// `[A-Za-z0-9_]+`.
+    static func isName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy(isNameByte)
+    }
+
+    private static func isNameByte(_ c: UInt8) -> Bool {
+        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == UInt8(ascii: "_")
+    }
+}

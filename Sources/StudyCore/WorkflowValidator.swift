@@ -1,0 +1,111 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What the validator needs to know about the workspace on disk; tests pass an in-memory one.
+public protocol PathProbe: Sendable {
+    /// Whether a source path (relative to the root, or absolute) exists.
+    func exists(_ path: String) -> Bool
+    /// Whether writing to the relative `path` stays inside the workspace once symlinks are followed.
+    func staysInside(_ path: String) -> Bool
+}
+
+/// Checks that need the whole workflow or the disk: duplicate and nested outputs, outputs escaping
+/// through symlinks, inputs nobody writes, dependency cycles. Returns the stage graph when clean.
+public struct WorkflowValidator: Sendable {
+    /// How the disk is consulted.
+    public var probe: any PathProbe
+
+    /// Creates a validator over `probe`.
+    public init(probe: any PathProbe) { self.probe = probe }
+
+    /// The graph of a valid workflow, or every diagnostic found.
+    public func validate(_ workflow: Workflow) throws(WorkflowDiagnostics) -> StageGraph {
+        var diagnostics: [Diagnostic] = []
+        var writers: [String: (stage: String, artifact: Artifact)] = [:]
+        var directoryWriters: [String: String] = [:]
+        for stage in workflow.stages {
+            for output in stage.outputs {
+                if let first = writers[output.path] {
+                    diagnostics.append(Diagnostic(
+                        "output '\(output.displayPath)' of stage '\(stage.id)' is also written by stage '\(first.stage)' (line \(first.artifact.location.line)); give one of them another path",
+                        at: output.location))
+                } else {
+                    writers[output.path] = (stage.id, output)
+                    if output.isDirectory { directoryWriters[output.path] = stage.id }
+                }
+                if !probe.staysInside(output.path) {
+                    diagnostics.append(Diagnostic(
+                        "output '\(output.displayPath)' of stage '\(stage.id)' leaves the workspace through a symbolic link; write it to a real directory inside the workspace",
+                        at: output.location))
+                }
+            }
+        }
+        for stage in workflow.stages {
+            for output in stage.outputs {
+                for parent in WorkspacePath.parents(of: output.path) {
+                    if let owner = directoryWriters[parent], owner != stage.id {
+                        diagnostics.append(Diagnostic(
+                            "output '\(output.displayPath)' of stage '\(stage.id)' lies inside directory output '\(parent)/' of stage '\(owner)'; two stages may not write the same path",
+                            at: output.location))
+                    }
+                }
+            }
+        }
+        let graph: StageGraph
+        switch StageGraph.build(workflow) {
+        case .success(let built):
+            graph = built
+        case .failure(let cycle):
+            let first = workflow.stages[cycle.stages[0]]
+            diagnostics.append(Diagnostic(cycle.message(in: workflow), at: first.location))
+            throw WorkflowDiagnostics(diagnostics)
+        }
+        let producedPaths = Array(writers.keys)
+        for (id, stage) in workflow.stages.enumerated() {
+            for (i, input) in stage.inputs.enumerated() where graph.inputProducers[id][i] < 0 {
+                if !probe.exists(input.path) {
+                    let hint = Spelling.hint(for: input.path, among: producedPaths)
+                    diagnostics.append(Diagnostic(
+                        "input '\(input.displayPath)' of stage '\(stage.id)' does not exist and no stage writes it\(hint)",
+                        at: input.location))
+                }
+            }
+        }
+        if !diagnostics.isEmpty { throw WorkflowDiagnostics(diagnostics) }
+        return graph
+    }
+}
+
+/// The real disk, under a workspace root.
+public struct DiskPathProbe: PathProbe {
+    /// Absolute path of the workspace root.
+    public let root: String
+
+    /// Probes paths under `root` (made absolute and symlink-free by the caller).
+    public init(root: String) { self.root = root }
+
+    public func exists(_ path: String) -> Bool {
+        let full = path.hasPrefix("/") ? path : root + "/" + path
+        return access(full, F_OK) == 0
+    }
+
+    public func staysInside(_ path: String) -> Bool {
+        // Follow the deepest existing ancestor (or the path itself) and compare with the root.
+        var candidate = path
+        while true {
+            let full = root + "/" + candidate
+            var st = stat()
+            if lstat(full, &st) == 0 {
+                guard let resolved = realpath(full, nil) else { return false }
+                defer { free(resolved) }
+                let real = String(cString: resolved)
+                return real == root || real.hasPrefix(root == "/" ? "/" : root + "/")
+            }
+            guard let slash = candidate.lastIndex(of: "/") else { return true }
+            candidate = String(candidate[..<slash])
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import Yams
+
+/// Helpers over Yams' composed nodes: positions, typed scalars and duplicate-key checks, so the
+/// loader can report `file:line:column` for every mistake (Yams' decoder gives only coding paths).
+struct YAMLReader {
+    let file: String
+    let lines: [Substring]
+    var diagnostics: [Diagnostic] = []
+
+    init(file: String, text: String) {
+        self.file = file
+        self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    }
+
+    func location(_ node: Node) -> SourceLocation {
+        let mark = node.mark
+        return SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+    }
+
+    mutating func error(_ message: String, at node: Node) {
+        diagnostics.append(Diagnostic(message, at: location(node)))
+    }
+
+    mutating func error(_ message: String, at location: SourceLocation) {
+        diagnostics.append(Diagnostic(message, at: location))
+    }
+
+    /// The pairs of a mapping with string keys; reports duplicate and non-string keys.
+    mutating func pairs(_ node: Node, context: String) -> [(key: String, keyNode: Node, value: Node)] {
+        guard case .mapping(let mapping) = node else { return [] }
+        var seen: [String: Node] = [:]
+        var result: [(String, Node, Node)] = []
+        for (keyNode, value) in mapping {
+            guard case .scalar(let scalar) = keyNode else {
+                error("\(context): keys must be plain names", at: keyNode)
+                continue
+            }
+            let key = scalar.string
+            if let first = seen[key] {
+                error("duplicate key '\(key)' \(context) (first at line \(location(first).line)); remove one of them", at: keyNode)
+                continue
+            }
+            seen[key] = keyNode
+            result.append((key, keyNode, value))
+        }
+        return result
+    }
+
+    /// Reports keys not in `allowed`, with a did-you-mean.
+    mutating func checkKeys(_ pairs: [(key: String, keyNode: Node, value: Node)], allowed: [String], context: String) {
+        for pair in pairs where !allowed.contains(pair.key) {
+            error("unknown key '\(pair.key)' \(context)\(Spelling.hint(for: pair.key, among: allowed))", at: pair.keyNode)
+        }
+    }
+
+    /// A scalar's text, or an error naming what was expected.
+    mutating func string(_ node: Node, what: String) -> String? {
+        guard case .scalar(let scalar) = node else {
+            error("\(what) must be a string, got \(kindName(node))", at: node)
+            return nil
+        }
+        return scalar.string
+    }
+
+    /// A plain integer scalar within `range`, or an error naming what was expected.
+    mutating func integer(_ node: Node, what: String, range: ClosedRange<Int>) -> Int? {
+        if case .scalar(let scalar) = node, scalar.style == .plain, let value = Int(scalar.string), range.contains(value) {
+            return value
+        }
+        let expected = range.lowerBound == 0 ? "a non-negative integer" : "a positive integer"
+        error("\(what) must be \(expected), got \(describe(node))", at: node)
+        return nil
+    }
+
+    /// Any node as a JSON value (checking nested mappings for duplicate keys too).
+    mutating func value(_ node: Node, context: String) -> JSONValue {
+        switch node {
+        case .scalar(let scalar):
+            return YAMLReader.scalarValue(scalar)
+        case .sequence(let sequence):
+            return .array(sequence.map { value($0, context: context) })
+        case .mapping:
+            var object: [String: JSONValue] = [:]
+            for pair in pairs(node, context: context) { object[pair.key] = value(pair.value, context: context) }
+            return .object(object)
+        }
+    }
+
+    /// Types a scalar as YAML 1.1's core schema does, but only when it is unquoted.
+    static func scalarValue(_ scalar: Node.Scalar) -> JSONValue {
+        guard scalar.style == .plain else { return .string(scalar.string) }
+        let node = Node.scalar(scalar)
+        if scalar.string.isEmpty || node.null != nil { return .null }
+        if let b = node.bool { return .bool(b) }
+        if let i = Int(scalar.string) { return .integer(i) }
+        if let d = node.float, d.isFinite { return .number(d) }
+        return .string(scalar.string)
+    }
+
+    func kindName(_ node: Node) -> String {
+        switch node {
+        case .scalar: return "a scalar"
+        case .sequence: return "a list"
+        case .mapping: return "a mapping"
+        }
+    }
+
+    func describe(_ node: Node) -> String {
+        if case .scalar(let scalar) = node { return "'\(scalar.string)'" }
+        return kindName(node)
+    }
+
+    /// The position of `needle` (a placeholder) inside a scalar that may span lines.
+    func location(of needle: String, offset: Int, in node: Node) -> SourceLocation {
+        let base = location(node)
+        guard case .scalar(let scalar) = node else { return base }
+        let prefix = scalar.string.unicodeScalars.prefix(offset)
+        let newlines = prefix.filter { $0 == "\n" }.count
+        let isBlock = scalar.style == .literal || scalar.style == .folded
+        let line = base.line + newlines + (isBlock ? 1 : 0)
+        if line - 1 < lines.count, let range = lines[line - 1].firstRange(of: needle) {
+            let column = lines[line - 1].unicodeScalars.distance(
+                from: lines[line - 1].startIndex, to: range.lowerBound) + 1
+            return SourceLocation(file: file, line: line, column: column)
+        }
+        return base
+    }
+}

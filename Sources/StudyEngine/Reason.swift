@@ -1,0 +1,60 @@
+/// Why a stage is stale: one value per fact that differs from its last record. `studyflow status`,
+/// `run -n` and run events print these; tests assert them as values.
+public enum Reason: Hashable, Sendable, CustomStringConvertible {
+    /// The stage has no record (or none whose outputs can be trusted).
+    case neverRun
+    /// `--force`/`--force-all` named it or something upstream.
+    case forced
+    /// An input's content differs from the record.
+    case inputChanged(String)
+    /// An input that did not enter the last key does now (e.g. a newly declared file).
+    case inputAdded(String)
+    /// An input of the last key is no longer read.
+    case inputRemoved(String)
+    /// A parameter's value differs; values as canonical JSON, `nil` when absent.
+    case paramChanged(name: String, from: String?, to: String?)
+    /// A listed environment variable's value differs.
+    case envChanged(String)
+    /// The `run` text (or the built-in's `with`) differs.
+    case commandChanged
+    /// The stage kind or its implementation version differs.
+    case kindChanged(from: String, to: String)
+    /// An upstream stage reran in this run and its outputs changed.
+    case upstreamReran(String)
+    /// An upstream stage is stale and will run first (a preview cannot tell whether its outputs will change).
+    case upstreamStale(String)
+    /// A recorded output is missing on disk (it is restored from the store, not rerun).
+    case outputMissing(String)
+    /// A recorded output was edited on disk (it is restored from the store, not rerun).
+    case outputEdited(String)
+    /// A recorded output cannot be restored because its object is gone from the store.
+    case outputNotInStore(String)
+
+    public var description: String {
+        switch self {
+        case .neverRun: return "never run"
+        case .forced: return "forced"
+        case .inputChanged(let p): return "input \(p) changed"
+        case .inputAdded(let p): return "input \(p) added"
+        case .inputRemoved(let p): return "input \(p) removed"
+        case .paramChanged(let name, let from, let to):
+            return "param \(name) \(from ?? "(unset)") → \(to ?? "(unset)")"
+        case .envChanged(let name): return "env \(name) changed"
+        case .commandChanged: return "command changed"
+        case .kindChanged(let from, let to): return "kind \(from) → \(to)"
+        case .upstreamReran(let s): return "upstream \(s) reran"
+        case .upstreamStale(let s): return "upstream \(s) is stale"
+        case .outputMissing(let p): return "output \(p) missing"
+        case .outputEdited(let p): return "output \(p) edited"
+        case .outputNotInStore(let p): return "output \(p) not in the store"
+        }
+    }
+
+    /// Reasons that are repaired by restoring outputs from the store rather than rerunning.
+    public var isRestorable: Bool {
+        switch self {
+        case .outputMissing, .outputEdited: return true
+        default: return false
+        }
+    }
+}

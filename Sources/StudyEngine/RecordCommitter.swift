@@ -1,0 +1,45 @@
+import Dispatch
+import StudyCore
+import StudyStore
+import Synchronization
+
+/// Appends action records in batches on one serial queue (group commit): each batch first syncs
+/// the objects its records name, then appends and syncs the log. A stage's slot is free as soon
+/// as its outputs are stored; durability catches up in the background, one sync per batch rather
+/// than two per stage.
+final class RecordCommitter: Sendable {
+    private let log: SharedActionLog
+    private let queue = DispatchQueue(label: "studyflow.records")
+    private let pending = Mutex<[ActionRecord]>([])
+    private let failure = Mutex<(any Error)?>(nil)
+
+    init(log: SharedActionLog) { self.log = log }
+
+    /// Queues `record` for the next batch.
+    func submit(_ record: ActionRecord) {
+        let first = pending.withLock { pending in
+            pending.append(record)
+            return pending.count == 1
+        }
+        if first { queue.async { self.flush() } }
+    }
+
+    private func flush() {
+        let batch = pending.withLock { pending in
+            defer { pending = [] }
+            return pending
+        }
+        guard !batch.isEmpty else { return }
+        do {
+            try log.append(batch, durable: true)
+        } catch {
+            failure.withLock { $0 = $0 ?? error }
+        }
+    }
+
+    /// Waits for every queued record to be durable; returns the first failure, if any.
+    func finish() -> (any Error)? {
+        queue.sync { flush() }
+        return failure.withLock { $0 }
+    }
+}

@@ -1,0 +1,159 @@
+import StudyCore
+import StudyStore
+
+/// A stage with everything for this run filled in: placeholders expanded with the run's
+/// parameters, inputs hashed, and the stage key computed from them.
+public struct ResolvedStage: Sendable {
+    /// The declared stage.
+    public var stage: Stage
+    /// `shell` or `kind@version`.
+    public var kindTag: String
+    /// The expanded shell command (empty for built-ins).
+    public var command: String
+    /// Built-in settings with `${params.x}` resolved (`.null` for shell stages).
+    public var with: JSONValue
+    /// Digest of the `run` text or canonical `with` before parameters, for "command changed".
+    public var commandDigest: Digest
+    /// Parameters that entered the key: the stage's own and workflow parameters it refers to.
+    public var params: [String: JSONValue]
+    /// Listed environment variables and their values (`nil` when unset).
+    public var env: [String: String?]
+    /// Inputs that entered the key: declared ones in order, then files the command names.
+    public var inputs: [InputState]
+    /// The stage key.
+    public var key: Digest
+
+    /// The parameters as the record stores them.
+    public var recordedParams: [String: String] { params.mapValues(\.canonicalJSON) }
+
+    /// The environment as the record stores it (digests, so secrets stay out of the store).
+    public var recordedEnv: [String: Digest?] { env.mapValues { $0.map { Digest.of(string: $0) } } }
+}
+
+/// Computes `ResolvedStage`s: expands placeholders, hashes inputs through the stat cache and
+/// builds the stage key (DESIGN.md section 3).
+public struct StageResolver: Sendable {
+    /// The workflow's parameters after `--param` overrides.
+    public var workflowParams: [String: JSONValue]
+    /// Hashes inputs.
+    public var hasher: ArtifactHasher
+    /// Kind tags for built-ins.
+    public var registry: StageKindRegistry
+    /// Reads an environment variable.
+    public var environment: @Sendable (String) -> String?
+
+    /// Version of the key encoding; bump to invalidate every key.
+    static let keyVersion = "studyflow-key 1"
+
+    /// Creates a resolver.
+    public init(workflowParams: [String: JSONValue], hasher: ArtifactHasher, registry: StageKindRegistry,
+                environment: @escaping @Sendable (String) -> String?) {
+        self.workflowParams = workflowParams
+        self.hasher = hasher
+        self.registry = registry
+        self.environment = environment
+    }
+
+    /// Resolves `stage`; `commandWords` are its candidate implicit inputs. Returns `nil` with the
+    /// missing path when a declared input does not exist.
+    public func resolve(_ stage: Stage, commandWords: [String]) throws -> Result<ResolvedStage, MissingInput> {
+        var params = stage.params
+        var inputs: [InputState] = []
+        inputs.reserveCapacity(stage.inputs.count + commandWords.count)
+        for input in stage.inputs {
+            guard let digest = try hasher.digest(of: input.path) else { return .failure(MissingInput(stage: stage.id, path: input.path)) }
+            inputs.append(InputState(path: input.path, digest: digest))
+        }
+        for word in commandWords {
+            if let digest = try hasher.digest(of: word) { inputs.append(InputState(path: word, digest: digest)) }
+        }
+        let kindTag: String, command: String, with: JSONValue, commandDigest: Digest
+        switch stage.action {
+        case .shell(let template):
+            kindTag = "shell"
+            commandDigest = Digest.of(string: template.text)
+            command = template.expand { placeholder in
+                switch (placeholder.scope, placeholder.name) {
+                case (.inputs?, nil): return stage.inputs.map(\.displayPath)
+                case (.outputs?, nil): return stage.outputs.map(\.displayPath)
+                case (.inputs?, let name?): return stage.inputs.filter { $0.name == name }.map(\.displayPath)
+                case (.outputs?, let name?): return stage.outputs.filter { $0.name == name }.map(\.displayPath)
+                case (.params?, let name?):
+                    let value = stage.params[name] ?? workflowParams[name] ?? .null
+                    if stage.params[name] == nil { params[name] = value }
+                    return [value.scalarText]
+                default: return []
+                }
+            }
+            with = .null
+        case .builtin(let kind, let settings):
+            kindTag = registry.tag(for: kind)
+            commandDigest = Digest.of(string: settings.canonicalJSON)
+            command = ""
+            with = substitute(settings, params: &params, stageParams: stage.params)
+        }
+        var env: [String: String?] = [:]
+        for name in stage.env { env[name] = .some(environment(name)) }
+
+        var b = DigestBuilder()
+        b.field(Self.keyVersion)
+        b.field(kindTag)
+        b.field(command)
+        b.field(with.canonicalJSON)
+        b.field(UInt64(params.count))
+        for name in params.keys.sorted() { b.field(name); b.field(params[name]!.canonicalJSON) }
+        b.field(UInt64(env.count))
+        for name in env.keys.sorted() {
+            b.field(name)
+            if let value = env[name]! { b.field(1); b.field(value) } else { b.field(0) }
+        }
+        b.field(UInt64(inputs.count))
+        for input in inputs { b.field(input.path); b.field(input.digest) }
+        b.field(UInt64(stage.outputs.count))
+        for output in stage.outputs { b.field(output.displayPath) }
+        return .success(ResolvedStage(stage: stage, kindTag: kindTag, command: command, with: with,
+                                      commandDigest: commandDigest, params: params, env: env, inputs: inputs,
+                                      key: b.finalize()))
+    }
+
+    /// Replaces `${params.x}` in string values of `with:`; a value that is exactly one placeholder
+    /// takes the parameter's type.
+    private func substitute(_ value: JSONValue, params: inout [String: JSONValue], stageParams: [String: JSONValue]) -> JSONValue {
+        switch value {
+        case .string(let text) where text.contains("${params."):
+            let template = CommandTemplate(text)
+            let placeholders = template.placeholders
+            if placeholders.count == 1, template.segments.count == 1, let name = placeholders[0].name {
+                let resolved = stageParams[name] ?? workflowParams[name] ?? .null
+                params[name] = resolved
+                return resolved
+            }
+            var out = ""
+            for segment in template.segments {
+                switch segment {
+                case .literal(let s): out += s
+                case .placeholder(let p):
+                    let resolved = p.name.flatMap { stageParams[$0] ?? workflowParams[$0] } ?? .null
+                    if let name = p.name { params[name] = resolved }
+                    out += resolved.scalarText
+                }
+            }
+            return .string(out)
+        case .array(let items):
+            return .array(items.map { substitute($0, params: &params, stageParams: stageParams) })
+        case .object(let members):
+            return .object(members.mapValues { substitute($0, params: &params, stageParams: stageParams) })
+        default:
+            return value
+        }
+    }
+}
+
+/// A declared source input is gone (it existed when the workflow was validated).
+public struct MissingInput: Error, Sendable, CustomStringConvertible {
+    public var stage: String
+    public var path: String
+    public var description: String {
+        "input '\(path)' of stage '\(stage)' does not exist and no stage writes it; restore the file or fix the path"
+    }
+}

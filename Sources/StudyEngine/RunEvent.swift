@@ -1,0 +1,89 @@
+import StudyCore
+import StudyStore
+
+/// What happens during a run, in order, for whoever listens: the progress display, the JSON event
+/// stream, and (later) the provenance writer, which needs every stage's record and outcome.
+public enum RunEvent: Sendable {
+    /// The run begins: its number, the workflow and how many stages are selected.
+    case started(RunInfo)
+    /// A stage began executing (not sent for cached stages).
+    case stageStarted(stage: String, attempt: Int)
+    /// A stage reached its final status.
+    case stageFinished(StageResult)
+    /// The run ended.
+    case finished(RunSummary)
+}
+
+/// Receives run events. Called from worker threads, one event at a time (the runner serializes them).
+public protocol RunObserver: Sendable {
+    /// Handles one event.
+    func handle(_ event: RunEvent)
+}
+
+/// Facts about a run known when it starts.
+public struct RunInfo: Sendable {
+    /// The run number (names its log directory).
+    public var run: Int
+    /// The workflow's name.
+    public var workflow: String
+    /// The workflow file.
+    public var workflowFile: String
+    /// Number of selected stages.
+    public var total: Int
+    /// Executor name.
+    public var executor: String
+}
+
+/// How one stage ended, with what the provenance of the run needs.
+public struct StageResult: Sendable {
+    /// Stage id.
+    public var stage: String
+    /// Final status.
+    public var status: StageStatus
+    /// Why it ran or was restored (empty when cached or skipped).
+    public var reasons: [Reason]
+    /// Wall-clock seconds spent on it (executing, restoring or checking).
+    public var seconds: Double
+    /// The record that now stands for its outputs (nil when failed or skipped).
+    public var record: ActionRecord?
+    /// Exit status of a failed stage, if it ran.
+    public var exitStatus: Int32?
+    /// A one-line explanation of a failure, and the tail of its log.
+    public var failure: String?
+    /// The log of its last execution, if it executed.
+    public var logPath: String?
+    /// Executions it took (1 + retries used); 0 when it did not execute.
+    public var attempts: Int
+
+    /// Creates a result.
+    public init(stage: String, status: StageStatus, reasons: [Reason] = [], seconds: Double = 0, record: ActionRecord? = nil,
+                exitStatus: Int32? = nil, failure: String? = nil, logPath: String? = nil, attempts: Int = 0) {
+        self.stage = stage
+        self.status = status
+        self.reasons = reasons
+        self.seconds = seconds
+        self.record = record
+        self.exitStatus = exitStatus
+        self.failure = failure
+        self.logPath = logPath
+        self.attempts = attempts
+    }
+}
+
+/// The outcome of a whole run.
+public struct RunSummary: Sendable {
+    /// The run number.
+    public var run: Int
+    /// Every selected stage's result, in topological order.
+    public var results: [StageResult]
+    /// Whether Ctrl-C or SIGTERM stopped the run.
+    public var interrupted: Bool
+    /// Wall-clock seconds.
+    public var seconds: Double
+
+    /// True when nothing failed and the run was not interrupted.
+    public var ok: Bool { !interrupted && !results.contains { $0.status == .failed || $0.status == .skipped } }
+
+    /// Stage ids with `status`, in topological order.
+    public func stages(_ status: StageStatus) -> [String] { results.filter { $0.status == status }.map(\.stage) }
+}

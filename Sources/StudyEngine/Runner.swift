@@ -1,0 +1,281 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import StudyCore
+import StudyStore
+import Synchronization
+
+/// Runs a workflow: decides each ready stage's fate when it becomes ready (so early cutoff works),
+/// executes, restores or skips it, stores outputs and records, and reports events.
+///
+/// The caller holds the workspace lock. Records are appended by a `RecordCommitter` in batches,
+/// after the objects they name are durable.
+public final class Runner: Sendable {
+    private let workspace: Workspace
+    private let executor: any Executor
+    private let options: RunOptions
+    private let observers: [any RunObserver]
+    private let run: Int
+    private let events = Mutex<Void>(())
+    private let ran: Mutex<[Bool]>
+    private let results: Mutex<[StageResult?]>
+    private let interrupted = Atomic<Bool>(false)
+    private let scheduler = Mutex<Scheduler?>(nil)
+    private let logDirectoryMade = Atomic<Bool>(false)
+
+    /// A runner for run number `run` of `workspace`.
+    public init(workspace: Workspace, executor: any Executor, options: RunOptions, observers: [any RunObserver], run: Int) {
+        self.workspace = workspace
+        self.executor = executor
+        self.options = options
+        self.observers = observers
+        self.run = run
+        ran = Mutex([Bool](repeating: false, count: workspace.compiled.graph.count))
+        results = Mutex([StageResult?](repeating: nil, count: workspace.compiled.graph.count))
+    }
+
+    /// Runs the selected stages; blocks until done. Throws only for infrastructure failures and
+    /// unknown stage names; failed stages are results.
+    public func execute() throws -> RunSummary {
+        let start = Clock.now()
+        let selection = try Selection(workspace: workspace, options: options)
+        let graph = workspace.compiled.graph
+        let plan = Plan(graph: graph, selected: selection.selected, keepGoing: options.keepGoing)
+        emit(.started(RunInfo(run: run, workflow: workspace.compiled.workflow.name,
+                              workflowFile: workspace.compiled.workflow.file, total: plan.total, executor: executor.name)))
+        let committer = RecordCommitter(log: workspace.log)
+        let threads = workspace.compiled.workflow.stages.map(\.resources.threads)
+        let forced = selection.forced
+        let scheduler = Scheduler(
+            plan: plan, jobs: options.jobs, threads: threads,
+            perform: { [self] id in
+                let result = self.perform(id, forced: forced[id], committer: committer)
+                self.finish(id, result)
+                return result.status
+            },
+            skipped: { [self] ids in
+                for id in ids {
+                    self.finish(id, StageResult(stage: self.workspace.compiled.workflow.stages[id].id, status: .skipped))
+                }
+            })
+        self.scheduler.withLock { $0 = scheduler }
+        if interrupted.load(ordering: .relaxed) { scheduler.stop() }
+        _ = scheduler.run()
+        let commitError = committer.finish()
+        try? workspace.statCache.save()
+        if let commitError { throw commitError }
+        let ordered = results.withLock { results in graph.order.compactMap { results[Int($0)] } }
+        let summary = RunSummary(run: run, results: ordered, interrupted: interrupted.load(ordering: .relaxed),
+                                 seconds: Clock.now() - start)
+        emit(.finished(summary))
+        return summary
+    }
+
+    /// Ctrl-C: start nothing more, stop running stages, finish with what is consistent.
+    public func interrupt() {
+        interrupted.store(true, ordering: .relaxed)
+        scheduler.withLock { $0?.stop() }
+        executor.cancelAll()
+    }
+
+    private func finish(_ id: Int, _ result: StageResult) {
+        results.withLock { $0[id] = result }
+        emit(.stageFinished(result))
+    }
+
+    private func emit(_ event: RunEvent) {
+        events.withLock { _ in
+            for observer in observers { observer.handle(event) }
+        }
+    }
+
+    // MARK: - One stage
+
+    private func perform(_ id: Int, forced: Bool, committer: RecordCommitter) -> StageResult {
+        let stage = workspace.compiled.workflow.stages[id]
+        let start = Clock.now()
+        if interrupted.load(ordering: .relaxed) { return StageResult(stage: stage.id, status: .skipped) }
+        do {
+            let resolved: ResolvedStage
+            switch try workspace.resolver.resolve(stage, commandWords: workspace.compiled.commandWords[id]) {
+            case .success(let r): resolved = r
+            case .failure(let missing):
+                return StageResult(stage: stage.id, status: .failed, failure: missing.description)
+            }
+            let decision = try workspace.staleness.decide(resolved, forced: forced)
+            switch decision {
+            case .upToDate:
+                return StageResult(stage: stage.id, status: .cached, seconds: Clock.now() - start,
+                                   record: workspace.log.record(stage: stage.id, key: resolved.key))
+            case .restore(let outputs, let reasons):
+                for output in outputs {
+                    try workspace.objects.restore(output)
+                    workspace.hasher.remember(output: output)
+                }
+                return StageResult(stage: stage.id, status: .restored, reasons: reasons, seconds: Clock.now() - start,
+                                   record: workspace.log.record(stage: stage.id, key: resolved.key))
+            case .run(let reasons):
+                return try execute(resolved, id: id, reasons: explainUpstream(reasons, of: id), start: start, committer: committer)
+            }
+        } catch {
+            return StageResult(stage: stage.id, status: .failed, seconds: Clock.now() - start,
+                               failure: "stage '\(stage.id)': \(error)")
+        }
+    }
+
+    /// "input results/clean.csv changed" becomes "upstream clean reran" when `clean` ran in this run.
+    private func explainUpstream(_ reasons: [Reason], of id: Int) -> [Reason] {
+        let stage = workspace.compiled.workflow.stages[id]
+        let producers = workspace.compiled.graph.inputProducers[id]
+        let ranNow = ran.withLock { $0 }
+        var seen: Set<String> = []
+        return reasons.compactMap { reason in
+            guard case .inputChanged(let path) = reason,
+                  let index = stage.inputs.firstIndex(where: { $0.path == path }),
+                  producers[index] >= 0, ranNow[Int(producers[index])] else { return reason }
+            let upstream = workspace.compiled.workflow.stages[Int(producers[index])].id
+            return seen.insert(upstream).inserted ? .upstreamReran(upstream) : nil
+        }
+    }
+
+    private func execute(_ resolved: ResolvedStage, id: Int, reasons: [Reason], start: Double,
+                         committer: RecordCommitter) throws -> StageResult {
+        let stage = resolved.stage
+        let probe = DiskPathProbe(root: workspace.layout.root)
+        for output in stage.outputs {
+            guard probe.staysInside(output.path) else {
+                return StageResult(stage: stage.id, status: .failed, reasons: reasons,
+                                   failure: "output '\(output.displayPath)' of stage '\(stage.id)' leaves the workspace through a symbolic link")
+            }
+            // The previous version stays in the store; the stage starts from a clean slate.
+            let absolute = workspace.layout.absolute(output.path)
+            workspace.statCache.forget(absolute)
+            try FileIO.removeTree(absolute)
+            try FileIO.createDirectories(parentDirectory(absolute))
+        }
+        try makeLogDirectory()
+        let logPath = workspace.layout.log(run: run, stage: stage.id)
+        let job = makeJob(resolved, logPath: logPath)
+        let attempts = 1 + (options.retries ?? stage.resources.retries)
+        var outcome = StageOutcome.cancelled
+        var attempt = 0
+        while attempt < attempts {
+            attempt += 1
+            emit(.stageStarted(stage: stage.id, attempt: attempt))
+            var attemptJob = job
+            attemptJob.attempt = attempt
+            if attempt > 1 { appendToLog(logPath, "\n--- studyflow: attempt \(attempt) of \(attempts) ---\n") }
+            outcome = executor.execute(attemptJob)
+            if outcome == .succeeded || outcome == .cancelled || interrupted.load(ordering: .relaxed) { break }
+        }
+        switch outcome {
+        case .cancelled:
+            return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: Clock.now() - start,
+                               failure: "stage '\(stage.id)' was interrupted", logPath: logPath, attempts: attempt)
+        case .failed(let status, let message):
+            return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: Clock.now() - start,
+                               exitStatus: status, failure: "stage '\(stage.id)' failed: \(message)" + LogTail.render(logPath),
+                               logPath: logPath, attempts: attempt)
+        case .succeeded:
+            break
+        }
+        var outputs: [OutputState] = []
+        for output in stage.outputs {
+            let absolute = workspace.layout.absolute(output.path)
+            guard let st = FileStat.of(absolute), st.kind == (output.isDirectory ? .directory : .file) else {
+                let what = output.isDirectory ? "directory" : "file"
+                return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: Clock.now() - start,
+                                   exitStatus: 0,
+                                   failure: "stage '\(stage.id)' exited 0 but did not write output \(what) '\(output.displayPath)'; check that the command writes to ${outputs…}",
+                                   logPath: logPath, attempts: attempt)
+            }
+            outputs.append(try workspace.objects.ingest(path: output.path, isDirectory: output.isDirectory))
+        }
+        let record = ActionRecord(stage: stage.id, key: resolved.key, kind: resolved.kindTag,
+                                  commandDigest: resolved.commandDigest, params: resolved.recordedParams,
+                                  env: resolved.recordedEnv, inputs: resolved.inputs, outputs: outputs)
+        committer.submit(record)
+        for output in outputs { workspace.hasher.remember(output: output) }
+        ran.withLock { $0[id] = true }
+        return StageResult(stage: stage.id, status: .ran, reasons: reasons, seconds: Clock.now() - start, record: record,
+                           exitStatus: 0, logPath: logPath, attempts: attempt)
+    }
+
+    private func makeJob(_ resolved: ResolvedStage, logPath: String) -> StageJob {
+        let stage = resolved.stage
+        var environment = ["STUDYFLOW_STAGE": stage.id, "STUDYFLOW_RUN": String(run)]
+        for (name, value) in resolved.params { environment["STUDYFLOW_PARAM_" + name.uppercased()] = value.scalarText }
+        let action: StageJob.Action
+        switch stage.action {
+        case .shell:
+            action = .shell(resolved.command)
+        case .builtin(let kindName, _):
+            guard let kind = workspace.registry.kind(named: kindName) else {
+                action = .shell("echo \(ShellQuote.quote("unknown stage kind '\(kindName)'")) >&2; exit 2")
+                break
+            }
+            func named(_ artifacts: [Artifact]) -> [String: String] {
+                var result: [String: String] = [:]
+                for (i, a) in artifacts.enumerated() { result[a.name ?? String(i)] = workspace.layout.absolute(a.path) }
+                return result
+            }
+            let context = StageKindContext(
+                stage: stage.id, root: workspace.layout.root, inputs: named(stage.inputs), outputs: named(stage.outputs),
+                with: resolved.with, params: resolved.params,
+                log: { line in appendToLog(logPath, line + "\n") })
+            action = .builtin(kind, context)
+        }
+        return StageJob(stage: stage.id, action: action, root: workspace.layout.root, environment: environment,
+                        threads: stage.resources.threads, logPath: logPath)
+    }
+
+    private func makeLogDirectory() throws {
+        if logDirectoryMade.load(ordering: .relaxed) { return }
+        try FileIO.createDirectories(workspace.layout.logDirectory(run: run))
+        try workspace.objects.prepare()
+        logDirectoryMade.store(true, ordering: .relaxed)
+    }
+}
+
+/// Appends text to a log file.
+func appendToLog(_ path: String, _ text: String) {
+    let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { return }
+    defer { close(fd) }
+    var text = text
+    text.withUTF8 { _ = try? FileIO.writeAll(fd, UnsafeRawBufferPointer($0), path: path) }
+}
+
+func parentDirectory(_ path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    return String(path[..<slash])
+}
+
+/// The last lines of a stage's log, for failure messages.
+enum LogTail {
+    static func render(_ path: String, lines: Int = 10) -> String {
+        guard let text = FileIO.readText(path), !text.isEmpty else { return "" }
+        let tail = text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines + 1)
+        let body = tail.joined(separator: "\n").trimmingTrailingNewlines()
+        guard !body.isEmpty else { return "" }
+        return "\n--- last lines of \(path) ---\n" + body
+    }
+}
+
+extension String {
+    func trimmingTrailingNewlines() -> String {
+        var s = self
+        while s.last == "\n" { s.removeLast() }
+        return s
+    }
+}
+
+/// Monotonic seconds.
+enum Clock {
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}

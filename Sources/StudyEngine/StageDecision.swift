@@ -1,0 +1,93 @@
+import StudyCore
+import StudyStore
+
+/// What to do with one stage, and why.
+public enum StageDecision: Equatable, Sendable {
+    /// Key unchanged, outputs intact: nothing to do.
+    case upToDate
+    /// Key unchanged but some outputs are missing or edited: copy them back from the store.
+    case restore([OutputState], reasons: [Reason])
+    /// The stage must run.
+    case run([Reason])
+
+    /// The reasons, empty when up to date.
+    public var reasons: [Reason] {
+        switch self {
+        case .upToDate: return []
+        case .restore(_, let reasons), .run(let reasons): return reasons
+        }
+    }
+}
+
+/// Decides a stage's fate by comparing its resolved key and outputs with the store (DESIGN.md
+/// section 3), and explains a changed key by diffing against the stage's last record.
+public struct Staleness: Sendable {
+    /// The action records.
+    public var log: SharedActionLog
+    /// Objects, for "can this be restored?".
+    public var objects: ObjectStore
+    /// Hashes outputs on disk through the stat cache.
+    public var hasher: ArtifactHasher
+
+    /// Creates a decider.
+    public init(log: SharedActionLog, objects: ObjectStore, hasher: ArtifactHasher) {
+        self.log = log
+        self.objects = objects
+        self.hasher = hasher
+    }
+
+    /// The decision for `resolved`; `forced` skips the comparison.
+    public func decide(_ resolved: ResolvedStage, forced: Bool) throws -> StageDecision {
+        if forced { return .run([.forced]) }
+        guard let record = log.record(stage: resolved.stage.id, key: resolved.key) else {
+            return .run(Self.explain(resolved, against: log.latest(resolved.stage.id)))
+        }
+        var damaged: [OutputState] = []
+        var reasons: [Reason] = []
+        for output in record.outputs {
+            let display = output.isDirectory ? output.path + "/" : output.path
+            switch try hasher.digest(of: output.path) {
+            case output.digest?: continue
+            case nil: reasons.append(.outputMissing(display))
+            case _?: reasons.append(.outputEdited(display))
+            }
+            damaged.append(output)
+        }
+        if damaged.isEmpty { return .upToDate }
+        for output in damaged where !objects.contains(output.digest) {
+            return .run([.outputNotInStore(output.isDirectory ? output.path + "/" : output.path)])
+        }
+        return .restore(damaged, reasons: reasons)
+    }
+
+    /// Every recorded fact that differs between `previous` and `resolved`, in a fixed order.
+    public static func explain(_ resolved: ResolvedStage, against previous: ActionRecord?) -> [Reason] {
+        guard let previous else { return [.neverRun] }
+        var reasons: [Reason] = []
+        if previous.kind != resolved.kindTag { reasons.append(.kindChanged(from: previous.kind, to: resolved.kindTag)) }
+        if previous.commandDigest != resolved.commandDigest { reasons.append(.commandChanged) }
+        let params = resolved.recordedParams
+        for name in Set(params.keys).union(previous.params.keys).sorted() where params[name] != previous.params[name] {
+            reasons.append(.paramChanged(name: name, from: previous.params[name], to: params[name]))
+        }
+        let env = resolved.recordedEnv
+        for name in Set(env.keys).union(previous.env.keys).sorted() where env[name] != previous.env[name] {
+            reasons.append(.envChanged(name))
+        }
+        var old: [String: Digest] = [:]
+        for input in previous.inputs { old[input.path] = input.digest }
+        var current: Set<String> = []
+        for input in resolved.inputs {
+            current.insert(input.path)
+            switch old[input.path] {
+            case nil: reasons.append(.inputAdded(input.path))
+            case input.digest?: break
+            case _?: reasons.append(.inputChanged(input.path))
+            }
+        }
+        for input in previous.inputs where !current.contains(input.path) { reasons.append(.inputRemoved(input.path)) }
+        let outputs = resolved.stage.outputs.map(\.path)
+        if reasons.isEmpty, outputs != previous.outputs.map(\.path) { reasons.append(.commandChanged) }
+        return reasons.isEmpty ? [.commandChanged] : reasons
+    }
+}

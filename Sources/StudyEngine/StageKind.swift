@@ -1,0 +1,64 @@
+import StudyCore
+
+/// A built-in stage kind (`uses: survival/cox`): runs in-process on its inputs and `with:` settings.
+/// Later modules (Stages) register kinds; the engine knows only this protocol.
+public protocol StageKind: Sendable {
+    /// The name used in `uses:`, e.g. `survival/kaplan-meier`.
+    var name: String { get }
+    /// The implementation version; bumping it changes every key of this kind, so results rerun.
+    var version: Int { get }
+    /// Produces the stage's outputs. A problem with the data is a `.failed` outcome with a message
+    /// written to the log, not a throw.
+    func run(_ context: StageKindContext) -> StageOutcome
+}
+
+/// What a built-in stage sees when it runs.
+public struct StageKindContext: Sendable {
+    /// Stage id.
+    public var stage: String
+    /// Absolute workspace root.
+    public var root: String
+    /// Inputs by name (positional inputs are named by their index), absolute paths.
+    public var inputs: [String: String]
+    /// Outputs by name, absolute paths; parent directories exist.
+    public var outputs: [String: String]
+    /// The `with:` settings with `${params.x}` resolved.
+    public var with: JSONValue
+    /// Resolved stage and workflow parameters.
+    public var params: [String: JSONValue]
+    /// Appends a line to the stage's log.
+    public var log: @Sendable (String) -> Void
+
+    /// Creates a context.
+    public init(stage: String, root: String, inputs: [String: String], outputs: [String: String], with: JSONValue,
+                params: [String: JSONValue], log: @escaping @Sendable (String) -> Void) {
+        self.stage = stage
+        self.root = root
+        self.inputs = inputs
+        self.outputs = outputs
+        self.with = with
+        self.params = params
+        self.log = log
+    }
+}
+
+/// The built-in stage kinds available to a run, by name.
+public struct StageKindRegistry: Sendable {
+    private var kinds: [String: any StageKind] = [:]
+
+    /// A registry holding `kinds`.
+    public init(_ kinds: [any StageKind] = []) {
+        for kind in kinds { self.kinds[kind.name] = kind }
+    }
+
+    /// Every registered name, sorted (for the loader's "known kinds").
+    public var names: [String] { kinds.keys.sorted() }
+
+    /// The kind named `name`.
+    public func kind(named name: String) -> (any StageKind)? { kinds[name] }
+
+    /// `name@version`, the kind's tag in keys and records.
+    public func tag(for name: String) -> String {
+        kinds[name].map { "\($0.name)@\($0.version)" } ?? name
+    }
+}

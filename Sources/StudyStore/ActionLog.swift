@@ -1,0 +1,125 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import StudyCore
+
+/// The action records, kept as an append-only log of checksummed entries (as ninja's `.ninja_log`).
+///
+/// Appending is atomic per entry: an entry torn by a crash fails its checksum and is dropped, with
+/// everything after it, the next time the log is opened. Objects are synced before the entries
+/// that refer to them are appended, so a record never outlives its outputs.
+///
+/// Not thread-safe by itself: the engine reads it before a run and funnels appends through one
+/// committer; `SharedActionLog` wraps it for concurrent use.
+public final class ActionLog: @unchecked Sendable {
+    /// The most recent record of each stage id.
+    public private(set) var latest: [String: ActionRecord] = [:]
+    /// Every remembered record by stage key, so switching a parameter back restores instead of rerunning.
+    public private(set) var byKey: [Digest: ActionRecord] = [:]
+    /// Number of entries in the file, live or superseded.
+    public private(set) var entryCount = 0
+
+    private let path: String
+    private var validLength: Int = 0
+    private var fd: Int32 = -1
+
+    static let magic = Array("studyflow-actions 1\n".utf8)
+
+    /// Opens the log at `path`, reading every intact entry. A missing file is an empty log.
+    public init(path: String) {
+        self.path = path
+        guard let bytes = FileIO.read(path), bytes.count >= Self.magic.count,
+              Array(bytes[0..<Self.magic.count]) == Self.magic else { return }
+        bytes.withUnsafeBytes { raw in
+            var offset = Self.magic.count
+            while offset + 12 <= raw.count {
+                let length = Int(raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
+                let checksum = raw.loadUnaligned(fromByteOffset: offset + 4, as: UInt64.self).littleEndian
+                let start = offset + 12
+                guard start + length <= raw.count else { break }
+                let payload = UnsafeRawBufferPointer(rebasing: raw[start..<start + length])
+                guard Checksum.fnv1a(payload) == checksum else { break }
+                var reader = BinaryReader(payload)
+                guard let record = try? ActionRecord(from: &reader) else { break }
+                remember(record)
+                entryCount += 1
+                offset = start + length
+            }
+            validLength = offset
+        }
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
+
+    private func remember(_ record: ActionRecord) {
+        latest[record.stage] = record
+        byKey[record.key] = record
+    }
+
+    /// The record to trust for `stage` under `key`: its latest, or an older one with that key.
+    public func record(stage: String, key: Digest) -> ActionRecord? {
+        if let record = latest[stage], record.key == key { return record }
+        if let record = byKey[key], record.stage == stage { return record }
+        return nil
+    }
+
+    /// Appends records. With `durable`, first syncs the file system holding the objects (so the
+    /// records' outputs are on disk before the records), then syncs the log.
+    public func append(_ records: [ActionRecord], durable: Bool) throws {
+        guard !records.isEmpty else { return }
+        try openForAppend()
+        if durable { _ = studyflow_syncfs(fd) }
+        var w = BinaryWriter(capacity: 512 * records.count)
+        Self.frame(records, into: &w)
+        try w.bytes.withUnsafeBytes { try FileIO.writeAll(fd, $0, path: path) }
+        if durable { fdatasync(fd) }
+        validLength += w.bytes.count
+        entryCount += records.count
+        for record in records { remember(record) }
+    }
+
+    private func openForAppend() throws {
+        if fd >= 0 { return }
+        if validLength == 0 {
+            // New log, or an unreadable one: start over atomically with just the header.
+            try FileIO.writeAtomically(path, Self.magic)
+            validLength = Self.magic.count
+        }
+        fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileIO.Failure("open", path) }
+        // Drop a torn tail left by a crash before appending after it.
+        if ftruncate(fd, off_t(validLength)) != 0 { throw FileIO.Failure("truncate", path) }
+        lseek(fd, off_t(validLength), SEEK_SET)
+    }
+
+    /// Rewrites the log atomically keeping only `keep` (e.g. the latest record per stage, for `gc`).
+    public func compact(keeping keep: [ActionRecord]) throws {
+        if fd >= 0 { close(fd); fd = -1 }
+        var w = BinaryWriter(capacity: 512 * keep.count)
+        w.append(Self.magic)
+        Self.frame(keep, into: &w)
+        try FileIO.writeAtomically(path, w.bytes)
+        latest = [:]
+        byKey = [:]
+        for record in keep { remember(record) }
+        entryCount = keep.count
+        validLength = w.bytes.count
+    }
+
+    /// Each record as `[length: u32][checksum: u64][payload]`.
+    private static func frame(_ records: [ActionRecord], into w: inout BinaryWriter) {
+        for record in records {
+            var entry = BinaryWriter()
+            record.encode(into: &entry)
+            let checksum = entry.bytes.withUnsafeBytes { Checksum.fnv1a($0) }
+            withUnsafeBytes(of: UInt32(entry.bytes.count).littleEndian) { w.append(Array($0)) }
+            withUnsafeBytes(of: checksum.littleEndian) { w.append(Array($0)) }
+            w.append(entry.bytes)
+        }
+    }
+}
+
+/// glibc's `syncfs(2)` (declared only under `_GNU_SOURCE`, so Glibc's module map hides it):
+/// one call makes every object written so far durable, instead of one `fsync` per object.
+@_silgen_name("syncfs")
+func studyflow_syncfs(_ fd: Int32) -> Int32

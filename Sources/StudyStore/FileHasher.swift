@@ -1,0 +1,105 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import StudyCore
+
+/// Streams a file through SHA-256 in 1 MiB chunks, optionally copying it on the way (so storing an
+/// output reads it once).
+public enum FileHasher {
+    static let chunk = 1 << 20
+
+    /// The digest and size of the file at `path`; with `copyTo`, also writes the same bytes there.
+    public static func hash(_ path: String, copyTo destination: String? = nil) throws -> (Digest, Int64) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw StoreError.io(FileIO.Failure("read", path)) }
+        defer { close(fd) }
+        var out: Int32 = -1
+        if let destination {
+            out = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard out >= 0 else { throw StoreError.io(FileIO.Failure("create", destination)) }
+        }
+        defer { if out >= 0 { close(out) } }
+        var builder = DigestBuilder()
+        var total: Int64 = 0
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = read(fd, buffer.baseAddress!, chunk)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw StoreError.io(FileIO.Failure("read", path))
+            }
+            if n == 0 { break }
+            let slice = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+            builder.update(slice)
+            if out >= 0 {
+                do { try FileIO.writeAll(out, slice, path: destination!) } catch { throw StoreError(error) }
+            }
+            total += Int64(n)
+        }
+        return (builder.finalize(), total)
+    }
+}
+
+/// The listing of a directory artifact: each file's relative path, digest, size and mode, sorted.
+/// Its canonical text is the directory's content, so a directory's digest is the digest of this.
+public struct DirectoryManifest: Equatable, Sendable {
+    /// One file in the directory.
+    public struct Entry: Equatable, Sendable {
+        public var path: String
+        public var digest: Digest
+        public var size: Int64
+        public var isExecutable: Bool
+    }
+
+    /// Files, sorted by path.
+    public private(set) var entries: [Entry] = []
+
+    /// An empty manifest.
+    public init() {}
+
+    /// Sum of the file sizes.
+    public var totalSize: Int64 { entries.reduce(0) { $0 + $1.size } }
+
+    /// Walks `root` (iteratively, sorted) and records each regular file via `digest`.
+    mutating func collect(root: String, digest: (String) throws -> (Digest, Int64)) throws {
+        var pending: [String] = [""]
+        var found: [Entry] = []
+        while let relative = pending.popLast() {
+            let directory = relative.isEmpty ? root : root + "/" + relative
+            let names: [String]
+            do { names = try FileIO.listDirectory(directory) } catch { throw StoreError(error) }
+            for name in names {
+                let child = relative.isEmpty ? name : relative + "/" + name
+                guard let st = FileStat.of(root + "/" + child) else { continue }
+                switch st.kind {
+                case .directory: pending.append(child)
+                case .file:
+                    let (d, size) = try digest(root + "/" + child)
+                    found.append(Entry(path: child, digest: d, size: size, isExecutable: st.isExecutable))
+                case .symlink, .other:
+                    throw StoreError.unsupportedOutput(path: root + "/" + child, kind: st.kind == .symlink ? "symbolic link" : "special file")
+                }
+            }
+        }
+        entries = found.sorted { Array($0.path.utf8).lexicographicallyPrecedes(Array($1.path.utf8)) }
+    }
+
+    /// `sha256 size mode path` lines, like a `sha256sum` listing with sizes and modes.
+    public func encoded() -> [UInt8] {
+        var text = "studyflow-directory 1\n"
+        for e in entries { text += "\(e.digest.hex) \(e.size) \(e.isExecutable ? "755" : "644") \(e.path)\n" }
+        return Array(text.utf8)
+    }
+
+    /// Parses `encoded()` output.
+    public init?(decoding bytes: [UInt8]) {
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
+        guard lines.first == "studyflow-directory 1" else { return nil }
+        for line in lines.dropFirst() {
+            let parts = line.split(separator: " ", maxSplits: 3)
+            guard parts.count == 4, let digest = Digest(hex: parts[0]), let size = Int64(parts[1]) else { return nil }
+            entries.append(Entry(path: String(parts[3]), digest: digest, size: size, isExecutable: parts[2] == "755"))
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import StudyCore
+import Synchronization
+
+/// Remembers each file's digest with the `stat` facts it was computed under (size, mtime, ctime,
+/// inode), as git's index does, so an unchanged file is never re-read and a `touch` that changes
+/// no bytes reruns nothing (the file is re-hashed once, found equal, and remembered again).
+///
+/// A file modified within `racyWindow` of being hashed could change again without a visible mtime
+/// change; such entries are not trusted (git's "racily clean" rule).
+public final class StatCache: Sendable {
+    struct Entry: Equatable {
+        var stat: FileStat
+        var digest: Digest
+        var hashedAt: Int64
+    }
+
+    private struct State {
+        var entries: [String: Entry]
+        var dirty = false
+    }
+
+    private let state: Mutex<State>
+    private let path: String
+    /// Entries whose mtime is this close to the time they were hashed are re-hashed (nanoseconds).
+    static let racyWindow: Int64 = 100_000_000
+
+    static let magic = Array("studyflow-stat 1\n".utf8)
+
+    /// Loads the cache at `path`; a missing or corrupt file is an empty cache.
+    public init(path: String) {
+        self.path = path
+        var entries: [String: Entry] = [:]
+        if let bytes = FileIO.read(path), bytes.count >= Self.magic.count, Array(bytes[0..<Self.magic.count]) == Self.magic {
+            bytes.withUnsafeBytes { raw in
+                var r = BinaryReader(raw, offset: Self.magic.count)
+                do {
+                    let count = try r.readCount()
+                    entries.reserveCapacity(count)
+                    for _ in 0..<count {
+                        let key = try r.readString()
+                        let st = FileStat(size: Int64(try r.readInt()), mtime: Int64(try r.readInt()),
+                                          ctime: Int64(try r.readInt()), inode: try r.readUInt(),
+                                          isExecutable: try r.readBool(), kind: .file)
+                        entries[key] = Entry(stat: st, digest: try r.readDigest(), hashedAt: Int64(try r.readInt()))
+                    }
+                } catch {
+                    entries = [:]
+                }
+            }
+        }
+        state = Mutex(State(entries: entries))
+    }
+
+    /// The remembered digest of `path` if `stat` still matches and the entry is not racy.
+    public func digest(of path: String, stat: FileStat) -> Digest? {
+        state.withLock { state in
+            guard let entry = state.entries[path], entry.stat == stat,
+                  stat.mtime < entry.hashedAt - Self.racyWindow, stat.ctime < entry.hashedAt - Self.racyWindow
+            else { return nil }
+            return entry.digest
+        }
+    }
+
+    /// Remembers that `path`, as described by `stat`, has `digest` (hashed just now).
+    public func remember(_ path: String, stat: FileStat, digest: Digest) {
+        let entry = Entry(stat: stat, digest: digest, hashedAt: nowNanoseconds())
+        state.withLock { state in
+            state.entries[path] = entry
+            state.dirty = true
+        }
+    }
+
+    /// Forgets `path` (its file was removed or is about to be rewritten).
+    public func forget(_ path: String) {
+        state.withLock { state in
+            if state.entries.removeValue(forKey: path) != nil { state.dirty = true }
+        }
+    }
+
+    /// Writes the cache atomically if anything changed. Losing it costs only re-hashing, so it is not fsynced.
+    public func save() throws {
+        let bytes: [UInt8]? = state.withLock { state in
+            guard state.dirty else { return nil }
+            state.dirty = false
+            var w = BinaryWriter(capacity: 96 * state.entries.count + 32)
+            w.append(Self.magic)
+            w.write(UInt64(state.entries.count))
+            for key in state.entries.keys.sorted() {
+                let e = state.entries[key]!
+                w.write(key)
+                w.write(Int(e.stat.size)); w.write(Int(e.stat.mtime)); w.write(Int(e.stat.ctime))
+                w.write(e.stat.inode); w.write(e.stat.isExecutable)
+                w.write(e.digest)
+                w.write(Int(e.hashedAt))
+            }
+            return w.bytes
+        }
+        if let bytes { try FileIO.writeAtomically(path, bytes, durable: false) }
+    }
+}
+
+/// Digests of artifacts on disk, through the stat cache.
+public struct ArtifactHasher: Sendable {
+    /// Where relative paths are resolved.
+    public let layout: StoreLayout
+    /// The cache consulted and updated.
+    public let cache: StatCache
+
+    /// Creates a hasher over `layout` using `cache`.
+    public init(layout: StoreLayout, cache: StatCache) {
+        self.layout = layout
+        self.cache = cache
+    }
+
+    /// The digest of the file or directory at `path`, or `nil` when it does not exist.
+    /// Symbolic links among inputs are followed (data often lives elsewhere).
+    public func digest(of path: String) throws -> Digest? {
+        let absolute = layout.absolute(path)
+        guard let st = FileStat.following(absolute) else { return nil }
+        if st.kind == .directory {
+            var manifest = DirectoryManifest()
+            try manifest.collect(root: absolute) { file in
+                guard let fileStat = FileStat.following(file) else { throw FileIO.Failure("read", file) }
+                return (try fileDigest(file, stat: fileStat), fileStat.size)
+            }
+            return Digest.of(manifest.encoded())
+        }
+        return try fileDigest(absolute, stat: st)
+    }
+
+    private func fileDigest(_ absolute: String, stat: FileStat) throws -> Digest {
+        if let digest = cache.digest(of: absolute, stat: stat) { return digest }
+        let (digest, _) = try FileHasher.hash(absolute)
+        // Re-stat: if the file changed while being read, do not remember a digest for the new stat.
+        if FileStat.following(absolute) == stat { cache.remember(absolute, stat: stat, digest: digest) }
+        return digest
+    }
+
+    /// Remembers the digest of an output just stored (so the next run need not re-read it).
+    public func remember(output: OutputState) {
+        guard !output.isDirectory else { return }
+        let absolute = layout.absolute(output.path)
+        if let st = FileStat.following(absolute) { cache.remember(absolute, stat: st, digest: output.digest) }
+    }
+}

@@ -1,0 +1,39 @@
+import StudyCore
+
+/// Infrastructure failures of the store: disk errors, a corrupt object, a lock that cannot be had.
+public enum StoreError: Error, Sendable, CustomStringConvertible {
+    /// A system call failed.
+    case io(FileIO.Failure)
+    /// An object's bytes no longer match its name.
+    case corruptObject(Digest, path: String)
+    /// An object a record refers to is not in the store.
+    case missingObject(Digest)
+    /// Another process holds the workspace lock and `--no-wait` was given.
+    case locked(holder: String)
+    /// An output is neither a regular file nor a directory (e.g. a socket), or a symlink.
+    case unsupportedOutput(path: String, kind: String)
+
+    public var description: String {
+        switch self {
+        case .io(let failure):
+            return failure.description
+        case .corruptObject(let digest, let path):
+            return "object \(digest.short) at '\(path)' is corrupt; run 'studyflow gc' to drop it, then rerun"
+        case .missingObject(let digest):
+            return "object \(digest.short) is missing from the store; rerun with --force for the stage that made it"
+        case .locked(let holder):
+            return "workspace is locked by \(holder); wait for it, or run without --no-wait to wait"
+        case .unsupportedOutput(let path, let kind):
+            return "output '\(path)' is a \(kind); outputs must be regular files or directories"
+        }
+    }
+}
+
+extension StoreError {
+    /// Wraps any error from the file layer as a store error.
+    public init(_ error: any Error) {
+        if let error = error as? StoreError { self = error }
+        else if let failure = error as? FileIO.Failure { self = .io(failure) }
+        else { self = .io(FileIO.Failure("\(error)", "", code: 0)) }
+    }
+}

@@ -1,0 +1,62 @@
+import StudyCore
+
+/// Every path under `ROOT/.studyflow/`, in one place (as R targets' `path_*()` functions).
+///
+/// ```
+/// .studyflow/
+///   objects/ab/cdef…        content-addressed outputs (SHA-256 of the bytes)
+///   actions.log             action records: stage key -> output digests (append-only, checksummed)
+///   stat-cache              path -> (size, mtime, inode) -> digest
+///   workflows/NAME.bin      compiled workflows, keyed by the YAML file's digest
+///   logs/RUN/STAGE.log      stdout and stderr of each stage run
+///   lock                    the workspace lock, holding the holder's pid
+///   run-counter             the last run number
+/// ```
+public struct StoreLayout: Sendable, Equatable {
+    /// Absolute, symlink-free workspace root; stage paths are relative to it.
+    public let root: String
+
+    /// The layout of the workspace at `root` (which should already be absolute and real).
+    public init(root: String) {
+        self.root = root
+    }
+
+    /// `ROOT/.studyflow`.
+    public var stateDirectory: String { root + "/.studyflow" }
+    /// Where content-addressed objects live.
+    public var objectsDirectory: String { stateDirectory + "/objects" }
+    /// The action log.
+    public var actionLog: String { stateDirectory + "/actions.log" }
+    /// The stat cache.
+    public var statCache: String { stateDirectory + "/stat-cache" }
+    /// The workspace lock file.
+    public var lockFile: String { stateDirectory + "/lock" }
+    /// The run counter.
+    public var runCounter: String { stateDirectory + "/run-counter" }
+    /// Stage logs of all runs.
+    public var logsDirectory: String { stateDirectory + "/logs" }
+    /// Compiled workflows.
+    public var workflowsDirectory: String { stateDirectory + "/workflows" }
+
+    /// The object holding bytes with `digest`: `objects/ab/cdef…`.
+    public func object(_ digest: Digest) -> String {
+        let hex = digest.hex
+        return objectsDirectory + "/" + hex.prefix(2) + "/" + hex.dropFirst(2)
+    }
+
+    /// Directory of the logs of run `run`.
+    public func logDirectory(run: Int) -> String { logsDirectory + "/\(run)" }
+
+    /// The log of `stage` in run `run`.
+    public func log(run: Int, stage: String) -> String { logDirectory(run: run) + "/" + stage + ".log" }
+
+    /// The compiled form of the workflow file at `workflowPath` (one per file, replaced when it changes).
+    public func compiledWorkflow(for workflowPath: String) -> String {
+        workflowsDirectory + "/" + Digest.of(string: workflowPath).short + ".bin"
+    }
+
+    /// Absolute path of a workspace-relative artifact path (absolute inputs pass through).
+    public func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : root + "/" + path
+    }
+}

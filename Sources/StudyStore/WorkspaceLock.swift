@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import StudyCore
+
+/// One run per workspace: an exclusive `flock` on `.studyflow/lock`, which also holds the holder's
+/// pid for messages. The kernel drops the lock when its holder dies, so a lock left by a killed
+/// process is simply taken over.
+public final class WorkspaceLock: Sendable {
+    private let fd: Int32
+
+    private init(fd: Int32) { self.fd = fd }
+
+    deinit { close(fd) }
+
+    /// Takes the lock. When another process holds it, calls `waiting` with a description of the
+    /// holder and then blocks, or with `wait == false` throws `StoreError.locked`.
+    public static func acquire(_ layout: StoreLayout, wait: Bool, waiting: (String) -> Void) throws -> WorkspaceLock {
+        try FileIO.createDirectories(layout.stateDirectory)
+        let fd = open(layout.lockFile, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StoreError.io(FileIO.Failure("open", layout.lockFile)) }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let holder = describeHolder(layout)
+            guard wait else {
+                close(fd)
+                throw StoreError.locked(holder: holder)
+            }
+            waiting(holder)
+            while flock(fd, LOCK_EX) != 0 {
+                if errno != EINTR { close(fd); throw StoreError.io(FileIO.Failure("lock", layout.lockFile)) }
+            }
+        }
+        let text = Array("\(getpid())\n".utf8)
+        ftruncate(fd, 0)
+        _ = text.withUnsafeBytes { pwrite(fd, $0.baseAddress!, $0.count, 0) }
+        return WorkspaceLock(fd: fd)
+    }
+
+    /// `pid N` as written by the holder.
+    static func describeHolder(_ layout: StoreLayout) -> String {
+        let pid = FileIO.readText(layout.lockFile)?.split(separator: "\n").first.map(String.init) ?? "?"
+        return "another studyflow process (pid \(pid))"
+    }
+}
+
+/// Numbers runs 1, 2, 3… per workspace; the number names the run's log directory.
+public enum RunCounter {
+    /// Reserves and returns the next run number.
+    public static func next(_ layout: StoreLayout) throws -> Int {
+        let last = FileIO.readText(layout.runCounter).flatMap { Int($0.split(separator: "\n").first ?? "") } ?? 0
+        try FileIO.writeAtomically(layout.runCounter, Array("\(last + 1)\n".utf8))
+        return last + 1
+    }
+}

@@ -1,0 +1,3 @@
+import StudyCommands
+
+StudyflowCommand.entry()
