@@ -1,0 +1,43 @@
+# StudyFlow — make targets. 'make run' and 'make test' do all set-up on a fresh Debian machine.
+SWIFT   ?= swift
+PREFIX  ?= /usr/local
+RELEASE := .build/release/studyflow
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all build run test test-integration bench install deps clean
+
+all: build
+
+## deps: install the Debian packages the build needs (when missing)
+deps:
+	@bash scripts/deps.sh
+
+## build: release build of the studyflow executable
+build: deps
+	$(SWIFT) build -c release --product studyflow
+
+## run: build, then run the default study in Workflows/
+run: build
+	$(RELEASE) run -j $(JOBS)
+	@echo "report: results/demo/report.md"
+
+## test: build and run every unit and end-to-end test
+test: deps
+	$(SWIFT) build --build-tests
+	STUDYFLOW_BINARY=$(CURDIR)/.build/debug/studyflow $(SWIFT) test --skip-build --parallel
+
+## test-integration: tests against real external systems (SLURM, browser, RO-Crate validator) as they land
+test-integration: build
+	bash scripts/test-integration.sh $(RELEASE)
+
+## bench: studyflow vs make and ninja on generated workflows (not a test; prints a table)
+bench: build
+	STUDYFLOW=$(CURDIR)/$(RELEASE) bash bench/run.sh
+
+## install: copy studyflow to $(PREFIX)/bin
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(RELEASE) $(DESTDIR)$(PREFIX)/bin/studyflow
+
+clean:
+	rm -rf .build results

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian packages StudyFlow's build, tests and example study need, when missing.
+# Safe to run repeatedly; run as root (or with sudo) on Debian/Ubuntu.
+set -euo pipefail
+
+need=()
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+command -v awk >/dev/null 2>&1 || need+=(gawk)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+
+if [ ${#need[@]} -eq 0 ]; then
+    exit 0
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "deps: missing ${need[*]} and no apt-get here; install them with your package manager" >&2
+    exit 1
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "deps: installing ${need[*]}" >&2
+$SUDO apt-get update -qq -o DPkg::Lock::Timeout=900
+$SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=900 --no-install-recommends "${need[@]}"

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Integration tests against real external systems. Today: the release binary runs every bundled
+# example workflow from a fresh copy, twice (the second run must run nothing). Later issues add a
+# real SLURM cluster, a browser and the RO-Crate validator here.
+set -euo pipefail
+bin=$(realpath "${1:-.build/release/studyflow}")
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0; failed=0
+check() { if "$@"; then passed=$((passed + 1)); else echo "FAILED: $*" >&2; failed=$((failed + 1)); fi; }
+
+for example in "$root"/Workflows/examples/*/; do
+    name=$(basename "$example")
+    cp -R "$example" "$work/$name"
+    check "$bin" run -C "$work/$name" workflow.yaml --json > "$work/$name.first.json"
+    check "$bin" run -C "$work/$name" workflow.yaml --json > "$work/$name.second.json"
+    check grep -q '"ran":\[\]' "$work/$name.second.json"
+done
+cp -R "$root/Workflows" "$work/demo"
+mkdir -p "$work/demo-root" && mv "$work/demo" "$work/demo-root/Workflows"
+check "$bin" run -C "$work/demo-root"
+check grep -q '| male | 270 |' "$work/demo-root/results/demo/report.md"
+echo "integration: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
