@@ -27,3 +27,30 @@ enum Console {
         }
     }
 }
+
+/// Collects stdout lines and writes them in large chunks: a no-op run over 10,000 stages would
+/// otherwise spend more on 10,000 `write` calls than on deciding that nothing changed. Lines of
+/// stages that did something are flushed at once, so progress in a log file stays live.
+final class LineBuffer: @unchecked Sendable {
+    private var pending = ""
+    private let lock = Mutex<Void>(())
+
+    /// Queues `line`; writes everything queued when `urgent` or when the buffer is large.
+    func append(_ line: String, urgent: Bool) {
+        lock.withLock { _ in
+            pending += line
+            if urgent || pending.utf8.count > 64 * 1024 { flushLocked() }
+        }
+    }
+
+    /// Writes everything queued.
+    func flush() { lock.withLock { _ in flushLocked() } }
+
+    private func flushLocked() {
+        guard !pending.isEmpty else { return }
+        Console.out(pending)
+        pending = ""
+    }
+}
+
+import Synchronization

@@ -3,6 +3,8 @@ import StudyEngine
 
 /// `run --json`: one JSON object per line on stdout (DESIGN.md section 7), for scripts and CI.
 struct JSONEventWriter: RunObserver {
+    private let output = LineBuffer()
+
     func handle(_ event: RunEvent) {
         switch event {
         case .started, .stageStarted:
@@ -18,7 +20,7 @@ struct JSONEventWriter: RunObserver {
             if let status = result.exitStatus, result.status == .failed { object["exit_status"] = .integer(Int(status)) }
             if let failure = result.failure { object["error"] = .string(failure) }
             if let log = result.logPath { object["log"] = .string(log) }
-            Console.out(JSONValue.object(object).canonicalJSON + "\n")
+            output.append(JSONValue.object(object).canonicalJSON + "\n", urgent: result.status != .cached)
         case .finished(let summary):
             func list(_ status: StageStatus) -> JSONValue { .array(summary.stages(status).map(JSONValue.string)) }
             let object: [String: JSONValue] = [
@@ -30,6 +32,7 @@ struct JSONEventWriter: RunObserver {
                 "failed": list(.failed), "skipped": list(.skipped),
                 "seconds": .number((summary.seconds * 1000).rounded() / 1000),
             ]
+            output.flush()
             Console.out(JSONValue.object(object).canonicalJSON + "\n")
         }
     }

@@ -19,6 +19,7 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
 
     private let terminal: Bool
     private let state = Mutex(State())
+    private let output = LineBuffer()
     private let ticker: (any DispatchSourceTimer)?
 
     /// A reporter writing to stderr (status line) and stdout (stage lines).
@@ -51,9 +52,10 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
                 if terminal && result.status == .cached { return nil }
                 return Self.line(for: result, done: s.done, total: s.total)
             }
-            if let line { emit(line) }
+            if let line { emit(line, urgent: result.status != .cached) }
         case .finished(let summary):
             ticker?.cancel()
+            output.flush()
             clearStatusLine()
             let (counts, failures) = state.withLock { ($0.counts, $0.failures) }
             for failure in failures { Console.err("studyflow: error: \(failure)\n") }
@@ -81,13 +83,13 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
         return text + "\n"
     }
 
-    private func emit(_ line: String) {
+    private func emit(_ line: String, urgent: Bool) {
         if terminal {
             clearStatusLine()
             Console.out(line)
             redraw()
         } else {
-            Console.out(line)
+            output.append(line, urgent: urgent)
         }
     }
 

@@ -59,6 +59,9 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .long, help: "Write one JSON object per line (stage events, then a summary) to stdout.")
     var json = false
 
+    @Flag(name: .long, help: ArgumentHelp("Print how long each phase took (as ninja's -d stats).", visibility: .hidden))
+    var timings = false
+
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if let retries, retries < 0 { throw ValidationError("--retries must not be negative") }
@@ -67,13 +70,16 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        var phases = PhaseTimer(enabled: timings)
+        defer { phases.report() }
         let layout = try workspace.layout()
         let registry = StudyflowCommand.registry
-        let compiled = try WorkflowSource(layout: layout, registry: registry).load(workspace.workflow)
-        let options = RunOptions(jobs: jobs ?? ProcessorCount.online, keepGoing: keepGoing, force: force, forceAll: forceAll,
-                                 targets: until, retries: retries, params: try parseParams(param, workflow: compiled.workflow))
+        let source = WorkflowSource(layout: layout, registry: registry)
+        let file = try source.read(workspace.workflow)
 
         if dryRun {
+            let compiled = try source.load(file)
+            let options = try runOptions(compiled.workflow)
             let ws = Workspace(layout: layout, compiled: compiled, registry: registry, params: options.params)
             let preview = try mapRunErrors { try Preview.evaluate(ws, options: options) }
             PreviewPrinter.printDryRun(preview, json: json)
@@ -82,18 +88,54 @@ struct RunCommand: ParsableCommand {
 
         let lock = try acquireLock(layout)
         defer { withExtendedLifetime(lock) {} }
-        let ws = Workspace(layout: layout, compiled: compiled, registry: registry, params: options.params)
-        let runNumber = try RunCounter.next(layout)
+        phases.mark("read + lock")
         let reporter: any RunObserver = json ? JSONEventWriter() : ProgressReporter(terminal: Console.stderrIsTerminal)
-        let runner = Runner(workspace: ws, executor: LocalExecutor(), options: options, observers: [reporter], run: runNumber)
+        let snapshot = SnapshotCheck(stamp: source.stamp, workflowDigest: file.digest, params: rawParams())
+        if force.isEmpty, !forceAll, until.isEmpty, let stages = snapshot.unchangedStages(layout) {
+            phases.mark("snapshot")
+            let runNumber = try RunCounter.next(layout)
+            reporter.handle(.started(RunInfo(run: runNumber, workflow: "", workflowFile: file.display,
+                                             total: stages.count, executor: executor)))
+            let summary = SnapshotCheck.summary(run: runNumber, stages: stages, seconds: phases.elapsed)
+            for result in summary.results { reporter.handle(.stageFinished(result)) }
+            reporter.handle(.finished(summary))
+            phases.mark("report")
+            return
+        }
+
+        let compiled = try source.load(file)
+        let options = try runOptions(compiled.workflow)
+        phases.mark("load workflow")
+        let ws = Workspace(layout: layout, compiled: compiled, registry: registry, params: options.params)
+        phases.mark("open store")
+        let runNumber = try RunCounter.next(layout)
+        let runner = Runner(workspace: ws, executor: LocalExecutor(), options: options, observers: [reporter],
+                            run: runNumber, snapshot: snapshot)
         let signals = SignalTrap { runner.interrupt() }
         let summary = try mapRunErrors { try runner.execute() }
+        phases.mark("run stages")
         signals.cancel()
         if summary.interrupted {
             Console.err("studyflow: interrupted; finished stages are cached, rerun 'studyflow run' to continue\n")
             throw CommandError.exit(130)
         }
         if !summary.ok { throw CommandError.exit(1) }
+    }
+
+    private func runOptions(_ workflow: Workflow) throws -> RunOptions {
+        RunOptions(jobs: jobs ?? ProcessorCount.online, keepGoing: keepGoing, force: force, forceAll: forceAll,
+                   targets: until, retries: retries, params: try parseParams(param, workflow: workflow))
+    }
+
+    /// `--param` values as given, before checking them against the workflow (the snapshot was only
+    /// written by a run whose parameters were valid, so an unknown name can never match it).
+    private func rawParams() -> [String: JSONValue] {
+        var result: [String: JSONValue] = [:]
+        for item in param {
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            result[String(parts[0])] = JSONValue(parsingScalar: parts.count > 1 ? String(parts[1]) : "")
+        }
+        return result
     }
 
     private func acquireLock(_ layout: StoreLayout) throws -> WorkspaceLock {
@@ -151,5 +193,32 @@ final class SignalTrap: @unchecked Sendable {
 
     func cancel() {
         for source in sources { source.cancel() }
+    }
+}
+
+/// `--timings`: wall-clock milliseconds per phase, to stderr.
+struct PhaseTimer {
+    let enabled: Bool
+    private var last = monotonicSeconds()
+    private var phases: [(String, Double)] = []
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    /// Seconds since the timer was created.
+    var elapsed: Double { monotonicSeconds() - start }
+    private let start = monotonicSeconds()
+
+    mutating func mark(_ phase: String) {
+        guard enabled else { return }
+        let now = monotonicSeconds()
+        phases.append((phase, now - last))
+        last = now
+    }
+
+    func report() {
+        guard enabled else { return }
+        for (phase, seconds) in phases {
+            Console.err("timing: \(phase.padding(to: 14)) \(String(Double(Int(seconds * 10_000)) / 10)) ms\n")
+        }
     }
 }

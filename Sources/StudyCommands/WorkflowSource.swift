@@ -28,13 +28,34 @@ struct WorkflowSource {
         }
     }
 
-    /// The compiled workflow, from the cache when valid; prints diagnostics and exits 2 when invalid.
-    func load(_ given: String?, useCache: Bool = true) throws -> CompiledWorkflow {
+    /// A workflow file's name and bytes.
+    struct File {
+        var display: String
+        var absolute: String
+        var bytes: [UInt8]
+        var digest: Digest
+    }
+
+    /// Reads the workflow file to use.
+    func read(_ given: String?) throws -> File {
         let (display, absolute) = try locate(given)
         guard let bytes = FileIO.read(absolute) else { throw CommandError.usage("cannot read workflow file '\(display)'") }
-        let digest = Digest.of(bytes)
+        return File(display: display, absolute: absolute, bytes: bytes, digest: Digest.of(bytes))
+    }
+
+    /// Identifies this build's interpretation of workflows: version and registered kinds.
+    var stamp: String { "\(StudyflowVersion.current) \(registry.names.joined(separator: ","))" }
+
+    /// The compiled workflow, from the cache when valid; prints diagnostics and exits 2 when invalid.
+    func load(_ given: String?, useCache: Bool = true) throws -> CompiledWorkflow {
+        try load(try read(given), useCache: useCache)
+    }
+
+    /// The compiled form of `file`.
+    func load(_ file: File, useCache: Bool = true) throws -> CompiledWorkflow {
+        let (display, absolute, bytes, digest) = (file.display, file.absolute, file.bytes, file.digest)
         let cachePath = layout.compiledWorkflow(for: absolute)
-        let stamp = "\(StudyflowVersion.current) \(registry.names.joined(separator: ","))"
+        let stamp = self.stamp
         if useCache, let cached = FileIO.read(cachePath), let compiled = decode(cached, digest: digest, stamp: stamp, file: display) {
             try checkSources(compiled)
             return compiled

@@ -15,30 +15,42 @@ public struct CommandTemplate: Sendable, Equatable, Hashable {
         case placeholder(Placeholder)
     }
 
-    /// Splits `text` into segments. Malformed placeholders (`${inputs.}`) become `.invalid` ones,
-    /// reported by the validator with the position of the `${`.
+    /// Splits `text` into segments. Scans UTF-8 bytes: compiled workflows re-split every stage's
+    /// command on each run, so this is on the no-op path.
     public init(_ text: String) {
         self.text = text
         var segments: [Segment] = []
-        var literal = ""
-        var i = text.startIndex
-        while i < text.endIndex {
-            if text[i] == "$", text.index(after: i) < text.endIndex, text[text.index(after: i)] == "{",
-               let close = text[i...].firstIndex(of: "}") {
-                let bodyStart = text.index(i, offsetBy: 2)
-                let body = String(text[bodyStart..<close])
-                if let placeholder = Placeholder(body: body, offset: text.unicodeScalars.distance(from: text.startIndex, to: i)) {
-                    if !literal.isEmpty { segments.append(.literal(literal)); literal = "" }
+        let bytes = Array(text.utf8)
+        var literalStart = 0
+        var scalarsBefore = 0
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == UInt8(ascii: "$"), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "{"),
+               let close = bytes[(i + 2)...].firstIndex(of: UInt8(ascii: "}")) {
+                let body = String(decoding: bytes[(i + 2)..<close], as: UTF8.self)
+                if let placeholder = Placeholder(body: body, offset: scalarsBefore) {
+                    if literalStart < i {
+                        segments.append(.literal(String(decoding: bytes[literalStart..<i], as: UTF8.self)))
+                    }
                     segments.append(.placeholder(placeholder))
-                    i = text.index(after: close)
+                    scalarsBefore += CommandTemplate.scalarCount(bytes[i...close])
+                    i = close + 1
+                    literalStart = i
                     continue
                 }
             }
-            literal.append(text[i])
-            i = text.index(after: i)
+            // Count scalars (not continuation bytes) so offsets match libyaml's columns.
+            if bytes[i] & 0xC0 != 0x80 { scalarsBefore += 1 }
+            i += 1
         }
-        if !literal.isEmpty { segments.append(.literal(literal)) }
+        if literalStart < bytes.count {
+            segments.append(.literal(String(decoding: bytes[literalStart...], as: UTF8.self)))
+        }
         self.segments = segments
+    }
+
+    private static func scalarCount(_ bytes: ArraySlice<UInt8>) -> Int {
+        bytes.reduce(0) { $0 + ($1 & 0xC0 != 0x80 ? 1 : 0) }
     }
 
     /// Every placeholder, in order.
@@ -77,13 +89,16 @@ public struct Placeholder: Sendable, Equatable, Hashable, CustomStringConvertibl
     /// Parses a placeholder body (`inputs.raw`); returns `nil` for text the shell owns (`HOME`, `#x`).
     init?(body: String, offset: Int) {
         self.offset = offset
-        let parts = body.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        let head = String(parts[0])
-        guard !head.isEmpty, head.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { return nil }
+        let utf8 = body.utf8
+        let dot = utf8.firstIndex(of: UInt8(ascii: "."))
+        let head = String(body[..<(dot ?? body.endIndex)])
+        guard !head.isEmpty, head.utf8.allSatisfy({ c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == UInt8(ascii: "_")
+        }) else { return nil }
         scopeText = head
         scope = Scope(rawValue: head)
-        if parts.count == 2 {
-            name = String(parts[1])
+        if let dot {
+            name = String(body[body.index(after: dot)...])
         } else {
             // `${inputs}` is ours; a plain `${NAME}` belongs to the shell.
             guard let scope, scope != .params else { return nil }

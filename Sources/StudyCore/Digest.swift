@@ -81,34 +81,51 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible {
 }
 
 /// An incremental SHA-256, for streaming files and building stage keys field by field.
+///
+/// Fields are gathered in a buffer and hashed in one call when finalized: a stage key has dozens
+/// of small fields, and one hash call per field would dominate the no-op path.
 public struct DigestBuilder {
     private var hasher = SHA256()
+    private var buffer: [UInt8] = []
 
     /// Starts an empty hash.
-    public init() {}
+    public init() { buffer.reserveCapacity(512) }
 
     /// Adds raw bytes.
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) { hasher.update(bufferPointer: bytes) }
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        flush()
+        hasher.update(bufferPointer: bytes)
+    }
 
     /// Adds a string as its UTF-8 bytes, prefixed by its length so fields cannot run together.
     public mutating func field(_ string: String) {
         var s = string
         field(UInt64(s.utf8.count))
-        s.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        s.withUTF8 { buffer.append(contentsOf: $0) }
     }
 
     /// Adds an integer as eight little-endian bytes.
     public mutating func field(_ value: UInt64) {
-        withUnsafeBytes(of: value.littleEndian) { hasher.update(bufferPointer: $0) }
+        withUnsafeBytes(of: value.littleEndian) { buffer.append(contentsOf: $0) }
     }
 
     /// Adds a digest as its 32 bytes.
     public mutating func field(_ digest: Digest) {
         for w in [digest.w0, digest.w1, digest.w2, digest.w3] {
-            withUnsafeBytes(of: w.bigEndian) { hasher.update(bufferPointer: $0) }
+            withUnsafeBytes(of: w.bigEndian) { buffer.append(contentsOf: $0) }
         }
     }
 
+    private mutating func flush() {
+        guard !buffer.isEmpty else { return }
+        buffer.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
     /// The digest of everything added.
-    public func finalize() -> Digest { Digest(hasher.finalize()) }
+    public func finalize() -> Digest {
+        var copy = self
+        copy.flush()
+        return Digest(copy.hasher.finalize())
+    }
 }

@@ -29,10 +29,11 @@ public enum FileIO {
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { return nil }
-        var result = [UInt8](repeating: 0, count: Int(st.st_size))
+        // One byte more than the size, so a file that did not grow is read without reallocating.
+        var result = [UInt8](repeating: 0, count: Int(st.st_size) + 1)
         var filled = 0
         while true {
-            if filled == result.count { result.append(contentsOf: repeatElement(0, count: max(4096, result.count))) }
+            if filled == result.count { result.append(contentsOf: [UInt8](repeating: 0, count: result.count)) }
             let n = result.withUnsafeMutableBytes { buffer in
                 Glibc.read(fd, buffer.baseAddress! + filled, buffer.count - filled)
             }

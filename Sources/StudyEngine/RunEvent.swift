@@ -32,6 +32,15 @@ public struct RunInfo: Sendable {
     public var total: Int
     /// Executor name.
     public var executor: String
+
+    /// Creates run facts.
+    public init(run: Int, workflow: String, workflowFile: String, total: Int, executor: String) {
+        self.run = run
+        self.workflow = workflow
+        self.workflowFile = workflowFile
+        self.total = total
+        self.executor = executor
+    }
 }
 
 /// How one stage ended, with what the provenance of the run needs.
@@ -73,16 +82,25 @@ public struct StageResult: Sendable {
 /// The outcome of a whole run.
 public struct RunSummary: Sendable {
     /// The run number.
-    public var run: Int
+    public let run: Int
     /// Every selected stage's result, in topological order.
-    public var results: [StageResult]
+    public let results: [StageResult]
     /// Whether Ctrl-C or SIGTERM stopped the run.
-    public var interrupted: Bool
+    public let interrupted: Bool
     /// Wall-clock seconds.
-    public var seconds: Double
+    public let seconds: Double
 
     /// True when nothing failed and the run was not interrupted.
-    public var ok: Bool { !interrupted && !results.contains { $0.status == .failed || $0.status == .skipped } }
+    public let ok: Bool
+
+    /// Creates a summary.
+    public init(run: Int, results: [StageResult], interrupted: Bool, seconds: Double) {
+        self.run = run
+        self.results = results
+        self.interrupted = interrupted
+        self.seconds = seconds
+        ok = !interrupted && !results.contains { $0.status == .failed || $0.status == .skipped }
+    }
 
     /// Stage ids with `status`, in topological order.
     public func stages(_ status: StageStatus) -> [String] { results.filter { $0.status == status }.map(\.stage) }

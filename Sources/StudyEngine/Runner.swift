@@ -23,9 +23,13 @@ public final class Runner: Sendable {
     private let interrupted = Atomic<Bool>(false)
     private let scheduler = Mutex<Scheduler?>(nil)
     private let logDirectoryMade = Atomic<Bool>(false)
+    private let snapshot: SnapshotCheck?
 
-    /// A runner for run number `run` of `workspace`.
-    public init(workspace: Workspace, executor: any Executor, options: RunOptions, observers: [any RunObserver], run: Int) {
+    /// A runner for run number `run` of `workspace`; with `snapshot`, a run that changes nothing
+    /// records a snapshot so the next one can take the no-op shortcut.
+    public init(workspace: Workspace, executor: any Executor, options: RunOptions, observers: [any RunObserver], run: Int,
+                snapshot: SnapshotCheck? = nil) {
+        self.snapshot = snapshot
         self.workspace = workspace
         self.executor = executor
         self.options = options
@@ -39,6 +43,7 @@ public final class Runner: Sendable {
     /// unknown stage names; failed stages are results.
     public func execute() throws -> RunSummary {
         let start = Clock.now()
+        let wallStart = Clock.wallNanoseconds()
         let selection = try Selection(workspace: workspace, options: options)
         let graph = workspace.compiled.graph
         let plan = Plan(graph: graph, selected: selection.selected, keepGoing: options.keepGoing)
@@ -68,6 +73,7 @@ public final class Runner: Sendable {
         let ordered = results.withLock { results in graph.order.compactMap { results[Int($0)] } }
         let summary = RunSummary(run: run, results: ordered, interrupted: interrupted.load(ordering: .relaxed),
                                  seconds: Clock.now() - start)
+        snapshot?.record(after: summary, workspace: workspace, options: options, runStart: wallStart)
         emit(.finished(summary))
         return summary
     }
@@ -150,7 +156,7 @@ public final class Runner: Sendable {
             }
             // The previous version stays in the store; the stage starts from a clean slate.
             let absolute = workspace.layout.absolute(output.path)
-            workspace.statCache.forget(absolute)
+            workspace.hasher.invalidate(output.path)
             try FileIO.removeTree(absolute)
             try FileIO.createDirectories(parentDirectory(absolute))
         }
@@ -271,8 +277,14 @@ extension String {
     }
 }
 
-/// Monotonic seconds.
+/// Monotonic seconds, and wall-clock nanoseconds for comparing with file times.
 enum Clock {
+    static func wallNanoseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+
     static func now() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)

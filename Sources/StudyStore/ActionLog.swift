@@ -14,8 +14,20 @@ import StudyCore
 public final class ActionLog: @unchecked Sendable {
     /// The most recent record of each stage id.
     public private(set) var latest: [String: ActionRecord] = [:]
-    /// Every remembered record by stage key, so switching a parameter back restores instead of rerunning.
-    public private(set) var byKey: [Digest: ActionRecord] = [:]
+    /// Every remembered record by stage key, so switching a parameter back restores instead of
+    /// rerunning. Built on first use: a run where every stage matches its latest record never needs it.
+    public var byKey: [Digest: ActionRecord] {
+        if let index = keyIndex { return index }
+        var index: [Digest: ActionRecord] = [:]
+        index.reserveCapacity(history.count + latest.count)
+        for record in history { index[record.key] = record }
+        for record in latest.values { index[record.key] = record }
+        keyIndex = index
+        return index
+    }
+    /// Superseded records, oldest first.
+    private var history: [ActionRecord] = []
+    private var keyIndex: [Digest: ActionRecord]?
     /// Number of entries in the file, live or superseded.
     public private(set) var entryCount = 0
 
@@ -30,6 +42,7 @@ public final class ActionLog: @unchecked Sendable {
         self.path = path
         guard let bytes = FileIO.read(path), bytes.count >= Self.magic.count,
               Array(bytes[0..<Self.magic.count]) == Self.magic else { return }
+        latest.reserveCapacity(bytes.count / 160)
         bytes.withUnsafeBytes { raw in
             var offset = Self.magic.count
             while offset + 12 <= raw.count {
@@ -52,8 +65,10 @@ public final class ActionLog: @unchecked Sendable {
     deinit { if fd >= 0 { close(fd) } }
 
     private func remember(_ record: ActionRecord) {
-        latest[record.stage] = record
-        byKey[record.key] = record
+        if let previous = latest.updateValue(record, forKey: record.stage), previous.key != record.key {
+            history.append(previous)
+        }
+        keyIndex?[record.key] = record
     }
 
     /// The record to trust for `stage` under `key`: its latest, or an older one with that key.
@@ -100,7 +115,8 @@ public final class ActionLog: @unchecked Sendable {
         Self.frame(keep, into: &w)
         try FileIO.writeAtomically(path, w.bytes)
         latest = [:]
-        byKey = [:]
+        history = []
+        keyIndex = nil
         for record in keep { remember(record) }
         entryCount = keep.count
         validLength = w.bytes.count

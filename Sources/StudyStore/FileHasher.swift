@@ -61,7 +61,8 @@ public struct DirectoryManifest: Equatable, Sendable {
     /// Sum of the file sizes.
     public var totalSize: Int64 { entries.reduce(0) { $0 + $1.size } }
 
-    /// Walks `root` (iteratively, sorted) and records each regular file via `digest`.
+    /// Walks `root` (iteratively, sorted) and records each regular file via `digest`, which gets
+    /// the file's path relative to `root`.
     mutating func collect(root: String, digest: (String) throws -> (Digest, Int64)) throws {
         var pending: [String] = [""]
         var found: [Entry] = []
@@ -75,7 +76,7 @@ public struct DirectoryManifest: Equatable, Sendable {
                 switch st.kind {
                 case .directory: pending.append(child)
                 case .file:
-                    let (d, size) = try digest(root + "/" + child)
+                    let (d, size) = try digest(child)
                     found.append(Entry(path: child, digest: d, size: size, isExecutable: st.isExecutable))
                 case .symlink, .other:
                     throw StoreError.unsupportedOutput(path: root + "/" + child, kind: st.kind == .symlink ? "symbolic link" : "special file")

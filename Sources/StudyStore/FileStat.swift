@@ -29,6 +29,14 @@ public struct FileStat: Equatable, Sendable {
         return FileStat(st)
     }
 
+    /// `fstatat` relative to the directory `fd` (absolute paths ignore it); shorter path walks
+    /// than absolute paths on the no-op path, where every artifact is stat'ed.
+    public static func at(_ fd: Int32, _ path: String, followingSymlinks: Bool) -> FileStat? {
+        var st = stat()
+        guard fstatat(fd, path, &st, followingSymlinks ? 0 : AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
+        return FileStat(st)
+    }
+
     /// `stat` following symlinks (for inputs, which may be links to data elsewhere).
     public static func following(_ path: String) -> FileStat? {
         var st = stat()

@@ -54,7 +54,7 @@ public struct ObjectStore: Sendable {
         if isDirectory {
             var manifest = DirectoryManifest()
             try manifest.collect(root: absolute) { (file: String) throws -> (Digest, Int64) in
-                let state = try ingestFile(file)
+                let state = try ingestFile(absolute + "/" + file)
                 return (state.digest, state.size)
             }
             let bytes = manifest.encoded()

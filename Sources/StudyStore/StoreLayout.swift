@@ -7,6 +7,7 @@ import StudyCore
 ///   objects/ab/cdef…        content-addressed outputs (SHA-256 of the bytes)
 ///   actions.log             action records: stage key -> output digests (append-only, checksummed)
 ///   stat-cache              path -> (size, mtime, inode) -> digest
+///   snapshot                every artifact's stat after a run that changed nothing
 ///   workflows/NAME.bin      compiled workflows, keyed by the YAML file's digest
 ///   logs/RUN/STAGE.log      stdout and stderr of each stage run
 ///   lock                    the workspace lock, holding the holder's pid
@@ -31,6 +32,8 @@ public struct StoreLayout: Sendable, Equatable {
     public var statCache: String { stateDirectory + "/stat-cache" }
     /// The workspace lock file.
     public var lockFile: String { stateDirectory + "/lock" }
+    /// The no-change snapshot (see `Snapshot`).
+    public var snapshot: String { stateDirectory + "/snapshot" }
     /// The run counter.
     public var runCounter: String { stateDirectory + "/run-counter" }
     /// Stage logs of all runs.

@@ -1,0 +1,56 @@
+import StudyCore
+import StudyStore
+
+/// The no-op shortcut (see `Snapshot`): answers "is everything up to date?" from the last no-change
+/// run's snapshot, and writes a new snapshot after a run in which every stage was cached.
+public struct SnapshotCheck: Sendable {
+    /// The snapshot header the current invocation must match.
+    public var header: Snapshot.Header
+    /// Reads environment variables.
+    public var environment: @Sendable (String) -> String?
+
+    /// A check for a workflow whose file has `workflowDigest`, run with `params` overrides.
+    public init(stamp: String, workflowDigest: Digest, params: [String: JSONValue],
+                environment: @escaping @Sendable (String) -> String? = Workspace.processEnvironment) {
+        header = Snapshot.Header(stamp: stamp, workflow: workflowDigest,
+                                 context: Digest.of(string: JSONValue.object(params).canonicalJSON))
+        self.environment = environment
+    }
+
+    /// Stage ids in report order when nothing changed since the snapshot; `nil` means "check fully".
+    public func unchangedStages(_ layout: StoreLayout) -> [String]? {
+        Snapshot.verify(layout, header: header, digestEnvironment: digestEnvironment)
+    }
+
+    /// Records the snapshot after `summary` when the run covered every stage and all were cached.
+    func record(after summary: RunSummary, workspace: Workspace, options: RunOptions, runStart: Int64) {
+        guard summary.ok, options.targets.isEmpty, options.force.isEmpty, !options.forceAll,
+              summary.results.count == workspace.compiled.workflow.stages.count,
+              summary.results.allSatisfy({ $0.status == .cached }) else { return }
+        var paths: [String] = []
+        var environment: Set<String> = []
+        for (id, stage) in workspace.compiled.workflow.stages.enumerated() {
+            paths.append(contentsOf: stage.inputs.map(\.path))
+            paths.append(contentsOf: stage.outputs.map(\.path))
+            paths.append(contentsOf: workspace.compiled.commandWords[id])
+            environment.formUnion(stage.env)
+        }
+        Snapshot.write(workspace.layout, header: header, stages: summary.results.map(\.stage), paths: paths,
+                       environment: environment.sorted(), cache: workspace.statCache, runStart: runStart,
+                       digestEnvironment: digestEnvironment)
+    }
+
+    private func digestEnvironment(_ names: [String]) -> Digest {
+        var b = DigestBuilder()
+        for name in names {
+            b.field(name)
+            if let value = environment(name) { b.field(1); b.field(value) } else { b.field(0) }
+        }
+        return b.finalize()
+    }
+
+    /// The summary of a run answered from the snapshot: every stage cached.
+    public static func summary(run: Int, stages: [String], seconds: Double) -> RunSummary {
+        RunSummary(run: run, results: stages.map { StageResult(stage: $0, status: .cached) }, interrupted: false, seconds: seconds)
+    }
+}
