@@ -16,8 +16,20 @@ public final class LocalExecutor: Executor {
     private let children = Mutex<Set<pid_t>>([])
     private let cancelled = Atomic<Bool>(false)
 
-    /// Creates an executor.
-    public init() {}
+    /// The environment stages inherit, read once.
+    private let inherited: [(name: String, entry: String)]
+
+    /// Creates an executor; stages inherit this process's environment as it is now.
+    public init() {
+        var inherited: [(String, String)] = []
+        var index = 0
+        while let entry = environ[index] {
+            let text = String(cString: entry)
+            inherited.append((String(text.prefix { $0 != "=" }), text))
+            index += 1
+        }
+        self.inherited = inherited
+    }
 
     public func execute(_ job: StageJob) -> StageOutcome {
         if cancelled.load(ordering: .relaxed) { return .cancelled }
@@ -47,14 +59,7 @@ public final class LocalExecutor: Executor {
             return .failed(status: 127, message: "cannot open log '\(job.logPath)': \(String(cString: strerror(errno)))")
         }
         defer { close(logFD) }
-        var environment: [String] = []
-        var index = 0
-        while let entry = environ[index] {
-            let text = String(cString: entry)
-            let name = text.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
-            if job.environment[name] == nil { environment.append(text) }
-            index += 1
-        }
+        var environment = inherited.compactMap { job.environment[$0.name] == nil ? $0.entry : nil }
         for (name, value) in job.environment.sorted(by: { $0.key < $1.key }) { environment.append("\(name)=\(value)") }
 
         let spawned = ProcessSpawner.spawn(

@@ -5,15 +5,21 @@ import Synchronization
 
 /// Appends action records in batches on one serial queue (group commit): each batch first syncs
 /// the objects its records name, then appends and syncs the log. A stage's slot is free as soon
-/// as its outputs are stored; durability catches up in the background, one sync per batch rather
-/// than two per stage.
+/// as its outputs are stored; durability catches up in the background, at most one batch per
+/// `interval`, rather than two syncs per stage (which would cost more than make spends on a
+/// trivial stage). A crash loses at most the last interval's records: those stages rerun.
 final class RecordCommitter: Sendable {
     private let log: SharedActionLog
     private let queue = DispatchQueue(label: "studyflow.records")
     private let pending = Mutex<[ActionRecord]>([])
     private let failure = Mutex<(any Error)?>(nil)
 
-    init(log: SharedActionLog) { self.log = log }
+    private let interval: DispatchTimeInterval
+
+    init(log: SharedActionLog, interval: DispatchTimeInterval = .milliseconds(200)) {
+        self.log = log
+        self.interval = interval
+    }
 
     /// Queues `record` for the next batch.
     func submit(_ record: ActionRecord) {
@@ -21,7 +27,7 @@ final class RecordCommitter: Sendable {
             pending.append(record)
             return pending.count == 1
         }
-        if first { queue.async { self.flush() } }
+        if first { queue.asyncAfter(deadline: .now() + interval) { self.flush() } }
     }
 
     private func flush() {

@@ -23,6 +23,7 @@ public final class Runner: Sendable {
     private let interrupted = Atomic<Bool>(false)
     private let scheduler = Mutex<Scheduler?>(nil)
     private let logDirectoryMade = Atomic<Bool>(false)
+    private let verifiedDirectories = Mutex<Set<String>>([])
     private let snapshot: SnapshotCheck?
 
     /// A runner for run number `run` of `workspace`; with `snapshot`, a run that changes nothing
@@ -148,9 +149,8 @@ public final class Runner: Sendable {
     private func execute(_ resolved: ResolvedStage, id: Int, reasons: [Reason], start: Double,
                          committer: RecordCommitter) throws -> StageResult {
         let stage = resolved.stage
-        let probe = DiskPathProbe(root: workspace.layout.root)
         for output in stage.outputs {
-            guard probe.staysInside(output.path) else {
+            guard outputStaysInside(output.path) else {
                 return StageResult(stage: stage.id, status: .failed, reasons: reasons,
                                    failure: "output '\(output.displayPath)' of stage '\(stage.id)' leaves the workspace through a symbolic link")
             }
@@ -206,6 +206,16 @@ public final class Runner: Sendable {
         ran.withLock { $0[id] = true }
         return StageResult(stage: stage.id, status: .ran, reasons: reasons, seconds: Clock.now() - start, record: record,
                            exitStatus: 0, logPath: logPath, attempts: attempt)
+    }
+
+    /// Whether `path`'s directory resolves inside the workspace; verified directories are
+    /// remembered for the run (thousands of outputs usually share a few directories).
+    private func outputStaysInside(_ path: String) -> Bool {
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? ""
+        if directory.isEmpty || verifiedDirectories.withLock({ $0.contains(directory) }) { return true }
+        guard DiskPathProbe(root: workspace.layout.root).staysInside(directory) else { return false }
+        verifiedDirectories.withLock { _ = $0.insert(directory) }
+        return true
     }
 
     private func makeJob(_ resolved: ResolvedStage, logPath: String) -> StageJob {
