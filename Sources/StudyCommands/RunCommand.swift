@@ -59,6 +59,9 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .long, help: "Write one JSON object per line (stage events, then a summary) to stdout.")
     var json = false
 
+    @Flag(name: [.short, .long], help: "Explain every decision (stage, key, reasons) on stderr.")
+    var verbose = false
+
     @Flag(name: .long, help: ArgumentHelp("Print how long each phase took (as ninja's -d stats).", visibility: .hidden))
     var timings = false
 
@@ -89,9 +92,10 @@ struct RunCommand: ParsableCommand {
         let lock = try acquireLock(layout)
         defer { withExtendedLifetime(lock) {} }
         phases.mark("read + lock")
-        let reporter: any RunObserver = json ? JSONEventWriter() : ProgressReporter(terminal: Console.stderrIsTerminal)
+        let display: any RunObserver = json ? JSONEventWriter() : ProgressReporter(terminal: Console.stderrIsTerminal)
+        let reporter: any RunObserver = verbose ? ObserverList([VerboseLog(), display]) : display
         let snapshot = SnapshotCheck(stamp: source.stamp, workflowDigest: file.digest, params: rawParams())
-        if force.isEmpty, !forceAll, until.isEmpty, let stages = snapshot.unchangedStages(layout) {
+        if force.isEmpty, !forceAll, until.isEmpty, !verbose, let stages = snapshot.unchangedStages(layout) {
             phases.mark("snapshot")
             let runNumber = try RunCounter.next(layout)
             reporter.handle(.started(RunInfo(run: runNumber, workflow: "", workflowFile: file.display,
@@ -220,5 +224,14 @@ struct PhaseTimer {
         for (phase, seconds) in phases {
             Console.err("timing: \(phase.padding(to: 14)) \(String(Double(Int(seconds * 10_000)) / 10)) ms\n")
         }
+    }
+}
+
+/// Several observers as one, called in order.
+struct ObserverList: RunObserver {
+    let observers: [any RunObserver]
+    init(_ observers: [any RunObserver]) { self.observers = observers }
+    func handle(_ event: RunEvent) {
+        for observer in observers { observer.handle(event) }
     }
 }

@@ -120,8 +120,11 @@ public final class Runner: Sendable {
                     try workspace.objects.restore(output)
                     workspace.hasher.remember(output: output)
                 }
+                let record = workspace.log.record(stage: stage.id, key: resolved.key)
+                // Re-append it, so the stage's latest record says which version is on disk now.
+                if let record, workspace.log.latest(stage.id)?.key != record.key { committer.submit(record) }
                 return StageResult(stage: stage.id, status: .restored, reasons: reasons, seconds: Clock.now() - start,
-                                   record: workspace.log.record(stage: stage.id, key: resolved.key))
+                                   record: record)
             case .run(let reasons):
                 return try execute(resolved, id: id, reasons: explainUpstream(reasons, of: id), start: start, committer: committer)
             }

@@ -57,6 +57,11 @@ public struct Staleness: Sendable {
         for output in damaged where !objects.contains(output.digest) {
             return .run([.outputNotInStore(output.isDirectory ? output.path + "/" : output.path)])
         }
+        // Back to an earlier key (a parameter switched back): the outputs on disk are another
+        // version, not edits; say what changed since that version.
+        if let latest = log.latest(resolved.stage.id), latest.key != resolved.key {
+            return .restore(damaged, reasons: Self.explain(resolved, against: latest))
+        }
         return .restore(damaged, reasons: reasons)
     }
 
