@@ -41,13 +41,16 @@ public struct WorkflowDiagnostics: Error, Sendable, CustomStringConvertible {
 
 /// Suggests the closest known spelling for a misspelled name (`did you mean 'outputs'?`).
 public enum Spelling {
-    /// The candidate closest to `name` by edit distance, if it is close enough to be a likely typo.
+    /// The candidate closest to `name` by edit distance, if it is close enough to be a likely
+    /// typo; ties go to the alphabetically first, so the message never depends on hash order.
     public static func suggestion(for name: String, among candidates: some Sequence<String>) -> String? {
         var best: (String, Int)?
         let limit = max(1, name.count / 3 + 1)
         for candidate in candidates {
             let d = distance(name, candidate)
-            if d <= limit, best == nil || d < best!.1 { best = (candidate, d) }
+            guard d <= limit else { continue }
+            if let current = best, d > current.1 || (d == current.1 && candidate >= current.0) { continue }
+            best = (candidate, d)
         }
         return best?.0
     }

@@ -1,3 +1,5 @@
+import Yams
+
 /// A parameter or `with:` value: the JSON data model, with a canonical encoding.
 ///
 /// Canonical means sorted object keys, no insignificant whitespace and one spelling per number,
@@ -32,18 +34,10 @@ public enum JSONValue: Hashable, Sendable {
         }
     }
 
-    /// Interprets a command-line `--param` value as YAML would a plain scalar.
+    /// Interprets a command-line `--param` value exactly as the workflow file's YAML would a plain
+    /// scalar, so `--param x=yes` and `x: yes` give the same value and the same stage key.
     public init(parsingScalar text: String) {
-        switch text {
-        case "true", "True", "TRUE": self = .bool(true)
-        case "false", "False", "FALSE": self = .bool(false)
-        case "null", "~", "": self = .null
-        default:
-            if let i = Int(text) { self = .integer(i) }
-            else if let d = Double(text), d.isFinite, text.first.map({ $0.isNumber || $0 == "-" || $0 == "." || $0 == "+" }) == true {
-                self = .number(d)
-            } else { self = .string(text) }
-        }
+        self = YAMLReader.scalarValue(Node.Scalar(text, .implicit, .plain))
     }
 
     func write(to out: inout String) {
@@ -72,10 +66,11 @@ public enum JSONValue: Hashable, Sendable {
         }
     }
 
-    /// Shortest round-tripping decimal; integral values print without a fraction (`2` not `2.0`).
+    /// Shortest round-tripping decimal; integral values that fit exactly print without a fraction
+    /// (`2` not `2.0`). JSON has no NaN or infinity: they print as `null`.
     public static func format(_ d: Double) -> String {
-        if d.isNaN { return "null" }
-        if d == d.rounded(), abs(d) < 1e15 { return String(Int(d)) }
+        if !d.isFinite { return "null" }
+        if d == d.rounded(), abs(d) <= 9_007_199_254_740_992 { return String(Int64(d)) }
         return "\(d)"
     }
 

@@ -118,7 +118,12 @@ public struct CompiledWorkflow: Sendable, Equatable {
                                 env: env, resources: resources, location: location))
             for k in 0..<2 {
                 var list: [Int32] = []
-                for _ in 0..<(try r.readCount()) { list.append(Int32(try r.readInt())) }
+                for _ in 0..<(try r.readCount()) {
+                    // Ids must name a stage (producers may be -1, "a source file").
+                    let value = try r.readInt()
+                    guard value >= (k == 0 ? 0 : -1), value < count else { throw BinaryFormatError() }
+                    list.append(Int32(value))
+                }
                 if k == 0 { dependencies.append(list) } else { producers.append(list) }
             }
             var stageWords: [String] = []
@@ -127,9 +132,11 @@ public struct CompiledWorkflow: Sendable, Equatable {
         }
         var order: [Int32] = []
         order.reserveCapacity(count)
+        var placed = [Bool](repeating: false, count: count)
         for _ in 0..<count {
             let id = try r.readUInt()
-            guard id < UInt64(count) else { throw BinaryFormatError() }
+            guard id < UInt64(count), !placed[Int(id)] else { throw BinaryFormatError() }
+            placed[Int(id)] = true
             order.append(Int32(id))
         }
         guard r.isAtEnd else { throw BinaryFormatError() }

@@ -144,8 +144,8 @@ public struct WorkflowLoader: Sendable {
         case (nil, let uses?):
             if let kind = reader.string(uses, what: "'uses' of stage '\(id)'") {
                 if !knownKinds.contains(kind) {
-                    let known = knownKinds.isEmpty ? "none are registered yet" : knownKinds.joined(separator: ", ")
-                    reader.error("unknown stage kind '\(kind)' in stage '\(id)'\(Spelling.hint(for: kind, among: knownKinds)); known kinds: \(known)", at: uses)
+                    let known = knownKinds.isEmpty ? "none yet" : knownKinds.joined(separator: ", ")
+                    reader.error("unknown stage kind '\(kind)' in stage '\(id)' (known kinds: \(known))\(Spelling.hint(for: kind, among: knownKinds))", at: uses)
                 }
                 let with = values["with"].map { reader.value($0, context: "in 'with' of stage '\(id)'") } ?? .object([:])
                 if case .object = with {} else {

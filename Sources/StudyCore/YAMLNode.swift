@@ -67,8 +67,7 @@ struct YAMLReader {
         if case .scalar(let scalar) = node, scalar.style == .plain, let value = Int(scalar.string), range.contains(value) {
             return value
         }
-        let expected = range.lowerBound == 0 ? "a non-negative integer" : "a positive integer"
-        error("\(what) must be \(expected), got \(describe(node))", at: node)
+        error("\(what) must be an integer from \(range.lowerBound) to \(range.upperBound), got \(describe(node))", at: node)
         return nil
     }
 
@@ -110,19 +109,43 @@ struct YAMLReader {
         return kindName(node)
     }
 
-    /// The position of `needle` (a placeholder) inside a scalar that may span lines.
+    /// The position of `needle` (a placeholder) inside a scalar that may span lines. Folding and
+    /// block indentation change the text, so this finds the placeholder in the source itself: the
+    /// k-th occurrence at or after the scalar's start, where k counts earlier ones in the value.
     func location(of needle: String, offset: Int, in node: Node) -> SourceLocation {
         let base = location(node)
         guard case .scalar(let scalar) = node else { return base }
-        let prefix = scalar.string.unicodeScalars.prefix(offset)
-        let newlines = prefix.filter { $0 == "\n" }.count
-        let isBlock = scalar.style == .literal || scalar.style == .folded
-        let line = base.line + newlines + (isBlock ? 1 : 0)
-        if line - 1 < lines.count, let range = lines[line - 1].firstRange(of: needle) {
-            let column = lines[line - 1].unicodeScalars.distance(
-                from: lines[line - 1].startIndex, to: range.lowerBound) + 1
-            return SourceLocation(file: file, line: line, column: column)
+        let before = String(String.UnicodeScalarView(scalar.string.unicodeScalars.prefix(offset)))
+        var remaining = before.occurrences(of: needle)
+        var line = base.line
+        var fromColumn = base.column
+        while line - 1 < lines.count {
+            let text = lines[line - 1]
+            var searchStart = text.unicodeScalars.index(text.startIndex, offsetBy: min(fromColumn - 1, text.unicodeScalars.count))
+            while let range = text[searchStart...].firstRange(of: needle) {
+                if remaining == 0 {
+                    let column = text.unicodeScalars.distance(from: text.startIndex, to: range.lowerBound) + 1
+                    return SourceLocation(file: file, line: line, column: column)
+                }
+                remaining -= 1
+                searchStart = range.upperBound
+            }
+            line += 1
+            fromColumn = 1
         }
         return base
+    }
+}
+
+extension String {
+    /// Non-overlapping occurrences of `needle`.
+    func occurrences(of needle: String) -> Int {
+        var count = 0
+        var rest = self[...]
+        while let range = rest.firstRange(of: needle) {
+            count += 1
+            rest = rest[range.upperBound...]
+        }
+        return count
     }
 }

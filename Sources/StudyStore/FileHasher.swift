@@ -86,11 +86,31 @@ public struct DirectoryManifest: Equatable, Sendable {
         entries = found.sorted { Array($0.path.utf8).lexicographicallyPrecedes(Array($1.path.utf8)) }
     }
 
-    /// `sha256 size mode path` lines, like a `sha256sum` listing with sizes and modes.
+    /// `sha256 size mode path` lines, like a `sha256sum` listing with sizes and modes. In paths,
+    /// `%`, newline and carriage return are percent-escaped, so any file name fits on its line.
     public func encoded() -> [UInt8] {
         var text = "studyflow-directory 1\n"
-        for e in entries { text += "\(e.digest.hex) \(e.size) \(e.isExecutable ? "755" : "644") \(e.path)\n" }
+        for e in entries { text += "\(e.digest.hex) \(e.size) \(e.isExecutable ? "755" : "644") \(Self.escape(e.path))\n" }
         return Array(text.utf8)
+    }
+
+    static func escape(_ path: String) -> String {
+        guard path.utf8.contains(where: { $0 == 0x25 || $0 == 0x0A || $0 == 0x0D }) else { return path }
+        var out = ""
+        for c in path.unicodeScalars {
+            switch c {
+            case "%": out += "%25"
+            case "\n": out += "%0A"
+            case "\r": out += "%0D"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+
+    static func unescape(_ text: Substring) -> String {
+        guard text.contains("%") else { return String(text) }
+        return String(text).replacingAll("%0A", with: "\n").replacingAll("%0D", with: "\r").replacingAll("%25", with: "%")
     }
 
     /// Parses `encoded()` output.
@@ -100,7 +120,7 @@ public struct DirectoryManifest: Equatable, Sendable {
         for line in lines.dropFirst() {
             let parts = line.split(separator: " ", maxSplits: 3)
             guard parts.count == 4, let digest = Digest(hex: parts[0]), let size = Int64(parts[1]) else { return nil }
-            entries.append(Entry(path: String(parts[3]), digest: digest, size: size, isExecutable: parts[2] == "755"))
+            entries.append(Entry(path: Self.unescape(parts[3]), digest: digest, size: size, isExecutable: parts[2] == "755"))
         }
     }
 }

@@ -68,7 +68,9 @@ public struct ObjectStore: Sendable {
 
     private func ingestFile(_ absolute: String) throws -> (digest: Digest, size: Int64, executable: Bool) {
         guard let st = FileStat.of(absolute) else { throw StoreError.io(FileIO.Failure("read", absolute)) }
-        guard st.kind == .file else { throw StoreError.unsupportedOutput(path: absolute, kind: "\(st.kind)") }
+        guard st.kind == .file else {
+            throw StoreError.unsupportedOutput(path: absolute, kind: st.kind == .symlink ? "symbolic link" : st.kind == .directory ? "directory" : "special file")
+        }
         let temp = FileIO.temporaryName(for: layout.objectsDirectory + "/incoming")
         let (digest, size) = try FileHasher.hash(absolute, copyTo: temp)
         let destination = layout.object(digest)
@@ -99,17 +101,23 @@ public struct ObjectStore: Sendable {
     /// Puts the recorded output back at its path, verifying every byte against its digest.
     public func restore(_ output: OutputState) throws {
         let absolute = layout.absolute(output.path)
-        do { try FileIO.removeTree(absolute) } catch { throw StoreError(error) }
         if output.isDirectory {
+            // Read and check the manifest before touching what is on disk.
             guard let bytes = FileIO.read(layout.object(output.digest)) else { throw StoreError.missingObject(output.digest) }
             guard Digest.of(bytes) == output.digest, let manifest = DirectoryManifest(decoding: bytes) else {
                 throw StoreError.corruptObject(output.digest, path: layout.object(output.digest))
             }
-            do { try FileIO.createDirectories(absolute) } catch { throw StoreError(error) }
+            for entry in manifest.entries where !contains(entry.digest) { throw StoreError.missingObject(entry.digest) }
+            do {
+                try FileIO.removeTree(absolute)
+                try FileIO.createDirectories(absolute)
+            } catch { throw StoreError(error) }
             for entry in manifest.entries {
                 try restoreFile(digest: entry.digest, executable: entry.isExecutable, to: absolute + "/" + entry.path)
             }
         } else {
+            // The file is replaced by a rename, so a failed restore leaves the old one in place.
+            if FileStat.of(absolute)?.kind == .directory { do { try FileIO.removeTree(absolute) } catch { throw StoreError(error) } }
             try restoreFile(digest: output.digest, executable: output.isExecutable, to: absolute)
         }
     }

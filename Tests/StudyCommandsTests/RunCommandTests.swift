@@ -73,7 +73,7 @@ struct RunCommandTests {
         Workflows/main.yaml:4:29: error: undefined placeholder '${outputs.out}' in stage 'a' (stage 'a' names no outputs)
         Workflows/main.yaml:6:5: error: unknown key 'ouputs' in stage 'a'; did you mean 'outputs'?
         Workflows/main.yaml:7:3: error: bad stage id 'b b'; use letters, digits, '_' and '-'
-        Workflows/main.yaml:9:14: error: 'threads' of stage 'b b' must be a positive integer, got 'two'
+        Workflows/main.yaml:9:14: error: 'threads' of stage 'b b' must be an integer from 1 to 4096, got 'two'
         studyflow: 5 errors in Workflows/main.yaml; nothing was run
 
         """)
