@@ -14,7 +14,7 @@ deps:
 
 ## build: release build of the studyflow executable
 build: deps
-	$(SWIFT) build -c release --product studyflow
+	$(SWIFT) build -c release --product studyflow --static-swift-stdlib
 
 ## run: build, then run the default study in Workflows/
 run: build
