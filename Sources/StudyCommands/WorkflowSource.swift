@@ -104,9 +104,7 @@ struct WorkflowSource {
         for (id, stage) in compiled.workflow.stages.enumerated() {
             for (i, input) in stage.inputs.enumerated() where compiled.graph.inputProducers[id][i] < 0 {
                 if FileStat.following(layout.absolute(input.path)) == nil {
-                    diagnostics.append(Diagnostic(
-                        "input '\(input.displayPath)' of stage '\(stage.id)' does not exist and no stage writes it",
-                        at: input.location))
+                    diagnostics.append(WorkflowValidator.missingInput(input, stage: stage.id))
                 }
             }
         }

@@ -67,15 +67,19 @@ public struct WorkflowValidator: Sendable {
         for (id, stage) in workflow.stages.enumerated() {
             for (i, input) in stage.inputs.enumerated() where graph.inputProducers[id][i] < 0 {
                 if !probe.exists(input.path) {
-                    let hint = Spelling.hint(for: input.path, among: producedPaths)
-                    diagnostics.append(Diagnostic(
-                        "input '\(input.displayPath)' of stage '\(stage.id)' does not exist and no stage writes it\(hint)",
-                        at: input.location))
+                    diagnostics.append(Self.missingInput(input, stage: stage.id, hint: Spelling.hint(for: input.path, among: producedPaths)))
                 }
             }
         }
         if !diagnostics.isEmpty { throw WorkflowDiagnostics(diagnostics) }
         return graph
+    }
+}
+
+extension WorkflowValidator {
+    /// `input 'data/raw.csv' of stage 'clean' does not exist and no stage writes it`, plus `hint`.
+    public static func missingInput(_ input: Artifact, stage: String, hint: String = "") -> Diagnostic {
+        Diagnostic("input '\(input.displayPath)' of stage '\(stage)' does not exist and no stage writes it\(hint)", at: input.location)
     }
 }
 
