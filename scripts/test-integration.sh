@@ -21,5 +21,19 @@ cp -R "$root/Workflows" "$work/demo"
 mkdir -p "$work/demo-root" && mv "$work/demo" "$work/demo-root/Workflows"
 check "$bin" run -C "$work/demo-root"
 check grep -q '| male | 270 |' "$work/demo-root/results/demo/report.md"
+# The SwiftPM command plugins, from a package that depends on StudyFlow.
+plugin="$work/plugin-user"
+mkdir -p "$plugin/Sources/Study" "$plugin/Workflows"
+cat > "$plugin/Package.swift" <<SWIFT
+// swift-tools-version:6.0
+import PackageDescription
+let package = Package(name: "plugin-user", dependencies: [.package(path: "$root")], targets: [.target(name: "Study")])
+SWIFT
+echo 'public let study = 1' > "$plugin/Sources/Study/Study.swift"
+printf 'name: p\nstages:\n  hello:\n    run: echo hello > ${outputs.out}\n    outputs: {out: results/hello.txt}\n' > "$plugin/Workflows/main.yaml"
+check swift package --package-path "$plugin" --allow-writing-to-package-directory studyflow run
+check grep -qx hello "$plugin/results/hello.txt"
+check swift package --package-path "$plugin" validate-workflows
+
 echo "integration: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

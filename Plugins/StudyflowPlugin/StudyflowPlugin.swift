@@ -9,13 +9,12 @@ struct StudyflowPlugin: CommandPlugin {
         let tool = try context.tool(named: "studyflow")
         let process = Process()
         process.executableURL = tool.url
-        process.arguments = ["-C", context.package.directoryURL.path] + arguments
+        process.arguments = arguments
+        // The package directory is the workspace root, as if `studyflow` were run there.
+        process.currentDirectoryURL = context.package.directoryURL
         try process.run()
         process.waitUntilExit()
-        if process.terminationStatus != 0 {
-            Diagnostics.error("studyflow exited with status \(process.terminationStatus)")
-            throw ExitCode(process.terminationStatus)
-        }
+        if process.terminationStatus != 0 { throw ExitCode(process.terminationStatus) }
     }
 }
 

@@ -8,13 +8,11 @@ struct ValidateWorkflowsPlugin: CommandPlugin {
         let tool = try context.tool(named: "studyflow")
         let process = Process()
         process.executableURL = tool.url
-        process.arguments = ["validate", "-C", context.package.directoryURL.path, "--all"] + arguments
+        process.arguments = ["validate", "--all"] + arguments
+        process.currentDirectoryURL = context.package.directoryURL
         try process.run()
         process.waitUntilExit()
-        if process.terminationStatus != 0 {
-            Diagnostics.error("workflow validation failed (exit \(process.terminationStatus))")
-            throw ValidationFailed(status: process.terminationStatus)
-        }
+        if process.terminationStatus != 0 { throw ValidationFailed(status: process.terminationStatus) }
     }
 }
 

@@ -67,7 +67,7 @@ struct InitCommand: ParsableCommand {
         }
         for (path, text) in Self.files {
             let full = root + "/" + path
-            try FileIO.createDirectories(String(full[..<full.lastIndex(of: "/")!]))
+            try FileIO.createDirectories(WorkspacePath.directory(of: full) ?? root)
             try FileIO.writeAtomically(full, Array(text.utf8))
             Console.out("created \(path)\n")
         }

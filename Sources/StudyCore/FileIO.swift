@@ -90,8 +90,8 @@ public enum FileIO {
     /// A name for a temp file beside `path` that no other process or thread uses.
     public static func temporaryName(for path: String) -> String {
         let n = counter.add(1, ordering: .relaxed).newValue
-        let slash = path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex
-        return String(path[..<slash]) + ".tmp-\(getpid())-\(n)-" + String(path[slash...])
+        let directory = WorkspacePath.directory(of: path).map { $0 + "/" } ?? ""
+        return directory + ".tmp-\(getpid())-\(n)-" + WorkspacePath.lastComponent(of: path)
     }
 
     /// `mkdir -p`.
@@ -102,8 +102,8 @@ public enum FileIO {
             if (st.st_mode & S_IFMT) == S_IFDIR { return }
             throw Failure("create directory", path, code: ENOTDIR)
         }
-        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
-            try createDirectories(String(path[..<slash]))
+        if let parent = WorkspacePath.directory(of: path), !parent.isEmpty {
+            try createDirectories(parent)
         }
         if mkdir(path, 0o755) != 0 && errno != EEXIST { throw Failure("create directory", path) }
     }

@@ -108,8 +108,8 @@ public struct DiskPathProbe: PathProbe {
                 let real = String(cString: resolved)
                 return real == root || real.hasPrefix(root == "/" ? "/" : root + "/")
             }
-            guard let slash = candidate.lastIndex(of: "/") else { return true }
-            candidate = String(candidate[..<slash])
+            guard let parent = WorkspacePath.directory(of: candidate) else { return true }
+            candidate = parent
         }
     }
 }

@@ -17,7 +17,10 @@ public enum WorkspacePath {
         let isDirectory = path.hasSuffix("/")
         let isAbsolute = path.hasPrefix("/")
         var parts: [Substring] = []
-        for component in path.split(separator: "/", omittingEmptySubsequences: true) {
+        // Split on the byte '/', not the Character: a '/' followed by a combining mark is one
+        // Character to Swift but still a separator to the file system.
+        for bytes in path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true) {
+            let component = Substring(bytes)
             if component == "." { continue }
             if component == ".." {
                 if parts.isEmpty || parts.last == ".." {
@@ -41,10 +44,23 @@ public enum WorkspacePath {
     public static func parents(of path: String) -> [String] {
         var result: [String] = []
         var index = path.startIndex
-        while let slash = path[index...].firstIndex(of: "/") {
+        while let slash = path.utf8[index...].firstIndex(of: UInt8(ascii: "/")) {
             result.append(String(path[..<slash]))
-            index = path.index(after: slash)
+            index = path.utf8.index(after: slash)
         }
         return result
+    }
+
+    /// The directory part of `path` (`a/b` for `a/b/c`), or `nil` when it has no slash; splits on
+    /// the byte '/'.
+    public static func directory(of path: String) -> String? {
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return nil }
+        return String(path[..<slash])
+    }
+
+    /// The last component of `path` (`c` for `a/b/c`).
+    public static func lastComponent(of path: String) -> String {
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return path }
+        return String(path[path.utf8.index(after: slash)...])
     }
 }

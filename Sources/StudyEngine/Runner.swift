@@ -214,7 +214,7 @@ public final class Runner: Sendable {
     /// Whether `path`'s directory resolves inside the workspace; verified directories are
     /// remembered for the run (thousands of outputs usually share a few directories).
     private func outputStaysInside(_ path: String) -> Bool {
-        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? ""
+        let directory = WorkspacePath.directory(of: path) ?? ""
         if directory.isEmpty || verifiedDirectories.withLock({ $0.contains(directory) }) { return true }
         guard DiskPathProbe(root: workspace.layout.root).staysInside(directory) else { return false }
         verifiedDirectories.withLock { _ = $0.insert(directory) }
@@ -267,8 +267,7 @@ func appendToLog(_ path: String, _ text: String) {
 }
 
 func parentDirectory(_ path: String) -> String {
-    guard let slash = path.lastIndex(of: "/") else { return "." }
-    return String(path[..<slash])
+    WorkspacePath.directory(of: path) ?? "."
 }
 
 /// The last lines of a stage's log, for failure messages.

@@ -115,10 +115,12 @@ public struct DirectoryManifest: Equatable, Sendable {
 
     /// Parses `encoded()` output.
     public init?(decoding bytes: [UInt8]) {
-        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
+        // Split on bytes: a name may begin with a combining mark, which would merge with the
+        // separator into one Character.
+        let lines = bytes.split(separator: UInt8(ascii: "\n")).map { Substring(decoding: $0, as: UTF8.self) }
         guard lines.first == "studyflow-directory 1" else { return nil }
         for line in lines.dropFirst() {
-            let parts = line.split(separator: " ", maxSplits: 3)
+            let parts = line.utf8.split(separator: UInt8(ascii: " "), maxSplits: 3).map { Substring($0) }
             guard parts.count == 4, let digest = Digest(hex: parts[0]), let size = Int64(parts[1]) else { return nil }
             entries.append(Entry(path: Self.unescape(parts[3]), digest: digest, size: size, isExecutable: parts[2] == "755"))
         }

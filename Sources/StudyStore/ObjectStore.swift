@@ -146,8 +146,8 @@ public struct ObjectStore: Sendable {
     }
 
     private func ensureParent(of path: String) throws {
-        guard let slash = path.lastIndex(of: "/") else { return }
-        do { try FileIO.createDirectories(String(path[..<slash])) } catch { throw StoreError(error) }
+        guard let parent = WorkspacePath.directory(of: path) else { return }
+        do { try FileIO.createDirectories(parent) } catch { throw StoreError(error) }
     }
 
     /// Every object's digest (for `gc`).

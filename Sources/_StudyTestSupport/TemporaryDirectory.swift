@@ -24,7 +24,7 @@ public final class TemporaryDirectory: @unchecked Sendable {
     /// Writes `text` to the relative `file`, creating parent directories.
     public func write(_ file: String, _ text: String) {
         let full = path + "/" + file
-        if let slash = full.lastIndex(of: "/") { try? FileIO.createDirectories(String(full[..<slash])) }
+        if let parent = WorkspacePath.directory(of: full) { try? FileIO.createDirectories(parent) }
         try! FileIO.writeAtomically(full, Array(text.utf8), durable: false)
     }
 
