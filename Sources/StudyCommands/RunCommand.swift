@@ -26,7 +26,8 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var workspace: WorkspaceOptions
 
-    @Option(name: [.short, .long], help: "Stages to run at once (default: the processor count).")
+    @Option(name: [.customShort("j", allowingJoined: true), .long],
+            help: "Stages to run at once (default: the processor count); -j4 works as in make.")
     var jobs: Int?
 
     @Flag(name: [.customShort("n"), .long], help: "Print what would run and why; run nothing.")
@@ -223,6 +224,14 @@ struct PhaseTimer {
         guard enabled else { return }
         for (phase, seconds) in phases {
             Console.err("timing: \(phase.padding(to: 14)) \(String(Double(Int(seconds * 10_000)) / 10)) ms\n")
+        }
+        // CPU of studyflow itself versus its stages' processes: the engine's own overhead.
+        for (who, target) in [("studyflow cpu", RUSAGE_SELF.rawValue), ("stages cpu", RUSAGE_CHILDREN.rawValue)] {
+            var usage = rusage()
+            getrusage(target, &usage)
+            let ms = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000
+                + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000
+            Console.err("timing: \(who.padding(to: 14)) \(Int(ms)) ms\n")
         }
     }
 }
