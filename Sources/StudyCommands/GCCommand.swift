@@ -53,11 +53,12 @@ struct GCCommand: ParsableCommand {
         }
         let runs = ((try? FileIO.listDirectory(layout.logsDirectory)) ?? []).compactMap(Int.init).sorted()
         let oldRuns = runs.dropLast(max(0, keepLogs))
+        let superseded = log.entryCount - keep.count
         if !dryRun {
             try log.compact(keeping: keep)
             for run in oldRuns { try FileIO.removeTree(layout.logDirectory(run: run)) }
         }
         let verb = dryRun ? "would remove" : "removed"
-        Console.out("studyflow: \(verb) \(removed) objects (\(bytes) bytes), \(log.entryCount - keep.count) superseded records, \(oldRuns.count) old log directories\n")
+        Console.out("studyflow: \(verb) \(removed) objects (\(bytes) bytes), \(superseded) superseded records, \(oldRuns.count) old log directories\n")
     }
 }
