@@ -35,14 +35,17 @@ public struct Preview: Sendable {
         let selection = try Selection(workspace: workspace, options: options)
         let graph = workspace.compiled.graph
         let stages = workspace.compiled.workflow.stages
-        var stale = [Bool](repeating: false, count: graph.count)
+        // A stage that will run may change its outputs; one that will be restored gets its recorded
+        // bytes back, which its downstream stages then read.
+        var willRun = [Bool](repeating: false, count: graph.count)
+        var restored: [String: Digest] = [:]
         var entries: [Entry] = []
         for id in graph.order.map(Int.init) where selection.selected[id] {
             let stage = stages[id]
-            let staleUpstream = graph.dependencies[id].map(Int.init).filter { stale[$0] }
+            let staleUpstream = graph.dependencies[id].map(Int.init).filter { willRun[$0] }
             var reasons = staleUpstream.map { Reason.upstreamStale(stages[$0].id) }
             var action: Action = staleUpstream.isEmpty ? .upToDate : .run
-            switch try workspace.resolver.resolve(stage, commandWords: workspace.compiled.commandWords[id]) {
+            switch try workspace.resolver.resolve(stage, commandWords: workspace.compiled.commandWords[id], assuming: restored) {
             case .failure:
                 // An input made upstream does not exist yet; the upstream reason says why.
                 if reasons.isEmpty { reasons = [.neverRun] }
@@ -51,15 +54,16 @@ public struct Preview: Sendable {
                 let decision = try workspace.staleness.decide(resolved, forced: selection.forced[id])
                 switch decision {
                 case .upToDate: break
-                case .restore(_, let own):
+                case .restore(let outputs, let own):
                     if action == .upToDate { action = .restore }
                     reasons = own + reasons
+                    for output in outputs { restored[output.path] = output.digest }
                 case .run(let own):
                     action = .run
                     reasons = own + reasons
                 }
             }
-            stale[id] = action != .upToDate
+            willRun[id] = action == .run
             entries.append(Entry(stage: stage.id, action: action, reasons: reasons))
         }
         return Preview(entries: entries)

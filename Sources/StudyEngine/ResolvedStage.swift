@@ -54,14 +54,18 @@ public struct StageResolver: Sendable {
         self.environment = environment
     }
 
-    /// Resolves `stage`; `commandWords` are its candidate implicit inputs. Returns `nil` with the
-    /// missing path when a declared input does not exist.
-    public func resolve(_ stage: Stage, commandWords: [String]) throws -> Result<ResolvedStage, MissingInput> {
+    /// Resolves `stage`; `commandWords` are its candidate implicit inputs. Returns the missing path
+    /// when a declared input does not exist. `assuming` gives digests to use instead of the disk
+    /// (a preview's outputs that a run would restore first).
+    public func resolve(_ stage: Stage, commandWords: [String],
+                        assuming: [String: Digest] = [:]) throws -> Result<ResolvedStage, MissingInput> {
         var params = stage.params
         var inputs: [InputState] = []
         inputs.reserveCapacity(stage.inputs.count + commandWords.count)
         for input in stage.inputs {
-            guard let digest = try hasher.digest(of: input.path) else { return .failure(MissingInput(stage: stage.id, path: input.path)) }
+            guard let digest = try assuming[input.path] ?? hasher.digest(of: input.path) else {
+                return .failure(MissingInput(stage: stage.id, path: input.path))
+            }
             inputs.append(InputState(path: input.path, digest: digest))
         }
         for word in commandWords {

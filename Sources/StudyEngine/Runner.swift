@@ -152,16 +152,9 @@ public final class Runner: Sendable {
     private func execute(_ resolved: ResolvedStage, id: Int, reasons: [Reason], start: Double,
                          committer: RecordCommitter) throws -> StageResult {
         let stage = resolved.stage
-        for output in stage.outputs {
-            guard outputStaysInside(output.path) else {
-                return StageResult(stage: stage.id, status: .failed, reasons: reasons,
-                                   failure: "output '\(output.displayPath)' of stage '\(stage.id)' leaves the workspace through a symbolic link")
-            }
-            // The previous version stays in the store; the stage starts from a clean slate.
-            let absolute = workspace.layout.absolute(output.path)
-            workspace.hasher.invalidate(output.path)
-            try FileIO.removeTree(absolute)
-            try FileIO.createDirectories(parentDirectory(absolute))
+        for output in stage.outputs where !outputStaysInside(output.path) {
+            return StageResult(stage: stage.id, status: .failed, reasons: reasons,
+                               failure: "output '\(output.displayPath)' of stage '\(stage.id)' leaves the workspace through a symbolic link")
         }
         try makeLogDirectory()
         let logPath = workspace.layout.log(run: run, stage: stage.id)
@@ -175,6 +168,7 @@ public final class Runner: Sendable {
             var attemptJob = job
             attemptJob.attempt = attempt
             if attempt > 1 { appendToLog(logPath, "\n--- studyflow: attempt \(attempt) of \(attempts) ---\n") }
+            try clearOutputs(of: stage)
             outcome = executor.execute(attemptJob)
             if outcome == .succeeded || outcome == .cancelled || interrupted.load(ordering: .relaxed) { break }
         }
@@ -209,6 +203,17 @@ public final class Runner: Sendable {
         ran.withLock { $0[id] = true }
         return StageResult(stage: stage.id, status: .ran, reasons: reasons, seconds: Clock.now() - start, record: record,
                            exitStatus: 0, logPath: logPath, attempts: attempt)
+    }
+
+    /// Removes a stage's declared outputs before an attempt, so every attempt starts from a clean
+    /// slate (previous versions stay in the store), and creates their parent directories.
+    private func clearOutputs(of stage: Stage) throws {
+        for output in stage.outputs {
+            let absolute = workspace.layout.absolute(output.path)
+            workspace.hasher.invalidate(output.path, isDirectory: output.isDirectory)
+            try FileIO.removeTree(absolute)
+            try FileIO.createDirectories(parentDirectory(absolute))
+        }
     }
 
     /// Whether `path`'s directory resolves inside the workspace; verified directories are

@@ -7,6 +7,11 @@ import Synchronization
 ///
 /// A worker that finishes a stage takes the next ready one itself instead of handing it to a new
 /// work item, so a chain of cached stages is checked on one thread without a context switch per stage.
+///
+/// Each worker runs on its own serial queue (a "lane"): serial queues are overcommitting in
+/// libdispatch, so a worker blocked on a child process never keeps another from getting a thread,
+/// and `jobs` concurrent stages are really reached (a shared concurrent queue is capped near the
+/// processor count while its threads block).
 final class Scheduler: Sendable {
     private struct State {
         var plan: Plan
@@ -14,11 +19,15 @@ final class Scheduler: Sendable {
         /// A ready stage that did not fit in the free slots; it starts first when slots free up.
         var deferred: Int?
         var stopped = false
+        var freeLanes: [Int]
     }
 
     private let state: Mutex<State>
     private let slots: [Int]
-    private let queue = DispatchQueue(label: "studyflow.stages", attributes: .concurrent)
+    private let lanes: [DispatchQueue]
+    /// Used only if more workers than lanes were ever active at once (cannot happen while every
+    /// running stage holds at least one slot).
+    private let overflow = DispatchQueue(label: "studyflow.stages", attributes: .concurrent)
     private let group = DispatchGroup()
     private let perform: @Sendable (Int) -> StageStatus
     private let skipped: @Sendable ([Int]) -> Void
@@ -28,7 +37,9 @@ final class Scheduler: Sendable {
     init(plan: Plan, jobs: Int, threads: [Int], perform: @escaping @Sendable (Int) -> StageStatus,
          skipped: @escaping @Sendable ([Int]) -> Void) {
         let jobs = max(1, jobs)
-        state = Mutex(State(plan: plan, freeSlots: jobs))
+        let laneCount = min(jobs, 1024)
+        lanes = (0..<laneCount).map { DispatchQueue(label: "studyflow.lane.\($0)") }
+        state = Mutex(State(plan: plan, freeSlots: jobs, freeLanes: Array((0..<laneCount).reversed())))
         slots = threads.map { min(max(1, $0), jobs) }
         self.perform = perform
         self.skipped = skipped
@@ -36,8 +47,8 @@ final class Scheduler: Sendable {
 
     /// Runs until every selected stage has a status; blocks the caller (never call from async code).
     func run() -> Plan {
-        let first = state.withLock { takeReady(&$0) }
-        for id in first { launch(id) }
+        let first = state.withLock { s in takeReady(&s).map { ($0, s.freeLanes.popLast()) } }
+        for (id, lane) in first { launch(id, lane: lane) }
         group.wait()
         let (plan, rest) = state.withLock { s -> (Plan, [Int]) in
             let rest = s.plan.skipRest()
@@ -52,24 +63,29 @@ final class Scheduler: Sendable {
         state.withLock { $0.stopped = true }
     }
 
-    private func launch(_ id: Int) {
+    private func launch(_ id: Int, lane: Int?) {
         group.enter()
-        queue.async { self.work(startingWith: id) }
+        (lane.map { lanes[$0] } ?? overflow).async { self.work(startingWith: id, lane: lane) }
     }
 
-    private func work(startingWith id: Int) {
+    private func work(startingWith id: Int, lane: Int?) {
         var current = id
         while true {
             let status = perform(current)
-            let (next, skippedNow) = state.withLock { s -> ([Int], [Int]) in
+            let (next, skippedNow) = state.withLock { s -> ([(Int, Int?)], [Int]) in
                 let skippedNow = s.plan.finish(current, status)
                 s.freeSlots += slots[current]
-                return (takeReady(&s), skippedNow)
+                let ready = takeReady(&s)
+                guard let head = ready.first else {
+                    if let lane { s.freeLanes.append(lane) }
+                    return ([], skippedNow)
+                }
+                return ([(head, lane)] + ready.dropFirst().map { ($0, s.freeLanes.popLast()) }, skippedNow)
             }
             if !skippedNow.isEmpty { skipped(skippedNow) }
             guard let head = next.first else { break }
-            for other in next.dropFirst() { launch(other) }
-            current = head
+            for (other, otherLane) in next.dropFirst() { launch(other, lane: otherLane) }
+            current = head.0
         }
         group.leave()
     }

@@ -148,11 +148,12 @@ public final class ArtifactHasher: Sendable {
         return digest
     }
 
-    /// Forgets what is known of `path` (a stage is about to rewrite it).
-    public func invalidate(_ path: String) {
+    /// Forgets what is known of `path` (a stage is about to rewrite it); for a directory, of
+    /// everything under it too (only then is the remembered set scanned).
+    public func invalidate(_ path: String, isDirectory: Bool) {
         memo.withLock { memo in
             memo.removeValue(forKey: path)
-            if !memo.isEmpty {
+            if isDirectory {
                 let prefix = path + "/"
                 for key in memo.keys where key.hasPrefix(prefix) { memo.removeValue(forKey: key) }
             }

@@ -21,7 +21,7 @@ public enum WorkflowFixtures {
         inputs: {raw: data/x.txt}
         outputs: {table: results/clean.txt}
       left:
-        run: cat ${inputs.table} > ${outputs.out} # scale ${params.scale}
+        run: "cat ${inputs.table} > ${outputs.out} # scale ${params.scale}"
         inputs: {table: results/clean.txt}
         outputs: {out: results/left.txt}
         params: {threshold: 0.5}

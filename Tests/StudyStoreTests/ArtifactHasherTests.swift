@@ -154,8 +154,8 @@ struct ArtifactHasherTests {
         f.directory.write("results/x.txt", "second")
         f.directory.write("results/dir/a.txt", "changed")
         #expect(try hasher.digest(of: "results/x.txt") == Digest.of(string: "first"))
-        hasher.invalidate("results/x.txt")
-        hasher.invalidate("results/dir")
+        hasher.invalidate("results/x.txt", isDirectory: false)
+        hasher.invalidate("results/dir", isDirectory: true)
         #expect(try hasher.digest(of: "results/x.txt") == Digest.of(string: "second"))
         #expect(try hasher.digest(of: "results/dir") != dirBefore)
     }
