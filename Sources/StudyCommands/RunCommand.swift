@@ -180,62 +180,6 @@ func mapRunErrors<T>(_ body: () throws -> T) throws -> T {
     }
 }
 
-/// Turns SIGINT and SIGTERM into one call of `handler` (children are stopped by the executor).
-final class SignalTrap: @unchecked Sendable {
-    private let sources: [any DispatchSourceSignal]
-
-    init(_ handler: @escaping @Sendable () -> Void) {
-        var sources: [any DispatchSourceSignal] = []
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler(handler: handler)
-            source.resume()
-            sources.append(source)
-        }
-        self.sources = sources
-    }
-
-    func cancel() {
-        for source in sources { source.cancel() }
-    }
-}
-
-/// `--timings`: wall-clock milliseconds per phase, to stderr.
-struct PhaseTimer {
-    let enabled: Bool
-    private var last = monotonicSeconds()
-    private var phases: [(String, Double)] = []
-
-    init(enabled: Bool) { self.enabled = enabled }
-
-    /// Seconds since the timer was created.
-    var elapsed: Double { monotonicSeconds() - start }
-    private let start = monotonicSeconds()
-
-    mutating func mark(_ phase: String) {
-        guard enabled else { return }
-        let now = monotonicSeconds()
-        phases.append((phase, now - last))
-        last = now
-    }
-
-    func report() {
-        guard enabled else { return }
-        for (phase, seconds) in phases {
-            Console.err("timing: \(phase.padding(to: 14)) \(String(Double(Int(seconds * 10_000)) / 10)) ms\n")
-        }
-        // CPU of studyflow itself versus its stages' processes: the engine's own overhead.
-        for (who, target) in [("studyflow cpu", RUSAGE_SELF.rawValue), ("stages cpu", RUSAGE_CHILDREN.rawValue)] {
-            var usage = rusage()
-            getrusage(target, &usage)
-            let ms = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000
-                + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000
-            Console.err("timing: \(who.padding(to: 14)) \(Int(ms)) ms\n")
-        }
-    }
-}
-
 /// Several observers as one, called in order.
 struct ObserverList: RunObserver {
     let observers: [any RunObserver]
