@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "StudyStore", dependencies: ["StudyCore"]),
         // Plan (what is stale and why), the Dispatch scheduler, executors and run events.
         .target(name: "StudyEngine", dependencies: ["StudyCore", "StudyStore"]),
+        // Survival analysis (Kaplan-Meier, log-rank, Cox, PH test) as pure functions on arrays, matching R's survival.
+        .target(name: "StudyStats"),
         // The command-line interface: one subcommand per file, wiring every module together.
         .target(
             name: "StudyCommands",
@@ -66,6 +68,7 @@ let package = Package(
         .testTarget(name: "StudyStoreTests", dependencies: ["StudyStore", "_StudyTestSupport"]),
         .testTarget(name: "StudyEngineTests", dependencies: ["StudyEngine", "_StudyTestSupport"]),
         .testTarget(name: "StudyCommandsTests", dependencies: ["StudyCommands", "_StudyTestSupport"]),
+        .testTarget(name: "StudyStatsTests", dependencies: ["StudyStats"]),
     ],
     swiftLanguageModes: [.v6]
 )

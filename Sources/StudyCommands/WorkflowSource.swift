@@ -28,11 +28,12 @@ struct WorkflowSource {
         }
     }
 
-    /// A workflow file's name and bytes.
+    /// A workflow file's name, text and digest (the bytes are not kept: at 10,000 stages every
+    /// copy of the file counts against peak memory while YAML is parsed).
     struct File {
         var display: String
         var absolute: String
-        var bytes: [UInt8]
+        var text: String
         var digest: Digest
     }
 
@@ -40,7 +41,7 @@ struct WorkflowSource {
     func read(_ given: String?) throws -> File {
         let (display, absolute) = try locate(given)
         guard let bytes = FileIO.read(absolute) else { throw CommandError.usage("cannot read workflow file '\(display)'") }
-        return File(display: display, absolute: absolute, bytes: bytes, digest: Digest.of(bytes))
+        return File(display: display, absolute: absolute, text: String(decoding: bytes, as: UTF8.self), digest: Digest.of(bytes))
     }
 
     /// Identifies this build's interpretation of workflows: version and registered kinds.
@@ -53,25 +54,30 @@ struct WorkflowSource {
 
     /// The compiled form of `file`.
     func load(_ file: File, useCache: Bool = true) throws -> CompiledWorkflow {
-        let (display, absolute, bytes, digest) = (file.display, file.absolute, file.bytes, file.digest)
+        let (display, absolute, digest) = (file.display, file.absolute, file.digest)
         let cachePath = layout.compiledWorkflow(for: absolute)
         let stamp = self.stamp
         if useCache, let cached = FileIO.read(cachePath), let compiled = decode(cached, digest: digest, stamp: stamp, file: display) {
             try checkSources(compiled)
             return compiled
         }
-        let compiled = try compile(text: String(decoding: bytes, as: UTF8.self), file: display)
+        let encoded = try compile(text: file.text, file: display).encoded()
         if useCache, FileStat.of(layout.stateDirectory) != nil || (try? FileIO.createDirectories(layout.stateDirectory)) != nil {
-            var w = BinaryWriter()
+            var w = BinaryWriter(capacity: encoded.count + 256)
             w.append(Self.cacheMagic)
             w.write(digest)
             w.write(stamp)
             w.write(display)
-            w.append(compiled.encoded())
+            w.append(encoded)
             try? FileIO.createDirectories(layout.workflowsDirectory)
             try? FileIO.writeAtomically(cachePath, w.bytes, durable: false)
         }
-        return compiled
+        // Parsing YAML leaves tens of megabytes of freed nodes at 10,000 stages, interleaved with
+        // the workflow built from them. Rebuild the workflow from its compact encoding once the
+        // parser's memory is gone and hand the free pages back, so a run's peak memory does not
+        // stack on the parser's.
+        _ = studyflow_malloc_trim(0)
+        return try encoded.withUnsafeBytes { try CompiledWorkflow(decoding: $0) }
     }
 
     /// Parses and validates `text`; throws `CommandError.exit(2)` after printing every diagnostic.
@@ -120,3 +126,7 @@ struct WorkflowSource {
 public enum StudyflowVersion {
     public static let current = "0.1.0"
 }
+
+/// glibc's `malloc_trim(3)`; `<malloc.h>` is not part of Swift's Glibc module.
+@_silgen_name("malloc_trim")
+private func studyflow_malloc_trim(_ pad: Int) -> Int32
