@@ -16,7 +16,7 @@ final class RecordCommitter: Sendable {
 
     private let interval: DispatchTimeInterval
 
-    init(log: SharedActionLog, interval: DispatchTimeInterval = .milliseconds(200)) {
+    init(log: SharedActionLog, interval: DispatchTimeInterval = .seconds(1)) {
         self.log = log
         self.interval = interval
     }

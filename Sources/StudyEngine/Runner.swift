@@ -175,11 +175,11 @@ public final class Runner: Sendable {
         switch outcome {
         case .cancelled:
             return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: Clock.now() - start,
-                               failure: "stage '\(stage.id)' was interrupted", logPath: logPath, attempts: attempt)
+                               failure: "stage '\(stage.id)' was interrupted", logPath: existing(logPath), attempts: attempt)
         case .failed(let status, let message):
             return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: Clock.now() - start,
                                exitStatus: status, failure: "stage '\(stage.id)' failed: \(message)" + LogTail.render(logPath),
-                               logPath: logPath, attempts: attempt)
+                               logPath: existing(logPath), attempts: attempt)
         case .succeeded:
             break
         }
@@ -191,7 +191,7 @@ public final class Runner: Sendable {
                 return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: Clock.now() - start,
                                    exitStatus: 0,
                                    failure: "stage '\(stage.id)' exited 0 but did not write output \(what) '\(output.displayPath)'; check that the command writes to ${outputs…}",
-                                   logPath: logPath, attempts: attempt)
+                                   logPath: existing(logPath), attempts: attempt)
             }
             outputs.append(try workspace.objects.ingest(path: output.path, isDirectory: output.isDirectory))
         }
@@ -202,7 +202,7 @@ public final class Runner: Sendable {
         for output in outputs { workspace.hasher.remember(output: output) }
         ran.withLock { $0[id] = true }
         return StageResult(stage: stage.id, status: .ran, reasons: reasons, seconds: Clock.now() - start, record: record,
-                           exitStatus: 0, logPath: logPath, attempts: attempt)
+                           exitStatus: 0, logPath: existing(logPath), attempts: attempt)
     }
 
     /// Removes a stage's declared outputs before an attempt, so every attempt starts from a clean
@@ -260,6 +260,11 @@ public final class Runner: Sendable {
         try workspace.objects.prepare()
         logDirectoryMade.store(true, ordering: .relaxed)
     }
+}
+
+/// `path` if the file exists (a stage that printed nothing has no log).
+func existing(_ path: String) -> String? {
+    FileStat.of(path) != nil ? path : nil
 }
 
 /// Appends text to a log file.

@@ -71,6 +71,14 @@ public struct ObjectStore: Sendable {
         guard st.kind == .file else {
             throw StoreError.unsupportedOutput(path: absolute, kind: st.kind == .symlink ? "symbolic link" : st.kind == .directory ? "directory" : "special file")
         }
+        // Small files are read once into memory, hashed, and written to a temp file in their final
+        // directory: a rename within one directory avoids the file system's cross-directory
+        // rename lock, which thousands of small outputs otherwise queue on.
+        if st.size <= 4 << 20, let bytes = FileIO.read(absolute) {
+            let digest = Digest.of(bytes)
+            if !contains(digest) { try put(bytes: bytes, digest: digest) }
+            return (digest, Int64(bytes.count), st.isExecutable)
+        }
         let temp = FileIO.temporaryName(for: layout.objectsDirectory + "/incoming")
         let (digest, size) = try FileHasher.hash(absolute, copyTo: temp)
         let destination = layout.object(digest)

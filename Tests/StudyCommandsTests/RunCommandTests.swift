@@ -138,7 +138,7 @@ struct RunCommandTests {
         dir.write("Workflows/main.yaml", "name: l\nstages:\n  slow:\n    run: sleep 2; echo > ${outputs}\n    outputs: [out.txt]\n")
         let holder = try CLI.start(["run", "-C", dir.path])
         var waited = 0
-        while !dir.exists(".studyflow/logs/1/slow.log") && waited < 100 { usleep(50_000); waited += 1 }
+        while !dir.exists(".studyflow/logs/1") && waited < 100 { usleep(50_000); waited += 1 }
         let noWait = try CLI.run(["run", "-C", dir.path, "--no-wait"])
         #expect(noWait.status == 1)
         #expect(noWait.stderr.contains("is locked by another studyflow process (pid \(holder.pid))"), "\(noWait.stderr)")
@@ -157,7 +157,7 @@ struct RunCommandTests {
         dir.write("Workflows/main.yaml", "name: l\nstages:\n  slow:\n    run: sleep 31; echo > ${outputs}\n    outputs: [out.txt]\n")
         let holder = try CLI.start(["run", "-C", dir.path])
         var waited = 0
-        while !dir.exists(".studyflow/logs/1/slow.log") && waited < 100 { usleep(50_000); waited += 1 }
+        while !dir.exists(".studyflow/logs/1") && waited < 100 { usleep(50_000); waited += 1 }
         kill(holder.pid, SIGKILL)
         _ = holder.wait()
         // The orphaned `sleep` holds no copy of the lock: descriptors are close-on-exec in children.
@@ -185,7 +185,7 @@ struct RunCommandTests {
         """)
         let run = try CLI.start(["run", "-C", dir.path])
         var waited = 0
-        while !dir.exists(".studyflow/logs/1/slow.log") && waited < 200 { usleep(50_000); waited += 1 }
+        while !dir.exists(".studyflow/logs/1") && waited < 200 { usleep(50_000); waited += 1 }
         let sent = Date()
         kill(run.pid, SIGINT)
         let result = run.wait()

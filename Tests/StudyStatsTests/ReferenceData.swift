@@ -1,0 +1,55 @@
+import Foundation
+
+/// A reference data set and what R's `survival` computed on it (Tests/StudyStatsTests/Reference).
+struct ReferenceData {
+    /// Column name → values; empty cells (R's NA) are `nil`.
+    let columns: [String: [Double?]]
+    /// The parsed `NAME.r-survival.json`.
+    let r: [String: Any]
+
+    static let names = ["lung", "ovarian", "colon", "rossi"]
+
+    /// Loads `NAME.csv` and `NAME.r-survival.json`.
+    static func load(_ name: String) throws -> ReferenceData {
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Reference")
+        let csv = try String(contentsOf: directory.appendingPathComponent(name + ".csv"), encoding: .utf8)
+        var lines = csv.split(whereSeparator: \.isNewline).map(String.init)
+        let header = lines.removeFirst().split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        }
+        var columns = [String: [Double?]]()
+        for name in header { columns[name] = [] }
+        for line in lines {
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+            for (i, name) in header.enumerated() {
+                let cell = i < cells.count ? cells[i].trimmingCharacters(in: CharacterSet(charactersIn: "\"")) : ""
+                columns[name]!.append(cell.isEmpty || cell == "NA" ? nil : Double(cell))
+            }
+        }
+        let data = try Data(contentsOf: directory.appendingPathComponent(name + ".r-survival.json"))
+        let r = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        return ReferenceData(columns: columns, r: r)
+    }
+
+    /// The value at a path of keys and indices into the R results, e.g. `["cox", "univariable", "efron"]`.
+    func value(_ path: [Any]) -> Any? {
+        var current: Any? = r
+        for step in path {
+            if let key = step as? String { current = (current as? [String: Any])?[key] }
+            else if let index = step as? Int { current = (current as? [Any]).flatMap { index < $0.count ? $0[index] : nil } }
+        }
+        return current
+    }
+}
+
+/// `|a - b| <= absolute` or `|a - b| <= relative * |b|`.
+func close(_ a: Double?, _ b: Double?, relative: Double = 0, absolute: Double = 0) -> Bool {
+    switch (a, b) {
+    case (nil, nil): return true
+    case let (x?, y?):
+        if x.isNaN && y.isNaN { return true }
+        if x == y { return true }
+        return abs(x - y) <= max(absolute, relative * abs(y))
+    default: return false
+    }
+}
