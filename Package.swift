@@ -32,11 +32,13 @@ let package = Package(
         .target(name: "StudyEngine", dependencies: ["StudyCore", "StudyStore"]),
         // Survival analysis (Kaplan-Meier, log-rank, Cox, PH test) as pure functions on arrays, matching R's survival.
         .target(name: "StudyStats"),
+        // Built-in stage kinds (ingest/csv, survival/…), one file each, adapting Stats to the engine.
+        .target(name: "StudyStages", dependencies: ["StudyCore", "StudyEngine", "StudyStats"]),
         // The command-line interface: one subcommand per file, wiring every module together.
         .target(
             name: "StudyCommands",
             dependencies: [
-                "StudyCore", "StudyStore", "StudyEngine",
+                "StudyCore", "StudyStore", "StudyEngine", "StudyStages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -68,7 +70,8 @@ let package = Package(
         .testTarget(name: "StudyStoreTests", dependencies: ["StudyStore", "_StudyTestSupport"]),
         .testTarget(name: "StudyEngineTests", dependencies: ["StudyEngine", "_StudyTestSupport"]),
         .testTarget(name: "StudyCommandsTests", dependencies: ["StudyCommands", "_StudyTestSupport"]),
-        .testTarget(name: "StudyStatsTests", dependencies: ["StudyStats"]),
+        .testTarget(name: "StudyStatsTests", dependencies: ["StudyStats"], exclude: ["Reference"]),
+        .testTarget(name: "StudyStagesTests", dependencies: ["StudyStages", "_StudyTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import StudyEngine
+import StudyStages
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -65,9 +66,9 @@ public struct StudyflowCommand: ParsableCommand {
     }
 }
 
-/// Built-in stage kinds of this build (empty until the statistics and report stages land).
+/// Built-in stage kinds of this build.
 enum BuiltinKinds {
-    static var all: [any StageKind] { [] }
+    static var all: [any StageKind] { BuiltinStageKinds.all }
 }
 
 /// glibc's `mallopt(3)`; `<malloc.h>` is not part of Swift's Glibc module.

@@ -1,0 +1,186 @@
+/// The numeric design matrix of a Cox model, built from data columns the way R's `model.matrix`
+/// builds it for `survival::coxph`: treatment coding for categories, products for interactions,
+/// and rows with a missing value in any used column dropped (`na.action = na.omit`).
+///
+/// ```swift
+/// let design = try CoxDesign.build([
+///     CoxVariable("age", .numeric(age)),
+///     CoxVariable("celltype", .categorical(celltype)),
+/// ])
+/// let model = try CoxModel.fit(survival, design: design)
+/// ```
+public struct CoxDesign: Sendable, Equatable {
+    /// Column names, e.g. `age`, `celltype=smallcell`, `arm=rt:liver`.
+    public var terms: [String]
+    /// Column values, `columns[term][k]` for the k-th kept row.
+    public var columns: [[Double]]
+    /// Indices of the kept rows in the source data, ascending.
+    public var rows: [Int]
+    /// Number of source rows dropped because a used column was missing (R's `n_omitted_na`).
+    public var omittedCount: Int
+    /// The model terms and the columns each one owns (R's `assign`): a factor owns one column
+    /// per non-reference level. Tests by term, such as `cox.zph`, use them.
+    public var groups: [CoxDesignGroup]
+
+    /// A design from numeric columns that are already complete (no row is dropped).
+    public init(terms: [String], columns: [[Double]]) {
+        precondition(terms.count == columns.count, "one name per column")
+        let n = columns.first?.count ?? 0
+        precondition(columns.allSatisfy { $0.count == n }, "columns must have equal length")
+        self.terms = terms
+        self.columns = columns
+        self.rows = Array(0..<n)
+        self.omittedCount = 0
+        self.groups = terms.indices.map { CoxDesignGroup(name: terms[$0], columns: [$0]) }
+    }
+
+    init(terms: [String], columns: [[Double]], rows: [Int], omittedCount: Int, groups: [CoxDesignGroup]) {
+        self.terms = terms
+        self.columns = columns
+        self.rows = rows
+        self.omittedCount = omittedCount
+        self.groups = groups
+    }
+
+    /// Builds the design from main-effect variables and interactions (each a list of variable
+    /// names, e.g. `["arm", "liver"]`), then rejects constant and collinear columns.
+    ///
+    /// Interaction variables must be among `variables`; their columns are the products of the
+    /// variables' coded columns, named by joining the names with `:`.
+    public static func build(_ variables: [CoxVariable], interactions: [[String]] = []) throws -> CoxDesign {
+        let n = variables.first?.count ?? 0
+        for variable in variables where variable.count != n {
+            throw CoxError.lengthMismatch(name: variable.name, expected: n, actual: variable.count)
+        }
+        let byName = Dictionary(variables.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        for name in interactions.joined() where byName[name] == nil { throw CoxError.unknownColumn(name) }
+
+        let rows = (0..<n).filter { row in variables.allSatisfy { !$0.isMissing(row) } }
+        var coded = [String: [(name: String, values: [Double])]]()
+        for variable in variables { coded[variable.name] = try variable.coded(rows: rows) }
+
+        var terms = [String]()
+        var columns = [[Double]]()
+        var groups = [CoxDesignGroup]()
+        for variable in variables {
+            groups.append(CoxDesignGroup(name: variable.name, columns: Array(terms.count..<(terms.count + coded[variable.name]!.count))))
+            for column in coded[variable.name]! {
+                terms.append(column.name)
+                columns.append(column.values)
+            }
+        }
+        for interaction in interactions {
+            var products: [(name: String, values: [Double])] = [("", [Double](repeating: 1, count: rows.count))]
+            for name in interaction {
+                products = products.flatMap { left in
+                    coded[name]!.map { right in
+                        (left.name.isEmpty ? right.name : left.name + ":" + right.name,
+                         zip(left.values, right.values).map { $0 * $1 })
+                    }
+                }
+            }
+            groups.append(CoxDesignGroup(name: interaction.joined(separator: ":"), columns: Array(terms.count..<(terms.count + products.count))))
+            for product in products {
+                terms.append(product.name)
+                columns.append(product.values)
+            }
+        }
+        try checkIdentifiable(terms: terms, columns: columns)
+        return CoxDesign(terms: terms, columns: columns, rows: rows, omittedCount: n - rows.count, groups: groups)
+    }
+
+    /// Throws for a constant column or a column in the span of earlier ones (pivoted Cholesky of
+    /// the correlation matrix, tolerance 1e-9), naming every offending term.
+    static func checkIdentifiable(terms: [String], columns: [[Double]]) throws {
+        let n = Double(columns.first?.count ?? 0)
+        var scaled = [[Double]]()
+        for (term, column) in zip(terms, columns) {
+            let mean = column.reduce(0, +) / n
+            let centred = column.map { $0 - mean }
+            let norm = centred.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            guard norm > 1e-12 * max(1, column.map(abs).max() ?? 0) * n.squareRoot() else {
+                throw CoxError.constantColumn(term)
+            }
+            scaled.append(centred.map { $0 / norm })
+        }
+        var gram = scaled.map { a in scaled.map { b in zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } } }
+        CoxLinearAlgebra.cholesky(&gram, tolerance: 1e-9)
+        let collinear = terms.indices.filter { gram[$0][$0] == 0 }.map { terms[$0] }
+        if !collinear.isEmpty { throw CoxError.collinear(terms: collinear) }
+    }
+}
+
+/// A model term (a variable or an interaction) and the design columns it owns.
+public struct CoxDesignGroup: Sendable, Equatable {
+    /// The term's name: the variable's name, or the interaction's names joined with `:`.
+    public var name: String
+    /// Indices into the design's `terms` and `columns`.
+    public var columns: [Int]
+}
+
+/// One data column entering a Cox design, with its name.
+public struct CoxVariable: Sendable, Equatable {
+    /// The column's values; `nil` is missing (R's NA).
+    public enum Values: Sendable, Equatable {
+        /// A numeric covariate: one column named after the variable.
+        case numeric([Double?])
+        /// A logical covariate: one column, 1 for true.
+        case boolean([Bool?])
+        /// A factor with treatment coding: one 0/1 column per non-reference level, named
+        /// `name=level`. `levels` fixes the order (the first is the reference); by default the
+        /// levels present are sorted and the first is the reference.
+        case categorical([String?], levels: [String]? = nil)
+    }
+
+    /// The variable's name, used in term names.
+    public var name: String
+    /// The values, one per source row.
+    public var values: Values
+
+    /// A named column.
+    public init(_ name: String, _ values: Values) {
+        self.name = name
+        self.values = values
+    }
+
+    var count: Int {
+        switch values {
+        case let .numeric(v): v.count
+        case let .boolean(v): v.count
+        case let .categorical(v, _): v.count
+        }
+    }
+
+    func isMissing(_ row: Int) -> Bool {
+        switch values {
+        case let .numeric(v): v[row] == nil || v[row]!.isNaN
+        case let .boolean(v): v[row] == nil
+        case let .categorical(v, _): v[row] == nil
+        }
+    }
+
+    /// The coded columns over the kept rows.
+    func coded(rows: [Int]) throws -> [(name: String, values: [Double])] {
+        switch values {
+        case let .numeric(v):
+            return [(name, rows.map { v[$0]! })]
+        case let .boolean(v):
+            return [(name, rows.map { v[$0]! ? 1 : 0 })]
+        case let .categorical(v, given):
+            let present = Set(rows.map { v[$0]! })
+            var levels: [String]
+            if let given {
+                for level in present where !given.contains(level) {
+                    throw CoxError.unknownLevel(column: name, level: level)
+                }
+                // Unused levels are dropped, as model.frame does.
+                levels = given.filter { present.contains($0) }
+            } else {
+                levels = present.sorted()
+            }
+            return levels.dropFirst().map { level in
+                ("\(name)=\(level)", rows.map { v[$0]! == level ? 1 : 0 })
+            }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Kaplan-Meier survival curves, one per group, matching R's `survival::survfit(Surv(time, status) ~ group)`
+/// (survival 3.5): the table of `summary(survfit, censored = TRUE)`, Greenwood standard errors, pointwise
+/// `log` or `log-log` confidence limits, and the median with its confidence interval as `print(survfit)` shows it.
+///
+/// ```swift
+/// let result = KaplanMeier.fit(data, groups: sex, confType: .logLog)
+/// for curve in result.curves { print(curve.group ?? "all", curve.median.estimate ?? .nan) }
+/// ```
+public enum KaplanMeier {
+    /// How pointwise confidence limits are formed, as survfit's `conf.type`.
+    public enum ConfidenceType: Sendable, Equatable {
+        /// `conf.type = "log"` (R's default): exp(log S ± z·se), the upper limit capped at 1.
+        case log
+        /// `conf.type = "log-log"`: S^exp(∓ z·se / log S); undefined where S is 0 or 1.
+        case logLog
+    }
+
+    /// Fits one curve per group level (or a single curve when `groups` is nil).
+    ///
+    /// `groups[i]` labels subject `i`. Curves come in factor order: `levels` when given (levels with no
+    /// subjects are skipped, subjects whose label is not a level are left out as R drops NA), otherwise the sorted distinct labels, numerically when every label is a
+    /// number (as R orders a numeric variable), else by code point. `confLevel` is the two-sided level.
+    public static func fit(
+        _ data: SurvivalData,
+        groups: [String]? = nil,
+        levels: [String]? = nil,
+        confType: ConfidenceType = .log,
+        confLevel: Double = 0.95
+    ) -> KaplanMeierResult {
+        precondition(confLevel > 0 && confLevel < 1, "confLevel must lie strictly between 0 and 1")
+        let z = Distributions.normalQuantile(1 - (1 - confLevel) / 2)
+        guard let groups else {
+            let curve = fitCurve(group: nil, time: data.time, event: data.event, confType: confType, z: z)
+            return KaplanMeierResult(curves: [curve], confType: confType, confLevel: confLevel)
+        }
+        precondition(groups.count == data.count, "groups must have one label per subject")
+        var curves = [KaplanMeierCurve]()
+        for level in levels ?? factorLevels(groups) {
+            let members = groups.indices.filter { groups[$0] == level }
+            guard !members.isEmpty else { continue }
+            curves.append(fitCurve(
+                group: level, time: members.map { data.time[$0] }, event: members.map { data.event[$0] },
+                confType: confType, z: z))
+        }
+        return KaplanMeierResult(curves: curves, confType: confType, confLevel: confLevel)
+    }
+
+    /// R's default factor level order: distinct labels sorted numerically when all are numbers, else by code point.
+    static func factorLevels(_ labels: [String]) -> [String] {
+        let distinct = Array(Set(labels))
+        let numbers = distinct.map { Double($0) }
+        if numbers.allSatisfy({ $0 != nil }) {
+            return zip(distinct, numbers).sorted { ($0.1!, $0.0) < ($1.1!, $1.0) }.map(\.0)
+        }
+        return distinct.sorted()
+    }
+
+    /// One curve, computed as survfitkm.c does: survival as a running product over distinct times and
+    /// Greenwood's sum for the standard error of -log S.
+    static func fitCurve(
+        group: String?, time: [Double], event: [Bool], confType: ConfidenceType, z: Double
+    ) -> KaplanMeierCurve {
+        let order = time.indices.sorted { (time[$0], $0) < (time[$1], $1) }
+        var steps = [KaplanMeierStep]()
+        var survival = 1.0
+        var greenwood = 0.0
+        var start = 0
+        while start < order.count {
+            let t = time[order[start]]
+            var end = start
+            var deaths = 0
+            while end < order.count && time[order[end]] == t {
+                if event[order[end]] { deaths += 1 }
+                end += 1
+            }
+            let atRisk = Double(order.count - start)
+            if deaths > 0 {
+                let d = Double(deaths)
+                survival *= (atRisk - d) / atRisk
+                greenwood += d / (atRisk * (atRisk - d))
+            }
+            let stdErr = greenwood.squareRoot()
+            let (lower, upper) = limits(survival: survival, stdErr: stdErr, type: confType, z: z)
+            steps.append(KaplanMeierStep(
+                time: t, nRisk: order.count - start, nEvent: deaths, nCensor: end - start - deaths,
+                survival: survival, stdErr: stdErr, lower: lower, upper: upper))
+            start = end
+        }
+        return KaplanMeierCurve(group: group, n: time.count, steps: steps)
+    }
+
+    /// Pointwise limits exactly as survival's `survfit_confint`; nil where R gives NA.
+    static func limits(
+        survival s: Double, stdErr se: Double, type: ConfidenceType, z: Double
+    ) -> (lower: Double?, upper: Double?) {
+        switch type {
+        case .log:
+            guard s != 0 else { return (nil, nil) }
+            return (exp(log(s) - z * se), min(exp(log(s) + z * se), 1))
+        case .logLog:
+            guard s != 0 && s != 1 else { return (nil, nil) }
+            let shift = z * se / log(s)
+            return (exp(-exp(log(-log(s)) - shift)), exp(-exp(log(-log(s)) + shift)))
+        }
+    }
+}
+
+/// The curves of a Kaplan-Meier fit with the confidence settings they were computed with.
+public struct KaplanMeierResult: Sendable, Equatable {
+    /// One curve per group, in factor order (a single curve with a nil group for an ungrouped fit).
+    public var curves: [KaplanMeierCurve]
+    /// How the pointwise limits (and hence the median's interval) were formed.
+    public var confType: KaplanMeier.ConfidenceType
+    /// Two-sided confidence level of the limits, e.g. 0.95.
+    public var confLevel: Double
+}
