@@ -106,19 +106,7 @@ struct CoxReferenceFixture {
 
     static func load(_ name: String) throws -> CoxReferenceFixture {
         let reference = try ReferenceData.load(name)
-        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Reference")
-        let csv = try String(contentsOf: directory.appendingPathComponent(name + ".csv"), encoding: .utf8)
-        let unquote = { (s: Substring) in s.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
-        var lines = csv.split(whereSeparator: \.isNewline)
-        let header = lines.removeFirst().split(separator: ",", omittingEmptySubsequences: false).map(unquote)
-        var text = [String: [String?]]()
-        for line in lines {
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(unquote)
-            for (i, column) in header.enumerated() {
-                let cell = i < cells.count ? cells[i] : ""
-                text[column, default: []].append(cell.isEmpty || cell == "NA" ? nil : cell)
-            }
-        }
+        let text = reference.text
         let lhs = try #require(reference.value(["surv_formula_lhs"]) as? String)
         let names = lhs.dropFirst("Surv(".count).dropLast().split(separator: ",").map {
             $0.trimmingCharacters(in: .whitespaces)

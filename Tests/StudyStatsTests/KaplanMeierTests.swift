@@ -21,7 +21,7 @@ struct SurvivalInput {
         let names = inner.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         #expect(names[0] == reference.r["time_var"] as? String)
         let groupVariable = reference.r["group_var"] as! String
-        let groupColumn = try rawColumn(name, groupVariable)
+        let groupColumn = try #require(reference.text[groupVariable]).map { $0 ?? "" }
         let time = reference.columns[names[0]]!
         let status = reference.columns[names[1]]!
         // R's default na.action drops rows with a missing time, status or group.
@@ -31,21 +31,6 @@ struct SurvivalInput {
             reference: reference,
             data: SurvivalData(time: rows.map { time[$0]! }, event: rows.map { status[$0]! == 1 }),
             groups: rows.map { groupColumn[$0] }, groupVariable: groupVariable, levels: levels)
-    }
-
-    /// A CSV column as text (ReferenceData keeps numbers only, and colon's rx is a label).
-    static func rawColumn(_ name: String, _ column: String) throws -> [String] {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Reference").appendingPathComponent(name + ".csv")
-        let lines = try String(contentsOf: url, encoding: .utf8).split(whereSeparator: \.isNewline)
-        let unquote = { (cell: Substring) in cell.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
-        let header = lines[0].split(separator: ",", omittingEmptySubsequences: false).map(unquote)
-        let index = header.firstIndex(of: column)!
-        return lines.dropFirst().map { line in
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
-            let cell = index < cells.count ? unquote(cells[index]) : ""
-            return cell == "NA" ? "" : cell
-        }
     }
 }
 

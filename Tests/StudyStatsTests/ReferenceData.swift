@@ -2,8 +2,10 @@ import Foundation
 
 /// A reference data set and what R's `survival` computed on it (Tests/StudyStatsTests/Reference).
 struct ReferenceData {
-    /// Column name → values; empty cells (R's NA) are `nil`.
+    /// Column name → values; empty cells (R's NA) and text are `nil`.
     let columns: [String: [Double?]]
+    /// Column name → cells as text (labels such as colon's `rx`); empty cells and `NA` are `nil`.
+    let text: [String: [String?]]
     /// The parsed `NAME.r-survival.json`.
     let r: [String: Any]
 
@@ -18,17 +20,20 @@ struct ReferenceData {
             $0.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
         }
         var columns = [String: [Double?]]()
-        for name in header { columns[name] = [] }
+        var text = [String: [String?]]()
+        for name in header { columns[name] = []; text[name] = [] }
         for line in lines {
             let cells = line.split(separator: ",", omittingEmptySubsequences: false)
             for (i, name) in header.enumerated() {
                 let cell = i < cells.count ? cells[i].trimmingCharacters(in: CharacterSet(charactersIn: "\"")) : ""
-                columns[name]!.append(cell.isEmpty || cell == "NA" ? nil : Double(cell))
+                let missing = cell.isEmpty || cell == "NA"
+                columns[name]!.append(missing ? nil : Double(cell))
+                text[name]!.append(missing ? nil : cell)
             }
         }
         let data = try Data(contentsOf: directory.appendingPathComponent(name + ".r-survival.json"))
         let r = try JSONSerialization.jsonObject(with: data) as! [String: Any]
-        return ReferenceData(columns: columns, r: r)
+        return ReferenceData(columns: columns, text: text, r: r)
     }
 
     /// The value at a path of keys and indices into the R results, e.g. `["cox", "univariable", "efron"]`.
