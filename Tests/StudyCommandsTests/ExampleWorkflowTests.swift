@@ -5,7 +5,7 @@ import _StudyTestSupport
 /// The built binary on every bundled example, as a user runs them: run, run again, change, status.
 @Suite("studyflow on Workflows/examples")
 struct ExampleWorkflowTests {
-    static let examples = ["quoting", "directories", "params"]
+    static let examples = ["quoting", "directories", "params", "survival"]
 
     @Test("each example runs, then a second run runs nothing", arguments: examples)
     func runTwice(example: String) throws {
@@ -62,6 +62,23 @@ struct ExampleWorkflowTests {
         let unknown = try CLI.run(["run", "-C", dir.path, "workflow.yaml", "--param", "m=3"])
         #expect(unknown.status == 2)
         #expect(unknown.stderr == "studyflow: error: no workflow parameter named 'm'; did you mean 'n'?\n")
+    }
+
+    @Test("survival: built-in stages reproduce R's survfit medians and survdiff on lung by sex")
+    func survival() throws {
+        let dir = TemporaryDirectory()
+        try CLI.copyExample("survival", to: dir.path)
+        let result = try CLI.run(["run", "-C", dir.path, "workflow.yaml"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let km = try #require(dir.read("results/km.json"))
+        // R: survfit(Surv(time, status) ~ sex, lung): medians 270 (212, 310) and 426 (348, 550).
+        #expect(km.contains("\"median\":{\"estimate\":270,\"lower\":212,\"upper\":310}"))
+        #expect(km.contains("\"median\":{\"estimate\":426,\"lower\":348,\"upper\":550}"))
+        // R: survdiff(Surv(time, status) ~ sex, lung): chisq 10.3267, 1 df.
+        let logrank = try #require(dir.read("results/logrank.json"))
+        #expect(logrank.hasPrefix("{\"kind\":\"survival/log-rank\",\"rho\":0,\"statistic\":10.32674"))
+        let validate = try CLI.run(["validate", "-C", dir.path, "workflow.yaml"])
+        #expect(validate.stdout == "ok: workflow.yaml: 4 stages\n")
     }
 
     @Test("the default study in Workflows/ runs from the package root layout")

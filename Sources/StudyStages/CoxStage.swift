@@ -1,0 +1,177 @@
+import StudyCore
+import StudyEngine
+import StudyStats
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `uses: survival/cox`: a Cox proportional-hazards model of input `table`, written to output `result`.
+public struct CoxStage: StageKind {
+    public var name: String { "survival/cox" }
+    public var version: Int { 1 }
+
+    public init() {}
+
+    public func run(_ context: StageKindContext) -> StageOutcome {
+        SurvivalStageRunner.run(context) { (table, with) throws(SurvivalStageError) -> ResultJSON in
+            try with.allowOnly(["time", "event", "covariates", "categorical", "interactions", "strata",
+                                "ties", "conf_level", "ph_test"])
+            let timeName = try with.requiredString("time")
+            let eventName = try with.requiredString("event")
+            let covariates = try with.stringList("covariates")
+            guard !covariates.isEmpty else { throw SurvivalStageError("missing setting 'covariates' (a list of columns)") }
+            let strataName = try with.string("strata")
+            let tiesName = try with.string("ties") ?? "efron"
+            guard let ties = CoxTies(rawValue: tiesName) else {
+                throw SurvivalStageError("setting 'ties' must be efron or breslow, not '\(tiesName)'")
+            }
+            let confLevel = try with.confLevel()
+            let phTest = try with.bool("ph_test")
+            let references = try categoricalReferences(with.members["categorical"])
+            let interactions = try interactionList(with.members["interactions"])
+
+            let time = try table.column(timeName, for: "time")
+            let event = try table.column(eventName, for: "event")
+            var covariateColumns = [Int]()
+            for name in covariates { covariateColumns.append(try table.column(name, for: "covariates")) }
+            for name in references.keys.sorted() where !covariates.contains(name) {
+                throw SurvivalStageError("column '\(name)' in 'categorical' is not among 'covariates'")
+            }
+            for name in interactions.joined() where !covariates.contains(name) {
+                throw SurvivalStageError("column '\(name)' in 'interactions' is not among 'covariates'")
+            }
+            let strata = try strataName.map { name throws(SurvivalStageError) in try table.column(name, for: "strata") }
+            let rows = table.completeRows([time, event] + covariateColumns + (strata.map { [$0] } ?? []))
+            let data = try table.survival(time: time, event: event, rows: rows, used: [time, event] + covariateColumns + (strata.map { [$0] } ?? []))
+
+            var variables = [CoxVariable]()
+            for (name, column) in zip(covariates, covariateColumns) {
+                let cells = table.labels(column, rows: rows)
+                let numbers = cells.map { NumberFormat.parse($0) }
+                if references[name] == nil, numbers.allSatisfy({ $0 != nil }) {
+                    variables.append(CoxVariable(name, .numeric(numbers)))
+                    continue
+                }
+                var levels = SurvivalStageRunner.factorLevels(cells)
+                if let reference = references[name] ?? nil {
+                    guard let at = levels.firstIndex(of: reference) else {
+                        throw SurvivalStageError("reference level '\(reference)' of column '\(name)' does not occur; its levels: \(levels.joined(separator: ", "))")
+                    }
+                    levels.remove(at: at)
+                    levels.insert(reference, at: 0)
+                }
+                variables.append(CoxVariable(name, .categorical(cells, levels: levels)))
+            }
+            let strataCodes: [Int]? = strata.map { column in
+                let labels = table.labels(column, rows: rows)
+                let levels = SurvivalStageRunner.factorLevels(labels)
+                let index = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
+                return labels.map { index[$0]! }
+            }
+
+            let design: CoxDesign
+            let model: CoxModel
+            do {
+                design = try CoxDesign.build(variables, interactions: interactions)
+                let events = data.event.filter { $0 }.count
+                guard design.terms.count <= events else {
+                    throw SurvivalStageError("the model has \(design.terms.count) terms but only \(events) events; use fewer covariates")
+                }
+                model = try CoxModel.fit(data, design: design, strata: strataCodes, ties: ties)
+            } catch let error as SurvivalStageError {
+                throw error
+            } catch {
+                throw SurvivalStageError("\(error)")
+            }
+
+            let quantile = Distributions.normalQuantile(1 - (1 - confLevel) / 2)
+            let terms = model.coefficients.map { c -> ResultJSON in
+                let lower = confLevel == 0.95 ? c.lowerHazardRatio95 : exp(c.coefficient - quantile * c.standardError)
+                let upper = confLevel == 0.95 ? c.upperHazardRatio95 : exp(c.coefficient + quantile * c.standardError)
+                return .object([
+                    ("term", .string(c.term)), ("coef", .number(c.coefficient)), ("hr", .number(c.hazardRatio)),
+                    ("se", .number(c.standardError)), ("z", .number(c.z)), ("p", .number(c.p)),
+                    ("hr_lower", .number(lower)), ("hr_upper", .number(upper)),
+                ])
+            }
+            func test(_ t: CoxTest) -> ResultJSON {
+                .object([("statistic", .number(t.statistic)), ("df", .integer(t.degreesOfFreedom)), ("p", .number(t.p))])
+            }
+            let converged = !model.warnings.contains { if case .didNotConverge = $0 { true } else { false } }
+            var ph: ResultJSON = .null
+            if phTest {
+                let zph = CoxZph.compute(data, design: design, strata: strataCodes, model: model)
+                ph = .object([
+                    ("transform", .string("km")),
+                    ("terms", .array(zph.terms.map { term in
+                        .object([("term", .string(term.name)), ("chisq", .number(term.test.statistic)),
+                                 ("df", .integer(term.test.degreesOfFreedom)), ("p", .number(term.test.p))])
+                    })),
+                    ("global", .object([("chisq", .number(zph.global.statistic)),
+                                        ("df", .integer(zph.global.degreesOfFreedom)), ("p", .number(zph.global.p))])),
+                ])
+            }
+            return .object([
+                ("kind", .string("survival/cox")), ("ties", .string(ties.rawValue)),
+                ("n", .integer(model.count)), ("events", .integer(model.eventCount)),
+                ("n_dropped", .integer(table.rows.count - model.count)),
+                ("terms", .array(terms)),
+                ("loglik", .object([("null", .number(model.logLikelihoodNull)), ("fit", .number(model.logLikelihoodFit))])),
+                ("tests", .object([("likelihood_ratio", test(model.likelihoodRatioTest)), ("wald", test(model.waldTest)),
+                                   ("score", test(model.scoreTest))])),
+                ("concordance", .object([("estimate", .number(model.concordance.concordance)),
+                                         ("se", .number(model.concordance.standardError))])),
+                ("vcov", .array(model.variance.map { row in .array(row.map { .number($0) }) })),
+                ("iterations", .integer(model.iterations)), ("converged", .bool(converged)),
+                ("warnings", .array(model.warnings.map { .string($0.description) })),
+                ("ph_test", ph),
+            ])
+        }
+    }
+
+    /// `categorical: {col: {reference: L}}` (or `{col: {}}` / `{col: null}` for the default reference).
+    private func categoricalReferences(_ value: JSONValue?) throws(SurvivalStageError) -> [String: String?] {
+        guard let value, value != .null else { return [:] }
+        guard case .object(let members) = value else {
+            throw SurvivalStageError("setting 'categorical' must map column names to {reference: level}")
+        }
+        var out = [String: String?]()
+        for (name, spec) in members {
+            switch spec {
+            case .null: out[name] = .some(nil)
+            case .object(let m):
+                switch m["reference"] {
+                case nil, .null?: out[name] = .some(nil)
+                case .string(let s)?: out[name] = s
+                case .integer(let i)?: out[name] = String(i)
+                case .number(let d)?: out[name] = JSONValue.format(d)
+                default: throw SurvivalStageError("setting 'categorical.\(name).reference' must be a level")
+                }
+            default: throw SurvivalStageError("setting 'categorical.\(name)' must be {reference: level}")
+            }
+        }
+        return out
+    }
+
+    /// `interactions: [[a, b], …]`.
+    private func interactionList(_ value: JSONValue?) throws(SurvivalStageError) -> [[String]] {
+        guard let value, value != .null else { return [] }
+        guard case .array(let items) = value else {
+            throw SurvivalStageError("setting 'interactions' must be a list of column-name lists")
+        }
+        return try items.map { item throws(SurvivalStageError) -> [String] in
+            guard case .array(let names) = item, names.count >= 2 else {
+                throw SurvivalStageError("setting 'interactions' must be a list of lists of at least two columns")
+            }
+            return try names.map { name throws(SurvivalStageError) -> String in
+                guard case .string(let s) = name else {
+                    throw SurvivalStageError("setting 'interactions' must list column names")
+                }
+                return s
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import StudyCore
+import StudyEngine
+
+/// `ingest/csv`: reads an RFC 4180 CSV or TSV file (input `table`) and writes a normalized CSV
+/// (output `table`) and a JSON summary (output `summary`).
+///
+/// Settings (`with:`), all optional:
+/// ```yaml
+/// with:
+///   delimiter: ","            # or "\t"; default: tab for .tsv/.tab files, else comma
+///   na: ["NA", ""]            # tokens read as missing
+///   columns:                  # absent: every column under its own name, types inferred
+///     os_months: {from: "OS (months)", type: number}
+///     site: {from: Site, type: integer, map: {Liver: 1, Visceral: 0}}
+///   derive: {log_os: "log(os_months + 1)"}
+///   filter: "os_months > 0 and not is_na(site)"
+///   require: [os_months, site]  # drop rows where any is NA
+/// ```
+/// Types are `number`, `integer`, `category`, `string`, `boolean`; an untyped column is a number
+/// when every non-NA value parses as one, else a category. Output columns are the file's columns
+/// in file order (renamed), then derived columns by name. Rows with an NA in a `require` column
+/// are dropped first, then rows whose `filter` is false or NA. Every bad value is an error naming
+/// file, row (header = row 1), column and value; on any error nothing is written and the stage exits 1.
+public struct IngestCSV: StageKind {
+    /// Creates the kind.
+    public init() {}
+
+    /// The name used in `uses:`.
+    public var name: String { "ingest/csv" }
+    /// The implementation version.
+    public var version: Int { 1 }
+
+    /// Errors listed per file before the rest are only counted.
+    static let errorCap = 20
+
+    /// Reads, converts, derives, filters and writes; a data problem is a `.failed` outcome.
+    public func run(_ context: StageKindContext) -> StageOutcome {
+        var errors: [String] = []
+        var outputPaths: [String: String] = [:]
+        for name in ["table", "summary"] {
+            if let p = context.outputs[name] { outputPaths[name] = p }
+            else { errors.append("ingest/csv: missing output '\(name)'; declare outputs 'table' and 'summary'") }
+        }
+        guard let input = context.inputs["table"] else {
+            errors.append("ingest/csv: missing input 'table'")
+            return fail(errors, context)
+        }
+        let settings = IngestSettings(context.with, errors: &errors)
+        guard errors.isEmpty else { return fail(errors, context) }
+        let file = input.hasPrefix(context.root + "/") ? String(input.dropFirst(context.root.count + 1)) : input
+        guard let bytes = FileIO.read(input) else { return fail(["\(file): cannot read the file"], context) }
+        let tsv = file.hasSuffix(".tsv") || file.hasSuffix(".tab")
+        let reader = CSVReader(delimiter: settings.delimiter ?? UInt8(ascii: tsv ? "\t" : ","))
+        let records: [CSVReader.Record]
+        do throws(CSVReader.Failure) {
+            records = try reader.records(bytes)
+        } catch {
+            return fail(["\(file):\(error.row): \(error.message)"], context)
+        }
+        guard let header = records.first else { return fail(["\(file): the file is empty; expected a header row"], context) }
+        var ingest = Ingest(file: file, settings: settings, header: header.fields, rows: Array(records.dropFirst()))
+        guard let result = ingest.run() else { return fail(ingest.errors, context) }
+        do {
+            try FileIO.writeAtomically(outputPaths["table"]!, Array(result.csv.utf8))
+            try FileIO.writeAtomically(outputPaths["summary"]!, Array((result.summary.canonicalJSON + "\n").utf8))
+        } catch {
+            return fail(["ingest/csv: \(error)"], context)
+        }
+        context.log("ingest/csv: \(file): kept \(result.kept) of \(records.count - 1) rows")
+        return .succeeded
+    }
+
+    /// Logs every error (the first `errorCap`, then a count) and fails with the same text.
+    private func fail(_ errors: [String], _ context: StageKindContext) -> StageOutcome {
+        var lines = Array(errors.prefix(Self.errorCap))
+        if errors.count > Self.errorCap {
+            let more = errors.count - Self.errorCap
+            lines.append("... and \(more) more error\(more == 1 ? "" : "s") (\(errors.count) in all)")
+        }
+        lines.forEach(context.log)
+        return .failed(status: 1, message: lines.joined(separator: "\n"))
+    }
+}

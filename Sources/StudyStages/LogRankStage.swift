@@ -1,0 +1,50 @@
+import StudyCore
+import StudyEngine
+import StudyStats
+
+/// `uses: survival/log-rank`: the log-rank (or G-rho) test across `group`, optionally within `strata`.
+public struct LogRankStage: StageKind {
+    public var name: String { "survival/log-rank" }
+    public var version: Int { 1 }
+
+    public init() {}
+
+    public func run(_ context: StageKindContext) -> StageOutcome {
+        SurvivalStageRunner.run(context) { (table, with) throws(SurvivalStageError) -> ResultJSON in
+            try with.allowOnly(["time", "event", "group", "strata", "rho"])
+            let timeName = try with.requiredString("time")
+            let eventName = try with.requiredString("event")
+            let groupName = try with.requiredString("group")
+            let strataName = try with.string("strata")
+            let rho = try with.number("rho") ?? 0
+            guard rho >= 0 else { throw SurvivalStageError("setting 'rho' must not be negative, not \(JSONValue.format(rho))") }
+
+            let time = try table.column(timeName, for: "time")
+            let event = try table.column(eventName, for: "event")
+            let group = try table.column(groupName, for: "group")
+            let strata = try strataName.map { name throws(SurvivalStageError) in try table.column(name, for: "strata") }
+            let rows = table.completeRows([time, event, group] + (strata.map { [$0] } ?? []))
+            let data = try table.survival(time: time, event: event, rows: rows, used: [time, event, group] + (strata.map { [$0] } ?? []))
+            guard data.event.contains(true) else {
+                throw SurvivalStageError("column '\(eventName)' (event) has no events among the rows used")
+            }
+            let labels = table.labels(group, rows: rows)
+            let levels = SurvivalStageRunner.factorLevels(labels)
+            guard levels.count >= 2 else {
+                throw SurvivalStageError("column '\(groupName)' (group) needs at least two groups; it has \(levels.count)")
+            }
+            let test = LogRank.test(data, groups: labels, levels: levels,
+                                    strata: strata.map { table.labels($0, rows: rows) }, rho: rho)
+            let groups = test.groups.indices.map { i -> ResultJSON in
+                .object([("group", .string(test.groups[i])), ("n", .integer(test.n[i])),
+                         ("observed", .number(test.observed[i])), ("expected", .number(test.expected[i]))])
+            }
+            return .object([
+                ("kind", .string("survival/log-rank")), ("rho", .number(rho)), ("statistic", .number(test.statistic)),
+                ("df", .integer(test.df)), ("p", .optional(test.p)), ("groups", .array(groups)),
+                ("strata", .optional(strataName)),
+                ("n", .integer(rows.count)), ("n_dropped", .integer(table.rows.count - rows.count)),
+            ])
+        }
+    }
+}

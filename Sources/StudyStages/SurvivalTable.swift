@@ -1,0 +1,221 @@
+import StudyCore
+import StudyEngine
+import StudyStats
+
+/// A data or parameter problem of a survival stage: one line, naming the column or parameter.
+struct SurvivalStageError: Error, Sendable {
+    var message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// The CSV table a survival stage reads (input `table`), as text cells by column name.
+struct SurvivalTable {
+    /// Column names in file order.
+    var header: [String]
+    /// Data rows (without the header), each padded to the header's width.
+    var rows: [[String]]
+    /// The 1-based line each data row starts on.
+    var lines: [Int]
+
+    /// Reads and parses the CSV at `path`.
+    static func load(_ path: String) throws(SurvivalStageError) -> SurvivalTable {
+        guard let bytes = FileIO.read(path) else { throw SurvivalStageError("cannot read input table '\(path)'") }
+        let records: [CSVReader.Record]
+        do {
+            records = try CSVReader(delimiter: UInt8(ascii: ",")).records(bytes)
+        } catch {
+            throw SurvivalStageError("input table line \(error.row): \(error.message)")
+        }
+        guard let first = records.first else { throw SurvivalStageError("input table is empty; it needs a header row") }
+        let header = first.fields.map { NumberFormat.trimmed($0) }
+        var rows = [[String]]()
+        var lines = [Int]()
+        for record in records.dropFirst() {
+            guard record.fields.count == header.count else {
+                throw SurvivalStageError("input table line \(record.row) has \(record.fields.count) fields but the header has \(header.count)")
+            }
+            rows.append(record.fields)
+            lines.append(record.row)
+        }
+        return SurvivalTable(header: header, rows: rows, lines: lines)
+    }
+
+    /// The index of column `name`, which parameter `parameter` names.
+    func column(_ name: String, for parameter: String) throws(SurvivalStageError) -> Int {
+        guard let index = header.firstIndex(of: name) else {
+            throw SurvivalStageError("unknown column '\(name)' in '\(parameter)'; available columns: \(header.joined(separator: ", "))")
+        }
+        return index
+    }
+
+    /// Whether a cell is missing: empty or `NA`.
+    static func isMissing(_ cell: String) -> Bool {
+        let t = NumberFormat.trimmed(cell)
+        return t.isEmpty || t == "NA"
+    }
+
+    /// Indices of rows with no missing cell in `columns`.
+    func completeRows(_ columns: [Int]) -> [Int] {
+        rows.indices.filter { r in columns.allSatisfy { !SurvivalTable.isMissing(rows[r][$0]) } }
+    }
+
+    /// Survival data from the `time` and `event` columns of `selected` rows.
+    func survival(time: Int, event: Int, rows selected: [Int], used: [Int]) throws(SurvivalStageError) -> SurvivalData {
+        guard !selected.isEmpty else {
+            let names = used.map { "'\(header[$0])'" }.joined(separator: ", ")
+            throw SurvivalStageError("no rows left after dropping rows with NA in \(names)")
+        }
+        var times = [Double]()
+        var events = [Bool]()
+        for r in selected {
+            let cell = NumberFormat.trimmed(rows[r][time])
+            guard let t = NumberFormat.parse(cell) else {
+                throw SurvivalStageError("column '\(header[time])' (time) is not numeric: line \(lines[r]) has '\(cell)'")
+            }
+            guard t >= 0 else {
+                throw SurvivalStageError("column '\(header[time])' (time) has a negative time: line \(lines[r]) has '\(cell)'")
+            }
+            times.append(t)
+            let e = NumberFormat.trimmed(rows[r][event])
+            switch e.lowercased() {
+            case "true": events.append(true)
+            case "false": events.append(false)
+            default:
+                switch NumberFormat.parse(e) {
+                case 1: events.append(true)
+                case 0: events.append(false)
+                default:
+                    throw SurvivalStageError("column '\(header[event])' (event) must be 0/1 or true/false: line \(lines[r]) has '\(e)'")
+                }
+            }
+        }
+        return SurvivalData(time: times, event: events)
+    }
+
+    /// The trimmed cells of `column` in `selected` rows, as written.
+    func labels(_ column: Int, rows selected: [Int]) -> [String] {
+        selected.map { NumberFormat.trimmed(rows[$0][column]) }
+    }
+}
+
+/// Reading a stage's `with:` settings.
+struct SurvivalParameters {
+    var members: [String: JSONValue]
+
+    init(_ with: JSONValue) throws(SurvivalStageError) {
+        switch with {
+        case .object(let m): members = m
+        case .null: members = [:]
+        default: throw SurvivalStageError("'with' must be a mapping of settings")
+        }
+    }
+
+    /// Rejects settings this kind does not know.
+    func allowOnly(_ known: [String]) throws(SurvivalStageError) {
+        for key in members.keys.sorted() where !known.contains(key) {
+            throw SurvivalStageError("unknown setting '\(key)'; known settings: \(known.joined(separator: ", "))")
+        }
+    }
+
+    func string(_ key: String) throws(SurvivalStageError) -> String? {
+        switch members[key] {
+        case nil, .null?: return nil
+        case .string(let s)?: return s
+        case .integer(let i)?: return String(i)
+        case .number(let d)?: return JSONValue.format(d)
+        case .bool(let b)?: return b ? "true" : "false"
+        default: throw SurvivalStageError("setting '\(key)' must be a single name")
+        }
+    }
+
+    func requiredString(_ key: String) throws(SurvivalStageError) -> String {
+        guard let s = try string(key), !s.isEmpty else { throw SurvivalStageError("missing setting '\(key)'") }
+        return s
+    }
+
+    func number(_ key: String) throws(SurvivalStageError) -> Double? {
+        switch members[key] {
+        case nil, .null?: return nil
+        case .integer(let i)?: return Double(i)
+        case .number(let d)?: return d
+        case .string(let s)?:
+            guard let d = NumberFormat.parse(s) else { throw SurvivalStageError("setting '\(key)' must be a number, not '\(s)'") }
+            return d
+        default: throw SurvivalStageError("setting '\(key)' must be a number")
+        }
+    }
+
+    func bool(_ key: String) throws(SurvivalStageError) -> Bool {
+        switch members[key] {
+        case nil, .null?: return false
+        case .bool(let b)?: return b
+        case .string("true")?: return true
+        case .string("false")?: return false
+        default: throw SurvivalStageError("setting '\(key)' must be true or false")
+        }
+    }
+
+    func stringList(_ key: String) throws(SurvivalStageError) -> [String] {
+        switch members[key] {
+        case nil, .null?: return []
+        case .array(let items)?:
+            var out = [String]()
+            for item in items {
+                switch item {
+                case .string(let s): out.append(s)
+                case .integer(let i): out.append(String(i))
+                default: throw SurvivalStageError("setting '\(key)' must be a list of column names")
+                }
+            }
+            return out
+        case .string(let s)?: return [s]
+        default: throw SurvivalStageError("setting '\(key)' must be a list of column names")
+        }
+    }
+
+    func confLevel() throws(SurvivalStageError) -> Double {
+        let level = try number("conf_level") ?? 0.95
+        guard level > 0 && level < 1 else {
+            throw SurvivalStageError("setting 'conf_level' must lie strictly between 0 and 1, not \(JSONValue.format(level))")
+        }
+        return level
+    }
+}
+
+/// The common frame of the survival kinds: read the table, compute, write `result`, or fail with one line.
+enum SurvivalStageRunner {
+    static func run(_ context: StageKindContext, _ body: (SurvivalTable, SurvivalParameters) throws(SurvivalStageError) -> ResultJSON) -> StageOutcome {
+        do throws(SurvivalStageError) {
+            guard let input = context.inputs["table"] else { throw SurvivalStageError("missing input 'table' (a CSV file)") }
+            guard let output = context.outputs["result"] else { throw SurvivalStageError("missing output 'result' (a JSON file)") }
+            let parameters = try SurvivalParameters(context.with)
+            let table = try SurvivalTable.load(input)
+            let result = try body(table, parameters)
+            do {
+                try FileIO.writeAtomically(output, result.fileBytes)
+            } catch {
+                throw SurvivalStageError("cannot write output 'result': \(error)")
+            }
+            return .succeeded
+        } catch {
+            context.log(error.message)
+            return .failed(status: 1, message: error.message)
+        }
+    }
+
+    /// R's default factor level order: numerically when every label is a number, else by code point.
+    static func factorLevels(_ labels: [String]) -> [String] {
+        let distinct = Array(Set(labels))
+        let numbers = distinct.map { NumberFormat.parse($0) }
+        if numbers.allSatisfy({ $0 != nil }) {
+            return zip(distinct, numbers).sorted { a, b in
+                a.1! != b.1! ? a.1! < b.1! : codePointLess(a.0, b.0)
+            }.map(\.0)
+        }
+        return distinct.sorted(by: codePointLess)
+    }
+
+    static func codePointLess(_ a: String, _ b: String) -> Bool {
+        a.unicodeScalars.lexicographicallyPrecedes(b.unicodeScalars) { $0.value < $1.value }
+    }
+}
