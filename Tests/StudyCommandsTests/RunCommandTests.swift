@@ -137,8 +137,7 @@ struct RunCommandTests {
         let dir = TemporaryDirectory()
         dir.write("Workflows/main.yaml", "name: l\nstages:\n  slow:\n    run: sleep 2; echo > ${outputs}\n    outputs: [out.txt]\n")
         let holder = try CLI.start(["run", "-C", dir.path])
-        var waited = 0
-        while !dir.exists(".studyflow/logs/1") && waited < 100 { usleep(50_000); waited += 1 }
+        waitUntilStarted(dir)
         let noWait = try CLI.run(["run", "-C", dir.path, "--no-wait"])
         #expect(noWait.status == 1)
         #expect(noWait.stderr.contains("is locked by another studyflow process (pid \(holder.pid))"), "\(noWait.stderr)")
@@ -156,8 +155,7 @@ struct RunCommandTests {
         let dir = TemporaryDirectory()
         dir.write("Workflows/main.yaml", "name: l\nstages:\n  slow:\n    run: sleep 31; echo > ${outputs}\n    outputs: [out.txt]\n")
         let holder = try CLI.start(["run", "-C", dir.path])
-        var waited = 0
-        while !dir.exists(".studyflow/logs/1") && waited < 100 { usleep(50_000); waited += 1 }
+        waitUntilStarted(dir)
         kill(holder.pid, SIGKILL)
         _ = holder.wait()
         // The orphaned `sleep` holds no copy of the lock: descriptors are close-on-exec in children.
@@ -184,8 +182,7 @@ struct RunCommandTests {
 
         """)
         let run = try CLI.start(["run", "-C", dir.path])
-        var waited = 0
-        while !dir.exists(".studyflow/logs/1") && waited < 200 { usleep(50_000); waited += 1 }
+        waitUntilStarted(dir)
         let sent = Date()
         kill(run.pid, SIGINT)
         let result = run.wait()
@@ -196,5 +193,14 @@ struct RunCommandTests {
         let leftovers = try CLI.run(["status", "-C", dir.path, "--json"])
         #expect(leftovers.stdout.contains("{\"action\":\"run\",\"reasons\":[\"never run\"],\"stage\":\"slow\",\"state\":\"stale\"}"))
         #expect(leftovers.stdout.contains("\"stage\":\"quick\",\"state\":\"up-to-date\""))
+    }
+}
+
+/// Waits (up to 10 s) until run 1 of `dir` has started executing a stage: its log directory exists.
+func waitUntilStarted(_ dir: TemporaryDirectory) {
+    var waited = 0
+    while !dir.exists(".studyflow/logs/1") && waited < 200 {
+        usleep(50_000)
+        waited += 1
     }
 }
