@@ -21,10 +21,19 @@ public struct CoxConcordance: Sendable, Equatable {
     /// Pairs of events at the same time with equal scores.
     public var tiedXY: Int
 
-    /// Counts every pair (O(n²) comparisons, in a fixed order) and the jackknife influence of each subject.
+    /// Counts every comparable pair and the jackknife influence of each subject, by sorted sweeps
+    /// with a Fenwick tree over score ranks (`computeByTree`).
+    ///
+    /// - Complexity: O(n log n) for n subjects.
+    public static func compute(time: [Double], event: [Bool], riskScore: [Double], strata: [Int]? = nil) -> CoxConcordance {
+        computeByTree(time: time, event: event, riskScore: riskScore, strata: strata)
+    }
+
+    /// Counts every pair (O(n²) comparisons, in a fixed order) and the jackknife influence of each
+    /// subject: the oracle `computeByTree` is tested against.
     ///
     /// - Complexity: O(n²) for n subjects.
-    public static func compute(time: [Double], event: [Bool], riskScore: [Double], strata: [Int]? = nil) -> CoxConcordance {
+    static func computeByPairs(time: [Double], event: [Bool], riskScore: [Double], strata: [Int]?) -> CoxConcordance {
         let n = time.count
         var concordant = 0, discordant = 0, tiedX = 0, tiedY = 0, tiedXY = 0
         // Per subject: concordant, discordant and score-tied pairs it belongs to.
