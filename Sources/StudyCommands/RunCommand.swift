@@ -95,7 +95,8 @@ struct RunCommand: ParsableCommand {
         phases.mark("read + lock")
         let display: any RunObserver = json ? JSONEventWriter() : ProgressReporter(terminal: Console.stderrIsTerminal)
         let reporter: any RunObserver = verbose ? ObserverList([VerboseLog(), display]) : display
-        let snapshot = SnapshotCheck(stamp: source.stamp, workflowDigest: file.digest, params: rawParams())
+        // Unchecked names are fine here: a snapshot is only written by a run whose parameters were valid.
+        let snapshot = SnapshotCheck(stamp: source.stamp, workflowDigest: file.digest, params: splitParams(param))
         if force.isEmpty, !forceAll, until.isEmpty, !verbose, let stages = snapshot.unchangedStages(layout) {
             phases.mark("snapshot")
             let runNumber = try RunCounter.next(layout)
@@ -132,17 +133,6 @@ struct RunCommand: ParsableCommand {
                    targets: until, retries: retries, params: try parseParams(param, workflow: workflow))
     }
 
-    /// `--param` values as given, before checking them against the workflow (the snapshot was only
-    /// written by a run whose parameters were valid, so an unknown name can never match it).
-    private func rawParams() -> [String: JSONValue] {
-        var result: [String: JSONValue] = [:]
-        for item in param {
-            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            result[String(parts[0])] = JSONValue(parsingScalar: parts.count > 1 ? String(parts[1]) : "")
-        }
-        return result
-    }
-
     private func acquireLock(_ layout: StoreLayout) throws -> WorkspaceLock {
         do {
             return try WorkspaceLock.acquire(layout, wait: !noWait) { holder in
@@ -159,14 +149,19 @@ struct RunCommand: ParsableCommand {
 
 /// Parses `--param K=V` against the workflow's declared parameters.
 func parseParams(_ raw: [String], workflow: Workflow) throws -> [String: JSONValue] {
+    let values = splitParams(raw)
+    for name in values.keys.sorted() where workflow.params[name] == nil {
+        throw CommandError.usage(RunError.unknownParam(name, suggestion: Spelling.suggestion(for: name, among: workflow.params.keys)).description)
+    }
+    return values
+}
+
+/// `--param K=V` values typed as YAML types a plain scalar, not yet checked against a workflow.
+func splitParams(_ raw: [String]) -> [String: JSONValue] {
     var result: [String: JSONValue] = [:]
     for item in raw {
         let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-        let name = String(parts[0])
-        guard workflow.params[name] != nil else {
-            throw CommandError.usage(RunError.unknownParam(name, suggestion: Spelling.suggestion(for: name, among: workflow.params.keys)).description)
-        }
-        result[name] = JSONValue(parsingScalar: parts.count > 1 ? String(parts[1]) : "")
+        result[String(parts[0])] = JSONValue(parsingScalar: parts.count > 1 ? String(parts[1]) : "")
     }
     return result
 }
