@@ -85,6 +85,7 @@ struct RunCommand: ParsableCommand {
             let compiled = try source.load(file)
             let options = try runOptions(compiled.workflow)
             let ws = Workspace(layout: layout, compiled: compiled, registry: registry, params: options.params)
+            try source.checkSettings(ws)
             let preview = try mapRunErrors { try Preview.evaluate(ws, options: options) }
             PreviewPrinter.printDryRun(preview, json: json)
             return
@@ -113,6 +114,7 @@ struct RunCommand: ParsableCommand {
         let options = try runOptions(compiled.workflow)
         phases.mark("load workflow")
         let ws = Workspace(layout: layout, compiled: compiled, registry: registry, params: options.params)
+        try source.checkSettings(ws)
         phases.mark("open store")
         let runNumber = try RunCounter.next(layout)
         let runner = Runner(workspace: ws, executor: LocalExecutor(), options: options, observers: [reporter],

@@ -26,9 +26,11 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let layout = try workspace.layout()
         let registry = StudyflowCommand.registry
-        let compiled = try WorkflowSource(layout: layout, registry: registry).load(workspace.workflow)
+        let source = WorkflowSource(layout: layout, registry: registry)
+        let compiled = try source.load(workspace.workflow)
         let params = try parseParams(param, workflow: compiled.workflow)
         let ws = Workspace(layout: layout, compiled: compiled, registry: registry, params: params)
+        try source.checkSettings(ws)
         let preview = try mapRunErrors { try Preview.evaluate(ws, options: RunOptions(params: params)) }
         PreviewPrinter.printStatus(preview, json: json)
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import StudyCore
+import StudyEngine
 import StudyStore
 
 /// `studyflow validate`: check workflow files without running anything (exit 2 on any mistake).
@@ -34,6 +35,7 @@ struct ValidateCommand: ParsableCommand {
         for file in files {
             do {
                 let compiled = try source.load(file, useCache: false)
+                try source.checkSettings(Workspace(layout: layout, compiled: compiled, registry: source.registry))
                 Console.out("ok: \(compiled.workflow.file): \(compiled.workflow.stages.count) stages\n")
             } catch CommandError.exit(2) {
                 failed = true

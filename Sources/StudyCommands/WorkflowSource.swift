@@ -104,6 +104,16 @@ struct WorkflowSource {
         }
     }
 
+    /// Built-in stages' load-time checks of their settings under the run's parameters; prints every
+    /// problem and exits 2, as a workflow that does not validate.
+    func checkSettings(_ workspace: Workspace) throws {
+        let diagnostics = SettingsCheck.diagnostics(workspace)
+        guard !diagnostics.isEmpty else { return }
+        Console.err(WorkflowDiagnostics(diagnostics).description + "\n")
+        Console.err("studyflow: \(diagnostics.count) error\(diagnostics.count == 1 ? "" : "s") in \(workspace.compiled.workflow.file); nothing was run\n")
+        throw CommandError.exit(2)
+    }
+
     /// The validator's file-system check, redone on a cache hit: source inputs must still exist.
     private func checkSources(_ compiled: CompiledWorkflow) throws {
         var diagnostics: [Diagnostic] = []

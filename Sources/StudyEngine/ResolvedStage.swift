@@ -120,6 +120,13 @@ public struct StageResolver: Sendable {
                                       key: b.finalize()))
     }
 
+    /// `with:` of a built-in stage with `${params.x}` resolved (`.null` for shell stages).
+    public func settings(of stage: Stage) -> JSONValue {
+        guard case .builtin(_, let settings) = stage.action else { return .null }
+        var params = stage.params
+        return substitute(settings, params: &params, stageParams: stage.params)
+    }
+
     /// Replaces `${params.x}` in string values of `with:`; a value that is exactly one placeholder
     /// takes the parameter's type.
     private func substitute(_ value: JSONValue, params: inout [String: JSONValue], stageParams: [String: JSONValue]) -> JSONValue {

@@ -240,9 +240,7 @@ public final class Runner: Sendable {
                 break
             }
             func named(_ artifacts: [Artifact]) -> [String: String] {
-                var result: [String: String] = [:]
-                for (i, a) in artifacts.enumerated() { result[a.name ?? String(i)] = workspace.layout.absolute(a.path) }
-                return result
+                SettingsCheck.named(artifacts).mapValues { workspace.layout.absolute($0) }
             }
             let context = StageKindContext(
                 stage: stage.id, root: workspace.layout.root, inputs: named(stage.inputs), outputs: named(stage.outputs),

@@ -7,9 +7,42 @@ public protocol StageKind: Sendable {
     var name: String { get }
     /// The implementation version; bumping it changes every key of this kind, so results rerun.
     var version: Int { get }
+    /// Checks the settings and declared input/output names before anything runs, so a mistake in
+    /// `with:` is a load error (exit 2) rather than a failed stage. Each problem is one line that
+    /// names the field, e.g. `with.alpha: must be in (0, 1), not 1.5`.
+    func check(_ declaration: StageDeclaration) -> [String]
     /// Produces the stage's outputs. A problem with the data is a `.failed` outcome with a message
     /// written to the log, not a throw.
     func run(_ context: StageKindContext) -> StageOutcome
+}
+
+extension StageKind {
+    /// No load-time checks: problems surface when the stage runs.
+    public func check(_ declaration: StageDeclaration) -> [String] { [] }
+}
+
+/// What a built-in stage's load-time check sees: its settings and declared names, no file contents
+/// except what the kind chooses to read (e.g. a small YAML file named in `with:`).
+public struct StageDeclaration: Sendable {
+    /// Stage id.
+    public var stage: String
+    /// Absolute workspace root.
+    public var root: String
+    /// Inputs by name (positional inputs are named by their index), workspace-relative paths.
+    public var inputs: [String: String]
+    /// Outputs by name, workspace-relative paths.
+    public var outputs: [String: String]
+    /// The `with:` settings with `${params.x}` resolved.
+    public var with: JSONValue
+
+    /// Creates a declaration.
+    public init(stage: String, root: String, inputs: [String: String], outputs: [String: String], with: JSONValue) {
+        self.stage = stage
+        self.root = root
+        self.inputs = inputs
+        self.outputs = outputs
+        self.with = with
+    }
 }
 
 /// What a built-in stage sees when it runs.
