@@ -158,7 +158,7 @@ public final class Runner: Sendable {
         }
         try makeLogDirectory()
         let logPath = workspace.layout.log(run: run, stage: stage.id)
-        let job = makeJob(resolved, logPath: logPath)
+        let job = makeJob(resolved, id: id, logPath: logPath)
         let attempts = 1 + (options.retries ?? stage.resources.retries)
         var outcome = StageOutcome.cancelled
         var attempt = 0
@@ -226,7 +226,7 @@ public final class Runner: Sendable {
         return true
     }
 
-    private func makeJob(_ resolved: ResolvedStage, logPath: String) -> StageJob {
+    private func makeJob(_ resolved: ResolvedStage, id: Int, logPath: String) -> StageJob {
         let stage = resolved.stage
         var environment = ["STUDYFLOW_STAGE": stage.id, "STUDYFLOW_RUN": String(run)]
         for (name, value) in resolved.params { environment["STUDYFLOW_PARAM_" + name.uppercased()] = value.scalarText }
@@ -242,9 +242,15 @@ public final class Runner: Sendable {
             func named(_ artifacts: [Artifact]) -> [String: String] {
                 SettingsCheck.named(artifacts).mapValues { workspace.layout.absolute($0) }
             }
+            var producers: [String: String] = [:]
+            let stages = workspace.compiled.workflow.stages
+            for (i, input) in stage.inputs.enumerated() {
+                let producer = Int(workspace.compiled.graph.inputProducers[id][i])
+                if producer >= 0 { producers[input.name ?? String(i)] = stages[producer].id }
+            }
             let context = StageKindContext(
                 stage: stage.id, root: workspace.layout.root, inputs: named(stage.inputs), outputs: named(stage.outputs),
-                with: resolved.with, params: resolved.params,
+                with: resolved.with, params: resolved.params, inputProducers: producers,
                 log: { line in appendToLog(logPath, line + "\n") })
             action = .builtin(kind, context)
         }

@@ -59,18 +59,23 @@ public struct StageKindContext: Sendable {
     public var with: JSONValue
     /// Resolved stage and workflow parameters.
     public var params: [String: JSONValue]
+    /// For each input another stage writes, that stage's id, by input name (source files are absent),
+    /// so a report can say which stage made what it shows.
+    public var inputProducers: [String: String]
     /// Appends a line to the stage's log.
     public var log: @Sendable (String) -> Void
 
     /// Creates a context.
     public init(stage: String, root: String, inputs: [String: String], outputs: [String: String], with: JSONValue,
-                params: [String: JSONValue], log: @escaping @Sendable (String) -> Void) {
+                params: [String: JSONValue], inputProducers: [String: String] = [:],
+                log: @escaping @Sendable (String) -> Void) {
         self.stage = stage
         self.root = root
         self.inputs = inputs
         self.outputs = outputs
         self.with = with
         self.params = params
+        self.inputProducers = inputProducers
         self.log = log
     }
 }
