@@ -30,9 +30,11 @@ test: deps
 test-integration: build
 	bash scripts/test-integration.sh $(RELEASE)
 
-## bench: studyflow vs make and ninja on generated workflows (not a test; prints a table)
+## bench: studyflow vs make and ninja on generated workflows, then each section in bench/sections/
+## (survival vs R and lifelines, simulation, reports, SLURM); not a test, prints tables
 bench: build
 	STUDYFLOW=$(CURDIR)/$(RELEASE) bash bench/run.sh
+	@for s in bench/sections/*.sh; do [ -e "$$s" ] || continue; STUDYFLOW=$(CURDIR)/$(RELEASE) bash "$$s" || exit 1; done
 
 ## install: copy studyflow to $(PREFIX)/bin
 install: build

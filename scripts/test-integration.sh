@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Integration tests against real external systems. Today: the release binary runs every bundled
-# example workflow from a fresh copy, twice (the second run must run nothing). Later issues add a
-# real SLURM cluster, a browser and the RO-Crate validator here.
+# Integration tests against real external systems: the release binary runs every bundled example
+# workflow from a fresh copy, twice (the second run must run nothing); then each section in
+# scripts/integration/ (a real SLURM cluster, a browser, the RO-Crate validator).
 set -euo pipefail
 bin=$(realpath "${1:-.build/release/studyflow}")
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,6 +34,15 @@ printf 'name: p\nstages:\n  hello:\n    run: echo hello > ${outputs.out}\n    ou
 check swift package --package-path "$plugin" --allow-writing-to-package-directory studyflow run
 check grep -qx hello "$plugin/results/hello.txt"
 check swift package --package-path "$plugin" validate-workflows
+
+# Each scripts/integration/*.sh checks one external system (SLURM, browser, RO-Crate validator).
+# It is sourced, so it uses $bin, $root, $work and check() and adds to the same counts.
+for section in "$root"/scripts/integration/*.sh; do
+    [ -e "$section" ] || continue
+    echo "integration: $(basename "$section" .sh)"
+    # shellcheck disable=SC1090
+    source "$section"
+done
 
 echo "integration: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
