@@ -19,7 +19,7 @@ build: deps
 ## run: build, then run the default study in Workflows/
 run: build
 	$(RELEASE) run -j $(JOBS)
-	@echo "report: results/demo/report.md"
+	@echo "results: results/liver-metastasis/"
 
 ## test: build and run every unit and end-to-end test
 test: deps

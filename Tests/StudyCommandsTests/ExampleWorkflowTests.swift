@@ -5,7 +5,7 @@ import _StudyTestSupport
 /// The built binary on every bundled example, as a user runs them: run, run again, change, status.
 @Suite("studyflow on Workflows/examples")
 struct ExampleWorkflowTests {
-    static let examples = ["quoting", "directories", "params", "survival"]
+    static let examples = ["quoting", "directories", "params", "survival", "shell"]
 
     @Test("each example runs, then a second run runs nothing", arguments: examples)
     func runTwice(example: String) throws {
@@ -81,16 +81,16 @@ struct ExampleWorkflowTests {
         #expect(validate.stdout == "ok: workflow.yaml: 4 stages\n")
     }
 
-    @Test("the default study in Workflows/ runs from the package root layout")
-    func demo() throws {
+    @Test("shell: awk stages give R's medians, and editing a script the command names makes its stage stale")
+    func shell() throws {
         let dir = TemporaryDirectory()
-        try FileManager.default.copyItem(atPath: CLI.packageRoot + "/Workflows", toPath: dir.path + "/Workflows")
-        let result = try CLI.run(["run", "-C", dir.path])
+        try CLI.copyExample("shell", to: dir.path)
+        let result = try CLI.run(["run", "-C", dir.path, "workflow.yaml"])
         #expect(result.status == 0, "\(result.stderr)")
         // R: survfit(Surv(time, status) ~ sex, lung) medians are 270 (male) and 426 (female) days.
-        #expect(dir.read("results/demo/median.tsv") == "group\tmedian_days\nfemale\t426\nmale\t270\n")
-        dir.write("Workflows/scripts/median.awk", (dir.read("Workflows/scripts/median.awk") ?? "") + "# edited\n")
-        let status = try CLI.run(["status", "-C", dir.path, "--json"])
-        #expect(status.stdout.contains("\"reasons\":[\"input Workflows/scripts/median.awk changed\"],\"stage\":\"median\",\"state\":\"stale\""), "\(status.stdout)")
+        #expect(dir.read("results/median.tsv") == "group\tmedian_days\nfemale\t426\nmale\t270\n")
+        dir.write("scripts/median.awk", (dir.read("scripts/median.awk") ?? "") + "# edited\n")
+        let status = try CLI.run(["status", "-C", dir.path, "workflow.yaml", "--json"])
+        #expect(status.stdout.contains("\"reasons\":[\"input scripts/median.awk changed\"],\"stage\":\"median\",\"state\":\"stale\""), "\(status.stdout)")
     }
 }
