@@ -4,7 +4,7 @@ PREFIX  ?= /usr/local
 RELEASE := .build/release/studyflow
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all build run test test-integration bench install deps clean
+.PHONY: all build run test test-integration bench install deps clean check-r
 
 all: build
 
@@ -35,6 +35,10 @@ test-integration: build
 bench: build
 	STUDYFLOW=$(CURDIR)/$(RELEASE) bash bench/run.sh
 	@for s in bench/sections/*.sh; do [ -e "$$s" ] || continue; STUDYFLOW=$(CURDIR)/$(RELEASE) bash "$$s" || exit 1; done
+
+## check-r: recompute the flagship's survival numbers with R (installed when missing) and compare
+check-r:
+	bash scripts/check-with-r/run.sh
 
 ## install: copy studyflow to $(PREFIX)/bin
 install: build
