@@ -30,10 +30,14 @@ let package = Package(
         .target(name: "StudyStore", dependencies: ["StudyCore"]),
         // Plan (what is stale and why), the Dispatch scheduler, executors and run events.
         .target(name: "StudyEngine", dependencies: ["StudyCore", "StudyStore"]),
-        // Survival analysis (Kaplan-Meier, log-rank, Cox, PH test) as pure functions on arrays, matching R's survival.
+        // Survival analysis (Kaplan-Meier, log-rank, Cox, PH test) matching R's survival, and seeded simulation
+        // (random streams, virtual cohorts, trial power), as pure functions on arrays.
         .target(name: "StudyStats"),
-        // Built-in stage kinds (ingest/csv, survival/…), one file each, adapting Stats to the engine.
-        .target(name: "StudyStages", dependencies: ["StudyCore", "StudyEngine", "StudyStats"]),
+        // Built-in stage kinds (ingest/csv, survival/…, simulate/…), one file each, adapting Stats to the engine.
+        // Yams reads upstream JSON results (JSON is YAML), e.g. a Kaplan-Meier median for simulate/trial.
+        .target(name: "StudyStages", dependencies: [
+            "StudyCore", "StudyEngine", "StudyStats", .product(name: "Yams", package: "Yams"),
+        ]),
         // The command-line interface: one subcommand per file, wiring every module together.
         .target(
             name: "StudyCommands",

@@ -251,7 +251,7 @@ public final class Runner: Sendable {
             let context = StageKindContext(
                 stage: stage.id, root: workspace.layout.root, inputs: named(stage.inputs), outputs: named(stage.outputs),
                 with: resolved.with, params: resolved.params, inputProducers: producers,
-                log: { line in appendToLog(logPath, line + "\n") })
+                threads: min(stage.resources.threads, max(1, options.jobs)), log: { line in appendToLog(logPath, line + "\n") })
             action = .builtin(kind, context)
         }
         return StageJob(stage: stage.id, action: action, root: workspace.layout.root, environment: environment,

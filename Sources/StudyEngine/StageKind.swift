@@ -62,12 +62,15 @@ public struct StageKindContext: Sendable {
     /// For each input another stage writes, that stage's id, by input name (source files are absent),
     /// so a report can say which stage made what it shows.
     public var inputProducers: [String: String]
+    /// Threads the stage may use (its `threads:`, the slots the scheduler reserved for it), for
+    /// kinds that split their own work.
+    public var threads: Int
     /// Appends a line to the stage's log.
     public var log: @Sendable (String) -> Void
 
     /// Creates a context.
     public init(stage: String, root: String, inputs: [String: String], outputs: [String: String], with: JSONValue,
-                params: [String: JSONValue], inputProducers: [String: String] = [:],
+                params: [String: JSONValue], inputProducers: [String: String] = [:], threads: Int = 1,
                 log: @escaping @Sendable (String) -> Void) {
         self.stage = stage
         self.root = root
@@ -76,6 +79,7 @@ public struct StageKindContext: Sendable {
         self.with = with
         self.params = params
         self.inputProducers = inputProducers
+        self.threads = max(1, threads)
         self.log = log
     }
 }
