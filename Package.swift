@@ -32,8 +32,13 @@ let package = Package(
         .target(name: "StudyEngine", dependencies: ["StudyCore", "StudyStore"]),
         // Survival analysis (Kaplan-Meier, log-rank, Cox, PH test) as pure functions on arrays, matching R's survival.
         .target(name: "StudyStats"),
-        // Built-in stage kinds (ingest/csv, survival/…), one file each, adapting Stats to the engine.
-        .target(name: "StudyStages", dependencies: ["StudyCore", "StudyEngine", "StudyStats"]),
+        // SVG charts (Kaplan-Meier, forest, power), tables and self-contained HTML / Markdown reports from plain values.
+        .target(name: "StudyReport"),
+        // Built-in stage kinds (ingest/csv, survival/…, report/html), one file each, adapting Stats and Report to the engine.
+        .target(
+            name: "StudyStages",
+            dependencies: ["StudyCore", "StudyEngine", "StudyStats", "StudyReport", .product(name: "Yams", package: "Yams")]
+        ),
         // The command-line interface: one subcommand per file, wiring every module together.
         .target(
             name: "StudyCommands",
@@ -72,6 +77,7 @@ let package = Package(
         .testTarget(name: "StudyCommandsTests", dependencies: ["StudyCommands", "_StudyTestSupport"]),
         .testTarget(name: "StudyStatsTests", dependencies: ["StudyStats"], exclude: ["Reference"]),
         .testTarget(name: "StudyStagesTests", dependencies: ["StudyStages", "_StudyTestSupport"]),
+        .testTarget(name: "StudyReportTests", dependencies: ["StudyReport"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )
