@@ -33,11 +33,14 @@ let package = Package(
         // Survival analysis (Kaplan-Meier, log-rank, Cox, PH test) matching R's survival, and seeded simulation
         // (random streams, virtual cohorts, trial power), as pure functions on arrays.
         .target(name: "StudyStats"),
-        // Built-in stage kinds (ingest/csv, survival/…, simulate/…), one file each, adapting Stats to the engine.
-        // Yams reads upstream JSON results (JSON is YAML), e.g. a Kaplan-Meier median for simulate/trial.
-        .target(name: "StudyStages", dependencies: [
-            "StudyCore", "StudyEngine", "StudyStats", .product(name: "Yams", package: "Yams"),
-        ]),
+        // SVG charts (Kaplan-Meier, forest, power), tables and self-contained HTML / Markdown reports from plain values.
+        .target(name: "StudyReport"),
+        // Built-in stage kinds (ingest/csv, survival/…, simulate/…, report/html), one file each, adapting Stats and Report to the engine.
+        // Yams reads small YAML files and upstream JSON results (JSON is YAML).
+        .target(
+            name: "StudyStages",
+            dependencies: ["StudyCore", "StudyEngine", "StudyStats", "StudyReport", .product(name: "Yams", package: "Yams")]
+        ),
         // The command-line interface: one subcommand per file, wiring every module together.
         .target(
             name: "StudyCommands",
@@ -76,6 +79,7 @@ let package = Package(
         .testTarget(name: "StudyCommandsTests", dependencies: ["StudyCommands", "_StudyTestSupport"]),
         .testTarget(name: "StudyStatsTests", dependencies: ["StudyStats"], exclude: ["Reference"]),
         .testTarget(name: "StudyStagesTests", dependencies: ["StudyStages", "_StudyTestSupport"]),
+        .testTarget(name: "StudyReportTests", dependencies: ["StudyReport"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

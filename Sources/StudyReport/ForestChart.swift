@@ -1,0 +1,112 @@
+/// A forest plot of Cox results: one row per term with the hazard ratio as a square and its
+/// confidence interval as a whisker on a log axis, a dashed reference line at HR = 1, and the
+/// numbers (HR, 95 % CI, p) in aligned columns beside it. Several models or subgroups stack as
+/// labelled blocks in one plot, each in its own palette colour.
+public struct ForestChart: Sendable {
+    /// One model or subgroup: a label and its Cox result.
+    public struct Model: Sendable {
+        public var label: String
+        public var result: CoxResult
+
+        /// Creates a model block.
+        public init(label: String, result: CoxResult) {
+            self.label = label
+            self.result = result
+        }
+    }
+
+    public var models: [Model]
+    public var title: String
+    /// Axis label under the plot.
+    public var xLabel: String
+
+    /// Creates a chart.
+    public init(models: [Model], title: String, xLabel: String = "Hazard ratio (log scale)") {
+        self.models = models
+        self.title = title
+        self.xLabel = xLabel
+    }
+
+    static let width = 720.0
+    static let rowHeight = 20.0
+    /// Axis limits: intervals reaching past these end in an arrow instead of stretching the axis.
+    static let floor = 0.01, ceiling = 100.0
+
+    /// The SVG; `id` makes the `<title>`/`<desc>` ids unique within a page.
+    public func svg(id: String) -> String {
+        let showModels = models.count > 1 || models.contains { !$0.label.isEmpty }
+        var rows: [(label: String, model: Int, term: CoxResult.Term?)] = []
+        for (m, model) in models.enumerated() {
+            if showModels { rows.append((model.label, m, nil)) }
+            for term in model.result.terms { rows.append((term.term, m, term)) }
+        }
+        let longest = rows.map { $0.label.count + ($0.term != nil && showModels ? 2 : 0) }.max() ?? 4
+        let left = 8.0, labelWidth = max(120, 6.4 * Double(longest) + 16)
+        let plotLeft = left + labelWidth, plotRight = Self.width - 236
+        let hrX = plotRight + 52, ciX = plotRight + 144, pX = Self.width - 10
+        let top = 30.0
+        let bottom = top + Self.rowHeight * Double(rows.count) + 6
+        let height = bottom + 44
+
+        let terms = models.flatMap { $0.result.terms }
+        let values = terms.flatMap { [$0.hr, $0.hrLower ?? $0.hr, $0.hrUpper ?? $0.hr] }
+            .filter { $0.isFinite && $0 > 0 }.map { min(max($0, Self.floor), Self.ceiling) }
+        let xs = NiceScale.log(min(values.min() ?? 1, 1), max(values.max() ?? 1, 1))
+        func x(_ hr: Double) -> Double {
+            plotLeft + min(max(xs.fraction(min(max(hr, xs.lower), xs.upper)), 0), 1) * (plotRight - plotLeft)
+        }
+
+        var canvas = SVGCanvas(width: Self.width, height: height)
+        canvas.text(showModels ? "Model / term" : "Term", left, top - 12, class: "h")
+        canvas.text("HR", hrX, top - 12, anchor: "end", class: "h")
+        canvas.text("95 % CI", ciX, top - 12, anchor: "end", class: "h")
+        canvas.text("p", pX, top - 12, anchor: "end", class: "h")
+        canvas.line(left, top - 6, Self.width - 8, top - 6, class: "gr")
+
+        for tick in xs.ticks { canvas.line(x(tick), top - 2, x(tick), bottom, class: "gr") }
+        if xs.lower <= 1 && 1 <= xs.upper { canvas.line(x(1), top - 2, x(1), bottom, class: "ref") }
+        canvas.line(plotLeft, bottom, plotRight, bottom, class: "ax")
+        for (tick, label) in zip(xs.ticks, xs.labels) {
+            canvas.line(x(tick), bottom, x(tick), bottom + 4, class: "ax")
+            canvas.text(label, x(tick), bottom + 16, anchor: "middle")
+        }
+        canvas.text(xLabel, (plotLeft + plotRight) / 2, bottom + 34, anchor: "middle")
+
+        for (r, row) in rows.enumerated() {
+            let cy = top + Self.rowHeight * (Double(r) + 0.5)
+            let color = Palette.color(row.model)
+            guard let term = row.term else {
+                canvas.text(row.label, left, cy + 4, class: "h", style: "fill:\(color)")
+                continue
+            }
+            canvas.text(term.term, left + (showModels ? 12 : 0), cy + 4)
+            canvas.text(TextFormat.fixed(term.hr, 2), hrX, cy + 4, anchor: "end")
+            let ci = "\(term.hrLower.map { TextFormat.fixed($0, 2) } ?? "NA")–\(term.hrUpper.map { TextFormat.fixed($0, 2) } ?? "NA")"
+            canvas.text(ci, ciX, cy + 4, anchor: "end")
+            canvas.text(TextFormat.pValue(term.p), pX, cy + 4, anchor: "end")
+            guard term.hr.isFinite, term.hr > 0 else { continue }
+            let lo = term.hrLower ?? 0, hi = term.hrUpper ?? .infinity
+            let x1 = x(lo), x2 = x(hi)
+            var d = "M\(c(x1)) \(c(cy))H\(c(x2))"
+            if !(lo >= xs.lower) { d += "M\(c(x1 + 5)) \(c(cy - 4))L\(c(x1)) \(c(cy))L\(c(x1 + 5)) \(c(cy + 4))" }
+            if !(hi <= xs.upper) { d += "M\(c(x2 - 5)) \(c(cy - 4))L\(c(x2)) \(c(cy))L\(c(x2 - 5)) \(c(cy + 4))" }
+            canvas.path(d, class: "wh", style: "stroke:\(color)")
+            canvas.rect(x(term.hr) - 4, cy - 4, 8, 8, class: "pt", style: "fill:\(color)")
+        }
+        return canvas.svg(title: title, description: description, id: id)
+    }
+
+    /// A sentence per term for screen readers.
+    public var description: String {
+        let parts = models.flatMap { model in
+            model.result.terms.map { term in
+                (model.label.isEmpty ? "" : model.label + ", ") + "\(term.term): HR \(TextFormat.fixed(term.hr, 2))"
+                    + " (95 % CI \(term.hrLower.map { TextFormat.fixed($0, 2) } ?? "NA") to "
+                    + "\(term.hrUpper.map { TextFormat.fixed($0, 2) } ?? "NA")), \(TextFormat.pEquals(term.p))"
+            }
+        }
+        return "Forest plot of Cox proportional hazards estimates on a log scale. " + parts.joined(separator: "; ") + "."
+    }
+
+    private func c(_ v: Double) -> String { TextFormat.coordinate(v) }
+}

@@ -1,0 +1,167 @@
+/// A Kaplan-Meier figure as a journal prints it: one step function per group with a shaded
+/// confidence band (itself a step function), censoring ticks, round axis ticks, a legend with n
+/// per group, the log-rank p when given, optional median lines, and the numbers at risk under
+/// the plot aligned to the x ticks.
+public struct KaplanMeierChart: Sendable {
+    public var result: KaplanMeierResult
+    /// The log-rank test of the same groups, printed under the legend.
+    public var logRank: LogRankResult?
+    /// Figure title, used for the SVG `<title>`.
+    public var title: String
+    /// X-axis label with unit, e.g. `Time (days)`.
+    public var xLabel: String
+    public var yLabel: String
+    /// Dashed lines from 50 % survival to each group's median.
+    public var showMedians: Bool
+    /// Shaded confidence bands.
+    public var showConfidence: Bool
+
+    /// Creates a chart; `xLabel` defaults to the result's time column name.
+    public init(result: KaplanMeierResult, logRank: LogRankResult? = nil, title: String, xLabel: String? = nil,
+                yLabel: String = "Survival probability", showMedians: Bool = false, showConfidence: Bool = true) {
+        self.result = result
+        self.logRank = logRank
+        self.title = title
+        self.xLabel = xLabel ?? result.timeName
+        self.yLabel = yLabel
+        self.showMedians = showMedians
+        self.showConfidence = showConfidence
+    }
+
+    /// Plot width in pixels at 100 %; thinning keeps every step wider than half of one of these.
+    static let width = 720.0
+
+    /// The SVG; `id` makes the `<title>`/`<desc>` ids unique within a page.
+    public func svg(id: String) -> String {
+        let curves = result.curves
+        let labelWidth = max(64, 12 + 6.2 * Double(curves.map { $0.group.count }.max() ?? 0))
+        let left = labelWidth, right = Self.width - 24, top = 14.0, bottom = 294.0
+        let maxTime = curves.compactMap { $0.steps.last?.time }.max() ?? 1
+        let xs = NiceScale.linear(0, maxTime, count: 7)
+        let ys = NiceScale.linear(0, 1, count: 6)
+        let riskTop = bottom + 62
+        let height = riskTop + 18 * Double(curves.count) + 8
+        var canvas = SVGCanvas(width: Self.width, height: height)
+        func x(_ t: Double) -> Double { left + xs.fraction(t) * (right - left) }
+        func y(_ s: Double) -> Double { bottom - ys.fraction(s) * (bottom - top) }
+
+        // Grid and axes first so the data sits on top.
+        for (tick, label) in zip(ys.ticks, ys.labels) {
+            if tick > 0 { canvas.line(left, y(tick), right, y(tick), class: "gr") }
+            canvas.line(left - 4, y(tick), left, y(tick), class: "ax")
+            canvas.text(label, left - 7, y(tick) + 4, anchor: "end")
+        }
+        for (tick, label) in zip(xs.ticks, xs.labels) {
+            canvas.line(x(tick), bottom, x(tick), bottom + 4, class: "ax")
+            canvas.text(label, x(tick), bottom + 17, anchor: "middle")
+        }
+        canvas.line(left, top, left, bottom, class: "ax")
+        canvas.line(left, bottom, right, bottom, class: "ax")
+        canvas.text(xLabel, (left + right) / 2, bottom + 36, anchor: "middle")
+        canvas.verticalText(yLabel, 14, (top + bottom) / 2)
+
+        for (i, curve) in curves.enumerated() {
+            let color = Palette.color(i)
+            let end = x(curve.steps.last?.time ?? 0)
+            if showConfidence {
+                for run in confidenceRuns(curve) {
+                    let upper = run.map { StepPath.Point(x: x($0.time), y: y($0.upper)) }
+                    let lower = run.map { StepPath.Point(x: x($0.time), y: y($0.lower)) }
+                    let thinned = StepPath.thinBand(upper: upper, lower: lower)
+                    let runEnd = run.last!.time == curve.steps.last?.time ? end : x(run.last!.time)
+                    canvas.path(StepPath.band(upper: thinned.upper, lower: thinned.lower, end: runEnd), class: "bd",
+                                style: "fill:\(color)")
+                }
+            }
+            var points = [StepPath.Point(x: x(0), y: y(1))]
+            points.reserveCapacity(curve.steps.count + 1)
+            for step in curve.steps { points.append(StepPath.Point(x: x(step.time), y: y(step.survival))) }
+            canvas.path(StepPath.data(StepPath.thin(points), end: end), class: "cv", style: "stroke:\(color)")
+            canvas.path(censorTicks(curve, x: x, y: y), class: "ck", style: "stroke:\(color)")
+        }
+
+        if showMedians {
+            for (i, curve) in curves.enumerated() {
+                guard let median = curve.median, median <= xs.upper else { continue }
+                canvas.path("M\(c(left)) \(c(y(0.5)))H\(c(x(median)))V\(c(bottom))", class: "ref",
+                            style: "stroke:\(Palette.color(i))")
+            }
+        }
+
+        // Legend in the upper right, where survival curves leave room.
+        var ly = top + 14
+        for (i, curve) in curves.enumerated() {
+            let color = Palette.color(i)
+            canvas.path("M\(c(right - 200)) \(c(ly - 4))H\(c(right - 178))", class: "cv", style: "stroke:\(color)")
+            var label = "\(curve.group) (n = \(TextFormat.count(curve.n)), \(TextFormat.count(curve.events)) events"
+            if showMedians { label += curve.median.map { ", median \(TextFormat.value($0))" } ?? ", median not reached" }
+            label += ")"
+            canvas.text(label, right - 172, ly)
+            ly += 16
+        }
+        if let logRank {
+            let test = logRank.rho == 0 ? "Log-rank" : "Peto-Peto"
+            canvas.text("\(test) \(TextFormat.pEquals(logRank.p))", right - 200, ly + 2)
+        }
+
+        // Numbers at risk, one row per group, each count centred under its x tick.
+        canvas.text("Number at risk", 4, riskTop - 10, class: "h")
+        for (i, curve) in curves.enumerated() {
+            let rowY = riskTop + 18 * Double(i) + 8
+            canvas.text(curve.group, 4, rowY, style: "fill:\(Palette.color(i))")
+            for tick in xs.ticks {
+                canvas.text(TextFormat.count(curve.atRisk(tick)), x(tick), rowY, anchor: "middle")
+            }
+        }
+        return canvas.svg(title: title, description: description, id: id)
+    }
+
+    /// A sentence for screen readers: each group's size, events and median, and the test.
+    public var description: String {
+        var parts = result.curves.map { curve in
+            "\(curve.group): n = \(curve.n), \(curve.events) events, median "
+                + (curve.median.map { TextFormat.value($0) } ?? "not reached")
+        }
+        if let logRank { parts.append("log-rank \(TextFormat.pEquals(logRank.p))") }
+        return "Kaplan-Meier survival estimates with \(Int((result.confLevel * 100).rounded())) % confidence bands. "
+            + parts.joined(separator: "; ") + "."
+    }
+
+    /// Contiguous stretches where both limits are defined, starting with time 0 at (1, 1);
+    /// the band stops where R's survfit stops it (limits undefined once survival reaches 0).
+    func confidenceRuns(_ curve: SurvivalCurve) -> [[(time: Double, lower: Double, upper: Double)]] {
+        var runs: [[(time: Double, lower: Double, upper: Double)]] = []
+        var run: [(time: Double, lower: Double, upper: Double)] = [(0, 1, 1)]
+        run.reserveCapacity(curve.steps.count + 1)
+        for step in curve.steps {
+            if let lower = step.lower, let upper = step.upper, lower.isFinite, upper.isFinite {
+                run.append((step.time, lower, upper))
+            } else {
+                // The last limits hold until this step, where they become undefined.
+                if let last = run.last {
+                    run.append((step.time, last.lower, last.upper))
+                    if run.count > 1 { runs.append(run) }
+                }
+                run = []
+            }
+        }
+        if run.count > 1 { runs.append(run) }
+        return runs
+    }
+
+    /// One path of short vertical ticks at censoring times, at most one per pixel column and row.
+    func censorTicks(_ curve: SurvivalCurve, x: (Double) -> Double, y: (Double) -> Double) -> String {
+        var out = ""
+        var last: (Int, Int)? = nil
+        for step in curve.steps where step.nCensor > 0 {
+            let px = x(step.time), py = y(step.survival)
+            let cell = (Int(px.rounded()), Int(py.rounded()))
+            if let last, last == cell { continue }
+            last = cell
+            out += "M\(c(px)) \(c(py - 3.5))v7"
+        }
+        return out
+    }
+
+    private func c(_ v: Double) -> String { TextFormat.coordinate(v) }
+}

@@ -1,0 +1,103 @@
+/// Survival curves as SVG step paths: horizontal then vertical segments (a Kaplan-Meier estimate
+/// is constant between event times and drops at them, so straight lines between points would
+/// misdraw it), thinned in pixel space so a 100,000-step curve stays a few kilobytes.
+public enum StepPath {
+    /// A point of a step function in pixels: the value `y` holds from `x` until the next point.
+    public struct Point: Equatable, Sendable {
+        public var x: Double
+        public var y: Double
+
+        /// Creates a point.
+        public init(x: Double, y: Double) {
+            self.x = x
+            self.y = y
+        }
+    }
+
+    /// Thins a step function in pixel space: consecutive points closer than `minimumWidth` pixels to
+    /// the last kept one merge into it, taking the latest value, so every horizontal run that
+    /// remains is at least `minimumWidth` wide (except the final one, which ends at `end`), and
+    /// points that do not change the value are dropped. Where points merge, the drawn curve moves
+    /// by less than `minimumWidth` in x and never in y at a kept point.
+    ///
+    /// - Complexity: O(n), one pass.
+    public static func thin(_ points: [Point], minimumWidth: Double = 0.5) -> [Point] {
+        guard var current = points.first else { return [] }
+        var kept: [Point] = []
+        kept.reserveCapacity(min(points.count, 4096))
+        for p in points.dropFirst() {
+            if p.y == current.y { continue }
+            if p.x - current.x < minimumWidth {
+                // Too close to draw apart: the drop lands at the kept x, with the latest value.
+                current.y = p.y
+                continue
+            }
+            if kept.last?.y != current.y { kept.append(current) }
+            current = p
+        }
+        if kept.last?.y != current.y { kept.append(current) }
+        return kept
+    }
+
+    /// The SVG path data of a step function through `points`, extended horizontally to `end`:
+    /// `M x0 y0 H x1 V y1 H x2 V y2 … H end`.
+    public static func data(_ points: [Point], end: Double) -> String {
+        guard let first = points.first else { return "" }
+        var out = "M\(TextFormat.coordinate(first.x)) \(TextFormat.coordinate(first.y))"
+        for p in points.dropFirst() {
+            out += "H\(TextFormat.coordinate(p.x))V\(TextFormat.coordinate(p.y))"
+        }
+        if end > points[points.count - 1].x { out += "H\(TextFormat.coordinate(end))" }
+        return out
+    }
+
+    /// The closed SVG path of a band between two step functions sharing x positions (upper drawn
+    /// forwards, lower backwards), extended to `end`. Both arrays must have the same x values.
+    public static func band(upper: [Point], lower: [Point], end: Double) -> String {
+        guard let first = upper.first, let last = lower.last, upper.count == lower.count else { return "" }
+        var out = "M\(TextFormat.coordinate(first.x)) \(TextFormat.coordinate(first.y))"
+        // A limit that does not move at a step (the upper one often stays at 1) needs no V.
+        var y = first.y
+        for p in upper.dropFirst() where p.y != y {
+            out += "H\(TextFormat.coordinate(p.x))V\(TextFormat.coordinate(p.y))"
+            y = p.y
+        }
+        out += "H\(TextFormat.coordinate(end))V\(TextFormat.coordinate(last.y))"
+        var i = lower.count - 1
+        while i > 0 {
+            if lower[i - 1].y != lower[i].y {
+                out += "H\(TextFormat.coordinate(lower[i].x))V\(TextFormat.coordinate(lower[i - 1].y))"
+            }
+            i -= 1
+        }
+        out += "H\(TextFormat.coordinate(lower[0].x))Z"
+        return out
+    }
+
+    /// Thins a band: the x positions kept are those where either limit moves by at least
+    /// `minimumWidth` from the last kept x, so upper and lower stay aligned.
+    public static func thinBand(upper: [Point], lower: [Point], minimumWidth: Double = 0.5) -> (upper: [Point], lower: [Point]) {
+        guard var currentU = upper.first, var currentL = lower.first, upper.count == lower.count else { return ([], []) }
+        var keptU: [Point] = [], keptL: [Point] = []
+        for i in upper.indices.dropFirst() {
+            let u = upper[i], l = lower[i]
+            if u.y == currentU.y && l.y == currentL.y { continue }
+            if u.x - currentU.x < minimumWidth {
+                currentU.y = u.y
+                currentL.y = l.y
+                continue
+            }
+            if keptU.last?.y != currentU.y || keptL.last?.y != currentL.y {
+                keptU.append(currentU)
+                keptL.append(currentL)
+            }
+            currentU = u
+            currentL = l
+        }
+        if keptU.last?.y != currentU.y || keptL.last?.y != currentL.y {
+            keptU.append(currentU)
+            keptL.append(currentL)
+        }
+        return (keptU, keptL)
+    }
+}

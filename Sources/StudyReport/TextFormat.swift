@@ -1,0 +1,105 @@
+/// Number and text formatting for SVG, HTML and Markdown output, written without Foundation so the
+/// bytes depend on nothing but the values (no locale, no platform `printf`).
+public enum TextFormat {
+    /// `x` rounded to `digits` decimals, always showing them (`fixed(0.5, 2)` is `0.50`).
+    /// Negative zero prints as `0`; non-finite values print as `NA`, as R does.
+    public static func fixed(_ x: Double, _ digits: Int) -> String {
+        guard x.isFinite else { return "NA" }
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let scaled = (abs(x) * scale).rounded(.toNearestOrAwayFromZero)
+        guard scaled < 9e15 else { return JSONNumberText.shortest(x) }
+        let n = Int64(scaled)
+        var text = String(n)
+        if digits > 0 {
+            if text.count <= digits { text = String(repeating: "0", count: digits - text.count + 1) + text }
+            text.insert(".", at: text.index(text.endIndex, offsetBy: -digits))
+        }
+        return (x < 0 && n != 0 ? "-" : "") + text
+    }
+
+    /// A coordinate for SVG: at most two decimals, trailing zeros dropped (`12.5`, `3`, `-0.25`).
+    public static func coordinate(_ x: Double) -> String {
+        var text = fixed(x, 2)
+        if text.contains(".") {
+            while text.hasSuffix("0") { text.removeLast() }
+            if text.hasSuffix(".") { text.removeLast() }
+        }
+        return text == "-0" ? "0" : text
+    }
+
+    /// A p-value as journals print it: `< 0.001` below a thousandth, three decimals below 0.1,
+    /// two above (`0.042`, `0.31`).
+    public static func pValue(_ p: Double) -> String {
+        guard p.isFinite else { return "NA" }
+        if p < 0.001 { return "< 0.001" }
+        if p < 0.1 { return fixed(p, 3) }
+        return fixed(p, 2)
+    }
+
+    /// `p = 0.042` or `p < 0.001`, for legends and captions.
+    public static func pEquals(_ p: Double) -> String {
+        let text = pValue(p)
+        return text.hasPrefix("<") ? "p \(text)" : "p = \(text)"
+    }
+
+    /// An integer with thin-space-free thousands separators (`100,000`), as tables print counts.
+    public static func count(_ n: Int) -> String {
+        let digits = String(abs(n))
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
+            out.append(c)
+        }
+        return (n < 0 ? "-" : "") + out
+    }
+
+    /// A value with a sensible number of significant digits for a table cell: three significant
+    /// digits, at least two decimals below 10, integers shown whole.
+    public static func value(_ x: Double) -> String {
+        guard x.isFinite else { return "NA" }
+        if x == x.rounded() && abs(x) < 1e15 { return count(Int(x)) }
+        let magnitude = abs(x)
+        if magnitude >= 100 { return fixed(x, 1) }
+        if magnitude >= 0.01 { return fixed(x, 2) }
+        return fixed(x, 4)
+    }
+
+    /// Escapes `&`, `<`, `>`, `"` and `'` for HTML and SVG text and attribute values.
+    public static func escape(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for c in s.unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+
+    /// Escapes the characters that would break a Markdown table cell or start markup.
+    public static func markdownCell(_ s: String) -> String {
+        var out = ""
+        for c in s {
+            switch c {
+            case "|": out += "\\|"
+            case "\n": out += " "
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+}
+
+/// Shortest round-trip spelling of a double, as result files use.
+enum JSONNumberText {
+    static func shortest(_ d: Double) -> String {
+        if d == d.rounded(), abs(d) <= 9_007_199_254_740_992 { return String(Int64(d)) }
+        return "\(d)"
+    }
+}

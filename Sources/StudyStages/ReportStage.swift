@@ -1,0 +1,202 @@
+import StudyCore
+import StudyEngine
+import StudyReport
+
+/// `uses: report/html`: a self-contained HTML report (output `report`, optional Markdown `summary`)
+/// laid out by `with: {title, authors, sections: [{title, text, figures, tables}]}` over the stage's
+/// named result inputs. Mistakes in the layout or the published-figures file are load errors; an
+/// input of the wrong kind is found when the results exist, and fails the stage with one line.
+public struct ReportStage: StageKind {
+    public var name: String { "report/html" }
+    public var version: Int { 1 }
+
+    public init() {}
+
+    public func check(_ declaration: StageDeclaration) -> [String] {
+        var problems: [String] = []
+        if declaration.outputs["report"] == nil {
+            problems.append("outputs.report: missing; declare the HTML file, e.g. outputs: {report: results/report.html}")
+        }
+        for name in declaration.outputs.keys.sorted() where name != "report" && name != "summary" {
+            problems.append("outputs.\(name): unknown output; report/html writes 'report' (HTML) and optionally 'summary' (Markdown)")
+        }
+        let (layout, layoutProblems) = ReportLayout.parse(declaration.with, inputs: declaration.inputs)
+        problems += layoutProblems
+        for table in layout.sections.flatMap(\.tables) where table.type == .published {
+            guard let file = table.file else { continue }
+            // A file another stage writes does not exist yet; it is checked when the report runs.
+            guard let text = FileIO.readText(declaration.root + "/" + file) else { continue }
+            let parsed = PublishedFigures.parse(text, inputs: Set(declaration.inputs.keys))
+            problems += parsed.problems.map { "\(table.field).file: '\(file)' \($0)" }
+        }
+        return problems
+    }
+
+    public func run(_ context: StageKindContext) -> StageOutcome {
+        do throws(ReportError) {
+            guard let reportPath = context.outputs["report"] else { throw ReportError("missing output 'report' (an HTML file)") }
+            var builder = ReportBuilder(context: context)
+            let document = try builder.document()
+            do {
+                try FileIO.writeAtomically(reportPath, Array(document.html.utf8))
+                if let summaryPath = context.outputs["summary"] {
+                    try FileIO.writeAtomically(summaryPath, Array(document.markdown.utf8))
+                }
+            } catch {
+                throw ReportError("cannot write the report: \(error)")
+            }
+            return .succeeded
+        } catch {
+            context.log(error.message)
+            return .failed(status: 1, message: error.message)
+        }
+    }
+}
+
+/// Turns a checked layout and the stage's inputs into a `ReportDocument`: loads each input once,
+/// checks its kind against what the figure or table needs, renders, and records provenance.
+struct ReportBuilder {
+    let context: StageKindContext
+    private var loaded: [String: ReportInput] = [:]
+    private var provenance: [ReportDocument.Provenance] = []
+
+    init(context: StageKindContext) { self.context = context }
+
+    /// The input's path relative to the workspace, as the workflow names it.
+    func relative(_ path: String) -> String {
+        let prefix = context.root.hasSuffix("/") ? context.root : context.root + "/"
+        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+    }
+
+    mutating func input(_ name: String) throws(ReportError) -> ReportInput {
+        if let input = loaded[name] { return input }
+        guard let path = context.inputs[name] else { throw ReportError("input '\(name)' is not declared") }
+        let input = try ReportInput.load(name: name, path: path, displayPath: relative(path))
+        loaded[name] = input
+        return input
+    }
+
+    mutating func record(_ item: String, _ name: String, digest: Digest) {
+        provenance.append(ReportDocument.Provenance(
+            item: item, input: name, path: relative(context.inputs[name] ?? name), stage: context.inputProducers[name],
+            sha256: digest.hex))
+    }
+
+    mutating func document() throws(ReportError) -> ReportDocument {
+        let (layout, problems) = ReportLayout.parse(context.with, inputs: relativeInputs)
+        if let first = problems.first { throw ReportError(first) }
+        var sections: [ReportDocument.Section] = []
+        var figureNumber = 0, tableNumber = 0
+        for section in layout.sections {
+            var blocks: [ReportDocument.Block] = []
+            for figure in section.figures {
+                figureNumber += 1
+                blocks.append(.figure(try render(figure, number: figureNumber)))
+            }
+            for table in section.tables {
+                tableNumber += 1
+                blocks.append(.table(try render(table, number: tableNumber)))
+            }
+            sections.append(ReportDocument.Section(title: section.title, text: section.text, blocks: blocks))
+        }
+        return ReportDocument(title: layout.title, authors: layout.authors, sections: sections, provenance: provenance)
+    }
+
+    var relativeInputs: [String: String] { context.inputs.mapValues { relative($0) } }
+
+    mutating func render(_ figure: ReportLayout.Figure, number: Int) throws(ReportError) -> ReportDocument.Figure {
+        let item = "Figure \(number)"
+        let id = "figure\(number)"
+        let inputs = try figure.inputs.map { (name) throws(ReportError) -> ReportInput in try input(name) }
+        for input in inputs { record(item, input.name, digest: input.digest) }
+        switch figure.type {
+        case .kaplanMeier:
+            var km: ReportInput? = nil, logRank: ReportInput? = nil
+            for input in inputs {
+                try input.require([.kaplanMeier, .logRank], for: "\(figure.field).inputs")
+                if input.kind == .kaplanMeier {
+                    guard km == nil else { throw ReportError("\(figure.field).inputs: two kaplan-meier results ('\(km!.name)', '\(input.name)'); give one and optionally a log-rank result") }
+                    km = input
+                } else {
+                    logRank = input
+                }
+            }
+            guard let km else { throw ReportError("\(figure.field).inputs: no kaplan-meier result among \(figure.inputs.joined(separator: ", "))") }
+            let chart = KaplanMeierChart(result: try km.kaplanMeier, logRank: try logRank?.logRank, title: figure.title,
+                                         xLabel: figure.xLabel, showMedians: figure.medians, showConfidence: figure.confidence)
+            return ReportDocument.Figure(title: figure.title, caption: figure.caption, svg: chart.svg(id: id),
+                                         description: chart.description)
+        case .forest:
+            var models: [ForestChart.Model] = []
+            for (k, input) in inputs.enumerated() {
+                try input.require([.cox], for: "\(figure.field).inputs")
+                let label = figure.labels?[k] ?? (inputs.count > 1 ? input.name : "")
+                models.append(ForestChart.Model(label: label, result: try input.cox))
+            }
+            let chart = ForestChart(models: models, title: figure.title, xLabel: figure.xLabel ?? "Hazard ratio (log scale)")
+            return ReportDocument.Figure(title: figure.title, caption: figure.caption, svg: chart.svg(id: id),
+                                         description: chart.description)
+        case .power:
+            let input = inputs[0]
+            try input.require([.trialPower], for: "\(figure.field).input")
+            let chart = PowerChart(result: try input.trialPower, title: figure.title,
+                                   xLabel: figure.xLabel ?? "Sample size (patients)")
+            return ReportDocument.Figure(title: figure.title, caption: figure.caption, svg: chart.svg(id: id),
+                                         description: chart.description)
+        }
+    }
+
+    mutating func render(_ table: ReportLayout.Table, number: Int) throws(ReportError) -> ReportTable {
+        let item = "Table \(number)"
+        guard table.type != .published else { return try published(table, item: item) }
+        guard let name = table.input else { throw ReportError("\(table.field).input: missing") }
+        let source = try input(name)
+        record(item, name, digest: source.digest)
+        let field = "\(table.field).input"
+        switch table.type {
+        case .cohort:
+            try source.require([.ingestSummary], for: field)
+            return ReportTable.cohort(source.cohort, title: table.title)
+        case .cox:
+            try source.require([.cox], for: field)
+            return ReportTable.cox(try source.cox, title: table.title)
+        case .logRank:
+            try source.require([.logRank], for: field)
+            return ReportTable.logRank(try source.logRank, title: table.title)
+        case .power:
+            try source.require([.trialPower], for: field)
+            return ReportTable.power(try source.trialPower, title: table.title)
+        case .published:
+            return try published(table, item: item)
+        }
+    }
+
+    /// The published-versus-reproduced table: each published figure beside the number its path
+    /// selects in this run's results; the YAML file and every result it reads enter provenance.
+    mutating func published(_ table: ReportLayout.Table, item: String) throws(ReportError) -> ReportTable {
+        guard let fileInput = table.fileInput, let path = context.inputs[fileInput] else {
+            throw ReportError("\(table.field).file: not among the stage's inputs")
+        }
+        guard let bytes = FileIO.read(path) else { throw ReportError("\(table.field).file: cannot read '\(relative(path))'") }
+        provenance.append(ReportDocument.Provenance(item: item, input: fileInput, path: relative(path),
+                                                    stage: context.inputProducers[fileInput], sha256: Digest.of(bytes).hex))
+        let parsed = PublishedFigures.parse(String(decoding: bytes, as: UTF8.self), inputs: Set(context.inputs.keys))
+        if let first = parsed.problems.first { throw ReportError("\(table.field).file: '\(relative(path))' \(first)") }
+        var rows: [PublishedComparison] = []
+        var seen: Set<String> = []
+        for entry in parsed.figures.entries {
+            let source = try input(entry.input)
+            if seen.insert(entry.input).inserted { record(item, entry.input, digest: source.digest) }
+            let value: Double?
+            do throws(ReportError) {
+                value = try entry.path.number(in: source.value)
+            } catch {
+                throw ReportError("\(table.field).file: '\(relative(path))': quantity '\(entry.quantity)': input '\(entry.input)': \(error.message)")
+            }
+            rows.append(PublishedComparison(quantity: entry.quantity, published: entry.published,
+                                            publishedValue: entry.publishedValue, unit: entry.unit, citation: entry.citation,
+                                            reproduced: value, source: "\(entry.input): \(entry.path)"))
+        }
+        return ReportTable.published(rows, title: table.title)
+    }
+}

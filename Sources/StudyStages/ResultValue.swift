@@ -1,0 +1,235 @@
+/// A parsed result file (JSON), read by stages that consume other stages' results. Objects keep
+/// their members as an ordered list: result objects are small and fixed-schema, so a linear lookup
+/// beats building a dictionary per step of a 100,000-step curve.
+enum ResultValue: Sendable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([ResultValue])
+    case object([(String, ResultValue)])
+
+    /// The member `key` of an object, nil when absent or not an object.
+    subscript(key: String) -> ResultValue? {
+        guard case .object(let members) = self else { return nil }
+        for member in members where member.0 == key { return member.1 }
+        return nil
+    }
+
+    var double: Double? { if case .number(let d) = self { return d } else { return nil } }
+    var string: String? { if case .string(let s) = self { return s } else { return nil } }
+    var array: [ResultValue]? { if case .array(let a) = self { return a } else { return nil } }
+    var isNull: Bool { if case .null = self { return true } else { return false } }
+
+    /// An integer value (a number with no fraction).
+    var int: Int? {
+        guard let d = double, d == d.rounded(), abs(d) < 9e15 else { return nil }
+        return Int(d)
+    }
+
+    /// Parses JSON text.
+    /// - Complexity: O(n) in the bytes.
+    static func parse(_ bytes: [UInt8]) throws(ResultJSONError) -> ResultValue {
+        do {
+            return try bytes.withUnsafeBufferPointer { buffer in
+                var parser = ResultJSONParser(bytes: buffer)
+                parser.skipSpace()
+                let value = try parser.value(depth: 0)
+                parser.skipSpace()
+                guard parser.at == buffer.count else { throw parser.failure("unexpected text after the JSON value") }
+                return value
+            }
+        } catch let error as ResultJSONError {
+            throw error
+        } catch {
+            throw ResultJSONError(message: "\(error)")
+        }
+    }
+}
+
+/// A JSON syntax error with the byte offset where it was found.
+struct ResultJSONError: Error, Sendable {
+    var message: String
+}
+
+/// A recursive-descent JSON parser over bytes. Numbers with at most 15 significant digits and a
+/// small exponent convert exactly with one multiplication or division (Clinger's fast path);
+/// longer ones go through the standard library's correctly rounded parser.
+struct ResultJSONParser {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var at = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    func failure(_ message: String) -> ResultJSONError {
+        ResultJSONError(message: "\(message) at byte \(at + 1)")
+    }
+
+    mutating func skipSpace() {
+        while at < bytes.count {
+            let b = bytes[at]
+            if b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 { at += 1 } else { return }
+        }
+    }
+
+    mutating func value(depth: Int) throws(ResultJSONError) -> ResultValue {
+        guard depth < 256 else { throw failure("nesting too deep") }
+        guard at < bytes.count else { throw failure("unexpected end of file") }
+        switch bytes[at] {
+        case UInt8(ascii: "{"):
+            at += 1
+            var members: [(String, ResultValue)] = []
+            skipSpace()
+            if at < bytes.count && bytes[at] == UInt8(ascii: "}") { at += 1; return .object(members) }
+            while true {
+                skipSpace()
+                guard at < bytes.count, bytes[at] == UInt8(ascii: "\"") else { throw failure("expected a member name") }
+                let key = try string()
+                skipSpace()
+                guard at < bytes.count, bytes[at] == UInt8(ascii: ":") else { throw failure("expected ':'") }
+                at += 1
+                skipSpace()
+                members.append((key, try value(depth: depth + 1)))
+                skipSpace()
+                guard at < bytes.count else { throw failure("unexpected end of file") }
+                if bytes[at] == UInt8(ascii: ",") { at += 1; continue }
+                if bytes[at] == UInt8(ascii: "}") { at += 1; return .object(members) }
+                throw failure("expected ',' or '}'")
+            }
+        case UInt8(ascii: "["):
+            at += 1
+            var items: [ResultValue] = []
+            skipSpace()
+            if at < bytes.count && bytes[at] == UInt8(ascii: "]") { at += 1; return .array(items) }
+            while true {
+                skipSpace()
+                items.append(try value(depth: depth + 1))
+                skipSpace()
+                guard at < bytes.count else { throw failure("unexpected end of file") }
+                if bytes[at] == UInt8(ascii: ",") { at += 1; continue }
+                if bytes[at] == UInt8(ascii: "]") { at += 1; return .array(items) }
+                throw failure("expected ',' or ']'")
+            }
+        case UInt8(ascii: "\""):
+            return .string(try string())
+        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+        case UInt8(ascii: "n"): try literal("null"); return .null
+        default:
+            return .number(try number())
+        }
+    }
+
+    mutating func literal(_ word: StaticString) throws(ResultJSONError) {
+        let count = word.utf8CodeUnitCount
+        guard at + count <= bytes.count else { throw failure("unexpected end of file") }
+        for i in 0..<count where bytes[at + i] != word.utf8Start[i] { throw failure("unexpected character") }
+        at += count
+    }
+
+    mutating func string() throws(ResultJSONError) -> String {
+        at += 1
+        let start = at
+        var plain = true
+        while at < bytes.count {
+            let b = bytes[at]
+            if b == UInt8(ascii: "\"") {
+                if plain {
+                    let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<at]), as: UTF8.self)
+                    at += 1
+                    return s
+                }
+                break
+            }
+            if b == UInt8(ascii: "\\") { plain = false; at += 2; continue }
+            if b < 0x20 { throw failure("control character in a string") }
+            at += 1
+        }
+        guard at < bytes.count else { throw failure("unterminated string") }
+        // Escapes present: decode them.
+        var out: [UInt8] = []
+        var i = start
+        while i < at {
+            let b = bytes[i]
+            guard b == UInt8(ascii: "\\") else { out.append(b); i += 1; continue }
+            let e = bytes[i + 1]
+            i += 2
+            switch e {
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "u"):
+                guard i + 4 <= at, let code = UInt32(String(decoding: UnsafeBufferPointer(rebasing: bytes[i..<(i + 4)]), as: UTF8.self), radix: 16)
+                else { throw failure("bad \\u escape") }
+                i += 4
+                var scalarValue = code
+                if (0xD800..<0xDC00).contains(code), i + 6 <= at, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u"),
+                   let low = UInt32(String(decoding: UnsafeBufferPointer(rebasing: bytes[(i + 2)..<(i + 6)]), as: UTF8.self), radix: 16),
+                   (0xDC00..<0xE000).contains(low) {
+                    scalarValue = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    i += 6
+                }
+                out.append(contentsOf: Array(String(Unicode.Scalar(scalarValue).map(Character.init) ?? "\u{FFFD}").utf8))
+            default: out.append(e)
+            }
+        }
+        at += 1
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static let powers: [Double] = (0...22).map { e in
+        var p = 1.0
+        for _ in 0..<e { p *= 10 }
+        return p
+    }
+
+    mutating func number() throws(ResultJSONError) -> Double {
+        let start = at
+        var negative = false
+        if bytes[at] == UInt8(ascii: "-") { negative = true; at += 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0, exponent = 0
+        var sawDigit = false
+        while at < bytes.count, bytes[at] >= 0x30, bytes[at] <= 0x39 {
+            if digits < 19 { mantissa = mantissa * 10 + UInt64(bytes[at] - 0x30); if mantissa > 0 { digits += 1 } } else { exponent += 1 }
+            sawDigit = true
+            at += 1
+        }
+        if at < bytes.count, bytes[at] == UInt8(ascii: ".") {
+            at += 1
+            while at < bytes.count, bytes[at] >= 0x30, bytes[at] <= 0x39 {
+                if digits < 19 { mantissa = mantissa * 10 + UInt64(bytes[at] - 0x30); if mantissa > 0 { digits += 1 }; exponent -= 1 }
+                sawDigit = true
+                at += 1
+            }
+        }
+        guard sawDigit else { throw failure("unexpected character") }
+        if at < bytes.count, bytes[at] == UInt8(ascii: "e") || bytes[at] == UInt8(ascii: "E") {
+            at += 1
+            var sign = 1
+            if at < bytes.count, bytes[at] == UInt8(ascii: "-") || bytes[at] == UInt8(ascii: "+") {
+                if bytes[at] == UInt8(ascii: "-") { sign = -1 }
+                at += 1
+            }
+            var e = 0
+            var sawExponentDigit = false
+            while at < bytes.count, bytes[at] >= 0x30, bytes[at] <= 0x39 {
+                if e < 100_000 { e = e * 10 + Int(bytes[at] - 0x30) }
+                sawExponentDigit = true
+                at += 1
+            }
+            guard sawExponentDigit else { throw failure("bad exponent") }
+            exponent += sign * e
+        }
+        if digits <= 15 && abs(exponent) <= 22 {
+            var d = Double(mantissa)
+            d = exponent >= 0 ? d * Self.powers[exponent] : d / Self.powers[-exponent]
+            return negative ? -d : d
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<at]), as: UTF8.self)
+        guard let d = Double(text) else { throw failure("bad number '\(text)'") }
+        return d
+    }
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# report/html speed: a report with 20 figures (Kaplan-Meier by group with log-rank, overall,
+# forest plots, power plots) and 6 tables over the results of two simulated 100,000-patient
+# cohorts with continuous times (so each Kaplan-Meier curve has ~100,000 steps to thin).
+# Target: the report stage renders in <= 0.5 s. Anchors from the same run: the Kaplan-Meier stage
+# on the same cohort, and Python's json.load of the same result files (parsing alone).
+# Environment: STUDYFLOW (release binary), BENCH_REPORT_RUNS (default 5).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+sf=${STUDYFLOW:-$root/.build/release/studyflow}
+runs=${BENCH_REPORT_RUNS:-5}
+work=$root/bench/work/report
+rm -rf "$work" && mkdir -p "$work/data"
+cp "$root/Workflows/examples/report/data/trial-power.json" "$work/data/"
+
+python3 - "$work/data" <<'PY'
+import math, random, sys
+for name, seed in (("a", 1), ("b", 2)):
+    rng = random.Random(seed)
+    with open(f"{sys.argv[1]}/cohort-{name}.csv", "w") as f:
+        f.write("time,status,arm,age,stage\n")
+        for i in range(100_000):
+            arm = ("control", "immunotherapy", "chemotherapy", "targeted")[i % 4]
+            age = rng.gauss(64, 9); stage = rng.choice((1, 2, 3, 4))
+            rate = 0.002 * (0.7 if arm == "immunotherapy" else 1) * math.exp(0.01 * (age - 64) + 0.2 * (stage - 2))
+            t = rng.expovariate(rate); c = rng.uniform(0, 1500)
+            f.write(f"{min(t, c):.3f},{int(t <= c)},{arm},{age:.1f},{stage}\n")
+PY
+
+{
+echo "name: report-bench"
+echo "stages:"
+for c in a b; do cat <<YAML
+  ingest_$c:
+    uses: ingest/csv
+    inputs: {table: data/cohort-$c.csv}
+    outputs: {table: results/$c.csv, summary: results/$c-summary.json}
+  km_$c:
+    uses: survival/kaplan-meier
+    inputs: {table: results/$c.csv}
+    outputs: {result: results/km-$c.json}
+    with: {time: time, event: status, group: arm}
+  km_all_$c:
+    uses: survival/kaplan-meier
+    inputs: {table: results/$c.csv}
+    outputs: {result: results/km-all-$c.json}
+    with: {time: time, event: status}
+  logrank_$c:
+    uses: survival/log-rank
+    inputs: {table: results/$c.csv}
+    outputs: {result: results/logrank-$c.json}
+    with: {time: time, event: status, group: arm}
+  cox_$c:
+    uses: survival/cox
+    inputs: {table: results/$c.csv}
+    outputs: {result: results/cox-$c.json}
+    with: {time: time, event: status, covariates: [arm, age, stage], categorical: {arm: {reference: control}}}
+YAML
+done
+cat <<YAML
+  report:
+    uses: report/html
+    inputs:
+      power: data/trial-power.json
+YAML
+for c in a b; do for r in summary km km_all logrank cox; do
+    f=$r-$c; [ $r = km_all ] && f=km-all-$c; [ $r = summary ] && f=$c-summary
+    echo "      ${r}_$c: results/$f.json"
+done; done
+cat <<YAML
+    outputs: {report: results/report.html, summary: results/report.md}
+    with:
+      title: Benchmark report, two cohorts of 100,000 patients
+      sections:
+YAML
+for c in a b; do cat <<YAML
+        - title: Cohort $c
+          text: "Twenty figures in all; this section has ten."
+          figures:
+            - {type: kaplan-meier, inputs: [km_$c, logrank_$c], title: "KM by arm, cohort $c"}
+            - {type: kaplan-meier, inputs: [km_$c, logrank_$c], medians: true, title: "KM by arm with medians, cohort $c"}
+            - {type: kaplan-meier, input: km_$c, confidence: false, title: "KM by arm without bands, cohort $c"}
+            - {type: kaplan-meier, input: km_$c, x_label: "Days", title: "KM by arm in days, cohort $c"}
+            - {type: kaplan-meier, input: km_all_$c, title: "KM overall, cohort $c"}
+            - {type: kaplan-meier, input: km_all_$c, medians: true, title: "KM overall with median, cohort $c"}
+            - {type: forest, input: cox_$c, title: "Cox model, cohort $c"}
+            - {type: forest, inputs: [cox_a, cox_b], title: "Cox models, both cohorts ($c)"}
+            - {type: forest, inputs: [cox_$c, cox_$c], labels: [Model, Repeat], title: "Cox model twice, cohort $c"}
+            - {type: power, input: power, title: "Trial power ($c)"}
+          tables:
+            - {type: cohort, input: summary_$c}
+            - {type: cox, input: cox_$c}
+            - {type: log-rank, input: logrank_$c}
+YAML
+done
+} > "$work/workflow.yaml"
+
+"$sf" run -C "$work" workflow.yaml --json > "$work/first.json"
+stage_seconds() { python3 -c "
+import json, sys
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e.get('event') == 'stage' and e.get('stage') == sys.argv[2]: print(e['seconds'])" "$1" "$2"; }
+km_seconds=$(stage_seconds "$work/first.json" km_a)
+times=()
+for i in $(seq "$runs"); do
+    "$sf" run -C "$work" workflow.yaml --json --force report > "$work/run-$i.json"
+    times+=("$(stage_seconds "$work/run-$i.json" report)")
+done
+median=$(printf '%s\n' "${times[@]}" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+parse=$(python3 - "$work/results" <<'PY'
+import glob, json, sys, time
+files = sorted(glob.glob(sys.argv[1] + "/*.json"))
+start = time.perf_counter()
+for f in files: json.load(open(f))
+print(f"{time.perf_counter() - start:.3f}")
+PY
+)
+inputs_mb=$(du -cb "$work"/results/*.json | tail -1 | awk '{ printf "%.1f", $1 / 1e6 }')
+html_kb=$(stat -c %s "$work/results/report.html" | awk '{ printf "%.0f", $1 / 1e3 }')
+figures=$(grep -c '<figure' "$work/results/report.html")
+verdict=$(awk -v t="$median" 'BEGIN { print (t <= 0.5 ? "met" : "MISSED") }')
+echo
+echo "report/html: $figures figures over two 100,000-patient cohorts ($inputs_mb MB of result JSON)"
+printf '  %-52s %10s\n' "measurement" "seconds"
+printf '  %-52s %10s\n' "report stage, median of $runs (target <= 0.5 s: $verdict)" "$median"
+printf '  %-52s %10s\n' "anchor: kaplan-meier stage, 100,000 patients, 4 arms" "$km_seconds"
+printf '  %-52s %10s\n' "anchor: python3 json.load of the same result files" "$parse"
+echo "  report.html: $html_kb kB (all runs: ${times[*]} s)"
