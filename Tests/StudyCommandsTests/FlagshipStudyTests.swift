@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+import _StudyTestSupport
+
+/// The flagship study (`Workflows/liver-metastasis.yaml`) from a copy of `Workflows/`, as `make run`
+/// runs it, with fewer Monte Carlo replicates so the debug build stays quick.
+@Suite("The flagship study")
+struct FlagshipStudyTests {
+    /// A workspace holding a copy of the package's `Workflows/`.
+    private func workspace() throws -> TemporaryDirectory {
+        let dir = TemporaryDirectory()
+        try FileManager.default.copyItem(atPath: CLI.packageRoot + "/Workflows", toPath: dir.path + "/Workflows")
+        return dir
+    }
+
+    /// The `"ran":[…]` list of a `run --json` summary line.
+    private func ran(_ stdout: String) -> String? {
+        guard let summary = stdout.split(separator: "\n").last,
+              let start = summary.range(of: "\"ran\":[") else { return nil }
+        return String(summary[start.upperBound...].prefix { $0 != "]" })
+    }
+
+    @Test("runs end to end as the default workflow; R's numbers; a trial parameter reruns exactly trial and report")
+    func endToEnd() throws {
+        let dir = try workspace()
+        let first = try CLI.run(["run", "-C", dir.path, "--param", "replicates=100", "--json"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("\"ok\":true"))
+        let report = try #require(dir.read("results/liver-metastasis/report.html"))
+        #expect(report.contains("<h1>Liver metastasis and survival under immune checkpoint inhibitors</h1>"))
+
+        // R 4.2.2, survival 3.5-3, on the prepared tables (scripts/check-with-r): survfit medians
+        // 10 and 19 months on MSK-IMPACT; coxph coefficient 0.645200562228859 on IMvigor210.
+        let km = try #require(dir.read("results/liver-metastasis/msk/km-liver.json"))
+        #expect(km.contains("{\"group\":\"Liver metastasis\",\"n\":138,\"events\":88,\"median\":{\"estimate\":10,"))
+        #expect(km.contains("{\"group\":\"No liver metastasis\",\"n\":1523,\"events\":744,\"median\":{\"estimate\":19,"))
+        let cox = try #require(dir.read("results/liver-metastasis/imvigor210/cox-liver.json"))
+        let coef = try #require(cox.range(of: "\"coef\":").map { Double(cox[$0.upperBound...].prefix { $0 != "," }) } ?? nil)
+        #expect(abs(coef - 0.645200562228859) < 1e-9)
+
+        let again = try CLI.run(["run", "-C", dir.path, "--param", "replicates=100", "--json"])
+        #expect(ran(again.stdout) == "", "\(again.stdout)")
+
+        let edited = try CLI.run(["run", "-C", dir.path, "--param", "replicates=120", "--json"])
+        #expect(edited.status == 0, "\(edited.stderr)")
+        #expect(ran(edited.stdout) == "\"trial\",\"report\"", "\(edited.stdout)")
+    }
+}
