@@ -30,6 +30,10 @@ let package = Package(
         .target(name: "StudyStore", dependencies: ["StudyCore"]),
         // Plan (what is stale and why), the Dispatch scheduler, executors and run events.
         .target(name: "StudyEngine", dependencies: ["StudyCore", "StudyStore"]),
+        // libgit2 from Debian's libgit2-dev (pkg-config `libgit2`); imported by StudyProvenance only.
+        .systemLibrary(name: "CLibGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        // Run records as git commits on refs/studyflow/runs, the run history and file lineage (audit).
+        .target(name: "StudyProvenance", dependencies: ["StudyCore", "StudyStore", "CLibGit2"]),
         // Survival analysis (Kaplan-Meier, log-rank, Cox, PH test) as pure functions on arrays, matching R's survival.
         .target(name: "StudyStats"),
         // Built-in stage kinds (ingest/csv, survival/…), one file each, adapting Stats to the engine.
@@ -38,7 +42,7 @@ let package = Package(
         .target(
             name: "StudyCommands",
             dependencies: [
-                "StudyCore", "StudyStore", "StudyEngine", "StudyStages",
+                "StudyCore", "StudyStore", "StudyEngine", "StudyStages", "StudyProvenance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -70,6 +74,7 @@ let package = Package(
         .testTarget(name: "StudyStoreTests", dependencies: ["StudyStore", "_StudyTestSupport"]),
         .testTarget(name: "StudyEngineTests", dependencies: ["StudyEngine", "_StudyTestSupport"]),
         .testTarget(name: "StudyCommandsTests", dependencies: ["StudyCommands", "_StudyTestSupport"]),
+        .testTarget(name: "StudyProvenanceTests", dependencies: ["StudyProvenance", "_StudyTestSupport"]),
         .testTarget(name: "StudyStatsTests", dependencies: ["StudyStats"], exclude: ["Reference"]),
         .testTarget(name: "StudyStagesTests", dependencies: ["StudyStages", "_StudyTestSupport"]),
     ],
