@@ -54,6 +54,8 @@ public struct RunCrate {
             return true
         }
         func ref(_ id: String) -> JSONValue { .object(["@id": .string(id)]) }
+        // RO-Crate 1.1 recommends a single value instead of a one-element array.
+        func list(_ values: [JSONValue]) -> JSONValue { values.count == 1 ? values[0] : .array(values) }
 
         let workflowBytes = try ledger.workflowBytes(of: run) ?? []
         let workflowPath = r.workflowFile.hasPrefix("/") ? "workflow.yaml" : r.workflowFile
@@ -89,13 +91,13 @@ public struct RunCrate {
             let action = "#action-" + record.stage, control = "#control-" + record.stage
             graph.append(.object(["@id": .string(tool), "@type": .string("SoftwareApplication"),
                                   "name": .string("\(record.stage) (\(record.kind))"),
-                                  "input": .array(inputParams), "output": .array(outputParams)]))
+                                  "input": list(inputParams), "output": list(outputParams)]))
             graph.append(.object(["@id": .string(step), "@type": .string("HowToStep"), "name": .string(record.stage),
                                   "position": .string(String(position)), "workExample": ref(tool)]))
             var actionObject: [String: JSONValue] = [
                 "@id": .string(action), "@type": .string("CreateAction"),
                 "name": .string("\(record.status) stage \(record.stage) (key \(record.key?.short ?? "none"))"),
-                "instrument": ref(tool), "object": .array(inputs), "result": .array(outputs),
+                "instrument": ref(tool), "object": list(inputs), "result": list(outputs),
                 "actionStatus": .string(record.status == "failed" || record.status == "skipped"
                     ? "http://schema.org/FailedActionStatus" : "http://schema.org/CompletedActionStatus"),
             ]
@@ -127,9 +129,9 @@ public struct RunCrate {
             "name": .string(r.workflowName.isEmpty ? workflowPath : r.workflowName),
             "sha256": .string(Digest.of(workflowBytes).hex), "contentSize": .string(String(workflowBytes.count)),
             "programmingLanguage": ref("#studyflow-language"),
-            "input": .array(Set(sources).sorted().map { ref(Self.parameterID($0)) }),
-            "output": .array(Set(finals).sorted().map { ref(Self.parameterID($0)) }),
-            "hasPart": .array(toolRefs), "step": .array(stepRefs),
+            "input": list(Set(sources).sorted().map { ref(Self.parameterID($0)) }),
+            "output": list(Set(finals).sorted().map { ref(Self.parameterID($0)) }),
+            "hasPart": list(toolRefs), "step": list(stepRefs),
         ]))
         graph.append(.object(["@id": .string("#studyflow-language"), "@type": .string("ComputerLanguage"),
                               "name": .string("StudyFlow workflow (YAML)"), "identifier": .string("studyflow"),
@@ -138,7 +140,7 @@ public struct RunCrate {
                               "version": .string(r.studyflowVersion)]))
         var runAction: [String: JSONValue] = [
             "@id": .string(runID), "@type": .string("CreateAction"), "name": .string("run \(r.run) of \(workflowPath): \(r.outcome)"),
-            "instrument": ref(workflowID), "object": .array(sourceRefs), "result": .array(resultRefs),
+            "instrument": ref(workflowID), "object": list(sourceRefs), "result": list(resultRefs),
             "startTime": .string(started), "endTime": .string(ended),
             "actionStatus": .string(r.outcome == "ok" ? "http://schema.org/CompletedActionStatus" : "http://schema.org/FailedActionStatus"),
         ]
@@ -146,7 +148,7 @@ public struct RunCrate {
         graph.append(.object(runAction))
         graph.append(.object(["@id": .string("#engine-run-\(r.run)"), "@type": .string("OrganizeAction"),
                               "name": .string("StudyFlow run \(r.run)"), "instrument": ref("#studyflow"),
-                              "object": .array(controlRefs), "result": ref(runID),
+                              "object": list(controlRefs), "result": ref(runID),
                               "startTime": .string(started), "endTime": .string(ended)]))
         let profiles = [("https://w3id.org/ro/wfrun/process/0.5", "Process Run Crate"),
                         ("https://w3id.org/ro/wfrun/workflow/0.5", "Workflow Run Crate"),
@@ -170,7 +172,10 @@ public struct RunCrate {
         ]))
         graph.insert(.object(["@id": .string("ro-crate-metadata.json"), "@type": .string("CreativeWork"),
                               "about": ref("./"), "conformsTo": ref("https://w3id.org/ro/crate/1.1")]), at: 0)
-        let document = JSONValue.object(["@context": .string("https://w3id.org/ro/crate/1.1/context"), "@graph": .array(graph)])
+        // `sha256` is not a term of the RO-Crate 1.1 context; the Workflow Run Crate terms define it.
+        let context = JSONValue.array([.string("https://w3id.org/ro/crate/1.1/context"),
+                                       .object(["sha256": .string("https://w3id.org/ro/terms/workflow-run#sha256")])])
+        let document = JSONValue.object(["@context": context, "@graph": .array(graph)])
         try FileIO.writeAtomically(directory + "/ro-crate-metadata.json", Array(JSONText.pretty(document).utf8), durable: false)
         return files.count + 1
     }
