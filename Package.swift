@@ -30,6 +30,10 @@ let package = Package(
         .target(name: "StudyStore", dependencies: ["StudyCore"]),
         // Plan (what is stale and why), the Dispatch scheduler, executors and run events.
         .target(name: "StudyEngine", dependencies: ["StudyCore", "StudyStore"]),
+        // libgit2 from Debian's libgit2-dev (pkg-config `libgit2`); imported by StudyProvenance only.
+        .systemLibrary(name: "CLibGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        // Run records as git commits on refs/studyflow/runs, the run history and file lineage (audit).
+        .target(name: "StudyProvenance", dependencies: ["StudyCore", "StudyStore", "CLibGit2"]),
         // Survival analysis (Kaplan-Meier, log-rank, Cox, PH test) matching R's survival, and seeded simulation
         // (random streams, virtual cohorts, trial power), as pure functions on arrays.
         .target(name: "StudyStats"),
@@ -45,7 +49,7 @@ let package = Package(
         .target(
             name: "StudyCommands",
             dependencies: [
-                "StudyCore", "StudyStore", "StudyEngine", "StudyStages",
+                "StudyCore", "StudyStore", "StudyEngine", "StudyStages", "StudyProvenance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -77,6 +81,7 @@ let package = Package(
         .testTarget(name: "StudyStoreTests", dependencies: ["StudyStore", "_StudyTestSupport"]),
         .testTarget(name: "StudyEngineTests", dependencies: ["StudyEngine", "_StudyTestSupport"]),
         .testTarget(name: "StudyCommandsTests", dependencies: ["StudyCommands", "_StudyTestSupport"]),
+        .testTarget(name: "StudyProvenanceTests", dependencies: ["StudyProvenance", "_StudyTestSupport"]),
         .testTarget(name: "StudyStatsTests", dependencies: ["StudyStats"], exclude: ["Reference"]),
         .testTarget(name: "StudyStagesTests", dependencies: ["StudyStages", "_StudyTestSupport"]),
         .testTarget(name: "StudyReportTests", dependencies: ["StudyReport"], exclude: ["Golden"]),

@@ -7,6 +7,10 @@ need=()
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 command -v awk >/dev/null 2>&1 || need+=(gawk)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+# libgit2 for StudyProvenance (CLibGit2 finds it through pkg-config, so that is needed too).
+if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libgit2; then
+    need+=(libgit2-dev)
+fi
 
 if [ ${#need[@]} -eq 0 ]; then
     exit 0

@@ -2,6 +2,7 @@ import ArgumentParser
 @preconcurrency import Dispatch
 import StudyCore
 import StudyEngine
+import StudyProvenance
 import StudyStore
 #if canImport(Glibc)
 import Glibc
@@ -98,16 +99,31 @@ struct RunCommand: ParsableCommand {
         let reporter: any RunObserver = verbose ? ObserverList([VerboseLog(), display]) : display
         // Unchecked names are fine here: a snapshot is only written by a run whose parameters were valid.
         let snapshot = SnapshotCheck(stamp: source.stamp, workflowDigest: file.digest, params: splitParams(param))
+        let started = Timestamp.now()
+        let ledger = try openLedger(layout)
+        phases.mark("open ledger")
+        var reservedRun: Int?
         if force.isEmpty, !forceAll, until.isEmpty, !verbose, let stages = snapshot.unchangedStages(layout) {
             phases.mark("snapshot")
             let runNumber = try RunCounter.next(layout)
-            reporter.handle(.started(RunInfo(run: runNumber, workflow: "", workflowFile: file.display,
-                                             total: stages.count, executor: executor)))
-            let summary = SnapshotCheck.summary(run: runNumber, stages: stages, seconds: phases.elapsed)
-            for result in summary.results { reporter.handle(.stageFinished(result)) }
-            reporter.handle(.finished(summary))
-            phases.mark("report")
-            return
+            // The ledger records a no-op run by reusing the previous commit's tree; when the previous
+            // run was not the same no-op (first run with the ledger, another HEAD…), the full path
+            // below records it in full, and the next no-op run takes this shortcut again.
+            let recorded = try ledger.map { ledger in
+                try provenance { try ledger.recordNoOp(run: runNumber, started: started, stages: stages, workflowFile: ProvenanceRecorder.relative(file.display, root: layout.root) ?? file.display,
+                                                   workflowDigest: file.digest, studyflowVersion: StudyflowVersion.current, executor: executor) }
+            }
+            phases.mark("provenance")
+            if ledger == nil || recorded != nil {
+                reporter.handle(.started(RunInfo(run: runNumber, workflow: "", workflowFile: file.display,
+                                                 total: stages.count, executor: executor)))
+                let summary = SnapshotCheck.summary(run: runNumber, stages: stages, seconds: phases.elapsed)
+                for result in summary.results { reporter.handle(.stageFinished(result)) }
+                reporter.handle(.finished(summary))
+                phases.mark("report")
+                return
+            }
+            reservedRun = runNumber
         }
 
         let compiled = try source.load(file)
@@ -116,18 +132,36 @@ struct RunCommand: ParsableCommand {
         let ws = Workspace(layout: layout, compiled: compiled, registry: registry, params: options.params)
         try source.checkSettings(ws)
         phases.mark("open store")
-        let runNumber = try RunCounter.next(layout)
-        let runner = Runner(workspace: ws, executor: LocalExecutor(), options: options, observers: [reporter],
+        let runNumber = try reservedRun ?? RunCounter.next(layout)
+        let recorder = ProvenanceRecorder()
+        let runner = Runner(workspace: ws, executor: LocalExecutor(), options: options, observers: [reporter, recorder],
                             run: runNumber, snapshot: snapshot)
         let signals = SignalTrap { runner.interrupt() }
-        let summary = try mapRunErrors { try runner.execute() }
+        let outcome = Result { try mapRunErrors { try runner.execute() } }
         phases.mark("run stages")
         signals.cancel()
+        if let ledger {
+            // Every run that got past loading is recorded: success, failed stages, interruption.
+            try provenance { try recorder.record(into: ledger, workspace: ws, file: file, params: options.params, started: started) }
+            phases.mark("provenance")
+        }
+        let summary = try outcome.get()
         if summary.interrupted {
             Console.err("studyflow: interrupted; finished stages are cached, rerun 'studyflow run' to continue\n")
             throw CommandError.exit(130)
         }
         if !summary.ok { throw CommandError.exit(1) }
+    }
+
+    /// The run ledger, checked before anything runs (locked or unreadable ref: exit 1, nothing
+    /// run); nil under the benchmark switch `STUDYFLOW_NO_PROVENANCE=1`.
+    private func openLedger(_ layout: StoreLayout) throws -> RunLedger? {
+        guard !ProvenanceRecorder.disabled else { return nil }
+        return try provenance {
+            let ledger = try RunLedger.open(layout, create: true)
+            try ledger.preflight()
+            return ledger
+        }
     }
 
     private func runOptions(_ workflow: Workflow) throws -> RunOptions {

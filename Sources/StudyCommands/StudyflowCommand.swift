@@ -18,12 +18,15 @@ public struct StudyflowCommand: ParsableCommand {
           studyflow status                     # up to date or stale, with reasons
           studyflow run -j 4 --param seed=7    # 4 slots, override a parameter
           studyflow graph --format dot | dot -Tsvg > graph.svg
+          studyflow log                        # run history (refs/studyflow/runs)
+          studyflow audit results/km.json --verify   # lineage of a result, re-hashed
 
         Exit status: 0 success, 1 a stage failed, 2 invalid workflow or usage.
         """,
         version: "studyflow \(StudyflowVersion.current)",
         subcommands: [RunCommand.self, StatusCommand.self, GraphCommand.self, ValidateCommand.self,
-                      GCCommand.self, InitCommand.self],
+                      GCCommand.self, InitCommand.self, LogCommand.self, AuditCommand.self, ReproduceCommand.self,
+                      CrateCommand.self],
         defaultSubcommand: nil
     )
 

@@ -12,6 +12,8 @@ import StudyCore
 ///   logs/RUN/STAGE.log      stdout and stderr of each stage run
 ///   lock                    the workspace lock, holding the holder's pid
 ///   run-counter             the last run number
+///   provenance.git/         bare git repository of run records, when the workspace is in no repository
+///   provenance-blobs        SHA-256 -> git blob id of outputs already in the provenance repository
 /// ```
 public struct StoreLayout: Sendable, Equatable {
     /// Absolute, symlink-free workspace root; stage paths are relative to it.
@@ -38,6 +40,11 @@ public struct StoreLayout: Sendable, Equatable {
     public var runCounter: String { stateDirectory + "/run-counter" }
     /// Stage logs of all runs.
     public var logsDirectory: String { stateDirectory + "/logs" }
+    /// The bare repository holding `refs/studyflow/runs` when the workspace is in no git repository.
+    public var provenanceRepository: String { stateDirectory + "/provenance.git" }
+    /// Which outputs (by SHA-256) the provenance repository already holds, and as which git blob, so
+    /// recording a run does not re-read and re-hash every output.
+    public var provenanceBlobCache: String { stateDirectory + "/provenance-blobs" }
     /// Compiled workflows.
     public var workflowsDirectory: String { stateDirectory + "/workflows" }
 

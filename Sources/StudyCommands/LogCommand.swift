@@ -1,0 +1,60 @@
+import ArgumentParser
+import StudyCore
+import StudyProvenance
+
+/// `studyflow log`: the run history from the provenance ledger, newest first.
+struct LogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "log",
+        abstract: "Show the run history recorded in refs/studyflow/runs, newest first.",
+        discussion: """
+        One line a run: run id, start time (UTC), stages that ran / were cached / failed, the
+        outcome, the workspace's git commit at the time and '+dirty' when a source input or the
+        workflow file differed from that commit. The same history is plain git:
+        'git log refs/studyflow/runs' (or, for a workspace in no repository,
+        'git --git-dir .studyflow/provenance.git log refs/studyflow/runs').
+
+        Examples:
+          studyflow log
+          studyflow log -n 5
+          studyflow log --json | jq .run
+        """
+    )
+
+    @OptionGroup var options: LedgerOptions
+
+    @Option(name: .customShort("n"), help: "Show only the newest N runs.")
+    var count: Int?
+
+    @Flag(name: .long, help: "One JSON object per run (its run.json plus the commit id), one a line.")
+    var json = false
+
+    func validate() throws {
+        if let count, count < 1 { throw ValidationError("-n must be at least 1") }
+    }
+
+    func run() throws {
+        let (ledger, _) = try options.ledger()
+        let runs = try provenance { try ledger.runs(limit: count) }
+        if runs.isEmpty {
+            throw CommandError.failure("no run is recorded in '\(ledger.repositoryPath)' yet; run 'studyflow run' first")
+        }
+        var out = ""
+        for run in runs {
+            let r = run.record
+            if json {
+                var object = r.json
+                if case .object(var members) = object {
+                    members["commit"] = .string(run.commit.hex)
+                    object = .object(members)
+                }
+                out += object.canonicalJSON + "\n"
+                continue
+            }
+            let counts = "\(r.counts["ran"] ?? 0) ran, \(r.counts["cached"] ?? 0) cached, \(r.counts["failed"] ?? 0) failed"
+            let source = r.sourceCommit.map { String($0.prefix(12)) + (r.dirty == true ? "+dirty" : "") } ?? "no-git"
+            out += "run \(r.run)  \(Timestamp.iso8601(r.started))  \(counts)  \(r.outcome)  source \(source)  commit \(run.commit.short)\n"
+        }
+        Console.out(out)
+    }
+}

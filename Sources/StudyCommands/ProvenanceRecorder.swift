@@ -1,0 +1,118 @@
+import StudyCore
+import StudyEngine
+import StudyProvenance
+import StudyStore
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Listens to a run's events and, when it ends, records it in the run ledger (one commit on
+/// `refs/studyflow/runs`). It lives here, in StudyCommands, because the engine must not import
+/// StudyProvenance: the engine only emits `RunEvent`s.
+final class ProvenanceRecorder: RunObserver {
+    /// Set to 1 to run without writing provenance. A benchmark switch only (bench/sections/40-provenance.sh
+    /// compares no-op runs with and without the ledger); a normal run always records itself.
+    static let disableVariable = "STUDYFLOW_NO_PROVENANCE"
+
+    private let state = Mutex<(info: RunInfo?, results: [StageResult], summary: RunSummary?)>((nil, [], nil))
+
+    init() {}
+
+    /// Whether the benchmark switch turned the ledger off.
+    static var disabled: Bool { getenv(disableVariable).map { String(cString: $0) == "1" } ?? false }
+
+    func handle(_ event: RunEvent) {
+        state.withLock { state in
+            switch event {
+            case .started(let info): state.info = info
+            case .stageFinished(let result): state.results.append(result)
+            case .finished(let summary): state.summary = summary
+            case .stageStarted: break
+            }
+        }
+    }
+
+    /// Writes the run's commit. `started` is the wall-clock start; `file` the workflow file.
+    func record(into ledger: RunLedger, workspace: Workspace, file: WorkflowSource.File, params: [String: JSONValue],
+                started: Double) throws {
+        let (info, collected, summary) = state.withLock { ($0.info, $0.results, $0.summary) }
+        // No `.started` event: the engine refused the run before it began (unknown --until stage).
+        guard info != nil else { return }
+        // The summary orders results topologically; without one (the engine threw) keep what finished.
+        let results = summary?.results ?? collected
+        let outcome = summary.map { $0.interrupted ? "interrupted" : $0.ok ? "ok" : "failed" } ?? "failed"
+        let executor = info?.executor ?? "local"
+        let stagesByID = Dictionary(workspace.compiled.workflow.stages.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+
+        var sizes: [String: Int64] = [:]
+        for result in results {
+            for output in result.record?.outputs ?? [] { sizes[output.path] = output.size }
+        }
+        var records: [StageRecord] = []
+        records.reserveCapacity(results.count)
+        var counts: [String: Int] = [:]
+        for result in results {
+            counts[result.status.rawValue, default: 0] += 1
+            records.append(Self.stageRecord(result, declared: stagesByID[result.stage], sizes: &sizes, layout: workspace.layout,
+                                            executor: executor))
+        }
+
+        let produced = Set(workspace.compiled.workflow.stages.flatMap { $0.outputs.map(\.path) })
+        var sources: Set<String> = []
+        for record in records {
+            for input in record.inputs where !produced.contains(input.path) && !input.path.hasPrefix("/") { sources.insert(input.path) }
+        }
+        let workflowPath = Self.relative(file.display, root: workspace.layout.root)
+        if let workflowPath { sources.insert(workflowPath) }
+        let state = ledger.sourceState(paths: sources.sorted())
+        var run = RunRecord(run: info?.run ?? summary?.run ?? 0, started: started, finished: Timestamp.now(),
+                            studyflowVersion: StudyflowVersion.current, host: Timestamp.hostName(),
+                            workflowFile: workflowPath ?? file.display, workflowDigest: file.digest,
+                            workflowName: workspace.compiled.workflow.name, executor: executor, sourceCommit: state.commit,
+                            dirty: state.dirty, dirtyPaths: state.dirtyPaths, outcome: outcome, counts: counts,
+                            stagesDigest: RunRecord.digest(ofStages: []))
+        run.params = params
+        _ = try ledger.record(run, stages: records, workflowBytes: Array(file.text.utf8))
+    }
+
+    /// A stage's record from its result; a stage that failed or was skipped has no action record,
+    /// so its declaration gives the kind and the paths (without digests).
+    static func stageRecord(_ result: StageResult, declared: Stage?, sizes: inout [String: Int64], layout: StoreLayout,
+                            executor: String) -> StageRecord {
+        let executed = result.status == .ran || result.status == .failed || result.status == .restored
+        let exit: Int32? = result.status == .ran ? 0 : result.exitStatus
+        guard let action = result.record else {
+            return StageRecord(stage: result.stage, kind: declared?.action.kindName ?? "unknown", key: nil,
+                               params: declared?.params ?? [:],
+                               inputs: (declared?.inputs ?? []).map { .init(path: $0.path, sha256: nil, size: nil, isDirectory: $0.isDirectory) },
+                               outputs: (declared?.outputs ?? []).map { .init(path: $0.path, sha256: nil, size: nil, isDirectory: $0.isDirectory) },
+                               status: result.status.rawValue, exitStatus: exit, seconds: executed ? result.seconds : 0,
+                               executor: executor, jobID: nil)
+        }
+        var params: [String: JSONValue] = [:]
+        for (name, text) in action.params { params[name] = JSONText.parse(text) ?? .string(text) }
+        let inputs = action.inputs.map { input -> StageRecord.File in
+            let size = sizes[input.path] ?? FileStat.of(layout.absolute(input.path)).map(\.size)
+            if let size { sizes[input.path] = size }
+            return .init(path: input.path, sha256: input.digest, size: size)
+        }
+        let outputs = action.outputs.map { StageRecord.File(path: $0.path, sha256: $0.digest, size: $0.size, isDirectory: $0.isDirectory) }
+        return StageRecord(stage: result.stage, kind: action.kind, key: action.key, params: params, inputs: inputs, outputs: outputs,
+                           status: result.status.rawValue, exitStatus: exit, seconds: executed ? result.seconds : 0,
+                           executor: executor, jobID: nil)
+    }
+
+    /// `path` relative to `root` when it lies inside it.
+    static func relative(_ path: String, root: String) -> String? {
+        guard path.hasPrefix("/") else { return path }
+        return path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : nil
+    }
+}
+
+/// Turns a ledger failure into a one-line command failure (exit 1).
+func provenance<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let error as ProvenanceError {
+        throw CommandError.failure(error.description)
+    }
+}

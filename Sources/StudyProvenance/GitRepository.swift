@@ -1,0 +1,243 @@
+import CLibGit2
+import StudyCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The one owner of a libgit2 repository handle. libgit2 handles are not `Sendable`, and two
+/// handles updating one ref race on its compare-and-swap, so every git call of a process goes
+/// through a single instance of this class, from one thread at a time.
+final class GitRepository {
+    let handle: OpaquePointer
+    /// The `.git` directory (or the bare repository itself), with a trailing slash as libgit2 gives it.
+    let gitDirectory: String
+    /// The work tree with a trailing slash, or nil for a bare repository.
+    let workDirectory: String?
+
+    private static let initialized: Bool = {
+        _ = git_libgit2_init()
+        _ = studyflow_git_disable_strict_object_creation()
+        return true
+    }()
+
+    private init(handle: OpaquePointer) {
+        self.handle = handle
+        gitDirectory = String(cString: git_repository_path(handle))
+        workDirectory = git_repository_workdir(handle).map { String(cString: $0) }
+    }
+
+    deinit { git_repository_free(handle) }
+
+    /// The repository containing `path`, searching upward as git does (honouring `GIT_DIR` and
+    /// `GIT_CEILING_DIRECTORIES`); nil when there is none.
+    static func discover(from path: String) throws -> GitRepository? {
+        _ = initialized
+        var repo: OpaquePointer?
+        let code = git_repository_open_ext(&repo, path, UInt32(GIT_REPOSITORY_OPEN_FROM_ENV.rawValue), nil)
+        if code == GIT_ENOTFOUND.rawValue { return nil }
+        guard code == 0, let repo else {
+            throw ProvenanceError.cannotOpen(path: path, reason: lastError(code))
+        }
+        return GitRepository(handle: repo)
+    }
+
+    /// Opens the repository at exactly `path` (no search).
+    static func open(at path: String) throws -> GitRepository {
+        _ = initialized
+        var repo: OpaquePointer?
+        let code = git_repository_open_ext(&repo, path, UInt32(GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue), nil)
+        guard code == 0, let repo else { throw ProvenanceError.cannotOpen(path: path, reason: lastError(code)) }
+        return GitRepository(handle: repo)
+    }
+
+    /// Creates (or opens) a bare repository at `path`.
+    static func createBare(at path: String) throws -> GitRepository {
+        _ = initialized
+        var repo: OpaquePointer?
+        let code = git_repository_init(&repo, path, 1)
+        guard code == 0, let repo else { throw ProvenanceError.cannotOpen(path: path, reason: lastError(code)) }
+        return GitRepository(handle: repo)
+    }
+
+    /// `git_error_last()`'s message; libgit2 keeps it per thread, so call right after the failure.
+    static func lastError(_ code: Int32) -> String {
+        if let error = git_error_last(), let message = error.pointee.message {
+            return String(cString: message).split(separator: "\n").first.map(String.init) ?? "error \(code)"
+        }
+        return "libgit2 error \(code)"
+    }
+
+    /// Whether the work-tree-relative `path` is ignored (`.gitignore`, `info/exclude`).
+    func isIgnored(_ path: String) -> Bool {
+        var ignored: Int32 = 0
+        return git_ignore_path_is_ignored(&ignored, handle, path) == 0 && ignored == 1
+    }
+
+    func check(_ code: Int32, _ operation: String) throws {
+        guard code < 0 else { return }
+        throw ProvenanceError.git(operation: operation, code: code, message: Self.lastError(code))
+    }
+
+    // MARK: - Objects
+
+    /// Writes a blob (a no-op when the object already exists) and returns its id.
+    func writeBlob(_ bytes: [UInt8]) throws -> GitOID {
+        var oid = git_oid()
+        let code = bytes.withUnsafeBytes { git_blob_create_from_buffer(&oid, handle, $0.baseAddress, $0.count) }
+        try check(code, "blob write")
+        return GitOID(oid)
+    }
+
+    /// The bytes of blob `id`.
+    func readBlob(_ id: GitOID) throws -> [UInt8] {
+        var oid = id.raw
+        var blob: OpaquePointer?
+        try check(git_blob_lookup(&blob, handle, &oid), "blob \(id.short) read")
+        defer { git_blob_free(blob) }
+        let size = Int(git_blob_rawsize(blob))
+        guard size > 0, let raw = git_blob_rawcontent(blob) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: raw, count: size))
+    }
+
+    /// Whether the object database holds `id`.
+    func contains(_ id: GitOID) -> Bool {
+        var odb: OpaquePointer?
+        guard git_repository_odb(&odb, handle) == 0 else { return false }
+        defer { git_odb_free(odb) }
+        var oid = id.raw
+        return git_odb_exists(odb, &oid) == 1
+    }
+
+    /// The blob id git would give the file at `path` (read and hashed, not written).
+    func hashFile(_ path: String) -> GitOID? {
+        var oid = git_oid()
+        guard git_odb_hashfile(&oid, path, GIT_OBJECT_BLOB) == 0 else { return nil }
+        return GitOID(oid)
+    }
+
+    /// One entry of a tree being written.
+    struct TreeEntry {
+        var name: String
+        var id: GitOID
+        var isTree: Bool
+        var isExecutable = false
+    }
+
+    /// Writes a tree of `entries` on top of the entries of `base` (when given) and returns its id.
+    func writeTree(_ entries: [TreeEntry], base: GitOID? = nil) throws -> GitOID {
+        var baseTree: OpaquePointer?
+        if let base {
+            var oid = base.raw
+            try check(git_tree_lookup(&baseTree, handle, &oid), "tree \(base.short) read")
+        }
+        defer { if let baseTree { git_tree_free(baseTree) } }
+        var builder: OpaquePointer?
+        try check(git_treebuilder_new(&builder, handle, baseTree), "tree build")
+        defer { git_treebuilder_free(builder) }
+        for entry in entries {
+            var oid = entry.id.raw
+            let mode = entry.isTree ? GIT_FILEMODE_TREE : entry.isExecutable ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB
+            try check(git_treebuilder_insert(nil, builder, entry.name, &oid, mode), "tree insert '\(entry.name)'")
+        }
+        var out = git_oid()
+        try check(git_treebuilder_write(&out, builder), "tree write")
+        return GitOID(out)
+    }
+
+    /// The entries of tree `id`: name, object id and whether it is a tree.
+    func treeEntries(_ id: GitOID) throws -> [TreeEntry] {
+        var oid = id.raw
+        var tree: OpaquePointer?
+        try check(git_tree_lookup(&tree, handle, &oid), "tree \(id.short) read")
+        defer { git_tree_free(tree) }
+        let count = git_tree_entrycount(tree)
+        var entries: [TreeEntry] = []
+        entries.reserveCapacity(count)
+        for i in 0..<count {
+            guard let entry = git_tree_entry_byindex(tree, i) else { continue }
+            entries.append(TreeEntry(name: String(cString: git_tree_entry_name(entry)), id: GitOID(git_tree_entry_id(entry).pointee),
+                                     isTree: git_tree_entry_type(entry) == GIT_OBJECT_TREE))
+        }
+        return entries
+    }
+
+    /// The id of the object at `path` (`a/b/c`) inside tree `tree`, nil when absent.
+    func entry(_ path: String, inTree tree: GitOID) throws -> GitOID? {
+        var oid = tree.raw
+        var treeHandle: OpaquePointer?
+        try check(git_tree_lookup(&treeHandle, handle, &oid), "tree \(tree.short) read")
+        defer { git_tree_free(treeHandle) }
+        var entry: OpaquePointer?
+        let code = git_tree_entry_bypath(&entry, treeHandle, path)
+        if code == GIT_ENOTFOUND.rawValue { return nil }
+        try check(code, "tree lookup '\(path)'")
+        defer { git_tree_entry_free(entry) }
+        return GitOID(git_tree_entry_id(entry).pointee)
+    }
+
+    // MARK: - Commits and refs
+
+    /// A commit's facts the ledger reads back.
+    struct Commit {
+        var id: GitOID
+        var tree: GitOID
+        var parent: GitOID?
+        var message: String
+        var time: Int64
+    }
+
+    /// Reads commit `id`.
+    func commit(_ id: GitOID) throws -> Commit {
+        var oid = id.raw
+        var commit: OpaquePointer?
+        try check(git_commit_lookup(&commit, handle, &oid), "commit \(id.short) read")
+        defer { git_commit_free(commit) }
+        let parent = git_commit_parentcount(commit) > 0 ? git_commit_parent_id(commit, 0).map { GitOID($0.pointee) } : nil
+        return Commit(id: id, tree: GitOID(git_commit_tree_id(commit).pointee), parent: parent,
+                      message: git_commit_message(commit).map { String(cString: $0) } ?? "", time: Int64(git_commit_time(commit)))
+    }
+
+    /// Where `ref` points, nil when it does not exist yet.
+    func resolve(_ ref: String) throws -> GitOID? {
+        var oid = git_oid()
+        let code = git_reference_name_to_id(&oid, handle, ref)
+        if code == GIT_ENOTFOUND.rawValue || code == GIT_EUNBORNBRANCH.rawValue { return nil }
+        if code < 0 { throw ProvenanceError.corrupt(ref: ref, reason: Self.lastError(code)) }
+        return GitOID(oid)
+    }
+
+    /// The commit HEAD points at, nil in a bare repository or before the first commit.
+    func headCommit() -> GitOID? {
+        guard workDirectory != nil else { return nil }
+        return try? resolve("HEAD")
+    }
+
+    /// Writes a commit of `tree` with `parent` and moves `ref` to it only if `ref` still points at
+    /// `parent` (libgit2 checks the first parent against the ref: compare-and-swap, -15 on a race).
+    func createCommit(ref: String, tree: GitOID, parent: GitOID?, message: String, time: Int64) throws -> GitOID {
+        var signature: UnsafeMutablePointer<git_signature>?
+        try check(git_signature_new(&signature, "studyflow", "studyflow@localhost", git_time_t(time), 0), "signature")
+        defer { git_signature_free(signature) }
+        var treeOID = tree.raw
+        var treeHandle: OpaquePointer?
+        try check(git_tree_lookup(&treeHandle, handle, &treeOID), "tree \(tree.short) read")
+        defer { git_tree_free(treeHandle) }
+        var parentHandle: OpaquePointer?
+        if let parent {
+            var oid = parent.raw
+            try check(git_commit_lookup(&parentHandle, handle, &oid), "commit \(parent.short) read")
+        }
+        defer { if let parentHandle { git_commit_free(parentHandle) } }
+        var parents: [OpaquePointer?] = parentHandle.map { [$0] } ?? []
+        var out = git_oid()
+        let code = parents.withUnsafeMutableBufferPointer { buffer in
+            git_commit_create(&out, handle, ref, signature, signature, nil, message, treeHandle, buffer.count, buffer.baseAddress)
+        }
+        if code == GIT_ELOCKED.rawValue {
+            throw ProvenanceError.locked(ref: ref, lockFile: gitDirectory + ref + ".lock")
+        }
+        if code == GIT_EMODIFIED.rawValue { throw ProvenanceError.raced(ref: ref) }
+        try check(code, "commit on '\(ref)'")
+        return GitOID(out)
+    }
+}

@@ -1,0 +1,42 @@
+/// Why the provenance ledger could not be written or read. Each message is one line that names the
+/// repository, ref, run or path involved and says what to do.
+public enum ProvenanceError: Error, Equatable, CustomStringConvertible {
+    /// libgit2 could not open (or create) the repository at `path`.
+    case cannotOpen(path: String, reason: String)
+    /// Another writer holds the ref's lock file.
+    case locked(ref: String, lockFile: String)
+    /// The ref moved while this run was writing, more often than it retried.
+    case raced(ref: String)
+    /// The ref or an object it reaches cannot be read.
+    case corrupt(ref: String, reason: String)
+    /// No run commit has this id.
+    case unknownRun(String, latest: Int?)
+    /// No recorded run produced this path.
+    case notProduced(path: String, runs: Int)
+    /// The ledger holds no run yet.
+    case noRuns(repository: String)
+    /// Any other libgit2 failure, with the operation it interrupted.
+    case git(operation: String, code: Int32, message: String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let path, let reason):
+            return "cannot open the git repository at '\(path)': \(reason); repair it (git fsck) or move it aside"
+        case .locked(let ref, let lockFile):
+            return "provenance ref '\(ref)' is locked by another writer ('\(lockFile)' exists); wait for it, or remove that file if no git or studyflow process is running"
+        case .raced(let ref):
+            return "provenance ref '\(ref)' kept changing while this run was recorded; another writer is using it, rerun when it is done"
+        case .corrupt(let ref, let reason):
+            return "provenance ref '\(ref)' cannot be read: \(reason); check it with 'git fsck' and 'git log \(ref)'"
+        case .unknownRun(let id, let latest):
+            let hint = latest.map { "runs are numbered 1 to \($0) (see 'studyflow log')" } ?? "no run is recorded yet"
+            return "no run '\(id)' in the provenance ledger; \(hint)"
+        case .notProduced(let path, let runs):
+            return "no recorded run produced '\(path)' (searched \(runs) run\(runs == 1 ? "" : "s")); give a stage output path as in the workflow, relative to the workspace root"
+        case .noRuns(let repository):
+            return "no run is recorded in '\(repository)' yet; run 'studyflow run' first"
+        case .git(let operation, let code, let message):
+            return "git \(operation) failed (\(code)): \(message)"
+        }
+    }
+}

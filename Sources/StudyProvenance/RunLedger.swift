@@ -1,0 +1,221 @@
+import StudyCore
+import StudyStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The run ledger: one git commit per run on `refs/studyflow/runs` of the workspace's repository
+/// (found upward from the workspace root as git does), or of a bare repository at
+/// `.studyflow/provenance.git` when the workspace is in none. HEAD, the index and the work tree are
+/// never touched: only objects and that one ref are written.
+///
+/// A run's commit has this tree (parent = the previous run's commit):
+/// ```
+/// run.json              RunRecord: run id, times, version, host, workflow file and digest,
+///                       executor, the repository's HEAD commit and the dirty flag
+/// workflow.yaml         the workflow file's bytes
+/// stages/<id>.json      one StageRecord a stage: kind, key, params, inputs and outputs with
+///                       sha256 and size, status, exit status, seconds, executor, job id
+/// outputs/<path>        every output file up to 1 MiB, as the run left it
+/// ```
+/// Records are canonical JSON (sorted keys, one member a line), so `git diff RUN1 RUN2` shows what
+/// changed. Consecutive runs share unchanged stage records and output blobs by object id; a no-op
+/// run (`recordNoOp`) writes only `run.json`, one tree and the commit.
+///
+/// One instance owns the repository handle; use it from one thread at a time.
+public final class RunLedger {
+    /// The ref holding the run history.
+    public static let ref = "refs/studyflow/runs"
+    /// Outputs larger than this are recorded by digest only, not stored as blobs.
+    public static let maxStoredOutput: Int64 = 1 << 20
+
+    let repository: GitRepository
+    let layout: StoreLayout
+    /// The workspace root relative to the repository's work tree, with a trailing slash ("" at the top).
+    let prefix: String
+
+    private init(repository: GitRepository, layout: StoreLayout) {
+        self.repository = repository
+        self.layout = layout
+        if let work = repository.workDirectory, (layout.root + "/").hasPrefix(work) {
+            prefix = String((layout.root + "/").dropFirst(work.count))
+        } else {
+            prefix = ""
+        }
+    }
+
+    /// The ledger of the workspace at `layout`. With `create`, a workspace in no repository gets the
+    /// bare one at `.studyflow/provenance.git`; without it (the read-only commands) a missing ledger
+    /// is `ProvenanceError.noRuns`.
+    ///
+    /// A workspace that its enclosing repository ignores (a scratch or benchmark directory inside a
+    /// project) is not part of that repository, so it too gets the bare ledger.
+    public static func open(_ layout: StoreLayout, create: Bool) throws -> RunLedger {
+        if let repository = try GitRepository.discover(from: layout.root) {
+            let ledger = RunLedger(repository: repository, layout: layout)
+            if ledger.prefix.isEmpty || !repository.isIgnored(ledger.prefix) { return ledger }
+        }
+        let bare = layout.provenanceRepository
+        if access(bare, F_OK) == 0 { return RunLedger(repository: try GitRepository.open(at: bare), layout: layout) }
+        guard create else { throw ProvenanceError.noRuns(repository: layout.root) }
+        try? FileIO.createDirectories(layout.stateDirectory)
+        return RunLedger(repository: try GitRepository.createBare(at: bare), layout: layout)
+    }
+
+    /// The repository's git directory (for messages and `git --git-dir`).
+    public var repositoryPath: String {
+        var path = repository.gitDirectory
+        if path.count > 1, path.hasSuffix("/") { path.removeLast() }
+        return path
+    }
+
+    /// Fails early, before any stage runs, when the ref is locked by another writer or unreadable,
+    /// so a run that could not be recorded does not start.
+    public func preflight() throws {
+        let lock = repository.gitDirectory + Self.ref + ".lock"
+        if access(lock, F_OK) == 0 { throw ProvenanceError.locked(ref: Self.ref, lockFile: lock) }
+        if let tip = try repository.resolve(Self.ref) {
+            do { _ = try repository.commit(tip) } catch {
+                throw ProvenanceError.corrupt(ref: Self.ref, reason: "its commit \(tip.short) cannot be read")
+            }
+        }
+    }
+
+    // MARK: - Source state
+
+    /// The repository's HEAD commit and whether any of `paths` (workspace-relative files) differs
+    /// from HEAD's version of it; `dirty` is nil when there is no HEAD (bare ledger, unborn branch).
+    public func sourceState(paths: [String]) -> (commit: String?, dirty: Bool?, dirtyPaths: [String]) {
+        guard let head = repository.headCommit(), let tree = try? repository.commit(head).tree else { return (nil, nil, []) }
+        var dirty: [String] = []
+        for path in paths {
+            let absolute = layout.absolute(path)
+            guard let st = FileStat.of(absolute), st.kind == .file else { continue }
+            let inHead = try? repository.entry(prefix + path, inTree: tree)
+            if inHead == nil || inHead! != repository.hashFile(absolute) {
+                dirty.append(path)
+            }
+        }
+        return (head.hex, !dirty.isEmpty, Array(dirty.prefix(20)))
+    }
+
+    // MARK: - Writing
+
+    /// Records a no-op run (every stage cached, nothing changed since the previous run) by reusing
+    /// the previous commit's tree and rewriting only `run.json`. Returns nil, writing nothing, when
+    /// the previous run is not a matching no-op (different stages, workflow, HEAD or outcome): the
+    /// caller then records the run in full.
+    public func recordNoOp(run: Int, started: Double, stages: [String], workflowFile: String, workflowDigest: Digest,
+                           studyflowVersion: String, executor: String) throws -> GitOID? {
+        guard let tip = try repository.resolve(Self.ref) else { return nil }
+        let previous = try repository.commit(tip)
+        guard let runBlob = try repository.entry("run.json", inTree: previous.tree),
+              let json = JSONText.parse(try repository.readBlob(runBlob)), var record = RunRecord(json: json),
+              record.outcome == "ok", record.allCached, record.total == stages.count,
+              record.stagesDigest == RunRecord.digest(ofStages: stages), record.workflowDigest == workflowDigest,
+              record.workflowFile == workflowFile, record.sourceCommit == repository.headCommit()?.hex else { return nil }
+        record.run = run
+        record.started = started
+        record.finished = Timestamp.now()
+        record.studyflowVersion = studyflowVersion
+        record.host = Timestamp.hostName()
+        record.executor = executor
+        let blob = try repository.writeBlob(record.encoded)
+        let tree = try repository.writeTree([.init(name: "run.json", id: blob, isTree: false)], base: previous.tree)
+        return try commit(tree: tree, record: record, parent: tip)
+    }
+
+    /// Records a run in full: every stage record, every stored output, `run.json` and the commit.
+    /// `record.stagesDigest` is computed here from `stages`.
+    public func record(_ record: RunRecord, stages: [StageRecord], workflowBytes: [UInt8]?) throws -> GitOID {
+        var record = record
+        record.stagesDigest = RunRecord.digest(ofStages: stages.map(\.stage))
+        var stageEntries: [GitRepository.TreeEntry] = []
+        stageEntries.reserveCapacity(stages.count)
+        for stage in stages {
+            stageEntries.append(.init(name: stage.stage + ".json", id: try repository.writeBlob(stage.encoded), isTree: false))
+        }
+        var root: [GitRepository.TreeEntry] = [
+            .init(name: "run.json", id: try repository.writeBlob(record.encoded), isTree: false),
+            .init(name: "stages", id: try repository.writeTree(stageEntries), isTree: true),
+        ]
+        if let workflowBytes {
+            root.append(.init(name: "workflow.yaml", id: try repository.writeBlob(workflowBytes), isTree: false))
+        }
+        if let outputs = try writeOutputs(stages) { root.append(.init(name: "outputs", id: outputs, isTree: true)) }
+        let tree = try repository.writeTree(root)
+        var attempt = 0
+        while true {
+            let parent = try repository.resolve(Self.ref)
+            do {
+                return try commit(tree: tree, record: record, parent: parent)
+            } catch ProvenanceError.raced(let ref) {
+                // Another process moved the ref between reading the parent and writing: retry on the new tip.
+                attempt += 1
+                if attempt == 3 { throw ProvenanceError.raced(ref: ref) }
+            }
+        }
+    }
+
+    private func commit(tree: GitOID, record: RunRecord, parent: GitOID?) throws -> GitOID {
+        var message = record.summaryLine + "\n\n"
+        message += "workflow: \(record.workflowFile) (sha256 \(record.workflowDigest.short))\n"
+        if let source = record.sourceCommit { message += "source: \(source)\(record.dirty == true ? " (dirty)" : "")\n" }
+        return try repository.createCommit(ref: Self.ref, tree: tree, parent: parent, message: message,
+                                           time: Int64(record.started))
+    }
+
+    /// Stores every output file of at most `maxStoredOutput` bytes and returns the `outputs/` tree
+    /// (nil when there is none). Bytes come from the content-addressed store, which holds exactly
+    /// what the stage wrote; the blob cache spares re-reading outputs already stored.
+    private func writeOutputs(_ stages: [StageRecord]) throws -> GitOID? {
+        var cache = BlobCache(path: layout.provenanceBlobCache, repository: repositoryPath)
+        defer { cache.save() }
+        let root = OutputDirectory()
+        for stage in stages where stage.status != "failed" && stage.status != "skipped" {
+            for output in stage.outputs where !output.isDirectory {
+                guard let digest = output.sha256, let size = output.size, size <= Self.maxStoredOutput else { continue }
+                let id: GitOID
+                if let known = cache[digest] {
+                    id = known
+                } else {
+                    guard let bytes = storedBytes(path: output.path, digest: digest) else { continue }
+                    id = try repository.writeBlob(bytes)
+                    cache[digest] = id
+                }
+                root.insert(output.path.split(separator: "/").map(String.init)[...], id)
+            }
+        }
+        return root.isEmpty ? nil : try root.write(repository)
+    }
+
+    private func storedBytes(path: String, digest: Digest) -> [UInt8]? {
+        if let bytes = FileIO.read(layout.object(digest)) { return bytes }
+        if let bytes = FileIO.read(layout.absolute(path)), Digest.of(bytes) == digest { return bytes }
+        return nil
+    }
+}
+
+/// The `outputs/` tree being built: nested directories of blobs.
+private final class OutputDirectory {
+    var files: [String: GitOID] = [:]
+    var directories: [String: OutputDirectory] = [:]
+
+    var isEmpty: Bool { files.isEmpty && directories.isEmpty }
+
+    func insert(_ components: ArraySlice<String>, _ id: GitOID) {
+        guard let first = components.first else { return }
+        if components.count == 1 { files[first] = id; return }
+        let child = directories[first] ?? OutputDirectory()
+        directories[first] = child
+        child.insert(components.dropFirst(), id)
+    }
+
+    func write(_ repository: GitRepository) throws -> GitOID {
+        var entries = files.map { GitRepository.TreeEntry(name: $0.key, id: $0.value, isTree: false) }
+        for (name, child) in directories where files[name] == nil {
+            entries.append(.init(name: name, id: try child.write(repository), isTree: true))
+        }
+        return try repository.writeTree(entries)
+    }
+}
