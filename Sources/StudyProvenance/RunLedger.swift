@@ -59,7 +59,18 @@ public final class RunLedger {
         if access(bare, F_OK) == 0 { return RunLedger(repository: try GitRepository.open(at: bare), layout: layout) }
         guard create else { throw ProvenanceError.noRuns(repository: layout.root) }
         try? FileIO.createDirectories(layout.stateDirectory)
-        return RunLedger(repository: try GitRepository.createBare(at: bare), layout: layout)
+        // Built aside and renamed into place, so a run killed while libgit2 writes the skeleton
+        // leaves no half-made repository that every later run would fail to open.
+        let scratch = bare + ".new-\(getpid())"
+        try? FileIO.removeTree(scratch)
+        _ = try GitRepository.createBare(at: scratch)
+        if rename(scratch, bare) != 0 {
+            try? FileIO.removeTree(scratch)
+            guard access(bare, F_OK) == 0 else {
+                throw ProvenanceError.cannotOpen(path: bare, reason: String(cString: strerror(errno)))
+            }
+        }
+        return RunLedger(repository: try GitRepository.open(at: bare), layout: layout)
     }
 
     /// The repository's git directory (for messages and `git --git-dir`).

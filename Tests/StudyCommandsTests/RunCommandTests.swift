@@ -176,13 +176,14 @@ struct RunCommandTests {
             run: echo quick > ${outputs}
             outputs: [quick.txt]
           slow:
-            run: sleep 30 && echo slow > ${outputs}
+            run: touch slow-started && sleep 30 && echo slow > ${outputs}
             inputs: [quick.txt]
             outputs: [slow.txt]
 
         """)
         let run = try CLI.start(["run", "-C", dir.path])
-        waitUntilStarted(dir)
+        // Interrupt while 'slow' runs, so 'quick' has finished (the log directory alone appears before it has).
+        waitUntilStarted(dir, marker: "slow-started")
         let sent = Date()
         kill(run.pid, SIGINT)
         let result = run.wait()
@@ -196,10 +197,10 @@ struct RunCommandTests {
     }
 }
 
-/// Waits (up to 10 s) until run 1 of `dir` has started executing a stage: its log directory exists.
-func waitUntilStarted(_ dir: TemporaryDirectory) {
+/// Waits (up to 10 s) until run 1 of `dir` has started executing a stage: its log directory (or `marker`) exists.
+func waitUntilStarted(_ dir: TemporaryDirectory, marker: String = ".studyflow/logs/1") {
     var waited = 0
-    while !dir.exists(".studyflow/logs/1") && waited < 200 {
+    while !dir.exists(marker) && waited < 200 {
         usleep(50_000)
         waited += 1
     }
