@@ -38,6 +38,13 @@ struct FlagshipStudyTests {
         let coef = try #require(cox.range(of: "\"coef\":").map { Double(cox[$0.upperBound...].prefix { $0 != "," }) } ?? nil)
         #expect(abs(coef - 0.645200562228859) < 1e-9)
 
+        // The report's lineage reaches both cohort files, with the digests of Workflows/data/SOURCES.md.
+        let audit = try CLI.run(["audit", "-C", dir.path, "results/liver-metastasis/report.html"])
+        #expect(audit.status == 0, "\(audit.stderr)")
+        #expect(audit.stdout.contains("Workflows/data/imvigor210_clinical.csv  sha256 33aafccabc6ea95fa95aa8049ace5261c7e5089ecde28811e877f0f5c010f0de"))
+        #expect(audit.stdout.contains("Workflows/data/tmb_mskcc_2018_clinical.csv  sha256 dad2d1fa833cb6fbeda467c10ad27df82290c3f63f0b64f350fba2865feed86d"))
+        #expect(try CLI.run(["audit", "-C", dir.path, "--verify", "results/liver-metastasis/report.html"]).status == 0)
+
         let again = try CLI.run(["run", "-C", dir.path, "--param", "replicates=100", "--json"])
         #expect(ran(again.stdout) == "", "\(again.stdout)")
 
