@@ -4,7 +4,7 @@ PREFIX  ?= /usr/local
 RELEASE := .build/release/studyflow
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all build run test test-integration bench install deps clean
+.PHONY: all build run test test-integration bench install deps clean slurm-up slurm-down
 
 all: build
 
@@ -35,6 +35,15 @@ test-integration: build
 bench: build
 	STUDYFLOW=$(CURDIR)/$(RELEASE) bash bench/run.sh
 	@for s in bench/sections/*.sh; do [ -e "$$s" ] || continue; STUDYFLOW=$(CURDIR)/$(RELEASE) bash "$$s" || exit 1; done
+
+## slurm-up: start a one-node SLURM cluster here (installs slurm-wlm and munge when missing); then
+## 'eval $$(scripts/slurm.sh env)' and 'studyflow run --executor slurm'
+slurm-up:
+	@bash scripts/slurm.sh up
+
+## slurm-down: stop the SLURM daemons slurm-up started
+slurm-down:
+	@bash scripts/slurm.sh down
 
 ## install: copy studyflow to $(PREFIX)/bin
 install: build

@@ -23,7 +23,7 @@ public struct StudyflowCommand: ParsableCommand {
         """,
         version: "studyflow \(StudyflowVersion.current)",
         subcommands: [RunCommand.self, StatusCommand.self, GraphCommand.self, ValidateCommand.self,
-                      GCCommand.self, InitCommand.self],
+                      GCCommand.self, InitCommand.self, ExecStageCommand.self],
         defaultSubcommand: nil
     )
 
