@@ -61,11 +61,11 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "SLURM account for every job (--executor slurm).")
     var account: String?
 
-    @Option(name: .customLong("sbatch-arg"), parsing: .unconditional,
+    @Option(name: .customLong("sbatch-arg"), parsing: .unconditionalSingleValue,
             help: ArgumentHelp("An extra sbatch argument for every job, repeatable (--executor slurm).", valueName: "ARG"))
     var sbatchArguments: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Seconds between squeue polls (--executor slurm).", visibility: .hidden))
+    @Option(name: .long, help: "Seconds between squeue polls (--executor slurm).")
     var pollInterval: Double = 0.25
 
     @Flag(name: .long, help: "Fail at once if another run holds the workspace, instead of waiting.")
