@@ -11,6 +11,7 @@ import StudyEngine
 /// prints the CPUs of one node.
 ///
 /// Modes (create the file to switch on): `reject` (sbatch fails, printing the file's text),
+/// `states` (extra `ID STATE` lines squeue prints, for finished jobs the controller remembers),
 /// `hold` (jobs stay queued and never run), `lose` (jobs vanish at once, never running), `down`
 /// (squeue and sinfo fail as with a dead controller); `cpus` holds sinfo's CPU count (default 2).
 public final class FakeSlurm: @unchecked Sendable {
@@ -34,9 +35,9 @@ public final class FakeSlurm: @unchecked Sendable {
             out=$(printf '%s' "$out" | sed 's/%%/%/g')
             mkdir -p "$d/queue"
             if [ -f "$d/lose" ]; then :
-            elif [ -f "$d/hold" ]; then touch "$d/queue/$id"
+            elif [ -f "$d/hold" ]; then echo PENDING > "$d/queue/$id"
             else
-                touch "$d/queue/$id"
+                echo RUNNING > "$d/queue/$id"
                 ( cd "$dir" && sh "$script" >> "$out" 2>&1; rm -f "$d/queue/$id" ) < /dev/null > /dev/null 2>&1 &
             fi
             echo "$id"
@@ -46,7 +47,8 @@ public final class FakeSlurm: @unchecked Sendable {
             d=$(dirname "$0")
             echo "$*" >> "$d/squeue.calls"
             if [ -f "$d/down" ]; then echo "squeue: error: Unable to contact slurm controller (connect failure)" >&2; exit 1; fi
-            ls "$d/queue" 2>/dev/null
+            for f in "$d"/queue/*; do [ -e "$f" ] && echo "${f##*/} $(cat "$f")"; done
+            if [ -f "$d/states" ]; then cat "$d/states"; fi
             exit 0
             """,
             "scancel": """

@@ -83,6 +83,38 @@ struct SlurmExecutorTests {
         #expect(Clock.seconds() - start < 5)
     }
 
+    @Test("a job SLURM ended (scancel from outside, time limit) is reported with SLURM's reason, even if the wrapper wrote 143")
+    func cancelledFromOutside() throws {
+        let slurm = FakeSlurm(), dir = TemporaryDirectory()
+        slurm.set("lose")
+        slurm.set("states", "1 CANCELLED\n2 TIMEOUT\n3 COMPLETED\n")
+        let executor = try SlurmExecutor(settings: slurm.settings())
+        #expect(executor.submit(job("true", in: dir, stage: "a")).outcome == .failed(
+            status: 1, message: "job 1 of stage 'a' was cancelled (scancel from outside studyflow, or by the cluster)"))
+        dir.write("logs/b.status", "143\n")
+        // The stale file is removed before submission, so write the signal status while it waits.
+        let group = DispatchGroup()
+        let outcome = Mutex<StageOutcome?>(nil)
+        worker("b").async(group: group) {
+            let o = executor.submit(job("true", in: dir, stage: "b")).outcome
+            outcome.withLock { $0 = o }
+        }
+        for _ in 0..<250 where slurm.calls("sbatch").count < 2 { usleep(20_000) }
+        dir.write("logs/b.status", "143\n")
+        #expect(group.wait(timeout: .now() + 5) == .success)
+        #expect(outcome.withLock { $0 } == .failed(status: 1, message: "job 2 of stage 'b' hit its time limit; raise 'resources.time'"))
+        // A signal death SLURM did not cause is the command's own failure.
+        let group3 = DispatchGroup()
+        worker("c").async(group: group3) {
+            let o = executor.submit(job("true", in: dir, stage: "c")).outcome
+            outcome.withLock { $0 = o }
+        }
+        for _ in 0..<250 where slurm.calls("sbatch").count < 3 { usleep(20_000) }
+        dir.write("logs/c.status", "137\n")
+        #expect(group3.wait(timeout: .now() + 5) == .success)
+        #expect(outcome.withLock { $0 } == .failed(status: 137, message: "job 3 exited with status 137"))
+    }
+
     @Test("cancelAll scancels every outstanding job in one call and the waiting workers return cancelled")
     func cancelAll() throws {
         let slurm = FakeSlurm(), dir = TemporaryDirectory()
@@ -129,7 +161,7 @@ struct SlurmExecutorTests {
         let polls = slurm.calls("squeue").count - before
         // 0.5 s at 0.05 s per interval: about 10 calls for six jobs (not 60).
         #expect(polls >= 3 && polls <= 14, "squeue called \(polls) times")
-        #expect(slurm.calls("squeue").allSatisfy { $0 == "--noheader --me --format=%i" })
+        #expect(slurm.calls("squeue").allSatisfy { $0 == "--noheader --me --states=all --format=%i %T" })
         for (i, stage) in stages.enumerated() { dir.write("logs/\(stage).status", i == 0 ? "4\n" : "0\n") }
         #expect(group.wait(timeout: .now() + 5) == .success)
         guard case .failed(4, let message)? = outcomes.withLock({ $0["w0"] }) else {

@@ -20,7 +20,7 @@ public final class SlurmExecutor: Executor {
         self.settings = settings
         let tools = try SlurmTools(searchPath: settings.searchPath)
         self.tools = tools
-        poller = SlurmPoller(interval: settings.pollInterval, lostGrace: settings.lostGrace) { tools.queuedJobs() }
+        poller = SlurmPoller(interval: settings.pollInterval, lostGrace: settings.lostGrace) { tools.jobStates() }
     }
 
     /// Checks, before anything is submitted, that the controller answers and that no stage asks
@@ -65,13 +65,29 @@ public final class SlurmExecutor: Executor {
             return StageExecution(outcome: .succeeded, jobID: id)
         case .exited(let status):
             return StageExecution(outcome: .failed(status: status, message: "job \(id) exited with status \(status)"), jobID: id)
-        case .vanished:
-            return StageExecution(outcome: .failed(status: 1, message: "job \(id) of stage '\(job.stage)' was cancelled or lost (not in squeue, no exit status)"),
+        case .vanished(let state):
+            return StageExecution(outcome: .failed(status: 1, message: Self.describe(vanished: id, stage: job.stage, state: state)),
                                   jobID: id)
         case .cancelled:
             return StageExecution(outcome: .cancelled, jobID: id)
         case .pollFailed(let message):
             return StageExecution(outcome: .failed(status: 1, message: "cannot follow job \(id) of stage '\(job.stage)': \(message)"), jobID: id)
+        }
+    }
+
+    /// Why a job ended without an exit status of its own, from the state SLURM gives it.
+    static func describe(vanished id: String, stage: String, state: String?) -> String {
+        switch state {
+        case nil:
+            return "job \(id) of stage '\(stage)' was cancelled or lost (not in squeue, no exit status)"
+        case "CANCELLED"?:
+            return "job \(id) of stage '\(stage)' was cancelled (scancel from outside studyflow, or by the cluster)"
+        case "TIMEOUT"?:
+            return "job \(id) of stage '\(stage)' hit its time limit; raise 'resources.time'"
+        case "OUT_OF_MEMORY"?:
+            return "job \(id) of stage '\(stage)' ran out of memory; raise 'resources.memory'"
+        case let state?:
+            return "job \(id) of stage '\(stage)' ended as \(state) with no exit status of its own"
         }
     }
 

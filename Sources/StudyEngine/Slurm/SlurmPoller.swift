@@ -9,9 +9,10 @@ import Glibc
 enum JobEnd: Equatable, Sendable {
     /// The job script recorded this exit status.
     case exited(Int32)
-    /// Gone from `squeue` for longer than the grace period with no exit status: cancelled from
-    /// outside, killed by a time limit, or lost with its node.
-    case vanished
+    /// Ended without an exit status of its own: cancelled from outside, killed by its time limit,
+    /// lost with its node. `state` is SLURM's final state (`CANCELLED`, `TIMEOUT`, …) when the
+    /// controller still lists it, `nil` when the job left `squeue` altogether.
+    case vanished(state: String?)
     /// `cancelAll` was called while it waited.
     case cancelled
     /// `squeue` kept failing for this long (seconds), with this message.
@@ -21,6 +22,10 @@ enum JobEnd: Equatable, Sendable {
 /// One poller for every outstanding job: each interval it reads the jobs' status files and, for
 /// jobs without one, asks `squeue` once for the whole batch, so a hundred waiting workers cost one
 /// `squeue` per interval, not a hundred. Workers block in `wait` until their job ends.
+///
+/// A status file with a normal exit status ends a job at once. A status above 128 (the command
+/// died of a signal) waits for SLURM's final state: `scancel` and time limits signal the job's
+/// processes, and the wrapper may live long enough to record the signal; the state says which.
 final class SlurmPoller: Sendable {
     private struct Waiter {
         var statusFile: String
@@ -42,10 +47,17 @@ final class SlurmPoller: Sendable {
     private let lostGrace: Double
     /// Seconds of consecutive `squeue` failures after which waiting jobs fail.
     private let failureLimit: Double
-    private let query: @Sendable () -> Set<String>?
+    private let query: @Sendable () -> [String: String]?
 
-    /// A poller calling `query` (the ids `squeue` lists, `nil` when it failed) every `interval` seconds.
-    init(interval: Double, lostGrace: Double, failureLimit: Double = 120, query: @escaping @Sendable () -> Set<String>?) {
+    /// SLURM job states after which a job runs no more.
+    static let finalStates: Set<String> = ["BOOT_FAIL", "CANCELLED", "COMPLETED", "DEADLINE", "FAILED", "NODE_FAIL",
+                                           "OUT_OF_MEMORY", "PREEMPTED", "TIMEOUT"]
+    /// Final states in which SLURM, not the command, ended the job.
+    static let killedStates: Set<String> = ["BOOT_FAIL", "CANCELLED", "DEADLINE", "NODE_FAIL", "OUT_OF_MEMORY",
+                                            "PREEMPTED", "TIMEOUT"]
+
+    /// A poller calling `query` (each listed job's state, `nil` when squeue failed) every `interval` seconds.
+    init(interval: Double, lostGrace: Double, failureLimit: Double = 120, query: @escaping @Sendable () -> [String: String]?) {
         self.interval = max(0.01, interval)
         self.lostGrace = lostGrace
         self.failureLimit = failureLimit
@@ -94,20 +106,23 @@ final class SlurmPoller: Sendable {
             var ended: [String: JobEnd] = [:]
             var unfinished: [(id: String, statusFile: String)] = []
             for job in pending {
-                if let status = Self.status(job.statusFile) { ended[job.id] = .exited(status) } else { unfinished.append(job) }
+                if let status = Self.status(job.statusFile), status <= 128 { ended[job.id] = .exited(status) } else { unfinished.append(job) }
             }
-            var absent: [String] = [], present: [String] = []
+            var absent: [(id: String, state: String?)] = [], present: [String] = []
             if !unfinished.isEmpty {
-                if let queued = query() {
+                if let states = query() {
                     failingSince = nil
                     for job in unfinished {
-                        if queued.contains(job.id) {
+                        let state = states[job.id]
+                        if let state, !Self.finalStates.contains(state) {
                             present.append(job.id)
                         } else if let status = Self.status(job.statusFile) {
-                            // It finished between the first look and squeue.
-                            ended[job.id] = .exited(status)
+                            // Finished between the first look and squeue, or died of a signal:
+                            // SLURM's final state says whether SLURM sent it.
+                            ended[job.id] = state.map(Self.killedStates.contains) == true ? .vanished(state: state) : .exited(status)
                         } else {
-                            absent.append(job.id)
+                            // A shared file system may show the status file a moment late.
+                            absent.append((job.id, state))
                         }
                     }
                 } else {
@@ -126,11 +141,11 @@ final class SlurmPoller: Sendable {
                     s.waiters[id]!.semaphore.signal()
                 }
                 for id in present { s.waiters[id]?.absentSince = nil }
-                for id in absent where s.waiters[id]?.end == nil {
+                for (id, state) in absent where s.waiters[id]?.end == nil {
                     let since = s.waiters[id]!.absentSince ?? now
                     s.waiters[id]!.absentSince = since
                     if now - since >= lostGrace {
-                        s.waiters[id]!.end = .vanished
+                        s.waiters[id]!.end = .vanished(state: state)
                         s.waiters[id]!.semaphore.signal()
                     }
                 }

@@ -37,13 +37,18 @@ struct SlurmTools: Sendable {
         return largest
     }
 
-    /// Ids of this user's jobs still known to the controller, or `nil` when `squeue` failed.
-    func queuedJobs() -> Set<String>? {
-        let result = CapturedProcess.run(squeue, ["--noheader", "--me", "--format=%i"])
+    /// State of each of this user's jobs the controller still knows (`RUNNING`, `CANCELLED`, …;
+    /// finished jobs stay listed for `MinJobAge` seconds), or `nil` when `squeue` failed.
+    func jobStates() -> [String: String]? {
+        let result = CapturedProcess.run(squeue, ["--noheader", "--me", "--states=all", "--format=%i %T"])
         guard result.status == 0 else { return nil }
-        return Set(result.stdout.split(whereSeparator: \.isNewline).map {
-            String($0.trimmingCharacters(in: " "))
-        })
+        var states: [String: String] = [:]
+        for line in result.stdout.split(whereSeparator: \.isNewline) {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard let id = fields.first else { continue }
+            states[String(id)] = fields.count > 1 ? String(fields[1]) : "RUNNING"
+        }
+        return states
     }
 
     /// `scancel ID…` in one call.
