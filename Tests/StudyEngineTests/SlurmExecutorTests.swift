@@ -140,7 +140,7 @@ struct SlurmExecutorTests {
         #expect(slurm.calls("sbatch").count == 2)
     }
 
-    @Test("one squeue call per interval serves every waiting job; a status file ends a job even while queued")
+    @Test("one squeue call per interval serves every waiting job; a job ends once it left squeue, with its status file's status")
     func sharedPoller() throws {
         let slurm = FakeSlurm(), dir = TemporaryDirectory()
         slurm.set("hold")
@@ -163,6 +163,10 @@ struct SlurmExecutorTests {
         #expect(polls >= 3 && polls <= 14, "squeue called \(polls) times")
         #expect(slurm.calls("squeue").allSatisfy { $0 == "--noheader --me --states=all --format=%i %T" })
         for (i, stage) in stages.enumerated() { dir.write("logs/\(stage).status", i == 0 ? "4\n" : "0\n") }
+        // Still queued (holding its CPUs): not finished yet.
+        usleep(200_000)
+        #expect(outcomes.withLock { $0.isEmpty })
+        for id in slurm.queued { slurm.directory.delete("queue/" + id) }
         #expect(group.wait(timeout: .now() + 5) == .success)
         guard case .failed(4, let message)? = outcomes.withLock({ $0["w0"] }) else {
             Issue.record("w0 should fail with status 4")

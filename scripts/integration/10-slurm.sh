@@ -56,9 +56,12 @@ for example in "$root"/Workflows/examples/*/; do
 done
 for study in "$root"/Workflows/*.yaml; do
     [ -e "$study" ] || continue
-    mkdir -p "$work/slurm-study-$(basename "$study" .yaml)"
-    cp -R "$root/Workflows" "$work/slurm-study-$(basename "$study" .yaml)/Workflows"
-    slurm_compare "study-$(basename "$study" .yaml)" "$work/slurm-study-$(basename "$study" .yaml)" "Workflows/$(basename "$study")"
+    # A study's workspace is the repository: its Workflows/ and, when the study reads it, data/.
+    copy="$work/slurm-study-$(basename "$study" .yaml)"
+    mkdir -p "$copy"
+    cp -R "$root/Workflows" "$copy/Workflows"
+    [ -d "$root/data" ] && cp -R "$root/data" "$copy/data"
+    slurm_compare "study-$(basename "$study" .yaml)" "$copy" "Workflows/$(basename "$study")"
 done
 
 # 4. A failing job fails its stage with the log tail; retries and --keep-going behave as locally.
@@ -145,4 +148,4 @@ if [ -n "$slurm_started" ]; then
     STUDYFLOW_SLURM_STATE="$slurm_state" bash "$root/scripts/slurm.sh" down
     trap 'rm -rf "$work"' EXIT
 fi
-unset slurm_state slurm_started w pid status
+unset slurm_state slurm_started w pid status copy

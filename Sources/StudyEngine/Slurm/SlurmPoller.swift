@@ -19,13 +19,14 @@ enum JobEnd: Equatable, Sendable {
     case pollFailed(String)
 }
 
-/// One poller for every outstanding job: each interval it reads the jobs' status files and, for
-/// jobs without one, asks `squeue` once for the whole batch, so a hundred waiting workers cost one
+/// One poller for every outstanding job: each interval it asks `squeue` once for the whole batch
+/// and reads the status files of the jobs that left it, so a hundred waiting workers cost one
 /// `squeue` per interval, not a hundred. Workers block in `wait` until their job ends.
 ///
-/// A status file with a normal exit status ends a job at once. A status above 128 (the command
-/// died of a signal) waits for SLURM's final state: `scancel` and time limits signal the job's
-/// processes, and the wrapper may live long enough to record the signal; the state says which.
+/// A job ends for the executor once `squeue` no longer shows it active (so its CPUs are free and
+/// the next submission starts at once); its status file then gives the exit status. A status
+/// above 128 (the command died of a signal) is checked against SLURM's final state: `scancel`
+/// and time limits signal the job's processes and the wrapper may live to record the signal.
 final class SlurmPoller: Sendable {
     private struct Waiter {
         var statusFile: String
@@ -104,34 +105,30 @@ final class SlurmPoller: Sendable {
             }
             if pending.isEmpty { return }
             var ended: [String: JobEnd] = [:]
-            var unfinished: [(id: String, statusFile: String)] = []
-            for job in pending {
-                if let status = Self.status(job.statusFile), status <= 128 { ended[job.id] = .exited(status) } else { unfinished.append(job) }
-            }
             var absent: [(id: String, state: String?)] = [], present: [String] = []
-            if !unfinished.isEmpty {
-                if let states = query() {
-                    failingSince = nil
-                    for job in unfinished {
-                        let state = states[job.id]
-                        if let state, !Self.finalStates.contains(state) {
-                            present.append(job.id)
-                        } else if let status = Self.status(job.statusFile) {
-                            // Finished between the first look and squeue, or died of a signal:
-                            // SLURM's final state says whether SLURM sent it.
-                            ended[job.id] = state.map(Self.killedStates.contains) == true ? .vanished(state: state) : .exited(status)
-                        } else {
-                            // A shared file system may show the status file a moment late.
-                            absent.append((job.id, state))
-                        }
+            if let states = query() {
+                failingSince = nil
+                for job in pending {
+                    let state = states[job.id]
+                    // Still holding its CPUs: a job submitted now would wait for the next
+                    // scheduling pass, so a job ends for us only once SLURM has let it go.
+                    if let state, !Self.finalStates.contains(state) {
+                        present.append(job.id)
+                    } else if let status = Self.status(job.statusFile) {
+                        // A signal death SLURM caused (scancel, time limit) is reported as such.
+                        ended[job.id] = status > 128 && state.map(Self.killedStates.contains) == true
+                            ? .vanished(state: state) : .exited(status)
+                    } else {
+                        // A shared file system may show the status file a moment late.
+                        absent.append((job.id, state))
                     }
-                } else {
-                    let now = Clock.now()
-                    let since = failingSince ?? now
-                    failingSince = since
-                    if now - since >= failureLimit {
-                        for job in unfinished { ended[job.id] = .pollFailed("squeue has failed for \(Int(now - since)) s") }
-                    }
+                }
+            } else {
+                let now = Clock.now()
+                let since = failingSince ?? now
+                failingSince = since
+                if now - since >= failureLimit {
+                    for job in pending { ended[job.id] = .pollFailed("squeue has failed for \(Int(now - since)) s") }
                 }
             }
             let now = Clock.now()

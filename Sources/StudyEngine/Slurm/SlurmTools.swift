@@ -31,7 +31,7 @@ struct SlurmTools: Sendable {
         let result = CapturedProcess.run(sinfo, arguments)
         guard result.status == 0 else { throw SlurmError.controllerDown(result.message) }
         let counts = result.stdout.split(whereSeparator: \.isNewline).compactMap {
-            Int($0.trimmingCharacters(in: " +"))
+            Int($0.trimmingSet(" +"))
         }
         guard let largest = counts.max() else { throw SlurmError.noNodes(partition: partition) }
         return largest
@@ -60,7 +60,7 @@ struct SlurmTools: Sendable {
 
 extension Substring {
     /// Drops leading and trailing characters found in `set`.
-    func trimmingCharacters(in set: String) -> Substring {
+    func trimmingSet(_ set: String) -> Substring {
         var s = self
         while let first = s.first, set.contains(first) { s.removeFirst() }
         while let last = s.last, set.contains(last) { s.removeLast() }
