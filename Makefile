@@ -4,7 +4,7 @@ PREFIX  ?= /usr/local
 RELEASE := .build/release/studyflow
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all build run test test-integration bench install deps clean check-r
+.PHONY: all build run test test-integration bench install deps clean check-r slurm-up slurm-down
 
 all: build
 
@@ -39,6 +39,15 @@ bench: build
 ## check-r: recompute the flagship's survival numbers with R (installed when missing) and compare
 check-r:
 	bash scripts/check-with-r/run.sh
+
+## slurm-up: start a one-node SLURM cluster here (installs slurm-wlm and munge when missing); then
+## 'eval $$(scripts/slurm.sh env)' and 'studyflow run --executor slurm'
+slurm-up:
+	@bash scripts/slurm.sh up
+
+## slurm-down: stop the SLURM daemons slurm-up started
+slurm-down:
+	@bash scripts/slurm.sh down
 
 ## install: copy studyflow to $(PREFIX)/bin
 install: build

@@ -88,7 +88,7 @@ final class ProvenanceRecorder: RunObserver {
                                inputs: (declared?.inputs ?? []).map { .init(path: $0.path, sha256: nil, size: nil, isDirectory: $0.isDirectory) },
                                outputs: (declared?.outputs ?? []).map { .init(path: $0.path, sha256: nil, size: nil, isDirectory: $0.isDirectory) },
                                status: result.status.rawValue, exitStatus: exit, seconds: executed ? result.seconds : 0,
-                               executor: executor, jobID: nil)
+                               executor: executor, jobID: result.jobID)
         }
         var params: [String: JSONValue] = [:]
         for (name, text) in action.params { params[name] = JSONText.parse(text) ?? .string(text) }
@@ -100,7 +100,7 @@ final class ProvenanceRecorder: RunObserver {
         let outputs = action.outputs.map { StageRecord.File(path: $0.path, sha256: $0.digest, size: $0.size, isDirectory: $0.isDirectory) }
         return StageRecord(stage: result.stage, kind: action.kind, key: action.key, params: params, inputs: inputs, outputs: outputs,
                            status: result.status.rawValue, exitStatus: exit, seconds: executed ? result.seconds : 0,
-                           executor: executor, jobID: nil)
+                           executor: executor, jobID: result.jobID)
     }
 
     /// `path` relative to `root` when it lies inside it.

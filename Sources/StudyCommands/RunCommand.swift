@@ -22,6 +22,7 @@ struct RunCommand: ParsableCommand {
           studyflow run --force clean            # clean and everything downstream
           studyflow run -k                       # keep going past failures
           studyflow run --param seed=7 --json    # NDJSON events on stdout
+          studyflow run --executor slurm --partition short --sbatch-arg=--qos=normal
         """
     )
 
@@ -52,8 +53,21 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Override a workflow parameter.", valueName: "K=V"))
     var param: [String] = []
 
-    @Option(name: .long, help: "Where stages run: local.")
+    @Option(name: .long, help: "Where stages run: local, or slurm (each stage an sbatch job).")
     var executor: String = "local"
+
+    @Option(name: .long, help: "SLURM partition for every job (--executor slurm).")
+    var partition: String?
+
+    @Option(name: .long, help: "SLURM account for every job (--executor slurm).")
+    var account: String?
+
+    @Option(name: .customLong("sbatch-arg"), parsing: .unconditionalSingleValue,
+            help: ArgumentHelp("An extra sbatch argument for every job, repeatable (--executor slurm).", valueName: "ARG"))
+    var sbatchArguments: [String] = []
+
+    @Option(name: .long, help: "Seconds between squeue polls (--executor slurm).")
+    var pollInterval: Double = 0.25
 
     @Flag(name: .long, help: "Fail at once if another run holds the workspace, instead of waiting.")
     var noWait = false
@@ -70,7 +84,13 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if let retries, retries < 0 { throw ValidationError("--retries must not be negative") }
-        if executor != "local" { throw ValidationError("unknown executor '\(executor)'; available: local") }
+        if executor != "local" && executor != "slurm" {
+            throw ValidationError("unknown executor '\(executor)'; available: local, slurm")
+        }
+        if executor != "slurm", partition != nil || account != nil || !sbatchArguments.isEmpty {
+            throw ValidationError("--partition, --account and --sbatch-arg apply only with --executor slurm")
+        }
+        if !(pollInterval > 0 && pollInterval <= 60) { throw ValidationError("--poll-interval must be in (0, 60] seconds") }
         for p in param where !p.contains("=") { throw ValidationError("--param '\(p)' must look like NAME=VALUE") }
     }
 
@@ -132,9 +152,10 @@ struct RunCommand: ParsableCommand {
         let ws = Workspace(layout: layout, compiled: compiled, registry: registry, params: options.params)
         try source.checkSettings(ws)
         phases.mark("open store")
+        let stageExecutor = try makeExecutor(compiled.workflow)
         let runNumber = try reservedRun ?? RunCounter.next(layout)
         let recorder = ProvenanceRecorder()
-        let runner = Runner(workspace: ws, executor: LocalExecutor(), options: options, observers: [reporter, recorder],
+        let runner = Runner(workspace: ws, executor: stageExecutor, options: options, observers: [reporter, recorder],
                             run: runNumber, snapshot: snapshot)
         let signals = SignalTrap { runner.interrupt() }
         let outcome = Result { try mapRunErrors { try runner.execute() } }
@@ -161,6 +182,22 @@ struct RunCommand: ParsableCommand {
             let ledger = try RunLedger.open(layout, create: true)
             try ledger.preflight()
             return ledger
+        }
+    }
+
+    /// The local executor, or a SLURM executor whose cluster has been checked: tools on PATH, the
+    /// controller answering, every stage's `threads` within the largest node. Nothing is submitted yet.
+    private func makeExecutor(_ workflow: Workflow) throws -> any Executor {
+        guard executor == "slurm" else { return LocalExecutor() }
+        let settings = SlurmSettings(partition: partition, account: account, extraArguments: sbatchArguments,
+                                     pollInterval: pollInterval, studyflowBinary: ExecutablePath.current,
+                                     searchPath: ExecutablePath.searchPath)
+        do {
+            let slurm = try SlurmExecutor(settings: settings)
+            try slurm.check(stages: workflow.stages.map { ($0.id, $0.resources.threads) })
+            return slurm
+        } catch {
+            throw error.isUsage ? CommandError.usage(error.description) : CommandError.failure(error.description)
         }
     }
 

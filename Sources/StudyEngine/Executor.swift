@@ -1,14 +1,36 @@
 import StudyCore
 
-/// Runs one stage's action somewhere: a local child process, in-process for built-ins, or (later)
-/// a SLURM job. The engine decides *what* runs; an executor only runs it.
+/// Runs one stage's action somewhere: a local child process, in-process for built-ins, or a SLURM
+/// job. The engine decides *what* runs; an executor only runs it.
 public protocol Executor: Sendable {
     /// `local`, `slurm`, … as recorded in provenance.
     var name: String { get }
     /// Runs `job` to completion, blocking the calling worker. A non-zero exit is a result, not a throw.
     func execute(_ job: StageJob) -> StageOutcome
+    /// Runs `job` like `execute`, and also says which batch job ran it (SLURM's job id), so the
+    /// run's provenance can name it. Executors without job ids need not implement it.
+    func submit(_ job: StageJob) -> StageExecution
     /// Stops everything still running (Ctrl-C); running `execute` calls then return `.cancelled`.
     func cancelAll()
+}
+
+extension Executor {
+    /// No batch system: the outcome alone.
+    public func submit(_ job: StageJob) -> StageExecution { StageExecution(outcome: execute(job)) }
+}
+
+/// How one execution ended, and the batch system's id for it when there was one.
+public struct StageExecution: Sendable, Equatable {
+    /// How it ended.
+    public var outcome: StageOutcome
+    /// SLURM's job id (`nil` for local execution, or when submission itself failed).
+    public var jobID: String?
+
+    /// Creates an execution result.
+    public init(outcome: StageOutcome, jobID: String? = nil) {
+        self.outcome = outcome
+        self.jobID = jobID
+    }
 }
 
 /// One execution of a stage, fully resolved: the executor needs nothing else.
@@ -21,8 +43,12 @@ public struct StageJob: Sendable {
     public var root: String
     /// Extra environment (`STUDYFLOW_PARAM_*`, `STUDYFLOW_STAGE`).
     public var environment: [String: String]
-    /// Slots the stage takes.
+    /// Slots the stage takes (SLURM `--cpus-per-task`).
     public var threads: Int
+    /// `resources.memory` as written (SLURM `--mem`), if any.
+    public var memory: String?
+    /// `resources.time` as written (SLURM `--time`), if any.
+    public var time: String?
     /// Absolute path of the stage's log (stdout and stderr).
     public var logPath: String
     /// 1 for the first try, 2 for the first retry, …
@@ -38,7 +64,7 @@ public struct StageJob: Sendable {
 
     /// Creates a job.
     public init(stage: String, action: Action, root: String, environment: [String: String], threads: Int,
-                logPath: String, attempt: Int = 1) {
+                logPath: String, attempt: Int = 1, memory: String? = nil, time: String? = nil) {
         self.stage = stage
         self.action = action
         self.root = root
@@ -46,6 +72,8 @@ public struct StageJob: Sendable {
         self.threads = threads
         self.logPath = logPath
         self.attempt = attempt
+        self.memory = memory
+        self.time = time
     }
 }
 

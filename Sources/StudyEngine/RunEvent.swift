@@ -63,10 +63,13 @@ public struct StageResult: Sendable {
     public var logPath: String?
     /// Executions it took (1 + retries used); 0 when it did not execute.
     public var attempts: Int
+    /// The batch system's id of its last execution (SLURM job id), for provenance; `nil` when run locally.
+    public var jobID: String?
 
     /// Creates a result.
     public init(stage: String, status: StageStatus, reasons: [Reason] = [], seconds: Double = 0, record: ActionRecord? = nil,
-                exitStatus: Int32? = nil, failure: String? = nil, logPath: String? = nil, attempts: Int = 0) {
+                exitStatus: Int32? = nil, failure: String? = nil, logPath: String? = nil, attempts: Int = 0,
+                jobID: String? = nil) {
         self.stage = stage
         self.status = status
         self.reasons = reasons
@@ -76,6 +79,7 @@ public struct StageResult: Sendable {
         self.failure = failure
         self.logPath = logPath
         self.attempts = attempts
+        self.jobID = jobID
     }
 }
 

@@ -161,6 +161,7 @@ public final class Runner: Sendable {
         let job = makeJob(resolved, id: id, logPath: logPath)
         let attempts = 1 + (options.retries ?? stage.resources.retries)
         var outcome = StageOutcome.cancelled
+        var jobID: String?
         var attempt = 0
         while attempt < attempts {
             attempt += 1
@@ -169,17 +170,20 @@ public final class Runner: Sendable {
             attemptJob.attempt = attempt
             if attempt > 1 { appendToLog(logPath, "\n--- studyflow: attempt \(attempt) of \(attempts) ---\n") }
             try clearOutputs(of: stage)
-            outcome = executor.execute(attemptJob)
+            let execution = executor.submit(attemptJob)
+            outcome = execution.outcome
+            jobID = execution.jobID
             if outcome == .succeeded || outcome == .cancelled || interrupted.load(ordering: .relaxed) { break }
         }
         switch outcome {
         case .cancelled:
             return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: Clock.now() - start,
-                               failure: "stage '\(stage.id)' was interrupted", logPath: existing(logPath), attempts: attempt)
+                               failure: "stage '\(stage.id)' was interrupted", logPath: existing(logPath), attempts: attempt,
+                               jobID: jobID)
         case .failed(let status, let message):
             return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: Clock.now() - start,
                                exitStatus: status, failure: "stage '\(stage.id)' failed: \(message)" + LogTail.render(logPath),
-                               logPath: existing(logPath), attempts: attempt)
+                               logPath: existing(logPath), attempts: attempt, jobID: jobID)
         case .succeeded:
             break
         }
@@ -191,7 +195,7 @@ public final class Runner: Sendable {
                 return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: Clock.now() - start,
                                    exitStatus: 0,
                                    failure: "stage '\(stage.id)' exited 0 but did not write output \(what) '\(output.displayPath)'; check that the command writes to ${outputs…}",
-                                   logPath: existing(logPath), attempts: attempt)
+                                   logPath: existing(logPath), attempts: attempt, jobID: jobID)
             }
             outputs.append(try workspace.objects.ingest(path: output.path, isDirectory: output.isDirectory))
         }
@@ -202,7 +206,7 @@ public final class Runner: Sendable {
         for output in outputs { workspace.hasher.remember(output: output) }
         ran.withLock { $0[id] = true }
         return StageResult(stage: stage.id, status: .ran, reasons: reasons, seconds: Clock.now() - start, record: record,
-                           exitStatus: 0, logPath: existing(logPath), attempts: attempt)
+                           exitStatus: 0, logPath: existing(logPath), attempts: attempt, jobID: jobID)
     }
 
     /// Removes a stage's declared outputs before an attempt, so every attempt starts from a clean
@@ -255,7 +259,8 @@ public final class Runner: Sendable {
             action = .builtin(kind, context)
         }
         return StageJob(stage: stage.id, action: action, root: workspace.layout.root, environment: environment,
-                        threads: stage.resources.threads, logPath: logPath)
+                        threads: stage.resources.threads, logPath: logPath,
+                        memory: stage.resources.memory, time: stage.resources.time)
     }
 
     private func makeLogDirectory() throws {

@@ -1,0 +1,31 @@
+/// How `--executor slurm` submits: where to find SLURM's tools, what to add to every `sbatch`,
+/// how often to poll, and which `studyflow` binary runs built-in stages on the nodes.
+public struct SlurmSettings: Sendable {
+    /// `--partition`, if any.
+    public var partition: String?
+    /// `--account`, if any.
+    public var account: String?
+    /// Extra `sbatch` arguments (`--sbatch-arg`, repeatable), passed through in order.
+    public var extraArguments: [String]
+    /// Seconds between `squeue` calls; one call per interval covers every outstanding job.
+    public var pollInterval: Double
+    /// Seconds a job may be absent from `squeue` without an exit status before it counts as lost
+    /// (a shared file system can show a status file a moment after the job left the queue).
+    public var lostGrace: Double
+    /// Absolute path of the `studyflow` executable that runs built-in stages (`exec-stage`).
+    public var studyflowBinary: String
+    /// The `PATH` searched for `sbatch`, `squeue`, `scancel` and `sinfo`.
+    public var searchPath: String
+
+    /// Settings with SLURM's tools looked up on `searchPath`.
+    public init(partition: String? = nil, account: String? = nil, extraArguments: [String] = [],
+                pollInterval: Double = 0.25, lostGrace: Double = 2, studyflowBinary: String, searchPath: String) {
+        self.partition = partition
+        self.account = account
+        self.extraArguments = extraArguments
+        self.pollInterval = pollInterval
+        self.lostGrace = lostGrace
+        self.studyflowBinary = studyflowBinary
+        self.searchPath = searchPath
+    }
+}

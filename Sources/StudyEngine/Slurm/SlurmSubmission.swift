@@ -1,0 +1,83 @@
+import StudyCore
+
+/// One stage attempt as a SLURM batch job: the files it uses beside the stage's log, the job
+/// script, and the `sbatch` arguments. Pure values, so tests check them exactly.
+///
+/// Files, next to `.studyflow/logs/RUN/STAGE.log` (the workspace is on the file system the nodes
+/// share, as on real clusters):
+/// ```
+/// STAGE.sbatch      the job script
+/// STAGE.spec.json   the frozen stage specification (built-in stages only)
+/// STAGE.status      the command's exit status, written by the job script as its last act
+/// ```
+struct SlurmSubmission: Sendable {
+    /// The job script's path.
+    var script: String
+    /// The status file's path.
+    var statusFile: String
+    /// The frozen specification's path (used by built-in stages).
+    var specFile: String
+
+    /// The files of the job that logs to `logPath`.
+    init(logPath: String) {
+        let base = logPath.hasSuffix(".log") ? String(logPath.dropLast(4)) : logPath
+        script = base + ".sbatch"
+        statusFile = base + ".status"
+        specFile = base + ".spec.json"
+    }
+
+    /// `sbatch` arguments for `job` (without the program name), ending with the script.
+    func arguments(for job: StageJob, settings: SlurmSettings) -> [String] {
+        // SLURM expands %j, %x, … in file names; %% is a literal percent sign.
+        let log = job.logPath.replacingPercent()
+        var arguments = ["--parsable", "--job-name=studyflow-" + job.stage, "--chdir=" + job.root,
+                         "--output=" + log, "--error=" + log, "--open-mode=append",
+                         "--ntasks=1", "--cpus-per-task=\(max(1, job.threads))"]
+        if let memory = job.memory.flatMap(ResourceFormat.memoryMegabytes) { arguments.append("--mem=\(memory)M") }
+        if let time = job.time.flatMap(ResourceFormat.timeMinutes) { arguments.append("--time=\(time)") }
+        if let partition = settings.partition { arguments.append("--partition=" + partition) }
+        if let account = settings.account { arguments.append("--account=" + account) }
+        arguments += settings.extraArguments
+        arguments.append(script)
+        return arguments
+    }
+
+    /// The job script: enter the workspace root, export the stage's environment, run `command`
+    /// (already a shell word list), then record its exit status atomically. A job killed before
+    /// the end (scancel, node failure, time limit) leaves no status file, which is how the
+    /// executor tells "failed" from "cancelled or lost".
+    func scriptText(for job: StageJob, command: String) -> String {
+        var lines = ["#!/bin/sh",
+                     "# studyflow: stage '\(job.stage)', attempt \(job.attempt); written by the submitting process, do not edit",
+                     "cd \(ShellQuote.quote(job.root)) || exit 1"]
+        for (name, value) in job.environment.sorted(by: { $0.key < $1.key }) {
+            lines.append("export \(name)=\(ShellQuote.quote(value))")
+        }
+        lines.append("\(command) < /dev/null")
+        lines.append("status=$?")
+        let status = ShellQuote.quote(statusFile)
+        let temporary = ShellQuote.quote(statusFile + ".tmp")
+        lines.append("echo \"$status\" > \(temporary) && mv -f \(temporary) \(status)")
+        lines.append("exit \"$status\"")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The command line the job script runs for `action`.
+    func command(for action: StageJob.Action, studyflowBinary: String) -> String {
+        switch action {
+        case .shell(let command):
+            return "/bin/sh -c \(ShellQuote.quote(command))"
+        case .builtin:
+            return "\(ShellQuote.quote(studyflowBinary)) exec-stage \(ShellQuote.quote(specFile))"
+        }
+    }
+}
+
+extension String {
+    /// `%` doubled, for SLURM file-name patterns.
+    func replacingPercent() -> String {
+        var out = ""
+        for c in self { out.append(c); if c == "%" { out.append("%") } }
+        return out
+    }
+}

@@ -1,0 +1,112 @@
+import StudyCore
+
+/// A built-in stage frozen by the submitting process, for `studyflow exec-stage` on a node: the
+/// kind (name and version) and every field of its `StageKindContext`. The job runs exactly this,
+/// so it never re-plans, re-resolves parameters or recomputes keys.
+///
+/// Stored as JSON that keeps integers and fractional numbers apart (`2` and `2.0`), so the node
+/// sees the same `with:` values the submitter resolved. A field added to `StageKindContext`
+/// belongs here too.
+public struct StageSpecification: Sendable, Equatable {
+    /// Format version of the file; a binary that reads another version refuses it.
+    public static let format = 1
+
+    /// The kind's `uses:` name.
+    public var kind: String
+    /// The kind's implementation version at submission; the node's must match.
+    public var version: Int
+    /// Stage id.
+    public var stage: String
+    /// Absolute workspace root.
+    public var root: String
+    /// Inputs by name, absolute paths.
+    public var inputs: [String: String]
+    /// Outputs by name, absolute paths.
+    public var outputs: [String: String]
+    /// Resolved `with:` settings.
+    public var with: JSONValue
+    /// Resolved parameters.
+    public var params: [String: JSONValue]
+    /// Producing stage of each input another stage writes.
+    public var inputProducers: [String: String]
+
+    /// Freezes `context` for a stage of `kind`.
+    public init(kind: any StageKind, context: StageKindContext) {
+        self.kind = kind.name
+        version = kind.version
+        stage = context.stage
+        root = context.root
+        inputs = context.inputs
+        outputs = context.outputs
+        with = context.with
+        params = context.params
+        inputProducers = context.inputProducers
+    }
+
+    /// The context a node runs the kind with; `log` receives its log lines.
+    public func context(log: @escaping @Sendable (String) -> Void) -> StageKindContext {
+        StageKindContext(stage: stage, root: root, inputs: inputs, outputs: outputs, with: with, params: params,
+                         inputProducers: inputProducers, log: log)
+    }
+
+    /// The JSON text written to `STAGE.spec.json`.
+    public var json: String {
+        func strings(_ map: [String: String]) -> JSONValue { .object(map.mapValues { .string($0) }) }
+        let value: JSONValue = .object([
+            "format": .integer(Self.format), "kind": .string(kind), "version": .integer(version),
+            "stage": .string(stage), "root": .string(root), "inputs": strings(inputs), "outputs": strings(outputs),
+            "with": with, "params": .object(params), "inputProducers": strings(inputProducers),
+        ])
+        var out = ""
+        JSONReader.write(value, to: &out)
+        return out + "\n"
+    }
+
+    /// Reads a specification written by `json`; the error names the field that is wrong.
+    public init(json text: String) throws(SpecificationError) {
+        let value: JSONValue
+        do { value = try JSONReader.parse(text) } catch { throw SpecificationError(message: "\(error)") }
+        guard case .object(let fields) = value else { throw SpecificationError(message: "not a JSON object") }
+        func string(_ name: String) throws(SpecificationError) -> String {
+            guard case .string(let s)? = fields[name] else { throw SpecificationError(message: "field '\(name)' must be a string") }
+            return s
+        }
+        func integer(_ name: String) throws(SpecificationError) -> Int {
+            guard case .integer(let i)? = fields[name] else { throw SpecificationError(message: "field '\(name)' must be an integer") }
+            return i
+        }
+        func object(_ name: String) throws(SpecificationError) -> [String: JSONValue] {
+            guard case .object(let o)? = fields[name] else { throw SpecificationError(message: "field '\(name)' must be an object") }
+            return o
+        }
+        func strings(_ name: String) throws(SpecificationError) -> [String: String] {
+            var result: [String: String] = [:]
+            for (key, value) in try object(name) {
+                guard case .string(let s) = value else { throw SpecificationError(message: "field '\(name).\(key)' must be a string") }
+                result[key] = s
+            }
+            return result
+        }
+        let format = try integer("format")
+        guard format == Self.format else {
+            throw SpecificationError(message: "format \(format) is not \(Self.format); submit and run with the same studyflow")
+        }
+        kind = try string("kind")
+        version = try integer("version")
+        stage = try string("stage")
+        root = try string("root")
+        inputs = try strings("inputs")
+        outputs = try strings("outputs")
+        guard let with = fields["with"] else { throw SpecificationError(message: "field 'with' is missing") }
+        self.with = with
+        params = try object("params")
+        inputProducers = try strings("inputProducers")
+    }
+}
+
+/// A stage specification file that cannot be used.
+public struct SpecificationError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong.
+    public var message: String
+    public var description: String { message }
+}

@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import StudyCore
+import StudyEngine
+
+/// SLURM's client tools as small shell scripts in a temp directory, driven by files, so the SLURM
+/// executor is tested without a cluster. `sbatch` records its arguments, hands out ids 1, 2, …
+/// and runs the job script in the background (its output appended to `--output`) as a one-node
+/// cluster would; `squeue` lists the jobs still queued or running; `scancel` removes them; `sinfo`
+/// prints the CPUs of one node.
+///
+/// Modes (create the file to switch on): `reject` (sbatch fails, printing the file's text),
+/// `states` (extra `ID STATE` lines squeue prints, for finished jobs the controller remembers),
+/// `hold` (jobs stay queued and never run), `lose` (jobs vanish at once, never running), `down`
+/// (squeue and sinfo fail as with a dead controller); `cpus` holds sinfo's CPU count (default 2).
+public final class FakeSlurm: @unchecked Sendable {
+    /// The directory holding the tools; put it first on `PATH`.
+    public let directory = TemporaryDirectory(prefix: "studyflow-fake-slurm")
+
+    /// Writes the tools.
+    public init() {
+        let tools = [
+            "sbatch": """
+            #!/bin/sh
+            d=$(dirname "$0")
+            printf '%s\\n' "$*" >> "$d/sbatch.calls"
+            if [ -f "$d/reject" ]; then cat "$d/reject" >&2; exit 1; fi
+            id=$( { flock 9; n=$(cat "$d/counter" 2>/dev/null || echo 0); n=$((n + 1)); echo "$n" > "$d/counter"; echo "$n"; } 9>"$d/counter.lock")
+            out=/dev/null; dir=.
+            for a in "$@"; do
+                case "$a" in --output=*) out=${a#--output=} ;; --chdir=*) dir=${a#--chdir=} ;; esac
+                script=$a
+            done
+            out=$(printf '%s' "$out" | sed 's/%%/%/g')
+            mkdir -p "$d/queue"
+            if [ -f "$d/lose" ]; then :
+            elif [ -f "$d/hold" ]; then echo PENDING > "$d/queue/$id"
+            else
+                echo RUNNING > "$d/queue/$id"
+                ( cd "$dir" && sh "$script" >> "$out" 2>&1; rm -f "$d/queue/$id" ) < /dev/null > /dev/null 2>&1 &
+            fi
+            echo "$id"
+            """,
+            "squeue": """
+            #!/bin/sh
+            d=$(dirname "$0")
+            echo "$*" >> "$d/squeue.calls"
+            if [ -f "$d/down" ]; then echo "squeue: error: Unable to contact slurm controller (connect failure)" >&2; exit 1; fi
+            for f in "$d"/queue/*; do [ -e "$f" ] && echo "${f##*/} $(cat "$f")"; done
+            if [ -f "$d/states" ]; then cat "$d/states"; fi
+            exit 0
+            """,
+            "scancel": """
+            #!/bin/sh
+            d=$(dirname "$0")
+            echo "$*" >> "$d/scancel.calls"
+            for id in "$@"; do rm -f "$d/queue/$id"; done
+            """,
+            "sinfo": """
+            #!/bin/sh
+            d=$(dirname "$0")
+            echo "$*" >> "$d/sinfo.calls"
+            if [ -f "$d/down" ]; then echo "sinfo: error: Unable to contact slurm controller (connect failure)" >&2; exit 1; fi
+            cat "$d/cpus" 2>/dev/null || echo 2
+            """,
+        ]
+        for (name, text) in tools {
+            directory.write(name, text + "\n")
+            chmod(directory.path + "/" + name, 0o755)
+        }
+    }
+
+    /// The tools' directory, for `SlurmSettings.searchPath` or the front of `PATH`.
+    public var path: String { directory.path }
+
+    /// Switches a mode on (`reject`, `hold`, `lose`, `down`) with `text` as the file's contents.
+    public func set(_ mode: String, _ text: String = "") { directory.write(mode, text) }
+
+    /// Switches a mode off.
+    public func clear(_ mode: String) { directory.delete(mode) }
+
+    /// Each call of `tool` so far: its arguments joined by spaces.
+    public func calls(_ tool: String) -> [String] {
+        (directory.read(tool + ".calls") ?? "").split(separator: "\n").map(String.init)
+    }
+
+    /// Ids of jobs queued or running.
+    public var queued: [String] { ((try? FileIO.listDirectory(path + "/queue")) ?? []).sorted() }
+
+    /// Settings that find these tools, poll fast and give up on a vanished job quickly.
+    public func settings(partition: String? = nil, account: String? = nil, extra: [String] = [],
+                         binary: String = "/bin/false") -> SlurmSettings {
+        SlurmSettings(partition: partition, account: account, extraArguments: extra, pollInterval: 0.05, lostGrace: 0.3,
+                      studyflowBinary: binary, searchPath: path)
+    }
+}
