@@ -69,7 +69,7 @@ public enum LogRank {
     static func stratumSums(
         time: [Double], event: [Bool], group: [Int], groupCount k: Int, rho: Double, variance: inout [[Double]]
     ) -> (observed: [Double], expected: [Double]) {
-        let order = time.indices.sorted { (time[$0], $0) < (time[$1], $1) }
+        let order = StableOrder.ascending(time)  // (time, index) order in linear time
         let count = order.count
         var weightAt = [Double](repeating: 1, count: count)
         if rho != 0 {
