@@ -15,34 +15,65 @@ public struct CoxStage: StageKind {
 
     public init() {}
 
+    static let settings = ["time", "event", "covariates", "categorical", "interactions", "strata",
+                           "ties", "conf_level", "ph_test"]
+
+    /// Settings problems that need no data (unknown or mistyped settings, ties, conf_level, the
+    /// shape of categorical and interactions and whether they name covariates), all at once.
+    public func check(_ declaration: StageDeclaration) -> [String] {
+        SurvivalParameters.problems(declaration, known: Self.settings) { with in [
+            { _ = try with.requiredString("time") }, { _ = try with.requiredString("event") },
+            { _ = try Self.covariates(with) }, { _ = try with.string("strata") }, { _ = try Self.ties(with) },
+            { _ = try with.confLevel() }, { _ = try with.bool("ph_test") },
+            { try Self.checkAmongCovariates(with, try Self.categoricalReferences(with.members["categorical"]), []) },
+            { try Self.checkAmongCovariates(with, [:], try Self.interactionList(with.members["interactions"])) },
+        ] }
+    }
+
+    static func covariates(_ with: SurvivalParameters) throws(SurvivalStageError) -> [String] {
+        let covariates = try with.stringList("covariates")
+        guard !covariates.isEmpty else { throw SurvivalStageError("with.covariates: missing; list the covariate columns") }
+        return covariates
+    }
+
+    static func ties(_ with: SurvivalParameters) throws(SurvivalStageError) -> CoxTies {
+        let name = try with.string("ties") ?? "efron"
+        guard let ties = CoxTies(rawValue: name) else {
+            throw SurvivalStageError("with.ties: must be efron or breslow, not '\(name)'" + Spelling.hint(for: name, among: ["efron", "breslow"]))
+        }
+        return ties
+    }
+
+    /// Columns named in `categorical` or `interactions` must be covariates.
+    static func checkAmongCovariates(_ with: SurvivalParameters, _ references: [String: String?],
+                                     _ interactions: [[String]]) throws(SurvivalStageError) {
+        guard let covariates = try? Self.covariates(with) else { return }
+        for name in references.keys.sorted() where !covariates.contains(name) {
+            throw SurvivalStageError("with.categorical.\(name): '\(name)' is not among with.covariates; add it there")
+        }
+        for name in interactions.joined() where !covariates.contains(name) {
+            throw SurvivalStageError("with.interactions: '\(name)' is not among with.covariates; add it there")
+        }
+    }
+
     public func run(_ context: StageKindContext) -> StageOutcome {
         SurvivalStageRunner.run(context) { (table, with) throws(SurvivalStageError) -> ResultJSON in
-            try with.allowOnly(["time", "event", "covariates", "categorical", "interactions", "strata",
-                                "ties", "conf_level", "ph_test"])
+            try with.allowOnly(Self.settings)
             let timeName = try with.requiredString("time")
             let eventName = try with.requiredString("event")
-            let covariates = try with.stringList("covariates")
-            guard !covariates.isEmpty else { throw SurvivalStageError("missing setting 'covariates' (a list of columns)") }
+            let covariates = try Self.covariates(with)
             let strataName = try with.string("strata")
-            let tiesName = try with.string("ties") ?? "efron"
-            guard let ties = CoxTies(rawValue: tiesName) else {
-                throw SurvivalStageError("setting 'ties' must be efron or breslow, not '\(tiesName)'")
-            }
+            let ties = try Self.ties(with)
             let confLevel = try with.confLevel()
             let phTest = try with.bool("ph_test")
-            let references = try categoricalReferences(with.members["categorical"])
-            let interactions = try interactionList(with.members["interactions"])
+            let references = try Self.categoricalReferences(with.members["categorical"])
+            let interactions = try Self.interactionList(with.members["interactions"])
+            try Self.checkAmongCovariates(with, references, interactions)
 
             let time = try table.column(timeName, for: "time")
             let event = try table.column(eventName, for: "event")
             var covariateColumns = [Int]()
             for name in covariates { covariateColumns.append(try table.column(name, for: "covariates")) }
-            for name in references.keys.sorted() where !covariates.contains(name) {
-                throw SurvivalStageError("column '\(name)' in 'categorical' is not among 'covariates'")
-            }
-            for name in interactions.joined() where !covariates.contains(name) {
-                throw SurvivalStageError("column '\(name)' in 'interactions' is not among 'covariates'")
-            }
             let strata = try strataName.map { name throws(SurvivalStageError) in try table.column(name, for: "strata") }
             let rows = table.completeRows([time, event] + covariateColumns + (strata.map { [$0] } ?? []))
             let data = try table.survival(time: time, event: event, rows: rows, used: [time, event] + covariateColumns + (strata.map { [$0] } ?? []))
@@ -74,6 +105,9 @@ public struct CoxStage: StageKind {
 
             let design: CoxDesign
             let model: CoxModel
+            // What R's coxph does from a data frame (design, fit, concordance), timed apart from
+            // reading and typing the table, for the survival benchmark.
+            let fitStart = PhaseClock.now()
             do {
                 design = try CoxDesign.build(variables, interactions: interactions)
                 let events = data.event.filter { $0 }.count
@@ -86,6 +120,7 @@ public struct CoxStage: StageKind {
             } catch {
                 throw SurvivalStageError("\(error)")
             }
+            context.log("timing (thread cpu): cox model (design + fit) \(PhaseClock.format(PhaseClock.now() - fitStart)) s")
 
             let quantile = Distributions.normalQuantile(1 - (1 - confLevel) / 2)
             let terms = model.coefficients.map { c -> ResultJSON in
@@ -133,10 +168,10 @@ public struct CoxStage: StageKind {
     }
 
     /// `categorical: {col: {reference: L}}` (or `{col: {}}` / `{col: null}` for the default reference).
-    private func categoricalReferences(_ value: JSONValue?) throws(SurvivalStageError) -> [String: String?] {
+    static func categoricalReferences(_ value: JSONValue?) throws(SurvivalStageError) -> [String: String?] {
         guard let value, value != .null else { return [:] }
         guard case .object(let members) = value else {
-            throw SurvivalStageError("setting 'categorical' must map column names to {reference: level}")
+            throw SurvivalStageError("with.categorical: must map column names to {reference: level}")
         }
         var out = [String: String?]()
         for (name, spec) in members {
@@ -148,27 +183,27 @@ public struct CoxStage: StageKind {
                 case .string(let s)?: out[name] = s
                 case .integer(let i)?: out[name] = String(i)
                 case .number(let d)?: out[name] = JSONValue.format(d)
-                default: throw SurvivalStageError("setting 'categorical.\(name).reference' must be a level")
+                default: throw SurvivalStageError("with.categorical.\(name).reference: must be a level, not \(m["reference"]!.canonicalJSON)")
                 }
-            default: throw SurvivalStageError("setting 'categorical.\(name)' must be {reference: level}")
+            default: throw SurvivalStageError("with.categorical.\(name): must be {reference: level}")
             }
         }
         return out
     }
 
     /// `interactions: [[a, b], …]`.
-    private func interactionList(_ value: JSONValue?) throws(SurvivalStageError) -> [[String]] {
+    static func interactionList(_ value: JSONValue?) throws(SurvivalStageError) -> [[String]] {
         guard let value, value != .null else { return [] }
         guard case .array(let items) = value else {
-            throw SurvivalStageError("setting 'interactions' must be a list of column-name lists")
+            throw SurvivalStageError("with.interactions: must be a list of column-name lists, e.g. [[arm, liver]]")
         }
         return try items.map { item throws(SurvivalStageError) -> [String] in
             guard case .array(let names) = item, names.count >= 2 else {
-                throw SurvivalStageError("setting 'interactions' must be a list of lists of at least two columns")
+                throw SurvivalStageError("with.interactions: each interaction must list at least two columns, e.g. [[arm, liver]]")
             }
             return try names.map { name throws(SurvivalStageError) -> String in
                 guard case .string(let s) = name else {
-                    throw SurvivalStageError("setting 'interactions' must list column names")
+                    throw SurvivalStageError("with.interactions: must list column names, not \(name.canonicalJSON)")
                 }
                 return s
             }

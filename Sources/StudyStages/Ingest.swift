@@ -3,9 +3,9 @@ import StudyCore
 /// One `ingest/csv` pass over a parsed file: resolve columns, convert cells, derive, drop, filter.
 /// Collects every error instead of stopping at the first.
 struct Ingest {
-    /// The normalized CSV text, the summary and the number of kept rows.
+    /// The normalized CSV bytes, the summary and the number of kept rows.
     struct Output {
-        var csv: String
+        var csv: [UInt8]
         var summary: JSONValue
         var kept: Int
     }
@@ -14,48 +14,70 @@ struct Ingest {
     let settings: IngestSettings
     let header: [String]
     let rows: [CSVReader.Record]
-    /// Messages, each naming file and row where there is one.
-    private(set) var errors: [String] = []
+    /// Problems found so far, each with the row it concerns (0 for settings that name no row),
+    /// so that they can be listed by row whatever phase found them.
+    private var problems: [(row: Int, text: String)] = []
+
+    /// Every message, settings problems first, then by row (1 = the header), phase order within a
+    /// row; each names the file and row where there is one.
+    var errors: [String] {
+        problems.enumerated().sorted { ($0.element.row, $0.offset) < ($1.element.row, $1.offset) }.map(\.element.text)
+    }
 
     init(file: String, settings: IngestSettings, header: [String], rows: [CSVReader.Record]) {
         self.file = file
         self.settings = settings
         self.header = header
         self.rows = rows
+        naTokens = settings.na.sorted()
     }
 
-    /// The output, or nil with `errors` filled.
+    /// `settings.na` as a list.
+    private let naTokens: [String]
+
+    private mutating func error(_ text: String, row: Int = 0) {
+        problems.append((row, text))
+    }
+
+    /// The output, or nil with `errors` filled. Every phase runs even after an earlier one found
+    /// problems (a bad cell becomes NA for the later phases, a missing column or a broken
+    /// expression is left out), so one run lists all the errors of the file at once.
     mutating func run() -> Output? {
-        for record in rows where record.fields.count != header.count {
-            errors.append("\(file):\(record.row): expected \(header.count) fields, found \(record.fields.count)")
+        var usable: [CSVReader.Record] = []
+        usable.reserveCapacity(rows.count)
+        for record in rows {
+            if record.fields.count == header.count {
+                usable.append(record)
+            } else {
+                error("\(file):\(record.row): expected \(header.count) fields, found \(record.fields.count)", row: record.row)
+            }
         }
-        guard errors.isEmpty else { return nil }
         let specs = resolveSpecs()
-        guard errors.isEmpty else { return nil }
-        var columns = convert(specs)
-        guard errors.isEmpty else { return nil }
-        deriveColumns(&columns)
-        guard errors.isEmpty else { return nil }
-        var keep = [Bool](repeating: true, count: rows.count)
+        var columns = convert(specs, usable)
+        deriveColumns(&columns, usable)
+        var keep = [Bool](repeating: true, count: usable.count)
         var requireDropped: [String: JSONValue] = [:]
         for name in settings.require {
             guard let column = columns.first(where: { $0.name == name }) else {
-                errors.append(missing(name, among: columns.map(\.name), what: "with.require"))
+                if !brokenNames.contains(name) {
+                    error(missing(name, among: columns.map(\.name), what: "with.require"), row: 1)
+                }
                 continue
             }
             var n = 0
-            for i in rows.indices where keep[i] && column.values[i] == .na {
+            for i in usable.indices where keep[i] && column.values[i] == .na {
                 keep[i] = false
                 n += 1
             }
             requireDropped[name] = .integer(n)
         }
         var filterDropped = 0
-        if let filter = settings.filter, errors.isEmpty {
-            guard checkNames(filter, among: columns.map(\.name), what: "with.filter") else { return nil }
-            for i in rows.indices where keep[i] {
+        if let filter = settings.filter, checkNames(filter, among: columns.map(\.name) + brokenNames, what: "with.filter"),
+           filter.columns.allSatisfy({ name in columns.contains { $0.name == name } }) {
+            let inputs = filter.columns.map { name in columns.first { $0.name == name }! }
+            for i in usable.indices where keep[i] {
                 do throws(Expression.EvaluationError) {
-                    let value = try filter.evaluate { name in columns.first { $0.name == name }!.values[i] }
+                    let value = try filter.evaluate { name in inputs.first { $0.name == name }!.values[i] }
                     if value != .bool(true) {
                         if case .number = value { throw Expression.EvaluationError(message: "expected true or false") }
                         if case .text = value { throw Expression.EvaluationError(message: "expected true or false") }
@@ -63,11 +85,11 @@ struct Ingest {
                         filterDropped += 1
                     }
                 } catch {
-                    errors.append("\(file):\(rows[i].row): with.filter: \(error.message)")
+                    self.error("\(file):\(usable[i].row): with.filter: \(error.message)", row: usable[i].row)
                 }
             }
         }
-        guard errors.isEmpty else { return nil }
+        guard problems.isEmpty else { return nil }
         for c in columns.indices {
             columns[c].values = zip(columns[c].values, keep).compactMap { $1 ? $0 : nil }
         }
@@ -75,6 +97,11 @@ struct Ingest {
         return Output(csv: csv(columns), summary: summary(columns, kept: kept, filterDropped: filterDropped,
                                                           requireDropped: requireDropped), kept: kept)
     }
+
+    /// Columns that could not be made because of an earlier error (missing from the file, or a
+    /// derived column with a broken expression); other settings may name them without a second,
+    /// misleading "unknown column" error.
+    private var brokenNames: [String] = []
 
     /// The column specs, with their source column index; a missing column is an error.
     private mutating func resolveSpecs() -> [(spec: IngestSettings.ColumnSpec, index: Int)] {
@@ -86,7 +113,8 @@ struct Ingest {
             if let index = header.firstIndex(of: spec.from) {
                 out.append((spec, index))
             } else {
-                errors.append(missing(spec.from, among: header, what: "with.columns.\(spec.name)"))
+                error(missing(spec.from, among: header, what: "with.columns.\(spec.name)"), row: 1)
+                brokenNames.append(spec.name)
             }
         }
         // File order, so the output does not depend on how the mapping was written.
@@ -98,12 +126,14 @@ struct Ingest {
             + available.map { "'\($0)'" }.joined(separator: ", ") + Spelling.hint(for: name, among: available)
     }
 
-    /// Typed columns from raw cells; every bad value is an error naming row, column and value.
-    private mutating func convert(_ specs: [(spec: IngestSettings.ColumnSpec, index: Int)]) -> [Column] {
+    /// Typed columns from raw cells; every bad value is an error naming row, column and value, and
+    /// reads as NA in the later phases.
+    private mutating func convert(_ specs: [(spec: IngestSettings.ColumnSpec, index: Int)],
+                                  _ rows: [CSVReader.Record]) -> [Column] {
         var columns: [Column] = []
-        var problems: [(row: Int, order: Int, text: String)] = []
-        for (order, (spec, index)) in specs.enumerated() {
+        for (spec, index) in specs {
             var raws: [String?] = []
+            raws.reserveCapacity(rows.count)
             for record in rows {
                 let raw = record.fields[index]
                 if isNA(raw) { raws.append(nil); continue }
@@ -112,58 +142,74 @@ struct Ingest {
                     raws.append(replacement.flatMap { isNA($0) ? nil : $0 })
                 } else {
                     let keys = map.keys.sorted().map { "'\($0)'" }.joined(separator: ", ")
-                    problems.append((record.row, order,
-                                     "\(file):\(record.row): column '\(spec.from)': '\(raw)' is not in the map (\(keys))"))
+                    error("\(file):\(record.row): column '\(spec.from)': '\(raw)' is not in the map (\(keys))", row: record.row)
                     raws.append(nil)
                 }
             }
             let type = spec.type ?? (raws.allSatisfy { $0 == nil || NumberFormat.parse($0!) != nil } ? .number : .category)
             var values: [CellValue] = []
+            values.reserveCapacity(rows.count)
             for (record, raw) in zip(rows, raws) {
                 guard let raw else { values.append(.na); continue }
                 switch Column.convert(raw, to: type) {
                 case .success(let v): values.append(v)
                 case .failure(let e):
-                    problems.append((record.row, order, "\(file):\(record.row): column '\(spec.from)': '\(raw)' is not \(e.what)"))
+                    error("\(file):\(record.row): column '\(spec.from)': '\(raw)' is not \(e.what)", row: record.row)
                     values.append(.na)
                 }
             }
             columns.append(Column(name: spec.name, type: type, values: values))
         }
-        errors += problems.sorted { ($0.row, $0.order) < ($1.row, $1.order) }.map(\.text)
         return columns
     }
 
+    /// Whether a raw cell is an NA token, as written or without surrounding spaces.
     private func isNA(_ raw: String) -> Bool {
-        settings.na.contains(raw) || settings.na.contains(NumberFormat.trimmed(raw))
+        // A scan of the few tokens compares short strings bit for bit; hashing every cell of a
+        // million-row file twice was a tenth of the ingest time.
+        if naTokens.contains(raw) { return true }
+        let trimmed = NumberFormat.trimmed(raw)
+        return trimmed.utf8.count != raw.utf8.count && naTokens.contains(trimmed)
     }
 
-    /// Appends derived columns, each after the derived columns it reads; a cycle is an error.
-    private mutating func deriveColumns(_ columns: inout [Column]) {
+    /// Appends derived columns, each after the derived columns it reads; a cycle is an error. A
+    /// derived column that reads an unknown or broken column is left out (and remembered in
+    /// `brokenNames`), so the others are still computed and checked.
+    private mutating func deriveColumns(_ columns: inout [Column], _ rows: [CSVReader.Record]) {
         let derivedNames = settings.derive.map(\.name)
-        for name in derivedNames where columns.contains(where: { $0.name == name }) {
-            errors.append("with.derive.\(name): a column '\(name)' already exists; choose another name")
-        }
-        let available = columns.map(\.name) + derivedNames
+        var pending: [(name: String, expression: Expression)] = []
         for (name, expression) in settings.derive {
-            _ = checkNames(expression, among: available, what: "with.derive.\(name)")
+            if columns.contains(where: { $0.name == name }) {
+                error("with.derive.\(name): a column '\(name)' already exists; choose another name")
+                brokenNames.append(name)
+            } else if checkNames(expression, among: columns.map(\.name) + derivedNames + brokenNames,
+                                 what: "with.derive.\(name)") {
+                pending.append((name, expression))
+            } else {
+                brokenNames.append(name)
+            }
         }
-        guard errors.isEmpty else { return }
-        var pending = settings.derive
         while !pending.isEmpty {
+            if let broken = pending.firstIndex(where: { $0.expression.columns.contains(where: brokenNames.contains) }) {
+                brokenNames.append(pending.remove(at: broken).name)
+                continue
+            }
             guard let next = pending.firstIndex(where: { item in
                 item.expression.columns.allSatisfy { col in columns.contains { $0.name == col } }
             }) else {
-                errors.append("with.derive: columns \(pending.map { "'\($0.name)'" }.joined(separator: ", ")) depend on each other")
+                error("with.derive: columns \(pending.map { "'\($0.name)'" }.joined(separator: ", ")) depend on each other")
+                brokenNames += pending.map(\.name)
                 return
             }
             let (name, expression) = pending.remove(at: next)
+            let inputs = expression.columns.map { col in columns.first { $0.name == col }! }
             var values: [CellValue] = []
+            values.reserveCapacity(rows.count)
             for i in rows.indices {
                 do throws(Expression.EvaluationError) {
-                    values.append(try expression.evaluate { col in columns.first { $0.name == col }!.values[i] })
+                    values.append(try expression.evaluate { col in inputs.first { $0.name == col }!.values[i] })
                 } catch {
-                    errors.append("\(file):\(rows[i].row): with.derive.\(name): \(error.message)")
+                    self.error("\(file):\(rows[i].row): with.derive.\(name): \(error.message)", row: rows[i].row)
                     values.append(.na)
                 }
             }
@@ -179,18 +225,31 @@ struct Ingest {
     private mutating func checkNames(_ expression: Expression, among available: [String], what: String) -> Bool {
         var ok = true
         for name in expression.columns where !available.contains(name) {
-            errors.append("\(what): unknown column '\(name)'; available columns: "
+            error("\(what): unknown column '\(name)'; available columns: "
                 + available.map { "'\($0)'" }.joined(separator: ", ") + Spelling.hint(for: name, among: available))
             ok = false
         }
         return ok
     }
 
-    private func csv(_ columns: [Column]) -> String {
-        var out = columns.map { CSVReader.escape($0.name) }.joined(separator: ",") + "\n"
+    /// The normalized CSV as bytes, written straight into one buffer: numbers need no quoting.
+    private func csv(_ columns: [Column]) -> [UInt8] {
         let count = columns.first?.values.count ?? 0
+        var out: [UInt8] = []
+        out.reserveCapacity((count + 1) * max(columns.count, 1) * 8)
+        out.append(contentsOf: columns.map { CSVReader.escape($0.name) }.joined(separator: ",").utf8)
+        out.append(UInt8(ascii: "\n"))
         for i in 0..<count {
-            out += columns.map { CSVReader.escape(Column.text($0.values[i])) }.joined(separator: ",") + "\n"
+            for c in columns.indices {
+                if c > 0 { out.append(UInt8(ascii: ",")) }
+                let value = columns[c].values[i]
+                if case .number(let d) = value {
+                    out.append(contentsOf: NumberFormat.format(d).utf8)
+                } else {
+                    out.append(contentsOf: CSVReader.escape(Column.text(value)).utf8)
+                }
+            }
+            out.append(UInt8(ascii: "\n"))
         }
         return out
     }

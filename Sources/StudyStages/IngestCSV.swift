@@ -33,6 +33,19 @@ public struct IngestCSV: StageKind {
     /// Errors listed per file before the rest are only counted.
     static let errorCap = 20
 
+    /// Settings problems that need no data (unknown settings, types, delimiter, malformed `derive` and
+    /// `filter` expressions) and the names of the input and outputs, all at once, so they stop the
+    /// workflow at load.
+    public func check(_ declaration: StageDeclaration) -> [String] {
+        var problems: [String] = []
+        if declaration.inputs["table"] == nil { problems.append("missing input 'table' (the CSV or TSV file); inputs: {table: PATH}") }
+        for name in ["table", "summary"] where declaration.outputs[name] == nil {
+            problems.append("missing output '\(name)'; declare outputs 'table' and 'summary'")
+        }
+        _ = IngestSettings(declaration.with, errors: &problems)
+        return problems
+    }
+
     /// Reads, converts, derives, filters and writes; a data problem is a `.failed` outcome.
     public func run(_ context: StageKindContext) -> StageOutcome {
         var errors: [String] = []
@@ -48,6 +61,7 @@ public struct IngestCSV: StageKind {
         let settings = IngestSettings(context.with, errors: &errors)
         guard errors.isEmpty else { return fail(errors, context) }
         let file = input.hasPrefix(context.root + "/") ? String(input.dropFirst(context.root.count + 1)) : input
+        var clock = PhaseClock()
         guard let bytes = FileIO.read(input) else { return fail(["\(file): cannot read the file"], context) }
         let tsv = file.hasSuffix(".tsv") || file.hasSuffix(".tab")
         let reader = CSVReader(delimiter: settings.delimiter ?? UInt8(ascii: tsv ? "\t" : ","))
@@ -58,15 +72,19 @@ public struct IngestCSV: StageKind {
             return fail(["\(file):\(error.row): \(error.message)"], context)
         }
         guard let header = records.first else { return fail(["\(file): the file is empty; expected a header row"], context) }
+        clock.mark("read")
         var ingest = Ingest(file: file, settings: settings, header: header.fields, rows: Array(records.dropFirst()))
         guard let result = ingest.run() else { return fail(ingest.errors, context) }
+        clock.mark("convert")
         do {
-            try FileIO.writeAtomically(outputPaths["table"]!, Array(result.csv.utf8))
+            try FileIO.writeAtomically(outputPaths["table"]!, result.csv)
             try FileIO.writeAtomically(outputPaths["summary"]!, Array((result.summary.canonicalJSON + "\n").utf8))
         } catch {
             return fail(["ingest/csv: \(error)"], context)
         }
+        clock.mark("write")
         context.log("ingest/csv: \(file): kept \(result.kept) of \(records.count - 1) rows")
+        context.log(clock.line)
         return .succeeded
     }
 

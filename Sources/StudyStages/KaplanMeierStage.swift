@@ -10,24 +10,44 @@ public struct KaplanMeierStage: StageKind {
 
     public init() {}
 
+    static let settings = ["time", "event", "group", "conf_type", "conf_level", "rmst_tau"]
+
+    /// Settings problems that need no data (unknown or mistyped settings, conf_type, conf_level,
+    /// rmst_tau), all at once, so they stop the workflow at load.
+    public func check(_ declaration: StageDeclaration) -> [String] {
+        SurvivalParameters.problems(declaration, known: Self.settings) { with in [
+            { _ = try with.requiredString("time") }, { _ = try with.requiredString("event") },
+            { _ = try with.string("group") }, { _ = try Self.confType(with) }, { _ = try with.confLevel() },
+            { _ = try Self.tau(with) },
+        ] }
+    }
+
+    static func confType(_ with: SurvivalParameters) throws(SurvivalStageError) -> (name: String, type: KaplanMeier.ConfidenceType) {
+        let name = try with.string("conf_type") ?? "log"
+        switch name {
+        case "log": return (name, .log)
+        case "log-log": return (name, .logLog)
+        default: throw SurvivalStageError("with.conf_type: must be log or log-log, not '\(name)'")
+        }
+    }
+
+    static func tau(_ with: SurvivalParameters) throws(SurvivalStageError) -> Double? {
+        let tau = try with.number("rmst_tau")
+        if let tau, !(tau > 0) {
+            throw SurvivalStageError("with.rmst_tau: must be positive, not \(JSONValue.format(tau))")
+        }
+        return tau
+    }
+
     public func run(_ context: StageKindContext) -> StageOutcome {
         SurvivalStageRunner.run(context) { (table, with) throws(SurvivalStageError) -> ResultJSON in
-            try with.allowOnly(["time", "event", "group", "conf_type", "conf_level", "rmst_tau"])
+            try with.allowOnly(Self.settings)
             let timeName = try with.requiredString("time")
             let eventName = try with.requiredString("event")
             let groupName = try with.string("group")
-            let confTypeName = try with.string("conf_type") ?? "log"
-            let confType: KaplanMeier.ConfidenceType
-            switch confTypeName {
-            case "log": confType = .log
-            case "log-log": confType = .logLog
-            default: throw SurvivalStageError("setting 'conf_type' must be log or log-log, not '\(confTypeName)'")
-            }
+            let (confTypeName, confType) = try Self.confType(with)
             let confLevel = try with.confLevel()
-            let tau = try with.number("rmst_tau")
-            if let tau, !(tau > 0) {
-                throw SurvivalStageError("setting 'rmst_tau' must be positive, not \(JSONValue.format(tau))")
-            }
+            let tau = try Self.tau(with)
 
             let time = try table.column(timeName, for: "time")
             let event = try table.column(eventName, for: "event")
@@ -37,7 +57,9 @@ public struct KaplanMeierStage: StageKind {
             let data = try table.survival(time: time, event: event, rows: rows, used: used)
             let labels = group.map { table.labels($0, rows: rows) }
             let levels = labels.map { SurvivalStageRunner.factorLevels($0) }
+            let fitStart = PhaseClock.now()
             let fit = KaplanMeier.fit(data, groups: labels, levels: levels, confType: confType, confLevel: confLevel)
+            context.log("timing (thread cpu): km fit \(PhaseClock.format(PhaseClock.now() - fitStart)) s")
 
             let curves = fit.curves.map { curve -> ResultJSON in
                 let rmst: ResultJSON = tau.map { tau in

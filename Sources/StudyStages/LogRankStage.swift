@@ -9,15 +9,30 @@ public struct LogRankStage: StageKind {
 
     public init() {}
 
+    static let settings = ["time", "event", "group", "strata", "rho"]
+
+    /// Settings problems that need no data (unknown or mistyped settings, a negative rho), all at once.
+    public func check(_ declaration: StageDeclaration) -> [String] {
+        SurvivalParameters.problems(declaration, known: Self.settings) { with in [
+            { _ = try with.requiredString("time") }, { _ = try with.requiredString("event") },
+            { _ = try with.requiredString("group") }, { _ = try with.string("strata") }, { _ = try Self.rho(with) },
+        ] }
+    }
+
+    static func rho(_ with: SurvivalParameters) throws(SurvivalStageError) -> Double {
+        let rho = try with.number("rho") ?? 0
+        guard rho >= 0 else { throw SurvivalStageError("with.rho: must not be negative, not \(JSONValue.format(rho))") }
+        return rho
+    }
+
     public func run(_ context: StageKindContext) -> StageOutcome {
         SurvivalStageRunner.run(context) { (table, with) throws(SurvivalStageError) -> ResultJSON in
-            try with.allowOnly(["time", "event", "group", "strata", "rho"])
+            try with.allowOnly(Self.settings)
             let timeName = try with.requiredString("time")
             let eventName = try with.requiredString("event")
             let groupName = try with.requiredString("group")
             let strataName = try with.string("strata")
-            let rho = try with.number("rho") ?? 0
-            guard rho >= 0 else { throw SurvivalStageError("setting 'rho' must not be negative, not \(JSONValue.format(rho))") }
+            let rho = try Self.rho(with)
 
             let time = try table.column(timeName, for: "time")
             let event = try table.column(eventName, for: "event")
@@ -33,8 +48,10 @@ public struct LogRankStage: StageKind {
             guard levels.count >= 2 else {
                 throw SurvivalStageError("column '\(groupName)' (group) needs at least two groups; it has \(levels.count)")
             }
-            let test = LogRank.test(data, groups: labels, levels: levels,
-                                    strata: strata.map { table.labels($0, rows: rows) }, rho: rho)
+            let strataLabels = strata.map { table.labels($0, rows: rows) }
+            let fitStart = PhaseClock.now()
+            let test = LogRank.test(data, groups: labels, levels: levels, strata: strataLabels, rho: rho)
+            context.log("timing (thread cpu): log-rank test \(PhaseClock.format(PhaseClock.now() - fitStart)) s")
             let groups = test.groups.indices.map { i -> ResultJSON in
                 .object([("group", .string(test.groups[i])), ("n", .integer(test.n[i])),
                          ("observed", .number(test.observed[i])), ("expected", .number(test.expected[i]))])

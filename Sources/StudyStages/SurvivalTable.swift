@@ -106,15 +106,52 @@ struct SurvivalParameters {
         switch with {
         case .object(let m): members = m
         case .null: members = [:]
-        default: throw SurvivalStageError("'with' must be a mapping of settings")
+        default: throw SurvivalStageError("with: expected a mapping of settings")
         }
     }
 
     /// Rejects settings this kind does not know.
     func allowOnly(_ known: [String]) throws(SurvivalStageError) {
-        for key in members.keys.sorted() where !known.contains(key) {
-            throw SurvivalStageError("unknown setting '\(key)'; known settings: \(known.joined(separator: ", "))")
+        if let problem = unknownSettings(known).first { throw SurvivalStageError(problem) }
+    }
+
+    /// One problem per setting this kind does not know, with a did-you-mean.
+    func unknownSettings(_ known: [String]) -> [String] {
+        members.keys.sorted().filter { !known.contains($0) }.map { key in
+            "with: unknown setting '\(key)'" + Spelling.hint(for: key, among: known)
+                + " (settings: \(known.joined(separator: ", ")))"
         }
+    }
+
+    /// Every problem of `with` that can be seen without the data, for a kind's load-time check:
+    /// a mapping, known settings only, then each of `checks` (an accessor of this type) run on its own
+    /// so that one bad setting does not hide the next. Inputs and outputs must include `table` and `result`.
+    static func problems(_ declaration: StageDeclaration, known: [String],
+                         _ checks: (SurvivalParameters) -> [() throws -> Void]) -> [String] {
+        var problems: [String] = []
+        if declaration.inputs["table"] == nil {
+            problems.append("missing input 'table' (a CSV file); inputs: {table: PATH}")
+        }
+        if declaration.outputs["result"] == nil {
+            problems.append("missing output 'result' (a JSON file); outputs: {result: PATH}")
+        }
+        let parameters: SurvivalParameters
+        do throws(SurvivalStageError) {
+            parameters = try SurvivalParameters(declaration.with)
+        } catch {
+            return problems + [error.message]
+        }
+        problems += parameters.unknownSettings(known)
+        for check in checks(parameters) {
+            do {
+                try check()
+            } catch let error as SurvivalStageError {
+                problems.append(error.message)
+            } catch {
+                problems.append("\(error)")
+            }
+        }
+        return problems
     }
 
     func string(_ key: String) throws(SurvivalStageError) -> String? {
@@ -124,12 +161,12 @@ struct SurvivalParameters {
         case .integer(let i)?: return String(i)
         case .number(let d)?: return JSONValue.format(d)
         case .bool(let b)?: return b ? "true" : "false"
-        default: throw SurvivalStageError("setting '\(key)' must be a single name")
+        default: throw SurvivalStageError("with.\(key): must be a single name, not \(members[key]!.canonicalJSON)")
         }
     }
 
     func requiredString(_ key: String) throws(SurvivalStageError) -> String {
-        guard let s = try string(key), !s.isEmpty else { throw SurvivalStageError("missing setting '\(key)'") }
+        guard let s = try string(key), !s.isEmpty else { throw SurvivalStageError("with.\(key): missing; name a column of the table") }
         return s
     }
 
@@ -139,9 +176,9 @@ struct SurvivalParameters {
         case .integer(let i)?: return Double(i)
         case .number(let d)?: return d
         case .string(let s)?:
-            guard let d = NumberFormat.parse(s) else { throw SurvivalStageError("setting '\(key)' must be a number, not '\(s)'") }
+            guard let d = NumberFormat.parse(s) else { throw SurvivalStageError("with.\(key): must be a number, not '\(s)'") }
             return d
-        default: throw SurvivalStageError("setting '\(key)' must be a number")
+        default: throw SurvivalStageError("with.\(key): must be a number, not \(members[key]!.canonicalJSON)")
         }
     }
 
@@ -151,7 +188,7 @@ struct SurvivalParameters {
         case .bool(let b)?: return b
         case .string("true")?: return true
         case .string("false")?: return false
-        default: throw SurvivalStageError("setting '\(key)' must be true or false")
+        default: throw SurvivalStageError("with.\(key): must be true or false, not \(members[key]!.canonicalJSON)")
         }
     }
 
@@ -164,19 +201,19 @@ struct SurvivalParameters {
                 switch item {
                 case .string(let s): out.append(s)
                 case .integer(let i): out.append(String(i))
-                default: throw SurvivalStageError("setting '\(key)' must be a list of column names")
+                default: throw SurvivalStageError("with.\(key): must be a list of column names, not \(members[key]!.canonicalJSON)")
                 }
             }
             return out
         case .string(let s)?: return [s]
-        default: throw SurvivalStageError("setting '\(key)' must be a list of column names")
+        default: throw SurvivalStageError("with.\(key): must be a list of column names, not \(members[key]!.canonicalJSON)")
         }
     }
 
     func confLevel() throws(SurvivalStageError) -> Double {
         let level = try number("conf_level") ?? 0.95
         guard level > 0 && level < 1 else {
-            throw SurvivalStageError("setting 'conf_level' must lie strictly between 0 and 1, not \(JSONValue.format(level))")
+            throw SurvivalStageError("with.conf_level: must lie strictly between 0 and 1, not \(JSONValue.format(level))")
         }
         return level
     }
@@ -189,13 +226,18 @@ enum SurvivalStageRunner {
             guard let input = context.inputs["table"] else { throw SurvivalStageError("missing input 'table' (a CSV file)") }
             guard let output = context.outputs["result"] else { throw SurvivalStageError("missing output 'result' (a JSON file)") }
             let parameters = try SurvivalParameters(context.with)
+            var clock = PhaseClock()
             let table = try SurvivalTable.load(input)
+            clock.mark("read")
             let result = try body(table, parameters)
+            clock.mark("compute")
             do {
                 try FileIO.writeAtomically(output, result.fileBytes)
             } catch {
                 throw SurvivalStageError("cannot write output 'result': \(error)")
             }
+            clock.mark("write")
+            context.log(clock.line)
             return .succeeded
         } catch {
             context.log(error.message)

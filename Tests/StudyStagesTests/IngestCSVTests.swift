@@ -156,6 +156,44 @@ struct IngestCSVErrorTests {
         #expect(run.table == nil && run.summary == nil)
     }
 
+    @Test("lists the errors of every phase together, by row: missing column, field count, type, map and derive errors")
+    func errorsOfAllPhases() {
+        let run = IngestRun("id,os,grp,site\n1,abc,a,Liver\n2,3\n3,4,b,Lung\nx,5,c,Visceral\n", with: .object([
+            "columns": .object([
+                "id": .object(["type": .string("integer")]), "os": .object(["type": .string("number")]),
+                "grp": .null, "g2": .string("gr"),
+                "site": .object(["map": .object(["Liver": .integer(1), "Visceral": .integer(0)])]),
+            ]),
+            "derive": .object(["d": .string("grp + 1")]),
+            "require": .array([.string("g2"), .string("os")]),
+        ]))
+        #expect(run.message == """
+            data/x.csv:1: with.columns.g2: column 'gr' not found; available columns: 'id', 'os', 'grp', 'site'; did you mean 'grp'?
+            data/x.csv:2: column 'os': 'abc' is not a number
+            data/x.csv:2: with.derive.d: '+' needs a number, got 'a'
+            data/x.csv:3: expected 4 fields, found 2
+            data/x.csv:4: column 'site': 'Lung' is not in the map ('Liver', 'Visceral')
+            data/x.csv:4: with.derive.d: '+' needs a number, got 'b'
+            data/x.csv:5: column 'id': 'x' is not an integer
+            data/x.csv:5: with.derive.d: '+' needs a number, got 'c'
+            """)
+        #expect(run.table == nil && run.summary == nil)
+    }
+
+    @Test("a derived column that reads a missing column is one error, and filters on it add none")
+    func brokenDerivedColumn() {
+        let run = IngestRun("a,b\n1,x\n2,3\n", with: .object([
+            "columns": .object(["a": .object(["type": .string("number")]), "b": .object(["type": .string("number")])]),
+            "derive": .object(["c": .string("aa * 2"), "e": .string("c + 1")]),
+            "filter": .string("e > 2"),
+        ]))
+        #expect(run.message == """
+            with.derive.c: unknown column 'aa'; available columns: 'a', 'b', 'c', 'e'; did you mean 'a'?
+            data/x.csv:2: column 'b': 'x' is not a number
+            """)
+        #expect(run.table == nil)
+    }
+
     @Test("caps the listed errors and counts the rest")
     func cap() {
         let text = "v\n" + String(repeating: "x\n", count: 25)

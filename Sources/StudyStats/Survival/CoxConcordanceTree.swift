@@ -27,56 +27,68 @@ extension CoxConcordance {
         var rank = [Int](repeating: 0, count: n)
         for members in groups where !members.isEmpty {
             // Score ranks 1...m, equal scores sharing a rank.
-            let byScore = members.sorted { riskScore[$0] < riskScore[$1] }
+            let scores = members.map { riskScore[$0] }
             var m = 0
             var previous = 0.0
-            for (position, k) in byScore.enumerated() {
-                if position == 0 || riskScore[k] != previous { m += 1; previous = riskScore[k] }
-                rank[k] = m
+            for (position, at) in StableOrder.ascending(scores).enumerated() {
+                if position == 0 || scores[at] != previous { m += 1; previous = scores[at] }
+                rank[members[at]] = m
             }
-            // Time order; ties on time form runs.
-            let byTime = members.sorted { time[$0] < time[$1] }
+            // Time order; ties on time form runs. The sweeps below work on positions in this order
+            // (rank, event and the per-subject counts laid out by position), so that they read and
+            // write memory in sequence; the counts go back to subjects at the end.
+            let times = members.map { time[$0] }
+            let positions = StableOrder.ascending(times)
+            let subjectAt = positions.map { members[$0] }
+            let timeAt = positions.map { times[$0] }
+            let size = subjectAt.count
+            let rankAt = subjectAt.map { rank[$0] }
+            let eventAt = subjectAt.map { event[$0] }
             var runs: [Range<Int>] = []
             var start = 0
-            while start < byTime.count {
+            while start < size {
                 var end = start + 1
-                while end < byTime.count && time[byTime[end]] == time[byTime[start]] { end += 1 }
+                while end < size && timeAt[end] == timeAt[start] { end += 1 }
                 runs.append(start..<end)
                 start = end
             }
+            var concordantAt = [Int](repeating: 0, count: size)
+            var discordantAt = concordantAt, tiedAt = concordantAt
 
             // Events as the earlier member: later subjects and censorings at the same time.
             var tree = Fenwick(size: m)
             for run in runs.reversed() {
-                for p in run where !event[byTime[p]] { tree.add(rank[byTime[p]]) }
-                for p in run where event[byTime[p]] {
-                    let k = byTime[p]
-                    let below = tree.prefix(rank[k] - 1), atOrBelow = tree.prefix(rank[k])
-                    perConcordant[k] += below
-                    perTied[k] += atOrBelow - below
-                    perDiscordant[k] += tree.total - atOrBelow
+                for p in run where !eventAt[p] { tree.add(rankAt[p]) }
+                for p in run where eventAt[p] {
+                    let (below, level) = tree.belowAndAt(rankAt[p])
+                    let above = tree.total - below - level
+                    concordantAt[p] += below
+                    tiedAt[p] += level
+                    discordantAt[p] += above
                     concordant += below
-                    tiedX += atOrBelow - below
-                    discordant += tree.total - atOrBelow
+                    tiedX += level
+                    discordant += above
                 }
-                for p in run where event[byTime[p]] { tree.add(rank[byTime[p]]) }
+                for p in run where eventAt[p] { tree.add(rankAt[p]) }
             }
 
             // Every subject as the later member: earlier events, and events at the same time for censorings.
             tree = Fenwick(size: m)
+            var ranks: [Int] = []
             for run in runs {
-                func credit(_ k: Int) {
-                    let below = tree.prefix(rank[k] - 1), atOrBelow = tree.prefix(rank[k])
-                    perConcordant[k] += tree.total - atOrBelow
-                    perTied[k] += atOrBelow - below
-                    perDiscordant[k] += below
+                func credit(_ p: Int) {
+                    let (below, level) = tree.belowAndAt(rankAt[p])
+                    concordantAt[p] += tree.total - below - level
+                    tiedAt[p] += level
+                    discordantAt[p] += below
                 }
-                for p in run where event[byTime[p]] { credit(byTime[p]) }
-                for p in run where event[byTime[p]] { tree.add(rank[byTime[p]]) }
-                for p in run where !event[byTime[p]] { credit(byTime[p]) }
+                for p in run where eventAt[p] { credit(p) }
+                for p in run where eventAt[p] { tree.add(rankAt[p]) }
+                for p in run where !eventAt[p] { credit(p) }
 
                 // Events at the same time: pairs, and those also level on score.
-                var ranks = run.compactMap { event[byTime[$0]] ? rank[byTime[$0]] : nil }
+                ranks.removeAll(keepingCapacity: true)
+                for p in run where eventAt[p] { ranks.append(rankAt[p]) }
                 let events = ranks.count
                 guard events > 1 else { continue }
                 ranks.sort()
@@ -89,6 +101,12 @@ extension CoxConcordance {
                 }
                 tiedXY += level
                 tiedY += events * (events - 1) / 2 - level
+            }
+            for p in 0..<size {
+                let k = subjectAt[p]
+                perConcordant[k] = concordantAt[p]
+                perDiscordant[k] = discordantAt[p]
+                perTied[k] = tiedAt[p]
             }
         }
 
@@ -106,29 +124,41 @@ extension CoxConcordance {
     }
 }
 
-/// Counts at positions 1...size, with prefix sums in O(log size).
+/// Counts at positions 1...size, with prefix sums in O(log size). 32-bit counts halve the memory
+/// a million-subject sweep jumps around in; the count at each single position is kept beside the
+/// tree so that "below" and "level" take one walk, not two.
 private struct Fenwick {
-    private var counts: [Int]
+    private var counts: [Int32]
+    private var exact: [Int32]
     private(set) var total = 0
 
-    init(size: Int) { counts = [Int](repeating: 0, count: size + 1) }
+    init(size: Int) {
+        counts = [Int32](repeating: 0, count: size + 1)
+        exact = counts
+    }
 
     mutating func add(_ position: Int) {
         total += 1
-        var i = position
-        while i < counts.count {
-            counts[i] += 1
-            i += i & -i
+        exact[position] += 1
+        counts.withUnsafeMutableBufferPointer { counts in
+            var i = position
+            while i < counts.count {
+                counts[i] += 1
+                i += i & -i
+            }
         }
     }
 
-    /// Count at positions 1...position (0 when position is 0).
-    func prefix(_ position: Int) -> Int {
+    /// How many are at positions below `position`, and how many at it.
+    func belowAndAt(_ position: Int) -> (below: Int, at: Int) {
         var sum = 0, i = position
-        while i > 0 {
-            sum += counts[i]
-            i -= i & -i
+        counts.withUnsafeBufferPointer { counts in
+            while i > 0 {
+                sum += Int(counts[i])
+                i -= i & -i
+            }
         }
-        return sum
+        let at = Int(exact[position])
+        return (sum - at, at)
     }
 }

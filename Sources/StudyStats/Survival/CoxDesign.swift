@@ -55,7 +55,9 @@ public struct CoxDesign: Sendable, Equatable {
         let byName = Dictionary(variables.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for name in interactions.joined() where byName[name] == nil { throw CoxError.unknownColumn(name) }
 
-        let rows = (0..<n).filter { row in variables.allSatisfy { !$0.isMissing(row) } }
+        var complete = [Bool](repeating: true, count: n)
+        for variable in variables { variable.markMissing(&complete) }
+        let rows = (0..<n).filter { complete[$0] }
         var coded = [String: [(name: String, values: [Double])]]()
         for variable in variables { coded[variable.name] = try variable.coded(rows: rows) }
 
@@ -96,14 +98,35 @@ public struct CoxDesign: Sendable, Equatable {
         var scaled = [[Double]]()
         for (term, column) in zip(terms, columns) {
             let mean = column.reduce(0, +) / n
-            let centred = column.map { $0 - mean }
-            let norm = centred.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            guard norm > 1e-12 * max(1, column.map(abs).max() ?? 0) * n.squareRoot() else {
+            // The same sums as centring into a new array first, without the million-row temporaries.
+            var squares = 0.0, largest = 0.0
+            for value in column {
+                let centred = value - mean
+                squares += centred * centred
+                largest = max(largest, abs(value))
+            }
+            let norm = squares.squareRoot()
+            guard norm > 1e-12 * max(1, largest) * n.squareRoot() else {
                 throw CoxError.constantColumn(term)
             }
-            scaled.append(centred.map { $0 / norm })
+            scaled.append(column.map { ($0 - mean) / norm })
         }
-        var gram = scaled.map { a in scaled.map { b in zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } } }
+        // Lower triangle summed front to back (as zip-reduce would), mirrored: x·y == y·x exactly.
+        let p = scaled.count
+        var gram = [[Double]](repeating: [Double](repeating: 0, count: p), count: p)
+        for i in 0..<p {
+            for j in 0...i {
+                let sum = scaled[i].withUnsafeBufferPointer { a in
+                    scaled[j].withUnsafeBufferPointer { b in
+                        var sum = 0.0
+                        for k in 0..<a.count { sum += a[k] * b[k] }
+                        return sum
+                    }
+                }
+                gram[i][j] = sum
+                gram[j][i] = sum
+            }
+        }
         CoxLinearAlgebra.cholesky(&gram, tolerance: 1e-9)
         let collinear = terms.indices.filter { gram[$0][$0] == 0 }.map { terms[$0] }
         if !collinear.isEmpty { throw CoxError.collinear(terms: collinear) }
@@ -151,11 +174,13 @@ public struct CoxVariable: Sendable, Equatable {
         }
     }
 
-    func isMissing(_ row: Int) -> Bool {
+    /// Sets `complete[row]` to false for every row where this variable is missing (one pass per
+    /// variable instead of a lookup per row and variable).
+    func markMissing(_ complete: inout [Bool]) {
         switch values {
-        case let .numeric(v): v[row] == nil || v[row]!.isNaN
-        case let .boolean(v): v[row] == nil
-        case let .categorical(v, _): v[row] == nil
+        case let .numeric(v): for (row, x) in v.enumerated() where x == nil || x!.isNaN { complete[row] = false }
+        case let .boolean(v): for (row, x) in v.enumerated() where x == nil { complete[row] = false }
+        case let .categorical(v, _): for (row, x) in v.enumerated() where x == nil { complete[row] = false }
         }
     }
 

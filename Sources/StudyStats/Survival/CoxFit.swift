@@ -133,21 +133,43 @@ struct CoxLikelihood {
     /// Centred covariates, [term][row] in input row order.
     let x: [[Double]]
     let ties: CoxTies
+    /// The same data in `order`, covariates row-major (`sortedX[k * p + i]` is term i of the k-th
+    /// row in order), so that each Newton-Raphson step reads memory front to back.
+    private let sortedTime: [Double]
+    private let sortedEvent: [Bool]
+    private let sortedStratum: [Int]
+    private let sortedX: [Double]
 
     init(time: [Double], event: [Bool], stratum: [Int], columns: [[Double]], ties: CoxTies) {
         self.time = time
         self.event = event
         self.stratum = stratum
         self.ties = ties
-        order = time.indices.sorted {
-            (stratum[$0], time[$0], $0) < (stratum[$1], time[$1], $1)
+        // (stratum, time, index) order: a stable radix argsort by time, then a stable split by stratum.
+        let byTime = StableOrder.ascending(time)
+        if let first = stratum.first, stratum.allSatisfy({ $0 == first }) {
+            order = byTime
+        } else {
+            var buckets: [Int: [Int]] = [:]
+            for row in byTime { buckets[stratum[row], default: []].append(row) }
+            order = buckets.keys.sorted().flatMap { buckets[$0]! }
         }
         // R leaves columns made only of -1, 0 and 1 uncentred (coxph's `nocenter`).
-        x = columns.map { column in
+        let x = columns.map { column in
             if column.allSatisfy({ $0 == 0 || $0 == 1 || $0 == -1 }) { return column }
             let mean = column.reduce(0, +) / Double(column.count)
             return column.map { $0 - mean }
         }
+        self.x = x
+        let p = x.count
+        sortedTime = order.map { time[$0] }
+        sortedEvent = order.map { event[$0] }
+        sortedStratum = order.map { stratum[$0] }
+        var flat = [Double](repeating: 0, count: order.count * p)
+        for (k, row) in order.enumerated() {
+            for i in 0..<p { flat[k * p + i] = x[i][row] }
+        }
+        sortedX = flat
     }
 
     /// Keeps exp() of the linear predictor finite, like R's `coxsafe`. R clamps at 22; that bound
@@ -168,89 +190,117 @@ struct CoxLikelihood {
 
     /// As `evaluate(_:)`; `visit` also receives each event time with its score and information
     /// contributions (the information lower triangle only), in decreasing time order.
+    ///
+    /// The sums are those of R's coxfit6 in the same order of operations; matrices are flat p × p
+    /// buffers (element [i][j] at i * p + j) read without bounds checks, the hot loop of a fit.
     func evaluate(
         _ beta: [Double], visit: ((_ time: Double, _ score: [Double], _ information: [[Double]]) -> Void)?
     ) -> (loglik: Double, score: [Double], information: [[Double]]) {
         let p = beta.count
         var loglik = 0.0
         var u = [Double](repeating: 0, count: p)
-        var imat = [[Double]](repeating: [Double](repeating: 0, count: p), count: p)
+        var imat = [Double](repeating: 0, count: p * p)
         var du = u, dimat = imat
-        var a = [Double](repeating: 0, count: p), a2 = a
+        var a = u, a2 = u
         var cmat = imat, cmat2 = imat
         var denom = 0.0
-        var position = order.count - 1
-        var currentStratum: Int? = nil
-        while position >= 0 {
-            let first = order[position]
-            if stratum[first] != currentStratum {
-                currentStratum = stratum[first]
-                denom = 0
-                for i in 0..<p { a[i] = 0; for j in 0..<p { cmat[i][j] = 0 } }
-            }
-            let deathTime = time[first]
-            var deaths = 0
-            var denom2 = 0.0
-            for i in 0..<p { a2[i] = 0; du[i] = 0; for j in 0..<p { cmat2[i][j] = 0; dimat[i][j] = 0 } }
-            while position >= 0, time[order[position]] == deathTime, stratum[order[position]] == currentStratum {
-                let row = order[position]
-                var zbeta = 0.0
-                for i in 0..<p { zbeta += beta[i] * x[i][row] }
-                zbeta = Self.safe(zbeta)
-                let risk = exp(zbeta)
-                if event[row] {
-                    deaths += 1
-                    denom2 += risk
-                    loglik += zbeta
+        let n = order.count
+        let efron = ties == .efron
+        sortedTime.withUnsafeBufferPointer { time in
+        sortedEvent.withUnsafeBufferPointer { event in
+        sortedStratum.withUnsafeBufferPointer { stratum in
+        sortedX.withUnsafeBufferPointer { x in
+        beta.withUnsafeBufferPointer { beta in
+        u.withUnsafeMutableBufferPointer { u in
+        imat.withUnsafeMutableBufferPointer { imat in
+        du.withUnsafeMutableBufferPointer { du in
+        dimat.withUnsafeMutableBufferPointer { dimat in
+        a.withUnsafeMutableBufferPointer { a in
+        a2.withUnsafeMutableBufferPointer { a2 in
+        cmat.withUnsafeMutableBufferPointer { cmat in
+        cmat2.withUnsafeMutableBufferPointer { cmat2 in
+            var position = n - 1
+            var currentStratum: Int? = nil
+            while position >= 0 {
+                if stratum[position] != currentStratum {
+                    currentStratum = stratum[position]
+                    denom = 0
+                    for i in 0..<p { a[i] = 0 }
+                    for k in 0..<(p * p) { cmat[k] = 0 }
+                }
+                let stratumNow = stratum[position]
+                let deathTime = time[position]
+                var deaths = 0
+                var denom2 = 0.0
+                for i in 0..<p { a2[i] = 0; du[i] = 0 }
+                for k in 0..<(p * p) { cmat2[k] = 0; dimat[k] = 0 }
+                while position >= 0, time[position] == deathTime, stratum[position] == stratumNow {
+                    let row = x.baseAddress! + position * p
+                    var zbeta = 0.0
+                    for i in 0..<p { zbeta += beta[i] * row[i] }
+                    zbeta = Self.safe(zbeta)
+                    let risk = exp(zbeta)
+                    if event[position] {
+                        deaths += 1
+                        denom2 += risk
+                        loglik += zbeta
+                        for i in 0..<p {
+                            let xi = row[i]
+                            du[i] += xi
+                            a2[i] += risk * xi
+                            let riskXi = risk * xi
+                            for j in 0...i { cmat2[i * p + j] += riskXi * row[j] }
+                        }
+                    } else {
+                        denom += risk
+                        for i in 0..<p {
+                            let xi = row[i]
+                            a[i] += risk * xi
+                            let riskXi = risk * xi
+                            for j in 0...i { cmat[i * p + j] += riskXi * row[j] }
+                        }
+                    }
+                    position -= 1
+                }
+                guard deaths > 0 else { continue }
+                denom += denom2
+                for i in 0..<p {
+                    a[i] += a2[i]
+                    for j in 0...i { cmat[i * p + j] += cmat2[i * p + j] }
+                }
+                if deaths == 1 || !efron {
+                    let d = Double(deaths)
+                    loglik -= d * log(denom)
                     for i in 0..<p {
-                        du[i] += x[i][row]
-                        a2[i] += risk * x[i][row]
-                        for j in 0...i { cmat2[i][j] += risk * x[i][row] * x[j][row] }
+                        let mean = a[i] / denom
+                        du[i] -= d * mean
+                        for j in 0...i { dimat[i * p + j] += d * (cmat[i * p + j] - mean * a[j]) / denom }
                     }
                 } else {
-                    denom += risk
-                    for i in 0..<p {
-                        a[i] += risk * x[i][row]
-                        for j in 0...i { cmat[i][j] += risk * x[i][row] * x[j][row] }
-                    }
-                }
-                position -= 1
-            }
-            guard deaths > 0 else { continue }
-            denom += denom2
-            for i in 0..<p {
-                a[i] += a2[i]
-                for j in 0...i { cmat[i][j] += cmat2[i][j] }
-            }
-            if deaths == 1 || ties == .breslow {
-                let d = Double(deaths)
-                loglik -= d * log(denom)
-                for i in 0..<p {
-                    let mean = a[i] / denom
-                    du[i] -= d * mean
-                    for j in 0...i { dimat[i][j] += d * (cmat[i][j] - mean * a[j]) / denom }
-                }
-            } else {
-                for k in 0..<deaths {
-                    let fraction = Double(k) / Double(deaths)
-                    let d2 = denom - fraction * denom2
-                    loglik -= log(d2)
-                    for i in 0..<p {
-                        let mean = (a[i] - fraction * a2[i]) / d2
-                        du[i] -= mean
-                        for j in 0...i {
-                            dimat[i][j] += ((cmat[i][j] - fraction * cmat2[i][j]) - mean * (a[j] - fraction * a2[j])) / d2
+                    for k in 0..<deaths {
+                        let fraction = Double(k) / Double(deaths)
+                        let d2 = denom - fraction * denom2
+                        loglik -= log(d2)
+                        for i in 0..<p {
+                            let mean = (a[i] - fraction * a2[i]) / d2
+                            du[i] -= mean
+                            for j in 0...i {
+                                dimat[i * p + j] += ((cmat[i * p + j] - fraction * cmat2[i * p + j]) - mean * (a[j] - fraction * a2[j])) / d2
+                            }
                         }
                     }
                 }
+                for i in 0..<p {
+                    u[i] += du[i]
+                    for j in 0...i { imat[i * p + j] += dimat[i * p + j] }
+                }
+                if let visit {
+                    visit(deathTime, Array(du), (0..<p).map { i in (0..<p).map { j in dimat[i * p + j] } })
+                }
             }
-            for i in 0..<p {
-                u[i] += du[i]
-                for j in 0...i { imat[i][j] += dimat[i][j] }
-            }
-            visit?(deathTime, du, dimat)
-        }
-        for i in 0..<p { for j in 0..<i { imat[j][i] = imat[i][j] } }
-        return (loglik, u, imat)
+        } } } } } } } } } } } } }
+        var information = (0..<p).map { i in Array(imat[(i * p)..<(i * p + p)]) }
+        for i in 0..<p { for j in 0..<i { information[j][i] = information[i][j] } }
+        return (loglik, u, information)
     }
 }

@@ -66,7 +66,7 @@ public enum KaplanMeier {
     static func fitCurve(
         group: String?, time: [Double], event: [Bool], confType: ConfidenceType, z: Double
     ) -> KaplanMeierCurve {
-        let order = time.indices.sorted { (time[$0], $0) < (time[$1], $1) }
+        let order = StableOrder.ascending(time)  // (time, index) order in linear time
         var steps = [KaplanMeierStep]()
         var survival = 1.0
         var greenwood = 0.0

@@ -35,12 +35,20 @@ public enum LogRank {
         var observed = [Double](repeating: 0, count: k)
         var expected = [Double](repeating: 0, count: k)
         var variance = [[Double]](repeating: [Double](repeating: 0, count: k), count: k)
-        let strataLabels = strata ?? [String](repeating: "", count: data.count)
-        for stratum in KaplanMeier.factorLevels(strataLabels) {
-            let members = data.time.indices.filter { strataLabels[$0] == stratum }
-            let part = stratumSums(
-                time: members.map { data.time[$0] }, event: members.map { data.event[$0] },
-                group: members.map { groupIndex[$0] }, groupCount: k, rho: rho, variance: &variance)
+        var parts: [(observed: [Double], expected: [Double])] = []
+        if let strata {
+            for stratum in KaplanMeier.factorLevels(strata) {
+                let members = data.time.indices.filter { strata[$0] == stratum }
+                parts.append(stratumSums(
+                    time: members.map { data.time[$0] }, event: members.map { data.event[$0] },
+                    group: members.map { groupIndex[$0] }, groupCount: k, rho: rho, variance: &variance))
+            }
+        } else {
+            // One stratum of every subject: no million-label grouping to find it.
+            parts.append(stratumSums(time: data.time, event: data.event, group: groupIndex, groupCount: k,
+                                     rho: rho, variance: &variance))
+        }
+        for part in parts {
             for g in 0..<k {
                 observed[g] += part.observed[g]
                 expected[g] += part.expected[g]
@@ -69,7 +77,7 @@ public enum LogRank {
     static func stratumSums(
         time: [Double], event: [Bool], group: [Int], groupCount k: Int, rho: Double, variance: inout [[Double]]
     ) -> (observed: [Double], expected: [Double]) {
-        let order = time.indices.sorted { (time[$0], $0) < (time[$1], $1) }
+        let order = StableOrder.ascending(time)  // (time, index) order in linear time
         let count = order.count
         var weightAt = [Double](repeating: 1, count: count)
         if rho != 0 {

@@ -1,0 +1,43 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// CPU time of the calling thread, split into named phases, for one log line such as
+/// `timing (thread cpu): read 0.412 s, compute 0.103 s`. A stage runs on one thread, so this is its
+/// own work even when the machine is shared; the survival benchmark reads these lines.
+struct PhaseClock {
+    private var last = PhaseClock.now()
+    private var phases: [(String, Double)] = []
+
+    /// Ends the current phase under `name`.
+    mutating func mark(_ name: String) {
+        let t = PhaseClock.now()
+        phases.append((name, t - last))
+        last = t
+    }
+
+    /// The log line.
+    var line: String {
+        "timing (thread cpu): " + phases.map { "\($0.0) \(Self.format($0.1)) s" }.joined(separator: ", ")
+    }
+
+    /// Seconds with three decimals.
+    static func format(_ seconds: Double) -> String { String(format3: seconds) }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}
+
+private extension String {
+    /// `x` with three decimals.
+    init(format3 x: Double) {
+        let thousandths = Int((x * 1000).rounded())
+        let tail = String(thousandths % 1000)
+        self = "\(thousandths / 1000)." + String(repeating: "0", count: 3 - tail.count) + tail
+    }
+}
