@@ -4,7 +4,7 @@ PREFIX  ?= /usr/local
 RELEASE := .build/release/studyflow
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all build run test test-integration bench install deps clean check-r slurm-up slurm-down
+.PHONY: all build run test test-integration bench install deps clean check-r screenshot slurm-up slurm-down
 
 all: build
 
@@ -19,7 +19,7 @@ build: deps
 ## run: build, then run the default study in Workflows/
 run: build
 	$(RELEASE) run -j $(JOBS)
-	@echo "results: results/liver-metastasis/"
+	@echo "report: results/liver-metastasis/report.html (results in results/liver-metastasis/)"
 
 ## test: build and run every unit and end-to-end test
 test: deps
@@ -35,6 +35,11 @@ test-integration: build
 bench: build
 	STUDYFLOW=$(CURDIR)/$(RELEASE) bash bench/run.sh
 	@for s in bench/sections/*.sh; do [ -e "$$s" ] || continue; STUDYFLOW=$(CURDIR)/$(RELEASE) bash "$$s" || exit 1; done
+
+## screenshot: run the flagship study and render the top of its report to docs/report.png (README)
+screenshot: build
+	$(RELEASE) run -j $(JOBS)
+	bash scripts/render-report.sh results/liver-metastasis/report.html docs/report.png 900 2300
 
 ## check-r: recompute the flagship's survival numbers with R (installed when missing) and compare
 check-r:
