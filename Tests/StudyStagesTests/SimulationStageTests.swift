@@ -166,6 +166,27 @@ struct SimulationStageTests {
         #expect(Self.run(SimulateTrial(), reseeded, threads: 1, outputs: ["result"]).files["result"] != text)
     }
 
+    @Test("trial analysed by Cox: Wald test of the arm, same replicates as log-rank, identical across threads")
+    func trialByCox() throws {
+        var with = Self.trial
+        with["analysis"] = .string("cox")
+        with["replicates"] = .integer(60)
+        with["hazard_ratios"] = .array([.number(0.5)])
+        with["sample_sizes"] = .array([.integer(80)])
+        let one = Self.run(SimulateTrial(), with, threads: 1, outputs: ["result"])
+        #expect(one.outcome == .succeeded, "\(one.log)")
+        #expect(Self.run(SimulateTrial(), with, threads: 2, outputs: ["result"]).files == one.files)
+        let json = try JSONSerialization.jsonObject(with: Data(try #require(one.files["result"]).utf8)) as! [String: Any]
+        #expect(json["analysis"] as? String == "cox")
+        let cell = (json["cells"] as! [[String: Any]])[0]
+        with["analysis"] = .string("log-rank")
+        let logRank = try JSONSerialization.jsonObject(with: Data(try #require(
+            Self.run(SimulateTrial(), with, threads: 1, outputs: ["result"]).files["result"]).utf8)) as! [String: Any]
+        // Same simulated trials, so the same events; the two tests reject nearly always together.
+        #expect(cell["mean_events"] as? Double == (logRank["cells"] as! [[String: Any]])[0]["mean_events"] as? Double)
+        #expect(abs((cell["power"] as! Double) - ((logRank["cells"] as! [[String: Any]])[0]["power"] as! Double)) <= 0.05)
+    }
+
     @Test("trial reads its control median from a Kaplan-Meier result, and says which group is missing")
     func controlMedianFromKaplanMeier() throws {
         let dir = TemporaryDirectory()

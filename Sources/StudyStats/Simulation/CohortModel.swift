@@ -185,11 +185,17 @@ public struct CohortCensoring: Sendable, Equatable {
 
 /// Why a term name does not name a term of the model.
 public enum CohortModelError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A part names no column.
     case unknownVariable(term: String, variable: String, known: [String])
+    /// `name=level` on a binary or normal covariate.
     case notAFactor(term: String, variable: String)
+    /// `name=level` with a level the factor does not have.
     case unknownLevel(term: String, variable: String, level: String, levels: [String])
+    /// `name=level` on the reference level, which has no coefficient.
     case referenceLevel(term: String, variable: String, level: String)
+    /// A factor named without a level.
     case factorWithoutLevel(term: String, variable: String, example: String)
+    /// A main effect of the stratum, which its baseline already absorbs.
     case strataMainEffect(term: String)
 
     /// The problem in one line, with the fix.

@@ -77,6 +77,7 @@ public enum TrialSimulation {
         let critical = pow(Distributions.normalQuantile(1 - alpha / 2), 2)
         var buffer = [TwoGroupLogRank.Subject](repeating: TwoGroupLogRank.Subject(time: 0, inGroup1: false, event: false),
                                                count: design.sampleSize)
+        var sorter = TwoGroupLogRank.BucketSorter()
         var out = [TrialReplicate]()
         out.reserveCapacity(replicates.count)
         for r in replicates {
@@ -84,7 +85,7 @@ public enum TrialSimulation {
             buffer.withUnsafeMutableBufferPointer { generate(design, stream: &stream, into: $0) }
             switch analysis {
             case .logRank:
-                out.append(buffer.withUnsafeMutableBufferPointer { logRank($0, critical: critical) })
+                out.append(buffer.withUnsafeMutableBufferPointer { logRank($0, sorter: &sorter, critical: critical) })
             case .cox:
                 out.append(cox(buffer, alpha: alpha))
             }
@@ -119,9 +120,9 @@ public enum TrialSimulation {
         }
     }
 
-    static func logRank(_ patients: UnsafeMutableBufferPointer<TwoGroupLogRank.Subject>, critical: Double) -> TrialReplicate {
-        var patients = patients
-        patients.sort { $0.time < $1.time }
+    static func logRank(_ patients: UnsafeMutableBufferPointer<TwoGroupLogRank.Subject>,
+                        sorter: inout TwoGroupLogRank.BucketSorter, critical: Double) -> TrialReplicate {
+        sorter.sort(patients)
         let result = TwoGroupLogRank.test(sorted: UnsafeBufferPointer(patients))
         return TrialReplicate(rejected: result.statistic > critical, events: result.events,
                               hazardRatio: result.logHazardRatio.map { exp($0) } ?? .nan)

@@ -86,7 +86,137 @@ public enum TwoGroupLogRank {
     /// The test on unsorted subjects: sorts a copy by time, then as `test(sorted:)`.
     public static func test(_ subjects: [Subject]) -> Result {
         var copy = subjects
-        copy.sort { $0.time < $1.time }
-        return copy.withUnsafeBufferPointer { test(sorted: $0) }
+        return copy.withUnsafeMutableBufferPointer { buffer in
+            sortByTime(buffer)
+            return test(sorted: UnsafeBufferPointer(buffer))
+        }
+    }
+
+    /// Sorts subjects by time in place: quicksort (median-of-three pivot, Hoare partition, which
+    /// splits runs of equal times evenly) with insertion sort for short ranges. Not stable; the
+    /// test does not need it, since tied subjects are taken together. Allocation-free, several
+    /// times faster than the standard library's sort for a few hundred subjects, and it is most
+    /// of the time of a simulated trial.
+    ///
+    /// - Complexity: O(n log n) expected.
+    public static func sortByTime(_ subjects: UnsafeMutableBufferPointer<Subject>) {
+        guard let base = subjects.baseAddress, subjects.count > 1 else { return }
+        var stack: [(Int, Int)] = []
+        var lo = 0, hi = subjects.count - 1
+        while true {
+            if hi - lo < 24 {
+                // Insertion sort of base[lo...hi].
+                if hi > lo {
+                    for i in (lo + 1)...hi {
+                        let item = base[i]
+                        var j = i - 1
+                        while j >= lo && base[j].time > item.time {
+                            base[j + 1] = base[j]
+                            j -= 1
+                        }
+                        base[j + 1] = item
+                    }
+                }
+                guard let next = stack.popLast() else { return }
+                (lo, hi) = next
+                continue
+            }
+            let mid = lo + (hi - lo) / 2
+            if base[mid].time < base[lo].time { swap(base, mid, lo) }
+            if base[hi].time < base[lo].time { swap(base, hi, lo) }
+            if base[hi].time < base[mid].time { swap(base, hi, mid) }
+            let pivot = base[mid].time
+            var i = lo - 1, j = hi + 1
+            while true {
+                repeat { i += 1 } while base[i].time < pivot
+                repeat { j -= 1 } while base[j].time > pivot
+                if i >= j { break }
+                swap(base, i, j)
+            }
+            // Recurse into the smaller side last, keeping the stack O(log n).
+            if j - lo < hi - j - 1 {
+                stack.append((j + 1, hi))
+                hi = j
+            } else {
+                stack.append((lo, j))
+                lo = j + 1
+            }
+        }
+    }
+
+    /// Sorts subjects by time in linear expected time, reusing its buffers across calls (one
+    /// sorter per thread): a counting sort into n buckets spread evenly between the smallest and
+    /// largest time, then insertion sort within small buckets and `sortByTime` within any bucket
+    /// that skewed data made large, so the worst case stays O(n log n).
+    public struct BucketSorter {
+        private var scratch: [Subject] = []
+        private var starts: [Int] = []
+
+        /// A sorter with empty buffers; they grow to the largest input seen.
+        public init() {}
+
+        /// Sorts `subjects` by time in place (not stable).
+        public mutating func sort(_ subjects: UnsafeMutableBufferPointer<Subject>) {
+            let n = subjects.count
+            guard n > 32, let base = subjects.baseAddress else {
+                TwoGroupLogRank.sortByTime(subjects)
+                return
+            }
+            var low = base[0].time, high = base[0].time
+            for i in 1..<n {
+                let t = base[i].time
+                if t < low { low = t }
+                if t > high { high = t }
+            }
+            guard high > low, (high - low).isFinite else {
+                TwoGroupLogRank.sortByTime(subjects)
+                return
+            }
+            let buckets = n
+            // Just under `buckets` per unit of range, so the largest time lands in the last bucket.
+            let scale = Double(buckets) * (1 - 1e-9) / (high - low)
+            if scratch.count < n { scratch = subjects.map { $0 } }
+            if starts.count < buckets + 1 { starts = [Int](repeating: 0, count: buckets + 1) }
+            scratch.withUnsafeMutableBufferPointer { scratch in
+                starts.withUnsafeMutableBufferPointer { starts in
+                    for b in 0...buckets { starts[b] = 0 }
+                    for i in 0..<n { starts[Int((base[i].time - low) * scale) + 1] += 1 }
+                    for b in 0..<buckets { starts[b + 1] += starts[b] }
+                    // Scatter into scratch; `starts[b]` walks through bucket b and ends at its end.
+                    for i in 0..<n {
+                        let b = Int((base[i].time - low) * scale)
+                        scratch[starts[b]] = base[i]
+                        starts[b] += 1
+                    }
+                    var begin = 0
+                    for b in 0..<buckets {
+                        let end = starts[b]
+                        let size = end - begin
+                        if size > 32 {
+                            TwoGroupLogRank.sortByTime(UnsafeMutableBufferPointer(rebasing: scratch[begin..<end]))
+                        } else if size > 1 {
+                            for i in (begin + 1)..<end {
+                                let item = scratch[i]
+                                var j = i - 1
+                                while j >= begin && scratch[j].time > item.time {
+                                    scratch[j + 1] = scratch[j]
+                                    j -= 1
+                                }
+                                scratch[j + 1] = item
+                            }
+                        }
+                        begin = end
+                    }
+                    base.update(from: scratch.baseAddress!, count: n)
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func swap(_ base: UnsafeMutablePointer<Subject>, _ a: Int, _ b: Int) {
+        let t = base[a]
+        base[a] = base[b]
+        base[b] = t
     }
 }

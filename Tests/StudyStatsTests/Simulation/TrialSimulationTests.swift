@@ -30,6 +30,29 @@ struct TrialSimulationTests {
         }
     }
 
+    @Test("both sorters order subjects by time and keep every subject, on spread, skewed, tied and equal times")
+    func sortersSort() {
+        var stream = RandomStream(seed: 12, index: 0)
+        let cases: [[Double]] = [
+            (0..<400).map { _ in stream.exponential(rate: 0.1) },
+            (0..<400).map { _ in min(stream.exponential(rate: 100), 24) } + [24, 24],
+            (0..<300).map { _ in (stream.uniform() * 10).rounded() },
+            [Double](repeating: 3, count: 100),
+            (0..<50).map { Double(50 - $0) }, [2, 1], [],
+        ]
+        var sorter = TwoGroupLogRank.BucketSorter()
+        for (k, times) in cases.enumerated() {
+            let subjects = times.enumerated().map { TwoGroupLogRank.Subject(time: $1, inGroup1: $0 % 2 == 0, event: $0 % 3 == 0) }
+            let expected = subjects.map { "\($0.time)/\($0.flags)" }.sorted()
+            for bucket in [false, true] {
+                var copy = subjects
+                copy.withUnsafeMutableBufferPointer { bucket ? sorter.sort($0) : TwoGroupLogRank.sortByTime($0) }
+                #expect(zip(copy, copy.dropFirst()).allSatisfy { $0.time <= $1.time }, "case \(k), bucket \(bucket)")
+                #expect(copy.map { "\($0.time)/\($0.flags)" }.sorted() == expected, "case \(k), bucket \(bucket)")
+            }
+        }
+    }
+
     @Test("closed-form event probability equals numerical integration")
     func eventProbabilityIntegrates() {
         for (hazard, accrual, followUp, dropout) in [(0.1155, 12.0, 12.0, 0.0), (0.05, 24, 6, 0.03), (0.5, 1, 0.5, 0.2)] {
