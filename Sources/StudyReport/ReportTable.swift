@@ -124,11 +124,21 @@ extension ReportTable {
             rows: rows)
     }
 
+    /// Digits after the decimal point of a number as printed (`0.588` → 3, `310` → 0).
+    static func decimals(_ printed: String) -> Int {
+        let lower = printed.lowercased()
+        guard !lower.contains("e"), let dot = lower.firstIndex(of: ".") else { return 0 }
+        return lower[lower.index(after: dot)...].prefix { $0.isNumber }.count
+    }
+
     /// Published figures beside the values this run computed, with the source of each.
     public static func published(_ comparisons: [PublishedComparison], title: String? = nil) -> ReportTable {
         let rows = comparisons.map { row -> [String] in
             let unit = row.unit.map { " " + $0 } ?? ""
-            let reproduced = row.reproduced.map { TextFormat.value($0) + unit } ?? "NA"
+            // Shown to the precision the paper printed, so 0.588 sits beside 0.588, not 0.59.
+            let reproduced = row.reproduced.map { value in
+                (row.publishedValue != nil ? TextFormat.fixed(value, decimals(row.published)) : TextFormat.value(value)) + unit
+            } ?? "NA"
             var difference = ""
             if let p = row.publishedValue, let r = row.reproduced, p != 0 {
                 let relative = (r - p) / abs(p) * 100
