@@ -156,15 +156,15 @@ public struct KaplanMeierChart: Sendable {
         return runs
     }
 
-    /// One path of short vertical ticks at censoring times, at most one per pixel column and row.
+    /// One path of short vertical ticks at censoring times, thinned where they would overlap.
     func censorTicks(_ curve: SurvivalCurve, x: (Double) -> Double, y: (Double) -> Double) -> String {
         var out = ""
-        var last: (Int, Int)? = nil
+        var last = (x: -Double.infinity, y: -Double.infinity)
         for step in curve.steps where step.nCensor > 0 {
             let px = x(step.time), py = y(step.survival)
-            let cell = (Int(px.rounded()), Int(py.rounded()))
-            if let last, last == cell { continue }
-            last = cell
+            // Ticks closer than 1.5 px at the same height draw as one mark with their 1 px strokes.
+            if px - last.x < 1.5 && abs(py - last.y) < 1 { continue }
+            last = (px, py)
             out += "M\(c(px)) \(c(py - 3.5))v7"
         }
         return out
