@@ -3,6 +3,7 @@
 /// per group, the log-rank p when given, optional median lines, and the numbers at risk under
 /// the plot aligned to the x ticks.
 public struct KaplanMeierChart: Sendable {
+    /// The values drawn.
     public var result: KaplanMeierResult
     /// The log-rank test of the same groups, printed under the legend.
     public var logRank: LogRankResult?
@@ -10,6 +11,7 @@ public struct KaplanMeierChart: Sendable {
     public var title: String
     /// X-axis label with unit, e.g. `Time (days)`.
     public var xLabel: String
+    /// Y-axis label.
     public var yLabel: String
     /// Dashed lines from 50 % survival to each group's median.
     public var showMedians: Bool

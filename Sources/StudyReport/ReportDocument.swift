@@ -4,7 +4,9 @@
 public struct ReportDocument: Sendable {
     /// A rendered figure: its SVG and the words around it.
     public struct Figure: Sendable {
+        /// Heading or figure title.
         public var title: String
+        /// Text after the numbered title (Markdown inline).
         public var caption: String?
         /// The `<svg>` element.
         public var svg: String
@@ -28,8 +30,11 @@ public struct ReportDocument: Sendable {
 
     /// One section: a heading, Markdown text, then its blocks.
     public struct Section: Sendable {
+        /// Heading or figure title.
         public var title: String
+        /// Markdown text shown under the heading.
         public var text: String
+        /// Figures and tables in order.
         public var blocks: [Block]
 
         /// Creates a section.
@@ -45,9 +50,13 @@ public struct ReportDocument: Sendable {
     public struct Provenance: Equatable, Sendable {
         /// `Figure 2` or `Table 1`.
         public var item: String
+        /// Input name in the stage.
         public var input: String
+        /// Workspace-relative file path.
         public var path: String
+        /// Id of the stage that wrote the file; nil for a source file.
         public var stage: String?
+        /// Hex SHA-256 of the file.
         public var sha256: String
 
         /// Creates an entry.
@@ -60,8 +69,11 @@ public struct ReportDocument: Sendable {
         }
     }
 
+    /// Heading or figure title.
     public var title: String
+    /// Author names, in order.
     public var authors: [String]
+    /// Sections in order.
     public var sections: [Section]
     /// Entries in figure/table order; empty omits the section.
     public var provenance: [Provenance]

@@ -3,7 +3,9 @@
 public struct ReportTable: Equatable, Sendable {
     /// One column: its header and whether its cells are numbers.
     public struct Column: Equatable, Sendable {
+        /// Heading or figure title.
         public var title: String
+        /// Right-aligned with tabular digits.
         public var numeric: Bool
 
         /// Creates a column.
@@ -13,8 +15,11 @@ public struct ReportTable: Equatable, Sendable {
         }
     }
 
+    /// Heading or figure title.
     public var title: String
+    /// Columns in order.
     public var columns: [Column]
+    /// Cells, already formatted, one array per row.
     public var rows: [[String]]
     /// A note under the table (abbreviations, tests used).
     public var note: String?

@@ -4,7 +4,9 @@
 public enum StepPath {
     /// A point of a step function in pixels: the value `y` holds from `x` until the next point.
     public struct Point: Equatable, Sendable {
+        /// Horizontal position in pixels.
         public var x: Double
+        /// Vertical position in pixels.
         public var y: Double
 
         /// Creates a point.
