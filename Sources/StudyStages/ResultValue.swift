@@ -301,7 +301,8 @@ struct ResultJSONParser {
         var digits = 0, exponent = 0
         var sawDigit = false
         while at < bytes.count, bytes[at] >= 0x30, bytes[at] <= 0x39 {
-            if digits < 19 { mantissa = mantissa * 10 + UInt64(bytes[at] - 0x30); if mantissa > 0 { digits += 1 } } else { exponent += 1; digits += 1 }
+            // Wrapping arithmetic: 19 digits fit in a UInt64, so overflow checks only cost time.
+            if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(bytes[at] &- 0x30); if mantissa > 0 { digits &+= 1 } } else { exponent &+= 1; digits &+= 1 }
             sawDigit = true
             at += 1
         }
@@ -309,7 +310,7 @@ struct ResultJSONParser {
             at += 1
             guard at < bytes.count, bytes[at] >= 0x30, bytes[at] <= 0x39 else { throw failure("unexpected character") }
             while at < bytes.count, bytes[at] >= 0x30, bytes[at] <= 0x39 {
-                if digits < 19 { mantissa = mantissa * 10 + UInt64(bytes[at] - 0x30); if mantissa > 0 { digits += 1 }; exponent -= 1 } else { digits += 1 }
+                if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(bytes[at] &- 0x30); if mantissa > 0 { digits &+= 1 }; exponent &-= 1 } else { digits &+= 1 }
                 sawDigit = true
                 at += 1
             }
