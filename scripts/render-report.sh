@@ -4,6 +4,7 @@
 # the PNG is the page. Prints the PNG's stats (scripts/png-stats.py) as one JSON line.
 # usage: scripts/render-report.sh REPORT.html OUT.png [WIDTH]
 set -euo pipefail
+[ -f "${1:-}" ] || { echo "render-report: no such report '${1:-}'; usage: $0 REPORT.html OUT.png [WIDTH]" >&2; exit 2; }
 html=$(realpath "$1"); png=$2; width=${3:-1000}
 root=$(cd "$(dirname "$0")/.." && pwd)
 browser=$(command -v chromium || command -v chromium-browser || true)
@@ -22,5 +23,6 @@ mkdir -p "$(dirname "$png")"
     --no-proxy-server --host-resolver-rules="MAP * ~NOTFOUND" --force-device-scale-factor=1 \
     --window-size="$width,16000" --screenshot="$png.full.png" "file://$html" >/dev/null 2>"$profile/chromium.log" \
     || { cat "$profile/chromium.log" >&2; exit 1; }
+[ -s "$png.full.png" ] || { echo "render-report: chromium wrote no screenshot of $html:" >&2; grep -v dbus "$profile/chromium.log" | tail -3 >&2; exit 1; }
 python3 "$root/scripts/png-stats.py" "$png.full.png" "$png"
 rm -f "$png.full.png"
