@@ -5,6 +5,7 @@
 # usage: scripts/render-report.sh REPORT.html OUT.png [WIDTH] [HEIGHT]
 # HEIGHT cuts the page there (the README's screenshot shows the report's opening).
 set -euo pipefail
+[ -f "${1:-}" ] || { echo "render-report: no such report '${1:-}'; usage: $0 REPORT.html OUT.png [WIDTH] [HEIGHT]" >&2; exit 2; }
 html=$(realpath "$1"); png=$2; width=${3:-1000}; height=${4:-16000}
 root=$(cd "$(dirname "$0")/.." && pwd)
 browser=$(command -v chromium || command -v chromium-browser || true)
@@ -23,5 +24,6 @@ mkdir -p "$(dirname "$png")"
     --no-proxy-server --host-resolver-rules="MAP * ~NOTFOUND" --force-device-scale-factor=1 \
     --window-size="$width,$height" --screenshot="$png.full.png" "file://$html" >/dev/null 2>"$profile/chromium.log" \
     || { cat "$profile/chromium.log" >&2; exit 1; }
+[ -s "$png.full.png" ] || { echo "render-report: chromium wrote no screenshot of $html:" >&2; grep -v dbus "$profile/chromium.log" | tail -3 >&2; exit 1; }
 python3 "$root/scripts/png-stats.py" "$png.full.png" "$png"
 rm -f "$png.full.png"

@@ -5,7 +5,9 @@
 public struct ForestChart: Sendable {
     /// One model or subgroup: a label and its Cox result.
     public struct Model: Sendable {
+        /// Block heading (empty for a single unlabelled model).
         public var label: String
+        /// The values drawn.
         public var result: CoxResult
 
         /// Creates a model block.
@@ -15,7 +17,9 @@ public struct ForestChart: Sendable {
         }
     }
 
+    /// Blocks in the order drawn.
     public var models: [Model]
+    /// Heading or figure title.
     public var title: String
     /// Axis label under the plot.
     public var xLabel: String

@@ -3,6 +3,7 @@
 /// per group, the log-rank p when given, optional median lines, and the numbers at risk under
 /// the plot aligned to the x ticks.
 public struct KaplanMeierChart: Sendable {
+    /// The values drawn.
     public var result: KaplanMeierResult
     /// The log-rank test of the same groups, printed under the legend.
     public var logRank: LogRankResult?
@@ -10,6 +11,7 @@ public struct KaplanMeierChart: Sendable {
     public var title: String
     /// X-axis label with unit, e.g. `Time (days)`.
     public var xLabel: String
+    /// Y-axis label.
     public var yLabel: String
     /// Dashed lines from 50 % survival to each group's median.
     public var showMedians: Bool
@@ -34,7 +36,7 @@ public struct KaplanMeierChart: Sendable {
     /// The SVG; `id` makes the `<title>`/`<desc>` ids unique within a page.
     public func svg(id: String) -> String {
         let curves = result.curves
-        let labelWidth = max(64, 12 + 6.2 * Double(curves.map { $0.group.count }.max() ?? 0))
+        let labelWidth = max(64, 28 + 6.2 * Double(curves.map { $0.group.count }.max() ?? 0))
         let left = labelWidth, right = Self.width - 24, top = 14.0, bottom = 294.0
         let maxTime = curves.compactMap { $0.steps.last?.time }.max() ?? 1
         let xs = NiceScale.linear(0, maxTime, count: 7)
@@ -88,20 +90,20 @@ public struct KaplanMeierChart: Sendable {
             }
         }
 
-        // Legend in the upper right, where survival curves leave room.
+        // Legend in the upper right, where survival curves leave room; as wide as its longest
+        // label (about 6 px a character at 11 px Helvetica).
+        let labels = curves.map { legendLabel($0) }
+        let legendX = right - 4 - max(200, 34 + 6.1 * Double(labels.map(\.count).max() ?? 0))
         var ly = top + 14
-        for (i, curve) in curves.enumerated() {
+        for (i, label) in labels.enumerated() {
             let color = Palette.color(i)
-            canvas.path("M\(c(right - 200)) \(c(ly - 4))H\(c(right - 178))", class: "cv", style: "stroke:\(color)")
-            var label = "\(curve.group) (n = \(TextFormat.count(curve.n)), \(TextFormat.count(curve.events)) events"
-            if showMedians { label += curve.median.map { ", median \(TextFormat.value($0))" } ?? ", median not reached" }
-            label += ")"
-            canvas.text(label, right - 172, ly)
+            canvas.path("M\(c(legendX)) \(c(ly - 4))H\(c(legendX + 22))", class: "cv", style: "stroke:\(color)")
+            canvas.text(label, legendX + 28, ly)
             ly += 16
         }
         if let logRank {
             let test = logRank.rho == 0 ? "Log-rank" : "Peto-Peto"
-            canvas.text("\(test) \(TextFormat.pEquals(logRank.p))", right - 200, ly + 2)
+            canvas.text("\(test) \(TextFormat.pEquals(logRank.p))", legendX, ly + 2)
         }
 
         // Numbers at risk, one row per group, each count centred under its x tick.
@@ -114,6 +116,13 @@ public struct KaplanMeierChart: Sendable {
             }
         }
         return canvas.svg(title: title, description: description, id: id)
+    }
+
+    /// `group (n = 138, 112 events[, median 270])`.
+    func legendLabel(_ curve: SurvivalCurve) -> String {
+        var label = "\(curve.group) (n = \(TextFormat.count(curve.n)), \(TextFormat.count(curve.events)) events"
+        if showMedians { label += curve.median.map { ", median \(TextFormat.value($0))" } ?? ", median not reached" }
+        return label + ")"
     }
 
     /// A sentence for screen readers: each group's size, events and median, and the test.
@@ -149,15 +158,15 @@ public struct KaplanMeierChart: Sendable {
         return runs
     }
 
-    /// One path of short vertical ticks at censoring times, at most one per pixel column and row.
+    /// One path of short vertical ticks at censoring times, thinned where they would overlap.
     func censorTicks(_ curve: SurvivalCurve, x: (Double) -> Double, y: (Double) -> Double) -> String {
         var out = ""
-        var last: (Int, Int)? = nil
+        var last = (x: -Double.infinity, y: -Double.infinity)
         for step in curve.steps where step.nCensor > 0 {
             let px = x(step.time), py = y(step.survival)
-            let cell = (Int(px.rounded()), Int(py.rounded()))
-            if let last, last == cell { continue }
-            last = cell
+            // Ticks closer than 1.5 px at the same height draw as one mark with their 1 px strokes.
+            if px - last.x < 1.5 && abs(py - last.y) < 1 { continue }
+            last = (px, py)
             out += "M\(c(px)) \(c(py - 3.5))v7"
         }
         return out

@@ -2,8 +2,11 @@
 /// bars (± 1.96 standard errors, the interval the simulation's own noise allows), the 80 % target
 /// as a dashed line, and Schoenfeld's approximation dotted beside each line when the result has it.
 public struct PowerChart: Sendable {
+    /// The values drawn.
     public var result: TrialPowerResult
+    /// Heading or figure title.
     public var title: String
+    /// X-axis label with unit.
     public var xLabel: String
     /// The target power drawn as a reference line.
     public var target: Double

@@ -4,7 +4,9 @@
 public struct ReportDocument: Sendable {
     /// A rendered figure: its SVG and the words around it.
     public struct Figure: Sendable {
+        /// Heading or figure title.
         public var title: String
+        /// Text after the numbered title (Markdown inline).
         public var caption: String?
         /// The `<svg>` element.
         public var svg: String
@@ -28,8 +30,11 @@ public struct ReportDocument: Sendable {
 
     /// One section: a heading, Markdown text, then its blocks.
     public struct Section: Sendable {
+        /// Heading or figure title.
         public var title: String
+        /// Markdown text shown under the heading.
         public var text: String
+        /// Figures and tables in order.
         public var blocks: [Block]
 
         /// Creates a section.
@@ -45,9 +50,13 @@ public struct ReportDocument: Sendable {
     public struct Provenance: Equatable, Sendable {
         /// `Figure 2` or `Table 1`.
         public var item: String
+        /// Input name in the stage.
         public var input: String
+        /// Workspace-relative file path.
         public var path: String
+        /// Id of the stage that wrote the file; nil for a source file.
         public var stage: String?
+        /// Hex SHA-256 of the file.
         public var sha256: String
 
         /// Creates an entry.
@@ -60,8 +69,11 @@ public struct ReportDocument: Sendable {
         }
     }
 
+    /// Heading or figure title.
     public var title: String
+    /// Author names, in order.
     public var authors: [String]
+    /// Sections in order.
     public var sections: [Section]
     /// Entries in figure/table order; empty omits the section.
     public var provenance: [Provenance]
@@ -94,7 +106,7 @@ public struct ReportDocument: Sendable {
                 case .figure(let figure):
                     figureNumber += 1
                     out += "<figure id=\"figure-\(figureNumber)\">\n\(figure.svg)\n<figcaption><span class=\"label\">Figure \(figureNumber).</span> "
-                    out += "<strong>\(TextFormat.escape(figure.title))</strong>"
+                    out += "<strong>\(TextFormat.escape(ReportDocument.sentence(figure.title)))</strong>"
                     if let caption = figure.caption, !caption.isEmpty { out += " " + Markdown.inline(caption) }
                     out += "</figcaption>\n</figure>\n"
                 case .table(let table):
@@ -136,7 +148,7 @@ public struct ReportDocument: Sendable {
                 switch block {
                 case .figure(let figure):
                     figureNumber += 1
-                    out += "**Figure \(figureNumber).** \(figure.title)"
+                    out += "**Figure \(figureNumber).** \(ReportDocument.sentence(figure.title))"
                     if let caption = figure.caption, !caption.isEmpty { out += " " + caption }
                     out += "\n\n> \(figure.description)\n\n"
                 case .table(let table):
@@ -153,6 +165,12 @@ public struct ReportDocument: Sendable {
             }
         }
         return out
+    }
+
+    /// `text` ending in a full stop, as a figure title before its caption reads in a journal.
+    static func sentence(_ text: String) -> String {
+        guard let last = text.last, !".?!".contains(last) else { return text }
+        return text + "."
     }
 
     /// Restrained journal styling: serif text in one readable column, sans-serif figures, hairline
@@ -182,7 +200,7 @@ public struct ReportDocument: Sendable {
     tbody tr:last-child td{border-bottom:1.5px solid \(Palette.ink)}
     .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
     .note{margin-top:4px;color:\(Palette.muted)}
-    .digest code{font-size:11px;word-break:break-all}
+    .digest code{font-size:11px;word-break:break-all}.provenance td:first-child{white-space:nowrap}
     @media (max-width:600px){body{font-size:15px}main{padding:16px 12px 32px}th,td{padding-right:6px}}
     @media print{@page{size:A4;margin:18mm 16mm}body{font-size:11pt}main{max-width:none;padding:0}a{color:inherit}
     h2{break-after:avoid;page-break-after:avoid}}

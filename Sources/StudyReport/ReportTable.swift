@@ -3,7 +3,9 @@
 public struct ReportTable: Equatable, Sendable {
     /// One column: its header and whether its cells are numbers.
     public struct Column: Equatable, Sendable {
+        /// Heading or figure title.
         public var title: String
+        /// Right-aligned with tabular digits.
         public var numeric: Bool
 
         /// Creates a column.
@@ -13,8 +15,11 @@ public struct ReportTable: Equatable, Sendable {
         }
     }
 
+    /// Heading or figure title.
     public var title: String
+    /// Columns in order.
     public var columns: [Column]
+    /// Cells, already formatted, one array per row.
     public var rows: [[String]]
     /// A note under the table (abbreviations, tests used).
     public var note: String?
@@ -124,11 +129,21 @@ extension ReportTable {
             rows: rows)
     }
 
+    /// Digits after the decimal point of a number as printed (`0.588` → 3, `310` → 0).
+    static func decimals(_ printed: String) -> Int {
+        let lower = printed.lowercased()
+        guard !lower.contains("e"), let dot = lower.firstIndex(of: ".") else { return 0 }
+        return lower[lower.index(after: dot)...].prefix { $0.isNumber }.count
+    }
+
     /// Published figures beside the values this run computed, with the source of each.
     public static func published(_ comparisons: [PublishedComparison], title: String? = nil) -> ReportTable {
         let rows = comparisons.map { row -> [String] in
             let unit = row.unit.map { " " + $0 } ?? ""
-            let reproduced = row.reproduced.map { TextFormat.value($0) + unit } ?? "NA"
+            // Shown to the precision the paper printed, so 0.588 sits beside 0.588, not 0.59.
+            let reproduced = row.reproduced.map { value in
+                (row.publishedValue != nil ? TextFormat.fixed(value, decimals(row.published)) : TextFormat.value(value)) + unit
+            } ?? "NA"
             var difference = ""
             if let p = row.publishedValue, let r = row.reproduced, p != 0 {
                 let relative = (r - p) / abs(p) * 100

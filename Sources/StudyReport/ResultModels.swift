@@ -5,13 +5,19 @@
 public struct SurvivalCurve: Equatable, Sendable {
     /// One row of the curve: the estimate just after `time`.
     public struct Step: Equatable, Sendable {
+        /// Time of the step, in the time column's unit.
         public var time: Double
+        /// Number at risk just before the step.
         public var nRisk: Int
+        /// Events at the step.
         public var nEvent: Int
+        /// Censored at the step.
         public var nCensor: Int
+        /// Survival estimate just after the step.
         public var survival: Double
         /// Confidence limits; nil where undefined (e.g. after survival reaches 0).
         public var lower: Double?
+        /// Upper confidence limit; nil where undefined.
         public var upper: Double?
 
         /// Creates a step.
@@ -28,11 +34,15 @@ public struct SurvivalCurve: Equatable, Sendable {
 
     /// Group label (`all` for an ungrouped fit).
     public var group: String
+    /// Number of subjects.
     public var n: Int
+    /// Number of events.
     public var events: Int
     /// Median survival and its confidence limits; nil when not reached.
     public var median: Double?
+    /// Lower confidence limit of the median; nil when undefined.
     public var medianLower: Double?
+    /// Upper confidence limit of the median; nil when undefined.
     public var medianUpper: Double?
     /// Steps in increasing time.
     public var steps: [Step]
@@ -68,6 +78,7 @@ public struct KaplanMeierResult: Equatable, Sendable {
     public var timeName: String
     /// Confidence level of the bands (0.95).
     public var confLevel: Double
+    /// One curve per group, in factor-level order.
     public var curves: [SurvivalCurve]
 
     /// Creates a result.
@@ -82,9 +93,13 @@ public struct KaplanMeierResult: Equatable, Sendable {
 public struct LogRankResult: Equatable, Sendable {
     /// Observed and expected events of one group.
     public struct Group: Equatable, Sendable {
+        /// Group label.
         public var group: String
+        /// Number of subjects.
         public var n: Int
+        /// Observed events.
         public var observed: Double
+        /// Expected events under the null.
         public var expected: Double
 
         /// Creates a group row.
@@ -98,9 +113,13 @@ public struct LogRankResult: Equatable, Sendable {
 
     /// 0 for the log-rank test, 1 for Peto-Peto.
     public var rho: Double
+    /// Chi-square statistic.
     public var statistic: Double
+    /// Degrees of freedom.
     public var df: Int
+    /// Two-sided p-value.
     public var p: Double
+    /// Groups in factor-level order.
     public var groups: [Group]
 
     /// Creates a result.
@@ -117,13 +136,19 @@ public struct LogRankResult: Equatable, Sendable {
 public struct CoxResult: Equatable, Sendable {
     /// One model term.
     public struct Term: Equatable, Sendable {
+        /// Term name as the model printed it.
         public var term: String
+        /// Log hazard ratio.
         public var coef: Double
+        /// Hazard ratio.
         public var hr: Double
+        /// Standard error of the coefficient.
         public var se: Double
+        /// Two-sided p-value.
         public var p: Double
         /// Confidence limits of the hazard ratio; nil when undefined.
         public var hrLower: Double?
+        /// Upper confidence limit of the hazard ratio; nil when undefined.
         public var hrUpper: Double?
 
         /// Creates a term.
@@ -138,8 +163,11 @@ public struct CoxResult: Equatable, Sendable {
         }
     }
 
+    /// Number of subjects.
     public var n: Int
+    /// Number of events.
     public var events: Int
+    /// Terms in model order.
     public var terms: [Term]
     /// Concordance (C statistic), when the result has one.
     public var concordance: Double?
@@ -157,12 +185,17 @@ public struct CoxResult: Equatable, Sendable {
 public struct TrialPowerResult: Equatable, Sendable {
     /// One (hazard ratio, sample size) cell of the simulation grid.
     public struct Cell: Equatable, Sendable {
+        /// True hazard ratio of the simulated design.
         public var hazardRatio: Double
+        /// Patients per trial.
         public var sampleSize: Int
+        /// Fraction of replicates that rejected.
         public var power: Double
         /// Monte Carlo standard error of `power`.
         public var mcSE: Double
+        /// Mean number of events per trial.
         public var meanEvents: Double?
+        /// Median estimated hazard ratio.
         public var medianHR: Double?
         /// Schoenfeld's approximate power for the same design, when given.
         public var schoenfeldPower: Double?
@@ -180,6 +213,7 @@ public struct TrialPowerResult: Equatable, Sendable {
         }
     }
 
+    /// Design cells in the order simulated.
     public var cells: [Cell]
 
     /// Creates a result.
@@ -197,8 +231,11 @@ public struct TrialPowerResult: Equatable, Sendable {
 public struct CohortSummary: Equatable, Sendable {
     /// One column of the normalized table.
     public struct Column: Equatable, Sendable {
+        /// Column name.
         public var name: String
+        /// Column type (number, integer, category, string, boolean).
         public var type: String
+        /// Missing values.
         public var missing: Int
         /// Category levels, when the column is a category.
         public var levels: [String]?
@@ -212,9 +249,13 @@ public struct CohortSummary: Equatable, Sendable {
         }
     }
 
+    /// The file that was read.
     public var file: String
+    /// Rows read.
     public var rowsRead: Int
+    /// Rows kept after filters and required columns.
     public var rowsKept: Int
+    /// Columns in order.
     public var columns: [Column]
 
     /// Creates a summary.
@@ -234,7 +275,9 @@ public struct PublishedComparison: Equatable, Sendable {
     public var published: String
     /// The published number when it is one, for the difference column.
     public var publishedValue: Double?
+    /// Unit printed after numbers.
     public var unit: String?
+    /// Where the published value comes from.
     public var citation: String
     /// The value computed in this run; nil when the selected field is null.
     public var reproduced: Double?

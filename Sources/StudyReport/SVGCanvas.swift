@@ -4,6 +4,7 @@
 public struct SVGCanvas {
     /// Width and height in user units (pixels at 100 %).
     public let width: Double
+    /// Height in user units.
     public let height: Double
     private(set) var body: String = ""
 

@@ -4,7 +4,9 @@
 public enum StepPath {
     /// A point of a step function in pixels: the value `y` holds from `x` until the next point.
     public struct Point: Equatable, Sendable {
+        /// Horizontal position in pixels.
         public var x: Double
+        /// Vertical position in pixels.
         public var y: Double
 
         /// Creates a point.
@@ -40,38 +42,96 @@ public enum StepPath {
     }
 
     /// The SVG path data of a step function through `points`, extended horizontally to `end`:
-    /// `M x0 y0 H x1 V y1 H x2 V y2 … H end`.
+    /// `M x0 y0 h… v… h… v… … h…`, relative moves at a tenth of a pixel (finer than any screen
+    /// or printer shows at the figure's size), each measured from the rounded previous position so
+    /// rounding never accumulates.
     public static func data(_ points: [Point], end: Double) -> String {
         guard let first = points.first else { return "" }
-        var out = "M\(TextFormat.coordinate(first.x)) \(TextFormat.coordinate(first.y))"
+        var pen = Pen(first)
         for p in points.dropFirst() {
-            out += "H\(TextFormat.coordinate(p.x))V\(TextFormat.coordinate(p.y))"
+            pen.horizontal(p.x)
+            pen.vertical(p.y)
         }
-        if end > points[points.count - 1].x { out += "H\(TextFormat.coordinate(end))" }
-        return out
+        if end > points[points.count - 1].x { pen.horizontal(end) }
+        return pen.out
     }
 
     /// The closed SVG path of a band between two step functions sharing x positions (upper drawn
     /// forwards, lower backwards), extended to `end`. Both arrays must have the same x values.
     public static func band(upper: [Point], lower: [Point], end: Double) -> String {
         guard let first = upper.first, let last = lower.last, upper.count == lower.count else { return "" }
-        var out = "M\(TextFormat.coordinate(first.x)) \(TextFormat.coordinate(first.y))"
-        // A limit that does not move at a step (the upper one often stays at 1) needs no V.
-        var y = first.y
-        for p in upper.dropFirst() where p.y != y {
-            out += "H\(TextFormat.coordinate(p.x))V\(TextFormat.coordinate(p.y))"
-            y = p.y
+        var pen = Pen(first)
+        for p in upper.dropFirst() {
+            pen.horizontal(p.x)
+            pen.vertical(p.y)
         }
-        out += "H\(TextFormat.coordinate(end))V\(TextFormat.coordinate(last.y))"
+        pen.horizontal(end)
+        pen.vertical(last.y)
         var i = lower.count - 1
         while i > 0 {
-            if lower[i - 1].y != lower[i].y {
-                out += "H\(TextFormat.coordinate(lower[i].x))V\(TextFormat.coordinate(lower[i - 1].y))"
-            }
+            pen.horizontal(lower[i].x)
+            pen.vertical(lower[i - 1].y)
             i -= 1
         }
-        out += "H\(TextFormat.coordinate(lower[0].x))Z"
-        return out
+        pen.horizontal(lower[0].x)
+        pen.out += "Z"
+        return pen.out
+    }
+
+    /// Writes relative moves in tenths of a pixel, skipping moves that round to nothing and
+    /// joining runs of horizontal moves (where only the other limit of a band stepped).
+    struct Pen {
+        private var text: String
+        private var x: Int, y: Int
+        /// Where the pending horizontal move started, if one is pending.
+        private var horizontalFrom: Int?
+
+        init(_ start: Point) {
+            x = Pen.tenths(start.x)
+            y = Pen.tenths(start.y)
+            text = "M" + Pen.text(x) + " " + Pen.text(y)
+        }
+
+        /// The path data so far.
+        var out: String {
+            get {
+                guard let from = horizontalFrom, from != x else { return text }
+                return text + "h" + Pen.text(x - from)
+            }
+            set {
+                flush()
+                text = newValue
+            }
+        }
+
+        mutating func horizontal(_ to: Double) {
+            if horizontalFrom == nil { horizontalFrom = x }
+            x = Pen.tenths(to)
+        }
+
+        mutating func vertical(_ to: Double) {
+            let t = Pen.tenths(to)
+            guard t != y else { return }
+            flush()
+            text += "v" + Pen.text(t - y)
+            y = t
+        }
+
+        private mutating func flush() {
+            if let from = horizontalFrom, from != x { text += "h" + Pen.text(x - from) }
+            horizontalFrom = nil
+        }
+
+        static func tenths(_ v: Double) -> Int { Int((v * 10).rounded()) }
+
+        /// `12.3`, `-.5`, `7`: tenths as the shortest SVG number.
+        static func text(_ tenths: Int) -> String {
+            let sign = tenths < 0 ? "-" : ""
+            let a = abs(tenths)
+            let whole = a / 10, fraction = a % 10
+            if fraction == 0 { return sign + String(whole) }
+            return sign + (whole == 0 ? "" : String(whole)) + "." + String(fraction)
+        }
     }
 
     /// Thins a band: the x positions kept are those where either limit moves by at least

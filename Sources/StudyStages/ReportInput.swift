@@ -53,8 +53,11 @@ struct ReportInput: Sendable {
     var kaplanMeier: KaplanMeierResult {
         get throws(ReportError) {
             let curves = try (value["curves"]?.array ?? []).map { (c) throws(ReportError) -> SurvivalCurve in
-                let stepValues = c["steps"]?.array ?? []
                 var steps: [SurvivalCurve.Step] = []
+                if case .table(let table)? = c["steps"] {
+                    steps = try columnarSteps(table)
+                }
+                let stepValues: [ResultValue] = steps.isEmpty ? (c["steps"]?.array ?? []) : []
                 steps.reserveCapacity(stepValues.count)
                 for s in stepValues {
                     guard case .object(let m) = s, m.count >= 6 else { throw malformed("curves[].steps[]") }
@@ -72,6 +75,25 @@ struct ReportInput: Sendable {
             return KaplanMeierResult(timeName: value["time"]?.string ?? "time", confLevel: value["conf_level"]?.double ?? 0.95,
                                      curves: curves)
         }
+    }
+
+    /// Steps from a curve's columnar steps, without building an object per step.
+    private func columnarSteps(_ table: RecordTable) throws(ReportError) -> [SurvivalCurve.Step] {
+        guard let time = table.column("time"), let survival = table.column("survival") else {
+            throw malformed("curves[].steps[].time and survival")
+        }
+        let risk = table.column("n_risk"), event = table.column("n_event"), censor = table.column("n_censor")
+        let lower = table.column("lower"), upper = table.column("upper")
+        func int(_ r: Int, _ c: Int?) -> Int { c.flatMap { table.value(r, $0) }.map { Int($0) } ?? 0 }
+        var steps: [SurvivalCurve.Step] = []
+        steps.reserveCapacity(table.count)
+        for r in 0..<table.count {
+            steps.append(SurvivalCurve.Step(
+                time: table.value(r, time) ?? .nan, nRisk: int(r, risk), nEvent: int(r, event), nCensor: int(r, censor),
+                survival: table.value(r, survival) ?? .nan, lower: lower.flatMap { table.value(r, $0) },
+                upper: upper.flatMap { table.value(r, $0) }))
+        }
+        return steps
     }
 
     var logRank: LogRankResult {

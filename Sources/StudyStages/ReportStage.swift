@@ -58,6 +58,9 @@ public struct ReportStage: StageKind {
 struct ReportBuilder {
     let context: StageKindContext
     private var loaded: [String: ReportInput] = [:]
+    /// Curves by input name: several figures often draw the same result, and converting a
+    /// 100,000-step curve costs more than drawing it.
+    private var curves: [String: KaplanMeierResult] = [:]
     private var provenance: [ReportDocument.Provenance] = []
 
     init(context: StageKindContext) { self.context = context }
@@ -122,7 +125,14 @@ struct ReportBuilder {
                 }
             }
             guard let km else { throw ReportError("\(figure.field).inputs: no kaplan-meier result among \(figure.inputs.joined(separator: ", "))") }
-            let chart = KaplanMeierChart(result: try km.kaplanMeier, logRank: try logRank?.logRank, title: figure.title,
+            let result: KaplanMeierResult
+            if let cached = curves[km.name] {
+                result = cached
+            } else {
+                result = try km.kaplanMeier
+                curves[km.name] = result
+            }
+            let chart = KaplanMeierChart(result: result, logRank: try logRank?.logRank, title: figure.title,
                                          xLabel: figure.xLabel, showMedians: figure.medians, showConfidence: figure.confidence)
             return ReportDocument.Figure(title: figure.title, caption: figure.caption, svg: chart.svg(id: id),
                                          description: chart.description)

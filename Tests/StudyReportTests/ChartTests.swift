@@ -67,7 +67,7 @@ import Testing
         // Ticks 0, 5, 10, 15, 20: the tick label plus two risk counts at each x (the axis title
         // is centred too, hence at least three).
         #expect(xCounts.values.filter { $0 >= 3 }.count == 5)
-        #expect(svg.contains("x=\"554.45\" y=\"311\">15</text>") && svg.contains("x=\"554.45\" y=\"382\">1</text>"))
+        #expect(svg.contains("x=\"558.45\" y=\"311\">15</text>") && svg.contains("x=\"558.45\" y=\"382\">1</text>"))
     }
 
     @Test("a 100,000-step curve renders small: thinned below two points per pixel")

@@ -10,7 +10,8 @@ import Testing
         let points = [P(x: 0, y: 100), P(x: 10, y: 80), P(x: 25, y: 80), P(x: 40, y: 50)]
         let thinned = StepPath.thin(points)
         #expect(thinned == [P(x: 0, y: 100), P(x: 10, y: 80), P(x: 40, y: 50)], "a point that does not change y is dropped")
-        #expect(StepPath.data(thinned, end: 55) == "M0 100H10V80H40V50H55")
+        #expect(StepPath.data(thinned, end: 55) == "M0 100h10v-20h30v-30h15")
+        #expect(StepPath.data([P(x: 0.04, y: 1.26), P(x: 0.33, y: 0.5)], end: 0.33) == "M0 1.3h.3v-.8")
     }
 
     @Test("drops closer than half a pixel merge into one drop to the latest value")
@@ -22,7 +23,7 @@ import Testing
     @Test("a band is the upper steps forwards and the lower steps backwards, closed")
     func band() {
         let upper = [P(x: 0, y: 0), P(x: 10, y: 5)], lower = [P(x: 0, y: 0), P(x: 10, y: 20)]
-        #expect(StepPath.band(upper: upper, lower: lower, end: 30) == "M0 0H10V5H30V20H10V0H0Z")
+        #expect(StepPath.band(upper: upper, lower: lower, end: 30) == "M0 0h10v5h20v15h-20v-20h-10Z")
     }
 
     @Test("a 100,000-step curve thins to steps at least half a pixel wide that differ from the original by under half a pixel in x")

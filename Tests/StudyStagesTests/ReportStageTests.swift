@@ -106,7 +106,7 @@ import _StudyTestSupport
         #expect(html.contains(">0.59</text>"))
         #expect(html.contains(">0.42–0.82</text>"))
         #expect(html.contains("<td>Median survival, women</td><td class=\"num\">426 days</td><td class=\"num\">426 days</td><td class=\"num\">0.0 %</td>"))
-        #expect(html.contains("<td class=\"num\">0.59</td>"))
+        #expect(html.contains("<td>Hazard ratio, women vs men</td><td class=\"num\">0.59 (0.42-0.82)</td><td class=\"num\">0.59</td>"))
 
         // Numbers at risk under the KM plot: R's n.risk at each x tick (0, 200, …, 1200 days).
         let groups = (r["kaplan_meier"] as! [String: Any])["by_group"] as! [[String: Any]]
