@@ -11,6 +11,9 @@ struct ReportInput: Sendable {
         case cox = "survival/cox"
         case trialPower = "trial-power"
         case ingestSummary = "ingest/csv summary"
+        /// Any other JSON object (e.g. a shell stage's result): a published-figures table may read
+        /// values from it; no figure or other table can draw it.
+        case other = "JSON"
     }
 
     /// The input's name in the stage's `inputs`.
@@ -34,10 +37,11 @@ struct ReportInput: Sendable {
             kind = known
         } else if value["rows"] != nil, value["columns"] != nil {
             kind = .ingestSummary
+        } else if case .object = value {
+            kind = .other
         } else {
-            let found = value["kind"]?.string.map { "'\($0)'" } ?? "no 'kind'"
-            throw ReportError("input '\(name)' ('\(displayPath)') is not a result a report can show (\(found)); "
-                + "expected a kaplan-meier, log-rank, cox, trial-power result or an ingest/csv summary")
+            throw ReportError("input '\(name)' ('\(displayPath)') is not a JSON object; a report reads results "
+                + "(kaplan-meier, log-rank, cox, trial-power, an ingest/csv summary, or any JSON object for a published table)")
         }
         return ReportInput(name: name, kind: kind, value: value, digest: Digest.of(bytes))
     }
@@ -45,7 +49,8 @@ struct ReportInput: Sendable {
     /// Fails unless this input is one of `kinds`, naming the field that asked for it.
     func require(_ kinds: [Kind], for field: String) throws(ReportError) {
         guard kinds.contains(kind) else {
-            throw ReportError("\(field): input '\(name)' is a \(kind.rawValue) result; this needs "
+            let found = kind == .other ? "a JSON file of another kind ('\(value["kind"]?.string ?? "no kind")')" : "a \(kind.rawValue) result"
+            throw ReportError("\(field): input '\(name)' is \(found); this needs "
                 + kinds.map(\.rawValue).joined(separator: " or "))
         }
     }

@@ -208,4 +208,20 @@ import _StudyTestSupport
         guard case .failed(_, let message) = run.outcome else { Issue.record("expected failure"); return }
         #expect(message == "with.sections[0].tables[0].file: 'bad.yaml': quantity 'x': input 'km': 'curves[group=3].n': no item with group=3; present: 1, 2")
     }
+
+    @Test("a published table reads values from any JSON result (a shell stage's), which no figure can draw")
+    func publishedFromOtherJSON() {
+        let results = Results()
+        results.dir.write("results/orr.json", #"{"kind":"response-rate","groups":[{"group":"Liver","rate":0.0988},{"group":"Other","rate":0.2316}]}"#)
+        results.dir.write("orr.yaml", "- quantity: Response rate, liver\n  published: 0.1\n  citation: c\n  reproduced: {input: orr, value: \"groups[group=Liver].rate\"}\n")
+        var inputs = results.inputs
+        inputs["orr"] = "results/orr.json"
+        inputs["orr_published"] = "orr.yaml"
+        let table = Self.run(results, with: Self.layout(figures: [], tables: [.object(["type": .string("published"), "file": .string("orr.yaml")])]),
+                             inputs: inputs)
+        #expect(table.outcome == .succeeded)
+        #expect(table.html?.contains("orr: groups[group=Liver].rate") == true, "the row names where its value came from")
+        let figure = Self.run(results, with: Self.layout(figures: [.object(["type": .string("forest"), "input": .string("orr")])]), inputs: inputs)
+        #expect(figure.outcome == .failed(status: 1, message: "with.sections[0].figures[0].inputs: input 'orr' is a JSON file of another kind ('response-rate'); this needs survival/cox"))
+    }
 }
