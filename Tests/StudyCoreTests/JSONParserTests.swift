@@ -1,0 +1,30 @@
+import StudyCore
+import Testing
+
+/// `JSONValue.parse`, the project's one JSON reader.
+@Suite("JSON parsing")
+struct JSONParserTests {
+    @Test("integers and fractional numbers stay distinct; objects, arrays, escapes and surrogate pairs")
+    func values() throws {
+        let value = try JSONValue.parse(Array(#" {"a": [1, 2.0, -3e2, true, null], "s": "x\n\u00e9\ud83d\ude00\"" } "#.utf8))
+        #expect(value == .object(["a": .array([.integer(1), .number(2), .number(-300), .bool(true), .null]),
+                                  "s": .string("x\né😀\"")]))
+    }
+
+    @Test("a syntax error names its byte offset", arguments: [
+        (#"{"a" 1}"#, "invalid JSON at byte 5: expected ':'"),
+        ("[1, 2", "invalid JSON at byte 5: unexpected end"),
+        (#""abc"#, "invalid JSON at byte 4: unterminated string"),
+        ("1 2", "invalid JSON at byte 2: trailing characters"),
+    ])
+    func errors(text: String, message: String) {
+        #expect(throws: JSONSyntaxError.self) { try JSONValue.parse(Array(text.utf8)) }
+        do { _ = try JSONValue.parse(Array(text.utf8)) } catch { #expect(error.description == message) }
+    }
+
+    @Test("canonical JSON reads back to the same value")
+    func roundTrip() throws {
+        let value = JSONValue.object(["k": .array([.integer(7), .number(0.1), .string("é\u{1}")]), "b": .bool(false)])
+        #expect(try JSONValue.parse(Array(value.canonicalJSON.utf8)) == value)
+    }
+}
