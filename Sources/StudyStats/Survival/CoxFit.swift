@@ -206,6 +206,13 @@ struct CoxLikelihood {
         _ beta: [Double], visit: ((_ time: Double, _ score: [Double], _ information: [[Double]]) -> Void)?
     ) -> (loglik: Double, score: [Double], information: [[Double]]) {
         if beta.count <= 8 && !sortedX8.isEmpty { return evaluateNarrow(beta, visit: visit) }
+        return evaluateWide(beta, visit: visit)
+    }
+
+    /// The scalar loop, for any number of terms.
+    func evaluateWide(
+        _ beta: [Double], visit: ((_ time: Double, _ score: [Double], _ information: [[Double]]) -> Void)?
+    ) -> (loglik: Double, score: [Double], information: [[Double]]) {
         let p = beta.count
         var loglik = 0.0
         var u = [Double](repeating: 0, count: p)
@@ -318,7 +325,7 @@ struct CoxLikelihood {
     /// operations, in the same order, of the element it stands for (no sums are reassociated), so the
     /// results are bit for bit those of the scalar loop; the upper triangle, computed on the side, is
     /// discarded.
-    private func evaluateNarrow(
+    func evaluateNarrow(
         _ beta: [Double], visit: ((_ time: Double, _ score: [Double], _ information: [[Double]]) -> Void)?
     ) -> (loglik: Double, score: [Double], information: [[Double]]) {
         typealias V = SIMD8<Double>
