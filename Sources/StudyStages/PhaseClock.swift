@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// CPU time of the calling thread, split into named phases, for one log line such as
-/// `timing (thread cpu): read 0.412 s, compute 0.103 s`. A stage runs on one thread, so this is its
+/// `timing (thread cpu): read 0.412013 s, compute 0.103552 s`. A stage runs on one thread, so this is its
 /// own work even when the machine is shared; the survival benchmark reads these lines.
 struct PhaseClock {
     private var last = PhaseClock.now()
@@ -23,8 +23,8 @@ struct PhaseClock {
         "timing (thread cpu): " + phases.map { "\($0.0) \(Self.format($0.1)) s" }.joined(separator: ", ")
     }
 
-    /// Seconds with three decimals.
-    static func format(_ seconds: Double) -> String { String(format3: seconds) }
+    /// Seconds with six decimals.
+    static func format(_ seconds: Double) -> String { String(micro: seconds) }
 
     static func now() -> Double {
         var ts = timespec()
@@ -34,10 +34,10 @@ struct PhaseClock {
 }
 
 private extension String {
-    /// `x` with three decimals.
-    init(format3 x: Double) {
-        let thousandths = Int((x * 1000).rounded())
-        let tail = String(thousandths % 1000)
-        self = "\(thousandths / 1000)." + String(repeating: "0", count: 3 - tail.count) + tail
+    /// `x` with six decimals (microseconds: small tables fit in a few).
+    init(micro x: Double) {
+        let micros = Int((x * 1_000_000).rounded())
+        let tail = String(micros % 1_000_000)
+        self = "\(micros / 1_000_000)." + String(repeating: "0", count: 6 - tail.count) + tail
     }
 }

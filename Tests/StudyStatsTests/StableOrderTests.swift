@@ -26,4 +26,23 @@ import Testing
             #expect(StableOrder.ascending(keys) == expected, "size \(size)")
         }
     }
+
+    @Test("whole-number keys (the counting path) sort as the comparison sort does, ±0 tied")
+    func wholeNumbers() {
+        var state: UInt64 = 9
+        func next() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state >> 11
+        }
+        for (size, range) in [(65, 3), (5_000, 40), (20_000, 3_000)] {
+            let keys: [Double] = (0..<size).map { _ in
+                let v = Double(Int(next() % UInt64(2 * range)) - range)
+                return v == 0 && next() % 2 == 0 ? -0.0 : v
+            }
+            let expected = keys.indices.sorted { keys[$0] != keys[$1] ? keys[$0] < keys[$1] : $0 < $1 }
+            #expect(StableOrder.ascending(keys) == expected, "size \(size)")
+        }
+        let wide = (0..<100).map { Double($0 * 100_000) }.reversed().map { $0 }   // range too wide: radix path
+        #expect(StableOrder.ascending(wide) == Array((0..<100).reversed()))
+    }
 }
