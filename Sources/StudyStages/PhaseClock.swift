@@ -26,6 +26,13 @@ struct PhaseClock {
     /// Seconds with six decimals.
     static func format(_ seconds: Double) -> String { String(micro: seconds) }
 
+    /// Monotonic wall-clock seconds, for a stage's own elapsed time (e.g. a simulation on several threads).
+    static func wallNow() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
     static func now() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
