@@ -126,6 +126,7 @@ struct RunCommand: ParsableCommand {
             reservedRun = runNumber
         }
 
+        if let ledger { try provenance { try ledger.preflight() } }
         let compiled = try source.load(file)
         let options = try runOptions(compiled.workflow)
         phases.mark("load workflow")
@@ -159,7 +160,7 @@ struct RunCommand: ParsableCommand {
         guard !ProvenanceRecorder.disabled else { return nil }
         return try provenance {
             let ledger = try RunLedger.open(layout, create: true)
-            try ledger.preflight()
+            try ledger.preflight(readingTip: false)
             return ledger
         }
     }

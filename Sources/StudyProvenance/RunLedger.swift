@@ -69,12 +69,14 @@ public final class RunLedger {
         return path
     }
 
-    /// Fails early, before any stage runs, when the ref is locked by another writer or unreadable,
-    /// so a run that could not be recorded does not start.
-    public func preflight() throws {
+    /// Fails early, before anything runs, when the ref is locked by another writer or does not
+    /// name a readable commit, so a run that could not be recorded does not start. With
+    /// `readingTip: false` only the lock and the ref itself are checked (the no-op shortcut reads
+    /// the tip commit anyway).
+    public func preflight(readingTip: Bool = true) throws {
         let lock = repository.gitDirectory + Self.ref + ".lock"
         if access(lock, F_OK) == 0 { throw ProvenanceError.locked(ref: Self.ref, lockFile: lock) }
-        if let tip = try repository.resolve(Self.ref) {
+        if let tip = try repository.resolve(Self.ref), readingTip {
             do { _ = try repository.commit(tip) } catch {
                 throw ProvenanceError.corrupt(ref: Self.ref, reason: "its commit \(tip.short) cannot be read")
             }
@@ -108,7 +110,10 @@ public final class RunLedger {
     public func recordNoOp(run: Int, started: Double, stages: [String], workflowFile: String, workflowDigest: Digest,
                            studyflowVersion: String, executor: String) throws -> GitOID? {
         guard let tip = try repository.resolve(Self.ref) else { return nil }
-        let previous = try repository.commit(tip)
+        let previous: GitRepository.Commit
+        do { previous = try repository.commit(tip) } catch {
+            throw ProvenanceError.corrupt(ref: Self.ref, reason: "its commit \(tip.short) cannot be read")
+        }
         guard let runBlob = try repository.entry("run.json", inTree: previous.tree),
               let json = JSONText.parse(try repository.readBlob(runBlob)), var record = RunRecord(json: json),
               record.outcome == "ok", record.allCached, record.total == stages.count,
