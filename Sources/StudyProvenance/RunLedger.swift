@@ -135,19 +135,37 @@ public final class RunLedger {
     public func record(_ record: RunRecord, stages: [StageRecord], workflowBytes: [UInt8]?) throws -> GitOID {
         var record = record
         record.stagesDigest = RunRecord.digest(ofStages: stages.map(\.stage))
+        var cache = BlobCache(path: layout.provenanceBlobCache, repository: repositoryPath)
+        cache.validate { repository.contains($0) }
+        defer { cache.save() }
         var stageEntries: [GitRepository.TreeEntry] = []
         stageEntries.reserveCapacity(stages.count)
+        var treeFingerprint = DigestBuilder()
+        treeFingerprint.field("studyflow stages tree 1")
         for stage in stages {
-            stageEntries.append(.init(name: stage.stage + ".json", id: try repository.writeBlob(stage.encoded), isTree: false))
+            // Unchanged records (most of them, run after run) are found by fingerprint: no JSON
+            // encoding, no hashing, no object write.
+            let fingerprint = stage.fingerprint
+            let id: GitOID
+            if let known = cache[fingerprint] {
+                id = known
+            } else {
+                id = try repository.writeBlob(stage.encoded)
+                cache[fingerprint] = id
+            }
+            stageEntries.append(.init(name: stage.stage + ".json", id: id, isTree: false))
+            treeFingerprint.field(stage.stage)
+            id.bytes.withUnsafeBytes { treeFingerprint.update($0) }
         }
+        let stagesTree = try cachedTree(treeFingerprint.finalize(), cache: &cache) { try repository.writeTree(stageEntries) }
         var root: [GitRepository.TreeEntry] = [
             .init(name: "run.json", id: try repository.writeBlob(record.encoded), isTree: false),
-            .init(name: "stages", id: try repository.writeTree(stageEntries), isTree: true),
+            .init(name: "stages", id: stagesTree, isTree: true),
         ]
         if let workflowBytes {
             root.append(.init(name: "workflow.yaml", id: try repository.writeBlob(workflowBytes), isTree: false))
         }
-        if let outputs = try writeOutputs(stages) { root.append(.init(name: "outputs", id: outputs, isTree: true)) }
+        if let outputs = try writeOutputs(stages, cache: &cache) { root.append(.init(name: "outputs", id: outputs, isTree: true)) }
         let tree = try repository.writeTree(root)
         var attempt = 0
         while true {
@@ -173,10 +191,10 @@ public final class RunLedger {
     /// Stores every output file of at most `maxStoredOutput` bytes and returns the `outputs/` tree
     /// (nil when there is none). Bytes come from the content-addressed store, which holds exactly
     /// what the stage wrote; the blob cache spares re-reading outputs already stored.
-    private func writeOutputs(_ stages: [StageRecord]) throws -> GitOID? {
-        var cache = BlobCache(path: layout.provenanceBlobCache, repository: repositoryPath)
-        defer { cache.save() }
+    private func writeOutputs(_ stages: [StageRecord], cache: inout BlobCache) throws -> GitOID? {
         let root = OutputDirectory()
+        var fingerprint = DigestBuilder()
+        fingerprint.field("studyflow outputs tree 1")
         for stage in stages where stage.status != "failed" && stage.status != "skipped" {
             for output in stage.outputs where !output.isDirectory {
                 guard let digest = output.sha256, let size = output.size, size <= Self.maxStoredOutput else { continue }
@@ -189,9 +207,20 @@ public final class RunLedger {
                     cache[digest] = id
                 }
                 root.insert(output.path.split(separator: "/").map(String.init)[...], id)
+                fingerprint.field(output.path)
+                id.bytes.withUnsafeBytes { fingerprint.update($0) }
             }
         }
-        return root.isEmpty ? nil : try root.write(repository)
+        if root.isEmpty { return nil }
+        return try cachedTree(fingerprint.finalize(), cache: &cache) { try root.write(repository) }
+    }
+
+    /// The tree with content fingerprint `fingerprint`, from the cache or written by `write`.
+    private func cachedTree(_ fingerprint: Digest, cache: inout BlobCache, write: () throws -> GitOID) throws -> GitOID {
+        if let known = cache[fingerprint] { return known }
+        let id = try write()
+        cache[fingerprint] = id
+        return id
     }
 
     private func storedBytes(path: String, digest: Digest) -> [UInt8]? {
