@@ -143,7 +143,11 @@ struct RunCommand: ParsableCommand {
         signals.cancel()
         if let ledger {
             // Every run that got past loading is recorded: success, failed stages, interruption.
-            try provenance { try recorder.record(into: ledger, workspace: ws, file: file, params: options.params, started: started) }
+            do {
+                try provenance { try recorder.record(into: ledger, workspace: ws, file: file, params: options.params, started: started) }
+            } catch CommandError.failure(let message) {
+                throw CommandError.failure("run \(runNumber) finished but was not recorded in the provenance ledger: \(message)")
+            }
             phases.mark("provenance")
         }
         let summary = try outcome.get()
