@@ -62,6 +62,9 @@ public final class RunLedger {
         return RunLedger(repository: try GitRepository.createBare(at: bare), layout: layout)
     }
 
+    /// `RunRecord.workspace` of this workspace.
+    var workspaceName: String { prefix.isEmpty ? "." : String(prefix.dropLast()) }
+
     /// The repository's git directory (for messages and `git --git-dir`).
     public var repositoryPath: String {
         var path = repository.gitDirectory
@@ -118,7 +121,8 @@ public final class RunLedger {
               let json = JSONText.parse(try repository.readBlob(runBlob)), var record = RunRecord(json: json),
               record.outcome == "ok", record.allCached, record.total == stages.count,
               record.stagesDigest == RunRecord.digest(ofStages: stages), record.workflowDigest == workflowDigest,
-              record.workflowFile == workflowFile, record.sourceCommit == repository.headCommit()?.hex else { return nil }
+              record.workflowFile == workflowFile, record.workspace == workspaceName,
+              record.sourceCommit == repository.headCommit()?.hex else { return nil }
         record.run = run
         record.started = started
         record.finished = Timestamp.now()
@@ -135,6 +139,7 @@ public final class RunLedger {
     public func record(_ record: RunRecord, stages: [StageRecord], workflowBytes: [UInt8]?) throws -> GitOID {
         var record = record
         record.stagesDigest = RunRecord.digest(ofStages: stages.map(\.stage))
+        record.workspace = workspaceName
         var cache = BlobCache(path: layout.provenanceBlobCache, repository: repositoryPath)
         cache.validate { repository.contains($0) }
         defer { cache.save() }

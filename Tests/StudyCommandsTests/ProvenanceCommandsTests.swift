@@ -255,4 +255,26 @@ struct ProvenanceCommandsTests {
         let again = try CLI.run(["crate", "-C", dir.path, "--output", out])
         #expect(again.status == 2 && again.stderr.contains("is not empty"))
     }
+
+    @Test("two workspaces of one repository share the ref; each reads back only its own runs")
+    func sharedRepository() throws {
+        let repo = TemporaryDirectory()
+        for name in ["a", "b"] {
+            repo.write("\(name)/Workflows/main.yaml", Self.workflow)
+            repo.write("\(name)/data/raw.txt", "\(name)\n")
+        }
+        repo.write(".gitignore", ".studyflow/\nresults/\n")
+        try Self.git(["init", "-q", "-b", "main"], in: repo.path)
+        try Self.git(["add", "-A"], in: repo.path)
+        try Self.git(["commit", "-q", "-m", "two workspaces"], in: repo.path)
+        #expect(try CLI.run(["run", "-C", repo.path + "/a"]).status == 0)
+        #expect(try CLI.run(["run", "-C", repo.path + "/b"]).status == 0)
+        #expect(try CLI.run(["run", "-C", repo.path + "/a"]).status == 0)
+        #expect(try Self.git(["rev-list", "--count", "refs/studyflow/runs"], in: repo.path) == "3\n")
+        let a = try CLI.run(["log", "-C", repo.path + "/a", "--json"])
+        #expect(a.stdout.split(separator: "\n").count == 2 && !a.stdout.contains("\"workspace\":\"b\""))
+        #expect(try CLI.run(["log", "-C", repo.path + "/b"]).stdout.split(separator: "\n").count == 1)
+        let audit = try CLI.run(["audit", "-C", repo.path + "/b", "results/clean.txt"])
+        #expect(audit.stdout.contains("data/raw.txt  sha256 \(Digest.of(Array("b\n".utf8)).hex)"))
+    }
 }
