@@ -2,8 +2,7 @@
 #define STUDYFLOW_CLIBGIT2_SHIM_H
 
 #include <git2.h>
-#include <git2/sys/mempack.h>
-#include <git2/sys/odb_backend.h>
+#include <git2/sys/repository.h>
 
 /// `git_libgit2_opts` is variadic and so cannot be called from Swift: these wrappers name the two
 /// options StudyFlow sets. Strict object creation makes every tree insert look the object up in the

@@ -22,9 +22,6 @@ final class GitRepository {
         return true
     }()
 
-    /// The in-memory object backend of a batch (see `beginBatch`), nil outside one.
-    private var mempack: UnsafeMutablePointer<git_odb_backend>?
-
     private init(handle: OpaquePointer) {
         self.handle = handle
         gitDirectory = String(cString: git_repository_path(handle))
@@ -180,46 +177,6 @@ final class GitRepository {
         return GitOID(git_tree_entry_id(entry).pointee)
     }
 
-    // MARK: - Batches
-
-    /// From now on objects are collected in memory and written as one packfile by `flushBatch`,
-    /// instead of one loose file each: a first run of 10,000 stages would otherwise write 20,000
-    /// files (~80 MB of 4 KB blocks). The batch lasts as long as this handle.
-    func beginBatch() throws {
-        guard mempack == nil else { return }
-        var odb: OpaquePointer?
-        try check(git_repository_odb(&odb, handle), "object database")
-        defer { git_odb_free(odb) }
-        var backend: UnsafeMutablePointer<git_odb_backend>?
-        try check(git_mempack_new(&backend), "in-memory pack")
-        // Highest priority, so that writes go to memory; the object database owns it from here on.
-        try check(git_odb_add_backend(odb, backend, 1000), "in-memory pack")
-        mempack = backend
-    }
-
-    /// Writes the objects collected since the last flush as one packfile (with its index) into
-    /// the object database, so a ref may then point at them.
-    func flushBatch() throws {
-        guard let backend = mempack else { return }
-        var buffer = git_buf()
-        try check(git_mempack_dump(&buffer, handle, backend), "pack dump")
-        defer { git_buf_dispose(&buffer) }
-        // 12-byte header + 20-byte trailer: an empty pack is not worth a file.
-        if buffer.size > 32 {
-            var odb: OpaquePointer?
-            try check(git_repository_odb(&odb, handle), "object database")
-            defer { git_odb_free(odb) }
-            var writer: UnsafeMutablePointer<git_odb_writepack>?
-            try check(git_odb_write_pack(&writer, odb, nil, nil), "pack write")
-            guard let writer else { throw ProvenanceError.git(operation: "pack write", code: -1, message: "no pack writer") }
-            defer { writer.pointee.free(writer) }
-            var progress = git_indexer_progress()
-            try check(writer.pointee.append(writer, buffer.ptr, buffer.size, &progress), "pack write")
-            try check(writer.pointee.commit(writer, &progress), "pack index")
-        }
-        try check(git_mempack_reset(backend), "in-memory pack reset")
-    }
-
     // MARK: - Commits and refs
 
     /// A commit's facts the ledger reads back.
@@ -257,31 +214,9 @@ final class GitRepository {
         return try? resolve("HEAD")
     }
 
-    /// Writes a commit object of `tree` with `parent`, moving no ref (see `updateRef`).
-    func writeCommit(tree: GitOID, parent: GitOID?, message: String, time: Int64) throws -> GitOID {
-        try createCommit(ref: nil, tree: tree, parent: parent, message: message, time: time)
-    }
-
-    /// Moves `ref` to `id` if it still points at `expected` (nil: if it does not exist yet).
-    func updateRef(_ ref: String, to id: GitOID, expected: GitOID?) throws {
-        var new = id.raw
-        var out: OpaquePointer?
-        let code: Int32
-        if let expected {
-            var old = expected.raw
-            code = git_reference_create_matching(&out, handle, ref, &new, 1, &old, nil)
-        } else {
-            code = git_reference_create(&out, handle, ref, &new, 0, nil)
-        }
-        if let out { git_reference_free(out) }
-        if code == GIT_ELOCKED.rawValue { throw ProvenanceError.locked(ref: ref, lockFile: gitDirectory + ref + ".lock") }
-        if code == GIT_EMODIFIED.rawValue || code == GIT_EEXISTS.rawValue { throw ProvenanceError.raced(ref: ref) }
-        try check(code, "update of '\(ref)'")
-    }
-
     /// Writes a commit of `tree` with `parent` and moves `ref` to it only if `ref` still points at
     /// `parent` (libgit2 checks the first parent against the ref: compare-and-swap, -15 on a race).
-    func createCommit(ref: String?, tree: GitOID, parent: GitOID?, message: String, time: Int64) throws -> GitOID {
+    func createCommit(ref: String, tree: GitOID, parent: GitOID?, message: String, time: Int64) throws -> GitOID {
         var signature: UnsafeMutablePointer<git_signature>?
         try check(git_signature_new(&signature, "studyflow", "studyflow@localhost", git_time_t(time), 0), "signature")
         defer { git_signature_free(signature) }
@@ -300,11 +235,11 @@ final class GitRepository {
         let code = parents.withUnsafeMutableBufferPointer { buffer in
             git_commit_create(&out, handle, ref, signature, signature, nil, message, treeHandle, buffer.count, buffer.baseAddress)
         }
-        if let ref, code == GIT_ELOCKED.rawValue {
+        if code == GIT_ELOCKED.rawValue {
             throw ProvenanceError.locked(ref: ref, lockFile: gitDirectory + ref + ".lock")
         }
-        if let ref, code == GIT_EMODIFIED.rawValue { throw ProvenanceError.raced(ref: ref) }
-        try check(code, "commit on '\(ref ?? "no ref")'")
+        if code == GIT_EMODIFIED.rawValue { throw ProvenanceError.raced(ref: ref) }
+        try check(code, "commit on '\(ref)'")
         return GitOID(out)
     }
 }

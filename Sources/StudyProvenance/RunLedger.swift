@@ -140,11 +140,9 @@ public final class RunLedger {
         var record = record
         record.stagesDigest = RunRecord.digest(ofStages: stages.map(\.stage))
         record.workspace = workspaceName
-        // Many new objects (a first run, a big change) go into one packfile instead of loose files.
-        let batch = stages.count >= Self.batchThreshold
-        if batch { try repository.beginBatch() }
         var cache = BlobCache(path: layout.provenanceBlobCache, repository: repositoryPath)
         cache.validate { repository.contains($0) }
+        defer { cache.save() }
         var stageEntries: [GitRepository.TreeEntry] = []
         stageEntries.reserveCapacity(stages.count)
         var treeFingerprint = DigestBuilder()
@@ -177,14 +175,8 @@ public final class RunLedger {
         var attempt = 0
         while true {
             let parent = try repository.resolve(Self.ref)
-            let commit = try repository.writeCommit(tree: tree, parent: parent, message: message(record), time: Int64(record.started))
-            // Objects reach the disk before the ref may point at them.
-            if batch { try repository.flushBatch() }
             do {
-                try repository.updateRef(Self.ref, to: commit, expected: parent)
-                // Saved only now: every object it names is on disk (a batch lives in memory until flushed).
-                cache.save()
-                return commit
+                return try commit(tree: tree, record: record, parent: parent)
             } catch ProvenanceError.raced(let ref) {
                 // Another process moved the ref between reading the parent and writing: retry on the new tip.
                 attempt += 1
@@ -193,19 +185,12 @@ public final class RunLedger {
         }
     }
 
-    /// Runs with at least this many stages write their new objects as one packfile.
-    static let batchThreshold = 256
-
     private func commit(tree: GitOID, record: RunRecord, parent: GitOID?) throws -> GitOID {
-        try repository.createCommit(ref: Self.ref, tree: tree, parent: parent, message: message(record), time: Int64(record.started))
-    }
-
-    /// The commit message: the summary line, then the workflow and source commit.
-    private func message(_ record: RunRecord) -> String {
         var message = record.summaryLine + "\n\n"
         message += "workflow: \(record.workflowFile) (sha256 \(record.workflowDigest.short))\n"
         if let source = record.sourceCommit { message += "source: \(source)\(record.dirty == true ? " (dirty)" : "")\n" }
-        return message
+        return try repository.createCommit(ref: Self.ref, tree: tree, parent: parent, message: message,
+                                           time: Int64(record.started))
     }
 
     /// Stores every output file of at most `maxStoredOutput` bytes and returns the `outputs/` tree

@@ -213,33 +213,6 @@ struct RunLedgerTests {
         #expect(throws: ProvenanceError.self) { try RunLedger.open(StoreLayout(root: broken.path), create: true) }
     }
 
-    @Test("a large run writes its objects as one packfile, which plain git reads")
-    func packedBatch() throws {
-        let ws = try Workspace()
-        let ledger = try RunLedger.open(ws.layout, create: true)
-        try ObjectStore(layout: ws.layout).prepare()
-        var stages: [StageRecord] = []
-        for i in 0..<RunLedger.batchThreshold + 10 {
-            let out = try ws.output("results/s\(i).txt", "stage \(i)\n")
-            stages.append(StageRecord(stage: "s\(i)", kind: "shell", key: Digest.of(string: "k\(i)"), outputs: [out], status: "ran", exitStatus: 0))
-        }
-        _ = try ledger.record(ws.runRecord(1, stages, ledger: ledger), stages: stages, workflowBytes: nil)
-        let objects = ws.layout.provenanceRepository + "/objects"
-        let packs = try FileManager.default.contentsOfDirectory(atPath: objects + "/pack").filter { $0.hasSuffix(".pack") }
-        #expect(packs.count == 1)
-        let loose = try FileManager.default.contentsOfDirectory(atPath: objects).filter { $0.count == 2 }
-        #expect(loose.isEmpty, "loose object directories: \(loose)")
-        #expect(try ws.git(["show", "\(RunLedger.ref):outputs/results/s7.txt"]) == "stage 7\n")
-        #expect(try ws.git(["show", "\(RunLedger.ref):stages/s7.json"]).contains("\"status\": \"ran\""))
-        #expect(try GitCLI.run(["--git-dir", ws.layout.provenanceRepository, "fsck", "--strict"], in: ws.dir.path).status == 0)
-        // The next, all-cached run finds its unchanged outputs through the cache and still reads back.
-        let cached = stages.map { var s = $0; s.status = "cached"; s.exitStatus = nil; return s }
-        _ = try ledger.record(ws.runRecord(2, cached, ledger: ledger), stages: cached, workflowBytes: nil)
-        #expect(try ws.git(["log", "--format=%s", RunLedger.ref]).hasPrefix("run 2: 266 stages, 0 ran, 266 cached, ok\n"))
-        #expect(try ledger.lineage(of: "results/s3.txt").steps.first?.madeBy.record.run == 1)
-        #expect(try GitCLI.run(["--git-dir", ws.layout.provenanceRepository, "fsck", "--strict"], in: ws.dir.path).status == 0)
-    }
-
     @Test("the summary line counts stages by status")
     func summaryLine() {
         let record = RunRecord(run: 12, started: 0, finished: 0, studyflowVersion: "", host: "", workflowFile: "", workflowDigest: Digest.of(string: ""),
