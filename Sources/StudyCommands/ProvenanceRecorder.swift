@@ -43,7 +43,12 @@ final class ProvenanceRecorder: RunObserver {
         let results = summary?.results ?? collected
         let outcome = summary.map { $0.interrupted ? "interrupted" : $0.ok ? "ok" : "failed" } ?? "failed"
         let executor = info?.executor ?? "local"
-        let stagesByID = Dictionary(workspace.compiled.workflow.stages.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let stages = workspace.compiled.workflow.stages
+        // Declarations are needed only for stages without an action record (failed, skipped).
+        var indexByID: [String: Int] = [:]
+        if results.contains(where: { $0.record == nil }) {
+            for (i, stage) in stages.enumerated() { indexByID[stage.id] = i }
+        }
 
         var sizes: [String: Int64] = [:]
         for result in results {
@@ -54,11 +59,12 @@ final class ProvenanceRecorder: RunObserver {
         var counts: [String: Int] = [:]
         for result in results {
             counts[result.status.rawValue, default: 0] += 1
-            records.append(Self.stageRecord(result, declared: stagesByID[result.stage], sizes: &sizes, layout: workspace.layout,
+            records.append(Self.stageRecord(result, declared: indexByID[result.stage].map { stages[$0] }, sizes: &sizes, layout: workspace.layout,
                                             executor: executor))
         }
 
-        let produced = Set(workspace.compiled.workflow.stages.flatMap { $0.outputs.map(\.path) })
+        var produced: Set<String> = []
+        for stage in stages { for output in stage.outputs { produced.insert(output.path) } }
         var sources: Set<String> = []
         for record in records {
             for input in record.inputs where !produced.contains(input.path) && !input.path.hasPrefix("/") { sources.insert(input.path) }

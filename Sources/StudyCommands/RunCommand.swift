@@ -146,6 +146,7 @@ struct RunCommand: ParsableCommand {
             reservedRun = runNumber
         }
 
+        if let ledger { try provenance { try ledger.preflight() } }
         let compiled = try source.load(file)
         let options = try runOptions(compiled.workflow)
         phases.mark("load workflow")
@@ -163,7 +164,11 @@ struct RunCommand: ParsableCommand {
         signals.cancel()
         if let ledger {
             // Every run that got past loading is recorded: success, failed stages, interruption.
-            try provenance { try recorder.record(into: ledger, workspace: ws, file: file, params: options.params, started: started) }
+            do {
+                try provenance { try recorder.record(into: ledger, workspace: ws, file: file, params: options.params, started: started) }
+            } catch CommandError.failure(let message) {
+                throw CommandError.failure("run \(runNumber) finished but was not recorded in the provenance ledger: \(message)")
+            }
             phases.mark("provenance")
         }
         let summary = try outcome.get()
@@ -180,7 +185,7 @@ struct RunCommand: ParsableCommand {
         guard !ProvenanceRecorder.disabled else { return nil }
         return try provenance {
             let ledger = try RunLedger.open(layout, create: true)
-            try ledger.preflight()
+            try ledger.preflight(readingTip: false)
             return ledger
         }
     }

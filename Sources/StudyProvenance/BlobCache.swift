@@ -1,10 +1,12 @@
 import StudyCore
 import StudyStore
 
-/// SHA-256 → git blob id of outputs already written to one provenance repository
-/// (`StoreLayout.provenanceBlobCache`). Recording a run of 10,000 cached stages then costs a
-/// dictionary lookup per output instead of reading and SHA-1-hashing every file again. The file
-/// names the repository it belongs to and is ignored for any other one.
+/// Digest → git object id of objects already written to one provenance repository
+/// (`StoreLayout.provenanceBlobCache`): outputs by their SHA-256, stage records and the `stages/`
+/// and `outputs/` trees by a fingerprint of their content. Recording a run of 10,000 cached
+/// stages then costs a dictionary lookup per stage instead of encoding 10,000 JSON records and
+/// hashing them and every output again. The file names the repository it belongs to; `validate`
+/// drops it when that repository no longer holds its objects (deleted and recreated).
 struct BlobCache {
     private static let magic = "studyflow-provenance-blobs 1\n"
     private let path: String
@@ -19,11 +21,25 @@ struct BlobCache {
         let header = Array((Self.magic + repository + "\n").utf8)
         guard bytes.count >= header.count, Array(bytes[0..<header.count]) == header,
               (bytes.count - header.count) % 52 == 0 else { return }
-        var i = header.count
         entries.reserveCapacity((bytes.count - header.count) / 52)
-        while i < bytes.count {
-            entries[Digest(bytes: bytes[i..<i + 32])] = GitOID(raw: bytes[i + 32..<i + 52])
-            i += 52
+        bytes.withUnsafeBytes { raw in
+            var i = header.count
+            while i + 52 <= raw.count {
+                func word(_ at: Int) -> UInt64 { UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: i + at, as: UInt64.self)) }
+                entries[Digest(w0: word(0), w1: word(8), w2: word(16), w3: word(24))] = GitOID(raw: raw[(i + 32)..<(i + 52)])
+                i += 52
+            }
+        }
+    }
+
+    /// Drops every entry unless a sample of the cached objects exists in the repository, and
+    /// starts over when the cache has grown past a million entries (~50 MB).
+    mutating func validate(_ exists: (GitOID) -> Bool) {
+        guard !entries.isEmpty else { return }
+        let sample = Array(entries.values.prefix(3))
+        if entries.count > 1_000_000 || !sample.allSatisfy(exists) {
+            entries = [:]
+            changed = true
         }
     }
 

@@ -30,7 +30,7 @@ public struct GitOID: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Raw bytes from a buffer of at least 20 bytes (the blob cache's format).
-    init(raw: ArraySlice<UInt8>) { bytes = Array(raw.prefix(20)) }
+    init(raw: Slice<UnsafeRawBufferPointer>) { bytes = Array(raw) }
 
     /// The libgit2 form.
     var raw: git_oid {

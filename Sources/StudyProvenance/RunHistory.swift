@@ -10,7 +10,7 @@ public struct LoggedRun: Sendable {
 
 /// Reads the run history back from `refs/studyflow/runs`, newest first.
 extension RunLedger {
-    /// The newest `limit` runs (all when nil), newest first.
+    /// The newest `limit` runs of this workspace (all when nil), newest first.
     public func runs(limit: Int? = nil) throws -> [LoggedRun] {
         var result: [LoggedRun] = []
         var next = try repository.resolve(Self.ref)
@@ -19,7 +19,9 @@ extension RunLedger {
             do { commit = try repository.commit(id) } catch {
                 throw ProvenanceError.corrupt(ref: Self.ref, reason: "commit \(id.short) cannot be read")
             }
-            result.append(LoggedRun(commit: id, record: try runRecord(commit)))
+            let record = try runRecord(commit)
+            // Other workspaces of the same repository write to the same ref: skip their runs.
+            if record.workspace == workspaceName { result.append(LoggedRun(commit: id, record: record)) }
             next = commit.parent
         }
         return result

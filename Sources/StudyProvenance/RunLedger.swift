@@ -73,6 +73,9 @@ public final class RunLedger {
         return RunLedger(repository: try GitRepository.open(at: bare), layout: layout)
     }
 
+    /// `RunRecord.workspace` of this workspace.
+    var workspaceName: String { prefix.isEmpty ? "." : String(prefix.dropLast()) }
+
     /// The repository's git directory (for messages and `git --git-dir`).
     public var repositoryPath: String {
         var path = repository.gitDirectory
@@ -80,12 +83,14 @@ public final class RunLedger {
         return path
     }
 
-    /// Fails early, before any stage runs, when the ref is locked by another writer or unreadable,
-    /// so a run that could not be recorded does not start.
-    public func preflight() throws {
+    /// Fails early, before anything runs, when the ref is locked by another writer or does not
+    /// name a readable commit, so a run that could not be recorded does not start. With
+    /// `readingTip: false` only the lock and the ref itself are checked (the no-op shortcut reads
+    /// the tip commit anyway).
+    public func preflight(readingTip: Bool = true) throws {
         let lock = repository.gitDirectory + Self.ref + ".lock"
         if access(lock, F_OK) == 0 { throw ProvenanceError.locked(ref: Self.ref, lockFile: lock) }
-        if let tip = try repository.resolve(Self.ref) {
+        if let tip = try repository.resolve(Self.ref), readingTip {
             do { _ = try repository.commit(tip) } catch {
                 throw ProvenanceError.corrupt(ref: Self.ref, reason: "its commit \(tip.short) cannot be read")
             }
@@ -119,12 +124,16 @@ public final class RunLedger {
     public func recordNoOp(run: Int, started: Double, stages: [String], workflowFile: String, workflowDigest: Digest,
                            studyflowVersion: String, executor: String) throws -> GitOID? {
         guard let tip = try repository.resolve(Self.ref) else { return nil }
-        let previous = try repository.commit(tip)
+        let previous: GitRepository.Commit
+        do { previous = try repository.commit(tip) } catch {
+            throw ProvenanceError.corrupt(ref: Self.ref, reason: "its commit \(tip.short) cannot be read")
+        }
         guard let runBlob = try repository.entry("run.json", inTree: previous.tree),
               let json = JSONText.parse(try repository.readBlob(runBlob)), var record = RunRecord(json: json),
               record.outcome == "ok", record.allCached, record.total == stages.count,
               record.stagesDigest == RunRecord.digest(ofStages: stages), record.workflowDigest == workflowDigest,
-              record.workflowFile == workflowFile, record.sourceCommit == repository.headCommit()?.hex else { return nil }
+              record.workflowFile == workflowFile, record.workspace == workspaceName,
+              record.sourceCommit == repository.headCommit()?.hex else { return nil }
         record.run = run
         record.started = started
         record.finished = Timestamp.now()
@@ -141,19 +150,38 @@ public final class RunLedger {
     public func record(_ record: RunRecord, stages: [StageRecord], workflowBytes: [UInt8]?) throws -> GitOID {
         var record = record
         record.stagesDigest = RunRecord.digest(ofStages: stages.map(\.stage))
+        record.workspace = workspaceName
+        var cache = BlobCache(path: layout.provenanceBlobCache, repository: repositoryPath)
+        cache.validate { repository.contains($0) }
+        defer { cache.save() }
         var stageEntries: [GitRepository.TreeEntry] = []
         stageEntries.reserveCapacity(stages.count)
+        var treeFingerprint = DigestBuilder()
+        treeFingerprint.field("studyflow stages tree 1")
         for stage in stages {
-            stageEntries.append(.init(name: stage.stage + ".json", id: try repository.writeBlob(stage.encoded), isTree: false))
+            // Unchanged records (most of them, run after run) are found by fingerprint: no JSON
+            // encoding, no hashing, no object write.
+            let fingerprint = stage.fingerprint
+            let id: GitOID
+            if let known = cache[fingerprint] {
+                id = known
+            } else {
+                id = try repository.writeBlob(stage.encoded)
+                cache[fingerprint] = id
+            }
+            stageEntries.append(.init(name: stage.stage + ".json", id: id, isTree: false))
+            treeFingerprint.field(stage.stage)
+            id.bytes.withUnsafeBytes { treeFingerprint.update($0) }
         }
+        let stagesTree = try cachedTree(treeFingerprint.finalize(), cache: &cache) { try repository.writeTree(stageEntries) }
         var root: [GitRepository.TreeEntry] = [
             .init(name: "run.json", id: try repository.writeBlob(record.encoded), isTree: false),
-            .init(name: "stages", id: try repository.writeTree(stageEntries), isTree: true),
+            .init(name: "stages", id: stagesTree, isTree: true),
         ]
         if let workflowBytes {
             root.append(.init(name: "workflow.yaml", id: try repository.writeBlob(workflowBytes), isTree: false))
         }
-        if let outputs = try writeOutputs(stages) { root.append(.init(name: "outputs", id: outputs, isTree: true)) }
+        if let outputs = try writeOutputs(stages, cache: &cache) { root.append(.init(name: "outputs", id: outputs, isTree: true)) }
         let tree = try repository.writeTree(root)
         var attempt = 0
         while true {
@@ -179,10 +207,10 @@ public final class RunLedger {
     /// Stores every output file of at most `maxStoredOutput` bytes and returns the `outputs/` tree
     /// (nil when there is none). Bytes come from the content-addressed store, which holds exactly
     /// what the stage wrote; the blob cache spares re-reading outputs already stored.
-    private func writeOutputs(_ stages: [StageRecord]) throws -> GitOID? {
-        var cache = BlobCache(path: layout.provenanceBlobCache, repository: repositoryPath)
-        defer { cache.save() }
+    private func writeOutputs(_ stages: [StageRecord], cache: inout BlobCache) throws -> GitOID? {
         let root = OutputDirectory()
+        var fingerprint = DigestBuilder()
+        fingerprint.field("studyflow outputs tree 1")
         for stage in stages where stage.status != "failed" && stage.status != "skipped" {
             for output in stage.outputs where !output.isDirectory {
                 guard let digest = output.sha256, let size = output.size, size <= Self.maxStoredOutput else { continue }
@@ -195,9 +223,20 @@ public final class RunLedger {
                     cache[digest] = id
                 }
                 root.insert(output.path.split(separator: "/").map(String.init)[...], id)
+                fingerprint.field(output.path)
+                id.bytes.withUnsafeBytes { fingerprint.update($0) }
             }
         }
-        return root.isEmpty ? nil : try root.write(repository)
+        if root.isEmpty { return nil }
+        return try cachedTree(fingerprint.finalize(), cache: &cache) { try root.write(repository) }
+    }
+
+    /// The tree with content fingerprint `fingerprint`, from the cache or written by `write`.
+    private func cachedTree(_ fingerprint: Digest, cache: inout BlobCache, write: () throws -> GitOID) throws -> GitOID {
+        if let known = cache[fingerprint] { return known }
+        let id = try write()
+        cache[fingerprint] = id
+        return id
     }
 
     private func storedBytes(path: String, digest: Digest) -> [UInt8]? {

@@ -20,6 +20,9 @@ public struct RunRecord: Equatable, Sendable {
     public var executor: String
     /// The `--param` overrides the run was given (to re-run it as it was).
     public var params: [String: JSONValue] = [:]
+    /// The workspace root relative to the repository's work tree (`.` at its top): several
+    /// workspaces of one repository share the ref, and each reads back only its own runs.
+    public var workspace: String = "."
     /// The workspace repository's HEAD commit, nil when the workspace is in no repository.
     public var sourceCommit: String?
     /// Whether a source input or the workflow file differed from HEAD's version; nil without HEAD.
@@ -77,7 +80,7 @@ public struct RunRecord: Equatable, Sendable {
             "startedEpoch": .number(started), "finishedEpoch": .number(finished),
             "studyflow": .string(studyflowVersion), "host": .string(host),
             "workflow": .object(["file": .string(workflowFile), "sha256": .string(workflowDigest.hex), "name": .string(workflowName)]),
-            "executor": .string(executor), "params": .object(params), "sourceCommit": sourceCommit.map(JSONValue.string) ?? .null,
+            "executor": .string(executor), "params": .object(params), "workspace": .string(workspace), "sourceCommit": sourceCommit.map(JSONValue.string) ?? .null,
             "dirty": dirty.map(JSONValue.bool) ?? .null, "dirtyPaths": .array(dirtyPaths.map(JSONValue.string)),
             "outcome": .string(outcome), "counts": .object(counts.mapValues { .integer($0) }),
             "stagesDigest": .string(stagesDigest.hex),
@@ -101,6 +104,7 @@ public struct RunRecord: Equatable, Sendable {
                   outcome: json["outcome"]?.stringValue ?? "", counts: (json["counts"]?.objectValue ?? [:]).compactMapValues(\.intValue),
                   stagesDigest: stagesDigest)
         params = json["params"]?.objectValue ?? [:]
+        workspace = json["workspace"]?.stringValue ?? "."
     }
 
     /// The digest of stage ids in report order (see `stagesDigest`).

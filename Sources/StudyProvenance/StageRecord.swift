@@ -85,6 +85,33 @@ public struct StageRecord: Equatable, Sendable {
         ])
     }
 
+    /// A digest of every field `encoded` writes, so the ledger can find the record's blob in its
+    /// cache without encoding it. Bump the tag when the JSON layout changes.
+    var fingerprint: Digest {
+        var b = DigestBuilder()
+        b.field("studyflow stage record 1")
+        b.field(stage)
+        b.field(kind)
+        if let key { b.field(1); b.field(key) } else { b.field(0) }
+        b.field(JSONValue.object(params).canonicalJSON)
+        for (tag, files) in [("inputs", inputs), ("outputs", outputs)] {
+            b.field(tag)
+            b.field(UInt64(files.count))
+            for f in files {
+                b.field(f.path)
+                if let digest = f.sha256 { b.field(1); b.field(digest) } else { b.field(0) }
+                b.field(f.size.map { UInt64(bitPattern: $0) + 1 } ?? 0)
+                b.field(f.isDirectory ? 1 : 0)
+            }
+        }
+        b.field(status)
+        b.field(exitStatus.map { UInt64(bitPattern: Int64($0)) &+ 1 } ?? 0)
+        b.field(JSONValue.format((seconds * 1000).rounded() / 1000))
+        b.field(executor)
+        b.field(jobID ?? "-")
+        return b.finalize()
+    }
+
     /// The bytes of `stages/<id>.json`.
     public var encoded: [UInt8] { Array(JSONText.pretty(json).utf8) }
 

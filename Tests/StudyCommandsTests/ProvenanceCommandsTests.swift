@@ -193,4 +193,88 @@ struct ProvenanceCommandsTests {
         #expect(locked.stderr.split(separator: "\n").count == 1)
         #expect(dir.read("results/clean.txt") == "ALPHA\n", "nothing ran")
     }
+
+    @Test("reproduce: built-in stages come out identical; a nondeterministic shell stage is reported as differing")
+    func reproduce() throws {
+        let dir = TemporaryDirectory()
+        try CLI.copyExample("survival", to: dir.path)
+        #expect(try CLI.run(["run", "-C", dir.path, "workflow.yaml"]).status == 0)
+        let same = try CLI.run(["reproduce", "-C", dir.path])
+        #expect(same.status == 0, "\(same.stderr)")
+        #expect(same.stdout.contains("identical  results/km.json\n"))
+        #expect(same.stdout.contains("identical  results/cox.json\n"))
+        #expect(!same.stdout.contains("differs"))
+
+        let shell = TemporaryDirectory()
+        shell.write("Workflows/main.yaml", """
+        name: nondeterministic
+        stages:
+          stamp:
+            run: od -An -N8 -tx8 /dev/urandom > ${outputs.out}
+            outputs: {out: results/stamp.txt}
+          copy:
+            run: cp ${inputs} ${outputs.out}
+            inputs: [results/stamp.txt]
+            outputs: {out: results/copy.txt}
+
+        """)
+        #expect(try CLI.run(["run", "-C", shell.path]).status == 0)
+        let differs = try CLI.run(["reproduce", "-C", shell.path, "1", "--stage", "stamp"])
+        #expect(differs.status == 1)
+        #expect(differs.stdout.hasPrefix("differs    results/stamp.txt  (recorded sha256 "))
+        #expect(!differs.stdout.contains("copy.txt"), "--stage stamp reproduces stamp only")
+        #expect(differs.stderr.contains("1 output of run 1 did not reproduce"))
+        let unknown = try CLI.run(["reproduce", "-C", shell.path, "9"])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr == "studyflow: error: no run '9' in the provenance ledger; runs are numbered 1 to 1 (see 'studyflow log')\n")
+    }
+
+    @Test("crate: an RO-Crate whose files carry the sha256 of their bytes")
+    func crate() throws {
+        let dir = TemporaryDirectory()
+        dir.write("Workflows/main.yaml", Self.workflow)
+        dir.write("data/raw.txt", "alpha\n")
+        #expect(try CLI.run(["run", "-C", dir.path]).status == 0)
+        let out = dir.path + "/crate"
+        let result = try CLI.run(["crate", "-C", dir.path, "--output", out, "--publisher", "Lab"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let metadata = try #require(FileManager.default.contents(atPath: out + "/ro-crate-metadata.json"))
+        let document = try #require(try JSONSerialization.jsonObject(with: metadata) as? [String: Any])
+        let graph = try #require(document["@graph"] as? [[String: Any]])
+        func types(_ e: [String: Any]) -> [String] { (e["@type"] as? [String]) ?? [(e["@type"] as? String) ?? ""] }
+        let files = graph.filter { types($0).contains("File") }
+        #expect(Set(files.compactMap { $0["@id"] as? String }) == ["Workflows/main.yaml", "data/raw.txt", "results/clean.txt", "results/count.txt"])
+        for file in files {
+            let bytes = try #require(FileManager.default.contents(atPath: out + "/" + (file["@id"] as! String)))
+            #expect(file["sha256"] as? String == Digest.of(Array(bytes)).hex)
+        }
+        #expect(graph.filter { types($0).contains("CreateAction") }.count == 3)
+        #expect(graph.filter { types($0).contains("ControlAction") }.count == 2)
+        #expect(graph.filter { types($0).contains("HowToStep") }.count == 2)
+        #expect(graph.filter { types($0).contains("OrganizeAction") }.count == 1)
+        let again = try CLI.run(["crate", "-C", dir.path, "--output", out])
+        #expect(again.status == 2 && again.stderr.contains("is not empty"))
+    }
+
+    @Test("two workspaces of one repository share the ref; each reads back only its own runs")
+    func sharedRepository() throws {
+        let repo = TemporaryDirectory()
+        for name in ["a", "b"] {
+            repo.write("\(name)/Workflows/main.yaml", Self.workflow)
+            repo.write("\(name)/data/raw.txt", "\(name)\n")
+        }
+        repo.write(".gitignore", ".studyflow/\nresults/\n")
+        try Self.git(["init", "-q", "-b", "main"], in: repo.path)
+        try Self.git(["add", "-A"], in: repo.path)
+        try Self.git(["commit", "-q", "-m", "two workspaces"], in: repo.path)
+        #expect(try CLI.run(["run", "-C", repo.path + "/a"]).status == 0)
+        #expect(try CLI.run(["run", "-C", repo.path + "/b"]).status == 0)
+        #expect(try CLI.run(["run", "-C", repo.path + "/a"]).status == 0)
+        #expect(try Self.git(["rev-list", "--count", "refs/studyflow/runs"], in: repo.path) == "3\n")
+        let a = try CLI.run(["log", "-C", repo.path + "/a", "--json"])
+        #expect(a.stdout.split(separator: "\n").count == 2 && !a.stdout.contains("\"workspace\":\"b\""))
+        #expect(try CLI.run(["log", "-C", repo.path + "/b"]).stdout.split(separator: "\n").count == 1)
+        let audit = try CLI.run(["audit", "-C", repo.path + "/b", "results/clean.txt"])
+        #expect(audit.stdout.contains("data/raw.txt  sha256 \(Digest.of(Array("b\n".utf8)).hex)"))
+    }
 }

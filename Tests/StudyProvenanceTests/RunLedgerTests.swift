@@ -201,6 +201,10 @@ struct RunLedgerTests {
         _ = try ledger.record(ws.runRecord(1, stages, ledger: ledger), stages: stages, workflowBytes: nil)
         #expect(throws: ProvenanceError.unknownRun("7", latest: 1)) { try ledger.run("7") }
         #expect(try ledger.run("1").record.run == 1)
+        // A ref pointing at no object: the history cannot be read, and a run must not start.
+        try FileIO.writeAtomically(ws.layout.provenanceRepository + "/refs/studyflow/runs", Array((String(repeating: "ab", count: 20) + "\n").utf8))
+        #expect(throws: ProvenanceError.self) { try ledger.preflight() }
+        #expect(throws: ProvenanceError.self) { try ledger.runs() }
         let broken = TemporaryDirectory()
         broken.write(".git/HEAD", "garbage\n")
         broken.write(".git/config", "[core\n")

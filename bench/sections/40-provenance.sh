@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Provenance cost: no-op (and touch-only) reruns of a generated 10,000-stage wide workflow with
 # the run ledger on (the default: one git commit per run) and off (STUDYFLOW_NO_PROVENANCE=1, a
-# benchmark-only switch), measured alternately in the same hyperfine calls. Target (issue 4,
+# benchmark-only switch), alternating run by run. Target (issue 4,
 # item 8): the ledger adds at most 20 % to the no-op time.
 #
 # Environment: STUDYFLOW (release binary, required), PROV_N (stages, default 10000),
@@ -9,10 +9,9 @@
 set -euo pipefail
 SF=${STUDYFLOW:?set STUDYFLOW to the studyflow binary}
 N=${PROV_N:-10000}
-RUNS=20
+RUNS=30
 [ "${BENCH_QUICK:-0}" = 1 ] && RUNS=5
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-command -v hyperfine >/dev/null || { echo "provenance bench: hyperfine missing (bench/run.sh installs it)" >&2; exit 1; }
 
 # Outside any repository, so the ledger is the workspace's own bare repository and the
 # benchmark never writes refs into the project's repository.
@@ -32,27 +31,38 @@ sleep 1.2
 "$SF" run -j 2 -C "$D" >/dev/null 2>&1
 "$SF" run -j 2 -C "$D" >/dev/null 2>&1
 
-measure() { # NAME PREPARE(or empty) -> prints "on off" means in ms
-  local name=$1 prep=$2 out=$WORK/$1.json
-  local args=(-N --style none --warmup 2 --runs "$RUNS" --export-json "$out")
-  [ -z "$prep" ] || args+=(--prepare "$prep")
-  hyperfine "${args[@]}" \
-    --command-name on "env STUDYFLOW_NO_PROVENANCE=0 $SF run -j 2 -C $D" \
-    --command-name off "env STUDYFLOW_NO_PROVENANCE=1 $SF run -j 2 -C $D" >/dev/null
-  python3 - "$out" "$name" <<'PY'
-import json, sys
-r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
-on, off = r["on"]["mean"] * 1000, r["off"]["mean"] * 1000
-ratio = on / off
-target = "ok" if ratio <= 1.20 else "MISS"
-print("  %-12s %9.1f ± %4.1f %9.1f ± %4.1f %8.2f×   %s" % (sys.argv[2], on, r["on"]["stddev"] * 1000,
-      off, r["off"]["stddev"] * 1000, ratio, target if sys.argv[2] == "no-op" else "(no target)"))
+# measure NAME PREPARE: the two variants alternate run by run (so a load change on this shared
+# machine hits both alike); medians of wall time, means of CPU time (user + sys of the child).
+measure() {
+  python3 - "$1" "$2" "$SF" "$D" "$RUNS" <<'PY'
+import os, resource, statistics, subprocess, sys, time
+name, prep, sf, d, runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+wall = {"on": [], "off": []}
+cpu = {"on": [], "off": []}
+for i in range(runs + 2):
+    for variant in (("on", "off") if i % 2 == 0 else ("off", "on")):
+        if prep:
+            subprocess.run(prep, shell=True, check=True)
+        env = dict(os.environ, STUDYFLOW_NO_PROVENANCE="0" if variant == "on" else "1")
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t = time.perf_counter()
+        subprocess.run([sf, "run", "-j", "2", "-C", d], env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        elapsed = time.perf_counter() - t
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if i >= 2:  # two warm-up rounds
+            wall[variant].append(elapsed * 1000)
+            cpu[variant].append((after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000)
+on, off = statistics.median(wall["on"]), statistics.median(wall["off"])
+con, coff = statistics.mean(cpu["on"]), statistics.mean(cpu["off"])
+verdict = ("ok" if on / off <= 1.20 else "MISS") if name == "no-op" else "(no target)"
+print("  %-12s %8.1f %8.1f %7.2f×   %8.1f %8.1f %7.2f×   %s" % (name, on, off, on / off, con, coff, con / coff, verdict))
 PY
 }
-printf '  %-12s %16s %16s %9s   %s\n' "case" "ledger on (ms)" "ledger off (ms)" "ratio" "target ≤ 1.20×"
+printf '  %-12s %17s %8s   %17s %8s   %s\n' "" "wall median (ms)" "" "CPU mean (ms)" "" ""
+printf '  %-12s %8s %8s %8s   %8s %8s %8s   %s\n' "case" "on" "off" "ratio" "on" "off" "ratio" "target: wall ≤ 1.20×"
 measure no-op ""
 # Touch one source: no bytes change, so every stage is cached, but the snapshot no longer holds:
 # the full check runs and the ledger records all 10,000 stage records (shared by object id).
-measure touch-only "touch $D/src/in0.txt"
+measure touch-only "touch '$D/src/in0.txt'"
 echo "  ledger: $(git --git-dir "$D/.studyflow/provenance.git" rev-list --count refs/studyflow/runs) commits," \
   "$(du -sh "$D/.studyflow/provenance.git" | cut -f1) on disk"
