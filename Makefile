@@ -26,7 +26,7 @@ test: deps
 	$(SWIFT) build --build-tests
 	STUDYFLOW_BINARY=$(CURDIR)/.build/debug/studyflow $(SWIFT) test --skip-build --parallel
 
-## test-integration: tests against real external systems (SLURM, browser, RO-Crate validator) as they land
+## test-integration: tests against real external systems: a real SLURM cluster, headless Chromium, the RO-Crate validator
 test-integration: build
 	bash scripts/test-integration.sh $(RELEASE)
 

@@ -11,7 +11,6 @@ sf=${STUDYFLOW:-$root/.build/release/studyflow}
 runs=${BENCH_REPORT_RUNS:-5}
 work=$root/bench/work/report
 rm -rf "$work" && mkdir -p "$work/data"
-cp "$root/Workflows/examples/report/data/trial-power.json" "$work/data/"
 
 python3 - "$work/data" <<'PY'
 import math, random, sys
@@ -58,10 +57,16 @@ for c in a b; do cat <<YAML
 YAML
 done
 cat <<YAML
+  trial:
+    uses: simulate/trial
+    inputs: {km: results/km-a.json}
+    outputs: {result: results/trial-power.json}
+    with: {hazard_ratios: [0.6, 0.75], sample_sizes: [100, 200, 300, 400], control_median_from: {input: km, group: control},
+           accrual: 365, follow_up: 365, analysis: log-rank, alpha: 0.05, replicates: 400, seed: 1994}
   report:
     uses: report/html
     inputs:
-      power: data/trial-power.json
+      power: results/trial-power.json
 YAML
 for c in a b; do for r in summary km km_all logrank cox; do
     f=$r-$c; [ $r = km_all ] && f=km-all-$c; [ $r = summary ] && f=$c-summary
