@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Number and text formatting for SVG, HTML and Markdown output, written without Foundation so the
 /// bytes depend on nothing but the values (no locale, no platform `printf`).
 public enum TextFormat {
@@ -62,7 +68,13 @@ public enum TextFormat {
         let magnitude = abs(x)
         if magnitude >= 100 { return fixed(x, 1) }
         if magnitude >= 0.01 { return fixed(x, 2) }
-        return fixed(x, 4)
+        if magnitude >= 0.0001 || magnitude == 0 { return fixed(x, 4) }
+        // Below 0.0001 four decimals would print 0.0000 (a p of 6e-6 beside a published
+        // "< 0.0001"): two significant digits with an exponent instead, e.g. 6.2e-6.
+        var exponent = Int((log10(magnitude)).rounded(.down))
+        var mantissa = x / pow(10, Double(exponent))
+        if abs(mantissa) >= 9.95 { mantissa /= 10; exponent += 1 }
+        return fixed(mantissa, 1) + "e" + String(exponent)
     }
 
     /// Escapes `&`, `<`, `>`, `"` and `'` for HTML and SVG text and attribute values.

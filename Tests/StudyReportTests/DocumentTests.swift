@@ -122,6 +122,17 @@ import Testing
         #expect(TextFormat.pEquals(0.0001) == "p < 0.001")
     }
 
+    @Test("values: whole numbers as counts, then 1, 2 or 4 decimals, an exponent below 0.0001")
+    func values() {
+        #expect(TextFormat.value(310) == "310")
+        #expect(TextFormat.value(123.45) == "123.5")
+        #expect(TextFormat.value(0.588) == "0.59")
+        #expect(TextFormat.value(0.00123) == "0.0012")
+        #expect(TextFormat.value(6.2056679044219564e-06) == "6.2e-6")
+        #expect(TextFormat.value(-9.96e-7) == "-1.0e-6")
+        #expect(TextFormat.value(0) == "0")
+    }
+
     @Test func counts() {
         #expect(TextFormat.count(100_000) == "100,000")
         #expect(TextFormat.count(999) == "999")
