@@ -112,19 +112,36 @@ public struct CoxDesign: Sendable, Equatable {
             scaled.append(column.map { ($0 - mean) / norm })
         }
         // Lower triangle summed front to back (as zip-reduce would), mirrored: x·y == y·x exactly.
+        // Four products of a row are summed in one pass, each in its own register and order, so
+        // the additions overlap instead of waiting on one another.
         let p = scaled.count
         var gram = [[Double]](repeating: [Double](repeating: 0, count: p), count: p)
         for i in 0..<p {
-            for j in 0...i {
-                let sum = scaled[i].withUnsafeBufferPointer { a in
-                    scaled[j].withUnsafeBufferPointer { b in
-                        var sum = 0.0
-                        for k in 0..<a.count { sum += a[k] * b[k] }
-                        return sum
-                    }
+            var j = 0
+            while j <= i {
+                let width = min(4, i + 1 - j)
+                let sums: (Double, Double, Double, Double) = scaled[i].withUnsafeBufferPointer { a in
+                    let b0 = scaled[j], b1 = scaled[j + min(1, width - 1)]
+                    let b2 = scaled[j + min(2, width - 1)], b3 = scaled[j + min(3, width - 1)]
+                    return b0.withUnsafeBufferPointer { b0 in b1.withUnsafeBufferPointer { b1 in
+                    b2.withUnsafeBufferPointer { b2 in b3.withUnsafeBufferPointer { b3 in
+                        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+                        for k in 0..<a.count {
+                            let x = a[k]
+                            s0 += x * b0[k]
+                            s1 += x * b1[k]
+                            s2 += x * b2[k]
+                            s3 += x * b3[k]
+                        }
+                        return (s0, s1, s2, s3)
+                    } } } }
                 }
-                gram[i][j] = sum
-                gram[j][i] = sum
+                let values = [sums.0, sums.1, sums.2, sums.3]
+                for w in 0..<width {
+                    gram[i][j + w] = values[w]
+                    gram[j + w][i] = values[w]
+                }
+                j += width
             }
         }
         CoxLinearAlgebra.cholesky(&gram, tolerance: 1e-9)

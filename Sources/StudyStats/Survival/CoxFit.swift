@@ -134,7 +134,8 @@ struct CoxLikelihood {
     let x: [[Double]]
     let ties: CoxTies
     /// The same data in `order`, covariates row-major (`sortedX[k * p + i]` is term i of the k-th
-    /// row in order), so that each Newton-Raphson step reads memory front to back.
+    /// row in order), so that each Newton-Raphson step reads memory front to back. Empty when
+    /// there are at most 8 terms: then `sortedX8` holds the rows.
     private let sortedTime: [Double]
     private let sortedEvent: [Bool]
     private let sortedStratum: [Int]
@@ -162,19 +163,41 @@ struct CoxLikelihood {
         }
         self.x = x
         let p = x.count
+        let order = self.order
+        let n = order.count
         sortedTime = order.map { time[$0] }
         sortedEvent = order.map { event[$0] }
         sortedStratum = order.map { stratum[$0] }
-        var flat = [Double](repeating: 0, count: order.count * p)
-        for (k, row) in order.enumerated() {
-            for i in 0..<p { flat[k * p + i] = x[i][row] }
+        // Gathered a column at a time through raw pointers: reading each row through `x[i][row]`
+        // was a tenth of a million-row fit. With at most 8 terms only the SIMD rows are kept
+        // (`evaluateWide` rebuilds the flat layout from them when it is called).
+        if p <= 8 {
+            var rows = [SIMD8<Double>](repeating: SIMD8(repeating: 0), count: n)
+            rows.withUnsafeMutableBufferPointer { rows in
+                order.withUnsafeBufferPointer { order in
+                    for i in 0..<p {
+                        x[i].withUnsafeBufferPointer { column in
+                            for k in 0..<n { rows[k][i] = column[order[k]] }
+                        }
+                    }
+                }
+            }
+            sortedX8 = rows
+            sortedX = []
+        } else {
+            var flat = [Double](repeating: 0, count: n * p)
+            flat.withUnsafeMutableBufferPointer { flat in
+                order.withUnsafeBufferPointer { order in
+                    for i in 0..<p {
+                        x[i].withUnsafeBufferPointer { column in
+                            for k in 0..<n { flat[k * p + i] = column[order[k]] }
+                        }
+                    }
+                }
+            }
+            sortedX = flat
+            sortedX8 = []
         }
-        sortedX = flat
-        sortedX8 = p <= 8 ? (0..<order.count).map { k in
-            var v = SIMD8<Double>(repeating: 0)
-            for i in 0..<p { v[i] = flat[k * p + i] }
-            return v
-        } : []
     }
 
     /// `sortedX` as one SIMD row per subject when there are at most 8 terms (zero-padded), for
@@ -189,7 +212,16 @@ struct CoxLikelihood {
 
     /// The linear predictor beta · (x − mean) of each row, in input order.
     func linearPredictor(_ beta: [Double]) -> [Double] {
-        time.indices.map { i in beta.indices.reduce(0) { $0 + beta[$1] * x[$1][i] } }
+        // Column by column into one buffer: the same sum, term 0 first, for every row.
+        var eta = [Double](repeating: 0, count: time.count)
+        eta.withUnsafeMutableBufferPointer { eta in
+            for (b, column) in zip(beta, x) {
+                column.withUnsafeBufferPointer { column in
+                    for k in 0..<eta.count { eta[k] += b * column[k] }
+                }
+            }
+        }
+        return eta
     }
 
     /// Log partial likelihood, score vector and information matrix (full symmetric) at `beta`.
@@ -223,6 +255,7 @@ struct CoxLikelihood {
         var denom = 0.0
         let n = order.count
         let efron = ties == .efron
+        let sortedX = sortedX.isEmpty ? sortedX8.flatMap { row in (0..<p).map { row[$0] } } : sortedX
         sortedTime.withUnsafeBufferPointer { time in
         sortedEvent.withUnsafeBufferPointer { event in
         sortedStratum.withUnsafeBufferPointer { stratum in
