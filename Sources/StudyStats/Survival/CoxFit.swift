@@ -172,17 +172,24 @@ struct CoxLikelihood {
         // was a tenth of a million-row fit. With at most 8 terms only the SIMD rows are kept
         // (`evaluateWide` rebuilds the flat layout from them when it is called).
         if p <= 8 {
-            var rows = [SIMD8<Double>](repeating: SIMD8(repeating: 0), count: n)
-            rows.withUnsafeMutableBufferPointer { rows in
-                order.withUnsafeBufferPointer { order in
-                    for i in 0..<p {
-                        x[i].withUnsafeBufferPointer { column in
-                            for k in 0..<n { rows[k][i] = column[order[k]] }
-                        }
+            // Rows in input order first (sequential reads and writes), then one 64-byte row per
+            // subject moved into time order: one cache line fetched per subject.
+            var unsorted = [SIMD8<Double>](repeating: SIMD8(repeating: 0), count: n)
+            unsorted.withUnsafeMutableBufferPointer { rows in
+                for i in 0..<p {
+                    x[i].withUnsafeBufferPointer { column in
+                        for k in 0..<n { rows[k][i] = column[k] }
                     }
                 }
             }
-            sortedX8 = rows
+            sortedX8 = unsorted.withUnsafeBufferPointer { rows in
+                order.withUnsafeBufferPointer { order in
+                    [SIMD8<Double>](unsafeUninitializedCapacity: n) { sorted, count in
+                        for k in 0..<n { sorted.initializeElement(at: k, to: rows[order[k]]) }
+                        count = n
+                    }
+                }
+            }
             sortedX = []
         } else {
             var flat = [Double](repeating: 0, count: n * p)
@@ -354,6 +361,18 @@ struct CoxLikelihood {
         return (loglik, u, information)
     }
 
+    /// `matrix[i] += weighted[i] * row` for i < p, on the lanes j ≤ i that are kept only (lanes 0-1
+    /// for rows 0-1, 0-3 for rows 2-3): a third fewer vector operations in the hottest loop of a
+    /// fit, each kept lane computed exactly as before. The skipped lanes lie above the diagonal.
+    @inline(__always)
+    private static func accumulateLower(_ matrix: UnsafeMutableBufferPointer<SIMD8<Double>>,
+                                        _ weighted: SIMD8<Double>, _ row: SIMD8<Double>, _ p: Int) {
+        var i = 0
+        while i < p && i < 2 { matrix[i].lowHalf.lowHalf += weighted[i] * row.lowHalf.lowHalf; i += 1 }
+        while i < p && i < 4 { matrix[i].lowHalf += weighted[i] * row.lowHalf; i += 1 }
+        while i < p { matrix[i] += weighted[i] * row; i += 1 }
+    }
+
     /// `evaluate` for at most 8 terms with one SIMD8 lane per term. Each lane does exactly the scalar
     /// operations, in the same order, of the element it stands for (no sums are reassociated), so the
     /// results are bit for bit those of the scalar loop; the upper triangle, computed on the side, is
@@ -412,11 +431,11 @@ struct CoxLikelihood {
                         loglik += zbeta
                         du += row
                         a2 += riskRow
-                        for i in 0..<p { cmat2[i] += riskRow[i] * row }
+                        Self.accumulateLower(cmat2, riskRow, row, p)
                     } else {
                         denom += risk
                         a += riskRow
-                        for i in 0..<p { cmat[i] += riskRow[i] * row }
+                        Self.accumulateLower(cmat, riskRow, row, p)
                     }
                     position -= 1
                 }
