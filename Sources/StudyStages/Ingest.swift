@@ -90,10 +90,13 @@ struct Ingest {
             }
         }
         guard problems.isEmpty else { return nil }
-        for c in columns.indices {
-            columns[c].values = zip(columns[c].values, keep).compactMap { $1 ? $0 : nil }
-        }
         let kept = keep.filter { $0 }.count
+        // Nothing dropped (the common case) leaves the columns as they are, uncopied.
+        if kept < usable.count {
+            for c in columns.indices {
+                columns[c].values = zip(columns[c].values, keep).compactMap { $1 ? $0 : nil }
+            }
+        }
         return Output(csv: csv(columns), summary: summary(columns, kept: kept, filterDropped: filterDropped,
                                                           requireDropped: requireDropped), kept: kept)
     }
@@ -233,7 +236,12 @@ struct Ingest {
     }
 
     /// The normalized CSV as bytes, written straight into one buffer: numbers need no quoting.
+    /// Whole numbers are written digit by digit, other numbers through a small cache of their
+    /// spellings by bit pattern (cohort files repeat values: ages, doses, marker readings), so
+    /// that a million-row file is not a million temporary strings; the bytes are those of
+    /// `NumberFormat.format` either way.
     private func csv(_ columns: [Column]) -> [UInt8] {
+        var spellings = NumberSpellings()
         let count = columns.first?.values.count ?? 0
         var out: [UInt8] = []
         out.reserveCapacity((count + 1) * max(columns.count, 1) * 8)
@@ -244,7 +252,7 @@ struct Ingest {
                 if c > 0 { out.append(UInt8(ascii: ",")) }
                 let value = columns[c].values[i]
                 if case .number(let d) = value {
-                    out.append(contentsOf: NumberFormat.format(d).utf8)
+                    spellings.append(d, to: &out)
                 } else {
                     out.append(contentsOf: CSVReader.escape(Column.text(value)).utf8)
                 }

@@ -209,7 +209,26 @@ public struct CoxVariable: Sendable, Equatable {
         case let .boolean(v):
             return [(name, rows.map { v[$0]! ? 1 : 0 })]
         case let .categorical(v, given):
-            let present = Set(rows.map { v[$0]! })
+            // Each row's value is looked up once, among the few distinct values seen so far (a
+            // dictionary only when there are many), and the indicator columns compare codes: a
+            // set of a million strings and a string comparison per row and level were a tenth of
+            // a million-row Cox fit.
+            var distinct: [String] = []
+            var index: [String: Int] = [:]
+            var codes = [Int](repeating: 0, count: rows.count)
+            for (k, row) in rows.enumerated() {
+                let value = v[row]!
+                if distinct.count <= 16, let at = distinct.firstIndex(of: value) {
+                    codes[k] = at
+                } else if distinct.count > 16, let at = index[value] {
+                    codes[k] = at
+                } else {
+                    codes[k] = distinct.count
+                    index[value] = distinct.count
+                    distinct.append(value)
+                }
+            }
+            let present = Set(distinct)
             var levels: [String]
             if let given {
                 for level in present where !given.contains(level) {
@@ -221,7 +240,8 @@ public struct CoxVariable: Sendable, Equatable {
                 levels = present.sorted()
             }
             return levels.dropFirst().map { level in
-                ("\(name)=\(level)", rows.map { v[$0]! == level ? 1 : 0 })
+                let code = distinct.firstIndex(of: level)!
+                return ("\(name)=\(level)", codes.map { $0 == code ? 1 : 0 })
             }
         }
     }

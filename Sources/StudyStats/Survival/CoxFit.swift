@@ -375,8 +375,8 @@ struct CoxLikelihood {
 
     /// `evaluate` for at most 8 terms with one SIMD8 lane per term. Each lane does exactly the scalar
     /// operations, in the same order, of the element it stands for (no sums are reassociated), so the
-    /// results are bit for bit those of the scalar loop; the upper triangle, computed on the side, is
-    /// discarded.
+    /// results are bit for bit those of the scalar loop. The upper triangle is left partly
+    /// uncomputed (`accumulateLower`) and what is computed of it is discarded.
     func evaluateNarrow(
         _ beta: [Double], visit: ((_ time: Double, _ score: [Double], _ information: [[Double]]) -> Void)?
     ) -> (loglik: Double, score: [Double], information: [[Double]]) {
@@ -448,7 +448,16 @@ struct CoxLikelihood {
                     loglik -= d * log(denom)
                     let mean = a / denom
                     du -= d * mean
-                    for i in 0..<p { dimat[i] += d * (cmat[i] - mean[i] * a) / denom }
+                    for i in 0..<p {
+                        // Only the lanes on and below the diagonal, as in `accumulateLower`.
+                        if i < 2 {
+                            dimat[i].lowHalf.lowHalf += d * (cmat[i].lowHalf.lowHalf - mean[i] * a.lowHalf.lowHalf) / denom
+                        } else if i < 4 {
+                            dimat[i].lowHalf += d * (cmat[i].lowHalf - mean[i] * a.lowHalf) / denom
+                        } else {
+                            dimat[i] += d * (cmat[i] - mean[i] * a) / denom
+                        }
+                    }
                 } else {
                     for k in 0..<deaths {
                         let fraction = Double(k) / Double(deaths)
@@ -458,7 +467,14 @@ struct CoxLikelihood {
                         let mean = shifted / d2
                         du -= mean
                         for i in 0..<p {
-                            dimat[i] += ((cmat[i] - fraction * cmat2[i]) - mean[i] * shifted) / d2
+                            if i < 2 {
+                                dimat[i].lowHalf.lowHalf += ((cmat[i].lowHalf.lowHalf - fraction * cmat2[i].lowHalf.lowHalf)
+                                    - mean[i] * shifted.lowHalf.lowHalf) / d2
+                            } else if i < 4 {
+                                dimat[i].lowHalf += ((cmat[i].lowHalf - fraction * cmat2[i].lowHalf) - mean[i] * shifted.lowHalf) / d2
+                            } else {
+                                dimat[i] += ((cmat[i] - fraction * cmat2[i]) - mean[i] * shifted) / d2
+                            }
                         }
                     }
                 }
