@@ -5,7 +5,7 @@
 /// cache: columns of a cohort file repeat a few thousand values, and a temporary string per cell
 /// was a large part of writing a million-row table.
 struct NumberSpellings {
-    private static let slots = 4096
+    private static let slots = 16384
     private var keys = [UInt64](repeating: 0, count: slots)
     private var filled = [Bool](repeating: false, count: slots)
     private var spellings = [[UInt8]](repeating: [], count: slots)
@@ -17,7 +17,7 @@ struct NumberSpellings {
             return
         }
         let bits = d.bitPattern
-        let slot = Int(truncatingIfNeeded: (bits &* 0x9E37_79B9_7F4A_7C15) >> 52)
+        let slot = Int(truncatingIfNeeded: (bits &* 0x9E37_79B9_7F4A_7C15) >> 50)
         if filled[slot] && keys[slot] == bits {
             out.append(contentsOf: spellings[slot])
             return
