@@ -146,6 +146,11 @@ struct Ingest {
                 for record in rows {
                     let raw = record.fields[index]
                     if isNA(raw) { values.append(.na); continue }
+                    if type == .number, let d = NumberFormat.parse(raw) {
+                        // What `Column.convert` gives a number, without its result wrapping.
+                        values.append(.number(d))
+                        continue
+                    }
                     switch Column.convert(raw, to: type) {
                     case .success(let v): values.append(v)
                     case .failure(let e):

@@ -10,7 +10,11 @@ struct Column: Sendable {
     var values: [CellValue]
 
     /// The number of NA values.
-    var naCount: Int { values.reduce(0) { $0 + ($1 == .na ? 1 : 0) } }
+    var naCount: Int {
+        var count = 0
+        for case .na in values { count += 1 }
+        return count
+    }
 
     /// The distinct non-NA values of a category column, sorted; nil for other types.
     var levels: [String]? {

@@ -176,10 +176,11 @@ struct CoxLikelihood {
             // subject moved into time order: one cache line fetched per subject.
             var unsorted = [SIMD8<Double>](repeating: SIMD8(repeating: 0), count: n)
             unsorted.withUnsafeMutableBufferPointer { rows in
-                for i in 0..<p {
-                    x[i].withUnsafeBufferPointer { column in
-                        for k in 0..<n { rows[k][i] = column[k] }
-                    }
+                // Row by row: every row of the destination is written once, whole.
+                for k in 0..<n {
+                    var row = SIMD8<Double>(repeating: 0)
+                    for i in 0..<p { row[i] = x[i][k] }
+                    rows[k] = row
                 }
             }
             sortedX8 = unsorted.withUnsafeBufferPointer { rows in
