@@ -30,10 +30,13 @@ struct Ingest {
         self.header = header
         self.rows = rows
         naTokens = settings.na.sorted()
+        asciiNATokens = naTokens.filter { $0.utf8.allSatisfy { $0 < 0x80 } }.map { Array($0.utf8) }
     }
 
     /// `settings.na` as a list.
     private let naTokens: [String]
+    /// The ASCII tokens of `naTokens` as bytes, for `isNA`'s quick path.
+    private let asciiNATokens: [[UInt8]]
 
     private mutating func error(_ text: String, row: Int = 0) {
         problems.append((row, text))
@@ -90,10 +93,13 @@ struct Ingest {
             }
         }
         guard problems.isEmpty else { return nil }
-        for c in columns.indices {
-            columns[c].values = zip(columns[c].values, keep).compactMap { $1 ? $0 : nil }
-        }
         let kept = keep.filter { $0 }.count
+        // Nothing dropped (the common case) leaves the columns as they are, uncopied.
+        if kept < usable.count {
+            for c in columns.indices {
+                columns[c].values = zip(columns[c].values, keep).compactMap { $1 ? $0 : nil }
+            }
+        }
         return Output(csv: csv(columns), summary: summary(columns, kept: kept, filterDropped: filterDropped,
                                                           requireDropped: requireDropped), kept: kept)
     }
@@ -132,6 +138,29 @@ struct Ingest {
                                   _ rows: [CSVReader.Record]) -> [Column] {
         var columns: [Column] = []
         for (spec, index) in specs {
+            // A declared type and no map (the common case): one pass, no list of raw cells. It
+            // finds the same errors in the same order as the general way below.
+            if let type = spec.type, spec.map == nil {
+                var values: [CellValue] = []
+                values.reserveCapacity(rows.count)
+                for record in rows {
+                    let raw = record.fields[index]
+                    if isNA(raw) { values.append(.na); continue }
+                    if type == .number, let d = NumberFormat.parse(raw) {
+                        // What `Column.convert` gives a number, without its result wrapping.
+                        values.append(.number(d))
+                        continue
+                    }
+                    switch Column.convert(raw, to: type) {
+                    case .success(let v): values.append(v)
+                    case .failure(let e):
+                        error("\(file):\(record.row): column '\(spec.from)': '\(raw)' is not \(e.what)", row: record.row)
+                        values.append(.na)
+                    }
+                }
+                columns.append(Column(name: spec.name, type: type, values: values))
+                continue
+            }
             var raws: [String?] = []
             raws.reserveCapacity(rows.count)
             for record in rows {
@@ -165,6 +194,19 @@ struct Ingest {
 
     /// Whether a raw cell is an NA token, as written or without surrounding spaces.
     private func isNA(_ raw: String) -> Bool {
+        // An ASCII cell with nothing to trim is an NA token exactly when its bytes are those of
+        // an ASCII token (an ASCII string is canonically equivalent only to itself), decided on
+        // the bytes without building or comparing strings; other cells go the general way.
+        var copy = raw
+        let quick: Bool? = copy.withUTF8 { bytes in
+            if let first = bytes.first, let last = bytes.last,
+               first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09 { return nil }
+            var ascii: UInt8 = 0
+            for b in bytes { ascii |= b }
+            guard ascii < 0x80 else { return nil }
+            return asciiNATokens.contains { token in token.elementsEqual(bytes) }
+        }
+        if let quick { return quick }
         // A scan of the few tokens compares short strings bit for bit; hashing every cell of a
         // million-row file twice was a tenth of the ingest time.
         if naTokens.contains(raw) { return true }
@@ -233,7 +275,12 @@ struct Ingest {
     }
 
     /// The normalized CSV as bytes, written straight into one buffer: numbers need no quoting.
+    /// Whole numbers are written digit by digit, other numbers through a small cache of their
+    /// spellings by bit pattern (cohort files repeat values: ages, doses, marker readings), so
+    /// that a million-row file is not a million temporary strings; the bytes are those of
+    /// `NumberFormat.format` either way.
     private func csv(_ columns: [Column]) -> [UInt8] {
+        var spellings = NumberSpellings()
         let count = columns.first?.values.count ?? 0
         var out: [UInt8] = []
         out.reserveCapacity((count + 1) * max(columns.count, 1) * 8)
@@ -244,7 +291,15 @@ struct Ingest {
                 if c > 0 { out.append(UInt8(ascii: ",")) }
                 let value = columns[c].values[i]
                 if case .number(let d) = value {
-                    out.append(contentsOf: NumberFormat.format(d).utf8)
+                    spellings.append(d, to: &out)
+                } else if case .text(var s) = value, s.withUTF8({ bytes in
+                    // Text that needs no quoting goes in as it is.
+                    guard !bytes.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"")
+                                                   || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) else { return false }
+                    out.append(contentsOf: bytes)
+                    return true
+                }) {
+                    continue
                 } else {
                     out.append(contentsOf: CSVReader.escape(Column.text(value)).utf8)
                 }

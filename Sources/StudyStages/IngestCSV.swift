@@ -65,15 +65,17 @@ public struct IngestCSV: StageKind {
         guard let bytes = FileIO.read(input) else { return fail(["\(file): cannot read the file"], context) }
         let tsv = file.hasSuffix(".tsv") || file.hasSuffix(".tab")
         let reader = CSVReader(delimiter: settings.delimiter ?? UInt8(ascii: tsv ? "\t" : ","))
-        let records: [CSVReader.Record]
+        var records: [CSVReader.Record]
         do throws(CSVReader.Failure) {
             records = try reader.records(bytes)
         } catch {
             return fail(["\(file):\(error.row): \(error.message)"], context)
         }
-        guard let header = records.first else { return fail(["\(file): the file is empty; expected a header row"], context) }
+        guard !records.isEmpty else { return fail(["\(file): the file is empty; expected a header row"], context) }
+        // Moved out, not copied: a copy of the data rows retained every row's fields once more.
+        let header = records.removeFirst()
         clock.mark("read")
-        var ingest = Ingest(file: file, settings: settings, header: header.fields, rows: Array(records.dropFirst()))
+        var ingest = Ingest(file: file, settings: settings, header: header.fields, rows: records)
         guard let result = ingest.run() else { return fail(ingest.errors, context) }
         clock.mark("convert")
         do {
@@ -83,7 +85,7 @@ public struct IngestCSV: StageKind {
             return fail(["ingest/csv: \(error)"], context)
         }
         clock.mark("write")
-        context.log("ingest/csv: \(file): kept \(result.kept) of \(records.count - 1) rows")
+        context.log("ingest/csv: \(file): kept \(result.kept) of \(records.count) rows")
         context.log(clock.line)
         return .succeeded
     }

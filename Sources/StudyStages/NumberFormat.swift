@@ -23,15 +23,14 @@ enum NumberFormat {
 
     /// `text` without leading and trailing spaces and tabs.
     static func trimmed(_ text: String) -> String {
-        // Most cells have nothing to trim; look at the two end bytes only (`utf8.last` is slow).
-        let ends = text.utf8.withContiguousStorageIfAvailable { bytes in
-            bytes.isEmpty ? nil : (bytes[0], bytes[bytes.count - 1])
+        // Most cells have nothing to trim; look at the two end bytes only (`utf8.last` is slow),
+        // through `withUTF8`, which small strings answer from a copy on the stack.
+        var copy = text
+        let clean = copy.withUTF8 { bytes in
+            guard let first = bytes.first, let last = bytes.last else { return true }
+            return first != 0x20 && first != 0x09 && last != 0x20 && last != 0x09
         }
-        switch ends {
-        case .some(nil): return text
-        case .some(let (first, last)?) where first != 0x20 && first != 0x09 && last != 0x20 && last != 0x09: return text
-        default: break
-        }
+        if clean { return text }
         var s = Substring(text)
         while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
         while let l = s.last, l == " " || l == "\t" { s.removeLast() }
@@ -46,10 +45,16 @@ enum NumberFormat {
     /// rounds correctly, giving bit for bit what `Double(_:)` gives, several times faster. Anything
     /// else is nil and goes the general way.
     static func exactDecimal(_ text: String) -> Double? {
+        // Over the raw bytes: iterating `text.utf8` cell by cell was the costliest step of typing.
+        var copy = text
+        return copy.withUTF8 { exactDecimal(bytes: $0) }
+    }
+
+    private static func exactDecimal(bytes: UnsafeBufferPointer<UInt8>) -> Double? {
         var mantissa: UInt64 = 0
         var significant = 0, fraction = 0, digitsBefore = 0, index = 0
         var negative = false, sawPoint = false
-        for b in text.utf8 {
+        for b in bytes {
             switch b {
             case 0x30...0x39:
                 if significant > 0 || b != 0x30 { significant += 1 }

@@ -14,6 +14,18 @@ struct CoxDesignTests {
         #expect(design.columns == [[0, 0, 0, 0, 1], [0, 1, 0, 1, 0], [1, 0, 0, 0, 0]])
     }
 
+    @Test("a category of many levels (past the linear scan) codes each row against its own level")
+    func manyLevels() throws {
+        // 30 levels, each spelled two ways that compare equal as Strings ("é" precomposed and not).
+        let labels = (0..<300).map { k in "L\((k * 7) % 30)" + (k % 2 == 0 ? "\u{E9}" : "e\u{301}") }
+        let design = try CoxDesign.build([CoxVariable("site", .categorical(labels))])
+        let levels = Set((0..<30).map { "L\($0)\u{E9}" }).sorted()
+        #expect(design.terms == levels.dropFirst().map { "site=\($0)" })
+        for (term, column) in zip(levels.dropFirst(), design.columns) {
+            #expect(column == labels.map { $0 == term ? 1 : 0 }, "\(term)")
+        }
+    }
+
     @Test("given levels set the reference and the column order; unused levels are dropped")
     func givenLevels() throws {
         let design = try CoxDesign.build([

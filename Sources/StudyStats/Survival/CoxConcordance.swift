@@ -21,12 +21,13 @@ public struct CoxConcordance: Sendable, Equatable {
     /// Pairs of events at the same time with equal scores.
     public var tiedXY: Int
 
-    /// Counts every comparable pair and the jackknife influence of each subject, by sorted sweeps
-    /// with a Fenwick tree over score ranks (`computeByTree`).
+    /// Counts every comparable pair and the jackknife influence of each subject, by one sweep in
+    /// score order with Fenwick trees over time slots (`computeBySlots`): with times in whole days
+    /// the trees are small and stay in cache.
     ///
-    /// - Complexity: O(n log n) for n subjects.
+    /// - Complexity: O(n log T) for n subjects and T distinct times, plus linear sorts.
     public static func compute(time: [Double], event: [Bool], riskScore: [Double], strata: [Int]? = nil) -> CoxConcordance {
-        computeByTree(time: time, event: event, riskScore: riskScore, strata: strata)
+        computeBySlots(time: time, event: event, riskScore: riskScore, strata: strata)
     }
 
     /// Counts every pair (O(n²) comparisons, in a fixed order) and the jackknife influence of each
