@@ -133,18 +133,24 @@ final class SlurmPoller: Sendable {
             }
             let now = Clock.now()
             state.withLock { s in
-                for (id, end) in ended where s.waiters[id]?.end == nil {
-                    s.waiters[id]!.end = end
-                    s.waiters[id]!.semaphore.signal()
+                // A waiter may have left since the snapshot (its job cancelled or already ended):
+                // only waiters still present and still waiting are updated.
+                for (id, end) in ended {
+                    guard var waiter = s.waiters[id], waiter.end == nil else { continue }
+                    waiter.end = end
+                    s.waiters[id] = waiter
+                    waiter.semaphore.signal()
                 }
                 for id in present { s.waiters[id]?.absentSince = nil }
-                for (id, state) in absent where s.waiters[id]?.end == nil {
-                    let since = s.waiters[id]!.absentSince ?? now
-                    s.waiters[id]!.absentSince = since
+                for (id, state) in absent {
+                    guard var waiter = s.waiters[id], waiter.end == nil else { continue }
+                    let since = waiter.absentSince ?? now
+                    waiter.absentSince = since
                     if now - since >= lostGrace {
-                        s.waiters[id]!.end = .vanished(state: state)
-                        s.waiters[id]!.semaphore.signal()
+                        waiter.end = .vanished(state: state)
+                        waiter.semaphore.signal()
                     }
+                    s.waiters[id] = waiter
                 }
             }
             usleep(useconds_t(interval * 1_000_000))
