@@ -36,7 +36,9 @@ extension CoxConcordance {
         for members in groups where !members.isEmpty {
             let size = members.count
             // Slot of each member (by member index): 2 × time index, + 1 when censored.
-            let times = members.map { time[$0] }
+            // Without strata the one group is every subject in order: no gathered copies.
+            let whole = members.count == n
+            let times = whole ? time : members.map { time[$0] }
             var slot = [Int32](repeating: 0, count: size)
             var distinct = 0
             var previous = 0.0
@@ -55,14 +57,17 @@ extension CoxConcordance {
             // Events at the same time: all pairs; those level on score are found per score group.
             for t in 0..<distinct { tiedY += perSlot[2 * t] * (perSlot[2 * t] - 1) / 2 }
 
-            let scores = members.map { riskScore[$0] }
+            let scores = whole ? riskScore : members.map { riskScore[$0] }
             let byScore = StableOrder.ascending(scores)
             // Laid out in score order, so the sweep reads memory in sequence.
             let slotAt = byScore.map { slot[$0] }
             let scoreAt = byScore.map { scores[$0] }
             var concordantAt = [Int](repeating: 0, count: size)
             var discordantAt = concordantAt, tiedAt = concordantAt
-            var all = SlotTree(size: slots), events = SlotTree(size: slots)
+            // One tree for subjects and events: a walk answers both prefix counts at once.
+            var tree = SlotTree(size: slots)
+            // Events at each slot, to step back from "events through s" to "through s - 1".
+            var eventsAt = [Int](repeating: 0, count: slots)
             var groupSlots: [Int32] = []
 
             var start = 0
@@ -72,39 +77,42 @@ extension CoxConcordance {
                 if end == start + 1 {
                     // A score of its own: nothing is level with it.
                     let s = Int(slotAt[start])
+                    let (allThrough, eventsThrough) = tree.prefix(through: s)
                     if s % 2 == 0 {
                         // Later subjects below it (concordant) and above it (discordant).
-                        let below = all.total - all.prefix(through: s)
+                        let below = tree.total - allThrough
                         concordantAt[start] += below
                         discordantAt[start] += atOrAfter[s + 1] - below
                         concordant += below
                         discordant += atOrAfter[s + 1] - below
                     }
                     // Earlier events below it (discordant for them) and above it (concordant).
-                    let below = events.prefix(through: s - 1)
+                    let below = eventsThrough - eventsAt[s]
                     discordantAt[start] += below
                     concordantAt[start] += eventsBefore[s] - below
-                    all.add(s)
-                    if s % 2 == 0 { events.add(s) }
+                    tree.add(s, event: s % 2 == 0)
+                    if s % 2 == 0 { eventsAt[s] += 1 }
                 } else {
                     var below1 = [Int](repeating: 0, count: end - start)
                     var below2 = below1
                     for p in start..<end {
                         let s = Int(slotAt[p])
-                        if s % 2 == 0 { below1[p - start] = all.total - all.prefix(through: s) }
-                        below2[p - start] = events.prefix(through: s - 1)
+                        let (allThrough, eventsThrough) = tree.prefix(through: s)
+                        if s % 2 == 0 { below1[p - start] = tree.total - allThrough }
+                        below2[p - start] = eventsThrough - eventsAt[s]
                     }
                     groupSlots.removeAll(keepingCapacity: true)
                     for p in start..<end {
                         let s = Int(slotAt[p])
-                        all.add(s)
-                        if s % 2 == 0 { events.add(s); groupSlots.append(slotAt[p]) }
+                        tree.add(s, event: s % 2 == 0)
+                        if s % 2 == 0 { eventsAt[s] += 1; groupSlots.append(slotAt[p]) }
                     }
                     for p in start..<end {
                         let s = Int(slotAt[p])
+                        let (allThrough, eventsThrough) = tree.prefix(through: s)
                         if s % 2 == 0 {
                             let below = below1[p - start]
-                            let level = all.total - all.prefix(through: s) - below
+                            let level = tree.total - allThrough - below
                             let above = atOrAfter[s + 1] - below - level
                             concordantAt[p] += below
                             tiedAt[p] += level
@@ -114,7 +122,7 @@ extension CoxConcordance {
                             discordant += above
                         }
                         let below = below2[p - start]
-                        let level = events.prefix(through: s - 1) - below
+                        let level = eventsThrough - eventsAt[s] - below
                         discordantAt[p] += below
                         tiedAt[p] += level
                         concordantAt[p] += eventsBefore[s] - below - level
@@ -156,37 +164,41 @@ extension CoxConcordance {
     }
 }
 
-/// Counts at slots 0..<size with prefix sums in O(log size); sized by distinct times, so small
-/// enough to stay in cache.
+/// Subjects and events at slots 0..<size with prefix sums in O(log size); sized by distinct
+/// times, so small enough to stay in cache. Each entry packs the subject count (high 32 bits)
+/// and the event count (low 32 bits) into one integer, so one walk adds or sums both; the
+/// event count never carries into the subject count because it stays below 2^32.
 private struct SlotTree {
     /// 1-based Fenwick array: slot s lives at position s + 1.
-    private var counts: [Int32]
+    private var counts: [UInt64]
     private(set) var total = 0
 
     init(size: Int) {
-        counts = [Int32](repeating: 0, count: size + 1)
+        counts = [UInt64](repeating: 0, count: size + 1)
     }
 
-    mutating func add(_ slot: Int) {
+    mutating func add(_ slot: Int, event: Bool) {
         total += 1
+        let step: UInt64 = 1 << 32 | (event ? 1 : 0)
         counts.withUnsafeMutableBufferPointer { counts in
             var i = slot + 1
             while i < counts.count {
-                counts[i] &+= 1
+                counts[i] &+= step
                 i += i & -i
             }
         }
     }
 
-    /// How many are at slots 0...slot (0 when slot < 0).
-    func prefix(through slot: Int) -> Int {
+    /// How many subjects and how many events are at slots 0...slot (0 when slot < 0).
+    func prefix(through slot: Int) -> (subjects: Int, events: Int) {
         counts.withUnsafeBufferPointer { counts in
-            var sum = 0, i = slot + 1
+            var sum: UInt64 = 0
+            var i = slot + 1
             while i > 0 {
-                sum += Int(counts[i])
+                sum &+= counts[i]
                 i -= i & -i
             }
-            return sum
+            return (Int(sum >> 32), Int(sum & 0xFFFF_FFFF))
         }
     }
 }
