@@ -1,6 +1,6 @@
 extension CoxConcordance {
-    /// The same counts, concordance and standard error as `computeByPairs` (and bit for bit those
-    /// of `computeByTree`), from one sweep in score order with Fenwick trees over *time slots*.
+    /// The same counts, concordance and standard error as `computeByPairs` (counts and C bit for
+    /// bit those of `computeByTree`), from one sweep in score order with Fenwick trees over *time slots*.
     ///
     /// Survival times are usually whole days: a million subjects share a few thousand distinct
     /// times, while their risk scores are nearly all distinct. A tree over score ranks (as in
@@ -13,15 +13,17 @@ extension CoxConcordance {
     ///   are those in slots < slot_j.
     /// Subjects are visited by ascending score, one group of equal scores at a time: what is in
     /// the trees before a group is inserted scores strictly below it; what the group adds is level
-    /// with it. The per-subject counts, being integers, are exactly those of the other methods, and
-    /// the variance is summed in subject order as there, so C and its standard error are identical.
+    /// with it. The per-subject counts, being integers, are exactly those of the other methods, so C
+    /// is identical; the variance is summed by stratum and score order (the others sum in subject
+    /// order), so the standard error agrees to rounding.
     ///
     /// - Complexity: O(n log T) for n subjects with T distinct times, plus the linear radix sorts.
     static func computeBySlots(time: [Double], event: [Bool], riskScore: [Double], strata: [Int]?) -> CoxConcordance {
         let n = time.count
-        // Per subject: concordant, discordant and score-tied pairs, side by side so that handing
-        // them back to subjects (a random write each) touches one cache line, not three.
-        var perSubject = [SIMD4<Int>](repeating: .zero, count: n)
+        // Per stratum, per subject in score order: concordant, discordant and score-tied pairs.
+        // The variance is summed in that order (not handed back to subjects in input order: a
+        // random write per subject was a fifth of the sweep).
+        var perGroup: [(concordant: [Int], discordant: [Int], tied: [Int])] = []
         var concordant = 0, discordant = 0, tiedX = 0, tiedY = 0, tiedXY = 0
 
         var groups: [[Int]]
@@ -141,22 +143,20 @@ extension CoxConcordance {
                 }
                 start = end
             }
-            perSubject.withUnsafeMutableBufferPointer { perSubject in
-                for p in 0..<size {
-                    perSubject[members[byScore[p]]] = SIMD4(concordantAt[p], discordantAt[p], tiedAt[p], 0)
-                }
-            }
+            perGroup.append((concordantAt, discordantAt, tiedAt))
         }
         tiedY -= tiedXY
 
         let pairs = Double(concordant + discordant + tiedX)
         let somers = Double(concordant - discordant) / pairs
+        let perPair = 1 / pairs
         var variance = 0.0
-        for k in 0..<n {
-            let counts = perSubject[k]
-            let c = Double(counts[0]), d = Double(counts[1]), t = Double(counts[2])
-            let dfbeta = (c - d) / pairs - somers * (c + d + t) / pairs
-            variance += dfbeta * dfbeta
+        for group in perGroup {
+            for k in group.concordant.indices {
+                let c = Double(group.concordant[k]), d = Double(group.discordant[k]), t = Double(group.tied[k])
+                let dfbeta = ((c - d) - somers * (c + d + t)) * perPair
+                variance += dfbeta * dfbeta
+            }
         }
         return CoxConcordance(
             concordance: (somers + 1) / 2, standardError: variance.squareRoot() / 2,

@@ -148,7 +148,8 @@ struct CoxLikelihood {
         self.ties = ties
         // (stratum, time, index) order: a stable radix argsort by time, then a stable split by stratum.
         let byTime = StableOrder.ascending(time)
-        if let first = stratum.first, stratum.allSatisfy({ $0 == first }) {
+        let single = stratum.first.map { first in stratum.allSatisfy { $0 == first } } ?? true
+        if single {
             order = byTime
         } else {
             var buckets: [Int: [Int]] = [:]
@@ -167,7 +168,8 @@ struct CoxLikelihood {
         let n = order.count
         sortedTime = order.map { time[$0] }
         sortedEvent = order.map { event[$0] }
-        sortedStratum = order.map { stratum[$0] }
+        // One stratum: no random reads to learn it.
+        sortedStratum = single ? stratum : order.map { stratum[$0] }
         // Gathered a column at a time through raw pointers: reading each row through `x[i][row]`
         // was a tenth of a million-row fit. With at most 8 terms only the SIMD rows are kept
         // (`evaluateWide` rebuilds the flat layout from them when it is called).
