@@ -1,6 +1,6 @@
 extension CoxConcordance {
-    /// The same counts, concordance and standard error as `computeByPairs` (and bit for bit those
-    /// of `computeByTree`), from one sweep in score order with Fenwick trees over *time slots*.
+    /// The same counts, concordance and standard error as `computeByPairs` (counts and C bit for
+    /// bit those of `computeByTree`), from one sweep in score order with Fenwick trees over *time slots*.
     ///
     /// Survival times are usually whole days: a million subjects share a few thousand distinct
     /// times, while their risk scores are nearly all distinct. A tree over score ranks (as in
@@ -13,15 +13,17 @@ extension CoxConcordance {
     ///   are those in slots < slot_j.
     /// Subjects are visited by ascending score, one group of equal scores at a time: what is in
     /// the trees before a group is inserted scores strictly below it; what the group adds is level
-    /// with it. The per-subject counts, being integers, are exactly those of the other methods, and
-    /// the variance is summed in subject order as there, so C and its standard error are identical.
+    /// with it. The per-subject counts, being integers, are exactly those of the other methods, so C
+    /// is identical; the variance is summed by stratum and score order (the others sum in subject
+    /// order), so the standard error agrees to rounding.
     ///
     /// - Complexity: O(n log T) for n subjects with T distinct times, plus the linear radix sorts.
     static func computeBySlots(time: [Double], event: [Bool], riskScore: [Double], strata: [Int]?) -> CoxConcordance {
         let n = time.count
-        // Per subject: concordant, discordant and score-tied pairs, side by side so that handing
-        // them back to subjects (a random write each) touches one cache line, not three.
-        var perSubject = [SIMD4<Int>](repeating: .zero, count: n)
+        // Per stratum, per subject in score order: concordant, discordant and score-tied pairs.
+        // The variance is summed in that order (not handed back to subjects in input order: a
+        // random write per subject was a fifth of the sweep).
+        var perGroup: [(concordant: [Int], discordant: [Int], tied: [Int])] = []
         var concordant = 0, discordant = 0, tiedX = 0, tiedY = 0, tiedXY = 0
 
         var groups: [[Int]]
@@ -36,7 +38,9 @@ extension CoxConcordance {
         for members in groups where !members.isEmpty {
             let size = members.count
             // Slot of each member (by member index): 2 × time index, + 1 when censored.
-            let times = members.map { time[$0] }
+            // Without strata the one group is every subject in order: no gathered copies.
+            let whole = members.count == n
+            let times = whole ? time : members.map { time[$0] }
             var slot = [Int32](repeating: 0, count: size)
             var distinct = 0
             var previous = 0.0
@@ -55,14 +59,17 @@ extension CoxConcordance {
             // Events at the same time: all pairs; those level on score are found per score group.
             for t in 0..<distinct { tiedY += perSlot[2 * t] * (perSlot[2 * t] - 1) / 2 }
 
-            let scores = members.map { riskScore[$0] }
+            let scores = whole ? riskScore : members.map { riskScore[$0] }
             let byScore = StableOrder.ascending(scores)
             // Laid out in score order, so the sweep reads memory in sequence.
             let slotAt = byScore.map { slot[$0] }
             let scoreAt = byScore.map { scores[$0] }
             var concordantAt = [Int](repeating: 0, count: size)
             var discordantAt = concordantAt, tiedAt = concordantAt
-            var all = SlotTree(size: slots), events = SlotTree(size: slots)
+            // One tree for subjects and events: a walk answers both prefix counts at once.
+            var tree = SlotTree(size: slots)
+            // Events at each slot, to step back from "events through s" to "through s - 1".
+            var eventsAt = [Int](repeating: 0, count: slots)
             var groupSlots: [Int32] = []
 
             var start = 0
@@ -72,39 +79,42 @@ extension CoxConcordance {
                 if end == start + 1 {
                     // A score of its own: nothing is level with it.
                     let s = Int(slotAt[start])
+                    let (allThrough, eventsThrough) = tree.prefix(through: s)
                     if s % 2 == 0 {
                         // Later subjects below it (concordant) and above it (discordant).
-                        let below = all.total - all.prefix(through: s)
+                        let below = tree.total - allThrough
                         concordantAt[start] += below
                         discordantAt[start] += atOrAfter[s + 1] - below
                         concordant += below
                         discordant += atOrAfter[s + 1] - below
                     }
                     // Earlier events below it (discordant for them) and above it (concordant).
-                    let below = events.prefix(through: s - 1)
+                    let below = eventsThrough - eventsAt[s]
                     discordantAt[start] += below
                     concordantAt[start] += eventsBefore[s] - below
-                    all.add(s)
-                    if s % 2 == 0 { events.add(s) }
+                    tree.add(s, event: s % 2 == 0)
+                    if s % 2 == 0 { eventsAt[s] += 1 }
                 } else {
                     var below1 = [Int](repeating: 0, count: end - start)
                     var below2 = below1
                     for p in start..<end {
                         let s = Int(slotAt[p])
-                        if s % 2 == 0 { below1[p - start] = all.total - all.prefix(through: s) }
-                        below2[p - start] = events.prefix(through: s - 1)
+                        let (allThrough, eventsThrough) = tree.prefix(through: s)
+                        if s % 2 == 0 { below1[p - start] = tree.total - allThrough }
+                        below2[p - start] = eventsThrough - eventsAt[s]
                     }
                     groupSlots.removeAll(keepingCapacity: true)
                     for p in start..<end {
                         let s = Int(slotAt[p])
-                        all.add(s)
-                        if s % 2 == 0 { events.add(s); groupSlots.append(slotAt[p]) }
+                        tree.add(s, event: s % 2 == 0)
+                        if s % 2 == 0 { eventsAt[s] += 1; groupSlots.append(slotAt[p]) }
                     }
                     for p in start..<end {
                         let s = Int(slotAt[p])
+                        let (allThrough, eventsThrough) = tree.prefix(through: s)
                         if s % 2 == 0 {
                             let below = below1[p - start]
-                            let level = all.total - all.prefix(through: s) - below
+                            let level = tree.total - allThrough - below
                             let above = atOrAfter[s + 1] - below - level
                             concordantAt[p] += below
                             tiedAt[p] += level
@@ -114,7 +124,7 @@ extension CoxConcordance {
                             discordant += above
                         }
                         let below = below2[p - start]
-                        let level = events.prefix(through: s - 1) - below
+                        let level = eventsThrough - eventsAt[s] - below
                         discordantAt[p] += below
                         tiedAt[p] += level
                         concordantAt[p] += eventsBefore[s] - below - level
@@ -133,22 +143,20 @@ extension CoxConcordance {
                 }
                 start = end
             }
-            perSubject.withUnsafeMutableBufferPointer { perSubject in
-                for p in 0..<size {
-                    perSubject[members[byScore[p]]] = SIMD4(concordantAt[p], discordantAt[p], tiedAt[p], 0)
-                }
-            }
+            perGroup.append((concordantAt, discordantAt, tiedAt))
         }
         tiedY -= tiedXY
 
         let pairs = Double(concordant + discordant + tiedX)
         let somers = Double(concordant - discordant) / pairs
+        let perPair = 1 / pairs
         var variance = 0.0
-        for k in 0..<n {
-            let counts = perSubject[k]
-            let c = Double(counts[0]), d = Double(counts[1]), t = Double(counts[2])
-            let dfbeta = (c - d) / pairs - somers * (c + d + t) / pairs
-            variance += dfbeta * dfbeta
+        for group in perGroup {
+            for k in group.concordant.indices {
+                let c = Double(group.concordant[k]), d = Double(group.discordant[k]), t = Double(group.tied[k])
+                let dfbeta = ((c - d) - somers * (c + d + t)) * perPair
+                variance += dfbeta * dfbeta
+            }
         }
         return CoxConcordance(
             concordance: (somers + 1) / 2, standardError: variance.squareRoot() / 2,
@@ -156,37 +164,41 @@ extension CoxConcordance {
     }
 }
 
-/// Counts at slots 0..<size with prefix sums in O(log size); sized by distinct times, so small
-/// enough to stay in cache.
+/// Subjects and events at slots 0..<size with prefix sums in O(log size); sized by distinct
+/// times, so small enough to stay in cache. Each entry packs the subject count (high 32 bits)
+/// and the event count (low 32 bits) into one integer, so one walk adds or sums both; the
+/// event count never carries into the subject count because it stays below 2^32.
 private struct SlotTree {
     /// 1-based Fenwick array: slot s lives at position s + 1.
-    private var counts: [Int32]
+    private var counts: [UInt64]
     private(set) var total = 0
 
     init(size: Int) {
-        counts = [Int32](repeating: 0, count: size + 1)
+        counts = [UInt64](repeating: 0, count: size + 1)
     }
 
-    mutating func add(_ slot: Int) {
+    mutating func add(_ slot: Int, event: Bool) {
         total += 1
+        let step: UInt64 = 1 << 32 | (event ? 1 : 0)
         counts.withUnsafeMutableBufferPointer { counts in
             var i = slot + 1
             while i < counts.count {
-                counts[i] &+= 1
+                counts[i] &+= step
                 i += i & -i
             }
         }
     }
 
-    /// How many are at slots 0...slot (0 when slot < 0).
-    func prefix(through slot: Int) -> Int {
+    /// How many subjects and how many events are at slots 0...slot (0 when slot < 0).
+    func prefix(through slot: Int) -> (subjects: Int, events: Int) {
         counts.withUnsafeBufferPointer { counts in
-            var sum = 0, i = slot + 1
+            var sum: UInt64 = 0
+            var i = slot + 1
             while i > 0 {
-                sum += Int(counts[i])
+                sum &+= counts[i]
                 i -= i & -i
             }
-            return sum
+            return (Int(sum >> 32), Int(sum & 0xFFFF_FFFF))
         }
     }
 }

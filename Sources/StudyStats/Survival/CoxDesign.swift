@@ -95,10 +95,9 @@ public struct CoxDesign: Sendable, Equatable {
     /// the correlation matrix, tolerance 1e-9), naming every offending term.
     static func checkIdentifiable(terms: [String], columns: [[Double]]) throws {
         let n = Double(columns.first?.count ?? 0)
-        var scaled = [[Double]]()
+        var means = [Double](), norms = [Double]()
         for (term, column) in zip(terms, columns) {
             let mean = column.reduce(0, +) / n
-            // The same sums as centring into a new array first, without the million-row temporaries.
             var squares = 0.0, largest = 0.0
             for value in column {
                 let centred = value - mean
@@ -109,37 +108,41 @@ public struct CoxDesign: Sendable, Equatable {
             guard norm > 1e-12 * max(1, largest) * n.squareRoot() else {
                 throw CoxError.constantColumn(term)
             }
-            scaled.append(column.map { ($0 - mean) / norm })
+            means.append(mean)
+            norms.append(norm)
         }
-        // Lower triangle summed front to back (as zip-reduce would), mirrored: x·y == y·x exactly.
-        // Four products of a row are summed in one pass, each in its own register and order, so
-        // the additions overlap instead of waiting on one another.
-        let p = scaled.count
+        // The correlation matrix, centring on the fly rather than into scaled copies of every
+        // column (a million-row design would fault in 8 MB of fresh pages per column). Four
+        // products of a row are summed in one pass, each in its own register, so the additions
+        // overlap; the lower triangle is computed and mirrored, so the matrix is exactly symmetric.
+        let p = columns.count
         var gram = [[Double]](repeating: [Double](repeating: 0, count: p), count: p)
         for i in 0..<p {
             var j = 0
             while j <= i {
                 let width = min(4, i + 1 - j)
-                let sums: (Double, Double, Double, Double) = scaled[i].withUnsafeBufferPointer { a in
-                    let b0 = scaled[j], b1 = scaled[j + min(1, width - 1)]
-                    let b2 = scaled[j + min(2, width - 1)], b3 = scaled[j + min(3, width - 1)]
-                    return b0.withUnsafeBufferPointer { b0 in b1.withUnsafeBufferPointer { b1 in
-                    b2.withUnsafeBufferPointer { b2 in b3.withUnsafeBufferPointer { b3 in
+                let c = (0..<4).map { j + min($0, width - 1) }
+                let m0 = means[c[0]], m1 = means[c[1]], m2 = means[c[2]], m3 = means[c[3]]
+                let mi = means[i]
+                let sums: (Double, Double, Double, Double) = columns[i].withUnsafeBufferPointer { a in
+                    columns[c[0]].withUnsafeBufferPointer { b0 in columns[c[1]].withUnsafeBufferPointer { b1 in
+                    columns[c[2]].withUnsafeBufferPointer { b2 in columns[c[3]].withUnsafeBufferPointer { b3 in
                         var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
                         for k in 0..<a.count {
-                            let x = a[k]
-                            s0 += x * b0[k]
-                            s1 += x * b1[k]
-                            s2 += x * b2[k]
-                            s3 += x * b3[k]
+                            let x = a[k] - mi
+                            s0 += x * (b0[k] - m0)
+                            s1 += x * (b1[k] - m1)
+                            s2 += x * (b2[k] - m2)
+                            s3 += x * (b3[k] - m3)
                         }
                         return (s0, s1, s2, s3)
                     } } } }
                 }
                 let values = [sums.0, sums.1, sums.2, sums.3]
                 for w in 0..<width {
-                    gram[i][j + w] = values[w]
-                    gram[j + w][i] = values[w]
+                    let value = values[w] / (norms[i] * norms[j + w])
+                    gram[i][j + w] = value
+                    gram[j + w][i] = value
                 }
                 j += width
             }
