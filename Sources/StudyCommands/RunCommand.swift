@@ -194,7 +194,9 @@ struct RunCommand: ParsableCommand {
     /// controller answering, every stage's `threads` within the largest node. Nothing is submitted yet.
     private func makeExecutor(_ workflow: Workflow) throws -> any Executor {
         guard executor == "slurm" else { return LocalExecutor() }
-        let settings = SlurmSettings(partition: partition, account: account, extraArguments: sbatchArguments,
+        // The command line wins over the workflow's `slurm:` block; its sbatch arguments come last.
+        let settings = SlurmSettings(partition: partition ?? workflow.slurm.partition, account: account ?? workflow.slurm.account,
+                                     extraArguments: workflow.slurm.sbatchArguments + sbatchArguments,
                                      pollInterval: pollInterval, studyflowBinary: ExecutablePath.current,
                                      searchPath: ExecutablePath.searchPath)
         do {

@@ -22,7 +22,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
     }
 
     /// Bumped whenever the encoding changes; a cache of another version is ignored.
-    public static let formatVersion: UInt64 = 1
+    public static let formatVersion: UInt64 = 2
 
     /// The binary encoding.
     public func encoded() -> [UInt8] {
@@ -32,6 +32,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
         w.write(workflow.name)
         w.write(workflow.description)
         w.write(JSONValue.object(workflow.params))
+        w.write(workflow.slurm.json)
         w.write(UInt64(workflow.stages.count))
         for (id, stage) in workflow.stages.enumerated() {
             w.write(stage.id)
@@ -81,6 +82,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
         let name = try r.readString()
         let description = try r.readString()
         guard case .object(let params) = try r.readJSON() else { throw BinaryFormatError() }
+        guard let slurm = SlurmDefaults(json: try r.readJSON()) else { throw BinaryFormatError() }
         let count = try r.readCount()
         var stages: [Stage] = []
         var dependencies: [[Int32]] = [], producers: [[Int32]] = [], words: [[String]] = []
@@ -148,7 +150,8 @@ public struct CompiledWorkflow: Sendable, Equatable {
             }
         }
         self.init(
-            workflow: Workflow(file: file, name: name, description: description, params: params, stages: stages),
+            workflow: Workflow(file: file, name: name, description: description, params: params, stages: stages,
+                               slurm: slurm),
             graph: StageGraph(count: count, dependencies: dependencies, dependents: dependents,
                               inputProducers: producers, order: order),
             commandWords: words)

@@ -13,14 +13,18 @@ public struct Workflow: Sendable, Equatable {
     public var params: [String: JSONValue]
     /// Stages in declaration order; a stage's index here is its dense id in `StageGraph`.
     public var stages: [Stage]
+    /// `slurm:` defaults for `--executor slurm` jobs.
+    public var slurm: SlurmDefaults
 
     /// Creates a workflow from already validated parts.
-    public init(file: String, name: String, description: String = "", params: [String: JSONValue] = [:], stages: [Stage]) {
+    public init(file: String, name: String, description: String = "", params: [String: JSONValue] = [:], stages: [Stage],
+                slurm: SlurmDefaults = SlurmDefaults()) {
         self.file = file
         self.name = name
         self.description = description
         self.params = params
         self.stages = stages
+        self.slurm = slurm
     }
 }
 

@@ -9,7 +9,7 @@ public struct WorkflowLoader: Sendable {
     public var knownKinds: [String]
 
     /// Top-level keys of a workflow file.
-    public static let workflowKeys = ["name", "description", "params", "stages"]
+    public static let workflowKeys = ["name", "description", "params", "stages", "slurm"]
     /// Keys of a stage.
     public static let stageKeys = ["run", "uses", "with", "inputs", "outputs", "params", "env",
                                    "threads", "resources", "retries", "description"]
@@ -49,8 +49,10 @@ public struct WorkflowLoader: Sendable {
         var name = "", description = ""
         var params: [String: JSONValue] = [:]
         var stagesNode: Node?
+        var slurm = SlurmDefaults()
         for pair in pairs {
             switch pair.key {
+            case "slurm": slurm = parseSlurm(pair.value, reader: &reader)
             case "name": name = reader.string(pair.value, what: "'name'") ?? ""
             case "description": description = reader.string(pair.value, what: "'description'") ?? ""
             case "params": params = parseParams(pair.value, context: "workflow", reader: &reader)
@@ -80,7 +82,46 @@ public struct WorkflowLoader: Sendable {
         } else {
             reader.error("missing required key 'stages'", at: top)
         }
-        return Workflow(file: reader.file, name: name, description: description, params: params, stages: stages)
+        return Workflow(file: reader.file, name: name, description: description, params: params, stages: stages,
+                        slurm: slurm)
+    }
+
+    private func parseSlurm(_ node: Node, reader: inout YAMLReader) -> SlurmDefaults {
+        var slurm = SlurmDefaults()
+        guard case .mapping = node else {
+            reader.error("'slurm' must be a mapping like {partition: short, account: lab, sbatch_args: [--qos=normal]}, got \(reader.kindName(node))", at: node)
+            return slurm
+        }
+        let pairs = reader.pairs(node, context: "in 'slurm'")
+        reader.checkKeys(pairs, allowed: SlurmDefaults.keys, context: "in 'slurm'")
+        for pair in pairs {
+            switch pair.key {
+            case "partition", "account":
+                guard let text = reader.string(pair.value, what: "'\(pair.key)' in 'slurm'") else { continue }
+                if text.isEmpty || text.contains(where: \.isWhitespace) {
+                    reader.error("'\(pair.key)' in 'slurm' must be a SLURM \(pair.key) name, got '\(text)'", at: pair.value)
+                } else if pair.key == "partition" {
+                    slurm.partition = text
+                } else {
+                    slurm.account = text
+                }
+            case "sbatch_args":
+                guard case .sequence(let items) = pair.value else {
+                    reader.error("'sbatch_args' in 'slurm' must be a list of sbatch arguments like [--qos=normal], got \(reader.kindName(pair.value))", at: pair.value)
+                    continue
+                }
+                for item in items {
+                    guard let text = reader.string(item, what: "an entry of 'sbatch_args' in 'slurm'") else { continue }
+                    if !text.hasPrefix("-") {
+                        reader.error("'sbatch_args' in 'slurm' holds sbatch options, which start with '-', got '\(text)'; write e.g. '--qos=normal'", at: item)
+                    } else {
+                        slurm.sbatchArguments.append(text)
+                    }
+                }
+            default: break
+            }
+        }
+        return slurm
     }
 
     private func parseParams(_ node: Node, context: String, reader: inout YAMLReader) -> [String: JSONValue] {

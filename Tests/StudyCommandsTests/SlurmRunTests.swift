@@ -43,6 +43,33 @@ struct SlurmRunTests {
         #expect(slurm.calls("sbatch").count == 5)
     }
 
+    @Test("the workflow's slurm: block reaches sbatch; --partition replaces it and --sbatch-arg follows its sbatch_args")
+    func slurmBlockAndOptions() throws {
+        let slurm = FakeSlurm()
+        let dir = TemporaryDirectory()
+        dir.write("w.yaml", """
+        name: s
+        slurm: {partition: short, sbatch_args: [--qos=normal]}
+        stages:
+          a:
+            run: echo a > ${outputs}
+            outputs: [results/a.txt]
+            resources: {memory: 2G, time: 1h}
+            threads: 2
+        """)
+        let first = try CLI.run(["run", "-C", dir.path, "w.yaml", "--executor", "slurm", "--account", "lab",
+                                 "--sbatch-arg", "--exclusive", "--sbatch-arg=--nice=5"], environment: environment(slurm))
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(dir.read("results/a.txt") == "a\n")
+        let call = try #require(slurm.calls("sbatch").first)
+        #expect(call.contains(" --cpus-per-task=2 --mem=2048M --time=60 --partition=short --account=lab --qos=normal --exclusive --nice=5 "), "\(call)")
+        let second = try CLI.run(["run", "-C", dir.path, "w.yaml", "--executor", "slurm", "--partition", "long", "--force-all"],
+                                 environment: environment(slurm))
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(slurm.calls("sbatch").last?.contains(" --partition=long --qos=normal ") == true)
+        #expect(slurm.calls("sinfo").last == "--noheader --Node --format=%c --partition=long")
+    }
+
     @Test("without sbatch on PATH, --executor slurm fails at once with exit 2 and runs nothing")
     func missingSbatch() throws {
         let dir = TemporaryDirectory()

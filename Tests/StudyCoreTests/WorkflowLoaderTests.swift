@@ -51,6 +51,35 @@ struct WorkflowLoaderKeyTests {
         """)
     }
 
+    @Test("a 'slurm' block gives partition, account and sbatch arguments; mistakes are diagnostics")
+    func slurmBlock() throws {
+        let workflow = try load("""
+        name: demo
+        slurm: {partition: short, account: lab42, sbatch_args: [--qos=normal, "--constraint=a b"]}
+        stages:
+          a:
+            run: echo hi
+        """)
+        #expect(workflow.slurm == SlurmDefaults(partition: "short", account: "lab42", sbatchArguments: ["--qos=normal", "--constraint=a b"]))
+        #expect(try load("name: d\nstages:\n  a:\n    run: echo\n").slurm == SlurmDefaults())
+        #expect(diagnostics("""
+        name: demo
+        slurm:
+          partion: short
+          account: ""
+          sbatch_args: [qos=normal]
+        stages:
+          a:
+            run: echo hi
+        """) == """
+        w.yaml:3:3: error: unknown key 'partion' in 'slurm'; did you mean 'partition'?
+        w.yaml:4:12: error: 'account' in 'slurm' must be a SLURM account name, got ''
+        w.yaml:5:17: error: 'sbatch_args' in 'slurm' holds sbatch options, which start with '-', got 'qos=normal'; write e.g. '--qos=normal'
+        """)
+        #expect(diagnostics("name: d\nslurm: short\nstages:\n  a:\n    run: echo\n") ==
+                "w.yaml:2:8: error: 'slurm' must be a mapping like {partition: short, account: lab, sbatch_args: [--qos=normal]}, got a scalar")
+    }
+
     @Test("an unknown top-level key suggests the closest known key")
     func unknownTopLevelKey() {
         let yaml = """

@@ -1,0 +1,52 @@
+/// A workflow's `slurm:` block: what every job gets under `--executor slurm` unless the command
+/// line says otherwise (`--partition` and `--account` replace these; `--sbatch-arg`s follow
+/// `sbatch_args`). It never enters a stage key: where a stage runs does not change its outputs.
+///
+/// ```yaml
+/// slurm: {partition: short, account: lab42, sbatch_args: [--qos=normal]}
+/// ```
+public struct SlurmDefaults: Sendable, Equatable {
+    /// `partition:`.
+    public var partition: String?
+    /// `account:`.
+    public var account: String?
+    /// `sbatch_args:`, passed to every `sbatch` in order.
+    public var sbatchArguments: [String]
+
+    /// Keys of the block.
+    public static let keys = ["partition", "account", "sbatch_args"]
+
+    /// Nothing set.
+    public init(partition: String? = nil, account: String? = nil, sbatchArguments: [String] = []) {
+        self.partition = partition
+        self.account = account
+        self.sbatchArguments = sbatchArguments
+    }
+
+    /// The block as a JSON value, for the compiled workflow's encoding.
+    var json: JSONValue {
+        var members: [String: JSONValue] = ["sbatch_args": .array(sbatchArguments.map { .string($0) })]
+        if let partition { members["partition"] = .string(partition) }
+        if let account { members["account"] = .string(account) }
+        return .object(members)
+    }
+
+    /// Reads `json` back; `nil` when it is not what `json` writes.
+    init?(json: JSONValue) {
+        guard case .object(let members) = json, case .array(let items)? = members["sbatch_args"] else { return nil }
+        var arguments: [String] = []
+        for item in items {
+            guard case .string(let s) = item else { return nil }
+            arguments.append(s)
+        }
+        func text(_ key: String) -> String?? {
+            switch members[key] {
+            case nil: return .some(nil)
+            case .string(let s)?: return .some(s)
+            default: return nil
+            }
+        }
+        guard let partition = text("partition"), let account = text("account") else { return nil }
+        self.init(partition: partition, account: account, sbatchArguments: arguments)
+    }
+}
