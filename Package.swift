@@ -82,9 +82,9 @@ let package = Package(
         .testTarget(name: "StudyEngineTests", dependencies: ["StudyEngine", "_StudyTestSupport"]),
         .testTarget(name: "StudyCommandsTests", dependencies: ["StudyCommands", "_StudyTestSupport"]),
         .testTarget(name: "StudyProvenanceTests", dependencies: ["StudyProvenance", "_StudyTestSupport"]),
-        .testTarget(name: "StudyStatsTests", dependencies: ["StudyStats"], exclude: ["Reference"]),
+        .testTarget(name: "StudyStatsTests", dependencies: ["StudyStats", "_StudyTestSupport"], exclude: ["Reference"]),
         .testTarget(name: "StudyStagesTests", dependencies: ["StudyStages", "_StudyTestSupport"]),
-        .testTarget(name: "StudyReportTests", dependencies: ["StudyReport"], exclude: ["Golden"]),
+        .testTarget(name: "StudyReportTests", dependencies: ["StudyReport", "_StudyTestSupport"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

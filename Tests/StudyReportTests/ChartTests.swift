@@ -1,4 +1,5 @@
 import Testing
+import _StudyTestSupport
 @testable import StudyReport
 
 /// The three figures against golden SVG files, plus the properties a reader relies on.

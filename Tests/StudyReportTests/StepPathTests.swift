@@ -1,4 +1,5 @@
 import Testing
+import _StudyTestSupport
 @testable import StudyReport
 
 /// Step paths: horizontal-then-vertical segments, and thinning that never shows.

@@ -1,4 +1,5 @@
 import Testing
+import _StudyTestSupport
 @testable import StudyStages
 
 /// The result-file JSON parser the report reads with: numbers, strings, errors.
@@ -43,19 +44,6 @@ import Testing
     }
 }
 
-/// A small seeded generator (SplitMix64) so property tests are repeatable.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
-}
 
 /// Arrays of flat numeric objects are stored by column and read back unchanged.
 @Suite struct RecordTableTests {

@@ -1,22 +1,11 @@
 import Foundation
 import Testing
+import _StudyTestSupport
 @testable import StudyStats
 
 /// The fast concordance sweeps against the pairwise oracle, and each other, on seeded random data.
 @Suite("Cox concordance: tree and slot sweeps against all pairs")
 struct CoxConcordanceTests {
-    /// SplitMix64, so the data are the same on every run and platform.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     struct Case: CustomStringConvertible, Sendable {
         let seed: UInt64
         let n: Int
@@ -42,7 +31,7 @@ struct CoxConcordanceTests {
 
     @Test("counts exact, C within 1e-12 and se within 1e-9 relative", arguments: cases)
     func matchesPairs(_ c: Case) {
-        var rng = SeededGenerator(state: c.seed)
+        var rng = SplitMix(seed: c.seed)
         let time = (0..<c.n).map { _ in Double(Int.random(in: 1...c.timeLevels, using: &rng)) * 0.5 }
         let event = (0..<c.n).map { _ in Double.random(in: 0..<1, using: &rng) < 0.6 }
         let score = (0..<c.n).map { _ in Double(Int.random(in: 0..<c.scoreLevels, using: &rng)) / 7 - 0.3 }
@@ -76,7 +65,7 @@ struct CoxConcordanceTests {
     /// whole-day times with heavy ties, nearly distinct scores, some repeated scores, strata.
     @Test("slot sweep equals the rank-tree sweep: counts and C bit for bit, se within 1e-12", arguments: [(11 as UInt64, nil as Int?), (12, 4)])
     func slotsMatchTree(_ seed: UInt64, _ strataCount: Int?) {
-        var rng = SeededGenerator(state: seed)
+        var rng = SplitMix(seed: seed)
         let n = 30_000
         let time = (0..<n).map { _ in Double(Int.random(in: 1...400, using: &rng)) }
         let event = (0..<n).map { _ in Double.random(in: 0..<1, using: &rng) < 0.68 }
