@@ -21,6 +21,15 @@ public enum JSONValue: Hashable, Sendable {
         return out
     }
 
+    /// JSON text that `JSONValue.parse` reads back as this very value: sorted keys like the
+    /// canonical form, but a fractional `.number` keeps its fraction (`2.0`, where the canonical
+    /// form, made for digests, prints `2`). For handing values to another process.
+    public var typedJSON: String {
+        var out = ""
+        write(to: &out, keepingFractions: true)
+        return out
+    }
+
     /// The text a placeholder expands to: scalars as written, arrays joined by spaces.
     public var scalarText: String {
         switch self {
@@ -40,18 +49,21 @@ public enum JSONValue: Hashable, Sendable {
         self = YAMLReader.scalarValue(Node.Scalar(text, .implicit, .plain))
     }
 
-    func write(to out: inout String) {
+    func write(to out: inout String, keepingFractions: Bool = false) {
         switch self {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .integer(let i): out += String(i)
+        case .number(let d) where keepingFractions && d.isFinite:
+            let text = "\(d)"
+            out += text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) ? text : text + ".0"
         case .number(let d): out += JSONValue.format(d)
         case .string(let s): JSONValue.quote(s, into: &out)
         case .array(let items):
             out += "["
             for (i, item) in items.enumerated() {
                 if i > 0 { out += "," }
-                item.write(to: &out)
+                item.write(to: &out, keepingFractions: keepingFractions)
             }
             out += "]"
         case .object(let members):
@@ -60,7 +72,7 @@ public enum JSONValue: Hashable, Sendable {
                 if i > 0 { out += "," }
                 JSONValue.quote(key, into: &out)
                 out += ":"
-                members[key]!.write(to: &out)
+                members[key]!.write(to: &out, keepingFractions: keepingFractions)
             }
             out += "}"
         }

@@ -27,4 +27,12 @@ struct JSONParserTests {
         let value = JSONValue.object(["k": .array([.integer(7), .number(0.1), .string("é\u{1}")]), "b": .bool(false)])
         #expect(try JSONValue.parse(Array(value.canonicalJSON.utf8)) == value)
     }
+
+    @Test("typed JSON keeps 2.0 apart from 2, so parse gives back the very value; canonical JSON does not")
+    func typedRoundTrip() throws {
+        let value = JSONValue.object(["a": .array([.number(2), .integer(2), .number(-0.5), .number(1e300)]), "b": .null])
+        #expect(value.typedJSON == #"{"a":[2.0,2,-0.5,1e+300],"b":null}"#)
+        #expect(try JSONValue.parse(Array(value.typedJSON.utf8)) == value)
+        #expect(try JSONValue.parse(Array(value.canonicalJSON.utf8)) != value)
+    }
 }

@@ -57,15 +57,13 @@ public struct StageSpecification: Sendable, Equatable {
             "stage": .string(stage), "root": .string(root), "inputs": strings(inputs), "outputs": strings(outputs),
             "with": with, "params": .object(params), "inputProducers": strings(inputProducers),
         ])
-        var out = ""
-        JSONReader.write(value, to: &out)
-        return out + "\n"
+        return value.typedJSON + "\n"
     }
 
     /// Reads a specification written by `json`; the error names the field that is wrong.
     public init(json text: String) throws(SpecificationError) {
         let value: JSONValue
-        do { value = try JSONReader.parse(text) } catch { throw SpecificationError(message: "\(error)") }
+        do { value = try JSONValue.parse(Array(text.utf8)) } catch { throw SpecificationError(message: "\(error)") }
         guard case .object(let fields) = value else { throw SpecificationError(message: "not a JSON object") }
         func string(_ name: String) throws(SpecificationError) -> String {
             guard case .string(let s)? = fields[name] else { throw SpecificationError(message: "field '\(name)' must be a string") }
