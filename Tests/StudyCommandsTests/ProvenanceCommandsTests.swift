@@ -24,30 +24,9 @@ struct ProvenanceCommandsTests {
     /// Runs git in `dir` and returns stdout (expects success).
     @discardableResult
     static func git(_ args: [String], in dir: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-        process.arguments = args
-        process.currentDirectoryURL = URL(fileURLWithPath: dir)
-        var env = ProcessInfo.processInfo.environment
-        env["GIT_AUTHOR_NAME"] = "t"; env["GIT_AUTHOR_EMAIL"] = "t@example.org"
-        env["GIT_COMMITTER_NAME"] = "t"; env["GIT_COMMITTER_EMAIL"] = "t@example.org"
-        process.environment = env
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("git-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: out) }
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "git \(args)")
-        return (try? String(contentsOf: out, encoding: .utf8)) ?? ""
-    }
-
-    /// HEAD, the index file's bytes and the porcelain status.
-    static func gitState(_ dir: String) throws -> String {
-        let index = FileManager.default.contents(atPath: dir + "/.git/index") ?? Data()
-        return try git(["rev-parse", "HEAD"], in: dir) + (try String(contentsOfFile: dir + "/.git/HEAD", encoding: .utf8))
-            + index.base64EncodedString() + git(["status", "--porcelain", "--untracked-files=all"], in: dir)
+        let result = try GitCLI.run(args, in: dir)
+        #expect(result.status == 0, "git \(args): \(result.stderr)")
+        return result.stdout
     }
 
     /// A workspace in a git repository with its sources committed.
@@ -65,9 +44,9 @@ struct ProvenanceCommandsTests {
     @Test("two runs with a change between: log, audit, audit --verify and plain git agree")
     func history() throws {
         let dir = try Self.repository()
-        let before = try Self.gitState(dir.path)
+        let before = try GitCLI.state(dir.path)
         #expect(try CLI.run(["run", "-C", dir.path]).status == 0)
-        #expect(try Self.gitState(dir.path) == before, "run touched HEAD, the index or the work tree")
+        #expect(try GitCLI.state(dir.path) == before, "run touched HEAD, the index or the work tree")
         let head = try Self.git(["rev-parse", "HEAD"], in: dir.path).trimmingCharacters(in: .whitespacesAndNewlines)
 
         dir.write("data/raw.txt", "alpha\ngamma\n")
@@ -115,7 +94,7 @@ struct ProvenanceCommandsTests {
         #expect(source.status == 1)
         #expect(source.stdout.contains("data/raw.txt: source edited since run 2"))
         #expect(source.stdout.contains("\"ok\":false"))
-        #expect(try Self.gitState(dir.path).contains("data/raw.txt"))
+        #expect(try GitCLI.state(dir.path).contains("data/raw.txt"))
     }
 
     @Test("a no-op run still records a commit, reusing the previous records")

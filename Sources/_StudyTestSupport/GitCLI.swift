@@ -1,16 +1,16 @@
 import Foundation
 
 /// The real git command line, as an independent reader of what libgit2 wrote.
-enum GitCLI {
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+public enum GitCLI {
+    public struct Output {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
     }
 
     /// Runs `git ARGS` in `directory` and waits (output through files, never an undrained pipe).
     @discardableResult
-    static func run(_ arguments: [String], in directory: String) throws -> Output {
+    public static func run(_ arguments: [String], in directory: String) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
         process.arguments = arguments
@@ -34,14 +34,14 @@ enum GitCLI {
     }
 
     /// `git init` with one commit of everything in `directory`.
-    static func initRepository(_ directory: String) throws {
+    public static func initRepository(_ directory: String) throws {
         try run(["init", "-q", "-b", "main"], in: directory)
         try run(["add", "-A"], in: directory)
         try run(["commit", "-q", "-m", "initial"], in: directory)
     }
 
     /// Every byte git keeps about the work tree's state: HEAD, the index file and the porcelain status.
-    static func state(_ directory: String) throws -> String {
+    public static func state(_ directory: String) throws -> String {
         let head = try run(["rev-parse", "HEAD"], in: directory).stdout
         let headRef = (try? String(contentsOfFile: directory + "/.git/HEAD", encoding: .utf8)) ?? ""
         let index = (FileManager.default.contents(atPath: directory + "/.git/index") ?? Data()).base64EncodedString()
