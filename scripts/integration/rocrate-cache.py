@@ -5,7 +5,8 @@ rocrate-validator --offline --cache-path P can run without network access.
 Usage: rocrate-cache.py CACHE_PATH
 
 The context's body ships in PyPI rocrate==0.11.0 (rocrate/data/ro-crate.jsonld); newer releases
-ship the 1.3 context instead. See ../shared/PLATFORM-NOTES.md, "RO-Crate validation offline".
+ship the 1.3 context instead. The validator fetches that context over HTTP unless it runs with
+--offline and a cache that already holds it; this script writes a synthetic 200 response for it.
 """
 import io
 import os
