@@ -26,8 +26,10 @@ public struct CommandTemplate: Sendable, Equatable, Hashable {
         var literalStart = 0
         var scalarsBefore = 0
         var i = 0
+        // Past the last `}` no `${` can close: skip the scan there (no quadratic time on many `${`).
+        let lastClose = bytes.lastIndex(of: UInt8(ascii: "}")) ?? -1
         while i < bytes.count {
-            if bytes[i] == UInt8(ascii: "$"), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "{"),
+            if bytes[i] == UInt8(ascii: "$"), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "{"), i + 2 <= lastClose,
                let close = bytes[(i + 2)...].firstIndex(of: UInt8(ascii: "}")) {
                 let body = String(decoding: bytes[(i + 2)..<close], as: UTF8.self)
                 if let placeholder = Placeholder(body: body, offset: scalarsBefore) {
@@ -149,9 +151,10 @@ public enum ShellQuote {
     }
 
     /// `word` for an unquoted placeholder: like `quote`, but also quoted when bare text could
-    /// be read as something other than a plain argument (a reserved word, an assignment, after `~`).
+    /// be read as something other than a plain argument (a reserved word, an assignment, bash
+    /// brace expansion's `,`, text after `~`).
     public static func word(_ word: String, forceQuotes: Bool = false) -> String {
-        if !forceQuotes, !word.isEmpty, word.utf8.allSatisfy({ isSafe($0) && $0 != UInt8(ascii: "=") }),
+        if !forceQuotes, !word.isEmpty, word.utf8.allSatisfy({ isSafe($0) && $0 != UInt8(ascii: "=") && $0 != UInt8(ascii: ",") }),
            !reservedWords.contains(word) {
             return word
         }

@@ -20,7 +20,7 @@ public struct ShellPosition: Sendable, Hashable {
 
     /// Why a position cannot hold a placeholder.
     public enum Problem: Sendable, Hashable {
-        case arithmetic, hereDocument, hereDocumentDelimiter, afterBackslash, afterDollar, parameterName, tooDeep
+        case arithmetic, hereDocument, hereDocumentDelimiter, afterBackslash, afterDollar, parameterName, dollarQuote, tooDeep
     }
 
     /// The quoting context at the innermost level.
@@ -104,9 +104,10 @@ struct ShellLexer {
     }
 
     /// Whether bare text at `index` would merge with what precedes it: a `$NAME` it would
-    /// lengthen, or a `~` it would turn into a user's home directory.
+    /// lengthen, or a `~` it would turn into a home directory.
     private func joinsPrevious(_ index: Int) -> Bool {
-        index > 0 && units[index - 1] == .byte(UInt8(ascii: "~")) || followsVariableName(index)
+        guard index > 0, case .byte(let c) = units[index - 1] else { return false }
+        return c == UInt8(ascii: "~") || followsVariableName(index)
     }
 
     private func followsVariableName(_ index: Int) -> Bool {
@@ -136,17 +137,25 @@ struct ShellLexer {
         guard enter() else { return }
         defer { depth -= 1 }
         var parentheses = 0, cases = 0
-        var wordStart = true
+        var wordStart = true, commandStart = true, wordIsCommand = false
         var word: [UInt8] = []
+        // `case` and `esac` count only as the first word of a command; a pattern's `)` inside
+        // `case` does not close `$(`.
         func endWord() {
-            if word == Array("case".utf8) { cases += 1 }
-            if word == Array("esac".utf8), cases > 0 { cases -= 1 }
+            guard !word.isEmpty else { return }
+            if wordIsCommand, word == Array("case".utf8) { cases += 1 }
+            if wordIsCommand, word == Array("esac".utf8), cases > 0 { cases -= 1 }
+            commandStart = wordIsCommand && ShellLexer.leadsCommand.contains(word)
             word.removeAll()
+        }
+        func addToWord(_ c: UInt8) {
+            if word.isEmpty { wordIsCommand = commandStart }
+            word.append(c)
         }
         while i < units.count {
             guard case .byte(let c) = units[i] else {
                 if case .hole(let h) = units[i] { record(h, .word(forceQuotes: joinsPrevious(i))) }
-                word.append(0)
+                addToWord(0)
                 wordStart = false
                 i += 1
                 continue
@@ -155,17 +164,19 @@ struct ShellLexer {
             case UInt8(ascii: " "), UInt8(ascii: "\t"):
                 endWord(); wordStart = true; i += 1
             case UInt8(ascii: "\n"):
-                endWord(); wordStart = true; i += 1
+                endWord(); wordStart = true; commandStart = true; i += 1
                 readHereDocuments()
             case UInt8(ascii: "<") where byte(at: i + 1) == UInt8(ascii: "<"):
                 endWord(); wordStart = true; i += 2
                 hereDocumentOperator()
-            case UInt8(ascii: ";"), UInt8(ascii: "&"), UInt8(ascii: "|"), UInt8(ascii: "<"), UInt8(ascii: ">"):
+            case UInt8(ascii: "<"), UInt8(ascii: ">"):
                 endWord(); wordStart = true; i += 1
+            case UInt8(ascii: ";"), UInt8(ascii: "&"), UInt8(ascii: "|"):
+                endWord(); wordStart = true; commandStart = true; i += 1
             case UInt8(ascii: "("):
-                endWord(); parentheses += 1; wordStart = true; i += 1
+                endWord(); parentheses += 1; wordStart = true; commandStart = true; i += 1
             case UInt8(ascii: ")"):
-                endWord(); wordStart = true; i += 1
+                endWord(); wordStart = true; commandStart = true; i += 1
                 if parentheses > 0 {
                     parentheses -= 1
                 } else if cases == 0, closesParenthesis {
@@ -174,12 +185,15 @@ struct ShellLexer {
             case UInt8(ascii: "#") where wordStart:
                 comment()
             default:
-                word.append(c)
+                addToWord(c)
                 wordStart = false
                 quotingOrLiteral(c, inDoubleQuotes: false)
             }
         }
     }
+
+    /// Reserved words after which the next word starts a command.
+    static let leadsCommand: Set<[UInt8]> = Set(["then", "do", "else", "elif", "if", "while", "until", "!", "{", "}"].map { Array($0.utf8) })
 
     /// Handles a byte that may open quoting or an expansion; anything else is literal.
     private mutating func quotingOrLiteral(_ c: UInt8, inDoubleQuotes: Bool) {
@@ -200,12 +214,12 @@ struct ShellLexer {
         i += 1
     }
 
-    private mutating func singleQuoted() {
+    private mutating func singleQuoted(refusing problem: ShellPosition.Problem? = nil) {
         i += 1
         while i < units.count {
             switch units[i] {
             case .byte(UInt8(ascii: "'")): i += 1; return
-            case .hole(let h): record(h, .singleQuoted)
+            case .hole(let h): record(h, problem.map { .rejected($0) } ?? .singleQuoted)
             case .byte: break
             }
             i += 1
@@ -246,6 +260,10 @@ struct ShellLexer {
         } else if byte(at: i + 1) == UInt8(ascii: "{") {
             i += 2
             parameter(inDoubleQuotes: inDoubleQuotes)
+        } else if byte(at: i + 1) == UInt8(ascii: "'"), !inDoubleQuotes {
+            // dash reads `$'…'` as `$` and '…', bash (also as `sh`) as C-style escapes: refuse.
+            i += 1
+            singleQuoted(refusing: .dollarQuote)
         } else {
             i += 1
         }
@@ -289,7 +307,8 @@ struct ShellLexer {
         while i < units.count {
             switch units[i] {
             case .byte(UInt8(ascii: "}")): i += 1; return
-            case .hole(let h): record(h, inDoubleQuotes ? .parameterWord : .word(forceQuotes: joinsPrevious(i))); i += 1
+            // Always quoted here: a bare `-x` or `+x` right after `${X:` would become an operator.
+            case .hole(let h): record(h, inDoubleQuotes ? .parameterWord : .word(forceQuotes: true)); i += 1
             case .byte(let c): quotingOrLiteral(c, inDoubleQuotes: inDoubleQuotes)
             }
         }

@@ -4,10 +4,11 @@ import Yams
 /// `--param` overrides applied, and in `with:` settings at run time; anywhere else, and any
 /// placeholder that names nothing, is a load diagnostic at its line and column.
 extension WorkflowLoader {
-    /// `raw` with each `${params.NAME}` replaced by the parameter's value, or `nil` after reporting
-    /// why it cannot be (another scope, an unknown name, a non-scalar value, an unclosed `${`).
+    /// `raw` with each `${params.NAME}` replaced by the parameter's value; after reporting why it
+    /// cannot be (another scope, an unknown name, a non-scalar value, an unclosed `${`), `raw`
+    /// itself, so the artifact's name stays declared and no second error follows from it.
     func expandPath(_ raw: String, node: Node, role: String, stage: String, stageParams: [String: JSONValue],
-                    workflowParams: [String: JSONValue], reader: inout YAMLReader) -> String? {
+                    workflowParams: [String: JSONValue], reader: inout YAMLReader) -> String {
         guard raw.utf8.contains(UInt8(ascii: "$")) else { return raw }
         let template = CommandTemplate(raw)
         let what = "a path in '\(role)' of stage '\(stage)'"
@@ -40,13 +41,13 @@ extension WorkflowLoader {
         }
         if let offset = template.unclosedOffset {
             reportUnclosed(in: raw, offset: offset, node: node, stage: stage, reader: &reader)
-            return nil
+            return raw
         }
         if ok, let shellVariable = Self.shellVariable(in: template) {
             reader.error("'\(shellVariable)' in \(what) is not expanded: paths are not shell text; write the path out, or use a parameter, e.g. '${params.NAME}'", at: reader.location(of: shellVariable, offset: 0, in: node))
-            return nil
+            return raw
         }
-        return ok ? path : nil
+        return ok ? path : raw
     }
 
     /// Checks `${…}` in the string values of a built-in stage's `with:`: only `${params.NAME}`

@@ -227,9 +227,9 @@ public struct WorkflowLoader: Sendable {
         var artifacts: [Artifact] = []
         var seen: Set<String> = []
         for entry in entries {
-            guard let written = reader.string(entry.node, what: "a path in '\(role)' of stage '\(stage)'"),
-                  let raw = expandPath(written, node: entry.node, role: role, stage: stage, stageParams: params.stage,
-                                       workflowParams: params.workflow, reader: &reader) else { continue }
+            guard let written = reader.string(entry.node, what: "a path in '\(role)' of stage '\(stage)'") else { continue }
+            let raw = expandPath(written, node: entry.node, role: role, stage: stage, stageParams: params.stage,
+                                 workflowParams: params.workflow, reader: &reader)
             let location = reader.location(entry.node)
             let path: String, isDirectory: Bool
             switch WorkspacePath.normalize(raw) {
@@ -335,7 +335,7 @@ public struct WorkflowLoader: Sendable {
     /// Reports a `${` that nothing closes, quoting it up to the end of the name written after it.
     func reportUnclosed(in text: String, offset: Int, node: Node, stage: String, reader: inout YAMLReader) {
         let scalars = text.unicodeScalars.dropFirst(offset)
-        let name = scalars.dropFirst(2).prefix { $0 == "." || $0 == "_" || ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) }
+        let name = scalars.dropFirst(2).prefix { $0 == "." || $0 == "_" || ($0.isASCII && $0.properties.isAlphabetic) || ($0.value >= 0x30 && $0.value <= 0x39) }
         let written = "${" + String(String.UnicodeScalarView(name))
         let at = reader.location(of: written, offset: offset, in: node)
         reader.error("unclosed placeholder '\(written)' in stage '\(stage)': no '}' follows; close it, e.g. '\(written)}'", at: at)
@@ -357,6 +357,8 @@ public struct WorkflowLoader: Sendable {
             return "follows a '$', which would join it to the value and expand it; remove the '$' (write '\\$' for a literal dollar sign)"
         case .parameterName:
             return "stands in the name of a shell '${…}' expansion, which cannot come from a value; use it in the word after ':-' or outside '${…}'"
+        case .dollarQuote:
+            return "is inside $'…', which dash reads as '…' but bash reads with backslash escapes, so no quoting is safe in both; use '…' or \"…\" instead"
         case .tooDeep:
             return "is nested more than \(ShellLexer.maximumDepth) quotes and substitutions deep; simplify the command"
         }

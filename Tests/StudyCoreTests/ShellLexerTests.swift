@@ -60,6 +60,10 @@ struct ShellLexerTests {
         QuotingCase(template: "x=$(printf '%s.' ${params.x}); printf '%s' \"$x\"") { $0 + "." },
         QuotingCase(template: "printf '%s' \"$(case a in a) printf '%s.' ${params.x};; esac)\"") { $0 + "." },
         QuotingCase(template: "printf '%s' \"$( (printf '%s.' \"${params.x}\") )\"") { $0 + "." },
+        QuotingCase(template: "printf '%s' \"$(printf case)${params.x}\"") { "case" + $0 },
+        QuotingCase(template: "printf '%s' \"$(case a in (a) printf x;; esac)${params.x}\"") { "x" + $0 },
+        QuotingCase(template: "printf '%s' \"$(if true; then case a in a) printf x;; esac; fi)${params.x}\"") { "x" + $0 },
+        QuotingCase(template: "printf '%s' {x${params.x}}") { "{x" + $0 + "}" },
         QuotingCase(template: "printf '%s' \"`printf '%s.' ${params.x}`\"") { $0 + "." },
         QuotingCase(template: "printf '%s' \"`printf '%s.' \"${params.x}\"`\"") { $0 + "." },
         QuotingCase(template: "x=`printf '%s.' '${params.x}'`; printf '%s' \"$x\"") { $0 + "." },
@@ -76,7 +80,6 @@ struct ShellLexerTests {
         QuotingCase(template: "printf '%s' ok # ${params.x} ) ' \"") { _ in "ok" },
         QuotingCase(template: "printf '%s' \"$(printf ok # ${params.x} )\n)\"") { _ in "ok" },
         QuotingCase(template: "cat <<'EOF'\n$(touch pwned) ${HOME\nEOF\nprintf '%s' ${params.x}") { "$(touch pwned) ${HOME\n" + $0 },
-        QuotingCase(template: "printf '%s' $'${params.x}'") { "$" + $0 },
     ]
 
     @Test("every quoting context prints every hostile value back byte for byte and runs nothing")
@@ -147,6 +150,7 @@ struct ShellLexerTests {
         ("echo $${params.x}", .afterDollar),
         ("echo \"$${params.x}\"", .afterDollar),
         ("echo ${${params.x}:-a}", .parameterName),
+        ("echo $'a\\${params.x}'", .dollarQuote),
         ("echo ${HOME${params.x}}", .parameterName),
         (String(repeating: "$(", count: 70) + "echo ${params.x}" + String(repeating: ")", count: 70), .tooDeep),
     ])
