@@ -58,8 +58,21 @@ public struct CommandTemplate: Sendable, Equatable, Hashable {
         }
     }
 
-    /// Finds each placeholder's quoting context with `ShellLexer`.
+    /// Finds each placeholder's quoting context with `ShellLexer`. Literal text without any byte
+    /// that changes quoting (quotes, backslash, dollar, backtick, `#`, `~`, `<`) leaves every
+    /// placeholder a plain unquoted word,
+    /// the default: most commands skip the lexer (compiled workflows re-split on every run).
     private mutating func locatePlaceholders() {
+        let special: (UInt8) -> Bool = { c in
+            switch c {
+            case UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "$"), UInt8(ascii: "`"),
+                 UInt8(ascii: "#"), UInt8(ascii: "~"), UInt8(ascii: "<"): return true
+            default: return false
+            }
+        }
+        guard segments.contains(where: { if case .literal(let s) = $0 { return s.utf8.contains(where: special) } else { return false } }) else {
+            return
+        }
         var units: [ShellLexer.Unit] = []
         units.reserveCapacity(text.utf8.count)
         var holes = 0
