@@ -103,7 +103,9 @@ public struct WorkflowLoader: Sendable {
             switch pair.key {
             case "partition", "account":
                 guard let text = reader.string(pair.value, what: "'\(pair.key)' in 'slurm'") else { continue }
-                if text.isEmpty || text.contains(where: \.isWhitespace) {
+                if reportNotExpanded(text, node: pair.value, what: "'\(pair.key)' in 'slurm'", example: "short", reader: &reader) {
+                    continue
+                } else if text.isEmpty || text.contains(where: \.isWhitespace) {
                     reader.error("'\(pair.key)' in 'slurm' must be a SLURM \(pair.key) name, got '\(text)'", at: pair.value)
                 } else if pair.key == "partition" {
                     slurm.partition = text
@@ -117,7 +119,9 @@ public struct WorkflowLoader: Sendable {
                 }
                 for item in items {
                     guard let text = reader.string(item, what: "an entry of 'sbatch_args' in 'slurm'") else { continue }
-                    if !text.hasPrefix("-") {
+                    if reportNotExpanded(text, node: item, what: "'sbatch_args' in 'slurm'", example: "--qos=normal", reader: &reader) {
+                        continue
+                    } else if !text.hasPrefix("-") {
                         reader.error("'sbatch_args' in 'slurm' holds sbatch options, which start with '-', got '\(text)'; write e.g. '--qos=normal'", at: item)
                     } else {
                         slurm.sbatchArguments.append(text)
@@ -138,6 +142,10 @@ public struct WorkflowLoader: Sendable {
         for pair in reader.pairs(node, context: "in 'params' of \(context)") {
             if !Self.isName(pair.key) {
                 reader.error("bad parameter name '\(pair.key)' in \(context); use letters, digits and '_'", at: pair.keyNode)
+            }
+            if case .scalar(let scalar) = pair.value {
+                _ = reportNotExpanded(scalar.string, node: pair.value, what: "parameter '\(pair.key)' of \(context)",
+                                      example: "a literal value", reader: &reader)
             }
             params[pair.key] = reader.value(pair.value, context: "in parameter '\(pair.key)'")
         }

@@ -89,6 +89,15 @@ struct PlaceholderDiagnosticsTests {
         """)
     }
 
+    @Test("placeholders in parameter values and 'slurm' settings are not expanded, so they are errors")
+    func parameterValuesAndSlurm() {
+        let yaml = "name: d\nparams: {a: x, b: 'pre-${params.a}'}\nslurm: {partition: '${params.a}'}\nstages:\n  s:\n    run: echo ${params.b}\n"
+        #expect(diagnostics(yaml) == """
+        w.yaml:2:24: error: placeholder '${params.a}' in parameter 'b' of workflow is not expanded: placeholders expand only in 'run', input and output paths and 'with'; write the value, e.g. a literal value
+        w.yaml:3:21: error: placeholder '${params.a}' in 'partition' in 'slurm' is not expanded: placeholders expand only in 'run', input and output paths and 'with'; write the value, e.g. short
+        """)
+    }
+
     @Test("placeholders where the shell would read their value as code are refused with a fix")
     func unsafePositions() {
         let arithmetic = "name: d\nparams: {n: 1}\nstages:\n  a:\n    run: echo $((${params.n} + 1))\n"
