@@ -168,7 +168,7 @@ public enum ShellQuote {
     /// brace expansion's `,`, text after `~`).
     public static func word(_ word: String, forceQuotes: Bool = false) -> String {
         if !forceQuotes, !word.isEmpty, word.utf8.allSatisfy({ isSafe($0) && $0 != UInt8(ascii: "=") && $0 != UInt8(ascii: ",") }),
-           !reservedWords.contains(word) {
+           word.utf8.count > 8 || !reservedWords.contains(word) {
             return word
         }
         return "'" + word.replacingAll("'", with: "'\\''") + "'"

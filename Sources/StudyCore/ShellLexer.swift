@@ -43,6 +43,9 @@ public struct ShellPosition: Sendable, Hashable {
     /// `values` written for this position: they read back as the same bytes, and nothing in them
     /// is expanded or run. Lists become separate words unquoted and one space-joined string inside quotes.
     public func render(_ values: [String]) -> String {
+        if case .word(let force) = quoting, backticks == 0, values.count == 1 {
+            return ShellQuote.word(values[0], forceQuotes: force)  // the common case, on every run
+        }
         let joined = values.joined(separator: " ")
         var text: String
         switch quoting {
