@@ -1,66 +1,3 @@
-/// Where a placeholder stands in a POSIX `sh` command: the quoting around it decides how its value
-/// must be written so that it stays one literal string and never runs.
-public struct ShellPosition: Sendable, Hashable {
-    /// The quoting context of a placeholder.
-    public enum Quoting: Sendable, Hashable {
-        /// Unquoted: the value becomes single-quoted words (always quoted when `forceQuotes`, e.g. after `~`).
-        case word(forceQuotes: Bool)
-        /// Inside `'…'`: the quote is closed, the quoted value inserted, the quote reopened.
-        case singleQuoted
-        /// Inside `"…"`: `$`, `` ` ``, `"` and `\` are backslash-escaped; `separate` starts with
-        /// `""` so the value cannot lengthen a `$NAME` written just before it.
-        case doubleQuoted(separate: Bool)
-        /// Directly in the word of `"${VAR:-…}"`: a nested `"…"` with the value escaped.
-        case parameterWord
-        /// Inside a `#` comment: newlines become spaces so the value cannot end the comment.
-        case comment
-        /// A position where no quoting makes the value safe; the loader refuses it.
-        case rejected(Problem)
-    }
-
-    /// Why a position cannot hold a placeholder.
-    public enum Problem: Sendable, Hashable {
-        case arithmetic, hereDocument, hereDocumentDelimiter, afterBackslash, afterDollar, parameterName, dollarQuote, tooDeep
-    }
-
-    /// The quoting context at the innermost level.
-    public var quoting: Quoting
-    /// How many backtick command substitutions enclose the placeholder; each re-parses its text.
-    public var backticks: Int
-
-    /// Creates a position.
-    public init(_ quoting: Quoting, backticks: Int = 0) {
-        self.quoting = quoting
-        self.backticks = backticks
-    }
-
-    /// The problem that makes this position unusable, if any.
-    public var problem: Problem? {
-        if case .rejected(let problem) = quoting { return problem }
-        return nil
-    }
-
-    /// `values` written for this position: they read back as the same bytes, and nothing in them
-    /// is expanded or run. Lists become separate words unquoted and one space-joined string inside quotes.
-    public func render(_ values: [String]) -> String {
-        if case .word(let force) = quoting, backticks == 0, values.count == 1 {
-            return ShellQuote.word(values[0], forceQuotes: force)  // the common case, on every run
-        }
-        let joined = values.joined(separator: " ")
-        var text: String
-        switch quoting {
-        case .word(let force): text = values.map { ShellQuote.word($0, forceQuotes: force) }.joined(separator: " ")
-        case .singleQuoted: text = "'" + ShellQuote.quote(joined) + "'"
-        case .doubleQuoted(let separate): text = (separate ? "\"\"" : "") + ShellQuote.escapeForDoubleQuotes(joined)
-        case .parameterWord: text = "\"" + ShellQuote.escapeForDoubleQuotes(joined) + "\""
-        case .comment: text = ShellQuote.quote(joined.replacingAll("\n", with: " "))
-        case .rejected: text = ""
-        }
-        for _ in 0..<backticks { text = ShellQuote.escapeForBackticks(text) }
-        return text
-    }
-}
-
 /// A small POSIX `sh` lexer that finds the quoting context of every placeholder in a command:
 /// unquoted, `'…'`, `"…"`, `$(…)`, backticks, `${VAR:-…}`, `$((…))`, here-documents and comments.
 ///
@@ -82,6 +19,8 @@ struct ShellLexer {
     private var pendingHereDocuments: [(delimiter: [UInt8], stripTabs: Bool)] = []
     private(set) var positions: [Int: ShellPosition] = [:]
     private(set) var aborted = false
+    /// Why lexing stopped early; every placeholder not yet placed gets this problem.
+    private(set) var abortProblem = ShellPosition.Problem.tooDeep
 
     init(units: [Unit], backticks: Int = 0, depth: Int = 0) {
         self.units = units
@@ -93,7 +32,7 @@ struct ShellLexer {
     static func positions(of units: [Unit], holes: Int) -> [ShellPosition] {
         var lexer = ShellLexer(units: units)
         lexer.script(closesParenthesis: false)
-        return (0..<holes).map { lexer.positions[$0] ?? ShellPosition(.rejected(.tooDeep)) }
+        return (0..<holes).map { lexer.positions[$0] ?? ShellPosition(.rejected(lexer.abortProblem)) }
     }
 
     private func byte(at index: Int) -> UInt8? {
@@ -282,8 +221,15 @@ struct ShellLexer {
             case .byte(UInt8(ascii: ")")):
                 if parentheses > 0 {
                     parentheses -= 1
+                } else if byte(at: i + 1) == UInt8(ascii: ")") {
+                    i += 2
+                    return
                 } else {
-                    i += byte(at: i + 1) == UInt8(ascii: ")") ? 2 : 1
+                    // `$((a) | b)`: dash rejects it, bash re-reads it as `$( (a) | b)`; no context
+                    // after it is certain, so stop here.
+                    abortProblem = .ambiguousArithmetic
+                    aborted = true
+                    i = units.count
                     return
                 }
             case .byte: break
@@ -337,7 +283,7 @@ struct ShellLexer {
         var inner = ShellLexer(units: body, backticks: backticks + 1, depth: depth)
         inner.script(closesParenthesis: false)
         positions.merge(inner.positions) { $1 }
-        if inner.aborted { aborted = true; i = units.count }
+        if inner.aborted { aborted = true; abortProblem = inner.abortProblem; i = units.count }
     }
 
     /// After `<<`: notes the here-document whose body starts at the next newline.

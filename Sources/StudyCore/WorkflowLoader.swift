@@ -367,6 +367,8 @@ public struct WorkflowLoader: Sendable {
             return "stands in the name of a shell '${…}' expansion, which cannot come from a value; use it in the word after ':-' or outside '${…}'"
         case .dollarQuote:
             return "is inside $'…', which dash reads as '…' but bash reads with backslash escapes, so no quoting is safe in both; use '…' or \"…\" instead"
+        case .ambiguousArithmetic:
+            return "follows a '$((' that is not arithmetic, which shells read differently; write '$( (' with a space for a command substitution"
         case .tooDeep:
             return "is nested more than \(ShellLexer.maximumDepth) quotes and substitutions deep; simplify the command"
         }

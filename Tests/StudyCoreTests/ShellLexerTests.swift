@@ -151,6 +151,7 @@ struct ShellLexerTests {
         ("echo \"$${params.x}\"", .afterDollar),
         ("echo ${${params.x}:-a}", .parameterName),
         ("echo $'a\\${params.x}'", .dollarQuote),
+        ("echo \"$((echo a) | cat)\" ${params.x}", .ambiguousArithmetic),
         ("echo ${HOME${params.x}}", .parameterName),
         (String(repeating: "$(", count: 70) + "echo ${params.x}" + String(repeating: ")", count: 70), .tooDeep),
     ])
