@@ -75,7 +75,7 @@ struct ReproduceCommand: ParsableCommand {
         Console.err(notes.joined())
 
         let source = WorkflowSource(layout: scratch.layout, registry: StudyflowCommand.registry)
-        let compiled = try source.load(workflowPath, useCache: false)
+        let compiled = try source.load(workflowPath, useCache: false, params: run.record.params)
         let wanted = stage.isEmpty ? records.values.filter { $0.key != nil }.map(\.stage) : stage
         let present = Set(compiled.workflow.stages.map(\.id))
         let targets = wanted.filter(present.contains).sorted()

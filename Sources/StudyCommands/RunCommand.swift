@@ -103,7 +103,7 @@ struct RunCommand: ParsableCommand {
         let file = try source.read(workspace.workflow)
 
         if dryRun {
-            let compiled = try source.load(file)
+            let compiled = try source.load(file, params: splitParams(param))
             let options = try runOptions(compiled.workflow)
             let ws = Workspace(layout: layout, compiled: compiled, registry: registry, params: options.params)
             try source.checkSettings(ws)
@@ -147,7 +147,7 @@ struct RunCommand: ParsableCommand {
         }
 
         if let ledger { try provenance { try ledger.preflight() } }
-        let compiled = try source.load(file)
+        let compiled = try source.load(file, params: splitParams(param))
         let options = try runOptions(compiled.workflow)
         phases.mark("load workflow")
         let ws = Workspace(layout: layout, compiled: compiled, registry: registry, params: options.params)

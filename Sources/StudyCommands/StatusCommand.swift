@@ -27,7 +27,7 @@ struct StatusCommand: ParsableCommand {
         let layout = try workspace.layout()
         let registry = StudyflowCommand.registry
         let source = WorkflowSource(layout: layout, registry: registry)
-        let compiled = try source.load(workspace.workflow)
+        let compiled = try source.load(workspace.workflow, params: splitParams(param))
         let params = try parseParams(param, workflow: compiled.workflow)
         let ws = Workspace(layout: layout, compiled: compiled, registry: registry, params: params)
         try source.checkSettings(ws)

@@ -8,7 +8,7 @@ struct WorkflowSource {
     let layout: StoreLayout
     let registry: StageKindRegistry
 
-    static let cacheMagic = Array("studyflow-compiled 1\n".utf8)
+    static let cacheMagic = Array("studyflow-compiled 2\n".utf8)
 
     /// The workflow file to use: the one given, or the single `*.yaml` in `Workflows/`.
     func locate(_ given: String?) throws -> (display: String, absolute: String) {
@@ -48,20 +48,21 @@ struct WorkflowSource {
     var stamp: String { "\(StudyflowVersion.current) \(registry.names.joined(separator: ","))" }
 
     /// The compiled workflow, from the cache when valid; prints diagnostics and exits 2 when invalid.
-    func load(_ given: String?, useCache: Bool = true) throws -> CompiledWorkflow {
-        try load(try read(given), useCache: useCache)
+    func load(_ given: String?, useCache: Bool = true, params: [String: JSONValue] = [:]) throws -> CompiledWorkflow {
+        try load(try read(given), useCache: useCache, params: params)
     }
 
-    /// The compiled form of `file`.
-    func load(_ file: File, useCache: Bool = true) throws -> CompiledWorkflow {
+    /// The compiled form of `file`; `params` (`--param` values) expand `${params.NAME}` in paths,
+    /// so they are part of what the cached form was compiled with.
+    func load(_ file: File, useCache: Bool = true, params: [String: JSONValue] = [:]) throws -> CompiledWorkflow {
         let (display, absolute, digest) = (file.display, file.absolute, file.digest)
         let cachePath = layout.compiledWorkflow(for: absolute)
-        let stamp = self.stamp
+        let stamp = params.isEmpty ? self.stamp : self.stamp + " " + JSONValue.object(params).canonicalJSON
         if useCache, let cached = FileIO.read(cachePath), let compiled = decode(cached, digest: digest, stamp: stamp, file: display) {
             try checkSources(compiled)
             return compiled
         }
-        let encoded = try compile(text: file.text, file: display).encoded()
+        let encoded = try compile(text: file.text, file: display, params: params).encoded()
         if useCache, FileStat.of(layout.stateDirectory) != nil || (try? FileIO.createDirectories(layout.stateDirectory)) != nil {
             var w = BinaryWriter(capacity: encoded.count + 256)
             w.append(Self.cacheMagic)
@@ -81,9 +82,9 @@ struct WorkflowSource {
     }
 
     /// Parses and validates `text`; throws `CommandError.exit(2)` after printing every diagnostic.
-    func compile(text: String, file: String) throws -> CompiledWorkflow {
+    func compile(text: String, file: String, params: [String: JSONValue] = [:]) throws -> CompiledWorkflow {
         do {
-            let workflow = try WorkflowLoader(knownKinds: registry.names).load(text: text, file: file)
+            let workflow = try WorkflowLoader(knownKinds: registry.names, paramOverrides: params).load(text: text, file: file)
             let graph = try WorkflowValidator(probe: DiskPathProbe(root: layout.root)).validate(workflow)
             return CompiledWorkflow(workflow: workflow, graph: graph)
         } catch {

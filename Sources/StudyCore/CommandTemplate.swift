@@ -6,8 +6,10 @@
 public struct CommandTemplate: Sendable, Equatable, Hashable {
     /// The command as written.
     public var text: String
-    /// The text split into pieces.
+    /// The text split into pieces; each placeholder knows its shell quoting context.
     public var segments: [Segment]
+    /// Offset (in Unicode scalars) of a `${` that no `}` closes, for a load diagnostic.
+    public var unclosedOffset: Int?
 
     /// A piece of a command template.
     public enum Segment: Sendable, Equatable, Hashable {
@@ -24,8 +26,10 @@ public struct CommandTemplate: Sendable, Equatable, Hashable {
         var literalStart = 0
         var scalarsBefore = 0
         var i = 0
+        // Past the last `}` no `${` can close: skip the scan there (no quadratic time on many `${`).
+        let lastClose = bytes.lastIndex(of: UInt8(ascii: "}")) ?? -1
         while i < bytes.count {
-            if bytes[i] == UInt8(ascii: "$"), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "{"),
+            if bytes[i] == UInt8(ascii: "$"), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "{"), i + 2 <= lastClose,
                let close = bytes[(i + 2)...].firstIndex(of: UInt8(ascii: "}")) {
                 let body = String(decoding: bytes[(i + 2)..<close], as: UTF8.self)
                 if let placeholder = Placeholder(body: body, offset: scalarsBefore) {
@@ -38,6 +42,8 @@ public struct CommandTemplate: Sendable, Equatable, Hashable {
                     literalStart = i
                     continue
                 }
+            } else if bytes[i] == UInt8(ascii: "$"), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "{"), unclosedOffset == nil {
+                unclosedOffset = scalarsBefore
             }
             // Count scalars (not continuation bytes) so offsets match libyaml's columns.
             if bytes[i] & 0xC0 != 0x80 { scalarsBefore += 1 }
@@ -47,6 +53,42 @@ public struct CommandTemplate: Sendable, Equatable, Hashable {
             segments.append(.literal(String(decoding: bytes[literalStart...], as: UTF8.self)))
         }
         self.segments = segments
+        if segments.contains(where: { if case .placeholder = $0 { return true } else { return false } }) {
+            locatePlaceholders()
+        }
+    }
+
+    /// Finds each placeholder's quoting context with `ShellLexer`. Literal text without any byte
+    /// that changes quoting (quotes, backslash, dollar, backtick, `#`, `~`, `<`) leaves every
+    /// placeholder a plain unquoted word,
+    /// the default: most commands skip the lexer (compiled workflows re-split on every run).
+    private mutating func locatePlaceholders() {
+        let special: (UInt8) -> Bool = { c in
+            switch c {
+            case UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "$"), UInt8(ascii: "`"),
+                 UInt8(ascii: "#"), UInt8(ascii: "~"), UInt8(ascii: "<"): return true
+            default: return false
+            }
+        }
+        guard segments.contains(where: { if case .literal(let s) = $0 { return s.utf8.contains(where: special) } else { return false } }) else {
+            return
+        }
+        var units: [ShellLexer.Unit] = []
+        units.reserveCapacity(text.utf8.count)
+        var holes = 0
+        for segment in segments {
+            switch segment {
+            case .literal(let s): units.append(contentsOf: s.utf8.lazy.map { ShellLexer.Unit.byte($0) })
+            case .placeholder: units.append(.hole(holes)); holes += 1
+            }
+        }
+        var positions = ShellLexer.positions(of: units, holes: holes).makeIterator()
+        for index in segments.indices {
+            if case .placeholder(var p) = segments[index] {
+                p.position = positions.next()!
+                segments[index] = .placeholder(p)
+            }
+        }
     }
 
     private static func scalarCount(_ bytes: ArraySlice<UInt8>) -> Int {
@@ -58,13 +100,15 @@ public struct CommandTemplate: Sendable, Equatable, Hashable {
         segments.compactMap { if case .placeholder(let p) = $0 { return p } else { return nil } }
     }
 
-    /// The command with every placeholder replaced by `resolve`'s shell-quoted words.
+    /// The command with every placeholder replaced by `resolve`'s values, quoted for the
+    /// placeholder's context so that each stays literal text; a refused position (the loader
+    /// reports it) expands to nothing.
     public func expand(_ resolve: (Placeholder) -> [String]) -> String {
         var out = ""
         for segment in segments {
             switch segment {
             case .literal(let s): out += s
-            case .placeholder(let p): out += resolve(p).map(ShellQuote.quote).joined(separator: " ")
+            case .placeholder(let p): out += p.position.render(resolve(p))
             }
         }
         return out
@@ -85,6 +129,8 @@ public struct Placeholder: Sendable, Equatable, Hashable, CustomStringConvertibl
     public var name: String?
     /// Offset of the `$` in the command text, in Unicode scalars, for diagnostics.
     public var offset: Int
+    /// The shell quoting context it stands in (meaningful for `run:` commands).
+    public internal(set) var position = ShellPosition(.word(forceQuotes: false))
 
     /// Parses a placeholder body (`inputs.raw`); returns `nil` for text the shell owns (`HOME`, `#x`).
     init?(body: String, offset: Int) {
@@ -115,6 +161,42 @@ public enum ShellQuote {
     public static func quote(_ word: String) -> String {
         if !word.isEmpty, word.utf8.allSatisfy(isSafe) { return word }
         return "'" + word.replacingAll("'", with: "'\\''") + "'"
+    }
+
+    /// `word` for an unquoted placeholder: like `quote`, but also quoted when bare text could
+    /// be read as something other than a plain argument (a reserved word, an assignment, bash
+    /// brace expansion's `,`, text after `~`).
+    public static func word(_ word: String, forceQuotes: Bool = false) -> String {
+        if !forceQuotes, !word.isEmpty, word.utf8.allSatisfy({ isSafe($0) && $0 != UInt8(ascii: "=") && $0 != UInt8(ascii: ",") }),
+           word.utf8.count > 8 || !reservedWords.contains(word) {
+            return word
+        }
+        return "'" + word.replacingAll("'", with: "'\\''") + "'"
+    }
+
+    /// Words `sh` (or bash as `sh`) treats as syntax at the start of a command.
+    static let reservedWords: Set<String> = ["if", "then", "else", "elif", "fi", "do", "done", "case", "esac",
+                                             "while", "until", "for", "in", "function", "select", "time"]
+
+    /// `text` for the inside of `"…"`: `$`, `` ` ``, `"` and `\` lose their meaning.
+    public static func escapeForDoubleQuotes(_ text: String) -> String {
+        escape(text, bytes: "$`\"\\")
+    }
+
+    /// `text` for the inside of a backtick substitution, which removes one level of `\$`, `` \` `` and `\\`.
+    public static func escapeForBackticks(_ text: String) -> String {
+        escape(text, bytes: "$`\\")
+    }
+
+    private static func escape(_ text: String, bytes special: String) -> String {
+        guard text.utf8.contains(where: { special.utf8.contains($0) }) else { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 8)
+        for c in text.utf8 {
+            if special.utf8.contains(c) { out.append(UInt8(ascii: "\\")) }
+            out.append(c)
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     private static func isSafe(_ c: UInt8) -> Bool {

@@ -7,6 +7,9 @@ import Yams
 public struct WorkflowLoader: Sendable {
     /// Built-in stage kinds that `uses:` may name (from the engine's registry).
     public var knownKinds: [String]
+    /// `--param` values, applied to `${params.NAME}` in input and output paths (names the
+    /// workflow does not declare are ignored here; the command reports them).
+    public var paramOverrides: [String: JSONValue]
 
     /// Top-level keys of a workflow file.
     public static let workflowKeys = ["name", "description", "params", "stages", "slurm"]
@@ -15,8 +18,9 @@ public struct WorkflowLoader: Sendable {
                                    "threads", "resources", "retries", "description"]
 
     /// Creates a loader that accepts the given built-in kinds.
-    public init(knownKinds: [String] = []) {
+    public init(knownKinds: [String] = [], paramOverrides: [String: JSONValue] = [:]) {
         self.knownKinds = knownKinds.sorted()
+        self.paramOverrides = paramOverrides
     }
 
     /// Parses `text` (the contents of `file`) or throws every diagnostic found.
@@ -65,11 +69,12 @@ public struct WorkflowLoader: Sendable {
             reader.error("missing required key 'name'; add e.g. 'name: my-study' at the top", at: top)
         }
         var stages: [Stage] = []
+        let effectiveParams = params.merging(paramOverrides.filter { params[$0.key] != nil }) { $1 }
         if let stagesNode {
             if case .mapping = stagesNode {
                 for pair in reader.pairs(stagesNode, context: "in 'stages'") {
                     if let stage = parseStage(id: pair.key, keyNode: pair.keyNode, node: pair.value,
-                                              workflowParams: params, reader: &reader) {
+                                              workflowParams: effectiveParams, reader: &reader) {
                         stages.append(stage)
                     }
                 }
@@ -98,7 +103,9 @@ public struct WorkflowLoader: Sendable {
             switch pair.key {
             case "partition", "account":
                 guard let text = reader.string(pair.value, what: "'\(pair.key)' in 'slurm'") else { continue }
-                if text.isEmpty || text.contains(where: \.isWhitespace) {
+                if reportNotExpanded(text, node: pair.value, what: "'\(pair.key)' in 'slurm'", example: "short", reader: &reader) {
+                    continue
+                } else if text.isEmpty || text.contains(where: \.isWhitespace) {
                     reader.error("'\(pair.key)' in 'slurm' must be a SLURM \(pair.key) name, got '\(text)'", at: pair.value)
                 } else if pair.key == "partition" {
                     slurm.partition = text
@@ -112,7 +119,9 @@ public struct WorkflowLoader: Sendable {
                 }
                 for item in items {
                     guard let text = reader.string(item, what: "an entry of 'sbatch_args' in 'slurm'") else { continue }
-                    if !text.hasPrefix("-") {
+                    if reportNotExpanded(text, node: item, what: "'sbatch_args' in 'slurm'", example: "--qos=normal", reader: &reader) {
+                        continue
+                    } else if !text.hasPrefix("-") {
                         reader.error("'sbatch_args' in 'slurm' holds sbatch options, which start with '-', got '\(text)'; write e.g. '--qos=normal'", at: item)
                     } else {
                         slurm.sbatchArguments.append(text)
@@ -133,6 +142,10 @@ public struct WorkflowLoader: Sendable {
         for pair in reader.pairs(node, context: "in 'params' of \(context)") {
             if !Self.isName(pair.key) {
                 reader.error("bad parameter name '\(pair.key)' in \(context); use letters, digits and '_'", at: pair.keyNode)
+            }
+            if case .scalar(let scalar) = pair.value {
+                _ = reportNotExpanded(scalar.string, node: pair.value, what: "parameter '\(pair.key)' of \(context)",
+                                      example: "a literal value", reader: &reader)
             }
             params[pair.key] = reader.value(pair.value, context: "in parameter '\(pair.key)'")
         }
@@ -155,9 +168,10 @@ public struct WorkflowLoader: Sendable {
         for pair in pairs { values[pair.key] = pair.value }
 
         var stage = Stage(id: id, action: .shell(CommandTemplate("")), location: reader.location(keyNode))
-        if let inputs = values["inputs"] { stage.inputs = parseArtifacts(inputs, role: "inputs", stage: id, reader: &reader) }
-        if let outputs = values["outputs"] { stage.outputs = parseArtifacts(outputs, role: "outputs", stage: id, reader: &reader) }
         if let params = values["params"] { stage.params = parseParams(params, context: "stage '\(id)'", reader: &reader) }
+        let scope = (stage: stage.params, workflow: workflowParams)
+        if let inputs = values["inputs"] { stage.inputs = parseArtifacts(inputs, role: "inputs", stage: id, params: scope, reader: &reader) }
+        if let outputs = values["outputs"] { stage.outputs = parseArtifacts(outputs, role: "outputs", stage: id, params: scope, reader: &reader) }
         if let env = values["env"] { stage.env = parseEnv(env, stage: id, reader: &reader) }
         if let threads = values["threads"] {
             stage.resources.threads = reader.integer(threads, what: "'threads' of stage '\(id)'", range: 1...4096) ?? 1
@@ -188,6 +202,9 @@ public struct WorkflowLoader: Sendable {
                     let known = knownKinds.isEmpty ? "none yet" : knownKinds.joined(separator: ", ")
                     reader.error("unknown stage kind '\(kind)' in stage '\(id)' (known kinds: \(known))\(Spelling.hint(for: kind, among: knownKinds))", at: uses)
                 }
+                if let settings = values["with"] {
+                    checkSettingPlaceholders(settings, stage: id, names: Array(stage.params.keys) + Array(workflowParams.keys), reader: &reader)
+                }
                 let with = values["with"].map { reader.value($0, context: "in 'with' of stage '\(id)'") } ?? .object([:])
                 if case .object = with {} else {
                     reader.error("'with' of stage '\(id)' must be a mapping", at: values["with"]!)
@@ -198,7 +215,9 @@ public struct WorkflowLoader: Sendable {
         return stage
     }
 
-    private func parseArtifacts(_ node: Node, role: String, stage: String, reader: inout YAMLReader) -> [Artifact] {
+    private func parseArtifacts(_ node: Node, role: String, stage: String,
+                                params: (stage: [String: JSONValue], workflow: [String: JSONValue]),
+                                reader: inout YAMLReader) -> [Artifact] {
         var entries: [(name: String?, node: Node)] = []
         switch node {
         case .sequence(let sequence):
@@ -216,7 +235,9 @@ public struct WorkflowLoader: Sendable {
         var artifacts: [Artifact] = []
         var seen: Set<String> = []
         for entry in entries {
-            guard let raw = reader.string(entry.node, what: "a path in '\(role)' of stage '\(stage)'") else { continue }
+            guard let written = reader.string(entry.node, what: "a path in '\(role)' of stage '\(stage)'") else { continue }
+            let raw = expandPath(written, node: entry.node, role: role, stage: stage, stageParams: params.stage,
+                                 workflowParams: params.workflow, reader: &reader)
             let location = reader.location(entry.node)
             let path: String, isDirectory: Bool
             switch WorkspacePath.normalize(raw) {
@@ -249,7 +270,9 @@ public struct WorkflowLoader: Sendable {
         var names: [String] = []
         for item in sequence {
             guard let name = reader.string(item, what: "an entry of 'env' of stage '\(stage)'") else { continue }
-            if name.isEmpty || name.first!.isNumber || !Self.isName(name) {
+            if reportNotExpanded(name, node: item, what: "'env' of stage '\(stage)'", example: "[LANG]", reader: &reader) {
+                continue
+            } else if name.isEmpty || name.first!.isNumber || !Self.isName(name) {
                 reader.error("bad environment variable name '\(name)' in stage '\(stage)'", at: item)
             } else {
                 names.append(name)
@@ -268,6 +291,8 @@ public struct WorkflowLoader: Sendable {
         reader.checkKeys(pairs, allowed: ["memory", "time"], context: context)
         for pair in pairs {
             guard let text = reader.string(pair.value, what: "'\(pair.key)' of stage '\(stage.id)'") else { continue }
+            if reportNotExpanded(text, node: pair.value, what: "'\(pair.key)' of stage '\(stage.id)'",
+                                 example: pair.key == "memory" ? "2G" : "30m", reader: &reader) { continue }
             switch pair.key {
             case "memory":
                 if ResourceFormat.memoryMegabytes(text) == nil {
@@ -304,7 +329,48 @@ public struct WorkflowLoader: Sendable {
                 let defined = names.isEmpty ? "stage '\(stage.id)' names no \(scope.rawValue)" : "named \(scope.rawValue): " + Set(names).sorted().joined(separator: ", ")
                 let hint = Spelling.suggestion(for: name, among: names).map { "; did you mean '${\(scope.rawValue).\($0)}'?" } ?? ""
                 reader.error("undefined placeholder '\(placeholder)' in stage '\(stage.id)'\(hint) (\(defined))", at: at)
+                continue
             }
+            if let problem = placeholder.position.problem {
+                reader.error("placeholder '\(placeholder)' in stage '\(stage.id)' \(Self.explain(problem, placeholder))", at: at)
+            }
+        }
+        if let offset = template.unclosedOffset {
+            reportUnclosed(in: template.text, offset: offset, node: node, stage: stage.id, reader: &reader)
+        }
+    }
+
+    /// Reports a `${` that nothing closes, quoting it up to the end of the name written after it.
+    func reportUnclosed(in text: String, offset: Int, node: Node, stage: String, reader: inout YAMLReader) {
+        let scalars = text.unicodeScalars.dropFirst(offset)
+        let name = scalars.dropFirst(2).prefix { $0 == "." || $0 == "_" || ($0.isASCII && $0.properties.isAlphabetic) || ($0.value >= 0x30 && $0.value <= 0x39) }
+        let written = "${" + String(String.UnicodeScalarView(name))
+        let at = reader.location(of: written, offset: offset, in: node)
+        reader.error("unclosed placeholder '\(written)' in stage '\(stage)': no '}' follows; close it, e.g. '\(written)}'", at: at)
+    }
+
+    /// Why a placeholder cannot stand where it does, and what to write instead.
+    static func explain(_ problem: ShellPosition.Problem, _ placeholder: Placeholder) -> String {
+        switch problem {
+        case .arithmetic:
+            return "is inside arithmetic '$((…))', where the shell would evaluate its value as code; compute outside it, e.g. 'expr \(placeholder) + 1'"
+        case .hereDocument:
+            let environment = placeholder.scope == .params ? " or read \"$STUDYFLOW_PARAM_\((placeholder.name ?? "").uppercased())\"" : ""
+            return "is inside a here-document, where its value cannot be quoted (a line of it could end the document); pass it as an argument instead, e.g. printf '%s\\n' \(placeholder) | …\(environment)"
+        case .hereDocumentDelimiter:
+            return "is a here-document delimiter; write the delimiter literally, e.g. <<'EOF'"
+        case .afterBackslash:
+            return "follows a backslash, which would break the quoting of its value; remove the backslash"
+        case .afterDollar:
+            return "follows a '$', which would join it to the value and expand it; remove the '$' (write '\\$' for a literal dollar sign)"
+        case .parameterName:
+            return "stands in the name of a shell '${…}' expansion, which cannot come from a value; use it in the word after ':-' or outside '${…}'"
+        case .dollarQuote:
+            return "is inside $'…', which dash reads as '…' but bash reads with backslash escapes, so no quoting is safe in both; use '…' or \"…\" instead"
+        case .ambiguousArithmetic:
+            return "follows a '$((' that is not arithmetic, which shells read differently; write '$( (' with a space for a command substitution"
+        case .tooDeep:
+            return "is nested more than \(ShellLexer.maximumDepth) quotes and substitutions deep; simplify the command"
         }
     }
 
