@@ -1,0 +1,130 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import StudyCore
+
+/// A full check of a workspace's store, for `studyflow fsck` and `studyflow gc`: re-hashes every
+/// object and quarantines those whose bytes no longer match their name, removes partial temp
+/// files left by a full disk or a `kill -9`, and lists action records that name missing objects
+/// (a run ignores those and reruns the stage).
+///
+/// The caller holds the workspace lock, so no run is writing; a temp file whose writer (the pid in
+/// its name, `.tmp-PID-N-NAME`) is still alive is left alone all the same (e.g. `status` saving
+/// the stat cache).
+public struct StoreCheck: Sendable {
+    /// What the check found and did.
+    public struct Findings: Sendable {
+        /// Objects re-hashed.
+        public var objectsChecked = 0
+        /// Action records looked at.
+        public var recordsChecked = 0
+        /// Corrupt objects: workspace-relative path, and where it was moved (`nil`: deleted, or left when not repairing).
+        public var corrupt: [(object: String, movedTo: String?)] = []
+        /// Partial temp files removed (or, when not repairing, found), workspace-relative.
+        public var temporaries: [String] = []
+        /// Temp files left alone because the process writing them is alive.
+        public var inUse: [String] = []
+        /// Records that name missing objects: one line each.
+        public var unusableRecords: [String] = []
+        /// Problems that could not be fixed.
+        public var unfixed: [String] = []
+
+        /// Whether anything needed attention.
+        public var isClean: Bool { corrupt.isEmpty && temporaries.isEmpty && unusableRecords.isEmpty && unfixed.isEmpty }
+    }
+
+    /// The store's paths.
+    public let layout: StoreLayout
+
+    /// A check of the store of `layout`.
+    public init(layout: StoreLayout) { self.layout = layout }
+
+    /// Runs the check; with `repair`, corrupt objects are quarantined and partial temp files removed.
+    public func run(records: [ActionRecord], repair: Bool) -> Findings {
+        var findings = Findings()
+        sweepTemporaries(repair: repair, into: &findings)
+        verifyObjects(repair: repair, into: &findings)
+        checkRecords(records, into: &findings)
+        return findings
+    }
+
+    private func verifyObjects(repair: Bool, into findings: inout Findings) {
+        let objects = ObjectStore(layout: layout)
+        for digest in objects.allObjects() {
+            findings.objectsChecked += 1
+            let path = layout.relative(layout.object(digest))
+            switch objects.verify(digest) {
+            case true?:
+                continue
+            case false?:
+                guard repair else {
+                    findings.corrupt.append((path, nil))
+                    continue
+                }
+                let moved = objects.quarantine(digest)
+                if moved == nil, objects.contains(digest) {
+                    findings.unfixed.append("cannot move or delete corrupt object '\(path)': \(String(cString: strerror(errno)))")
+                }
+                findings.corrupt.append((path, moved.map(layout.relative)))
+            case nil:
+                findings.unfixed.append("cannot read object '\(path)': \(String(cString: strerror(errno))); check its permissions")
+            }
+        }
+    }
+
+    /// Removes `.tmp-PID-N-…` files under `.studyflow/` (top level, `objects/`, its fan-out
+    /// directories, `workflows/`) whose writer is no longer alive.
+    private func sweepTemporaries(repair: Bool, into findings: inout Findings) {
+        var directories = [layout.stateDirectory, layout.objectsDirectory, layout.workflowsDirectory]
+        for prefix in (try? FileIO.listDirectory(layout.objectsDirectory)) ?? [] where prefix.utf8.count == 2 {
+            directories.append(layout.objectsDirectory + "/" + prefix)
+        }
+        for directory in directories {
+            for name in (try? FileIO.listDirectory(directory)) ?? [] {
+                guard let pid = Self.writer(ofTemporary: name) else { continue }
+                let path = directory + "/" + name
+                guard FileStat.of(path)?.kind == .file else { continue }
+                if pid != getpid() && Self.isAlive(pid) {
+                    findings.inUse.append(layout.relative(path))
+                    continue
+                }
+                if repair && unlink(path) != 0 && errno != ENOENT {
+                    findings.unfixed.append("cannot remove partial temp file '\(layout.relative(path))': \(String(cString: strerror(errno)))")
+                    continue
+                }
+                findings.temporaries.append(layout.relative(path))
+            }
+        }
+    }
+
+    private func checkRecords(_ records: [ActionRecord], into findings: inout Findings) {
+        let objects = ObjectStore(layout: layout)
+        for record in records {
+            findings.recordsChecked += 1
+            for output in record.outputs {
+                let display = output.isDirectory ? output.path + "/" : output.path
+                var missing = objects.contains(output.digest) ? nil : output.digest
+                if missing == nil, output.isDirectory, let manifest = objects.manifest(output.digest) {
+                    missing = manifest.entries.first { !objects.contains($0.digest) }?.digest
+                }
+                guard let missing else { continue }
+                findings.unusableRecords.append(
+                    "record of stage '\(record.stage)' (key \(record.key.short)) names missing object \(missing.short) for output '\(display)'; it is ignored and the stage reruns when that output is needed")
+            }
+        }
+    }
+
+    /// The pid in a temp file name made by `FileIO.temporaryName` (`.tmp-PID-N-NAME`), or `nil`.
+    static func writer(ofTemporary name: String) -> pid_t? {
+        guard name.hasPrefix(".tmp-") else { return nil }
+        let parts = name.dropFirst(5).split(separator: "-", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, let pid = pid_t(parts[0]), pid > 0, Int(parts[1]) != nil else { return nil }
+        return pid
+    }
+
+    private static func isAlive(_ pid: pid_t) -> Bool {
+        kill(pid, 0) == 0 || errno == EPERM
+    }
+}
