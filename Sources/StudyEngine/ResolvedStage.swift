@@ -71,16 +71,16 @@ public struct StageResolver: Sendable {
                 inputs.append(InputState(path: input.path, digest: digest))
                 continue
             }
-            guard let (digest, stamp) = try hasher.fingerprint(of: input.path) else {
+            guard let found = try hasher.fingerprint(of: input.path) else {
                 return .failure(MissingInput(stage: stage.id, path: input.path))
             }
-            inputs.append(InputState(path: input.path, digest: digest))
-            stamps[input.path] = stamp
+            inputs.append(InputState(path: input.path, digest: found.digest))
+            stamps[input.path] = found.stamp
         }
         for word in commandWords {
-            if let (digest, stamp) = try hasher.fingerprint(of: word) {
-                inputs.append(InputState(path: word, digest: digest))
-                stamps[word] = stamp
+            if let found = try hasher.fingerprint(of: word) {
+                inputs.append(InputState(path: word, digest: found.digest))
+                stamps[word] = found.stamp
             }
         }
         let kindTag: String, command: String, with: JSONValue, commandDigest: Digest

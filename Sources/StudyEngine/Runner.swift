@@ -115,10 +115,10 @@ public final class Runner: Sendable {
                 return StageResult(stage: stage.id, status: .cached, seconds: Clock.now() - start,
                                    record: workspace.log.record(stage: stage.id, key: resolved.key))
             case .restore(let outputs, let reasons):
-                if let (output, warning) = try restore(outputs, stage: stage.id) {
-                    var result = try execute(resolved, id: id, reasons: [.outputNotInStore(output)], start: start,
+                if let recovery = try restore(outputs, stage: stage.id) {
+                    var result = try execute(resolved, id: id, reasons: [.outputNotInStore(recovery.output)], start: start,
                                              committer: committer)
-                    result.warnings.append(warning)
+                    result.warnings.append(recovery.warning)
                     return result
                 }
                 let record = workspace.log.record(stage: stage.id, key: resolved.key)

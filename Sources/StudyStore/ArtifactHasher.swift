@@ -98,9 +98,9 @@ public final class ArtifactHasher: Sendable {
 
     /// Remembers the digest of an output just stored or restored (so nothing re-reads it).
     public func remember(output: OutputState) {
-        let stamp = stamp(of: output.path)
-        memo.withLock { $0[output.path] = (output.digest, stamp) }
-        guard !output.isDirectory, let st = stamp.files[output.path] else { return }
+        let current = stamp(of: output.path)
+        memo.withLock { $0[output.path] = (output.digest, current) }
+        guard !output.isDirectory, let st = current.files[output.path] else { return }
         cache.remember(output.path, stat: st, digest: output.digest)
     }
 }

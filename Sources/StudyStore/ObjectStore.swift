@@ -47,6 +47,15 @@ public struct ObjectStore: Sendable {
         access(layout.object(digest), F_OK) == 0
     }
 
+    /// Whether every object `output` needs is present: its own, and for a directory each file's
+    /// in its manifest. (Their bytes are verified while restoring.)
+    public func canRestore(_ output: OutputState) -> Bool {
+        guard contains(output.digest) else { return false }
+        guard output.isDirectory else { return true }
+        guard let manifest = manifest(output.digest) else { return true }  // corrupt: restore says so
+        return manifest.entries.allSatisfy { contains($0.digest) }
+    }
+
     /// Whether the object with `digest` exists with `size` bytes. An object of another size
     /// (truncated by a full disk or a crash) is quarantined, so storing the bytes again repairs it.
     func containsIntact(_ digest: Digest, size: Int64) -> Bool {
@@ -162,7 +171,7 @@ public struct ObjectStore: Sendable {
         guard out >= 0 else { throw StoreError.io(FileIO.Failure("create", layout.absolute(shown))) }
         let actual: Digest
         do {
-            (actual, _) = try FileHasher.hash(object, copyTo: out, named: shown)
+            actual = try FileHasher.hash(object, copyTo: out, named: shown).0
         } catch {
             close(out)
             unlinkat(directory.fd, temp, 0)
