@@ -10,9 +10,10 @@ struct FsckCommand: ParsableCommand {
         abstract: "Verify every store object and repair the store.",
         discussion: """
         Re-hashes every object in .studyflow/objects; an object whose bytes no longer match its
-        name is moved to .studyflow/quarantine/ (the stage that made it reruns when it is needed).
-        Removes partial temp files left by a full disk or a killed run, and lists records that name
-        missing objects (runs ignore them). Exits 1 when a problem could not be fixed.
+        name is moved to .studyflow/quarantine/. A missing object whose output is still intact in
+        the workspace is stored again from there; other records naming missing objects are listed
+        (runs ignore them and rerun the stage). Removes partial temp files left by a full disk or
+        a killed run. Exits 1 when a problem could not be fixed.
 
         Examples:
           studyflow fsck
@@ -62,6 +63,7 @@ struct FsckCommand: ParsableCommand {
         for path in findings.inUse {
             lines.append("studyflow: left temp file '\(path)' alone: the process writing it is still running\n")
         }
+        for line in findings.restocked { lines.append("studyflow: \(line)\n") }
         for line in findings.unusableRecords { lines.append("studyflow: \(line)\n") }
         for line in findings.unfixed { lines.append("studyflow: error: \(line)\n") }
         return lines
@@ -74,6 +76,7 @@ struct FsckCommand: ParsableCommand {
         var parts: [String] = []
         if !findings.corrupt.isEmpty { parts.append("\(findings.corrupt.count) corrupt object\(findings.corrupt.count == 1 ? "" : "s") quarantined") }
         if !findings.temporaries.isEmpty { parts.append("\(findings.temporaries.count) partial temp file\(findings.temporaries.count == 1 ? "" : "s") removed") }
+        if !findings.restocked.isEmpty { parts.append("\(findings.restocked.count) object\(findings.restocked.count == 1 ? "" : "s") stored again") }
         if !findings.unusableRecords.isEmpty { parts.append("\(findings.unusableRecords.count) record\(findings.unusableRecords.count == 1 ? "" : "s") ignored") }
         if !findings.unfixed.isEmpty { parts.append("\(findings.unfixed.count) not fixed") }
         return head + ": " + parts.joined(separator: ", ") + "\n"
@@ -88,6 +91,7 @@ struct FsckCommand: ParsableCommand {
             "corrupt": .array(findings.corrupt.map { .object(["object": .string($0.object), "moved_to": $0.movedTo.map(JSONValue.string) ?? .null]) }),
             "temp_files_removed": .array(findings.temporaries.map(JSONValue.string)),
             "temp_files_in_use": .array(findings.inUse.map(JSONValue.string)),
+            "restored_objects": .array(findings.restocked.map(JSONValue.string)),
             "ignored_records": .array(findings.unusableRecords.map(JSONValue.string)),
             "unfixed": .array(findings.unfixed.map(JSONValue.string)),
         ])

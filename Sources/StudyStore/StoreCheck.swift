@@ -7,8 +7,9 @@ import StudyCore
 
 /// A full check of a workspace's store, for `studyflow fsck` and `studyflow gc`: re-hashes every
 /// object and quarantines those whose bytes no longer match their name, removes partial temp
-/// files left by a full disk or a `kill -9`, and lists action records that name missing objects
-/// (a run ignores those and reruns the stage).
+/// files left by a full disk or a `kill -9`, stores a missing object again when the workspace
+/// still holds its output, and lists the other action records that name missing objects (a run
+/// ignores those and reruns the stage).
 ///
 /// The caller holds the workspace lock, so no run is writing; a temp file whose writer (the pid in
 /// its name, `.tmp-PID-N-NAME`) is still alive is left alone all the same (e.g. `status` saving
@@ -26,13 +27,17 @@ public struct StoreCheck: Sendable {
         public var temporaries: [String] = []
         /// Temp files left alone because the process writing them is alive.
         public var inUse: [String] = []
+        /// Missing objects stored again from the workspace copy of the output: one line each.
+        public var restocked: [String] = []
         /// Records that name missing objects: one line each.
         public var unusableRecords: [String] = []
         /// Problems that could not be fixed.
         public var unfixed: [String] = []
 
         /// Whether anything needed attention.
-        public var isClean: Bool { corrupt.isEmpty && temporaries.isEmpty && unusableRecords.isEmpty && unfixed.isEmpty }
+        public var isClean: Bool {
+            corrupt.isEmpty && temporaries.isEmpty && restocked.isEmpty && unusableRecords.isEmpty && unfixed.isEmpty
+        }
     }
 
     /// The store's paths.
@@ -46,7 +51,7 @@ public struct StoreCheck: Sendable {
         var findings = Findings()
         sweepTemporaries(repair: repair, into: &findings)
         verifyObjects(repair: repair, into: &findings)
-        checkRecords(records, into: &findings)
+        checkRecords(records, repair: repair, into: &findings)
         return findings
     }
 
@@ -99,21 +104,40 @@ public struct StoreCheck: Sendable {
         }
     }
 
-    private func checkRecords(_ records: [ActionRecord], into findings: inout Findings) {
+    private func checkRecords(_ records: [ActionRecord], repair: Bool, into findings: inout Findings) {
         let objects = ObjectStore(layout: layout)
         for record in records {
             findings.recordsChecked += 1
             for output in record.outputs {
+                guard let missing = missingObject(of: output, objects) else { continue }
                 let display = output.isDirectory ? output.path + "/" : output.path
-                var missing = objects.contains(output.digest) ? nil : output.digest
-                if missing == nil, output.isDirectory, let manifest = objects.manifest(output.digest) {
-                    missing = manifest.entries.first { !objects.contains($0.digest) }?.digest
+                if repair, restock(output, objects) {
+                    findings.restocked.append("stored object \(output.digest.short) of output '\(display)' (stage '\(record.stage)') again from the workspace, which still holds those bytes")
+                    continue
                 }
-                guard let missing else { continue }
                 findings.unusableRecords.append(
                     "record of stage '\(record.stage)' (key \(record.key.short)) names missing object \(missing.short) for output '\(display)'; it is ignored and the stage reruns when that output is needed")
             }
         }
+    }
+
+    /// The first object `output` needs that the store lacks.
+    private func missingObject(of output: OutputState, _ objects: ObjectStore) -> Digest? {
+        guard objects.contains(output.digest) else { return output.digest }
+        guard output.isDirectory, let manifest = objects.manifest(output.digest) else { return nil }
+        return manifest.entries.first { !objects.contains($0.digest) }?.digest
+    }
+
+    /// Stores the output again from the workspace when the file (or directory) there still has
+    /// the recorded digest; whether that repaired it.
+    private func restock(_ output: OutputState, _ objects: ObjectStore) -> Bool {
+        guard let st = FileStat.of(layout.absolute(output.path)),
+              st.kind == (output.isDirectory ? .directory : .file) else { return false }
+        if !output.isDirectory {
+            guard let hashed = try? FileHasher.hash(layout.absolute(output.path)), hashed.0 == output.digest else { return false }
+        }
+        guard let stored = try? objects.ingest(path: output.path, isDirectory: output.isDirectory) else { return false }
+        return stored.digest == output.digest && missingObject(of: output, objects) == nil
     }
 
     /// The pid in a temp file name made by `FileIO.temporaryName` (`.tmp-PID-N-NAME`), or `nil`.

@@ -51,8 +51,33 @@ struct StoreFaultsCommandTests {
         #expect(fsck.stdout == "studyflow: checked 1 object and 1 record: no problems found\n")
     }
 
-    @Test("fsck quarantines a corrupt object and says which record it makes unusable")
+    @Test("fsck quarantines a corrupt object; a record it leaves without its object is named and then rerun")
     func fsckFindsCorruptObject() throws {
+        let dir = TemporaryDirectory()
+        dir.write("Workflows/main.yaml", "name: c\nstages:\n  a:\n    run: echo hello > ${outputs}\n    outputs: [a.txt]\n")
+        #expect(try CLI.run(["run", "-C", dir.path]).status == 0)
+        let digest = Digest.of(string: "hello\n")
+        let object = dir.path + "/.studyflow/objects/" + digest.hex.prefix(2) + "/" + digest.hex.dropFirst(2)
+        chmod(object, 0o644)
+        try FileIO.writeAtomically(object, Array("hellp\n".utf8), durable: false)
+        dir.delete("a.txt")
+
+        let fsck = try CLI.run(["fsck", "-C", dir.path])
+        #expect(fsck.status == 0)
+        let lines = fsck.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.count == 4, "\(fsck.stdout)")
+        #expect(lines.first == "studyflow: corrupt object '.studyflow/objects/\(digest.hex.prefix(2))/\(digest.hex.dropFirst(2))' (its bytes do not match its name): moved to '.studyflow/quarantine/\(digest.hex)'")
+        #expect(lines.dropFirst().first?.hasPrefix("studyflow: record of stage 'a' (key ") == true)
+        #expect(lines.dropFirst().first?.hasSuffix(") names missing object \(digest.short) for output 'a.txt'; it is ignored and the stage reruns when that output is needed") == true)
+        #expect(lines.dropFirst(2).first == "studyflow: checked 1 object and 1 record: 1 corrupt object quarantined, 1 record ignored")
+        let run = try CLI.run(["run", "-C", dir.path, "--json"])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("\"ran\":[\"a\"]"), "\(run.stdout)")
+        #expect(dir.read("a.txt") == "hello\n")
+    }
+
+    @Test("fsck stores a corrupt object again from the workspace when the output there is intact")
+    func fsckRestocksFromWorkspace() throws {
         let dir = TemporaryDirectory()
         dir.write("Workflows/main.yaml", "name: c\nstages:\n  a:\n    run: echo hello > ${outputs}\n    outputs: [a.txt]\n")
         #expect(try CLI.run(["run", "-C", dir.path]).status == 0)
@@ -63,17 +88,16 @@ struct StoreFaultsCommandTests {
 
         let fsck = try CLI.run(["fsck", "-C", dir.path])
         #expect(fsck.status == 0)
-        let lines = fsck.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        #expect(lines.count == 4, "\(fsck.stdout)")
-        #expect(lines.first == "studyflow: corrupt object '.studyflow/objects/\(digest.hex.prefix(2))/\(digest.hex.dropFirst(2))' (its bytes do not match its name): moved to '.studyflow/quarantine/\(digest.hex)'")
-        #expect(lines.dropFirst().first?.hasPrefix("studyflow: record of stage 'a' (key ") == true)
-        #expect(lines.dropFirst().first?.hasSuffix(") names missing object \(digest.short) for output 'a.txt'; it is ignored and the stage reruns when that output is needed") == true)
-        #expect(lines.dropFirst(2).first == "studyflow: checked 1 object and 1 record: 1 corrupt object quarantined, 1 record ignored")
-        // The output on disk is intact, so the stage stays up to date; deleting it reruns the stage.
+        #expect(fsck.stdout == """
+            studyflow: corrupt object '.studyflow/objects/\(digest.hex.prefix(2))/\(digest.hex.dropFirst(2))' (its bytes do not match its name): moved to '.studyflow/quarantine/\(digest.hex)'
+            studyflow: stored object \(digest.short) of output 'a.txt' (stage 'a') again from the workspace, which still holds those bytes
+            studyflow: checked 1 object and 1 record: 1 corrupt object quarantined, 1 object stored again
+
+            """)
+        #expect(FileIO.readText(object) == "hello\n")
         dir.delete("a.txt")
         let run = try CLI.run(["run", "-C", dir.path, "--json"])
-        #expect(run.status == 0)
-        #expect(run.stdout.contains("\"ran\":[\"a\"]"), "\(run.stdout)")
+        #expect(run.stdout.contains("\"restored\":[\"a\"]"), "\(run.stdout)")
         #expect(dir.read("a.txt") == "hello\n")
     }
 
