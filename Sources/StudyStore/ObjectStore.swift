@@ -136,7 +136,10 @@ public struct ObjectStore: Sendable {
         let name = WorkspacePath.lastComponent(of: output.path)
         if output.isDirectory {
             // Read and check the manifest before touching what is on disk.
-            guard let bytes = FileIO.read(layout.object(output.digest)) else { throw StoreError.missingObject(output.digest) }
+            guard let bytes = FileIO.read(layout.object(output.digest)) else {
+                if contains(output.digest) { throw StoreError.corruptObject(output.digest, path: layout.object(output.digest)) }
+                throw StoreError.missingObject(output.digest)
+            }
             guard Digest.of(bytes) == output.digest, let manifest = DirectoryManifest(decoding: bytes) else {
                 throw StoreError.corruptObject(output.digest, path: layout.object(output.digest))
             }
@@ -175,6 +178,8 @@ public struct ObjectStore: Sendable {
         } catch {
             close(out)
             unlinkat(directory.fd, temp, 0)
+            // An object that exists but cannot be read (a directory, no permission) is as unusable as a corrupt one.
+            if case StoreError.io(let failure) = error, failure.path == object { throw StoreError.corruptObject(digest, path: object) }
             throw error
         }
         fchmod(out, executable ? 0o755 : 0o644)
@@ -191,11 +196,12 @@ public struct ObjectStore: Sendable {
         }
     }
 
-    /// Whether the object with `digest` exists and its bytes still hash to its name; `nil` when it
-    /// is missing or cannot be read.
+    /// Whether the object with `digest` still hashes to its name; `nil` when it is missing. An
+    /// object that exists but cannot be read (a directory, no permission) is not intact.
     public func verify(_ digest: Digest) -> Bool? {
-        guard let (actual, _) = try? FileHasher.hash(layout.object(digest)) else { return nil }
-        return actual == digest
+        guard FileStat.of(layout.object(digest)) != nil else { return nil }
+        guard let hashed = try? FileHasher.hash(layout.object(digest)) else { return false }
+        return hashed.0 == digest
     }
 
     /// Moves the object with `digest` (found corrupt) out of the store into the quarantine
@@ -208,7 +214,7 @@ public struct ObjectStore: Sendable {
         if (try? FileIO.createDirectories(layout.quarantineDirectory)) != nil, rename(object, destination) == 0 {
             return destination
         }
-        unlink(object)
+        try? FileIO.removeTree(object)
         return nil
     }
 

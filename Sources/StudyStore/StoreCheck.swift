@@ -70,11 +70,11 @@ public struct StoreCheck: Sendable {
                 }
                 let moved = objects.quarantine(digest)
                 if moved == nil, objects.contains(digest) {
-                    findings.unfixed.append("cannot move or delete corrupt object '\(path)': \(String(cString: strerror(errno)))")
+                    findings.unfixed.append("cannot move or delete corrupt object '\(path)'; check the permissions of '.studyflow/objects'")
                 }
                 findings.corrupt.append((path, moved.map(layout.relative)))
             case nil:
-                findings.unfixed.append("cannot read object '\(path)': \(String(cString: strerror(errno))); check its permissions")
+                continue  // removed while listing: nothing to check
             }
         }
     }

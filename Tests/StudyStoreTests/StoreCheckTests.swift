@@ -95,4 +95,17 @@ struct StoreCheckTests {
         _ = try store.ingest(path: "out.txt", isDirectory: false)
         #expect(FileIO.readText(layout.object(state.digest)) == "twelve bytes")
     }
+
+    @Test("an object that cannot be read is quarantined like a corrupt one")
+    func unreadableObject() throws {
+        let dir = TemporaryDirectory()
+        let layout = StoreLayout(root: dir.path)
+        try ObjectStore(layout: layout).prepare()
+        let digest = Digest.of(string: "gone")
+        try FileIO.createDirectories(layout.object(digest))
+        let findings = StoreCheck(layout: layout).run(records: [], repair: true)
+        #expect(findings.corrupt.map { $0.movedTo } == [".studyflow/quarantine/" + digest.hex])
+        #expect(findings.unfixed.isEmpty)
+        #expect(!ObjectStore(layout: layout).contains(digest))
+    }
 }
