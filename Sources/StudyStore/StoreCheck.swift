@@ -7,7 +7,7 @@ import StudyCore
 
 /// A full check of a workspace's store, for `studyflow fsck` and `studyflow gc`: re-hashes every
 /// object and quarantines those whose bytes no longer match their name, removes partial temp
-/// files left by a full disk or a `kill -9`, stores a missing object again when the workspace
+/// files left by a full disk or a `kill -9` (in `.studyflow/` and beside recorded outputs), stores a missing object again when the workspace
 /// still holds its output, and lists the other action records that name missing objects (a run
 /// ignores those and reruns the stage).
 ///
@@ -50,6 +50,7 @@ public struct StoreCheck: Sendable {
     public func run(records: [ActionRecord], repair: Bool) -> Findings {
         var findings = Findings()
         sweepTemporaries(repair: repair, into: &findings)
+        sweepOutputTemporaries(records: records, repair: repair, into: &findings)
         verifyObjects(repair: repair, into: &findings)
         checkRecords(records, repair: repair, into: &findings)
         return findings
@@ -101,6 +102,49 @@ public struct StoreCheck: Sendable {
                 }
                 findings.temporaries.append(layout.relative(path))
             }
+        }
+    }
+
+    /// Removes temp files a killed restore or stage left beside recorded outputs: `.tmp-PID-N-NAME`
+    /// next to the output `NAME`, and any `.tmp-PID-N-…` inside a directory output. Directories are
+    /// opened without leaving the workspace (`WorkspaceDirectory`).
+    private func sweepOutputTemporaries(records: [ActionRecord], repair: Bool, into findings: inout Findings) {
+        var seen: Set<String> = []
+        for output in records.flatMap(\.outputs) where seen.insert(output.path).inserted {
+            let parent = WorkspacePath.directory(of: output.path) ?? ""
+            let name = WorkspacePath.lastComponent(of: output.path)
+            sweep(parent, repair: repair, into: &findings) { $0.hasSuffix("-" + name) }
+            if output.isDirectory { sweepTree(output.path, repair: repair, into: &findings) }
+        }
+    }
+
+    private func sweepTree(_ path: String, repair: Bool, into findings: inout Findings) {
+        var pending = [path]
+        while let directory = pending.popLast() {
+            for name in (try? FileIO.listDirectory(layout.absolute(directory))) ?? [] {
+                if FileStat.of(layout.absolute(directory + "/" + name))?.kind == .directory { pending.append(directory + "/" + name) }
+            }
+            sweep(directory, repair: repair, into: &findings) { _ in true }
+        }
+    }
+
+    /// Removes the temp files of dead writers in the workspace directory `path` whose names pass `matches`.
+    private func sweep(_ path: String, repair: Bool, into findings: inout Findings, matches: (String) -> Bool) {
+        guard let directory = try? WorkspaceDirectory.open(path, root: layout.root, output: path, create: false) else { return }
+        for name in (try? FileIO.listDirectory(layout.absolute(path))) ?? [] {
+            guard let pid = Self.writer(ofTemporary: name), matches(name) else { continue }
+            let shown = path.isEmpty ? name : path + "/" + name
+            var st = stat()
+            guard fstatat(directory.fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
+            if pid != getpid() && Self.isAlive(pid) {
+                findings.inUse.append(shown)
+                continue
+            }
+            if repair && unlinkat(directory.fd, name, 0) != 0 && errno != ENOENT {
+                findings.unfixed.append("cannot remove partial temp file '\(shown)': \(String(cString: strerror(errno)))")
+                continue
+            }
+            findings.temporaries.append(shown)
         }
     }
 

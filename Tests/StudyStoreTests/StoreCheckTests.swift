@@ -108,4 +108,27 @@ struct StoreCheckTests {
         #expect(findings.unfixed.isEmpty)
         #expect(!ObjectStore(layout: layout).contains(digest))
     }
+
+    @Test("temp files a killed restore left beside a recorded output, or inside a directory output, are removed")
+    func outputTemporaries() throws {
+        let dir = TemporaryDirectory()
+        let layout = StoreLayout(root: dir.path)
+        try ObjectStore(layout: layout).prepare()
+        let key = Digest.of(string: "key")
+        let record = ActionRecord(stage: "km", key: key, kind: "shell", commandDigest: key, outputs: [
+            OutputState(path: "results/km.json", digest: Digest.of(string: "{}"), size: 2),
+            OutputState(path: "results/parts", digest: Digest.of(string: "manifest"), size: 0, isDirectory: true),
+        ])
+        dir.write("results/.tmp-\(Self.deadPID)-3-km.json", "{\"half")
+        dir.write("results/.tmp-\(Self.deadPID)-4-notes.txt", "not beside an output: the user's")
+        dir.write("results/parts/sub/.tmp-\(Self.deadPID)-5-p.csv", "half")
+        let findings = StoreCheck(layout: layout).run(records: [record], repair: true)
+        #expect(findings.temporaries.sorted() == [
+            "results/.tmp-\(Self.deadPID)-3-km.json",
+            "results/parts/sub/.tmp-\(Self.deadPID)-5-p.csv",
+        ])
+        #expect(!dir.exists("results/.tmp-\(Self.deadPID)-3-km.json"))
+        #expect(dir.exists("results/.tmp-\(Self.deadPID)-4-notes.txt"))
+        #expect(!dir.exists("results/parts/sub/.tmp-\(Self.deadPID)-5-p.csv"))
+    }
 }
