@@ -209,6 +209,12 @@ public final class Runner: Sendable {
         case .succeeded:
             break
         }
+        // The stage itself may have put a link on an output's path: never store bytes from outside.
+        if let refusal = try refuseEscapingOutputs(of: stage) {
+            return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: Clock.now() - start,
+                               exitStatus: 0, failure: "stage '\(stage.id)': \(refusal)", logPath: existing(logPath),
+                               attempts: attempt, jobID: jobID)
+        }
         if let changed = InputDrift.firstChange(in: resolved, hasher: workspace.hasher) {
             return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: Clock.now() - start,
                                exitStatus: 0, failure: InputDrift.message(stage: stage.id, path: changed),

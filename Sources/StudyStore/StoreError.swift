@@ -29,7 +29,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .unsupportedOutput(let path, let kind):
             return "output '\(path)' is a \(kind); outputs must be regular files or directories"
         case .outsideWorkspace(let output, let link, let target):
-            return "output '\(output)' leaves the workspace through symbolic link '\(link)' to '\(target)'; nothing was written there; replace the link with a real directory inside the workspace and rerun"
+            return "output '\(output)' leaves the workspace through symbolic link '\(link)' to '\(target)'; studyflow writes nothing through it; replace the link with a real directory inside the workspace and rerun"
         }
     }
 }

@@ -132,7 +132,7 @@ struct StoreFaultsCommandTests {
 
         let restore = try CLI.run(["run", "-C", dir.path])
         #expect(restore.status == 1)
-        #expect(restore.stderr.contains("studyflow: error: stage 'a': output 'results/a.txt' leaves the workspace through symbolic link 'results' to '\(outside.path)'; nothing was written there; replace the link with a real directory inside the workspace and rerun\n"), "\(restore.stderr)")
+        #expect(restore.stderr.contains("studyflow: error: stage 'a': output 'results/a.txt' leaves the workspace through symbolic link 'results' to '\(outside.path)'; studyflow writes nothing through it; replace the link with a real directory inside the workspace and rerun\n"), "\(restore.stderr)")
         #expect(try FileIO.listDirectory(outside.path) == [])
 
         let forced = try CLI.run(["run", "-C", dir.path, "--force", "a"])

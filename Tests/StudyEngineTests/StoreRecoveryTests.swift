@@ -77,3 +77,32 @@ struct StoreRecoveryTests {
         #expect(summary.reasons("split") == [.outputNotInStore("parts/")])
     }
 }
+
+/// Outputs are checked again after the stage ran: a link the stage put on an output's path to a
+/// directory outside is refused before anything is read into the store (issue 13 item 8).
+@Suite("Outputs through links made by the stage")
+struct OutputLinkAfterRunTests {
+    @Test("a stage that replaces its output directory by a link to outside fails and stores nothing")
+    func stageMakesLink() throws {
+        let outside = TemporaryDirectory()
+        outside.write("x.txt", "private\n")
+        let yaml = """
+        name: l
+        stages:
+          s:
+            run: make ${outputs}
+            outputs: [results/x.txt]
+
+        """
+        let ws = TestWorkspace(yaml: yaml)
+        let link: @Sendable (FakeExecutor.FakeJob) -> StageOutcome = { job in
+            try? FileIO.removeTree(job.root + "/results")
+            symlink(outside.path, job.root + "/results")
+            return .succeeded
+        }
+        let (summary, _) = try ws.runFake(behaviours: ["s": link])
+        #expect(summary.results.first?.failure == "stage 's': output 'results/x.txt' leaves the workspace through symbolic link 'results' to '\(outside.path)'; studyflow writes nothing through it; replace the link with a real directory inside the workspace and rerun")
+        #expect(ObjectStore(layout: ws.layout).allObjects().isEmpty)
+        #expect(outside.read("x.txt") == "private\n")
+    }
+}

@@ -28,7 +28,7 @@ struct RestoreContainmentTests {
         #expect(symlink(outside.path, dir.path + "/results") == 0)
         #expect(throws: StoreError.self) { try store.restore(state) }
         do { try store.restore(state) } catch {
-            #expect("\(error)" == "output 'results/x.csv' leaves the workspace through symbolic link 'results' to '\(outside.path)'; nothing was written there; replace the link with a real directory inside the workspace and rerun")
+            #expect("\(error)" == "output 'results/x.csv' leaves the workspace through symbolic link 'results' to '\(outside.path)'; studyflow writes nothing through it; replace the link with a real directory inside the workspace and rerun")
         }
         #expect(try FileIO.listDirectory(outside.path) == [])
     }
