@@ -209,16 +209,9 @@ public final class Runner: Sendable {
         case .succeeded:
             break
         }
-        // The stage itself may have put a link on an output's path: never store bytes from outside.
-        if let refusal = try refuseEscapingOutputs(of: stage) {
+        if let failure = try unrecordable(resolved) {
             return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: Clock.now() - start,
-                               exitStatus: 0, failure: "stage '\(stage.id)': \(refusal)", logPath: existing(logPath),
-                               attempts: attempt, jobID: jobID)
-        }
-        if let changed = InputDrift.firstChange(in: resolved, hasher: workspace.hasher) {
-            return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: Clock.now() - start,
-                               exitStatus: 0, failure: InputDrift.message(stage: stage.id, path: changed),
-                               logPath: existing(logPath), attempts: attempt, jobID: jobID)
+                               exitStatus: 0, failure: failure, logPath: existing(logPath), attempts: attempt, jobID: jobID)
         }
         var outputs: [OutputState] = []
         for output in stage.outputs {
@@ -250,6 +243,17 @@ public final class Runner: Sendable {
             workspace.hasher.invalidate(output.path, isDirectory: output.isDirectory)
             try FileIO.removeTree(absolute)
             try FileIO.createDirectories(parentDirectory(absolute))
+        }
+    }
+
+    /// Why the outputs of a stage that exited 0 must still not be recorded: the stage put a link
+    /// out of the workspace on an output's path (never store bytes from outside), or an input
+    /// changed while it ran (issue 13 items 8 and 6). Checked here, where records are made, so
+    /// every executor (local, SLURM) goes through it.
+    private func unrecordable(_ resolved: ResolvedStage) throws -> String? {
+        if let refusal = try refuseEscapingOutputs(of: resolved.stage) { return "stage '\(resolved.stage.id)': \(refusal)" }
+        return InputDrift.firstChange(in: resolved, hasher: workspace.hasher).map {
+            InputDrift.message(stage: resolved.stage.id, path: $0)
         }
     }
 
