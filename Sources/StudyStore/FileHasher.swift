@@ -16,7 +16,12 @@ public enum FileHasher {
             guard out >= 0 else { throw StoreError.io(FileIO.Failure("create", destination)) }
         }
         defer { if out >= 0 { close(out) } }
-        return try hash(path, copyTo: out, named: destination ?? "")
+        do {
+            return try hash(path, copyTo: out, named: destination ?? "")
+        } catch {
+            if let destination { unlink(destination) }
+            throw error
+        }
     }
 
     /// The digest and size of the file at `path`, also writing its bytes to the open descriptor
