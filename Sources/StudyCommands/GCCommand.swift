@@ -2,14 +2,17 @@ import ArgumentParser
 import StudyCore
 import StudyStore
 
-/// `studyflow gc`: drop what no current stage needs: superseded records, their objects, old logs.
+/// `studyflow gc`: drop what no current stage needs: superseded records, their objects, old logs,
+/// corrupt objects (checked as `fsck` does) and partial temp files.
 struct GCCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gc",
         abstract: "Remove store objects and records no current stage refers to, and old run logs.",
         discussion: """
         Keeps the latest record of every stage in the workflow and the objects it names, so nothing
-        up to date reruns afterwards. Older versions can then no longer be restored.
+        up to date reruns afterwards. Older versions can then no longer be restored. Like
+        'studyflow fsck', it first re-hashes every object: corrupt ones and partial temp files
+        are removed, with the quarantine.
 
         Examples:
           studyflow gc
@@ -35,6 +38,9 @@ struct GCCommand: ParsableCommand {
         defer { withExtendedLifetime(lock) {} }
         let log = ActionLog(path: layout.actionLog)
         let objects = ObjectStore(layout: layout)
+        // Corrupt objects and partial temp files first, so nothing below trusts them.
+        let findings = StoreCheck(layout: layout).run(records: log.allRecords, repair: !dryRun)
+        for line in FsckCommand.lines(findings, repaired: !dryRun) where !findings.isClean { Console.out(line) }
         let keep = compiled.workflow.stages.compactMap { log.latest[$0.id] }
         var live: Set<Digest> = []
         for record in keep {
@@ -54,11 +60,15 @@ struct GCCommand: ParsableCommand {
         let runs = ((try? FileIO.listDirectory(layout.logsDirectory)) ?? []).compactMap(Int.init).sorted()
         let oldRuns = runs.dropLast(max(0, keepLogs))
         let superseded = log.entryCount - keep.count
+        let quarantined = ((try? FileIO.listDirectory(layout.quarantineDirectory)) ?? []).count
         if !dryRun {
             try log.compact(keeping: keep)
             for run in oldRuns { try FileIO.removeTree(layout.logDirectory(run: run)) }
+            try FileIO.removeTree(layout.quarantineDirectory)
         }
         let verb = dryRun ? "would remove" : "removed"
-        Console.out("studyflow: \(verb) \(removed) objects (\(bytes) bytes), \(superseded) superseded records, \(oldRuns.count) old log directories\n")
+        let extra = quarantined > 0 ? ", \(quarantined) quarantined object\(quarantined == 1 ? "" : "s")" : ""
+        Console.out("studyflow: \(verb) \(removed) objects (\(bytes) bytes), \(superseded) superseded records, \(oldRuns.count) old log directories\(extra)\n")
+        if !findings.unfixed.isEmpty { throw CommandError.exit(1) }
     }
 }

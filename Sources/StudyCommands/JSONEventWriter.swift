@@ -19,6 +19,7 @@ struct JSONEventWriter: RunObserver {
             if !result.reasons.isEmpty { object["reasons"] = .array(result.reasons.map { .string($0.description) }) }
             if let status = result.exitStatus, result.status == .failed { object["exit_status"] = .integer(Int(status)) }
             if let failure = result.failure { object["error"] = .string(failure) }
+            if !result.warnings.isEmpty { object["warnings"] = .array(result.warnings.map(JSONValue.string)) }
             if let log = result.logPath { object["log"] = .string(log) }
             output.append(JSONValue.object(object).canonicalJSON + "\n", urgent: result.status != .cached)
         case .finished(let summary):

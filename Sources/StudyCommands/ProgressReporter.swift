@@ -44,6 +44,7 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
             state.withLock { if !$0.running.contains(stage) { $0.running.append(stage) } }
             redraw()
         case .stageFinished(let result):
+            for warning in result.warnings { Console.err("studyflow: warning: \(warning)\n") }
             let line = state.withLock { s -> String? in
                 s.done += 1
                 s.running.removeAll { $0 == result.stage }

@@ -25,7 +25,7 @@ public struct StudyflowCommand: ParsableCommand {
         """,
         version: "studyflow \(StudyflowVersion.current)",
         subcommands: [RunCommand.self, StatusCommand.self, GraphCommand.self, ValidateCommand.self,
-                      GCCommand.self, InitCommand.self, LogCommand.self, AuditCommand.self, ReproduceCommand.self,
+                      GCCommand.self, FsckCommand.self, InitCommand.self, LogCommand.self, AuditCommand.self, ReproduceCommand.self,
                       CrateCommand.self, ExecStageCommand.self],
         defaultSubcommand: nil
     )

@@ -22,6 +22,9 @@ public struct ResolvedStage: Sendable {
     public var inputs: [InputState]
     /// The stage key.
     public var key: Digest
+    /// The `stat` of each input's files taken before they were hashed for the key, by input path
+    /// (none for digests a preview assumed); compared again after the stage ran.
+    public var inputStamps: [String: ArtifactStamp] = [:]
 
     /// The parameters as the record stores them.
     public var recordedParams: [String: String] { params.mapValues(\.canonicalJSON) }
@@ -62,14 +65,23 @@ public struct StageResolver: Sendable {
         var params = stage.params
         var inputs: [InputState] = []
         inputs.reserveCapacity(stage.inputs.count + commandWords.count)
+        var stamps: [String: ArtifactStamp] = [:]
         for input in stage.inputs {
-            guard let digest = try assuming[input.path] ?? hasher.digest(of: input.path) else {
+            if let digest = assuming[input.path] {
+                inputs.append(InputState(path: input.path, digest: digest))
+                continue
+            }
+            guard let found = try hasher.fingerprint(of: input.path) else {
                 return .failure(MissingInput(stage: stage.id, path: input.path))
             }
-            inputs.append(InputState(path: input.path, digest: digest))
+            inputs.append(InputState(path: input.path, digest: found.digest))
+            stamps[input.path] = found.stamp
         }
         for word in commandWords {
-            if let digest = try hasher.digest(of: word) { inputs.append(InputState(path: word, digest: digest)) }
+            if let found = try hasher.fingerprint(of: word) {
+                inputs.append(InputState(path: word, digest: found.digest))
+                stamps[word] = found.stamp
+            }
         }
         let kindTag: String, command: String, with: JSONValue, commandDigest: Digest
         switch stage.action {
@@ -117,7 +129,7 @@ public struct StageResolver: Sendable {
         for output in stage.outputs { b.field(output.displayPath) }
         return .success(ResolvedStage(stage: stage, kindTag: kindTag, command: command, with: with,
                                       commandDigest: commandDigest, params: params, env: env, inputs: inputs,
-                                      key: b.finalize()))
+                                      key: b.finalize(), inputStamps: stamps))
     }
 
     /// `with:` of a built-in stage with `${params.x}` resolved (`.null` for shell stages).

@@ -65,6 +65,9 @@ public struct StageResult: Sendable {
     public var attempts: Int
     /// The batch system's id of its last execution (SLURM job id), for provenance; `nil` when run locally.
     public var jobID: String?
+    /// Problems the run repaired on the way (e.g. a corrupt store object quarantined and the stage
+    /// rerun), shown as warnings.
+    public var warnings: [String] = []
 
     /// Creates a result.
     public init(stage: String, status: StageStatus, reasons: [Reason] = [], seconds: Double = 0, record: ActionRecord? = nil,

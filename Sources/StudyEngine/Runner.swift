@@ -23,7 +23,6 @@ public final class Runner: Sendable {
     private let interrupted = Atomic<Bool>(false)
     private let scheduler = Mutex<Scheduler?>(nil)
     private let logDirectoryMade = Atomic<Bool>(false)
-    private let verifiedDirectories = Mutex<Set<String>>([])
     private let snapshot: SnapshotCheck?
 
     /// A runner for run number `run` of `workspace`; with `snapshot`, a run that changes nothing
@@ -116,9 +115,11 @@ public final class Runner: Sendable {
                 return StageResult(stage: stage.id, status: .cached, seconds: Clock.now() - start,
                                    record: workspace.log.record(stage: stage.id, key: resolved.key))
             case .restore(let outputs, let reasons):
-                for output in outputs {
-                    try workspace.objects.restore(output)
-                    workspace.hasher.remember(output: output)
+                if let recovery = try restore(outputs, stage: stage.id) {
+                    var result = try execute(resolved, id: id, reasons: [.outputNotInStore(recovery.output)], start: start,
+                                             committer: committer)
+                    result.warnings.append(recovery.warning)
+                    return result
                 }
                 let record = workspace.log.record(stage: stage.id, key: resolved.key)
                 // Re-append it, so the stage's latest record says which version is on disk now.
@@ -132,6 +133,27 @@ public final class Runner: Sendable {
             return StageResult(stage: stage.id, status: .failed, seconds: Clock.now() - start,
                                failure: "stage '\(stage.id)': \(error)")
         }
+    }
+
+    /// Restores `outputs`; returns the output and a warning when one cannot be restored because
+    /// its object is corrupt (then quarantined) or missing, so the stage reruns instead of failing.
+    private func restore(_ outputs: [OutputState], stage: String) throws -> (output: String, warning: String)? {
+        for output in outputs {
+            let display = output.isDirectory ? output.path + "/" : output.path
+            do {
+                try workspace.objects.restore(output)
+            } catch StoreError.corruptObject(let digest, _) {
+                let moved = workspace.objects.quarantine(digest).map { "moved it to '\(workspace.layout.relative($0))'" }
+                workspace.hasher.invalidate(output.path, isDirectory: output.isDirectory)
+                return (display, "object \(digest.short) of output '\(display)' of stage '\(stage)' was corrupt in the store; "
+                                 + (moved ?? "deleted it") + " and reran the stage")
+            } catch StoreError.missingObject(let digest) {
+                workspace.hasher.invalidate(output.path, isDirectory: output.isDirectory)
+                return (display, "object \(digest.short) of output '\(display)' of stage '\(stage)' is missing from the store; reran the stage")
+            }
+            workspace.hasher.remember(output: output)
+        }
+        return nil
     }
 
     /// "input results/clean.csv changed" becomes "upstream clean reran" when `clean` ran in this run.
@@ -152,10 +174,6 @@ public final class Runner: Sendable {
     private func execute(_ resolved: ResolvedStage, id: Int, reasons: [Reason], start: Double,
                          committer: RecordCommitter) throws -> StageResult {
         let stage = resolved.stage
-        for output in stage.outputs where !outputStaysInside(output.path) {
-            return StageResult(stage: stage.id, status: .failed, reasons: reasons,
-                               failure: "output '\(output.displayPath)' of stage '\(stage.id)' leaves the workspace through a symbolic link")
-        }
         try makeLogDirectory()
         let logPath = workspace.layout.log(run: run, stage: stage.id)
         let job = makeJob(resolved, id: id, logPath: logPath)
@@ -169,6 +187,10 @@ public final class Runner: Sendable {
             var attemptJob = job
             attemptJob.attempt = attempt
             if attempt > 1 { appendToLog(logPath, "\n--- studyflow: attempt \(attempt) of \(attempts) ---\n") }
+            if let refusal = try refuseEscapingOutputs(of: stage) {
+                return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: Clock.now() - start,
+                                   failure: "stage '\(stage.id)': \(refusal)", attempts: attempt - 1)
+            }
             try clearOutputs(of: stage)
             let execution = executor.submit(attemptJob)
             outcome = execution.outcome
@@ -186,6 +208,10 @@ public final class Runner: Sendable {
                                logPath: existing(logPath), attempts: attempt, jobID: jobID)
         case .succeeded:
             break
+        }
+        if let failure = try unrecordable(resolved) {
+            return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: Clock.now() - start,
+                               exitStatus: 0, failure: failure, logPath: existing(logPath), attempts: attempt, jobID: jobID)
         }
         var outputs: [OutputState] = []
         for output in stage.outputs {
@@ -220,14 +246,32 @@ public final class Runner: Sendable {
         }
     }
 
-    /// Whether `path`'s directory resolves inside the workspace; verified directories are
-    /// remembered for the run (thousands of outputs usually share a few directories).
-    private func outputStaysInside(_ path: String) -> Bool {
-        let directory = WorkspacePath.directory(of: path) ?? ""
-        if directory.isEmpty || verifiedDirectories.withLock({ $0.contains(directory) }) { return true }
-        guard DiskPathProbe(root: workspace.layout.root).staysInside(directory) else { return false }
-        verifiedDirectories.withLock { _ = $0.insert(directory) }
-        return true
+    /// Why the outputs of a stage that exited 0 must still not be recorded: the stage put a link
+    /// out of the workspace on an output's path (never store bytes from outside), or an input
+    /// changed while it ran (issue 13 items 8 and 6). Checked here, where records are made, so
+    /// every executor (local, SLURM) goes through it.
+    private func unrecordable(_ resolved: ResolvedStage) throws -> String? {
+        if let refusal = try refuseEscapingOutputs(of: resolved.stage) { return "stage '\(resolved.stage.id)': \(refusal)" }
+        return InputDrift.firstChange(in: resolved, hasher: workspace.hasher).map {
+            InputDrift.message(stage: resolved.stage.id, path: $0)
+        }
+    }
+
+    /// Checks, right before a stage's outputs are cleared and written, that each output's
+    /// directory really is inside the workspace now (a symbolic link may have appeared since the
+    /// workflow was validated and cached), creating missing directories through checked
+    /// descriptors. Returns the refusal, or `nil` when every output stays inside.
+    private func refuseEscapingOutputs(of stage: Stage) throws -> StoreError? {
+        for output in stage.outputs {
+            do {
+                _ = try WorkspaceDirectory.open(WorkspacePath.directory(of: output.path) ?? "", root: workspace.layout.root,
+                                                output: output.displayPath, create: true)
+            } catch let error as StoreError {
+                if case .outsideWorkspace = error { return error }
+                throw error
+            }
+        }
+        return nil
     }
 
     private func makeJob(_ resolved: ResolvedStage, id: Int, logPath: String) -> StageJob {

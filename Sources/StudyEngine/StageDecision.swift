@@ -54,7 +54,8 @@ public struct Staleness: Sendable {
             damaged.append(output)
         }
         if damaged.isEmpty { return .upToDate }
-        for output in damaged where !objects.contains(output.digest) {
+        // A record whose objects are gone (gc, fsck's quarantine) cannot restore: run instead.
+        for output in damaged where !objects.canRestore(output) {
             return .run([.outputNotInStore(output.isDirectory ? output.path + "/" : output.path)])
         }
         // Back to an earlier key (a parameter switched back): the outputs on disk are another

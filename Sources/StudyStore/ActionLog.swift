@@ -71,6 +71,12 @@ public final class ActionLog: @unchecked Sendable {
         keyIndex?[record.key] = record
     }
 
+    /// Every remembered record: superseded ones oldest first, then the latest of each stage
+    /// (the order `compact(keeping:)` needs to keep the same latest records).
+    public var allRecords: [ActionRecord] {
+        history + latest.keys.sorted().map { latest[$0]! }
+    }
+
     /// The record to trust for `stage` under `key`: its latest, or an older one with that key.
     public func record(stage: String, key: Digest) -> ActionRecord? {
         if let record = latest[stage], record.key == key { return record }

@@ -12,7 +12,7 @@ public final class ArtifactHasher: Sendable {
     /// The cache consulted and updated (keys are workspace paths as written in the workflow).
     public let cache: StatCache
     private let rootFD: Int32
-    private let memo = Mutex<[String: Digest]>([:])
+    private let memo = Mutex<[String: (digest: Digest, stamp: ArtifactStamp)]>([:])
 
     /// Creates a hasher over `layout` using `cache`.
     public init(layout: StoreLayout, cache: StatCache) {
@@ -26,22 +26,52 @@ public final class ArtifactHasher: Sendable {
     /// The digest of the file or directory at `path`, or `nil` when it does not exist.
     /// Symbolic links among inputs are followed (data often lives elsewhere).
     public func digest(of path: String) throws -> Digest? {
+        try fingerprint(of: path)?.digest
+    }
+
+    /// The digest of `path` and the `stat` of every file it was computed from, each taken before
+    /// the file was read, so an edit during or after hashing shows in a later `stamp(of:)`.
+    public func fingerprint(of path: String) throws -> (digest: Digest, stamp: ArtifactStamp)? {
         if let known = memo.withLock({ $0[path] }) { return known }
         guard let st = FileStat.at(rootFD, path, followingSymlinks: true) else { return nil }
         let digest: Digest
+        var stamp = ArtifactStamp()
         if st.kind == .directory {
             var manifest = DirectoryManifest()
             try manifest.collect(root: layout.absolute(path)) { child in
                 let file = path + "/" + child
                 guard let fileStat = FileStat.at(rootFD, file, followingSymlinks: true) else { throw FileIO.Failure("read", file) }
+                stamp.files[file] = fileStat
                 return (try fileDigest(file, stat: fileStat), fileStat.size)
             }
             digest = Digest.of(manifest.encoded())
         } else {
+            stamp.files[path] = st
             digest = try fileDigest(path, stat: st)
         }
-        memo.withLock { $0[path] = digest }
-        return digest
+        memo.withLock { $0[path] = (digest, stamp) }
+        return (digest, stamp)
+    }
+
+    /// The `stat` of every file at `path` now, without reading any (a directory is walked; a
+    /// missing path has no files). Compare with the stamp `fingerprint(of:)` returned.
+    public func stamp(of path: String) -> ArtifactStamp {
+        var stamp = ArtifactStamp()
+        guard let st = FileStat.at(rootFD, path, followingSymlinks: true) else { return stamp }
+        guard st.kind == .directory else {
+            stamp.files[path] = st
+            return stamp
+        }
+        var pending = [path]
+        while let directory = pending.popLast() {
+            for name in (try? FileIO.listDirectory(layout.absolute(directory))) ?? [] {
+                let child = directory + "/" + name
+                guard let own = FileStat.at(rootFD, child, followingSymlinks: false) else { continue }
+                if own.kind == .directory { pending.append(child); continue }
+                stamp.files[child] = FileStat.at(rootFD, child, followingSymlinks: true) ?? own
+            }
+        }
+        return stamp
     }
 
     private func fileDigest(_ path: String, stat: FileStat) throws -> Digest {
@@ -68,8 +98,27 @@ public final class ArtifactHasher: Sendable {
 
     /// Remembers the digest of an output just stored or restored (so nothing re-reads it).
     public func remember(output: OutputState) {
-        memo.withLock { $0[output.path] = output.digest }
-        guard !output.isDirectory else { return }
-        if let st = FileStat.at(rootFD, output.path, followingSymlinks: true) { cache.remember(output.path, stat: st, digest: output.digest) }
+        let current = stamp(of: output.path)
+        memo.withLock { $0[output.path] = (output.digest, current) }
+        guard !output.isDirectory, let st = current.files[output.path] else { return }
+        cache.remember(output.path, stat: st, digest: output.digest)
+    }
+}
+
+/// The `stat` of every file an artifact's digest was computed from (one for a file, every file
+/// below a directory), keyed by workspace path: equal stamps mean nothing was written in between.
+public struct ArtifactStamp: Equatable, Sendable {
+    /// Workspace path of each file and its `stat`.
+    public var files: [String: FileStat] = [:]
+
+    /// An empty stamp.
+    public init() {}
+
+    /// The first path (bytewise order) whose `stat` differs between `self` and `now`, or that
+    /// exists in only one of them; paths for which `ignoring` holds are skipped.
+    public func firstChange(to now: ArtifactStamp, ignoring: (String) -> Bool = { _ in false }) -> String? {
+        let paths = Set(files.keys).union(now.files.keys).filter { !ignoring($0) }
+        return paths.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            .first { files[$0] != now.files[$0] }
     }
 }

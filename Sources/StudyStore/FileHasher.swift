@@ -10,15 +10,26 @@ public enum FileHasher {
 
     /// The digest and size of the file at `path`; with `copyTo`, also writes the same bytes there.
     public static func hash(_ path: String, copyTo destination: String? = nil) throws -> (Digest, Int64) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw StoreError.io(FileIO.Failure("read", path)) }
-        defer { close(fd) }
         var out: Int32 = -1
         if let destination {
             out = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard out >= 0 else { throw StoreError.io(FileIO.Failure("create", destination)) }
         }
         defer { if out >= 0 { close(out) } }
+        do {
+            return try hash(path, copyTo: out, named: destination ?? "")
+        } catch {
+            if let destination { unlink(destination) }
+            throw error
+        }
+    }
+
+    /// The digest and size of the file at `path`, also writing its bytes to the open descriptor
+    /// `out` (unless it is -1); `named` is `out`'s name for errors.
+    public static func hash(_ path: String, copyTo out: Int32, named destination: String) throws -> (Digest, Int64) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw StoreError.io(FileIO.Failure("read", path)) }
+        defer { close(fd) }
         var builder = DigestBuilder()
         var total: Int64 = 0
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
@@ -33,7 +44,7 @@ public enum FileHasher {
             let slice = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
             builder.update(slice)
             if out >= 0 {
-                do { try FileIO.writeAll(out, slice, path: destination!) } catch { throw StoreError(error) }
+                do { try FileIO.writeAll(out, slice, path: destination) } catch { throw StoreError(error) }
             }
             total += Int64(n)
         }

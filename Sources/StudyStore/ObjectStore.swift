@@ -47,6 +47,24 @@ public struct ObjectStore: Sendable {
         access(layout.object(digest), F_OK) == 0
     }
 
+    /// Whether every object `output` needs is present: its own, and for a directory each file's
+    /// in its manifest. (Their bytes are verified while restoring.)
+    public func canRestore(_ output: OutputState) -> Bool {
+        guard contains(output.digest) else { return false }
+        guard output.isDirectory else { return true }
+        guard let manifest = manifest(output.digest) else { return true }  // corrupt: restore says so
+        return manifest.entries.allSatisfy { contains($0.digest) }
+    }
+
+    /// Whether the object with `digest` exists with `size` bytes. An object of another size
+    /// (truncated by a full disk or a crash) is quarantined, so storing the bytes again repairs it.
+    func containsIntact(_ digest: Digest, size: Int64) -> Bool {
+        guard let st = FileStat.of(layout.object(digest)) else { return false }
+        if st.size == size { return true }
+        quarantine(digest)
+        return false
+    }
+
     /// Hashes the file or directory at workspace path `path` and copies its bytes into the store.
     /// The object is renamed into place only once complete.
     public func ingest(path: String, isDirectory: Bool) throws -> OutputState {
@@ -76,13 +94,13 @@ public struct ObjectStore: Sendable {
         // rename lock, which thousands of small outputs otherwise queue on.
         if st.size <= 4 << 20, let bytes = FileIO.read(absolute) {
             let digest = Digest.of(bytes)
-            if !contains(digest) { try put(bytes: bytes, digest: digest) }
+            if !containsIntact(digest, size: Int64(bytes.count)) { try put(bytes: bytes, digest: digest) }
             return (digest, Int64(bytes.count), st.isExecutable)
         }
         let temp = FileIO.temporaryName(for: layout.objectsDirectory + "/incoming")
         let (digest, size) = try FileHasher.hash(absolute, copyTo: temp)
         let destination = layout.object(digest)
-        if access(destination, F_OK) == 0 {
+        if containsIntact(digest, size: size) {
             unlink(temp)
         } else {
             try ensureParent(of: destination)
@@ -107,45 +125,97 @@ public struct ObjectStore: Sendable {
     }
 
     /// Puts the recorded output back at its path, verifying every byte against its digest.
+    ///
+    /// Every write and delete goes through descriptors of the output's directories
+    /// (`WorkspaceDirectory`), so a symbolic link placed on the way since the workflow was checked
+    /// cannot lead it outside the workspace; a link at the output itself is replaced, not written through.
     public func restore(_ output: OutputState) throws {
-        let absolute = layout.absolute(output.path)
+        let display = output.isDirectory ? output.path + "/" : output.path
+        let parent = try WorkspaceDirectory.open(WorkspacePath.directory(of: output.path) ?? "", root: layout.root,
+                                                 output: display, create: true)
+        let name = WorkspacePath.lastComponent(of: output.path)
         if output.isDirectory {
             // Read and check the manifest before touching what is on disk.
-            guard let bytes = FileIO.read(layout.object(output.digest)) else { throw StoreError.missingObject(output.digest) }
+            guard let bytes = FileIO.read(layout.object(output.digest)) else {
+                if contains(output.digest) { throw StoreError.corruptObject(output.digest, path: layout.object(output.digest)) }
+                throw StoreError.missingObject(output.digest)
+            }
             guard Digest.of(bytes) == output.digest, let manifest = DirectoryManifest(decoding: bytes) else {
                 throw StoreError.corruptObject(output.digest, path: layout.object(output.digest))
             }
             for entry in manifest.entries where !contains(entry.digest) { throw StoreError.missingObject(entry.digest) }
-            do {
-                try FileIO.removeTree(absolute)
-                try FileIO.createDirectories(absolute)
-            } catch { throw StoreError(error) }
+            let directory = try parent.freshSubdirectory(name)
             for entry in manifest.entries {
-                try restoreFile(digest: entry.digest, executable: entry.isExecutable, to: absolute + "/" + entry.path)
+                let target: WorkspaceDirectory
+                if let sub = WorkspacePath.directory(of: entry.path) {
+                    target = try WorkspaceDirectory.open(output.path + "/" + sub, root: layout.root, output: display, create: true)
+                } else {
+                    target = directory
+                }
+                try restoreFile(digest: entry.digest, executable: entry.isExecutable, to: target,
+                                name: WorkspacePath.lastComponent(of: entry.path))
             }
         } else {
             // The file is replaced by a rename, so a failed restore leaves the old one in place.
-            if FileStat.of(absolute)?.kind == .directory { do { try FileIO.removeTree(absolute) } catch { throw StoreError(error) } }
-            try restoreFile(digest: output.digest, executable: output.isExecutable, to: absolute)
+            var st = stat()
+            if fstatat(parent.fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+                try parent.remove(name)
+            }
+            try restoreFile(digest: output.digest, executable: output.isExecutable, to: parent, name: name)
         }
     }
 
-    private func restoreFile(digest: Digest, executable: Bool, to destination: String) throws {
+    private func restoreFile(digest: Digest, executable: Bool, to directory: WorkspaceDirectory, name: String) throws {
         let object = layout.object(digest)
         guard access(object, F_OK) == 0 else { throw StoreError.missingObject(digest) }
-        try ensureParent(of: destination)
-        let temp = FileIO.temporaryName(for: destination)
-        let (actual, _) = try FileHasher.hash(object, copyTo: temp)
+        let temp = FileIO.temporaryName(for: name)
+        let shown = directory.path.isEmpty ? name : directory.path + "/" + name
+        let out = openat(directory.fd, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard out >= 0 else { throw StoreError.io(FileIO.Failure("create", layout.absolute(shown))) }
+        let actual: Digest
+        do {
+            actual = try FileHasher.hash(object, copyTo: out, named: shown).0
+        } catch {
+            close(out)
+            unlinkat(directory.fd, temp, 0)
+            // An object that exists but cannot be read (a directory, no permission) is as unusable as a corrupt one.
+            if case StoreError.io(let failure) = error, failure.path == object { throw StoreError.corruptObject(digest, path: object) }
+            throw error
+        }
+        fchmod(out, executable ? 0o755 : 0o644)
+        close(out)
         guard actual == digest else {
-            unlink(temp)
+            unlinkat(directory.fd, temp, 0)
             throw StoreError.corruptObject(digest, path: object)
         }
-        chmod(temp, executable ? 0o755 : 0o644)
-        guard rename(temp, destination) == 0 else {
-            let failure = FileIO.Failure("restore", destination)
-            unlink(temp)
+        // renameat replaces a symbolic link at `name` itself; it never writes through it.
+        guard renameat(directory.fd, temp, directory.fd, name) == 0 else {
+            let failure = FileIO.Failure("restore", layout.absolute(shown))
+            unlinkat(directory.fd, temp, 0)
             throw StoreError.io(failure)
         }
+    }
+
+    /// Whether the object with `digest` still hashes to its name; `nil` when it is missing. An
+    /// object that exists but cannot be read (a directory, no permission) is not intact.
+    public func verify(_ digest: Digest) -> Bool? {
+        guard FileStat.of(layout.object(digest)) != nil else { return nil }
+        guard let hashed = try? FileHasher.hash(layout.object(digest)) else { return false }
+        return hashed.0 == digest
+    }
+
+    /// Moves the object with `digest` (found corrupt) out of the store into the quarantine
+    /// directory, so no record can use it and the next ingest of those bytes stores them afresh.
+    /// Returns where it went; if it cannot be moved it is deleted, and `nil` is returned.
+    @discardableResult
+    public func quarantine(_ digest: Digest) -> String? {
+        let object = layout.object(digest)
+        let destination = layout.quarantined(digest)
+        if (try? FileIO.createDirectories(layout.quarantineDirectory)) != nil, rename(object, destination) == 0 {
+            return destination
+        }
+        try? FileIO.removeTree(object)
+        return nil
     }
 
     /// The manifest of a directory object.

@@ -12,19 +12,24 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case locked(holder: String)
     /// An output is neither a regular file nor a directory (e.g. a socket), or a symlink.
     case unsupportedOutput(path: String, kind: String)
+    /// Writing `output` would go through the symbolic link `link` (workspace-relative) to
+    /// `target`, outside the workspace.
+    case outsideWorkspace(output: String, link: String, target: String)
 
     public var description: String {
         switch self {
         case .io(let failure):
             return failure.description
         case .corruptObject(let digest, let path):
-            return "object \(digest.short) at '\(path)' is corrupt; run 'studyflow gc' to drop it, then rerun"
+            return "object \(digest.short) at '\(path)' is corrupt; run 'studyflow fsck' to move it aside, then rerun"
         case .missingObject(let digest):
             return "object \(digest.short) is missing from the store; rerun with --force for the stage that made it"
         case .locked(let holder):
             return "workspace is locked by \(holder); wait for it, or run without --no-wait to wait"
         case .unsupportedOutput(let path, let kind):
             return "output '\(path)' is a \(kind); outputs must be regular files or directories"
+        case .outsideWorkspace(let output, let link, let target):
+            return "output '\(output)' leaves the workspace through symbolic link '\(link)' to '\(target)'; studyflow writes nothing through it; replace the link with a real directory inside the workspace and rerun"
         }
     }
 }

@@ -5,6 +5,7 @@ import StudyCore
 /// ```
 /// .studyflow/
 ///   objects/ab/cdef…        content-addressed outputs (SHA-256 of the bytes)
+///   quarantine/abcdef…      objects whose bytes no longer matched their name, moved aside
 ///   actions.log             action records: stage key -> output digests (append-only, checksummed)
 ///   stat-cache              path -> (size, mtime, inode) -> digest
 ///   snapshot                every artifact's stat after a run that changed nothing
@@ -28,6 +29,8 @@ public struct StoreLayout: Sendable, Equatable {
     public var stateDirectory: String { root + "/.studyflow" }
     /// Where content-addressed objects live.
     public var objectsDirectory: String { stateDirectory + "/objects" }
+    /// Where corrupt objects are moved, so a run can rerun their stage and a person can inspect them.
+    public var quarantineDirectory: String { stateDirectory + "/quarantine" }
     /// The action log.
     public var actionLog: String { stateDirectory + "/actions.log" }
     /// The stat cache.
@@ -54,6 +57,9 @@ public struct StoreLayout: Sendable, Equatable {
         return objectsDirectory + "/" + hex.prefix(2) + "/" + hex.dropFirst(2)
     }
 
+    /// Where the corrupt object with `digest` is moved: `quarantine/abcdef…`.
+    public func quarantined(_ digest: Digest) -> String { quarantineDirectory + "/" + digest.hex }
+
     /// Directory of the logs of run `run`.
     public func logDirectory(run: Int) -> String { logsDirectory + "/\(run)" }
 
@@ -63,6 +69,11 @@ public struct StoreLayout: Sendable, Equatable {
     /// The compiled form of the workflow file at `workflowPath` (one per file, replaced when it changes).
     public func compiledWorkflow(for workflowPath: String) -> String {
         workflowsDirectory + "/" + Digest.of(string: workflowPath).short + ".bin"
+    }
+
+    /// `path` relative to the root when it lies below it (for messages), else `path` unchanged.
+    public func relative(_ path: String) -> String {
+        path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : path
     }
 
     /// Absolute path of a workspace-relative artifact path (absolute inputs pass through).

@@ -171,7 +171,7 @@ struct ObjectStoreTests {
         }
         #expect(digest == state.digest)
         #expect(path == object)
-        #expect(error?.description == "object \(state.digest.short) at '\(object)' is corrupt; run 'studyflow gc' to drop it, then rerun")
+        #expect(error?.description == "object \(state.digest.short) at '\(object)' is corrupt; run 'studyflow fsck' to move it aside, then rerun")
         #expect(try FileIO.listDirectory(f.directory.path + "/results") == [])
     }
 
