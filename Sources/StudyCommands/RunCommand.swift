@@ -103,17 +103,20 @@ struct RunCommand: ParsableCommand {
         let file = try source.read(workspace.workflow)
 
         if dryRun {
-            let compiled = try source.load(file)
-            let options = try runOptions(compiled.workflow)
-            let ws = Workspace(layout: layout, compiled: compiled, registry: registry, params: options.params)
-            try source.checkSettings(ws)
+            let (_, options, ws) = try loadChecked(source, file)
             let preview = try mapRunErrors { try Preview.evaluate(ws, options: options) }
             PreviewPrinter.printDryRun(preview, json: json)
             return
         }
 
+        // A workflow that does not load writes nothing: on a first run (no lock file yet) it is
+        // loaded before the lock creates .studyflow/. Later runs lock first, keeping the no-op
+        // check cheap, and write nothing else before loading either.
+        let firstRun = FileStat.of(layout.lockFile) == nil
+        let preloaded = firstRun ? try loadChecked(source, file) : nil
         let lock = try acquireLock(layout)
         defer { withExtendedLifetime(lock) {} }
+        if firstRun, GitIgnoreFile.inGitWorkTree(layout.root) { _ = try? GitIgnoreFile.ensureStateIgnored(root: layout.root) }
         phases.mark("read + lock")
         let display: any RunObserver = json ? JSONEventWriter() : ProgressReporter(terminal: Console.stderrIsTerminal)
         let reporter: any RunObserver = verbose ? ObserverList([VerboseLog(), display]) : display
@@ -146,14 +149,10 @@ struct RunCommand: ParsableCommand {
             reservedRun = runNumber
         }
 
-        if let ledger { try provenance { try ledger.preflight() } }
-        let compiled = try source.load(file)
-        let options = try runOptions(compiled.workflow)
+        let (compiled, options, ws) = try preloaded ?? loadChecked(source, file)
         phases.mark("load workflow")
-        let ws = Workspace(layout: layout, compiled: compiled, registry: registry, params: options.params)
-        try source.checkSettings(ws)
-        phases.mark("open store")
-        let stageExecutor = try makeExecutor(compiled.workflow)
+        if let ledger { try provenance { try ledger.preflight(); try ledger.checkWritable() } }
+        let stageExecutor = try makeExecutor(compiled.workflow, lock: lock)
         let runNumber = try reservedRun ?? RunCounter.next(layout)
         let recorder = ProvenanceRecorder()
         let runner = Runner(workspace: ws, executor: stageExecutor, options: options, observers: [reporter, recorder],
@@ -174,9 +173,19 @@ struct RunCommand: ParsableCommand {
         let summary = try outcome.get()
         if summary.interrupted {
             Console.err("studyflow: interrupted; finished stages are cached, rerun 'studyflow run' to continue\n")
-            throw CommandError.exit(130)
+            throw CommandError.exit(signals.exitStatus)
         }
         if !summary.ok { throw CommandError.exit(1) }
+    }
+
+    /// The workflow, the run's options and the workspace, with every load-time check passed
+    /// (diagnostics printed, exit 2, otherwise).
+    private func loadChecked(_ source: WorkflowSource, _ file: WorkflowSource.File) throws -> (CompiledWorkflow, RunOptions, Workspace) {
+        let compiled = try source.load(file)
+        let options = try runOptions(compiled.workflow)
+        let ws = Workspace(layout: source.layout, compiled: compiled, registry: source.registry, params: options.params)
+        try source.checkSettings(ws)
+        return (compiled, options, ws)
     }
 
     /// The run ledger, checked before anything runs (locked or unreadable ref: exit 1, nothing
@@ -192,8 +201,8 @@ struct RunCommand: ParsableCommand {
 
     /// The local executor, or a SLURM executor whose cluster has been checked: tools on PATH, the
     /// controller answering, every stage's `threads` within the largest node. Nothing is submitted yet.
-    private func makeExecutor(_ workflow: Workflow) throws -> any Executor {
-        guard executor == "slurm" else { return LocalExecutor() }
+    private func makeExecutor(_ workflow: Workflow, lock: WorkspaceLock) throws -> any Executor {
+        guard executor == "slurm" else { return LocalExecutor(holding: lock) }
         // The command line wins over the workflow's `slurm:` block; its sbatch arguments come last.
         let settings = SlurmSettings(partition: partition ?? workflow.slurm.partition, account: account ?? workflow.slurm.account,
                                      extraArguments: workflow.slurm.sbatchArguments + sbatchArguments,

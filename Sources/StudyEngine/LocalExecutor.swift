@@ -1,26 +1,35 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 import StudyCore
+import StudyStore
 import Synchronization
 import Dispatch
 
 /// Runs shell stages as child processes (`/bin/sh -c` in the workspace root, stdout and stderr to
 /// the stage's log) and built-in stages in-process.
 ///
-/// Children are spawned with `posix_spawn` in their own process group, with every descriptor above
-/// stderr closed, so a stage never inherits the lock or a log of another stage; `cancelAll` signals
-/// whole groups, so a stage's own children stop too.
+/// Each stage runs under a small supervisor (`ProcessSpawner.spawnStage`) in a process group of its
+/// own, with every descriptor above stderr closed except the workspace lock: stages die with
+/// studyflow on any signal, `kill -9` included, and the lock stays held until the last process of
+/// the run is gone, so a rerun started at once waits instead of racing leftovers. `cancelAll`
+/// signals the supervisors, which stop their whole groups (SIGTERM, SIGKILL after a grace period).
 public final class LocalExecutor: Executor {
     public let name = "local"
     private let children = Mutex<Set<pid_t>>([])
     private let cancelled = Atomic<Bool>(false)
+    /// The workspace lock's descriptor, kept open in every stage.
+    private let lockDescriptor: Int32?
 
     /// The environment stages inherit, read once.
     private let inherited: [(name: String, entry: String)]
 
-    /// Creates an executor; stages inherit this process's environment as it is now.
-    public init() {
+    /// Creates an executor; stages inherit this process's environment as it is now, and hold
+    /// `lock` (the run's workspace lock) while they live.
+    public init(holding lock: WorkspaceLock? = nil) {
+        lockDescriptor = lock?.descriptor
         var inherited: [(String, String)] = []
         var index = 0
         while let entry = environ[index] {
@@ -44,14 +53,18 @@ public final class LocalExecutor: Executor {
 
     public func cancelAll() {
         cancelled.store(true, ordering: .relaxed)
+        // Each supervisor forwards SIGTERM to its stage's group and sends SIGKILL after the grace
+        // period; a supervisor still there a second later is killed with its stage.
         let pids = children.withLock { Array($0) }
-        for pid in pids { kill(-pid, SIGTERM) }
-        // Anything that ignores SIGTERM gets SIGKILL after a grace period.
-        let grace = DispatchTime.now() + .seconds(3)
+        for pid in pids { kill(pid, SIGTERM) }
+        let grace = DispatchTime.now() + .seconds(Int(Self.graceSeconds) + 1)
         DispatchQueue.global().asyncAfter(deadline: grace) { [self] in
             for pid in children.withLock({ Array($0) }) { kill(-pid, SIGKILL) }
         }
     }
+
+    /// Seconds a stopped stage has between SIGTERM and SIGKILL.
+    static let graceSeconds: UInt32 = 2
 
     private func runShell(_ command: String, job: StageJob) -> StageOutcome {
         // stdout and stderr go through a pipe and the log file is created only when the stage
@@ -69,9 +82,9 @@ public final class LocalExecutor: Executor {
         var environment = inherited.compactMap { job.environment[$0.name] == nil ? $0.entry : nil }
         for (name, value) in job.environment.sorted(by: { $0.key < $1.key }) { environment.append("\(name)=\(value)") }
 
-        let spawned = ProcessSpawner.spawn(
+        let spawned = ProcessSpawner.spawnStage(
             path: "/bin/sh", arguments: ["sh", "-c", command], environment: environment,
-            directory: job.root, stdout: writeEnd, stderr: writeEnd)
+            directory: job.root, output: writeEnd, inherit: lockDescriptor, graceSeconds: Self.graceSeconds)
         close(writeEnd)
         let pid: pid_t
         switch spawned {

@@ -1,0 +1,39 @@
+import CLibGit2
+import StudyCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension RunLedger {
+    /// Fails before anything runs when the ledger could not record the run: creates and removes a
+    /// file where libgit2 will write, the object database and the directory of the run ref. A
+    /// read-only or immutable `.git` (or one owned by another user) is otherwise only noticed
+    /// after every stage ran.
+    public func checkWritable() throws {
+        let common = repository.commonDirectory
+        let studyflowRefs = common + "refs/studyflow"
+        let refs = FileStat.of(studyflowRefs)?.kind == .directory ? studyflowRefs : common + "refs"
+        for directory in [common + "objects", refs] {
+            let probe = directory + "/.studyflow-write-check-\(getpid())"
+            let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            guard fd >= 0 else {
+                throw ProvenanceError.notWritable(repository: repositoryPath, directory: directory,
+                                                  reason: String(cString: strerror(errno)))
+            }
+            close(fd)
+            unlink(probe)
+        }
+    }
+}
+
+extension GitRepository {
+    /// The directory holding objects and shared refs, with a trailing slash: the git directory,
+    /// or for a linked worktree the main repository's.
+    var commonDirectory: String {
+        guard let common = git_repository_commondir(handle) else { return gitDirectory }
+        let path = String(cString: common)
+        return path.hasSuffix("/") ? path : path + "/"
+    }
+}
