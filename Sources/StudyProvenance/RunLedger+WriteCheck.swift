@@ -1,5 +1,6 @@
 import CLibGit2
 import StudyCore
+import StudyStore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -17,7 +18,7 @@ extension RunLedger {
         let refs = FileStat.of(studyflowRefs)?.kind == .directory ? studyflowRefs : common + "refs"
         for directory in [common + "objects", refs] {
             let probe = directory + "/.studyflow-write-check-\(getpid())"
-            let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            let fd = createProbe(probe)
             guard fd >= 0 else {
                 throw ProvenanceError.notWritable(repository: repositoryPath, directory: directory,
                                                   reason: String(cString: strerror(errno)))
@@ -36,4 +37,9 @@ extension GitRepository {
         let path = String(cString: common)
         return path.hasSuffix("/") ? path : path + "/"
     }
+}
+
+/// Creates `path`, failing when it exists (at file scope, where `open` is the C function).
+private func createProbe(_ path: String) -> Int32 {
+    open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
 }
