@@ -113,7 +113,7 @@ struct RunCommand: ParsableCommand {
         // loaded before the lock creates .studyflow/. Later runs lock first, keeping the no-op
         // check cheap, and write nothing else before loading either.
         let firstRun = FileStat.of(layout.lockFile) == nil
-        let preloaded = firstRun ? try loadChecked(source, file) : nil
+        let preloaded = firstRun ? try loadChecked(source, file, useCache: false) : nil
         let lock = try acquireLock(layout)
         defer { withExtendedLifetime(lock) {} }
         if firstRun, GitIgnoreFile.inGitWorkTree(layout.root) { _ = try? GitIgnoreFile.ensureStateIgnored(root: layout.root) }
@@ -179,9 +179,9 @@ struct RunCommand: ParsableCommand {
     }
 
     /// The workflow, the run's options and the workspace, with every load-time check passed
-    /// (diagnostics printed, exit 2, otherwise).
-    private func loadChecked(_ source: WorkflowSource, _ file: WorkflowSource.File) throws -> (CompiledWorkflow, RunOptions, Workspace) {
-        let compiled = try source.load(file)
+    /// (diagnostics printed, exit 2, otherwise); without `useCache` nothing is written.
+    private func loadChecked(_ source: WorkflowSource, _ file: WorkflowSource.File, useCache: Bool = true) throws -> (CompiledWorkflow, RunOptions, Workspace) {
+        let compiled = try source.load(file, useCache: useCache)
         let options = try runOptions(compiled.workflow)
         let ws = Workspace(layout: source.layout, compiled: compiled, registry: source.registry, params: options.params)
         try source.checkSettings(ws)

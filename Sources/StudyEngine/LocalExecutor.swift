@@ -52,14 +52,19 @@ public final class LocalExecutor: Executor {
     }
 
     public func cancelAll() {
-        cancelled.store(true, ordering: .relaxed)
+        // The flag is set under the lock that registers children, so a stage spawned concurrently
+        // either is in the set here or sees the flag when it registers (and stops itself).
+        let pids = children.withLock { set in
+            cancelled.store(true, ordering: .relaxed)
+            return Array(set)
+        }
         // Each supervisor forwards SIGTERM to its stage's group and sends SIGKILL after the grace
-        // period; a supervisor still there a second later is killed with its stage.
-        let pids = children.withLock { Array($0) }
+        // period. A supervisor is never killed itself (its stage's group would outlive it); it is
+        // asked again once the grace period is over.
         for pid in pids { kill(pid, SIGTERM) }
         let grace = DispatchTime.now() + .seconds(Int(Self.graceSeconds) + 1)
         DispatchQueue.global().asyncAfter(deadline: grace) { [self] in
-            for pid in children.withLock({ Array($0) }) { kill(-pid, SIGKILL) }
+            for pid in children.withLock({ Array($0) }) { kill(pid, SIGTERM) }
         }
     }
 
@@ -92,7 +97,11 @@ public final class LocalExecutor: Executor {
         case .failure(let error):
             return .failed(status: 127, message: "cannot start /bin/sh: \(String(cString: strerror(error.code)))")
         }
-        children.withLock { _ = $0.insert(pid) }
+        let stopNow = children.withLock { set in
+            set.insert(pid)
+            return cancelled.load(ordering: .relaxed)
+        }
+        if stopNow { kill(pid, SIGTERM) }
         copyToLog(from: readEnd, path: job.logPath)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}

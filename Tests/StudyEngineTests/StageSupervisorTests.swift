@@ -23,7 +23,7 @@ struct StageSupervisorTests {
         let dir = TemporaryDirectory()
         let lock = try WorkspaceLock.acquire(StoreLayout(root: dir.path), wait: false) { _ in }
         let executor = LocalExecutor(holding: lock)
-        #expect(executor.execute(job("for fd in /proc/self/fd/*; do readlink $fd; done", in: dir)) == .succeeded)
+        #expect(executor.execute(job("for fd in /proc/self/fd/*; do readlink $fd; done; true", in: dir)) == .succeeded)
         let targets = (dir.read("log.txt") ?? "").split(separator: "\n").map(String.init)
         #expect(targets.contains(dir.path + "/.studyflow/lock"), "\(targets)")
         // 0, 1, 2, the lock, and the directory the shell's glob listed.
