@@ -106,7 +106,8 @@ struct StageLifetimeTests {
         #expect(refused.stderr == "studyflow: error: workspace '\(dir.path)' is locked by stage processes left by studyflow (pid \(killed), which has exited); wait for it or drop --no-wait\n")
 
         let waiting = try CLI.start(["run", "-C", dir.path, "--json"])
-        for _ in 0..<100 where !waiting.stderrSoFar.contains("waiting") { usleep(20_000) }
+        var polls = 0
+        while !waiting.stderrSoFar.contains("waiting"), polls < 100 { usleep(20_000); polls += 1 }
         #expect(waiting.stderrSoFar == "studyflow: waiting for stage processes left by studyflow (pid \(killed), which has exited) to finish its run of this workspace…\n")
         #expect(!dir.exists("out.txt"))
         dir.write("lt.release", "")

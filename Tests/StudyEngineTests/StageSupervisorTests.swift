@@ -62,7 +62,8 @@ struct StageSupervisorTests {
             _ = executor.execute(job("trap '' TERM; touch started; while :; do sleep 0.05; done", in: dir))
             done.signal()
         }
-        for _ in 0..<500 where !dir.exists("started") { usleep(10_000) }
+        var polls = 0
+        while !dir.exists("started"), polls < 500 { usleep(10_000); polls += 1 }
         try #require(dir.exists("started"))
         let start = monotonicSeconds()
         executor.cancelAll()
