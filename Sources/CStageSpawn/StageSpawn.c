@@ -105,6 +105,8 @@ static void supervise(const studyflow_stage_spawn *r, pid_t orchestrator, int re
     setpgid(0, 0);
 #ifdef __linux__
     prctl(PR_SET_PDEATHSIG, SIGHUP);
+    // Its own name, so `pkill studyflow` / `killall studyflow` leave it to stop its stage.
+    prctl(PR_SET_NAME, "sf-supervisor");
 #endif
     if (getppid() != orchestrator) _exit(1);
 #ifdef __linux__

@@ -133,8 +133,9 @@ struct RunCommand: ParsableCommand {
             // run was not the same no-op (first run with the ledger, another HEAD…), the full path
             // below records it in full, and the next no-op run takes this shortcut again.
             let recorded = try ledger.map { ledger in
-                try provenance { try ledger.recordNoOp(run: runNumber, started: started, stages: stages, workflowFile: ProvenanceRecorder.relative(file.display, root: layout.root) ?? file.display,
-                                                   workflowDigest: file.digest, studyflowVersion: StudyflowVersion.current, executor: executor) }
+                // A failed write is explained by the write check when it is the repository's permissions.
+                try provenance { do { return try ledger.recordNoOp(run: runNumber, started: started, stages: stages, workflowFile: ProvenanceRecorder.relative(file.display, root: layout.root) ?? file.display,
+                                                   workflowDigest: file.digest, studyflowVersion: StudyflowVersion.current, executor: executor) } catch { try ledger.checkWritable(); throw error } }
             }
             phases.mark("provenance")
             if ledger == nil || recorded != nil {

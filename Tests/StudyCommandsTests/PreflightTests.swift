@@ -94,6 +94,24 @@ struct PreflightTests {
         #expect(dir.read("out.txt") == "one\n")
     }
 
+    @Test("an up-to-date workspace (the no-op shortcut) reports an unwritable .git the same way")
+    func unwritableLedgerNoOp() throws {
+        let dir = TemporaryDirectory()
+        dir.write("Workflows/main.yaml", Self.valid)
+        try GitCLI.initRepository(dir.path)
+        #expect(try CLI.run(["run", "-C", dir.path]).status == 0)
+        #expect(try CLI.run(["run", "-C", dir.path]).status == 0)
+        let target = dir.path + "/.git/objects"
+        guard let restore = Self.makeUnwritable(target) else { return }
+        defer { restore() }
+        let reason = getuid() == 0 ? "Operation not permitted" : "Permission denied"
+        for _ in 0..<2 {
+            let result = try CLI.run(["run", "-C", dir.path])
+            #expect(result.status == 1)
+            #expect(result.stderr == "studyflow: error: cannot record runs in the provenance ledger '\(dir.path)/.git': cannot create a file in '\(target)' (\(reason)); nothing was run: make that directory writable for this user, then run again\n")
+        }
+    }
+
     @Test("init adds .studyflow/ to .gitignore: creates it, appends once, keeps the user's lines")
     func initIgnoresState() throws {
         let fresh = TemporaryDirectory()

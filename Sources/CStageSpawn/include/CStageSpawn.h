@@ -27,7 +27,8 @@ typedef struct {
 /// after the grace period). The program runs in a process group of its own; SIGTERM, SIGINT or
 /// SIGHUP sent to the supervisor is forwarded to that group the same way, and when the program
 /// exits, whatever it left running in its group is killed. The supervisor exits as the program
-/// did (same exit status, or the same signal).
+/// did (same exit status, or the same signal). It is named `sf-supervisor` (comm), so killing
+/// `studyflow` by name leaves the supervisors to clean up.
 int studyflow_spawn_stage(const studyflow_stage_spawn *request, pid_t *pid);
 
 #endif
