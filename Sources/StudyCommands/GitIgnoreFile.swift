@@ -7,8 +7,9 @@ import Darwin
 #endif
 
 /// The workspace's `.gitignore`, which should keep `.studyflow/` (the store, logs and caches) out
-/// of git. `studyflow init` always makes sure of it, a first `run` only inside a git work tree;
-/// the line is appended, so the user's own lines are never rewritten.
+/// of git. `studyflow init` always makes sure of it; a first `run` only inside a git work tree
+/// that does not ignore `.studyflow/` already. The line is appended, so the user's own lines are
+/// never rewritten.
 enum GitIgnoreFile {
     /// The line added.
     static let stateLine = ".studyflow/"
@@ -40,7 +41,7 @@ enum GitIgnoreFile {
     }
 
     /// True when `root` lies in a git work tree: it or an ancestor holds `.git` (a directory, or
-    /// a file as in linked worktrees and submodules).
+    /// a file as in linked worktrees and submodules). Used when the ledger is off.
     static func inGitWorkTree(_ root: String) -> Bool {
         var directory = root
         while true {

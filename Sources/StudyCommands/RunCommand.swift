@@ -116,7 +116,6 @@ struct RunCommand: ParsableCommand {
         let preloaded = firstRun ? try loadChecked(source, file, useCache: false) : nil
         let lock = try acquireLock(layout)
         defer { withExtendedLifetime(lock) {} }
-        if firstRun, GitIgnoreFile.inGitWorkTree(layout.root) { _ = try? GitIgnoreFile.ensureStateIgnored(root: layout.root) }
         phases.mark("read + lock")
         let display: any RunObserver = json ? JSONEventWriter() : ProgressReporter(terminal: Console.stderrIsTerminal)
         let reporter: any RunObserver = verbose ? ObserverList([VerboseLog(), display]) : display
@@ -124,6 +123,9 @@ struct RunCommand: ParsableCommand {
         let snapshot = SnapshotCheck(stamp: source.stamp, workflowDigest: file.digest, params: splitParams(param))
         let started = Timestamp.now()
         let ledger = try openLedger(layout)
+        if firstRun, ledger.map({ $0.ignores(".studyflow/") == false }) ?? GitIgnoreFile.inGitWorkTree(layout.root) {
+            _ = try? GitIgnoreFile.ensureStateIgnored(root: layout.root)
+        }
         phases.mark("open ledger")
         var reservedRun: Int?
         if force.isEmpty, !forceAll, until.isEmpty, !verbose, let stages = snapshot.unchangedStages(layout) {

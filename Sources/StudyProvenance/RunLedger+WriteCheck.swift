@@ -29,6 +29,14 @@ extension RunLedger {
     }
 }
 
+extension RunLedger {
+    /// Whether git ignores the workspace-relative `path` (`.gitignore` anywhere above it,
+    /// `info/exclude`, the global excludes file); nil for the bare ledger, which has no work tree.
+    public func ignores(_ path: String) -> Bool? {
+        repository.workDirectory == nil ? nil : repository.isIgnored(prefix + path)
+    }
+}
+
 extension GitRepository {
     /// The directory holding objects and shared refs, with a trailing slash: the git directory,
     /// or for a linked worktree the main repository's.

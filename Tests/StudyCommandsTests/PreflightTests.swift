@@ -151,6 +151,15 @@ struct PreflightTests {
         #expect(repo.read(".gitignore") == "build/\n.studyflow/\n")
         let status = try GitCLI.run(["status", "--porcelain", "--untracked-files=all"], in: repo.path)
         #expect(!status.stdout.contains(".studyflow"), "\(status.stdout)")
+        // A repository that already ignores it (here from its root) gets no new .gitignore.
+        let nested = TemporaryDirectory()
+        nested.write(".gitignore", ".studyflow/\n")
+        nested.write("study/Workflows/main.yaml", Self.valid)
+        try GitCLI.initRepository(nested.path)
+        #expect(try CLI.run(["run", "-C", nested.path + "/study"]).status == 0)
+        #expect(!nested.exists("study/.gitignore"))
+        #expect(nested.read(".gitignore") == ".studyflow/\n")
+
         // Later runs leave the file alone, even after the user removes the line.
         repo.write(".gitignore", "build/\n")
         repo.delete("out.txt")
