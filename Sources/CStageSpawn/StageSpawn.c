@@ -253,3 +253,14 @@ int studyflow_spawn_stage(const studyflow_stage_spawn *request, pid_t *pid) {
     pthread_mutex_unlock(&callers);
     return result;
 }
+
+int studyflow_cloexec_pipe(int fds[2]) {
+#ifdef __linux__
+    return pipe2(fds, O_CLOEXEC);
+#else
+    if (pipe(fds) != 0) return -1;
+    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+    return 0;
+#endif
+}

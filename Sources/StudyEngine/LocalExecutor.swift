@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CStageSpawn
 import StudyCore
 import StudyStore
 import Synchronization
@@ -76,12 +77,11 @@ public final class LocalExecutor: Executor {
         // prints something: most stages print nothing, and creating an empty file per stage was
         // the largest part of studyflow's own cost on a cold run (ext4 inode allocation).
         var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else {
+        // Close-on-exec from the start: stage supervisors close every other descriptor anyway,
+        // this keeps the pipe out of processes spawned by anything else in this process.
+        guard studyflow_cloexec_pipe(&fds) == 0 else {
             return .failed(status: 127, message: "cannot create a pipe: \(String(cString: strerror(errno)))")
         }
-        // Children close every descriptor above stderr anyway (see ProcessSpawner); this also
-        // keeps the pipe out of processes spawned by anything else in this process.
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         let (readEnd, writeEnd) = (fds[0], fds[1])
         defer { close(readEnd) }
         var environment = inherited.compactMap { job.environment[$0.name] == nil ? $0.entry : nil }

@@ -31,4 +31,8 @@ typedef struct {
 /// `studyflow` by name leaves the supervisors to clean up.
 int studyflow_spawn_stage(const studyflow_stage_spawn *request, pid_t *pid);
 
+/// `pipe2(fds, O_CLOEXEC)` (atomically close-on-exec, so no process spawned meanwhile by another
+/// thread inherits it); 0 or -1 with errno, as `pipe`.
+int studyflow_cloexec_pipe(int fds[2]);
+
 #endif
