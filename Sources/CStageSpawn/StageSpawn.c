@@ -154,7 +154,6 @@ static void supervise(const studyflow_stage_spawn *r, pid_t orchestrator, int re
     supervised_group = child;
     close(report_fd);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    (void)all;
 
     int status = 0;
     while (waitpid(child, &status, 0) < 0) {
