@@ -140,6 +140,26 @@ struct StageLifetimeTests {
     }
 }
 
+extension StageLifetimeTests {
+    @Test("SIGHUP and SIGTERM of a SLURM run cancel its jobs with scancel and exit 128 + the signal",
+          arguments: [SIGHUP, SIGTERM])
+    func slurmJobsCancelled(signal: Int32) throws {
+        let slurm = FakeSlurm()
+        slurm.set("hold")
+        let dir = TemporaryDirectory()
+        dir.write("Workflows/main.yaml", "name: s\nstages:\n  a:\n    run: echo a > ${outputs}\n    outputs: [a.txt]\n")
+        let env = ["PATH": slurm.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")]
+        let run = try CLI.start(["run", "-C", dir.path, "--executor", "slurm", "--poll-interval", "0.05"], environment: env)
+        var polls = 0
+        while slurm.calls("sbatch").isEmpty, polls < 250 { usleep(20_000); polls += 1 }
+        try #require(!slurm.calls("sbatch").isEmpty)
+        kill(run.pid, signal)
+        let result = run.wait()
+        #expect(result.status == 128 + signal, "\(result.stderr)")
+        #expect(slurm.calls("scancel") == ["1"])
+    }
+}
+
 /// `/proc/PID/stat`, or nil when there is no such process.
 private func procStat(_ pid: Int32) -> String? {
     try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
