@@ -28,8 +28,10 @@ let package = Package(
         ),
         // Content-addressed objects, action records, the stat cache, on-disk layout and the workspace lock.
         .target(name: "StudyStore", dependencies: ["StudyCore"]),
+        // Starts a stage under a supervisor that dies with studyflow (fork + PR_SET_PDEATHSIG, which posix_spawn cannot do).
+        .target(name: "CStageSpawn"),
         // Plan (what is stale and why), the Dispatch scheduler, executors and run events.
-        .target(name: "StudyEngine", dependencies: ["StudyCore", "StudyStore"]),
+        .target(name: "StudyEngine", dependencies: ["StudyCore", "StudyStore", "CStageSpawn"]),
         // libgit2 from Debian's libgit2-dev (pkg-config `libgit2`); imported by StudyProvenance only.
         .systemLibrary(name: "CLibGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         // Run records as git commits on refs/studyflow/runs, the run history and file lineage (audit).

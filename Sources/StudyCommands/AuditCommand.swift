@@ -26,7 +26,7 @@ struct AuditCommand: ParsableCommand {
 
     @OptionGroup var options: LedgerOptions
 
-    @Argument(help: ArgumentHelp("A stage output, relative to the workspace root.", valueName: "PATH"))
+    @Argument(help: ArgumentHelp("A stage output (relative to the current directory, or to DIR with -C).", valueName: "PATH"))
     var path: String
 
     @Flag(name: .long, help: "Print the lineage as one JSON object.")
@@ -37,7 +37,7 @@ struct AuditCommand: ParsableCommand {
 
     func run() throws {
         let (ledger, layout) = try options.ledger()
-        let target = Self.normalize(path, root: layout.root)
+        let target = Self.normalize(try options.path(path), root: layout.root)
         let lineage = try provenance { try ledger.lineage(of: target) }
         let problems = verify ? ledger.verify(lineage) : []
         Console.out(json ? Self.json(lineage, problems: verify ? problems : nil).canonicalJSON + "\n" : Self.text(lineage, problems: verify ? problems : nil))

@@ -5,7 +5,7 @@ import StudyCore
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
-        abstract: "Create Workflows/main.yaml with a small working example.",
+        abstract: "Create Workflows/main.yaml with a small working example; add .studyflow/ to .gitignore.",
         discussion: """
         Examples:
           mkdir my-study && cd my-study && studyflow init && studyflow run
@@ -70,6 +70,11 @@ struct InitCommand: ParsableCommand {
             try FileIO.createDirectories(WorkspacePath.directory(of: full) ?? root)
             try FileIO.writeAtomically(full, Array(text.utf8))
             Console.out("created \(path)\n")
+        }
+        switch try GitIgnoreFile.ensureStateIgnored(root: root) {
+        case .created: Console.out("created .gitignore (ignores .studyflow/, studyflow's store)\n")
+        case .appended: Console.out("added .studyflow/ to .gitignore\n")
+        case .unchanged: break
         }
         Console.out("next: 'studyflow run' in \(directory == "." ? "this directory" : directory), then 'studyflow status'\n")
     }

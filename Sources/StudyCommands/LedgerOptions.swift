@@ -6,15 +6,14 @@ import StudyStore
 /// `-C DIR` for the commands that read the run ledger (`log`, `audit`): they need the workspace
 /// root but no workflow file, since the ledger holds everything they print.
 struct LedgerOptions: ParsableArguments {
-    @Option(name: .customShort("C"), help: ArgumentHelp("The workspace root (default: the current directory).", valueName: "DIR"))
+    @Option(name: .customShort("C"), help: ArgumentHelp("The workspace root (default: found upward from the current directory).", valueName: "DIR"))
     var directory: String?
 
     /// The workspace's layout.
-    func layout() throws -> StoreLayout {
-        let path = directory ?? "."
-        guard let real = FileIO.realPath(path) else { throw CommandError.usage("directory '\(path)' does not exist") }
-        return StoreLayout(root: real)
-    }
+    func layout() throws -> StoreLayout { StoreLayout(root: try WorkspaceLocator(directory: directory).root) }
+
+    /// A path typed on the command line, mapped into the workspace (see `WorkspaceLocator.map`).
+    func path(_ typed: String) throws -> String { try WorkspaceLocator(directory: directory).map(typed) }
 
     /// The workspace's ledger, opened read-only: a workspace without one is an error naming what to do.
     func ledger() throws -> (RunLedger, StoreLayout) {

@@ -103,15 +103,17 @@ struct RunCommand: ParsableCommand {
         let file = try source.read(workspace.workflow)
 
         if dryRun {
-            let compiled = try source.load(file, params: splitParams(param))
-            let options = try runOptions(compiled.workflow)
-            let ws = Workspace(layout: layout, compiled: compiled, registry: registry, params: options.params)
-            try source.checkSettings(ws)
+            let (_, options, ws) = try loadChecked(source, file)
             let preview = try mapRunErrors { try Preview.evaluate(ws, options: options) }
             PreviewPrinter.printDryRun(preview, json: json)
             return
         }
 
+        // A workflow that does not load writes nothing: on a first run (no lock file yet) it is
+        // loaded before the lock creates .studyflow/. Later runs lock first, keeping the no-op
+        // check cheap, and write nothing else before loading either.
+        let firstRun = FileStat.of(layout.lockFile) == nil
+        let preloaded = firstRun ? try loadChecked(source, file, useCache: false) : nil
         let lock = try acquireLock(layout)
         defer { withExtendedLifetime(lock) {} }
         phases.mark("read + lock")
@@ -121,6 +123,9 @@ struct RunCommand: ParsableCommand {
         let snapshot = SnapshotCheck(stamp: source.stamp, workflowDigest: file.digest, params: splitParams(param))
         let started = Timestamp.now()
         let ledger = try openLedger(layout)
+        if firstRun, ledger.map({ $0.ignores(".studyflow/") == false }) ?? GitIgnoreFile.inGitWorkTree(layout.root) {
+            _ = try? GitIgnoreFile.ensureStateIgnored(root: layout.root)
+        }
         phases.mark("open ledger")
         var reservedRun: Int?
         if force.isEmpty, !forceAll, until.isEmpty, !verbose, let stages = snapshot.unchangedStages(layout) {
@@ -130,8 +135,9 @@ struct RunCommand: ParsableCommand {
             // run was not the same no-op (first run with the ledger, another HEAD…), the full path
             // below records it in full, and the next no-op run takes this shortcut again.
             let recorded = try ledger.map { ledger in
-                try provenance { try ledger.recordNoOp(run: runNumber, started: started, stages: stages, workflowFile: ProvenanceRecorder.relative(file.display, root: layout.root) ?? file.display,
-                                                   workflowDigest: file.digest, studyflowVersion: StudyflowVersion.current, executor: executor) }
+                // A failed write is explained by the write check when it is the repository's permissions.
+                try provenance { do { return try ledger.recordNoOp(run: runNumber, started: started, stages: stages, workflowFile: ProvenanceRecorder.relative(file.display, root: layout.root) ?? file.display,
+                                                   workflowDigest: file.digest, studyflowVersion: StudyflowVersion.current, executor: executor) } catch { try ledger.checkWritable(); throw error } }
             }
             phases.mark("provenance")
             if ledger == nil || recorded != nil {
@@ -146,14 +152,10 @@ struct RunCommand: ParsableCommand {
             reservedRun = runNumber
         }
 
-        if let ledger { try provenance { try ledger.preflight() } }
-        let compiled = try source.load(file, params: splitParams(param))
-        let options = try runOptions(compiled.workflow)
+        let (compiled, options, ws) = try preloaded ?? loadChecked(source, file)
         phases.mark("load workflow")
-        let ws = Workspace(layout: layout, compiled: compiled, registry: registry, params: options.params)
-        try source.checkSettings(ws)
-        phases.mark("open store")
-        let stageExecutor = try makeExecutor(compiled.workflow)
+        if let ledger { try provenance { try ledger.preflight(); try ledger.checkWritable() } }
+        let stageExecutor = try makeExecutor(compiled.workflow, lock: lock)
         let runNumber = try reservedRun ?? RunCounter.next(layout)
         let recorder = ProvenanceRecorder()
         let runner = Runner(workspace: ws, executor: stageExecutor, options: options, observers: [reporter, recorder],
@@ -174,9 +176,19 @@ struct RunCommand: ParsableCommand {
         let summary = try outcome.get()
         if summary.interrupted {
             Console.err("studyflow: interrupted; finished stages are cached, rerun 'studyflow run' to continue\n")
-            throw CommandError.exit(130)
+            throw CommandError.exit(signals.exitStatus)
         }
         if !summary.ok { throw CommandError.exit(1) }
+    }
+
+    /// The workflow, the run's options and the workspace, with every load-time check passed
+    /// (diagnostics printed, exit 2, otherwise); without `useCache` nothing is written.
+    private func loadChecked(_ source: WorkflowSource, _ file: WorkflowSource.File, useCache: Bool = true) throws -> (CompiledWorkflow, RunOptions, Workspace) {
+        let compiled = try source.load(file, useCache: useCache, params: splitParams(param))
+        let options = try runOptions(compiled.workflow)
+        let ws = Workspace(layout: source.layout, compiled: compiled, registry: source.registry, params: options.params)
+        try source.checkSettings(ws)
+        return (compiled, options, ws)
     }
 
     /// The run ledger, checked before anything runs (locked or unreadable ref: exit 1, nothing
@@ -192,8 +204,8 @@ struct RunCommand: ParsableCommand {
 
     /// The local executor, or a SLURM executor whose cluster has been checked: tools on PATH, the
     /// controller answering, every stage's `threads` within the largest node. Nothing is submitted yet.
-    private func makeExecutor(_ workflow: Workflow) throws -> any Executor {
-        guard executor == "slurm" else { return LocalExecutor() }
+    private func makeExecutor(_ workflow: Workflow, lock: WorkspaceLock) throws -> any Executor {
+        guard executor == "slurm" else { return LocalExecutor(holding: lock) }
         // The command line wins over the workflow's `slurm:` block; its sbatch arguments come last.
         let settings = SlurmSettings(partition: partition ?? workflow.slurm.partition, account: account ?? workflow.slurm.account,
                                      extraArguments: workflow.slurm.sbatchArguments + sbatchArguments,

@@ -1,26 +1,36 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
+import CStageSpawn
 import StudyCore
+import StudyStore
 import Synchronization
 import Dispatch
 
 /// Runs shell stages as child processes (`/bin/sh -c` in the workspace root, stdout and stderr to
 /// the stage's log) and built-in stages in-process.
 ///
-/// Children are spawned with `posix_spawn` in their own process group, with every descriptor above
-/// stderr closed, so a stage never inherits the lock or a log of another stage; `cancelAll` signals
-/// whole groups, so a stage's own children stop too.
+/// Each stage runs under a small supervisor (`ProcessSpawner.spawnStage`) in a process group of its
+/// own, with every descriptor above stderr closed except the workspace lock: stages die with
+/// studyflow on any signal, `kill -9` included, and the lock stays held until the last process of
+/// the run is gone, so a rerun started at once waits instead of racing leftovers. `cancelAll`
+/// signals the supervisors, which stop their whole groups (SIGTERM, SIGKILL after a grace period).
 public final class LocalExecutor: Executor {
     public let name = "local"
     private let children = Mutex<Set<pid_t>>([])
     private let cancelled = Atomic<Bool>(false)
+    /// The workspace lock's descriptor, kept open in every stage.
+    private let lockDescriptor: Int32?
 
     /// The environment stages inherit, read once.
     private let inherited: [(name: String, entry: String)]
 
-    /// Creates an executor; stages inherit this process's environment as it is now.
-    public init() {
+    /// Creates an executor; stages inherit this process's environment as it is now, and hold
+    /// `lock` (the run's workspace lock) while they live.
+    public init(holding lock: WorkspaceLock? = nil) {
+        lockDescriptor = lock?.descriptor
         var inherited: [(String, String)] = []
         var index = 0
         while let entry = environ[index] {
@@ -43,35 +53,43 @@ public final class LocalExecutor: Executor {
     }
 
     public func cancelAll() {
-        cancelled.store(true, ordering: .relaxed)
-        let pids = children.withLock { Array($0) }
-        for pid in pids { kill(-pid, SIGTERM) }
-        // Anything that ignores SIGTERM gets SIGKILL after a grace period.
-        let grace = DispatchTime.now() + .seconds(3)
+        // The flag is set under the lock that registers children, so a stage spawned concurrently
+        // either is in the set here or sees the flag when it registers (and stops itself).
+        let pids = children.withLock { set in
+            cancelled.store(true, ordering: .relaxed)
+            return Array(set)
+        }
+        // Each supervisor forwards SIGTERM to its stage's group and sends SIGKILL after the grace
+        // period. A supervisor is never killed itself (its stage's group would outlive it); it is
+        // asked again once the grace period is over.
+        for pid in pids { kill(pid, SIGTERM) }
+        let grace = DispatchTime.now() + .seconds(Int(Self.graceSeconds) + 1)
         DispatchQueue.global().asyncAfter(deadline: grace) { [self] in
-            for pid in children.withLock({ Array($0) }) { kill(-pid, SIGKILL) }
+            for pid in children.withLock({ Array($0) }) { kill(pid, SIGTERM) }
         }
     }
+
+    /// Seconds a stopped stage has between SIGTERM and SIGKILL.
+    static let graceSeconds: UInt32 = 2
 
     private func runShell(_ command: String, job: StageJob) -> StageOutcome {
         // stdout and stderr go through a pipe and the log file is created only when the stage
         // prints something: most stages print nothing, and creating an empty file per stage was
         // the largest part of studyflow's own cost on a cold run (ext4 inode allocation).
         var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else {
+        // Close-on-exec from the start: stage supervisors close every other descriptor anyway,
+        // this keeps the pipe out of processes spawned by anything else in this process.
+        guard studyflow_cloexec_pipe(&fds) == 0 else {
             return .failed(status: 127, message: "cannot create a pipe: \(String(cString: strerror(errno)))")
         }
-        // Children close every descriptor above stderr anyway (see ProcessSpawner); this also
-        // keeps the pipe out of processes spawned by anything else in this process.
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         let (readEnd, writeEnd) = (fds[0], fds[1])
         defer { close(readEnd) }
         var environment = inherited.compactMap { job.environment[$0.name] == nil ? $0.entry : nil }
         for (name, value) in job.environment.sorted(by: { $0.key < $1.key }) { environment.append("\(name)=\(value)") }
 
-        let spawned = ProcessSpawner.spawn(
+        let spawned = ProcessSpawner.spawnStage(
             path: "/bin/sh", arguments: ["sh", "-c", command], environment: environment,
-            directory: job.root, stdout: writeEnd, stderr: writeEnd)
+            directory: job.root, output: writeEnd, inherit: lockDescriptor, graceSeconds: Self.graceSeconds)
         close(writeEnd)
         let pid: pid_t
         switch spawned {
@@ -79,7 +97,11 @@ public final class LocalExecutor: Executor {
         case .failure(let error):
             return .failed(status: 127, message: "cannot start /bin/sh: \(String(cString: strerror(error.code)))")
         }
-        children.withLock { _ = $0.insert(pid) }
+        let stopNow = children.withLock { set in
+            set.insert(pid)
+            return cancelled.load(ordering: .relaxed)
+        }
+        if stopNow { kill(pid, SIGTERM) }
         copyToLog(from: readEnd, path: job.logPath)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}

@@ -1,6 +1,9 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
+import CStageSpawn
 
 /// `posix_spawn` with the two glibc extensions Swift's Glibc module hides: change directory and
 /// close every inherited descriptor above stderr.
@@ -40,6 +43,36 @@ enum ProcessSpawner {
         }
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        return rc == 0 ? .success(pid) : .failure(SpawnError(code: rc))
+    }
+}
+
+extension ProcessSpawner {
+    /// Starts `/bin/sh`-like `path` as a stage: under a supervisor (its pid is returned) that stops
+    /// the stage's whole process group when studyflow dies, even by `kill -9`, or when it is sent
+    /// SIGTERM, and that keeps `inherit` (the workspace lock) open in the stage so the lock is held
+    /// until the last process of the stage is gone. See `CStageSpawn.h`.
+    static func spawnStage(path: String, arguments: [String], environment: [String], directory: String,
+                           output: Int32, inherit: Int32?, graceSeconds: UInt32) -> Result<pid_t, SpawnError> {
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = environment.map { strdup($0) } + [nil]
+        defer {
+            for p in argv { free(p) }
+            for p in envp { free(p) }
+        }
+        var pid: pid_t = 0
+        let rc = path.withCString { cPath in
+            directory.withCString { cDirectory in
+                argv.withUnsafeBufferPointer { a in
+                    envp.withUnsafeBufferPointer { e in
+                        var request = studyflow_stage_spawn(
+                            path: cPath, argv: a.baseAddress, envp: e.baseAddress, directory: cDirectory,
+                            stdout_fd: output, stderr_fd: output, inherit_fd: inherit ?? -1, grace_seconds: graceSeconds)
+                        return studyflow_spawn_stage(&request, &pid)
+                    }
+                }
+            }
+        }
         return rc == 0 ? .success(pid) : .failure(SpawnError(code: rc))
     }
 }

@@ -17,6 +17,8 @@ public enum ProvenanceError: Error, Equatable, CustomStringConvertible {
     case noRuns(repository: String)
     /// Any other libgit2 failure, with the operation it interrupted.
     case git(operation: String, code: Int32, message: String)
+    /// The repository cannot be written (checked before a run starts).
+    case notWritable(repository: String, directory: String, reason: String)
 
     public var description: String {
         switch self {
@@ -37,6 +39,8 @@ public enum ProvenanceError: Error, Equatable, CustomStringConvertible {
             return "no run is recorded in '\(repository)' yet; run 'studyflow run' first"
         case .git(let operation, let code, let message):
             return "git \(operation) failed (\(code)): \(message)"
+        case .notWritable(let repository, let directory, let reason):
+            return "cannot record runs in the provenance ledger '\(repository)': cannot create a file in '\(directory)' (\(reason)); nothing was run: make that directory writable for this user, then run again"
         }
     }
 }

@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 import StudyCore
 
@@ -10,6 +12,11 @@ public final class WorkspaceLock: Sendable {
     private let fd: Int32
 
     private init(fd: Int32) { self.fd = fd }
+
+    /// The locked descriptor (close-on-exec). The local executor keeps it open in every stage, so
+    /// the lock, shared by all copies of the descriptor, is released only when studyflow and the
+    /// last process it started are gone.
+    public var descriptor: Int32 { fd }
 
     deinit { close(fd) }
 
@@ -36,9 +43,13 @@ public final class WorkspaceLock: Sendable {
         return WorkspaceLock(fd: fd)
     }
 
-    /// `pid N` as written by the holder.
+    /// `pid N` as written by the holder; when that process is gone, the lock is still held by
+    /// stage processes it started, which are being stopped.
     static func describeHolder(_ layout: StoreLayout) -> String {
         let pid = FileIO.readText(layout.lockFile)?.split(separator: "\n").first.map(String.init) ?? "?"
+        if let number = pid_t(pid), number > 0, kill(number, 0) != 0, errno == ESRCH {
+            return "stage processes left by studyflow (pid \(pid), which has exited)"
+        }
         return "another studyflow process (pid \(pid))"
     }
 }

@@ -24,10 +24,10 @@ enum CLI {
         var stderr: String
     }
 
-    /// Runs `studyflow ARGS` to completion.
+    /// Runs `studyflow ARGS` to completion, in `directory` when given (else the test's own).
     @discardableResult
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
-        let process = try start(arguments, environment: environment)
+    static func run(_ arguments: [String], environment: [String: String] = [:], in directory: String? = nil) throws -> Result {
+        let process = try start(arguments, environment: environment, in: directory)
         return process.wait()
     }
 
@@ -59,9 +59,10 @@ enum CLI {
     }
 
     /// Starts `studyflow ARGS` with output going to temp files (never an undrained pipe).
-    static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Running {
+    static func start(_ arguments: [String], environment: [String: String] = [:], in directory: String? = nil) throws -> Running {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }

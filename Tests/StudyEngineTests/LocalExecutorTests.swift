@@ -154,14 +154,16 @@ struct LocalExecutorTests {
         }
         try #require(group > 0)
         // Let the shell start `sleep`.
-        for _ in 0..<100 where livingMembers(ofGroup: group).count < 2 { usleep(10_000) }
+        var polls = 0
+        while livingMembers(ofGroup: group).count < 2, polls < 100 { usleep(10_000); polls += 1 }
         #expect(livingMembers(ofGroup: group).count == 2)
 
         executor.cancelAll()
         #expect(done.wait(timeout: .now() + 5) == .success)
         #expect(monotonicSeconds() - start < 5)
         #expect(outcome.withLock { $0 } == .cancelled)
-        for _ in 0..<200 where !livingMembers(ofGroup: group).isEmpty { usleep(10_000) }
+        polls = 0
+        while !livingMembers(ofGroup: group).isEmpty, polls < 200 { usleep(10_000); polls += 1 }
         #expect(livingMembers(ofGroup: group).isEmpty, "still running in group \(group)")
         #expect(dir.read("log.txt")?.contains("finished") != true)
     }
@@ -275,7 +277,8 @@ struct InterruptTests {
             result.withLock { $0 = r }
             done.signal()
         }
-        for _ in 0..<500 where !ws.directory.exists("out/slow.txt.started") { usleep(10_000) }
+        var polls = 0
+        while !ws.directory.exists("out/slow.txt.started"), polls < 500 { usleep(10_000); polls += 1 }
         try #require(ws.directory.exists("out/slow.txt.started"))
         let start = monotonicSeconds()
         runner.interrupt()
