@@ -168,7 +168,9 @@ struct ReproduceCommand: ParsableCommand {
         for result in summary.results {
             guard let recorded = records[result.stage] else { continue }
             guard result.status == .ran, let record = result.record else {
-                report.text += "failed     stage '\(result.stage)' (\(result.status.rawValue)\(result.failure.map { ": " + $0.split(separator: "\n").first.map(String.init) ?? "" } ?? ""))\n"
+                let firstLine: String = result.failure.flatMap { $0.split(separator: "\n").first.map(String.init) } ?? ""
+                let reason = firstLine.isEmpty ? "" : ": " + firstLine
+                report.text += "failed     stage '\(result.stage)' (\(result.status.rawValue)\(reason))\n"
                 report.differs += 1
                 if result.status == .failed { report.failedHere += 1 }
                 continue

@@ -122,7 +122,7 @@ public final class RunLedger {
     // MARK: - Source state
 
     /// The repository's HEAD commit and whether any of `paths` (workspace-relative files) differs
-    /// from HEAD's version of it; `dirty` is nil when there is no HEAD (bare ledger, unborn branch).
+    /// from HEAD's version of it; `dirty` is nil when there is no repository (bare ledger).
     ///
     /// Before the first commit (HEAD unborn) the commit is nil but the run is dirty: nothing it
     /// read is committed yet, and every existing path is listed.

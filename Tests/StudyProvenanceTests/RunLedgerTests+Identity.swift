@@ -7,7 +7,10 @@ import _StudyTestSupport
 
 /// Run ids, worktrees, unborn HEADs and SHA-256 repositories (issue 13, items 10, 15 and 17).
 extension RunLedgerTests {
-    static let uuidV4 = #/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/#
+    /// Whether `id` is a lowercase UUID version 4 (RFC 9562 variant).
+    static func isUUIDv4(_ id: String) -> Bool {
+        id.wholeMatch(of: #/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/#) != nil
+    }
 
     @Test("every run gets a unique random id, in run.json and the commit message")
     func uniqueIDs() throws {
@@ -17,7 +20,7 @@ extension RunLedgerTests {
         for _ in 0..<3 { _ = try ledger.record(ws.runRecord(1, stages, ledger: ledger), stages: stages, workflowBytes: nil) }
         let ids = try ledger.runs().map(\.id)
         #expect(Set(ids).count == 3)
-        for id in ids { #expect(id.wholeMatch(of: Self.uuidV4) != nil, "\(id)") }
+        for id in ids { #expect(Self.isUUIDv4(id), "\(id)") }
         #expect(try ws.git(["log", "-1", "--format=%b", RunLedger.ref]).contains("id: \(ids[0])\n"))
         #expect(try ws.git(["show", "\(RunLedger.ref):run.json"]).contains("\"id\": \"\(ids[0])\""))
         #expect(Set((0..<1000).map { _ in RunID.generate() }).count == 1000)
