@@ -123,12 +123,14 @@ struct ReproduceCommand: ParsableCommand {
         }
     }
 
-    /// `run 3 failed at stage 'x'` (or `was interrupted`) for a run that did not succeed; nil for one that did.
+    /// `run 3 failed at stage 'x'` (or `was interrupted at stage 'x'`) for a run that did not
+    /// succeed; nil for one that did.
     static func failure(of run: LoggedRun, records: [String: StageRecord]) -> String? {
         let failed = records.values.filter { $0.status == "failed" }.map(\.stage).sorted()
         let name = "run \(run.record.run)"
+        let verb = run.record.outcome == "interrupted" ? "was interrupted" : "failed"
         if !failed.isEmpty {
-            return "\(name) failed at stage\(failed.count == 1 ? "" : "s") \(failed.map { "'\($0)'" }.joined(separator: ", "))"
+            return "\(name) \(verb) at stage\(failed.count == 1 ? "" : "s") \(failed.map { "'\($0)'" }.joined(separator: ", "))"
         }
         if run.record.outcome == "interrupted" { return "\(name) was interrupted" }
         if run.record.outcome != "ok" || records.values.contains(where: { $0.key == nil }) { return "\(name) did not complete (\(run.record.outcome))" }

@@ -148,6 +148,9 @@ struct ProvenanceCommandsTests {
         kill(run.pid, SIGINT)
         #expect(run.wait().status == 130)
         #expect(try Self.git(["--git-dir", gitDir, "log", "-1", "--format=%s", "refs/studyflow/runs"], in: dir.path).hasSuffix(", interrupted\n"))
+        let reproduce = try CLI.run(["reproduce", "-C", dir.path])
+        #expect(reproduce.status == 1)
+        #expect(reproduce.stderr == "studyflow: error: run 2 was interrupted at stage 'slow' before any stage succeeded; there is nothing to reproduce\n")
     }
 
     @Test("bad input: unknown path, no ledger, a locked ref; one line each, nothing run")
