@@ -96,7 +96,7 @@ struct AuditCommand: ParsableCommand {
             let made = step.madeBy.record
             members["madeBy"] = .object([
                 "run": .integer(made.run), "id": .string(step.madeBy.id), "commit": .string(step.madeBy.commit.hex),
-                "sourceRepository": made.sourceRepository.map(JSONValue.string) ?? .null,
+                "sourceRepository": made.sourceRepository.map { .string($0.rawValue) } ?? .null,
                 "started": .string(Timestamp.iso8601(made.started)),
                 "sourceCommit": made.sourceCommit.map(JSONValue.string) ?? .null, "dirty": made.dirty.map(JSONValue.bool) ?? .null,
             ])

@@ -35,13 +35,13 @@ public final class RunLedger {
     let prefix: String
     /// The linked worktree the workspace is in (see `RunRecord.worktree`).
     let worktreeName: String?
-    /// `RunRecord.sourceRepository` of runs recorded here: `git`, `none` or `sha256`.
-    let sourceRepository: String
+    /// `RunRecord.sourceRepository` of runs recorded here.
+    let sourceRepository: RunRecord.SourceRepository
     /// Why the ledger is not where a reader would look first (a SHA-256 repository, so the bare
     /// ledger instead): a one-line note for the commands to print; nil normally.
     public let note: String?
 
-    private init(repository: GitRepository, layout: StoreLayout, sourceRepository: String, note: String? = nil) {
+    private init(repository: GitRepository, layout: StoreLayout, sourceRepository: RunRecord.SourceRepository, note: String? = nil) {
         self.repository = repository
         self.layout = layout
         self.sourceRepository = sourceRepository
@@ -63,13 +63,13 @@ public final class RunLedger {
     /// in a repository libgit2 cannot read (SHA-256 object names), with `note` saying so.
     public static func open(_ layout: StoreLayout, create: Bool) throws -> RunLedger {
         var note: String?
-        var kind = "none"
+        var kind = RunRecord.SourceRepository.noRepository
         switch try GitRepository.discover(from: layout.root) {
         case .repository(let repository):
-            let ledger = RunLedger(repository: repository, layout: layout, sourceRepository: "git")
+            let ledger = RunLedger(repository: repository, layout: layout, sourceRepository: .git)
             if ledger.prefix.isEmpty || !repository.isIgnored(ledger.prefix) { return ledger }
         case .unsupported(let path, let format):
-            kind = format.hasPrefix("SHA-256") ? "sha256" : "none"
+            kind = format.hasPrefix("SHA-256") ? .sha256 : .noRepository
             note = "the git repository at '\(path)' uses \(format), which libgit2 \(GitRepository.libraryVersion) cannot write; "
                 + "provenance goes to '.studyflow/provenance.git' instead"
         case .none:
@@ -130,7 +130,7 @@ public final class RunLedger {
         let tree: GitOID?
         if let head = repository.headCommit(), let headTree = try? repository.commit(head).tree {
             tree = headTree
-        } else if sourceRepository == "git", repository.isHeadUnborn {
+        } else if sourceRepository == .git, repository.isHeadUnborn {
             tree = nil
         } else {
             return (nil, nil, [])

@@ -37,7 +37,17 @@ public struct RunRecord: Equatable, Sendable {
     /// Where `sourceCommit` comes from: `git` (the workspace's repository; a nil commit means its
     /// HEAD had no commit yet), `none` (no repository) or `sha256` (a SHA-256 repository that
     /// libgit2 cannot read); nil in older records.
-    public var sourceRepository: String?
+    public var sourceRepository: SourceRepository?
+
+    /// The kind of repository a run's source commit comes from (`sourceRepository` in run.json).
+    public enum SourceRepository: String, Equatable, Sendable {
+        /// The workspace's git repository; a nil `sourceCommit` means HEAD had no commit yet.
+        case git
+        /// No repository: the bare ledger under `.studyflow/`.
+        case noRepository = "none"
+        /// A SHA-256 repository libgit2 cannot read; HEAD is not recorded.
+        case sha256
+    }
     /// The workspace repository's HEAD commit, nil when the workspace is in no repository.
     public var sourceCommit: String?
     /// Whether a source input or the workflow file differed from HEAD's version; nil without HEAD.
@@ -83,9 +93,9 @@ public struct RunRecord: Equatable, Sendable {
     public var sourceDescription: String {
         if let sourceCommit { return String(sourceCommit.prefix(12)) + (dirty == true ? " (dirty)" : "") }
         switch sourceRepository {
-        case "git": return "none (HEAD has no commit yet)"
-        case "sha256": return "none (SHA-256 git repository, unreadable by libgit2)"
-        default: return "none (no git repository)"
+        case .git: return "none (HEAD has no commit yet)"
+        case .sha256: return "none (SHA-256 git repository, unreadable by libgit2)"
+        case .noRepository, nil: return "none (no git repository)"
         }
     }
 
@@ -110,7 +120,7 @@ public struct RunRecord: Equatable, Sendable {
             "outcome": .string(outcome), "counts": .object(counts.mapValues { .integer($0) }),
             "stagesDigest": .string(stagesDigest.hex), "id": id.map(JSONValue.string) ?? .null,
             "worktree": worktree.map(JSONValue.string) ?? .null, "workspaceRoot": workspaceRoot.map(JSONValue.string) ?? .null,
-            "sourceRepository": sourceRepository.map(JSONValue.string) ?? .null,
+            "sourceRepository": sourceRepository.map { .string($0.rawValue) } ?? .null,
         ])
     }
 
@@ -136,7 +146,8 @@ public struct RunRecord: Equatable, Sendable {
         id = json["id"]?.stringValue
         worktree = json["worktree"]?.stringValue
         workspaceRoot = json["workspaceRoot"]?.stringValue
-        sourceRepository = json["sourceRepository"]?.stringValue ?? (sourceCommit == nil ? nil : "git")
+        sourceRepository = json["sourceRepository"]?.stringValue.flatMap(SourceRepository.init(rawValue:))
+            ?? (sourceCommit == nil ? nil : .git)
     }
 
     /// The digest of stage ids in report order (see `stagesDigest`).

@@ -24,6 +24,8 @@ extension RunLedgerTests {
         #expect(try ws.git(["log", "-1", "--format=%b", RunLedger.ref]).contains("id: \(ids[0])\n"))
         #expect(try ws.git(["show", "\(RunLedger.ref):run.json"]).contains("\"id\": \"\(ids[0])\""))
         #expect(Set((0..<1000).map { _ in RunID.generate() }).count == 1000)
+        #expect(try ledger.run(nil).record.sourceRepository == .noRepository)
+        #expect(try ledger.run(nil).record.workspaceRoot == ws.layout.root)
     }
 
     @Test("a run is named by its number, a prefix of its id or of its commit; a repeated number is an error listing the runs")
@@ -132,7 +134,7 @@ extension RunLedgerTests {
         let stages = try ws.stages()
         _ = try ledger.record(ws.runRecord(1, stages, ledger: ledger), stages: stages, workflowBytes: nil)
         let record = try ledger.run(nil).record
-        #expect(record.sourceCommit == nil && record.sourceRepository == "git")
+        #expect(record.sourceCommit == nil && record.sourceRepository == .git)
         #expect(record.dirty == true && record.dirtyPaths == ["data/raw.csv", "Workflows/main.yaml"])
         #expect(record.sourceDescription == "none (HEAD has no commit yet)")
         #expect(!FileManager.default.fileExists(atPath: ws.layout.provenanceRepository))
@@ -154,7 +156,7 @@ extension RunLedgerTests {
         let reopened = try RunLedger.open(ws.layout, create: false)
         #expect(reopened.note == ledger.note)
         let record = try reopened.run("1").record
-        #expect(record.sourceRepository == "sha256" && record.sourceCommit == nil && record.dirty == nil)
+        #expect(record.sourceRepository == .sha256 && record.sourceCommit == nil && record.dirty == nil)
         #expect(record.sourceDescription == "none (SHA-256 git repository, unreadable by libgit2)")
         // The SHA-256 repository itself is untouched and healthy.
         #expect(try GitCLI.run(["rev-parse", "--verify", "-q", RunLedger.ref], in: ws.dir.path).status != 0)
