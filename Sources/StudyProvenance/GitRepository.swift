@@ -77,20 +77,47 @@ final class GitRepository {
         return nil
     }
 
+    /// The directory holding a git directory's shared parts (config, refs, objects): itself, or
+    /// what its `commondir` file names for a linked worktree.
+    private static func commonDirectory(_ gitDirectory: String) -> String {
+        guard let common = FileIO.readText(gitDirectory + "/commondir")?.split(separator: "\n").first.map(String.init),
+              !common.isEmpty else { return gitDirectory }
+        return common.hasPrefix("/") ? common : gitDirectory + "/" + common
+    }
+
     /// A value of the repository's own config file (the common directory's for a linked worktree),
     /// read without opening the repository.
     private static func configValue(_ name: String, gitDirectory: String) -> String? {
-        var directory = gitDirectory
-        if let common = FileIO.readText(gitDirectory + "/commondir")?.split(separator: "\n").first.map(String.init), !common.isEmpty {
-            directory = common.hasPrefix("/") ? common : gitDirectory + "/" + common
-        }
         var config: OpaquePointer?
-        guard git_config_open_ondisk(&config, directory + "/config") == 0 else { return nil }
+        guard git_config_open_ondisk(&config, commonDirectory(gitDirectory) + "/config") == 0 else { return nil }
         defer { git_config_free(config) }
         var value = git_buf()
         defer { git_buf_dispose(&value) }
         guard git_config_get_string_buf(&value, config, name) == 0, let raw = value.ptr else { return nil }
         return String(cString: raw)
+    }
+
+    /// HEAD's commit id read from the files of a repository libgit2 cannot open (a SHA-256 one):
+    /// `HEAD`, then the loose ref it names, then `packed-refs`. Nil when HEAD is unborn or the
+    /// refs are in a form not read here (reftable).
+    static func headCommitFromFiles(gitDirectory: String) -> String? {
+        func objectID(_ text: Substring) -> String? {
+            (text.count == 40 || text.count == 64) && text.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) ? String(text) : nil
+        }
+        guard let head = FileIO.readText(gitDirectory + "/HEAD")?.split(separator: "\n").first else { return nil }
+        if let id = objectID(head) { return id }
+        guard head.hasPrefix("ref: refs/") else { return nil }
+        let name = head.dropFirst(5)
+        guard !name.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) else { return nil }
+        let common = commonDirectory(gitDirectory)
+        for directory in [gitDirectory, common] {
+            if let line = FileIO.readText(directory + "/" + name)?.split(separator: "\n").first, let id = objectID(line) { return id }
+        }
+        for line in (FileIO.readText(common + "/packed-refs") ?? "").split(separator: "\n") {
+            let parts = line.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[1] == name, let id = objectID(parts[0]) { return id }
+        }
+        return nil
     }
 
     /// libgit2's version, `1.5` (for messages).

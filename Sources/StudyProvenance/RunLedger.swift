@@ -37,12 +37,17 @@ public final class RunLedger {
     let worktreeName: String?
     /// `RunRecord.sourceRepository` of runs recorded here.
     let sourceRepository: RunRecord.SourceRepository
+    /// The git directory of a SHA-256 repository the workspace is in (libgit2 cannot open it; its
+    /// HEAD is read from its files); nil otherwise.
+    let unreadableGitDirectory: String?
     /// Why the ledger is not where a reader would look first (a SHA-256 repository, so the bare
     /// ledger instead): a one-line note for the commands to print; nil normally.
     public let note: String?
 
-    private init(repository: GitRepository, layout: StoreLayout, sourceRepository: RunRecord.SourceRepository, note: String? = nil) {
+    private init(repository: GitRepository, layout: StoreLayout, sourceRepository: RunRecord.SourceRepository, note: String? = nil,
+                 unreadableGitDirectory: String? = nil) {
         self.repository = repository
+        self.unreadableGitDirectory = unreadableGitDirectory
         self.layout = layout
         self.sourceRepository = sourceRepository
         self.note = note
@@ -64,12 +69,14 @@ public final class RunLedger {
     public static func open(_ layout: StoreLayout, create: Bool) throws -> RunLedger {
         var note: String?
         var kind = RunRecord.SourceRepository.noRepository
+        var unreadable: String?
         switch try GitRepository.discover(from: layout.root) {
         case .repository(let repository):
             let ledger = RunLedger(repository: repository, layout: layout, sourceRepository: .git)
             if ledger.prefix.isEmpty || !repository.isIgnored(ledger.prefix) { return ledger }
         case .unsupported(let path, let format):
             kind = format.hasPrefix("SHA-256") ? .sha256 : .noRepository
+            if kind == .sha256 { unreadable = path }
             note = "the git repository at '\(path)' uses \(format), which libgit2 \(GitRepository.libraryVersion) cannot write; "
                 + "provenance goes to '.studyflow/provenance.git' instead"
         case .none:
@@ -77,7 +84,8 @@ public final class RunLedger {
         }
         let bare = layout.provenanceRepository
         if access(bare, F_OK) == 0 {
-            return RunLedger(repository: try GitRepository.open(at: bare), layout: layout, sourceRepository: kind, note: note)
+            return RunLedger(repository: try GitRepository.open(at: bare), layout: layout, sourceRepository: kind, note: note,
+                             unreadableGitDirectory: unreadable)
         }
         guard create else { throw ProvenanceError.noRuns(repository: layout.root) }
         try? FileIO.createDirectories(layout.stateDirectory)
@@ -92,7 +100,8 @@ public final class RunLedger {
                 throw ProvenanceError.cannotOpen(path: bare, reason: String(cString: strerror(errno)))
             }
         }
-        return RunLedger(repository: try GitRepository.open(at: bare), layout: layout, sourceRepository: kind, note: note)
+        return RunLedger(repository: try GitRepository.open(at: bare), layout: layout, sourceRepository: kind, note: note,
+                             unreadableGitDirectory: unreadable)
     }
 
     /// `RunRecord.workspace` of this workspace.
@@ -126,7 +135,10 @@ public final class RunLedger {
     ///
     /// Before the first commit (HEAD unborn) the commit is nil but the run is dirty: nothing it
     /// read is committed yet, and every existing path is listed.
+    /// In a SHA-256 repository the commit is read from its files and `dirty` is nil: libgit2
+    /// cannot read the objects to compare with.
     public func sourceState(paths: [String]) -> (commit: String?, dirty: Bool?, dirtyPaths: [String]) {
+        if let unreadableGitDirectory { return (GitRepository.headCommitFromFiles(gitDirectory: unreadableGitDirectory), nil, []) }
         let tree: GitOID?
         if let head = repository.headCommit(), let headTree = try? repository.commit(head).tree {
             tree = headTree
@@ -165,7 +177,7 @@ public final class RunLedger {
               record.outcome == "ok", record.allCached, record.total == stages.count,
               record.stagesDigest == RunRecord.digest(ofStages: stages), record.workflowDigest == workflowDigest,
               record.workflowFile == workflowFile, isOwn(record), record.sourceRepository == sourceRepository,
-              record.sourceCommit == repository.headCommit()?.hex else { return nil }
+              record.sourceCommit == headCommitID else { return nil }
         record.run = run
         record.id = RunID.generate()
         record.workspaceRoot = layout.root
@@ -228,6 +240,12 @@ public final class RunLedger {
                 if attempt == 3 { throw ProvenanceError.raced(ref: ref) }
             }
         }
+    }
+
+    /// The workspace repository's HEAD commit id, nil without one.
+    var headCommitID: String? {
+        if let unreadableGitDirectory { return GitRepository.headCommitFromFiles(gitDirectory: unreadableGitDirectory) }
+        return repository.headCommit()?.hex
     }
 
     /// Sets what the ledger knows of a run better than its caller: a fresh unique id (unless one

@@ -45,7 +45,7 @@ public struct RunRecord: Equatable, Sendable {
         case git
         /// No repository: the bare ledger under `.studyflow/`.
         case noRepository = "none"
-        /// A SHA-256 repository libgit2 cannot read; HEAD is not recorded.
+        /// A SHA-256 repository libgit2 cannot read: HEAD is read from its files, dirty is unknown.
         case sha256
     }
     /// The workspace repository's HEAD commit, nil when the workspace is in no repository.
@@ -91,7 +91,10 @@ public struct RunRecord: Equatable, Sendable {
 
     /// The source commit for people: `abc123def456 (dirty)`, or why there is none.
     public var sourceDescription: String {
-        if let sourceCommit { return String(sourceCommit.prefix(12)) + (dirty == true ? " (dirty)" : "") }
+        if let sourceCommit {
+            let state = dirty == true ? " (dirty)" : dirty == nil ? " (dirty state unknown)" : ""
+            return String(sourceCommit.prefix(12)) + state
+        }
         switch sourceRepository {
         case .git: return "none (HEAD has no commit yet)"
         case .sha256: return "none (SHA-256 git repository, unreadable by libgit2)"

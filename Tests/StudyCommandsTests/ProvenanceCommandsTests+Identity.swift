@@ -175,7 +175,12 @@ extension ProvenanceCommandsTests {
         #expect(dir.exists(".studyflow/provenance.git"))
         let log = try CLI.run(["log", "-C", dir.path])
         #expect(log.status == 0 && log.stderr == note)
-        #expect(log.stdout.contains("  ok  source sha256-repository  commit "))
+        let head = try Self.git(["rev-parse", "HEAD"], in: dir.path).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(log.stdout.contains("  ok  source \(head.prefix(12))+dirty?  commit "), "\(log.stdout)")
+        // A second, unchanged run takes the no-op shortcut: the recorded HEAD matches.
+        #expect(try CLI.run(["run", "-C", dir.path]).status == 0)
+        #expect(try Self.git(["--git-dir", ".studyflow/provenance.git", "log", "-1", "--format=%s", "refs/studyflow/runs"], in: dir.path)
+            == "run 2: 2 stages, 0 ran, 2 cached, ok\n")
         #expect(try Self.git(["fsck"], in: dir.path) == "")
     }
 }

@@ -156,8 +156,14 @@ extension RunLedgerTests {
         let reopened = try RunLedger.open(ws.layout, create: false)
         #expect(reopened.note == ledger.note)
         let record = try reopened.run("1").record
-        #expect(record.sourceRepository == .sha256 && record.sourceCommit == nil && record.dirty == nil)
-        #expect(record.sourceDescription == "none (SHA-256 git repository, unreadable by libgit2)")
+        // HEAD is read from the repository's files; whether sources differ from it cannot be known.
+        let head = try GitCLI.run(["rev-parse", "HEAD"], in: ws.dir.path).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(head.count == 64)
+        #expect(record.sourceRepository == .sha256 && record.sourceCommit == head && record.dirty == nil)
+        #expect(record.sourceDescription == "\(head.prefix(12)) (dirty state unknown)")
+        // Packed refs are read too.
+        #expect(try GitCLI.run(["pack-refs", "--all"], in: ws.dir.path).status == 0)
+        #expect(GitRepository.headCommitFromFiles(gitDirectory: ws.layout.root + "/.git") == head)
         // The SHA-256 repository itself is untouched and healthy.
         #expect(try GitCLI.run(["rev-parse", "--verify", "-q", RunLedger.ref], in: ws.dir.path).status != 0)
         #expect(try GitCLI.run(["fsck"], in: ws.dir.path).status == 0)
