@@ -95,6 +95,10 @@ struct ReproduceCommand: ParsableCommand {
 
         var report = Self.compare(summary, records: records)
         if stage.isEmpty { report.add(notRun: records.values.filter { $0.key == nil }, name: name) }
+        for id in wanted.filter({ !present.contains($0) }).sorted() {
+            report.text += "not run    stage '\(id)' (not in the workflow file \(name) recorded)\n"
+            report.notRun += 1
+        }
         Console.out(report.text)
         if keep { Console.err("studyflow: scratch copy kept at \(scratch.layout.root)\n") }
         if report.failedHere > 0 {
@@ -103,8 +107,8 @@ struct ReproduceCommand: ParsableCommand {
         if report.differs > 0 {
             Console.err("studyflow: \(report.differs) output\(report.differs == 1 ? "" : "s") of \(name) did not reproduce\n")
         }
-        if report.notRun > 0, let failure {
-            Console.err("studyflow: \(failure): \(report.notRun) stage\(report.notRun == 1 ? "" : "s") could not be reproduced\n")
+        if report.notRun > 0 {
+            Console.err("studyflow: \(failure.map { $0 + ": " } ?? "")\(report.notRun) stage\(report.notRun == 1 ? "" : "s") could not be reproduced\n")
         }
         if report.differs > 0 || report.notRun > 0 { throw CommandError.exit(1) }
     }

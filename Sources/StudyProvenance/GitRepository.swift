@@ -136,6 +136,14 @@ final class GitRepository {
         return path.split(separator: "/").last.map(String.init)
     }
 
+    /// Where shared refs such as `refs/studyflow/runs` live, with a trailing slash: the common git
+    /// directory, which for a linked worktree is not `gitDirectory` (`.git/worktrees/NAME/`).
+    var refsDirectory: String {
+        guard let common = git_repository_commondir(handle) else { return gitDirectory }
+        let path = String(cString: common)
+        return path.hasSuffix("/") ? path : path + "/"
+    }
+
     /// Whether HEAD names a branch that has no commit yet (after `git init`, before the first commit).
     var isHeadUnborn: Bool { workDirectory != nil && git_repository_head_unborn(handle) == 1 }
 
@@ -332,7 +340,7 @@ final class GitRepository {
             git_commit_create(&out, handle, ref, signature, signature, nil, message, treeHandle, buffer.count, buffer.baseAddress)
         }
         if code == GIT_ELOCKED.rawValue {
-            throw ProvenanceError.locked(ref: ref, lockFile: gitDirectory + ref + ".lock")
+            throw ProvenanceError.locked(ref: ref, lockFile: refsDirectory + ref + ".lock")
         }
         if code == GIT_EMODIFIED.rawValue { throw ProvenanceError.raced(ref: ref) }
         try check(code, "commit on '\(ref)'")

@@ -119,7 +119,7 @@ public final class RunLedger {
     /// `readingTip: false` only the lock and the ref itself are checked (the no-op shortcut reads
     /// the tip commit anyway).
     public func preflight(readingTip: Bool = true) throws {
-        let lock = repository.gitDirectory + Self.ref + ".lock"
+        let lock = repository.refsDirectory + Self.ref + ".lock"
         if access(lock, F_OK) == 0 { throw ProvenanceError.locked(ref: Self.ref, lockFile: lock) }
         if let tip = try repository.resolve(Self.ref), readingTip {
             do { _ = try repository.commit(tip) } catch {
