@@ -60,7 +60,8 @@ struct LogCommand: ParsableCommand {
             }
             let counts = "\(r.counts["ran"] ?? 0) ran, \(r.counts["cached"] ?? 0) cached, \(r.counts["failed"] ?? 0) failed"
             let source = r.sourceCommit.map { String($0.prefix(12)) + (r.dirty == true ? "+dirty" : r.dirty == nil ? "+dirty?" : "") }
-                ?? (r.sourceRepository == .git ? "unborn" : r.sourceRepository == .sha256 ? "sha256-repository" : "no-git")
+                ?? (r.sourceRepository == .git ? "unborn" : r.sourceRepository == .sha256 ? "sha256-repository"
+                    : r.sourceRepository == .unreadable ? "unreadable-repository" : "no-git")
             out += "run \(r.run)  id \(RunID.short(run.id))  \(Timestamp.iso8601(r.started))  \(counts)  \(r.outcome)  source \(source)  commit \(run.commit.short)\n"
         }
         Console.out(out)

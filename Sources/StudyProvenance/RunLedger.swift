@@ -37,8 +37,8 @@ public final class RunLedger {
     let worktreeName: String?
     /// `RunRecord.sourceRepository` of runs recorded here.
     let sourceRepository: RunRecord.SourceRepository
-    /// The git directory of a SHA-256 repository the workspace is in (libgit2 cannot open it; its
-    /// HEAD is read from its files); nil otherwise.
+    /// The git directory of a repository libgit2 cannot open (SHA-256) that the workspace is in;
+    /// its HEAD is read from its files. Nil otherwise.
     let unreadableGitDirectory: String?
     /// Why the ledger is not where a reader would look first (a SHA-256 repository, so the bare
     /// ledger instead): a one-line note for the commands to print; nil normally.
@@ -75,8 +75,8 @@ public final class RunLedger {
             let ledger = RunLedger(repository: repository, layout: layout, sourceRepository: .git)
             if ledger.prefix.isEmpty || !repository.isIgnored(ledger.prefix) { return ledger }
         case .unsupported(let path, let format):
-            kind = format.hasPrefix("SHA-256") ? .sha256 : .noRepository
-            if kind == .sha256 { unreadable = path }
+            kind = format.hasPrefix("SHA-256") ? .sha256 : .unreadable
+            unreadable = path
             note = "the git repository at '\(path)' uses \(format), which libgit2 \(GitRepository.libraryVersion) cannot write; "
                 + "provenance goes to '.studyflow/provenance.git' instead"
         case .none:

@@ -35,8 +35,8 @@ public struct RunRecord: Equatable, Sendable {
     /// its history, which is matched by `workspace` and `worktree`).
     public var workspaceRoot: String?
     /// Where `sourceCommit` comes from: `git` (the workspace's repository; a nil commit means its
-    /// HEAD had no commit yet), `none` (no repository) or `sha256` (a SHA-256 repository that
-    /// libgit2 cannot read); nil in older records.
+    /// HEAD had no commit yet), `none` (no repository), `sha256` (a SHA-256 repository that
+    /// libgit2 cannot read) or `unreadable` (another format it cannot read); nil in older records.
     public var sourceRepository: SourceRepository?
 
     /// The kind of repository a run's source commit comes from (`sourceRepository` in run.json).
@@ -47,6 +47,8 @@ public struct RunRecord: Equatable, Sendable {
         case noRepository = "none"
         /// A SHA-256 repository libgit2 cannot read: HEAD is read from its files, dirty is unknown.
         case sha256
+        /// A repository in another format libgit2 cannot read (an unknown extension); as `sha256`.
+        case unreadable
     }
     /// The workspace repository's HEAD commit, nil when the workspace is in no repository.
     public var sourceCommit: String?
@@ -98,6 +100,7 @@ public struct RunRecord: Equatable, Sendable {
         switch sourceRepository {
         case .git: return "none (HEAD has no commit yet)"
         case .sha256: return "none (SHA-256 git repository, unreadable by libgit2)"
+        case .unreadable: return "none (git repository unreadable by libgit2)"
         case .noRepository, nil: return "none (no git repository)"
         }
     }

@@ -174,3 +174,23 @@ extension RunLedgerTests {
         #expect(try GitCLI.run(["fsck"], in: ws.dir.path).status == 0)
     }
 }
+
+extension RunLedgerTests {
+    @Test("a repository with an extension libgit2 does not know is named with it, not sent to 'git fsck'")
+    func unknownExtension() throws {
+        let ws = try Workspace(git: true)
+        #expect(try GitCLI.run(["config", "core.repositoryformatversion", "1"], in: ws.dir.path).status == 0)
+        #expect(try GitCLI.run(["config", "extensions.fancything", "true"], in: ws.dir.path).status == 0)
+        let ledger = try RunLedger.open(ws.layout, create: true)
+        #expect(ledger.repositoryPath == ws.layout.provenanceRepository)
+        #expect(ledger.note == "the git repository at '\(ws.layout.root)/.git' uses the repository extension 'extensions.fancything', which libgit2 \(GitRepository.libraryVersion) cannot write; provenance goes to '.studyflow/provenance.git' instead")
+        let stages = try ws.stages()
+        _ = try ledger.record(ws.runRecord(1, stages, ledger: ledger), stages: stages, workflowBytes: nil)
+        // This git cannot read the repository either; its branch file names HEAD's commit.
+        let head = try #require(ws.dir.read(".git/refs/heads/main")).trimmingCharacters(in: .whitespacesAndNewlines)
+        let record = try ledger.run(nil).record
+        #expect(record.sourceRepository == .unreadable)
+        #expect(record.sourceCommit == head)
+        #expect(record.dirty == nil)
+    }
+}
