@@ -61,9 +61,8 @@ struct AuditCommand: ParsableCommand {
         for step in lineage.steps {
             let r = step.record
             let made = step.madeBy.record
-            let source = made.sourceCommit.map { String($0.prefix(12)) + (made.dirty == true ? " (dirty)" : "") } ?? "none (no git repository)"
             out += "  stage '\(r.stage)' (\(r.kind)), key \(r.key?.short ?? "none"), \(r.status) in run \(step.run.record.run)\n"
-            out += "    made by run \(made.run) (commit \(step.madeBy.commit.short), \(Timestamp.iso8601(made.started))), source commit \(source)\n"
+            out += "    made by run \(made.run) (id \(RunID.short(step.madeBy.id)), commit \(step.madeBy.commit.short), \(Timestamp.iso8601(made.started))), source commit \(made.sourceDescription)\n"
             if !r.params.isEmpty { out += "    params \(JSONValue.object(r.params).canonicalJSON)\n" }
             for input in r.inputs { out += "    input  \(describe(input))\n" }
             for output in r.outputs { out += "    output \(describe(output))\n" }
@@ -92,10 +91,12 @@ struct AuditCommand: ParsableCommand {
         for step in lineage.steps {
             guard case .object(var members) = step.record.json else { continue }
             members["run"] = .integer(step.run.record.run)
+            members["runID"] = .string(step.run.id)
             members["commit"] = .string(step.run.commit.hex)
             let made = step.madeBy.record
             members["madeBy"] = .object([
-                "run": .integer(made.run), "commit": .string(step.madeBy.commit.hex),
+                "run": .integer(made.run), "id": .string(step.madeBy.id), "commit": .string(step.madeBy.commit.hex),
+                "sourceRepository": made.sourceRepository.map { .string($0.rawValue) } ?? .null,
                 "started": .string(Timestamp.iso8601(made.started)),
                 "sourceCommit": made.sourceCommit.map(JSONValue.string) ?? .null, "dirty": made.dirty.map(JSONValue.bool) ?? .null,
             ])

@@ -26,7 +26,7 @@ struct CrateCommand: ParsableCommand {
 
     @OptionGroup var options: LedgerOptions
 
-    @Argument(help: ArgumentHelp("A run number or commit id (default: the latest run).", valueName: "RUN"))
+    @Argument(help: ArgumentHelp("A run number, or a prefix of a run id or commit id (default: the latest run).", valueName: "RUN"))
     var runID: String?
 
     @Option(name: .long, help: ArgumentHelp("Directory to write the crate into (absent or empty).", valueName: "DIR"))
@@ -47,6 +47,6 @@ struct CrateCommand: ParsableCommand {
         }
         let who = publisher ?? getenv("USER").map { String(cString: $0) } ?? "unknown"
         let count = try provenance { try RunCrate(publisher: who, license: license).write(run, ledger: ledger, into: directory) }
-        Console.out("studyflow: wrote an RO-Crate of run \(run.record.run) to \(output) (\(count) files and ro-crate-metadata.json)\n")
+        Console.out("studyflow: wrote an RO-Crate of run \(run.record.run) (id \(run.id)) to \(output) (\(count) files and ro-crate-metadata.json)\n")
     }
 }

@@ -8,20 +8,27 @@ struct LogCommand: ParsableCommand {
         commandName: "log",
         abstract: "Show the run history recorded in refs/studyflow/runs, newest first.",
         discussion: """
-        One line a run: run id, start time (UTC), stages that ran / were cached / failed, the
-        outcome, the workspace's git commit at the time and '+dirty' when a source input or the
-        workflow file differed from that commit. The same history is plain git:
+        One line a run: run number, the first 8 digits of its unique id, start time (UTC),
+        stages that ran / were cached / failed, the outcome, the workspace's git commit at the time
+        ('unborn' before the first commit) and '+dirty' when a source input or the workflow file
+        differed from that commit. RUN shows one run: a run number, or a prefix of a run id or
+        commit id. Only this workspace's runs are shown: other workspaces and git worktrees of the
+        repository share the ref but not the history. The same history is plain git:
         'git log refs/studyflow/runs' (or, for a workspace in no repository,
         'git --git-dir .studyflow/provenance.git log refs/studyflow/runs').
 
         Examples:
           studyflow log
           studyflow log -n 5
+          studyflow log 3f9c2a1e
           studyflow log --json | jq .run
         """
     )
 
     @OptionGroup var options: LedgerOptions
+
+    @Argument(help: ArgumentHelp("Show only this run: a run number or a prefix of a run id or commit id.", valueName: "RUN"))
+    var runID: String?
 
     @Option(name: .customShort("n"), help: "Show only the newest N runs.")
     var count: Int?
@@ -35,7 +42,7 @@ struct LogCommand: ParsableCommand {
 
     func run() throws {
         let (ledger, _) = try options.ledger()
-        let runs = try provenance { try ledger.runs(limit: count) }
+        let runs = try provenance { try runID.map { [try ledger.run($0)] } ?? ledger.runs(limit: count) }
         if runs.isEmpty {
             throw CommandError.failure("no run is recorded in '\(ledger.repositoryPath)' yet; run 'studyflow run' first")
         }
@@ -52,8 +59,10 @@ struct LogCommand: ParsableCommand {
                 continue
             }
             let counts = "\(r.counts["ran"] ?? 0) ran, \(r.counts["cached"] ?? 0) cached, \(r.counts["failed"] ?? 0) failed"
-            let source = r.sourceCommit.map { String($0.prefix(12)) + (r.dirty == true ? "+dirty" : "") } ?? "no-git"
-            out += "run \(r.run)  \(Timestamp.iso8601(r.started))  \(counts)  \(r.outcome)  source \(source)  commit \(run.commit.short)\n"
+            let source = r.sourceCommit.map { String($0.prefix(12)) + (r.dirty == true ? "+dirty" : r.dirty == nil ? "+dirty?" : "") }
+                ?? (r.sourceRepository == .git ? "unborn" : r.sourceRepository == .sha256 ? "sha256-repository"
+                    : r.sourceRepository == .unreadable ? "unreadable-repository" : "no-git")
+            out += "run \(r.run)  id \(RunID.short(run.id))  \(Timestamp.iso8601(r.started))  \(counts)  \(r.outcome)  source \(source)  commit \(run.commit.short)\n"
         }
         Console.out(out)
     }

@@ -8,21 +8,30 @@ import Glibc
 #endif
 
 /// `studyflow reproduce [RUN]`: re-executes a recorded run's stages without the cache in a scratch
-/// copy of the workspace and compares every output with the recorded digest, byte for byte.
+/// directory holding only the run's inputs, and compares every output with the recorded digest,
+/// byte for byte.
 struct ReproduceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reproduce",
         abstract: "Re-execute a recorded run in a scratch copy, without the cache, and compare every output.",
         discussion: """
-        Copies the workspace (without .studyflow/, .git and stage outputs) to a scratch directory,
-        writes the workflow file as the run recorded it, runs the run's stages there from scratch
-        with the run's --param values, and prints per output 'identical' or 'differs' against the
-        sha256 the run recorded. Exit 1 if any output differs or a stage fails. Sources edited
-        since the run are reported: they are reproduced with their current bytes.
+        Copies the lineage's inputs to a scratch directory — the source files the workflow's
+        stages declare or their commands name (scripts), and the workflow file as the run recorded
+        it; nothing else, so git-ignored build folders stay behind — runs the run's stages there
+        from scratch with the run's --param values, and prints per output 'identical' or 'differs'
+        against the sha256 the run recorded. Exit 1 if any output differs or a stage fails.
+        Sources edited since the run are reported: they are reproduced with their current bytes.
+
+        A run that failed is said to have failed: the stages that succeeded are reproduced, the
+        failed and skipped ones are listed as 'not run', and the exit status is 1.
+
+        RUN is a run number of this workspace, or a prefix of a run id or commit id (see
+        'studyflow log'); a number that names several runs is an error listing them.
 
         Examples:
           studyflow reproduce                 # the latest run
           studyflow reproduce 12              # run 12
+          studyflow reproduce 3f9c2a1e        # the run with this id
           studyflow reproduce --stage km      # km and the stages it depends on
           studyflow reproduce --keep          # keep the scratch directory to inspect it
         """
@@ -30,7 +39,7 @@ struct ReproduceCommand: ParsableCommand {
 
     @OptionGroup var options: LedgerOptions
 
-    @Argument(help: ArgumentHelp("A run number or commit id (default: the latest run).", valueName: "RUN"))
+    @Argument(help: ArgumentHelp("A run number, or a prefix of a run id or commit id (default: the latest run).", valueName: "RUN"))
     var runID: String?
 
     @Option(name: .long, help: ArgumentHelp("Reproduce only STAGE and what it depends on.", valueName: "STAGE"))
@@ -50,106 +59,139 @@ struct ReproduceCommand: ParsableCommand {
         let (ledger, layout) = try options.ledger()
         let run = try provenance { try ledger.run(runID) }
         let records = try provenance { try ledger.stages(of: run) }
-        for name in stage where records[name] == nil {
-            throw CommandError.usage("run \(run.record.run) has no stage '\(name)'; its stages: \(records.keys.sorted().joined(separator: ", "))")
-        }
+        let name = "run \(run.record.run)"
+        try checkSelection(records, name: name)
         guard let workflowBytes = try provenance({ try ledger.workflowBytes(of: run) }) else {
-            throw CommandError.failure("run \(run.record.run) did not record its workflow file; it cannot be reproduced")
+            throw CommandError.failure("\(name) did not record its workflow file; it cannot be reproduced")
         }
-        let scratch = try ScratchWorkspace.make(copying: layout.root, except: Set(records.values.flatMap { $0.outputs.map(\.path) }))
-        defer { if !keep { scratch.remove() } }
+        let failure = Self.failure(of: run, records: records)
+        let wanted = stage.isEmpty ? records.values.filter { $0.key != nil }.map(\.stage) : stage
+        if let failure {
+            guard !wanted.isEmpty else { throw CommandError.failure("\(failure) before any stage succeeded; there is nothing to reproduce") }
+            Console.err("studyflow: \(failure); reproducing the \(wanted.count) stage\(wanted.count == 1 ? "" : "s") that succeeded\n")
+        }
+
         let workflowPath = run.record.workflowFile.hasPrefix("/") ? "Workflows/reproduced.yaml" : run.record.workflowFile
+        let text = String(decoding: workflowBytes, as: UTF8.self)
+        let declared = try? WorkflowLoader(knownKinds: StudyflowCommand.registry.names, paramOverrides: run.record.params).load(text: text, file: workflowPath)
+        let lineage = ScratchWorkspace.lineageInputs(of: declared, records: Array(records.values))
+        let scratch = try ScratchWorkspace.make(copying: lineage.inputs.filter { $0 != workflowPath }, from: layout.root,
+                                                except: lineage.produced.union([workflowPath]))
+        defer { if !keep { scratch.remove() } }
         if let parent = WorkspacePath.directory(of: scratch.layout.absolute(workflowPath)) { try FileIO.createDirectories(parent) }
         try FileIO.writeAtomically(scratch.layout.absolute(workflowPath), workflowBytes, durable: false)
-
-        // Sources the run read whose bytes changed since: reproduced with what is there now.
-        let produced = Set(records.values.flatMap { $0.outputs.map(\.path) })
-        var notes: [String] = []
-        var checked: Set<String> = []
-        for record in records.values.sorted(by: { $0.stage < $1.stage }) {
-            for input in record.inputs where !produced.contains(input.path) && checked.insert(input.path).inserted {
-                guard let digest = input.sha256, let bytes = FileIO.read(layout.absolute(input.path)) else { continue }
-                if Digest.of(bytes) != digest { notes.append("note: source \(input.path) changed since run \(run.record.run); reproducing with its current bytes\n") }
-            }
-        }
-        Console.err(notes.joined())
+        Console.err(Self.editedSources(records, produced: lineage.produced, layout: layout, name: name))
 
         let source = WorkflowSource(layout: scratch.layout, registry: StudyflowCommand.registry)
         let compiled = try source.load(workflowPath, useCache: false, params: run.record.params)
-        let wanted = stage.isEmpty ? records.values.filter { $0.key != nil }.map(\.stage) : stage
         let present = Set(compiled.workflow.stages.map(\.id))
         let targets = wanted.filter(present.contains).sorted()
         let runOptions = RunOptions(jobs: jobs ?? ProcessorCount.online, forceAll: true, targets: targets,
                                     params: run.record.params)
         let ws = Workspace(layout: scratch.layout, compiled: compiled, registry: StudyflowCommand.registry, params: run.record.params)
         let runner = Runner(workspace: ws, executor: LocalExecutor(), options: runOptions, observers: [], run: 1)
-        Console.err("studyflow: reproducing run \(run.record.run) (\(targets.count) stage\(targets.count == 1 ? "" : "s")) in \(scratch.layout.root)\n")
+        Console.err("studyflow: reproducing \(name) (\(targets.count) stage\(targets.count == 1 ? "" : "s")) in \(scratch.layout.root)\n")
         let summary = try mapRunErrors { try runner.execute() }
 
-        var out = ""
+        var report = Self.compare(summary, records: records)
+        if stage.isEmpty { report.add(notRun: records.values.filter { $0.key == nil }, name: name) }
+        for id in wanted.filter({ !present.contains($0) }).sorted() {
+            report.text += "not run    stage '\(id)' (not in the workflow file \(name) recorded)\n"
+            report.notRun += 1
+        }
+        Console.out(report.text)
+        if keep { Console.err("studyflow: scratch copy kept at \(scratch.layout.root)\n") }
+        if report.failedHere > 0 {
+            Console.err("studyflow: note: the scratch copy holds only the run's inputs (declared inputs, files its commands name); a command that reads an undeclared file fails there: declare that file as an input\n")
+        }
+        if report.differs > 0 {
+            Console.err("studyflow: \(report.differs) output\(report.differs == 1 ? "" : "s") of \(name) did not reproduce\n")
+        }
+        if report.notRun > 0 {
+            Console.err("studyflow: \(failure.map { $0 + ": " } ?? "")\(report.notRun) stage\(report.notRun == 1 ? "" : "s") could not be reproduced\n")
+        }
+        if report.differs > 0 || report.notRun > 0 { throw CommandError.exit(1) }
+    }
+
+    /// Rejects `--stage` names the run does not have, or has without recorded outputs.
+    private func checkSelection(_ records: [String: StageRecord], name: String) throws {
+        for id in stage {
+            guard let record = records[id] else {
+                throw CommandError.usage("\(name) has no stage '\(id)'; its stages: \(records.keys.sorted().joined(separator: ", "))")
+            }
+            if record.key == nil {
+                let succeeded = records.values.filter { $0.key != nil }.map(\.stage).sorted()
+                let hint = succeeded.isEmpty ? "no stage of it succeeded" : "name one that succeeded: " + succeeded.joined(separator: ", ")
+                throw CommandError.usage("stage '\(id)' \(record.status) in \(name), so it has no recorded outputs to reproduce; \(hint)")
+            }
+        }
+    }
+
+    /// `run 3 failed at stage 'x'` (or `was interrupted at stage 'x'`) for a run that did not
+    /// succeed; nil for one that did.
+    static func failure(of run: LoggedRun, records: [String: StageRecord]) -> String? {
+        let failed = records.values.filter { $0.status == "failed" }.map(\.stage).sorted()
+        let name = "run \(run.record.run)"
+        let verb = run.record.outcome == "interrupted" ? "was interrupted" : "failed"
+        if !failed.isEmpty {
+            return "\(name) \(verb) at stage\(failed.count == 1 ? "" : "s") \(failed.map { "'\($0)'" }.joined(separator: ", "))"
+        }
+        if run.record.outcome == "interrupted" { return "\(name) was interrupted" }
+        if run.record.outcome != "ok" || records.values.contains(where: { $0.key == nil }) { return "\(name) did not complete (\(run.record.outcome))" }
+        return nil
+    }
+
+    /// Notes for sources the run read whose bytes changed since: reproduced with what is there now.
+    static func editedSources(_ records: [String: StageRecord], produced: Set<String>, layout: StoreLayout, name: String) -> String {
+        var notes = ""
+        var checked: Set<String> = []
+        for record in records.values.sorted(by: { $0.stage < $1.stage }) {
+            for input in record.inputs where !produced.contains(input.path) && checked.insert(input.path).inserted {
+                guard let digest = input.sha256, let bytes = FileIO.read(layout.absolute(input.path)) else { continue }
+                if Digest.of(bytes) != digest { notes += "note: source \(input.path) changed since \(name); reproducing with its current bytes\n" }
+            }
+        }
+        return notes
+    }
+
+    /// One line per recorded output (`identical`, `differs`) or stage (`failed`, `not run`).
+    struct Report {
+        var text = ""
         var differs = 0
+        var failedHere = 0
+        var notRun = 0
+
+        mutating func add(notRun stages: [StageRecord], name: String) {
+            for record in stages.sorted(by: { $0.stage < $1.stage }) {
+                text += "not run    stage '\(record.stage)' (\(record.status) in \(name): no recorded outputs)\n"
+                notRun += 1
+            }
+        }
+    }
+
+    static func compare(_ summary: RunSummary, records: [String: StageRecord]) -> Report {
+        var report = Report()
         for result in summary.results {
             guard let recorded = records[result.stage] else { continue }
             guard result.status == .ran, let record = result.record else {
-                out += "failed     stage '\(result.stage)' (\(result.status.rawValue)\(result.failure.map { ": " + $0.split(separator: "\n").first.map(String.init)! } ?? ""))\n"
-                differs += 1
+                let firstLine: String = result.failure.flatMap { $0.split(separator: "\n").first.map(String.init) } ?? ""
+                let reason = firstLine.isEmpty ? "" : ": " + firstLine
+                report.text += "failed     stage '\(result.stage)' (\(result.status.rawValue)\(reason))\n"
+                report.differs += 1
+                if result.status == .failed { report.failedHere += 1 }
                 continue
             }
             let made = Dictionary(record.outputs.map { ($0.path, $0.digest) }, uniquingKeysWith: { a, _ in a })
             for output in recorded.outputs {
                 let shown = output.path + (output.isDirectory ? "/" : "")
                 if let digest = output.sha256, made[output.path] == digest {
-                    out += "identical  \(shown)\n"
+                    report.text += "identical  \(shown)\n"
                 } else {
-                    differs += 1
-                    out += "differs    \(shown)  (recorded sha256 \(output.sha256?.short ?? "unknown"), reproduced \(made[output.path]?.short ?? "missing"))\n"
+                    report.differs += 1
+                    report.text += "differs    \(shown)  (recorded sha256 \(output.sha256?.short ?? "unknown"), reproduced \(made[output.path]?.short ?? "missing"))\n"
                 }
             }
         }
-        Console.out(out)
-        if keep { Console.err("studyflow: scratch copy kept at \(scratch.layout.root)\n") }
-        if differs > 0 {
-            Console.err("studyflow: \(differs) output\(differs == 1 ? "" : "s") of run \(run.record.run) did not reproduce\n")
-            throw CommandError.exit(1)
-        }
+        return report
     }
-}
-
-/// A scratch copy of a workspace for `reproduce`, in a fresh directory under /tmp.
-struct ScratchWorkspace {
-    let layout: StoreLayout
-
-    /// Copies `root` except `.studyflow`, `.git` and the workspace-relative paths in `except`.
-    static func make(copying root: String, except: Set<String>) throws -> ScratchWorkspace {
-        var template = Array("/tmp/studyflow-reproduce-XXXXXX".utf8CString)
-        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }),
-              let real = FileIO.realPath(String(cString: made)) else {
-            throw CommandError.failure("cannot create a scratch directory under /tmp: \(String(cString: strerror(errno)))")
-        }
-        let scratch = ScratchWorkspace(layout: StoreLayout(root: real))
-        try copy(from: root, to: real, relative: "", except: except)
-        return scratch
-    }
-
-    private static func copy(from source: String, to destination: String, relative: String, except: Set<String>) throws {
-        for name in try FileIO.listDirectory(source + (relative.isEmpty ? "" : "/" + relative)) {
-            let path = relative.isEmpty ? name : relative + "/" + name
-            if path == ".studyflow" || path == ".git" || except.contains(path) { continue }
-            guard let st = FileStat.of(source + "/" + path) else { continue }
-            switch st.kind {
-            case .directory:
-                try FileIO.createDirectories(destination + "/" + path)
-                try copy(from: source, to: destination, relative: path, except: except)
-            case .file:
-                guard let bytes = FileIO.read(source + "/" + path) else { continue }
-                try FileIO.writeAtomically(destination + "/" + path, bytes, durable: false)
-                if st.isExecutable { chmod(destination + "/" + path, 0o755) }
-            default:
-                continue
-            }
-        }
-    }
-
-    /// Deletes the scratch directory.
-    func remove() { try? FileIO.removeTree(layout.root) }
 }

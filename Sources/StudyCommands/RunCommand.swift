@@ -130,7 +130,7 @@ struct RunCommand: ParsableCommand {
         var reservedRun: Int?
         if force.isEmpty, !forceAll, until.isEmpty, !verbose, let stages = snapshot.unchangedStages(layout) {
             phases.mark("snapshot")
-            let runNumber = try RunCounter.next(layout)
+            let runNumber = try RunCounter.next(layout, after: ledger?.latestRunNumber() ?? 0)
             // The ledger records a no-op run by reusing the previous commit's tree; when the previous
             // run was not the same no-op (first run with the ledger, another HEAD…), the full path
             // below records it in full, and the next no-op run takes this shortcut again.
@@ -156,7 +156,7 @@ struct RunCommand: ParsableCommand {
         phases.mark("load workflow")
         if let ledger { try provenance { try ledger.preflight(); try ledger.checkWritable() } }
         let stageExecutor = try makeExecutor(compiled.workflow, lock: lock)
-        let runNumber = try reservedRun ?? RunCounter.next(layout)
+        let runNumber = try reservedRun ?? RunCounter.next(layout, after: ledger?.latestRunNumber() ?? 0)
         let recorder = ProvenanceRecorder()
         let runner = Runner(workspace: ws, executor: stageExecutor, options: options, observers: [reporter, recorder],
                             run: runNumber, snapshot: snapshot)
@@ -197,6 +197,7 @@ struct RunCommand: ParsableCommand {
         guard !ProvenanceRecorder.disabled else { return nil }
         return try provenance {
             let ledger = try RunLedger.open(layout, create: true)
+            if let note = ledger.note { Console.err("studyflow: note: \(note)\n") }
             try ledger.preflight(readingTip: false)
             return ledger
         }

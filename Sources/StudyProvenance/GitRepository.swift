@@ -30,18 +30,122 @@ final class GitRepository {
 
     deinit { git_repository_free(handle) }
 
+    /// What `discover` found above a path.
+    enum Discovery {
+        /// No repository: the workspace is in none.
+        case none
+        /// A repository libgit2 opened.
+        case repository(GitRepository)
+        /// A healthy repository in a format this libgit2 cannot read (`SHA-256 object names`, or
+        /// an extension it does not know), at git directory `path`.
+        case unsupported(path: String, format: String)
+    }
+
     /// The repository containing `path`, searching upward as git does (honouring `GIT_DIR` and
-    /// `GIT_CEILING_DIRECTORIES`); nil when there is none.
-    static func discover(from path: String) throws -> GitRepository? {
+    /// `GIT_CEILING_DIRECTORIES`). A repository that fails to open because of its format (Debian's
+    /// libgit2 1.5 cannot read SHA-256 repositories) is `.unsupported`, not an error: it is not
+    /// broken and must not be sent to `git fsck`.
+    static func discover(from path: String) throws -> Discovery {
         _ = initialized
         var repo: OpaquePointer?
         let code = git_repository_open_ext(&repo, path, UInt32(GIT_REPOSITORY_OPEN_FROM_ENV.rawValue), nil)
-        if code == GIT_ENOTFOUND.rawValue { return nil }
+        if code == GIT_ENOTFOUND.rawValue { return .none }
         guard code == 0, let repo else {
-            throw ProvenanceError.cannotOpen(path: path, reason: lastError(code))
+            let reason = lastError(code)
+            if let found = unsupportedFormat(from: path, error: reason) { return .unsupported(path: found.path, format: found.format) }
+            throw ProvenanceError.cannotOpen(path: path, reason: reason)
         }
-        return GitRepository(handle: repo)
+        return .repository(GitRepository(handle: repo))
     }
+
+    /// The git directory above `path` and a description of its format when that format, not
+    /// damage, is why it did not open: `extensions.objectformat` other than sha1 in its config, or
+    /// libgit2's own "unsupported extension name" error.
+    static func unsupportedFormat(from path: String, error: String) -> (path: String, format: String)? {
+        var buffer = git_buf()
+        defer { git_buf_dispose(&buffer) }
+        guard git_repository_discover(&buffer, path, 0, nil) == 0, let raw = buffer.ptr else { return nil }
+        var gitDirectory = String(cString: raw)
+        if gitDirectory.count > 1, gitDirectory.hasSuffix("/") { gitDirectory.removeLast() }
+        if let format = configValue("extensions.objectformat", gitDirectory: gitDirectory)?.lowercased(), format != "sha1" {
+            return (gitDirectory, format == "sha256" ? "SHA-256 object names" : "object format '\(format)'")
+        }
+        let marker = "unsupported extension name "
+        if let range = error.range(of: marker) {
+            return (gitDirectory, "the repository extension '\(error[range.upperBound...])'")
+        }
+        return nil
+    }
+
+    /// The directory holding a git directory's shared parts (config, refs, objects): itself, or
+    /// what its `commondir` file names for a linked worktree.
+    private static func commonDirectory(_ gitDirectory: String) -> String {
+        guard let common = FileIO.readText(gitDirectory + "/commondir")?.split(separator: "\n").first.map(String.init),
+              !common.isEmpty else { return gitDirectory }
+        return common.hasPrefix("/") ? common : gitDirectory + "/" + common
+    }
+
+    /// A value of the repository's own config file (the common directory's for a linked worktree),
+    /// read without opening the repository.
+    private static func configValue(_ name: String, gitDirectory: String) -> String? {
+        var config: OpaquePointer?
+        guard git_config_open_ondisk(&config, commonDirectory(gitDirectory) + "/config") == 0 else { return nil }
+        defer { git_config_free(config) }
+        var value = git_buf()
+        defer { git_buf_dispose(&value) }
+        guard git_config_get_string_buf(&value, config, name) == 0, let raw = value.ptr else { return nil }
+        return String(cString: raw)
+    }
+
+    /// HEAD's commit id read from the files of a repository libgit2 cannot open (a SHA-256 one):
+    /// `HEAD`, then the loose ref it names, then `packed-refs`. Nil when HEAD is unborn or the
+    /// refs are in a form not read here (reftable).
+    static func headCommitFromFiles(gitDirectory: String) -> String? {
+        func objectID(_ text: Substring) -> String? {
+            (text.count == 40 || text.count == 64) && text.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) ? String(text) : nil
+        }
+        guard let head = FileIO.readText(gitDirectory + "/HEAD")?.split(separator: "\n").first else { return nil }
+        if let id = objectID(head) { return id }
+        guard head.hasPrefix("ref: refs/") else { return nil }
+        let name = head.dropFirst(5)
+        guard !name.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) else { return nil }
+        let common = commonDirectory(gitDirectory)
+        for directory in [gitDirectory, common] {
+            if let line = FileIO.readText(directory + "/" + name)?.split(separator: "\n").first, let id = objectID(line) { return id }
+        }
+        for line in (FileIO.readText(common + "/packed-refs") ?? "").split(separator: "\n") {
+            let parts = line.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[1] == name, let id = objectID(parts[0]) { return id }
+        }
+        return nil
+    }
+
+    /// libgit2's version, `1.5` (for messages).
+    static var libraryVersion: String {
+        var major: Int32 = 0, minor: Int32 = 0, revision: Int32 = 0
+        _ = git_libgit2_version(&major, &minor, &revision)
+        return "\(major).\(minor)"
+    }
+
+    /// The name of the linked worktree this handle opened (`.git/worktrees/NAME`), nil for the main
+    /// work tree and bare repositories.
+    var worktreeName: String? {
+        guard git_repository_is_worktree(handle) == 1 else { return nil }
+        var path = gitDirectory
+        if path.hasSuffix("/") { path.removeLast() }
+        return path.split(separator: "/").last.map(String.init)
+    }
+
+    /// Where shared refs such as `refs/studyflow/runs` live, with a trailing slash: the common git
+    /// directory, which for a linked worktree is not `gitDirectory` (`.git/worktrees/NAME/`).
+    var refsDirectory: String {
+        guard let common = git_repository_commondir(handle) else { return gitDirectory }
+        let path = String(cString: common)
+        return path.hasSuffix("/") ? path : path + "/"
+    }
+
+    /// Whether HEAD names a branch that has no commit yet (after `git init`, before the first commit).
+    var isHeadUnborn: Bool { workDirectory != nil && git_repository_head_unborn(handle) == 1 }
 
     /// Opens the repository at exactly `path` (no search).
     static func open(at path: String) throws -> GitRepository {
@@ -236,7 +340,7 @@ final class GitRepository {
             git_commit_create(&out, handle, ref, signature, signature, nil, message, treeHandle, buffer.count, buffer.baseAddress)
         }
         if code == GIT_ELOCKED.rawValue {
-            throw ProvenanceError.locked(ref: ref, lockFile: gitDirectory + ref + ".lock")
+            throw ProvenanceError.locked(ref: ref, lockFile: refsDirectory + ref + ".lock")
         }
         if code == GIT_EMODIFIED.rawValue { throw ProvenanceError.raced(ref: ref) }
         try check(code, "commit on '\(ref)'")

@@ -11,6 +11,10 @@ public enum ProvenanceError: Error, Equatable, CustomStringConvertible {
     case corrupt(ref: String, reason: String)
     /// No run commit has this id.
     case unknownRun(String, latest: Int?)
+    /// A run reference that fits several runs of this workspace (each described by `LoggedRun.label`).
+    case ambiguousRun(String, candidates: [String])
+    /// A run id of another workspace or worktree sharing the repository.
+    case otherWorkspace(String, workspace: String, worktree: String)
     /// No recorded run produced this path.
     case notProduced(path: String, runs: Int)
     /// The ledger holds no run yet.
@@ -31,8 +35,12 @@ public enum ProvenanceError: Error, Equatable, CustomStringConvertible {
         case .corrupt(let ref, let reason):
             return "provenance ref '\(ref)' cannot be read: \(reason); check it with 'git fsck' and 'git log \(ref)'"
         case .unknownRun(let id, let latest):
-            let hint = latest.map { "runs are numbered 1 to \($0) (see 'studyflow log')" } ?? "no run is recorded yet"
-            return "no run '\(id)' in the provenance ledger; \(hint)"
+            let hint = latest.map { "its runs are numbered up to \($0); give a run number or a run id (see 'studyflow log')" } ?? "no run is recorded yet"
+            return "no run '\(id)' in this workspace's provenance ledger; \(hint)"
+        case .ambiguousRun(let id, let candidates):
+            return "run '\(id)' is ambiguous in this workspace's history: it names \(candidates.joined(separator: ", ")); give the run id or a longer prefix of it (see 'studyflow log')"
+        case .otherWorkspace(let id, let workspace, let worktree):
+            return "run '\(id)' was recorded by the workspace '\(workspace)' in \(worktree), not this one; run the command there"
         case .notProduced(let path, let runs):
             return "no recorded run produced '\(path)' (searched \(runs) run\(runs == 1 ? "" : "s")); give a stage output path as in the workflow, relative to the workspace root"
         case .noRuns(let repository):

@@ -120,7 +120,8 @@ public struct RunCrate {
         }
 
         let started = Timestamp.iso8601(r.started), ended = Timestamp.iso8601(r.finished)
-        let runID = "#run-\(r.run)"
+        // Named by the globally unique id: crates of two workspaces' "run 1" never share an @id.
+        let runID = "#run-\(run.id)"
         let workflowID = Self.id(workflowPath)
         let sources = records.flatMap(\.inputs).filter { !$0.isDirectory && !produced.contains($0.path) }.map(\.path)
         let finals = records.flatMap(\.outputs).filter { !$0.isDirectory }.map(\.path).filter { path in !records.contains { $0.inputs.contains { $0.path == path } } }
@@ -139,14 +140,16 @@ public struct RunCrate {
         graph.append(.object(["@id": .string("#studyflow"), "@type": .string("SoftwareApplication"), "name": .string("StudyFlow"),
                               "version": .string(r.studyflowVersion)]))
         var runAction: [String: JSONValue] = [
-            "@id": .string(runID), "@type": .string("CreateAction"), "name": .string("run \(r.run) of \(workflowPath): \(r.outcome)"),
+            "@id": .string(runID), "@type": .string("CreateAction"), "name": .string("run \(r.run) (id \(run.id)) of \(workflowPath): \(r.outcome)"),
+            "identifier": .string(run.id),
             "instrument": ref(workflowID), "object": list(sourceRefs), "result": list(resultRefs),
             "startTime": .string(started), "endTime": .string(ended),
             "actionStatus": .string(r.outcome == "ok" ? "http://schema.org/CompletedActionStatus" : "http://schema.org/FailedActionStatus"),
         ]
-        if let commit = r.sourceCommit { runAction["description"] = .string("source commit \(commit)\(r.dirty == true ? " (dirty)" : ""); ledger commit \(run.commit.hex)") }
+        let source = r.sourceCommit.map { $0 + (r.dirty == true ? " (dirty)" : "") } ?? r.sourceDescription
+        runAction["description"] = .string("source commit \(source); ledger commit \(run.commit.hex)")
         graph.append(.object(runAction))
-        graph.append(.object(["@id": .string("#engine-run-\(r.run)"), "@type": .string("OrganizeAction"),
+        graph.append(.object(["@id": .string("#engine-run-\(run.id)"), "@type": .string("OrganizeAction"),
                               "name": .string("StudyFlow run \(r.run)"), "instrument": ref("#studyflow"),
                               "object": list(controlRefs), "result": ref(runID),
                               "startTime": .string(started), "endTime": .string(ended)]))
@@ -164,7 +167,7 @@ public struct RunCrate {
         graph.append(.object([
             "@id": .string("./"), "@type": .string("Dataset"),
             "name": .string("StudyFlow run \(r.run) of \(r.workflowName.isEmpty ? workflowPath : r.workflowName)"),
-            "description": .string("Provenance of StudyFlow run \(r.run) (\(r.outcome)), exported from refs/studyflow/runs commit \(run.commit.hex)."),
+            "description": .string("Provenance of StudyFlow run \(r.run) (id \(run.id), \(r.outcome)), exported from refs/studyflow/runs commit \(run.commit.hex)."),
             "datePublished": .string(ended), "license": ref(license), "publisher": ref("#publisher"),
             "conformsTo": .array(profiles.map { ref($0.0) }), "mainEntity": ref(workflowID),
             "hasPart": .array(([workflowPath] + files.keys.sorted()).map { ref(Self.id($0)) }),

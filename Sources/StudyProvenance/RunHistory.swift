@@ -6,12 +6,22 @@ public struct LoggedRun: Sendable {
     public var commit: GitOID
     /// Its `run.json`.
     public var record: RunRecord
+
+    /// The run's globally unique id; a run recorded before ids existed is named by its commit id.
+    public var id: String { record.id ?? commit.hex }
+
+    /// `run 3 (id 3f9c2a1e, 2026-12-06T20:00:00Z)`, to tell runs with one number apart.
+    public var label: String {
+        "run \(record.run) (id \(RunID.short(id)), \(Timestamp.iso8601(record.started)))"
+    }
 }
 
 /// Reads the run history back from `refs/studyflow/runs`, newest first.
 extension RunLedger {
-    /// The newest `limit` runs of this workspace (all when nil), newest first.
-    public func runs(limit: Int? = nil) throws -> [LoggedRun] {
+    /// The newest `limit` runs of this workspace (all when nil), newest first. Other workspaces of
+    /// the repository, and other worktrees of it, write to the same ref: their runs are skipped
+    /// unless `allWorkspaces`.
+    public func runs(limit: Int? = nil, allWorkspaces: Bool = false) throws -> [LoggedRun] {
         var result: [LoggedRun] = []
         var next = try repository.resolve(Self.ref)
         while let id = next, limit.map({ result.count < $0 }) ?? true {
@@ -20,22 +30,46 @@ extension RunLedger {
                 throw ProvenanceError.corrupt(ref: Self.ref, reason: "commit \(id.short) cannot be read")
             }
             let record = try runRecord(commit)
-            // Other workspaces of the same repository write to the same ref: skip their runs.
-            if record.workspace == workspaceName { result.append(LoggedRun(commit: id, record: record)) }
+            if allWorkspaces || isOwn(record) { result.append(LoggedRun(commit: id, record: record)) }
             next = commit.parent
         }
         return result
     }
 
-    /// The run named by `id`: a run number (`12`), a commit id or prefix of at least 7 digits, or
-    /// nil for the latest run.
-    public func run(_ id: String?) throws -> LoggedRun {
+    /// The number of this workspace's newest recorded run (0 when none): a run counter lost with
+    /// `.studyflow/` continues from here, so numbers do not repeat within a workspace.
+    public func latestRunNumber() -> Int {
+        ((try? runs(limit: 1)) ?? []).first?.record.run ?? 0
+    }
+
+    /// The run named by `reference`, nil for the latest run of this workspace. A reference is a run
+    /// number of this workspace (`12`), or a prefix of at least 4 characters of a run id or of a
+    /// run's commit id. A reference that fits several runs (a number repeated by an older history,
+    /// a short prefix) is an error listing them; never a guess.
+    public func run(_ reference: String?) throws -> LoggedRun {
         let all = try runs()
         guard let latest = all.first else { throw ProvenanceError.noRuns(repository: repositoryPath) }
-        guard let id else { return latest }
-        if let number = Int(id), let match = all.first(where: { $0.record.run == number }) { return match }
-        if id.count >= 7, let match = all.first(where: { $0.commit.hex.hasPrefix(id.lowercased()) }) { return match }
-        throw ProvenanceError.unknownRun(id, latest: latest.record.run)
+        guard let reference else { return latest }
+        let text = reference.lowercased()
+        if text.allSatisfy({ $0 >= "0" && $0 <= "9" }), let number = Int(text) {
+            let numbered = all.filter { $0.record.run == number }
+            if numbered.count == 1 { return numbered[0] }
+            if numbered.count > 1 { throw ProvenanceError.ambiguousRun(reference, candidates: numbered.map(\.label)) }
+        }
+        let matches = Self.matching(text, in: all)
+        if matches.count == 1 { return matches[0] }
+        if matches.count > 1 { throw ProvenanceError.ambiguousRun(reference, candidates: matches.map(\.label)) }
+        if let other = Self.matching(text, in: try runs(allWorkspaces: true)).first {
+            let place = other.record.worktree.map { "worktree '\($0)'" } ?? "the main work tree"
+            throw ProvenanceError.otherWorkspace(reference, workspace: other.record.workspaceRoot ?? other.record.workspace, worktree: place)
+        }
+        throw ProvenanceError.unknownRun(reference, latest: latest.record.run)
+    }
+
+    /// Runs whose id or commit id starts with `prefix` (lowercase; too short or not hex: none).
+    static func matching(_ prefix: String, in runs: [LoggedRun]) -> [LoggedRun] {
+        guard RunID.isPrefix(prefix) else { return [] }
+        return runs.filter { $0.id.hasPrefix(prefix) || (!prefix.contains("-") && $0.commit.hex.hasPrefix(prefix)) }
     }
 
     func runRecord(_ commit: GitRepository.Commit) throws -> RunRecord {

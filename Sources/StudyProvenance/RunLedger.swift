@@ -33,15 +33,30 @@ public final class RunLedger {
     let layout: StoreLayout
     /// The workspace root relative to the repository's work tree, with a trailing slash ("" at the top).
     let prefix: String
+    /// The linked worktree the workspace is in (see `RunRecord.worktree`).
+    let worktreeName: String?
+    /// `RunRecord.sourceRepository` of runs recorded here.
+    let sourceRepository: RunRecord.SourceRepository
+    /// The git directory of a repository libgit2 cannot open (SHA-256) that the workspace is in;
+    /// its HEAD is read from its files. Nil otherwise.
+    let unreadableGitDirectory: String?
+    /// Why the ledger is not where a reader would look first (a SHA-256 repository, so the bare
+    /// ledger instead): a one-line note for the commands to print; nil normally.
+    public let note: String?
 
-    private init(repository: GitRepository, layout: StoreLayout) {
+    private init(repository: GitRepository, layout: StoreLayout, sourceRepository: RunRecord.SourceRepository, note: String? = nil,
+                 unreadableGitDirectory: String? = nil) {
         self.repository = repository
+        self.unreadableGitDirectory = unreadableGitDirectory
         self.layout = layout
+        self.sourceRepository = sourceRepository
+        self.note = note
         if let work = repository.workDirectory, (layout.root + "/").hasPrefix(work) {
             prefix = String((layout.root + "/").dropFirst(work.count))
         } else {
             prefix = ""
         }
+        worktreeName = repository.worktreeName
     }
 
     /// The ledger of the workspace at `layout`. With `create`, a workspace in no repository gets the
@@ -49,14 +64,29 @@ public final class RunLedger {
     /// is `ProvenanceError.noRuns`.
     ///
     /// A workspace that its enclosing repository ignores (a scratch or benchmark directory inside a
-    /// project) is not part of that repository, so it too gets the bare ledger.
+    /// project) is not part of that repository, so it too gets the bare ledger. So does a workspace
+    /// in a repository libgit2 cannot read (SHA-256 object names), with `note` saying so.
     public static func open(_ layout: StoreLayout, create: Bool) throws -> RunLedger {
-        if let repository = try GitRepository.discover(from: layout.root) {
-            let ledger = RunLedger(repository: repository, layout: layout)
+        var note: String?
+        var kind = RunRecord.SourceRepository.noRepository
+        var unreadable: String?
+        switch try GitRepository.discover(from: layout.root) {
+        case .repository(let repository):
+            let ledger = RunLedger(repository: repository, layout: layout, sourceRepository: .git)
             if ledger.prefix.isEmpty || !repository.isIgnored(ledger.prefix) { return ledger }
+        case .unsupported(let path, let format):
+            kind = format.hasPrefix("SHA-256") ? .sha256 : .unreadable
+            unreadable = path
+            note = "the git repository at '\(path)' uses \(format), which libgit2 \(GitRepository.libraryVersion) cannot write; "
+                + "provenance goes to '.studyflow/provenance.git' instead"
+        case .none:
+            break
         }
         let bare = layout.provenanceRepository
-        if access(bare, F_OK) == 0 { return RunLedger(repository: try GitRepository.open(at: bare), layout: layout) }
+        if access(bare, F_OK) == 0 {
+            return RunLedger(repository: try GitRepository.open(at: bare), layout: layout, sourceRepository: kind, note: note,
+                             unreadableGitDirectory: unreadable)
+        }
         guard create else { throw ProvenanceError.noRuns(repository: layout.root) }
         try? FileIO.createDirectories(layout.stateDirectory)
         // Built aside and renamed into place, so a run killed while libgit2 writes the skeleton
@@ -70,7 +100,8 @@ public final class RunLedger {
                 throw ProvenanceError.cannotOpen(path: bare, reason: String(cString: strerror(errno)))
             }
         }
-        return RunLedger(repository: try GitRepository.open(at: bare), layout: layout)
+        return RunLedger(repository: try GitRepository.open(at: bare), layout: layout, sourceRepository: kind, note: note,
+                             unreadableGitDirectory: unreadable)
     }
 
     /// `RunRecord.workspace` of this workspace.
@@ -88,7 +119,7 @@ public final class RunLedger {
     /// `readingTip: false` only the lock and the ref itself are checked (the no-op shortcut reads
     /// the tip commit anyway).
     public func preflight(readingTip: Bool = true) throws {
-        let lock = repository.gitDirectory + Self.ref + ".lock"
+        let lock = repository.refsDirectory + Self.ref + ".lock"
         if access(lock, F_OK) == 0 { throw ProvenanceError.locked(ref: Self.ref, lockFile: lock) }
         if let tip = try repository.resolve(Self.ref), readingTip {
             do { _ = try repository.commit(tip) } catch {
@@ -100,19 +131,32 @@ public final class RunLedger {
     // MARK: - Source state
 
     /// The repository's HEAD commit and whether any of `paths` (workspace-relative files) differs
-    /// from HEAD's version of it; `dirty` is nil when there is no HEAD (bare ledger, unborn branch).
+    /// from HEAD's version of it; `dirty` is nil when there is no repository (bare ledger).
+    ///
+    /// Before the first commit (HEAD unborn) the commit is nil but the run is dirty: nothing it
+    /// read is committed yet, and every existing path is listed.
+    /// In a SHA-256 repository the commit is read from its files and `dirty` is nil: libgit2
+    /// cannot read the objects to compare with.
     public func sourceState(paths: [String]) -> (commit: String?, dirty: Bool?, dirtyPaths: [String]) {
-        guard let head = repository.headCommit(), let tree = try? repository.commit(head).tree else { return (nil, nil, []) }
+        if let unreadableGitDirectory { return (GitRepository.headCommitFromFiles(gitDirectory: unreadableGitDirectory), nil, []) }
+        let tree: GitOID?
+        if let head = repository.headCommit(), let headTree = try? repository.commit(head).tree {
+            tree = headTree
+        } else if sourceRepository == .git, repository.isHeadUnborn {
+            tree = nil
+        } else {
+            return (nil, nil, [])
+        }
         var dirty: [String] = []
         for path in paths {
             let absolute = layout.absolute(path)
             guard let st = FileStat.of(absolute), st.kind == .file else { continue }
-            let inHead = try? repository.entry(prefix + path, inTree: tree)
+            let inHead = tree.flatMap { try? repository.entry(prefix + path, inTree: $0) }
             if inHead == nil || inHead! != repository.hashFile(absolute) {
                 dirty.append(path)
             }
         }
-        return (head.hex, !dirty.isEmpty, Array(dirty.prefix(20)))
+        return (repository.headCommit()?.hex, !dirty.isEmpty, Array(dirty.prefix(20)))
     }
 
     // MARK: - Writing
@@ -132,9 +176,11 @@ public final class RunLedger {
               let json = JSONText.parse(try repository.readBlob(runBlob)), var record = RunRecord(json: json),
               record.outcome == "ok", record.allCached, record.total == stages.count,
               record.stagesDigest == RunRecord.digest(ofStages: stages), record.workflowDigest == workflowDigest,
-              record.workflowFile == workflowFile, record.workspace == workspaceName,
-              record.sourceCommit == repository.headCommit()?.hex else { return nil }
+              record.workflowFile == workflowFile, isOwn(record), record.sourceRepository == sourceRepository,
+              record.sourceCommit == headCommitID else { return nil }
         record.run = run
+        record.id = RunID.generate()
+        record.workspaceRoot = layout.root
         record.started = started
         record.finished = Timestamp.now()
         record.studyflowVersion = studyflowVersion
@@ -150,7 +196,7 @@ public final class RunLedger {
     public func record(_ record: RunRecord, stages: [StageRecord], workflowBytes: [UInt8]?) throws -> GitOID {
         var record = record
         record.stagesDigest = RunRecord.digest(ofStages: stages.map(\.stage))
-        record.workspace = workspaceName
+        stampIdentity(&record)
         var cache = BlobCache(path: layout.provenanceBlobCache, repository: repositoryPath)
         cache.validate { repository.contains($0) }
         defer { cache.save() }
@@ -196,8 +242,31 @@ public final class RunLedger {
         }
     }
 
+    /// The workspace repository's HEAD commit id, nil without one.
+    var headCommitID: String? {
+        if let unreadableGitDirectory { return GitRepository.headCommitFromFiles(gitDirectory: unreadableGitDirectory) }
+        return repository.headCommit()?.hex
+    }
+
+    /// Sets what the ledger knows of a run better than its caller: a fresh unique id (unless one
+    /// was given), the workspace, worktree and repository it was made in.
+    func stampIdentity(_ record: inout RunRecord) {
+        if record.id == nil { record.id = RunID.generate() }
+        record.workspace = workspaceName
+        record.worktree = worktreeName
+        record.workspaceRoot = layout.root
+        record.sourceRepository = sourceRepository
+    }
+
+    /// Whether `record` was made in this workspace: same path in the repository, same worktree.
+    func isOwn(_ record: RunRecord) -> Bool {
+        record.workspace == workspaceName && record.worktree == worktreeName
+    }
+
     private func commit(tree: GitOID, record: RunRecord, parent: GitOID?) throws -> GitOID {
         var message = record.summaryLine + "\n\n"
+        if let id = record.id { message += "id: \(id)\n" }
+        if let worktree = record.worktree { message += "worktree: \(worktree)\n" }
         message += "workflow: \(record.workflowFile) (sha256 \(record.workflowDigest.short))\n"
         if let source = record.sourceCommit { message += "source: \(source)\(record.dirty == true ? " (dirty)" : "")\n" }
         return try repository.createCommit(ref: Self.ref, tree: tree, parent: parent, message: message,

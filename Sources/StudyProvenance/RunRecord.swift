@@ -2,8 +2,12 @@ import StudyCore
 
 /// A run's own facts, stored as `run.json` at the root of its commit.
 public struct RunRecord: Equatable, Sendable {
-    /// The run number (the workspace's run counter; also in the commit message).
+    /// The run number, for display: it counts this workspace's runs (continuing from the ledger's
+    /// newest run when `.studyflow/` was deleted), so it is unique only within one workspace.
     public var run: Int
+    /// The globally unique run id (a random UUID, see `RunID`); nil in records written before ids
+    /// existed, whose commit id then names them (`LoggedRun.id`).
+    public var id: String?
     /// Start and end, seconds since 1970 (UTC).
     public var started: Double
     public var finished: Double
@@ -23,6 +27,29 @@ public struct RunRecord: Equatable, Sendable {
     /// The workspace root relative to the repository's work tree (`.` at its top): several
     /// workspaces of one repository share the ref, and each reads back only its own runs.
     public var workspace: String = "."
+    /// The linked git worktree the run was made in (its name under `.git/worktrees/`); nil in the
+    /// main work tree or outside git. Worktrees share `refs/studyflow/runs`, so each reads back
+    /// only the runs made in it.
+    public var worktree: String?
+    /// The workspace's absolute path when the run was made (informational: a moved checkout keeps
+    /// its history, which is matched by `workspace` and `worktree`).
+    public var workspaceRoot: String?
+    /// Where `sourceCommit` comes from: `git` (the workspace's repository; a nil commit means its
+    /// HEAD had no commit yet), `none` (no repository), `sha256` (a SHA-256 repository that
+    /// libgit2 cannot read) or `unreadable` (another format it cannot read); nil in older records.
+    public var sourceRepository: SourceRepository?
+
+    /// The kind of repository a run's source commit comes from (`sourceRepository` in run.json).
+    public enum SourceRepository: String, Equatable, Sendable {
+        /// The workspace's git repository; a nil `sourceCommit` means HEAD had no commit yet.
+        case git
+        /// No repository: the bare ledger under `.studyflow/`.
+        case noRepository = "none"
+        /// A SHA-256 repository libgit2 cannot read: HEAD is read from its files, dirty is unknown.
+        case sha256
+        /// A repository in another format libgit2 cannot read (an unknown extension); as `sha256`.
+        case unreadable
+    }
     /// The workspace repository's HEAD commit, nil when the workspace is in no repository.
     public var sourceCommit: String?
     /// Whether a source input or the workflow file differed from HEAD's version; nil without HEAD.
@@ -64,6 +91,20 @@ public struct RunRecord: Equatable, Sendable {
     /// Whether every stage was cached (a no-op run).
     public var allCached: Bool { (counts["cached"] ?? 0) == total }
 
+    /// The source commit for people: `abc123def456 (dirty)`, or why there is none.
+    public var sourceDescription: String {
+        if let sourceCommit {
+            let state = dirty == true ? " (dirty)" : dirty == nil ? " (dirty state unknown)" : ""
+            return String(sourceCommit.prefix(12)) + state
+        }
+        switch sourceRepository {
+        case .git: return "none (HEAD has no commit yet)"
+        case .sha256: return "none (SHA-256 git repository, unreadable by libgit2)"
+        case .unreadable: return "none (git repository unreadable by libgit2)"
+        case .noRepository, nil: return "none (no git repository)"
+        }
+    }
+
     /// The commit message's first line: `run 12: 40 stages, 3 ran, 37 cached, ok`.
     public var summaryLine: String {
         var parts = ["\(total) stage\(total == 1 ? "" : "s")", "\(counts["ran"] ?? 0) ran", "\(counts["cached"] ?? 0) cached"]
@@ -83,7 +124,9 @@ public struct RunRecord: Equatable, Sendable {
             "executor": .string(executor), "params": .object(params), "workspace": .string(workspace), "sourceCommit": sourceCommit.map(JSONValue.string) ?? .null,
             "dirty": dirty.map(JSONValue.bool) ?? .null, "dirtyPaths": .array(dirtyPaths.map(JSONValue.string)),
             "outcome": .string(outcome), "counts": .object(counts.mapValues { .integer($0) }),
-            "stagesDigest": .string(stagesDigest.hex),
+            "stagesDigest": .string(stagesDigest.hex), "id": id.map(JSONValue.string) ?? .null,
+            "worktree": worktree.map(JSONValue.string) ?? .null, "workspaceRoot": workspaceRoot.map(JSONValue.string) ?? .null,
+            "sourceRepository": sourceRepository.map { .string($0.rawValue) } ?? .null,
         ])
     }
 
@@ -105,6 +148,12 @@ public struct RunRecord: Equatable, Sendable {
                   stagesDigest: stagesDigest)
         params = json["params"]?.objectValue ?? [:]
         workspace = json["workspace"]?.stringValue ?? "."
+        // Records written before run ids, worktrees and the repository kind lack these members.
+        id = json["id"]?.stringValue
+        worktree = json["worktree"]?.stringValue
+        workspaceRoot = json["workspaceRoot"]?.stringValue
+        sourceRepository = json["sourceRepository"]?.stringValue.flatMap(SourceRepository.init(rawValue:))
+            ?? (sourceCommit == nil ? nil : .git)
     }
 
     /// The digest of stage ids in report order (see `stagesDigest`).

@@ -56,9 +56,12 @@ public final class WorkspaceLock: Sendable {
 
 /// Numbers runs 1, 2, 3… per workspace; the number names the run's log directory.
 public enum RunCounter {
-    /// Reserves and returns the next run number.
-    public static func next(_ layout: StoreLayout) throws -> Int {
-        let last = FileIO.readText(layout.runCounter).flatMap { Int($0.split(separator: "\n").first ?? "") } ?? 0
+    /// Reserves and returns the next run number. Without a counter file (a new or deleted
+    /// `.studyflow/`), numbering continues after `floor`: the newest number the run ledger, which
+    /// outlives `.studyflow/`, holds for this workspace. It is read only then, as it may walk history.
+    public static func next(_ layout: StoreLayout, after floor: @autoclosure () -> Int = 0) throws -> Int {
+        let counted = FileIO.readText(layout.runCounter).flatMap { Int($0.split(separator: "\n").first ?? "") }
+        let last = counted ?? floor()
         try FileIO.writeAtomically(layout.runCounter, Array("\(last + 1)\n".utf8))
         return last + 1
     }

@@ -148,6 +148,9 @@ struct ProvenanceCommandsTests {
         kill(run.pid, SIGINT)
         #expect(run.wait().status == 130)
         #expect(try Self.git(["--git-dir", gitDir, "log", "-1", "--format=%s", "refs/studyflow/runs"], in: dir.path).hasSuffix(", interrupted\n"))
+        let reproduce = try CLI.run(["reproduce", "-C", dir.path])
+        #expect(reproduce.status == 1)
+        #expect(reproduce.stderr == "studyflow: error: run 2 was interrupted at stage 'slow' before any stage succeeded; there is nothing to reproduce\n")
     }
 
     @Test("bad input: unknown path, no ledger, a locked ref; one line each, nothing run")
@@ -205,7 +208,7 @@ struct ProvenanceCommandsTests {
         #expect(differs.stderr.contains("1 output of run 1 did not reproduce"))
         let unknown = try CLI.run(["reproduce", "-C", shell.path, "9"])
         #expect(unknown.status == 1)
-        #expect(unknown.stderr == "studyflow: error: no run '9' in the provenance ledger; runs are numbered 1 to 1 (see 'studyflow log')\n")
+        #expect(unknown.stderr == "studyflow: error: no run '9' in this workspace's provenance ledger; its runs are numbered up to 1; give a run number or a run id (see 'studyflow log')\n")
     }
 
     @Test("crate: an RO-Crate whose files carry the sha256 of their bytes")

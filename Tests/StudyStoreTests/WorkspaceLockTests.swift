@@ -94,6 +94,19 @@ struct RunCounterTests {
         #expect(try RunCounter.next(layout) == 3)
         #expect(FileIO.readText(layout.runCounter) == "3\n")
     }
+
+    @Test("without a counter file numbering continues after the floor (the ledger's newest run); with one the floor is not read")
+    func continuesAfterFloor() throws {
+        let dir = TemporaryDirectory()
+        let layout = StoreLayout(root: dir.path)
+        try FileIO.createDirectories(layout.stateDirectory)
+        #expect(try RunCounter.next(layout, after: 41) == 42)
+        var asked = false
+        #expect(try RunCounter.next(layout, after: { asked = true; return 100 }()) == 43)
+        #expect(!asked)
+        try FileIO.writeAtomically(layout.runCounter, Array("garbage\n".utf8))
+        #expect(try RunCounter.next(layout, after: 7) == 8)
+    }
 }
 
 @Suite("StoreLayout")
