@@ -41,7 +41,15 @@ struct WorkflowSource {
     func read(_ given: String?) throws -> File {
         let (display, absolute) = try locate(given)
         guard let bytes = FileIO.read(absolute) else { throw CommandError.usage("cannot read workflow file '\(display)'") }
-        return File(display: display, absolute: absolute, text: String(decoding: bytes, as: UTF8.self), digest: Digest.of(bytes))
+        let text: String
+        do {
+            text = try WorkflowLoader.text(of: bytes, file: display)
+        } catch {
+            Console.err(error.description + "\n")
+            Console.err("studyflow: 1 error in \(display); nothing was run\n")
+            throw CommandError.exit(2)
+        }
+        return File(display: display, absolute: absolute, text: text, digest: Digest.of(bytes))
     }
 
     /// Identifies this build's interpretation of workflows: version and registered kinds.

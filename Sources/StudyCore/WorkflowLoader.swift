@@ -20,13 +20,18 @@ public struct WorkflowLoader: Sendable {
     }
 
     /// Parses `text` (the contents of `file`) or throws every diagnostic found.
+    /// A leading byte-order mark is accepted and not counted in columns. Nesting, alias expansion
+    /// and size are bounded (`YAMLLimits.workflow`) before Yams sees the text.
     public func load(text: String, file: String) throws(WorkflowDiagnostics) -> Workflow {
+        let text = text.unicodeScalars.first == "\u{FEFF}" ? String(text.unicodeScalars.dropFirst()) : text
         var reader = YAMLReader(file: file, text: text)
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            root = try YAMLLimits.workflow.compose(text)
+        } catch let excess as YAMLLimits.Excess {
+            throw WorkflowDiagnostics([Diagnostic(excess.message, at: SourceLocation(file: file, line: excess.line, column: excess.column))])
         } catch let error as YamlError {
-            throw WorkflowDiagnostics([WorkflowLoader.syntaxDiagnostic(error, file: file)])
+            throw WorkflowDiagnostics([WorkflowLoader.syntaxDiagnostic(error, file: file, lines: reader.lines)])
         } catch {
             throw WorkflowDiagnostics([Diagnostic("cannot parse YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1))])
         }
@@ -155,6 +160,10 @@ public struct WorkflowLoader: Sendable {
         for pair in pairs { values[pair.key] = pair.value }
 
         var stage = Stage(id: id, action: .shell(CommandTemplate("")), location: reader.location(keyNode))
+        for pair in pairs where ["with", "inputs", "outputs"].contains(pair.key) {
+            stage.fields.setKey(pair.key, reader.location(pair.keyNode))
+            reader.recordFields(pair.value, path: pair.key, into: &stage.fields)
+        }
         if let inputs = values["inputs"] { stage.inputs = parseArtifacts(inputs, role: "inputs", stage: id, reader: &reader) }
         if let outputs = values["outputs"] { stage.outputs = parseArtifacts(outputs, role: "outputs", stage: id, reader: &reader) }
         if let params = values["params"] { stage.params = parseParams(params, context: "stage '\(id)'", reader: &reader) }
@@ -308,9 +317,29 @@ public struct WorkflowLoader: Sendable {
         }
     }
 
-    static func syntaxDiagnostic(_ error: YamlError, file: String) -> Diagnostic {
+    /// The text of a workflow file's bytes: strict UTF-8 (a leading BOM is accepted and kept, so
+    /// the text's UTF-8 is exactly the bytes whose digest the ledger records; `load` skips it),
+    /// within `YAMLLimits.workflow`'s size, or a diagnostic naming the first bad byte. Decoding
+    /// leniently would replace bad bytes with U+FFFD, and the ledger's copy would not match.
+    public static func text(of bytes: [UInt8], file: String) throws(WorkflowDiagnostics) -> String {
+        let limit = YAMLLimits.workflow.maxBytes
+        if bytes.count > limit {
+            throw WorkflowDiagnostics([Diagnostic("the workflow file is \(YAMLLimits.mebibytes(bytes.count)) MiB, over the limit of \(YAMLLimits.mebibytes(limit)) MiB; split it into smaller files", at: SourceLocation(file: file, line: 1, column: 1))])
+        }
+        if let failure = UTF8Check.firstInvalid(bytes) {
+            throw WorkflowDiagnostics([Diagnostic("\(failure); the file is not UTF-8: save it as UTF-8 (e.g. 'iconv -f latin1 -t utf-8')",
+                                                  at: SourceLocation(file: file, line: failure.line, column: failure.column))])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func syntaxDiagnostic(_ error: YamlError, file: String, lines: [Substring] = []) -> Diagnostic {
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
+            if let tab = indentingTab(near: mark.line, lines: lines) {
+                return Diagnostic("a tab is used for indentation; YAML allows only spaces there: indent with spaces",
+                                  at: SourceLocation(file: file, line: tab.line, column: tab.column))
+            }
             let detail = context.map { " \($0.text)" } ?? ""
             return Diagnostic("YAML syntax error: \(problem)\(detail)", at: SourceLocation(file: file, line: mark.line, column: mark.column))
         case let .reader(problem, _, _, _):
@@ -318,6 +347,20 @@ public struct WorkflowLoader: Sendable {
         default:
             return Diagnostic("YAML error: \(error)", at: SourceLocation(file: file, line: 1, column: 1))
         }
+    }
+
+    /// A tab in the leading whitespace of the line libyaml stopped at or the line before (where
+    /// libyaml reports a tab-indented line depends on what follows it), as a 1-based position.
+    static func indentingTab(near line: Int, lines: [Substring]) -> (line: Int, column: Int)? {
+        for candidate in [line, line - 1] where candidate >= 1 && candidate <= lines.count {
+            var column = 1
+            for scalar in lines[candidate - 1].unicodeScalars {
+                if scalar == "\t" { return (candidate, column) }
+                if scalar != " " { break }
+                column += 1
+            }
+        }
+        return nil
     }
 
     /// `[A-Za-z0-9_-]+`.

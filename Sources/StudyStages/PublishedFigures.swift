@@ -33,7 +33,9 @@ struct PublishedFigures: Sendable {
     static func parse(_ text: String, inputs: Set<String>) -> (figures: PublishedFigures, problems: [String]) {
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            root = try YAMLLimits.workflow.compose(text)
+        } catch let excess as YAMLLimits.Excess {
+            return (PublishedFigures(entries: []), ["line \(excess.line), column \(excess.column): \(excess.message)"])
         } catch {
             return (PublishedFigures(entries: []), ["does not parse as YAML: \(Self.oneLine(error))"])
         }
