@@ -214,8 +214,10 @@ extension BinaryReader {
         SourceLocation(file: file, line: try readInt(), column: try readInt())
     }
 
-    /// Reads a JSON value written by `BinaryWriter.write(_: JSONValue)`.
-    public mutating func readJSON() throws(BinaryFormatError) -> JSONValue {
+    /// Reads a JSON value written by `BinaryWriter.write(_: JSONValue)`; nesting past
+    /// `JSONValue.maxDepth` (a damaged or crafted file) is a format error, not a stack overflow.
+    public mutating func readJSON(depth: Int = 0) throws(BinaryFormatError) -> JSONValue {
+        guard depth <= JSONValue.maxDepth else { throw BinaryFormatError() }
         switch try readUInt() {
         case 0: return .null
         case 1: return .bool(try readBool())
@@ -224,11 +226,11 @@ extension BinaryReader {
         case 4: return .string(try readString())
         case 5:
             var items: [JSONValue] = []
-            for _ in 0..<(try readCount()) { items.append(try readJSON()) }
+            for _ in 0..<(try readCount()) { items.append(try readJSON(depth: depth + 1)) }
             return .array(items)
         case 6:
             var members: [String: JSONValue] = [:]
-            for _ in 0..<(try readCount()) { let key = try readString(); members[key] = try readJSON() }
+            for _ in 0..<(try readCount()) { let key = try readString(); members[key] = try readJSON(depth: depth + 1) }
             return .object(members)
         default: throw BinaryFormatError()
         }

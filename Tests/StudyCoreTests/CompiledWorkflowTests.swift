@@ -111,3 +111,20 @@ struct CompiledWorkflowTests {
         #expect(throws: BinaryFormatError.self) { try decode(oneStageEncoding(dependency: Int.min)) }
     }
 }
+
+@Suite("BinaryReader: JSON nesting")
+struct BinaryJSONDepthTests {
+    @Test("a crafted 100,000-deep JSON value in a compiled workflow is a format error, not a crash")
+    func deepJSON() {
+        var w = BinaryWriter()
+        for _ in 0..<100_000 { w.write(UInt64(5)); w.write(UInt64(1)) }  // an array holding one item, nested
+        w.write(UInt64(0))
+        let bytes = w.bytes
+        #expect(throws: BinaryFormatError.self) {
+            try bytes.withUnsafeBytes { raw in
+                var r = BinaryReader(raw)
+                _ = try r.readJSON()
+            }
+        }
+    }
+}

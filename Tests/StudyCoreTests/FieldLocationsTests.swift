@@ -30,11 +30,11 @@ import _StudyTestSupport
     @Test("a list item, a nested member and an output point at their own values")
     func values() throws {
         let fields = try fields()
-        #expect(fields.location(forProblem: "with.covariates[2]: must be a column name, not {\"bad\":1}") == at(10, 29))
-        #expect(fields.location(forProblem: "with.categorical.sex.reference: 'f' is not a level") == at(13, 25))
+        #expect(fields.location(forProblem: "with.covariates[2]: must be a column name, not {\"bad\":1}") == at(10, 30))
+        #expect(fields.location(forProblem: "with.categorical.sex.reference: 'f' is not a level") == at(13, 26))
         #expect(fields.location(forProblem: "with.time: must be a single name") == at(9, 13))
         #expect(fields.location(forProblem: "outputs.result: missing") == at(7, 15))
-        #expect(fields.location(forProblem: "inputs.table: unreadable") == at(5, 22))
+        #expect(fields.location(forProblem: "inputs.table: unreadable") == at(5, 21))
     }
 
     @Test("an unknown setting points at its key")
@@ -69,7 +69,7 @@ import _StudyTestSupport
         let compiled = CompiledWorkflow(workflow: workflow, graph: graph)
         let decoded = try compiled.encoded().withUnsafeBytes { try CompiledWorkflow(decoding: $0) }
         #expect(decoded.workflow.stages[0].fields == workflow.stages[0].fields)
-        #expect(decoded.workflow.stages[0].fields.location(of: "with.covariates[2]") == at(10, 29))
+        #expect(decoded.workflow.stages[0].fields.location(of: "with.covariates[2]") == at(10, 30))
     }
 }
 

@@ -69,8 +69,9 @@ struct WorkflowLoaderLimitTests {
         var yaml = "name: hostile\nstages:\n  a:\n    run: echo\n    params:\n"
         for level in 0..<300 { yaml += String(repeating: " ", count: 6 + level) + "k:\n" }
         yaml += String(repeating: " ", count: 306) + "v\n"
-        // Level 5 is the first 'k:' value (line 6); level 257 is the mapping under the 253rd 'k:', on line 258.
-        #expect(diagnostics(yaml) == "w.yaml:258:\(6 + 252 + 1): \(depthMessage)")
+        // The value of the 'k:' on line 6 + j is a mapping on line 7 + j at level 5 + j, indented 6 + j + 1:
+        // level 257 starts on line 259, column 260.
+        #expect(diagnostics(yaml) == "w.yaml:259:260: \(depthMessage)")
     }
 
     @Test("nesting up to the limit loads")
@@ -118,7 +119,7 @@ struct WorkflowLoaderLimitTests {
     @Test("a workflow text over 64 MiB is refused before parsing")
     func oversizedText() {
         let limits = YAMLLimits(maxDepth: 256, maxAliasNodes: 100_000, maxBytes: 1 << 20)
-        let text = "a: " + String(repeating: "x", count: 3 << 19) + "\n"
+        let text = "a: " + String(repeating: "x", count: (3 << 19) - 4) + "\n"
         #expect(throws: YAMLLimits.Excess(line: 1, column: 1, message: "the document is 1.5 MiB, over the limit of 1 MiB; split it into smaller files")) {
             try limits.check(text)
         }
