@@ -322,15 +322,21 @@ public struct WorkflowLoader: Sendable {
     /// within `YAMLLimits.workflow`'s size, or a diagnostic naming the first bad byte. Decoding
     /// leniently would replace bad bytes with U+FFFD, and the ledger's copy would not match.
     public static func text(of bytes: [UInt8], file: String) throws(WorkflowDiagnostics) -> String {
-        let limit = YAMLLimits.workflow.maxBytes
-        if bytes.count > limit {
-            throw WorkflowDiagnostics([Diagnostic("the workflow file is \(YAMLLimits.mebibytes(bytes.count)) MiB, over the limit of \(YAMLLimits.mebibytes(limit)) MiB; split it into smaller files", at: SourceLocation(file: file, line: 1, column: 1))])
-        }
+        try checkSize(bytes.count, file: file)
         if let failure = UTF8Check.firstInvalid(bytes) {
             throw WorkflowDiagnostics([Diagnostic("\(failure); the file is not UTF-8: save it as UTF-8 (e.g. 'iconv -f latin1 -t utf-8')",
                                                   at: SourceLocation(file: file, line: failure.line, column: failure.column))])
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Refuses a workflow file of `size` bytes over `YAMLLimits.workflow.maxBytes`; callers
+    /// check before reading, so a huge file does not fill memory first.
+    public static func checkSize(_ size: Int, file: String) throws(WorkflowDiagnostics) {
+        let limit = YAMLLimits.workflow.maxBytes
+        guard size > limit else { return }
+        throw WorkflowDiagnostics([Diagnostic("the workflow file is \(YAMLLimits.mebibytes(size)) MiB, over the limit of \(YAMLLimits.mebibytes(limit)) MiB; split it into smaller files",
+                                              at: SourceLocation(file: file, line: 1, column: 1))])
     }
 
     static func syntaxDiagnostic(_ error: YamlError, file: String, lines: [Substring] = []) -> Diagnostic {

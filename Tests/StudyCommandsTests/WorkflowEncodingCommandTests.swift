@@ -3,8 +3,8 @@ import StudyCore
 import Testing
 import _StudyTestSupport
 
-/// Workflow files that are not plain UTF-8, as `validate` and `run` meet them.
-@Suite("workflow file encodings")
+/// Workflow files that are not plain UTF-8, or too large to be a workflow, as `validate` and `run` meet them.
+@Suite("workflow file encodings and size")
 struct WorkflowEncodingCommandTests {
     private func write(_ bytes: [UInt8], to path: String) {
         FileManager.default.createFile(atPath: path, contents: Data(bytes))
@@ -40,5 +40,20 @@ struct WorkflowEncodingCommandTests {
         let file = try GitCLI.run(["hash-object", "Workflows/main.yaml"], in: dir.path)
         #expect(stored.status == 0, "\(stored.stderr)")
         #expect(stored.stdout == file.stdout)
+    }
+
+    @Test("a workflow file over 64 MiB is refused from its size, and a device or directory is not read at all")
+    func oversized() throws {
+        let dir = TemporaryDirectory()
+        dir.write("Workflows/main.yaml", "name: big\n")
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.path + "/Workflows/main.yaml"))
+        try handle.truncate(atOffset: (64 << 20) + (1 << 19))  // sparse: costs no disk
+        try handle.close()
+        let result = try CLI.run(["validate", "-C", dir.path])
+        #expect(result.status == 2)
+        #expect(result.stderr == "Workflows/main.yaml:1:1: error: the workflow file is 64.5 MiB, over the limit of 64 MiB; split it into smaller files\nstudyflow: 1 error in Workflows/main.yaml; nothing was run\n")
+        let device = try CLI.run(["validate", "-C", dir.path, "/dev/zero"])
+        #expect(device.status == 2)
+        #expect(device.stderr == "studyflow: error: workflow file '/dev/zero' is not a regular file; name a *.yaml file\n")
     }
 }
