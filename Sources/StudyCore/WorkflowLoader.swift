@@ -342,9 +342,9 @@ public struct WorkflowLoader: Sendable {
     static func syntaxDiagnostic(_ error: YamlError, file: String, lines: [Substring] = []) -> Diagnostic {
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
-            if let tab = indentingTab(near: mark.line, lines: lines) {
+            if indentingTab(at: mark.line, column: mark.column, problem: problem, lines: lines) {
                 return Diagnostic("a tab is used for indentation; YAML allows only spaces there: indent with spaces",
-                                  at: SourceLocation(file: file, line: tab.line, column: tab.column))
+                                  at: SourceLocation(file: file, line: mark.line, column: mark.column))
             }
             let detail = context.map { " \($0.text)" } ?? ""
             return Diagnostic("YAML syntax error: \(problem)\(detail)", at: SourceLocation(file: file, line: mark.line, column: mark.column))
@@ -355,18 +355,18 @@ public struct WorkflowLoader: Sendable {
         }
     }
 
-    /// A tab in the leading whitespace of the line libyaml stopped at or the line before (where
-    /// libyaml reports a tab-indented line depends on what follows it), as a 1-based position.
-    static func indentingTab(near line: Int, lines: [Substring]) -> (line: Int, column: Int)? {
-        for candidate in [line, line - 1] where candidate >= 1 && candidate <= lines.count {
-            var column = 1
-            for scalar in lines[candidate - 1].unicodeScalars {
-                if scalar == "\t" { return (candidate, column) }
-                if scalar != " " { break }
-                column += 1
-            }
+    /// The tab libyaml stopped at, when it lies in the line's indentation. libyaml reports a
+    /// tab-indented line either as "found character that cannot start any token" or as a tab that
+    /// "violates indentation", in both cases at the tab itself; a tab elsewhere (inside a value,
+    /// or after the indentation of a block scalar's line) is left to the generic message.
+    static func indentingTab(at line: Int, column: Int, problem: String, lines: [Substring]) -> Bool {
+        guard problem.contains("tab") || problem.contains("cannot start any token"),
+              line >= 1, line <= lines.count, column >= 1 else { return false }
+        for (index, scalar) in lines[line - 1].unicodeScalars.enumerated() {
+            if index == column - 1 { return scalar == "\t" }
+            if scalar != " " && scalar != "\t" { return false }
         }
-        return nil
+        return false
     }
 
     /// `[A-Za-z0-9_-]+`.

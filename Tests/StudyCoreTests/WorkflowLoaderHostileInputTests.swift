@@ -179,6 +179,18 @@ struct WorkflowLoaderEncodingTests {
         #expect(diagnostics("name: demo\nstages:\n\ta:\n    run: echo\n") == "w.yaml:3:1: error: a tab is used for indentation; YAML allows only spaces there: indent with spaces")
     }
 
+    @Test("a tab indenting a list item or a block scalar's line is called a tab too")
+    func tabIndentationElsewhere() {
+        #expect(diagnostics("name: demo\nstages:\n  a:\n    run: echo\n    outputs:\n    \t- x\n") == "w.yaml:6:5: error: a tab is used for indentation; YAML allows only spaces there: indent with spaces")
+        #expect(diagnostics("name: demo\nstages:\n  a:\n    run: |\n      echo\n\t  echo 2\n") == "w.yaml:6:1: error: a tab is used for indentation; YAML allows only spaces there: indent with spaces")
+        #expect(diagnostics("name: demo\n\tdescription: x\nstages:\n  a: {run: echo}\n") == "w.yaml:2:1: error: a tab is used for indentation; YAML allows only spaces there: indent with spaces")
+    }
+
+    @Test("a legal tab just before an unrelated syntax error does not take the blame")
+    func tabNotBlamed() {
+        #expect(diagnostics("name: demo\nstages:\n  a:\n    run: |\n      echo\n      \techo\n    outputs: [x\n") == "w.yaml:8:1: error: YAML syntax error: did not find expected ',' or ']' while parsing a flow sequence")
+    }
+
     @Test("a tab inside a value or a block scalar is not an error")
     func tabsInValues() {
         #expect(diagnostics("name: demo\nstages:\n  a:\n    run: |\n      printf 'a\tb'\n      \techo indented\n") == nil)
