@@ -102,6 +102,12 @@ struct PublishedFigures: Sendable {
         return (PublishedFigures(entries: entries), problems)
     }
 
+    /// Why the file's bytes are not UTF-8 (a leading BOM is fine), or nil when they are: decoding
+    /// leniently would turn a Latin-1 'é' into U+FFFD and compare the wrong text.
+    static func encodingProblem(_ bytes: [UInt8]) -> String? {
+        UTF8Check.firstInvalid(bytes).map { "is not UTF-8: \($0); save it as UTF-8" }
+    }
+
     static func oneLine(_ error: any Error) -> String {
         String(describing: error).split(separator: "\n").map { $0.trimmingCharacters() }.filter { !$0.isEmpty }
             .joined(separator: " ")
