@@ -11,8 +11,8 @@ public struct YAMLLimits: Sendable {
     public var maxDepth: Int
     /// Nodes that aliases (`*name`) may stand for in all, counting each alias as the size of the
     /// node it repeats, in a small document. A larger one may have `aliasRatio` times its own
-    /// written nodes, so 10,000 stages that each merge `<<: *defaults` still load, while a few
-    /// hundred bytes cannot stand for millions of nodes.
+    /// written nodes, so 10,000 stages that each repeat `params: *defaults` still load, while a
+    /// few hundred bytes cannot stand for millions of nodes.
     public var maxAliasNodes: Int
     /// Alias nodes allowed per written node, past `maxAliasNodes`.
     public var aliasRatio: Int = 10
@@ -64,11 +64,12 @@ public struct YAMLLimits: Sendable {
             throw Excess(line: 1, column: 1, message: "the document is \(Self.mebibytes(count)) MiB, over the limit of \(Self.mebibytes(maxBytes)) MiB; split it into smaller files")
         }
         let excess: Excess? = text.withUTF8 { buffer in
+            guard let start = buffer.baseAddress, !buffer.isEmpty else { return nil }
             var parser = yaml_parser_t()
             guard yaml_parser_initialize(&parser) == 1 else { return nil }
             defer { yaml_parser_delete(&parser) }
             yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
-            yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
+            yaml_parser_set_input_string(&parser, start, buffer.count)
             var tally = EventTally(limits: self)
             while true {
                 var event = yaml_event_t()
@@ -81,6 +82,7 @@ public struct YAMLLimits: Sendable {
         if let excess { throw excess }
     }
 
+    /// `bytes` in MiB with one decimal, rounded up, so a size just over a limit never prints as the limit.
     static func mebibytes(_ bytes: Int) -> String {
         let tenths = (bytes * 10 + (1 << 20) - 1) >> 20
         return tenths % 10 == 0 ? String(tenths / 10) : "\(tenths / 10).\(tenths % 10)"
