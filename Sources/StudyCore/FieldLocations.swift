@@ -1,6 +1,7 @@
-/// Where each field of a stage's `with:`, `inputs:` and `outputs:` is written, by field path
-/// (`with`, `with.covariates[2]`, `with.columns.age.type`, `outputs.result`), so a problem found in
-/// one value points at that value's line and column instead of the stage's.
+/// Where each field of a stage's `with:` is written, by field path (`with`, `with.covariates[2]`,
+/// `with.columns.age.type`), so a problem found in one value points at that value's line and
+/// column instead of the stage's. (Inputs and outputs carry their own locations; see
+/// `Stage.location(forProblem:)`.)
 public struct FieldLocations: Sendable, Equatable {
     /// Where each field's value starts.
     public private(set) var values: [String: SourceLocation]
@@ -44,6 +45,7 @@ public struct FieldLocations: Sendable, Equatable {
     }
 
     /// `PATH: rest` where PATH is `with`, `inputs` or `outputs` followed by `.name` and `[index]` steps.
+    /// - Complexity: O(length of the path).
     static func splitPath(_ line: String) -> (String, Substring)? {
         guard let colon = line.firstIndex(of: ":") else { return nil }
         let path = line[..<colon]
@@ -61,5 +63,21 @@ public struct FieldLocations: Sendable, Equatable {
         let after = text[text.index(after: open)...]
         guard let close = after.firstIndex(of: "'") else { return nil }
         return String(after[..<close])
+    }
+}
+
+extension Stage {
+    /// Where a built-in kind's problem line points: the `with:` field it names
+    /// (`with.covariates[2]: …`), the input or output it names (`outputs.result: …`), else the
+    /// stage's declaration.
+    public func location(forProblem problem: String) -> SourceLocation {
+        if let location = fields.location(forProblem: problem) { return location }
+        if let (path, _) = FieldLocations.splitPath(problem) {
+            for (role, artifacts) in [("inputs.", inputs), ("outputs.", outputs)] where path.hasPrefix(role) {
+                let name = path.dropFirst(role.count).prefix { $0 != "." && $0 != "[" }
+                if let artifact = artifacts.first(where: { $0.name == String(name) }) { return artifact.location }
+            }
+        }
+        return location
     }
 }

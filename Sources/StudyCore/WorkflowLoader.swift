@@ -160,9 +160,10 @@ public struct WorkflowLoader: Sendable {
         for pair in pairs { values[pair.key] = pair.value }
 
         var stage = Stage(id: id, action: .shell(CommandTemplate("")), location: reader.location(keyNode))
-        for pair in pairs where ["with", "inputs", "outputs"].contains(pair.key) {
-            stage.fields.setKey(pair.key, reader.location(pair.keyNode))
-            reader.recordFields(pair.value, path: pair.key, into: &stage.fields)
+        // Only `with:` needs a table: inputs and outputs carry their own locations.
+        if let with = pairs.first(where: { $0.key == "with" }) {
+            stage.fields.setKey("with", reader.location(with.keyNode))
+            reader.recordFields(with.value, path: "with", into: &stage.fields)
         }
         if let inputs = values["inputs"] { stage.inputs = parseArtifacts(inputs, role: "inputs", stage: id, reader: &reader) }
         if let outputs = values["outputs"] { stage.outputs = parseArtifacts(outputs, role: "outputs", stage: id, reader: &reader) }
