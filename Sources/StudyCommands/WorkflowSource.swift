@@ -40,8 +40,20 @@ struct WorkflowSource {
     /// Reads the workflow file to use.
     func read(_ given: String?) throws -> File {
         let (display, absolute) = try locate(given)
-        guard let bytes = FileIO.read(absolute) else { throw CommandError.usage("cannot read workflow file '\(display)'") }
-        return File(display: display, absolute: absolute, text: String(decoding: bytes, as: UTF8.self), digest: Digest.of(bytes))
+        if let stat = FileStat.following(absolute), stat.kind != .file {
+            throw CommandError.usage("workflow file '\(display)' is not a regular file; name a *.yaml file")
+        }
+        do {
+            // The size is checked before reading, so a huge file is refused without filling memory.
+            if let size = FileIO.size(absolute) { try WorkflowLoader.checkSize(size, file: display) }
+            guard let bytes = FileIO.read(absolute) else { throw CommandError.usage("cannot read workflow file '\(display)'") }
+            let text = try WorkflowLoader.text(of: bytes, file: display)
+            return File(display: display, absolute: absolute, text: text, digest: Digest.of(bytes))
+        } catch let error as WorkflowDiagnostics {
+            Console.err(error.description + "\n")
+            Console.err("studyflow: 1 error in \(display); nothing was run\n")
+            throw CommandError.exit(2)
+        }
     }
 
     /// Identifies this build's interpretation of workflows: version and registered kinds.

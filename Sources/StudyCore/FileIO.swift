@@ -45,6 +45,14 @@ public enum FileIO {
         return result
     }
 
+    /// The size in bytes of the file at `path` (following symlinks), or nil when it cannot be
+    /// examined; lets a reader refuse an oversized file before reading it.
+    public static func size(_ path: String) -> Int? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return Int(st.st_size)
+    }
+
     /// The file as UTF-8 text.
     public static func readText(_ path: String) -> String? {
         read(path).map { String(decoding: $0, as: UTF8.self) }

@@ -22,7 +22,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
     }
 
     /// Bumped whenever the encoding changes; a cache of another version is ignored.
-    public static let formatVersion: UInt64 = 2
+    public static let formatVersion: UInt64 = 3
 
     /// The binary encoding.
     public func encoded() -> [UInt8] {
@@ -63,6 +63,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
             w.write(stage.resources.retries)
             w.write(stage.resources.memory ?? "")
             w.write(stage.resources.time ?? "")
+            w.write(stage.fields)
             for list in [graph.dependencies[id], graph.inputProducers[id]] {
                 w.write(UInt64(list.count))
                 for x in list { w.write(Int(x)) }
@@ -116,8 +117,9 @@ public struct CompiledWorkflow: Sendable, Equatable {
             let memory = try r.readString(), time = try r.readString()
             let resources = StageResources(threads: threads, memory: memory.isEmpty ? nil : memory,
                                            time: time.isEmpty ? nil : time, retries: retries)
+            let fields = try r.readFieldLocations(file: file)
             stages.append(Stage(id: id, action: action, inputs: lists[0], outputs: lists[1], params: stageParams,
-                                env: env, resources: resources, location: location))
+                                env: env, resources: resources, location: location, fields: fields))
             for k in 0..<2 {
                 var list: [Int32] = []
                 for _ in 0..<(try r.readCount()) {
@@ -182,14 +184,40 @@ extension BinaryWriter {
     }
 }
 
+extension BinaryWriter {
+    mutating func write(_ fields: FieldLocations) {
+        for table in [fields.values, fields.keys] {
+            write(UInt64(table.count))
+            for path in table.keys.sorted() {
+                write(path)
+                write(table[path]!)
+            }
+        }
+    }
+}
+
 extension BinaryReader {
+    mutating func readFieldLocations(file: String) throws(BinaryFormatError) -> FieldLocations {
+        var fields = FieldLocations()
+        for k in 0..<2 {
+            for _ in 0..<(try readCount()) {
+                let path = try readString()
+                let location = try readLocation(file: file)
+                if k == 0 { fields.setValue(path, location) } else { fields.setKey(path, location) }
+            }
+        }
+        return fields
+    }
+
     mutating func readLocation(file: String) throws(BinaryFormatError) -> SourceLocation {
         // Every location of a workflow is in its one file, so the file is not stored per location.
         SourceLocation(file: file, line: try readInt(), column: try readInt())
     }
 
-    /// Reads a JSON value written by `BinaryWriter.write(_: JSONValue)`.
-    public mutating func readJSON() throws(BinaryFormatError) -> JSONValue {
+    /// Reads a JSON value written by `BinaryWriter.write(_: JSONValue)`; nesting past
+    /// `JSONValue.maxDepth` (a damaged or crafted file) is a format error, not a stack overflow.
+    public mutating func readJSON(depth: Int = 0) throws(BinaryFormatError) -> JSONValue {
+        guard depth <= JSONValue.maxDepth else { throw BinaryFormatError() }
         switch try readUInt() {
         case 0: return .null
         case 1: return .bool(try readBool())
@@ -198,11 +226,11 @@ extension BinaryReader {
         case 4: return .string(try readString())
         case 5:
             var items: [JSONValue] = []
-            for _ in 0..<(try readCount()) { items.append(try readJSON()) }
+            for _ in 0..<(try readCount()) { items.append(try readJSON(depth: depth + 1)) }
             return .array(items)
         case 6:
             var members: [String: JSONValue] = [:]
-            for _ in 0..<(try readCount()) { let key = try readString(); members[key] = try readJSON() }
+            for _ in 0..<(try readCount()) { let key = try readString(); members[key] = try readJSON(depth: depth + 1) }
             return .object(members)
         default: throw BinaryFormatError()
         }

@@ -46,13 +46,17 @@ public struct Stage: Sendable, Equatable {
     public var resources: StageResources
     /// Where the stage id is declared.
     public var location: SourceLocation
+    /// Where each field of `with:`, `inputs:` and `outputs:` is written, for checks of one value.
+    public var fields: FieldLocations
 
     /// Creates a stage; defaults suit a test fixture.
     public init(
         id: String, action: StageAction, inputs: [Artifact] = [], outputs: [Artifact] = [],
         params: [String: JSONValue] = [:], env: [String] = [], resources: StageResources = StageResources(),
-        location: SourceLocation = SourceLocation(file: "<memory>", line: 1, column: 1)
+        location: SourceLocation = SourceLocation(file: "<memory>", line: 1, column: 1),
+        fields: FieldLocations = FieldLocations()
     ) {
+        self.fields = fields
         self.id = id
         self.action = action
         self.inputs = inputs

@@ -24,13 +24,18 @@ public struct WorkflowLoader: Sendable {
     }
 
     /// Parses `text` (the contents of `file`) or throws every diagnostic found.
+    /// A leading byte-order mark is accepted and not counted in columns. Nesting, alias expansion
+    /// and size are bounded (`YAMLLimits.workflow`) before Yams sees the text.
     public func load(text: String, file: String) throws(WorkflowDiagnostics) -> Workflow {
+        let text = text.unicodeScalars.first == "\u{FEFF}" ? String(text.unicodeScalars.dropFirst()) : text
         var reader = YAMLReader(file: file, text: text)
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            root = try YAMLLimits.workflow.compose(text)
+        } catch let excess as YAMLLimits.Excess {
+            throw WorkflowDiagnostics([Diagnostic(excess.message, at: SourceLocation(file: file, line: excess.line, column: excess.column))])
         } catch let error as YamlError {
-            throw WorkflowDiagnostics([WorkflowLoader.syntaxDiagnostic(error, file: file)])
+            throw WorkflowDiagnostics([WorkflowLoader.syntaxDiagnostic(error, file: file, lines: reader.lines)])
         } catch {
             throw WorkflowDiagnostics([Diagnostic("cannot parse YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1))])
         }
@@ -168,6 +173,11 @@ public struct WorkflowLoader: Sendable {
         for pair in pairs { values[pair.key] = pair.value }
 
         var stage = Stage(id: id, action: .shell(CommandTemplate("")), location: reader.location(keyNode))
+        // Only `with:` needs a table: inputs and outputs carry their own locations.
+        if let with = pairs.first(where: { $0.key == "with" }) {
+            stage.fields.setKey("with", reader.location(with.keyNode))
+            reader.recordFields(with.value, path: "with", into: &stage.fields)
+        }
         if let params = values["params"] { stage.params = parseParams(params, context: "stage '\(id)'", reader: &reader) }
         let scope = (stage: stage.params, workflow: workflowParams)
         if let inputs = values["inputs"] { stage.inputs = parseArtifacts(inputs, role: "inputs", stage: id, params: scope, reader: &reader) }
@@ -374,9 +384,35 @@ public struct WorkflowLoader: Sendable {
         }
     }
 
-    static func syntaxDiagnostic(_ error: YamlError, file: String) -> Diagnostic {
+    /// The text of a workflow file's bytes: strict UTF-8 (a leading BOM is accepted and kept, so
+    /// the text's UTF-8 is exactly the bytes whose digest the ledger records; `load` skips it),
+    /// within `YAMLLimits.workflow`'s size, or a diagnostic naming the first bad byte. Decoding
+    /// leniently would replace bad bytes with U+FFFD, and the ledger's copy would not match.
+    public static func text(of bytes: [UInt8], file: String) throws(WorkflowDiagnostics) -> String {
+        try checkSize(bytes.count, file: file)
+        if let failure = UTF8Check.firstInvalid(bytes) {
+            throw WorkflowDiagnostics([Diagnostic("\(failure); the file is not UTF-8: save it as UTF-8 (e.g. 'iconv -f latin1 -t utf-8')",
+                                                  at: SourceLocation(file: file, line: failure.line, column: failure.column))])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Refuses a workflow file of `size` bytes over `YAMLLimits.workflow.maxBytes`; callers
+    /// check before reading, so a huge file does not fill memory first.
+    public static func checkSize(_ size: Int, file: String) throws(WorkflowDiagnostics) {
+        let limit = YAMLLimits.workflow.maxBytes
+        guard size > limit else { return }
+        throw WorkflowDiagnostics([Diagnostic("the workflow file is \(YAMLLimits.mebibytes(size)) MiB, over the limit of \(YAMLLimits.mebibytes(limit)) MiB; split it into smaller files",
+                                              at: SourceLocation(file: file, line: 1, column: 1))])
+    }
+
+    static func syntaxDiagnostic(_ error: YamlError, file: String, lines: [Substring] = []) -> Diagnostic {
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
+            if indentingTab(at: mark.line, column: mark.column, problem: problem, lines: lines) {
+                return Diagnostic("a tab is used for indentation; YAML allows only spaces there: indent with spaces",
+                                  at: SourceLocation(file: file, line: mark.line, column: mark.column))
+            }
             let detail = context.map { " \($0.text)" } ?? ""
             return Diagnostic("YAML syntax error: \(problem)\(detail)", at: SourceLocation(file: file, line: mark.line, column: mark.column))
         case let .reader(problem, _, _, _):
@@ -384,6 +420,20 @@ public struct WorkflowLoader: Sendable {
         default:
             return Diagnostic("YAML error: \(error)", at: SourceLocation(file: file, line: 1, column: 1))
         }
+    }
+
+    /// The tab libyaml stopped at, when it lies in the line's indentation. libyaml reports a
+    /// tab-indented line either as "found character that cannot start any token" or as a tab that
+    /// "violates indentation", in both cases at the tab itself; a tab elsewhere (inside a value,
+    /// or after the indentation of a block scalar's line) is left to the generic message.
+    static func indentingTab(at line: Int, column: Int, problem: String, lines: [Substring]) -> Bool {
+        guard problem.contains("tab") || problem.contains("cannot start any token"),
+              line >= 1, line <= lines.count, column >= 1 else { return false }
+        for (index, scalar) in lines[line - 1].unicodeScalars.enumerated() {
+            if index == column - 1 { return scalar == "\t" }
+            if scalar != " " && scalar != "\t" { return false }
+        }
+        return false
     }
 
     /// `[A-Za-z0-9_-]+`.

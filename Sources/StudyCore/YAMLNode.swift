@@ -85,6 +85,27 @@ struct YAMLReader {
         }
     }
 
+    /// Records where `node` and everything inside it are written, under field paths below `path`
+    /// (`with.covariates[2]`, `with.columns.age.type`). Duplicate keys are reported elsewhere;
+    /// here the first one wins.
+    func recordFields(_ node: Node, path: String, into fields: inout FieldLocations) {
+        fields.setValue(path, location(node))
+        switch node {
+        case .scalar:
+            break
+        case .sequence(let items):
+            for (i, item) in items.enumerated() { recordFields(item, path: "\(path)[\(i)]", into: &fields) }
+        case .mapping(let mapping):
+            for (keyNode, value) in mapping {
+                guard case .scalar(let key) = keyNode else { continue }
+                let member = path + "." + key.string
+                guard fields.keys[member] == nil else { continue }
+                fields.setKey(member, location(keyNode))
+                recordFields(value, path: member, into: &fields)
+            }
+        }
+    }
+
     /// Types a scalar as YAML 1.1's core schema does, but only when it is unquoted.
     static func scalarValue(_ scalar: Node.Scalar) -> JSONValue {
         guard scalar.style == .plain else { return .string(scalar.string) }

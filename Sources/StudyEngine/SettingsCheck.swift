@@ -3,7 +3,9 @@ import StudyCore
 /// Runs every built-in stage's load-time `check` with the run's parameters, so bad settings stop
 /// the run before anything starts (exit 2), as a malformed workflow does.
 public enum SettingsCheck {
-    /// One diagnostic per problem, at the stage's declaration, in stage order.
+    /// One diagnostic per problem, in stage order, at the field the problem names
+    /// (`with.covariates[2]: …` at that list item, `outputs.result: …` at that output) or, for a
+    /// problem naming no written field, at the stage's declaration.
     public static func diagnostics(_ workspace: Workspace) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
         for stage in workspace.compiled.workflow.stages {
@@ -14,7 +16,7 @@ public enum SettingsCheck {
                 inputs: named(stage.inputs), outputs: named(stage.outputs),
                 with: workspace.resolver.settings(of: stage))
             for problem in kind.check(declaration) {
-                diagnostics.append(Diagnostic("stage '\(stage.id)' (\(kindName)): \(problem)", at: stage.location))
+                diagnostics.append(Diagnostic("stage '\(stage.id)' (\(kindName)): \(problem)", at: stage.location(forProblem: problem)))
             }
         }
         return diagnostics

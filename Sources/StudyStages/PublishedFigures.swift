@@ -33,7 +33,9 @@ struct PublishedFigures: Sendable {
     static func parse(_ text: String, inputs: Set<String>) -> (figures: PublishedFigures, problems: [String]) {
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            root = try YAMLLimits.workflow.compose(text)
+        } catch let excess as YAMLLimits.Excess {
+            return (PublishedFigures(entries: []), ["line \(excess.line), column \(excess.column): \(excess.message)"])
         } catch {
             return (PublishedFigures(entries: []), ["does not parse as YAML: \(Self.oneLine(error))"])
         }
@@ -98,6 +100,12 @@ struct PublishedFigures: Sendable {
                                  citation: citation, input: input, path: path))
         }
         return (PublishedFigures(entries: entries), problems)
+    }
+
+    /// Why the file's bytes are not UTF-8 (a leading BOM is fine), or nil when they are: decoding
+    /// leniently would turn a Latin-1 'é' into U+FFFD and compare the wrong text.
+    static func encodingProblem(_ bytes: [UInt8]) -> String? {
+        UTF8Check.firstInvalid(bytes).map { "is not UTF-8: \($0); save it as UTF-8" }
     }
 
     static func oneLine(_ error: any Error) -> String {

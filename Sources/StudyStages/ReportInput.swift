@@ -25,6 +25,9 @@ struct ReportInput: Sendable {
 
     /// Reads and parses input `name` at `path`; the error is one line naming the input and file.
     static func load(name: String, path: String, displayPath: String) throws(ReportError) -> ReportInput {
+        if let size = FileIO.size(path), size > ResultValue.maxBytes {
+            throw ReportError("input '\(name)' ('\(displayPath)') is \(size >> 20) MiB, over the limit of \(ResultValue.maxBytes >> 20) MiB for a result; check that it is the right file")
+        }
         guard let bytes = FileIO.read(path) else { throw ReportError("input '\(name)': cannot read '\(displayPath)'") }
         let value: ResultValue
         do throws(ResultJSONError) {

@@ -25,7 +25,11 @@ public struct ReportStage: StageKind {
         for table in layout.sections.flatMap(\.tables) where table.type == .published {
             guard let file = table.file else { continue }
             // A file another stage writes does not exist yet; it is checked when the report runs.
-            guard let text = FileIO.readText(declaration.root + "/" + file) else { continue }
+            guard let bytes = FileIO.read(declaration.root + "/" + file) else { continue }
+            guard case .valid(let text) = UTF8Check.validate(bytes) else {
+                problems.append("\(table.field).file: '\(file)' \(PublishedFigures.encodingProblem(bytes) ?? "is not UTF-8")")
+                continue
+            }
             let parsed = PublishedFigures.parse(text, inputs: Set(declaration.inputs.keys))
             problems += parsed.problems.map { "\(table.field).file: '\(file)' \($0)" }
         }
@@ -190,7 +194,10 @@ struct ReportBuilder {
         guard let bytes = FileIO.read(path) else { throw ReportError("\(table.field).file: cannot read '\(relative(path))'") }
         provenance.append(ReportDocument.Provenance(item: item, input: fileInput, path: relative(path),
                                                     stage: context.inputProducers[fileInput], sha256: Digest.of(bytes).hex))
-        let parsed = PublishedFigures.parse(String(decoding: bytes, as: UTF8.self), inputs: Set(context.inputs.keys))
+        guard case .valid(let text) = UTF8Check.validate(bytes) else {
+            throw ReportError("\(table.field).file: '\(relative(path))' \(PublishedFigures.encodingProblem(bytes) ?? "is not UTF-8")")
+        }
+        let parsed = PublishedFigures.parse(text, inputs: Set(context.inputs.keys))
         if let first = parsed.problems.first { throw ReportError("\(table.field).file: '\(relative(path))' \(first)") }
         var rows: [PublishedComparison] = []
         var seen: Set<String> = []

@@ -1,3 +1,5 @@
+import StudyCore
+
 /// A parsed result file (JSON), read by stages that consume other stages' results. Objects keep
 /// their members as an ordered list: result objects are small and fixed-schema, so a linear lookup
 /// beats building a dictionary per step of a 100,000-step curve.
@@ -34,6 +36,21 @@ enum ResultValue: Sendable {
     var int: Int? {
         guard let d = double, d == d.rounded(), abs(d) < 9e15 else { return nil }
         return Int(d)
+    }
+
+    /// The largest result file a stage reads (a 100,000-step curve is about 10 MiB).
+    static let maxBytes = 512 << 20
+    /// How deeply arrays and objects may nest; results are a few levels deep, and the parser and
+    /// every walk of the value recurse once per level.
+    static let maxDepth = 256
+
+    /// Reads and parses the file at `path`, refusing one over `maxBytes` before reading it.
+    static func read(_ path: String) throws(ResultJSONError) -> ResultValue {
+        if let size = FileIO.size(path), size > maxBytes {
+            throw ResultJSONError(message: "the file is \(size >> 20) MiB, over the limit of \(maxBytes >> 20) MiB for a result; check that it is the right file")
+        }
+        guard let bytes = FileIO.read(path) else { throw ResultJSONError(message: "cannot read the file") }
+        return try parse(bytes)
     }
 
     /// Parses JSON text.
@@ -109,7 +126,9 @@ struct ResultJSONParser {
     }
 
     mutating func value(depth: Int) throws(ResultJSONError) -> ResultValue {
-        guard depth < 256 else { throw failure("nesting too deep") }
+        guard depth < ResultValue.maxDepth else {
+            throw failure("arrays and objects nest more than \(ResultValue.maxDepth) levels deep; a result is never that deep: check that it is the right file")
+        }
         guard at < bytes.count else { throw failure("unexpected end of file") }
         switch bytes[at] {
         case UInt8(ascii: "{"):

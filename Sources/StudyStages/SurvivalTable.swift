@@ -197,11 +197,11 @@ struct SurvivalParameters {
         case nil, .null?: return []
         case .array(let items)?:
             var out = [String]()
-            for item in items {
+            for (index, item) in items.enumerated() {
                 switch item {
                 case .string(let s): out.append(s)
                 case .integer(let i): out.append(String(i))
-                default: throw SurvivalStageError("with.\(key): must be a list of column names, not \(members[key]!.canonicalJSON)")
+                default: throw SurvivalStageError("with.\(key)[\(index)]: must be a column name, not \(item.canonicalJSON)")
                 }
             }
             return out

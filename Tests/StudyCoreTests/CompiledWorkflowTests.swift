@@ -20,6 +20,7 @@ private func oneStageEncoding(dependency: Int?) -> [UInt8] {
     w.write(JSONValue.object([:]))                    // params
     w.write(UInt64(0))                                // env
     w.write(1); w.write(0); w.write(""); w.write("")  // threads, retries, memory, time
+    w.write(UInt64(0)); w.write(UInt64(0))            // field locations: values, keys
     if let dependency { w.write(UInt64(1)); w.write(dependency) } else { w.write(UInt64(0)) }
     w.write(UInt64(0))                                // input producers
     w.write(UInt64(0))                                // command words
@@ -108,5 +109,22 @@ struct CompiledWorkflowTests {
         #expect(throws: BinaryFormatError.self) { try decode(oneStageEncoding(dependency: 1 << 40)) }
         #expect(throws: BinaryFormatError.self) { try decode(oneStageEncoding(dependency: Int.max)) }
         #expect(throws: BinaryFormatError.self) { try decode(oneStageEncoding(dependency: Int.min)) }
+    }
+}
+
+@Suite("BinaryReader: JSON nesting")
+struct BinaryJSONDepthTests {
+    @Test("a crafted 100,000-deep JSON value in a compiled workflow is a format error, not a crash")
+    func deepJSON() {
+        var w = BinaryWriter()
+        for _ in 0..<100_000 { w.write(UInt64(5)); w.write(UInt64(1)) }  // an array holding one item, nested
+        w.write(UInt64(0))
+        let bytes = w.bytes
+        #expect(throws: BinaryFormatError.self) {
+            try bytes.withUnsafeBytes { raw in
+                var r = BinaryReader(raw)
+                _ = try r.readJSON()
+            }
+        }
     }
 }

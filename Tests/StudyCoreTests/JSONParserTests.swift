@@ -36,3 +36,25 @@ struct JSONParserTests {
         #expect(try JSONValue.parse(Array(value.canonicalJSON.utf8)) != value)
     }
 }
+
+@Suite("JSONValue.parse: nesting limit")
+struct JSONParserDepthTests {
+    @Test("a 40 KB document of nested arrays is refused at the level past the limit, without a crash")
+    func deeplyNestedArrays() {
+        let text = String(repeating: "[", count: 20_000) + String(repeating: "]", count: 20_000)
+        #expect(throws: JSONSyntaxError.self) { try JSONValue.parse(Array(text.utf8)) }
+        do { _ = try JSONValue.parse(Array(text.utf8)) } catch {
+            #expect(error.description == "invalid JSON at byte 512: arrays and objects nest more than 512 levels deep; flatten the data")
+        }
+    }
+
+    @Test("nested objects are refused the same way, and 512 levels still parse")
+    func nestedObjects() throws {
+        let deep = String(repeating: "{\"a\":", count: 600) + "1" + String(repeating: "}", count: 600)
+        do { _ = try JSONValue.parse(Array(deep.utf8)) } catch {
+            #expect(error.description == "invalid JSON at byte \(5 * 512): arrays and objects nest more than 512 levels deep; flatten the data")
+        }
+        let atLimit = String(repeating: "[", count: 512) + String(repeating: "]", count: 512)
+        #expect(throws: Never.self) { try JSONValue.parse(Array(atLimit.utf8)) }
+    }
+}

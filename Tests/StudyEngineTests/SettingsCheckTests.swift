@@ -48,10 +48,29 @@ struct SettingsCheckTests {
         #expect(try diagnostics(yaml) == [])
     }
 
-    @Test("a problem names the file, the stage's line, the stage, its kind and the field; parameters are resolved first")
+    @Test("a problem names the file, the field's own line and column, the stage, its kind and the field; parameters are resolved first")
     func problemWithOverride() throws {
         #expect(try diagnostics(yaml, params: ["alpha": .number(1.5)])
-            == ["w.yaml:4:3: error: stage 's' (test/alpha): with.alpha: must be in (0, 1), not 1.5"])
+            == ["w.yaml:8:19: error: stage 's' (test/alpha): with.alpha: must be in (0, 1), not 1.5"])
+    }
+
+    @Test("a field on its own line is pointed at there; a problem naming no field stays at the stage")
+    func blockStyleWith() throws {
+        let block = """
+            name: t
+            stages:
+              s:
+                uses: test/alpha
+                inputs: {tab: t.csv}
+                outputs: {result: r.json}
+                with:
+                  beta: 1
+                  alpha: 2.5
+            """
+        #expect(try diagnostics(block) == [
+            "w.yaml:3:3: error: stage 's' (test/alpha): input 'table' is required (inputs: [\"tab\"])",
+            "w.yaml:9:14: error: stage 's' (test/alpha): with.alpha: must be in (0, 1), not 2.5",
+        ])
     }
 
     @Test("every problem is listed")

@@ -189,6 +189,20 @@ import _StudyTestSupport
         #expect(problems.contains { $0.contains("reproduced.value: 'a[': unclosed '['") })
     }
 
+    @Test("a Latin-1 published-figures file is a load error naming the byte, and a BOM is accepted")
+    func publishedFileEncoding() throws {
+        let results = Results()
+        let with = Self.layout(figures: [], tables: [.object(["type": .string("published"), "file": .string("published.yaml")])])
+        let path = results.dir.path + "/published.yaml"
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(Array("- quantity: caf".utf8) + [0xE9] + Array("\n".utf8))))
+        let problems = ReportStage().check(StageDeclaration(stage: "report", root: results.dir.path, inputs: results.inputs,
+                                                            outputs: ["report": "r.html"], with: with))
+        #expect(problems == ["with.sections[0].tables[0].file: 'published.yaml' is not UTF-8: invalid UTF-8 byte 0xe9 at byte offset 15 (line 1, column 16); save it as UTF-8"])
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(UTF8Check.byteOrderMark + Array(Self.published.utf8))))
+        #expect(ReportStage().check(StageDeclaration(stage: "report", root: results.dir.path, inputs: results.inputs,
+                                                     outputs: ["report": "r.html"], with: with)) == [])
+    }
+
     @Test("a figure over a result of the wrong kind fails the stage with one line naming field and input")
     func wrongKind() {
         let results = Results()
