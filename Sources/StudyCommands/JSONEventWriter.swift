@@ -20,6 +20,11 @@ struct JSONEventWriter: RunObserver {
             if let status = result.exitStatus, result.status == .failed { object["exit_status"] = .integer(Int(status)) }
             if let failure = result.failure { object["error"] = .string(failure) }
             if let log = result.logPath { object["log"] = .string(log) }
+            if !result.movedAside.isEmpty {
+                object["moved_aside"] = .array(result.movedAside.map {
+                    .object(["path": .string($0.path), "to": .string($0.destination), "note": .string($0.description)])
+                })
+            }
             output.append(JSONValue.object(object).canonicalJSON + "\n", urgent: result.status != .cached)
         case .finished(let summary):
             func list(_ status: StageStatus) -> JSONValue { .array(summary.stages(status).map(JSONValue.string)) }

@@ -65,6 +65,8 @@ public struct StageResult: Sendable {
     public var attempts: Int
     /// The batch system's id of its last execution (SLURM job id), for provenance; `nil` when run locally.
     public var jobID: String?
+    /// What was found at its output paths and moved into `.studyflow/trash/` instead of deleted.
+    public var movedAside: [MovedAside] = []
 
     /// Creates a result.
     public init(stage: String, status: StageStatus, reasons: [Reason] = [], seconds: Double = 0, record: ActionRecord? = nil,

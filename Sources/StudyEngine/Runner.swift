@@ -25,6 +25,8 @@ public final class Runner: Sendable {
     private let logDirectoryMade = Atomic<Bool>(false)
     private let verifiedDirectories = Mutex<Set<String>>([])
     private let snapshot: SnapshotCheck?
+    private let clearer: OutputClearer
+    private let movedAside: Mutex<[[MovedAside]]>
 
     /// A runner for run number `run` of `workspace`; with `snapshot`, a run that changes nothing
     /// records a snapshot so the next one can take the no-op shortcut.
@@ -38,6 +40,8 @@ public final class Runner: Sendable {
         self.run = run
         ran = Mutex([Bool](repeating: false, count: workspace.compiled.graph.count))
         results = Mutex([StageResult?](repeating: nil, count: workspace.compiled.graph.count))
+        movedAside = Mutex([[MovedAside]](repeating: [], count: workspace.compiled.graph.count))
+        clearer = OutputClearer(layout: workspace.layout, log: workspace.log, hasher: workspace.hasher, run: run)
     }
 
     /// Runs the selected stages; blocks until done. Throws only for infrastructure failures and
@@ -87,6 +91,8 @@ public final class Runner: Sendable {
     }
 
     private func finish(_ id: Int, _ result: StageResult) {
+        var result = result
+        result.movedAside = movedAside.withLock { $0[id] }
         results.withLock { $0[id] = result }
         emit(.stageFinished(result))
     }
@@ -117,6 +123,9 @@ public final class Runner: Sendable {
                                    record: workspace.log.record(stage: stage.id, key: resolved.key))
             case .restore(let outputs, let reasons):
                 for output in outputs {
+                    if let moved = try clearer.clear(output.path, isDirectory: output.isDirectory) {
+                        movedAside.withLock { $0[id].append(moved) }
+                    }
                     try workspace.objects.restore(output)
                     workspace.hasher.remember(output: output)
                 }
@@ -169,7 +178,7 @@ public final class Runner: Sendable {
             var attemptJob = job
             attemptJob.attempt = attempt
             if attempt > 1 { appendToLog(logPath, "\n--- studyflow: attempt \(attempt) of \(attempts) ---\n") }
-            try clearOutputs(of: stage)
+            try clearOutputs(of: stage, id: id, attempt: attempt)
             let execution = executor.submit(attemptJob)
             outcome = execution.outcome
             jobID = execution.jobID
@@ -209,13 +218,25 @@ public final class Runner: Sendable {
                            exitStatus: 0, logPath: existing(logPath), attempts: attempt, jobID: jobID)
     }
 
-    /// Removes a stage's declared outputs before an attempt, so every attempt starts from a clean
-    /// slate (previous versions stay in the store), and creates their parent directories.
-    private func clearOutputs(of stage: Stage) throws {
+    /// Empties a stage's declared outputs before an attempt, so every attempt starts from a clean
+    /// slate, and creates their parent directories. Before the first attempt, only what the store
+    /// can give back is deleted; anything else is moved aside (see `OutputClearer`). Later attempts
+    /// delete what the failed attempt before them wrote.
+    private func clearOutputs(of stage: Stage, id: Int, attempt: Int) throws {
+        if attempt == 1 {
+            let unrecorded = stage.outputs.map(\.path).filter { !workspace.log.hasRecordedOutput(at: $0) }
+            try workspace.claims.claim(unrecorded)
+        }
         for output in stage.outputs {
             let absolute = workspace.layout.absolute(output.path)
-            workspace.hasher.invalidate(output.path, isDirectory: output.isDirectory)
-            try FileIO.removeTree(absolute)
+            if attempt == 1 {
+                if let moved = try clearer.clear(output.path, isDirectory: output.isDirectory) {
+                    movedAside.withLock { $0[id].append(moved) }
+                }
+            } else {
+                workspace.hasher.invalidate(output.path, isDirectory: output.isDirectory)
+                try FileIO.removeTree(absolute)
+            }
             try FileIO.createDirectories(parentDirectory(absolute))
         }
     }

@@ -4,6 +4,11 @@ import Glibc
 import StudyCore
 import Synchronization
 
+/// Whether an artifact is read or written by the stage at hand, for messages.
+public enum ArtifactRole: Sendable {
+    case input, output
+}
+
 /// Digests of artifacts on disk, through the stat cache, remembered for the rest of the run: in a
 /// chain, a stage's verified output is the next stage's input, and is not stat'ed twice.
 public final class ArtifactHasher: Sendable {
@@ -24,14 +29,15 @@ public final class ArtifactHasher: Sendable {
     deinit { if rootFD >= 0 { close(rootFD) } }
 
     /// The digest of the file or directory at `path`, or `nil` when it does not exist.
-    /// Symbolic links among inputs are followed (data often lives elsewhere).
-    public func digest(of path: String) throws -> Digest? {
+    /// Symbolic links among inputs are followed (data often lives elsewhere); `role` names the
+    /// artifact in errors (a link inside a directory is refused).
+    public func digest(of path: String, role: ArtifactRole = .input) throws -> Digest? {
         if let known = memo.withLock({ $0[path] }) { return known }
         guard let st = FileStat.at(rootFD, path, followingSymlinks: true) else { return nil }
         let digest: Digest
         if st.kind == .directory {
             var manifest = DirectoryManifest()
-            try manifest.collect(root: layout.absolute(path)) { child in
+            try manifest.collect(root: layout.absolute(path), input: role == .input ? path : nil) { child in
                 let file = path + "/" + child
                 guard let fileStat = FileStat.at(rootFD, file, followingSymlinks: true) else { throw FileIO.Failure("read", file) }
                 return (try fileDigest(file, stat: fileStat), fileStat.size)

@@ -12,6 +12,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case locked(holder: String)
     /// An output is neither a regular file nor a directory (e.g. a socket), or a symlink.
     case unsupportedOutput(path: String, kind: String)
+    /// A file inside an input directory is a symlink or a special file (workspace paths).
+    case unsupportedInput(directory: String, file: String, kind: String)
 
     public var description: String {
         switch self {
@@ -25,6 +27,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             return "workspace is locked by \(holder); wait for it, or run without --no-wait to wait"
         case .unsupportedOutput(let path, let kind):
             return "output '\(path)' is a \(kind); outputs must be regular files or directories"
+        case .unsupportedInput(let directory, let file, let kind):
+            return "input directory '\(directory)/' holds '\(file)', a \(kind); files inside an input directory must be regular files: replace it with a copy of what it points to, or remove it"
         }
     }
 }
