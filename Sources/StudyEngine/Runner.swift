@@ -212,7 +212,9 @@ public final class Runner: Sendable {
                                   commandDigest: resolved.commandDigest, params: resolved.recordedParams,
                                   env: resolved.recordedEnv, inputs: resolved.inputs, outputs: outputs)
         committer.submit(record)
-        for output in outputs { workspace.hasher.remember(output: output) }
+        for output in outputs {
+            workspace.hasher.remember(output: output, manifest: output.isDirectory ? workspace.objects.manifest(output.digest) : nil)
+        }
         ran.withLock { $0[id] = true }
         return StageResult(stage: stage.id, status: .ran, reasons: reasons, seconds: Clock.now() - start, record: record,
                            exitStatus: 0, logPath: existing(logPath), attempts: attempt, jobID: jobID)

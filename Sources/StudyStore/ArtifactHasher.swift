@@ -72,10 +72,17 @@ public final class ArtifactHasher: Sendable {
         cache.forget(path)
     }
 
-    /// Remembers the digest of an output just stored or restored (so nothing re-reads it).
-    public func remember(output: OutputState) {
+    /// Remembers the digest of an output just stored or restored (so nothing re-reads it). For a
+    /// directory, its `manifest` gives each file's digest, so clearing it later needs only stats.
+    public func remember(output: OutputState, manifest: DirectoryManifest? = nil) {
         memo.withLock { $0[output.path] = output.digest }
-        guard !output.isDirectory else { return }
+        guard !output.isDirectory else {
+            for entry in manifest?.entries ?? [] {
+                let file = output.path + "/" + entry.path
+                if let st = FileStat.at(rootFD, file, followingSymlinks: true) { cache.remember(file, stat: st, digest: entry.digest) }
+            }
+            return
+        }
         if let st = FileStat.at(rootFD, output.path, followingSymlinks: true) { cache.remember(output.path, stat: st, digest: output.digest) }
     }
 }

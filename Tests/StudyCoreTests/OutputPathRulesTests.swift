@@ -78,7 +78,7 @@ struct ReservedOutputTests {
         dir.write(".git/HEAD", "ref: refs/heads/main\n")
         let root = try #require(FileIO.realPath(dir.path))
         #expect(symlink(root + "/.git", root + "/gitdir") == 0)
-        #expect(errors(writing("gitdir/hooks/post-checkout"), probe: DiskPathProbe(root: root)) == "w.yaml:5:15: error: output 'gitdir/hooks/post-checkout' of stage 'a' lies in '.git/' (through a symbolic link, it is '.git/hooks/post-checkout'), which holds git's own data and is never an output; write it elsewhere, e.g. 'results/post-checkout'")
+        #expect(errors(writing("gitdir/hooks/post-checkout"), probe: DiskPathProbe(root: root)) == "w.yaml:5:15: error: output 'gitdir/hooks/post-checkout' of stage 'a' lies in '.git/' (through a symbolic link, it is '.git/hooks/post-checkout'), which holds git's own data and is never an output; write it under another directory, e.g. 'results/'")
     }
 }
 
