@@ -20,15 +20,18 @@ public final class OutputClaims: Sendable {
 
     /// Whether a stage was ever started with an output at `output`.
     public func contains(_ output: String) -> Bool {
-        claimed.withLock { set in load(&set).contains(output) }
+        claimed.withLock { set in
+            load(&set)
+            return set!.contains(output)
+        }
     }
 
     /// Adds `outputs` not yet claimed, one line each; the caller holds the workspace lock.
     public func claim(_ outputs: [String]) throws {
         try claimed.withLock { set in
-            var known = load(&set)
-            let new = outputs.filter { known.insert($0).inserted }
-            set = known
+            load(&set)
+            // Inserted in place: a copy of the set per stage would make a run quadratic.
+            let new = outputs.filter { set!.insert($0).inserted }
             guard !new.isEmpty else { return }
             let exists = FileStat.of(path) != nil
             let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
@@ -40,8 +43,8 @@ public final class OutputClaims: Sendable {
         }
     }
 
-    private func load(_ set: inout Set<String>?) -> Set<String> {
-        if let set { return set }
+    private func load(_ set: inout Set<String>?) {
+        if set != nil { return }
         var result: Set<String> = []
         if let bytes = FileIO.read(path) {
             let lines = bytes.split(separator: UInt8(ascii: "\n")).map { Substring(decoding: $0, as: UTF8.self) }
@@ -50,6 +53,5 @@ public final class OutputClaims: Sendable {
             }
         }
         set = result
-        return result
     }
 }
