@@ -28,7 +28,7 @@ struct OutputPathRules {
                 }
             }
             for (i, input) in stage.inputs.enumerated() {
-                if let problem = ownReadProblem(input, of: stage) {
+                if let problem = ownReadProblem(readable(input), of: stage) {
                     diagnostics.append(Diagnostic(problem, at: input.location))
                     ownReads.insert([id, i])
                 }
@@ -45,6 +45,16 @@ struct OutputPathRules {
         return (diagnostics, ownReads)
     }
 
+    /// `input` with an absolute or `..` path that lands inside the workspace given as the workspace
+    /// path it reads, so `/ws/data/raw.csv` and `data/raw.csv` are compared as one.
+    private func readable(_ input: Artifact) -> Artifact {
+        guard input.path.hasPrefix("/") || input.path.hasPrefix("../") || input.path == "..",
+              let inside = probe.workspacePath(ofOutside: input.path) else { return input }
+        var mapped = input
+        mapped.path = inside
+        return mapped
+    }
+
     /// The workflow file's workspace-relative path as written and with links resolved.
     private func workflowFilePaths() -> Set<String> {
         var paths: Set<String> = []
@@ -52,7 +62,7 @@ struct OutputPathRules {
         case .inside(let path, _):
             paths.insert(path)
         case .absolute(let path, _):
-            if let relative = probe.workspacePath(ofAbsolute: path) { paths.insert(relative) }
+            if let relative = probe.workspacePath(ofOutside: path) { paths.insert(relative) }
         case .escapes, .empty:
             break
         }
@@ -99,7 +109,7 @@ struct OutputPathRules {
         var sourceDirectories: [String: String] = [:]
         var reads: [(path: String, stage: String)] = []
         for stage in workflow.stages {
-            for input in stage.inputs {
+            for input in stage.inputs.map(readable) {
                 reads.append((input.path, stage.id))
                 if sourceDirectories[input.path] == nil { sourceDirectories[input.path] = stage.id }
             }

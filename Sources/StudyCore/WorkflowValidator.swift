@@ -13,16 +13,17 @@ public protocol PathProbe: Sendable {
     /// The relative `path` with the symbolic links of its existing part resolved, or `nil` when it
     /// leaves the workspace; reserved paths are checked under both spellings.
     func resolve(_ path: String) -> String?
-    /// The workspace-relative form of an absolute path inside the workspace (e.g. the workflow file
-    /// named by an absolute path), or `nil` when it lies outside.
-    func workspacePath(ofAbsolute path: String) -> String?
+    /// The workspace-relative form of an absolute path, or of a relative one climbing out with `..`,
+    /// that lands inside the workspace (e.g. the workflow file or an input named by an absolute
+    /// path), or `nil` when it lies outside.
+    func workspacePath(ofOutside path: String) -> String?
 }
 
 extension PathProbe {
     /// Without a disk, a path is what it says.
     public func resolve(_ path: String) -> String? { staysInside(path) ? path : nil }
     /// Without a disk, no absolute path is known to lie in the workspace.
-    public func workspacePath(ofAbsolute path: String) -> String? { nil }
+    public func workspacePath(ofOutside path: String) -> String? { nil }
 }
 
 /// Checks that need the whole workflow or the disk: duplicate and nested outputs, outputs escaping
@@ -137,11 +138,14 @@ public struct DiskPathProbe: PathProbe {
         }
     }
 
-    public func workspacePath(ofAbsolute path: String) -> String? {
-        let real = FileIO.realPath(path) ?? path
+    public func workspacePath(ofOutside path: String) -> String? {
+        let absolute = path.hasPrefix("/") ? path : root + "/" + path
+        let real = FileIO.realPath(absolute) ?? absolute
         let prefix = root == "/" ? "/" : root + "/"
-        guard real.hasPrefix(prefix) else { return nil }
-        return String(real.dropFirst(prefix.count))
+        guard real.hasPrefix(prefix), case .inside(let relative, _) = WorkspacePath.normalize(String(real.dropFirst(prefix.count))) else {
+            return nil
+        }
+        return relative
     }
 
     public func staysInside(_ path: String) -> Bool {

@@ -91,6 +91,17 @@ struct OwnOutputTests {
         #expect(errors(yaml, probe: ExistingFiles(files: ["data/x.csv"])) == "w.yaml:5:14: error: stage 'a' reads its own output 'data/x.csv'; its outputs are cleared before it runs, so it cannot read them: read the original under another path and write the result to a new one, e.g. 'results/x.csv'")
     }
 
+    @Test("an input naming the stage's own output by an absolute or '..' path is the same read")
+    func ownOutputByAbsolutePath() throws {
+        let dir = TemporaryDirectory()
+        dir.write("ws/data/x.csv", "1\n")
+        let root = try #require(FileIO.realPath(dir.path + "/ws"))
+        for spelling in [root + "/data/x.csv", "../ws/data/x.csv"] {
+            let yaml = "name: demo\nstages:\n  a:\n    run: x\n    inputs: ['\(spelling)']\n    outputs: [data/]\n"
+            #expect(errors(yaml, probe: DiskPathProbe(root: root)) == "w.yaml:5:14: error: stage 'a' reads 'data/x.csv', which lies inside its own output 'data/'; its outputs are cleared before it runs, so it cannot read them: move the input out of 'data/', or write the output to another directory", "\(spelling)")
+        }
+    }
+
     @Test("an input inside the stage's own directory output is reported at the input")
     func inputInsideOwnDirectory() {
         let yaml = "name: demo\nstages:\n  a:\n    run: x\n    inputs: [data/raw.csv]\n    outputs: [data/]\n"
