@@ -55,8 +55,7 @@ public struct WorkflowLoader: Sendable {
             case "slurm": slurm = parseSlurm(pair.value, reader: &reader)
             case "name": name = reader.string(pair.value, what: "'name'") ?? ""
             case "description": description = reader.string(pair.value, what: "'description'") ?? ""
-            case "params":
-                params = parseParams(pair.value, context: "workflow", reader: &reader)
+            case "params": params = parseParams(pair.value, context: "workflow", reader: &reader)
             case "stages": stagesNode = pair.value
             default: break
             }
