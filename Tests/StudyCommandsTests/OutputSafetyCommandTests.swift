@@ -57,4 +57,16 @@ struct OutputSafetyCommandTests {
         #expect(!again.stdout.contains("moved_aside"))
         #expect(!dir.exists(".studyflow/trash/2"))
     }
+
+    @Test("run --json lists what was moved aside in the stage's event")
+    func movedAsideInJSON() throws {
+        let dir = TemporaryDirectory()
+        dir.write("results/summary.txt", "hand-written\n")
+        dir.write("Workflows/main.yaml", "name: notes\nstages:\n  summarize:\n    run: echo done > ${outputs.out}\n    outputs: {out: results/summary.txt}\n")
+        let result = try CLI.run(["run", "-C", dir.path, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("\"moved_aside\":[{\"note\":\"moved 'results/summary.txt' to '.studyflow/trash/1/results/summary.txt' instead of deleting it"), "\(result.stdout)")
+        #expect(result.stdout.contains("\"path\":\"results/summary.txt\",\"to\":\".studyflow/trash/1/results/summary.txt\"}]"), "\(result.stdout)")
+        #expect(dir.read(".studyflow/trash/1/results/summary.txt") == "hand-written\n")
+    }
 }
