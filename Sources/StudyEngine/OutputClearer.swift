@@ -32,13 +32,15 @@ public struct MovedAside: Sendable, Equatable, CustomStringConvertible {
 /// Clears one output path before a stage runs or an output is restored, never deleting what the
 /// store cannot give back (DESIGN.md section 2: unrecorded user files are never deleted).
 ///
-/// Content some record says a stage wrote at that path (same bytes) is deleted, as before. Anything
+/// Content some record says a stage wrote at that path (same bytes), or that a failed stage left
+/// there, is deleted, as before. Anything
 /// else — a user's file or directory, an edited output, a directory where a file is declared, a
 /// symbolic link — is renamed into `.studyflow/trash/RUN/PATH`: one rename on the same file system,
 /// so nothing is copied. Across file systems it refuses instead.
 struct OutputClearer: Sendable {
     let layout: StoreLayout
     let log: SharedActionLog
+    let claims: OutputClaims
     let hasher: ArtifactHasher
     let run: Int
 
@@ -61,7 +63,7 @@ struct OutputClearer: Sendable {
     private func isRecorded(_ path: String) -> Bool {
         // A directory holding a link or a special file cannot be hashed: not recorded, moved aside.
         guard let digest = try? hasher.digest(of: path, role: .output) else { return false }
-        return log.isRecorded(path: path, digest: digest)
+        return log.isRecorded(path: path, digest: digest) || claims.isLeftover(path, digest: digest)
     }
 
     private func moveAside(_ path: String, isDirectory: Bool) throws -> MovedAside {

@@ -41,7 +41,8 @@ public final class Runner: Sendable {
         ran = Mutex([Bool](repeating: false, count: workspace.compiled.graph.count))
         results = Mutex([StageResult?](repeating: nil, count: workspace.compiled.graph.count))
         movedAside = Mutex([[MovedAside]](repeating: [], count: workspace.compiled.graph.count))
-        clearer = OutputClearer(layout: workspace.layout, log: workspace.log, hasher: workspace.hasher, run: run)
+        clearer = OutputClearer(layout: workspace.layout, log: workspace.log, claims: workspace.claims,
+                                hasher: workspace.hasher, run: run)
     }
 
     /// Runs the selected stages; blocks until done. Throws only for infrastructure failures and
@@ -184,6 +185,7 @@ public final class Runner: Sendable {
             jobID = execution.jobID
             if outcome == .succeeded || outcome == .cancelled || interrupted.load(ordering: .relaxed) { break }
         }
+        if outcome != .succeeded { rememberLeftovers(of: stage) }
         switch outcome {
         case .cancelled:
             return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: Clock.now() - start,
@@ -200,6 +202,7 @@ public final class Runner: Sendable {
         for output in stage.outputs {
             let absolute = workspace.layout.absolute(output.path)
             guard let st = FileStat.of(absolute), st.kind == (output.isDirectory ? .directory : .file) else {
+                rememberLeftovers(of: stage)
                 let what = output.isDirectory ? "directory" : "file"
                 return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: Clock.now() - start,
                                    exitStatus: 0,
@@ -241,6 +244,19 @@ public final class Runner: Sendable {
             }
             try FileIO.createDirectories(parentDirectory(absolute))
         }
+    }
+
+    /// Notes what a failed or interrupted stage left at its outputs, so the next run deletes it
+    /// instead of moving it aside as if a user had made it.
+    private func rememberLeftovers(of stage: Stage) {
+        var leftovers: [(path: String, digest: Digest)] = []
+        for output in stage.outputs {
+            let kind = FileStat.of(workspace.layout.absolute(output.path))?.kind
+            guard kind == (output.isDirectory ? .directory : .file),
+                  let digest = try? workspace.hasher.digest(of: output.path, role: .output) else { continue }
+            leftovers.append((output.path, digest))
+        }
+        try? workspace.claims.rememberLeftovers(leftovers)
     }
 
     /// Whether `path`'s directory resolves inside the workspace; verified directories are

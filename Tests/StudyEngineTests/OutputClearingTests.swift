@@ -107,6 +107,24 @@ struct OutputClearingTests {
         #expect(!ws.directory.exists("results/parts/notes.txt"))
     }
 
+    @Test("what a failed run left at an output is deleted by the next run, not moved aside; a later edit is moved aside")
+    func failedRunLeftovers() throws {
+        let ws = TestWorkspace(yaml: oneOutput)
+        let partial: @Sendable (FakeExecutor.FakeJob) -> StageOutcome = { job in
+            job.write(output: "0", "half\n")
+            return .failed(status: 1, message: "exited with status 1")
+        }
+        #expect(try !ws.runFake(behaviours: ["make": partial]).summary.ok)
+        let second = try ws.runFake(behaviours: ["make": partial]).summary
+        #expect(moved(second, "make").isEmpty)
+        #expect(!ws.directory.exists(".studyflow/trash"))
+        ws.directory.write("results/out.txt", "half, then my fix\n")
+        let third = try ws.runFake().summary
+        #expect(third.ok)
+        #expect(moved(third, "make").map(\.destination) == [".studyflow/trash/3/results/out.txt"])
+        #expect(ws.directory.read(".studyflow/trash/3/results/out.txt") == "half, then my fix\n")
+    }
+
     @Test("what a failed attempt wrote is cleared before the retry without being moved aside")
     func retriesClearTheirOwnOutputs() throws {
         let ws = TestWorkspace(yaml: oneOutput)
