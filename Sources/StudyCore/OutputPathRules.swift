@@ -77,7 +77,8 @@ struct OutputPathRules {
             let components = path.utf8.split(separator: UInt8(ascii: "/")).map { String(Substring($0)) }
             for reserved in Self.reservedNames where components.contains(reserved.name) {
                 let through = path == output.path ? "" : " (through a symbolic link, it is '\(path)')"
-                return "output '\(output.displayPath)' of stage '\(stage)' lies in '\(reserved.name)/'\(through), which holds \(reserved.holds) and is never an output; write it under another directory, e.g. 'results/'"
+                let place = components.last == reserved.name ? "is a '\(reserved.name)' directory" : "lies in a '\(reserved.name)' directory"
+                return "output '\(output.displayPath)' of stage '\(stage)' \(place)\(through), which holds \(reserved.holds) and is never an output; write it under another directory, e.g. 'results/'"
             }
             for file in workflowFile where file == path || Self.isInside(file, path) {
                 let what = file == path ? "is the workflow file '\(file)' itself" : "contains the workflow file '\(file)'"

@@ -32,16 +32,18 @@ private func writing(_ output: String) -> String {
 struct ReservedOutputTests {
     @Test("every spelling of a path in .git/ or .studyflow/ is refused at the output, naming what it holds")
     func reservedSpellings() {
-        let git = "lies in '.git/', which holds git's own data and is never an output"
-        let studyflow = "lies in '.studyflow/', which holds studyflow's store, records and logs and is never an output"
+        let git = "lies in a '.git' directory, which holds git's own data and is never an output"
+        let studyflow = "lies in a '.studyflow' directory, which holds studyflow's store, records and logs and is never an output"
+        let isGit = "is a '.git' directory, which holds git's own data and is never an output"
+        let isStudyflow = "is a '.studyflow' directory, which holds studyflow's store, records and logs and is never an output"
         let cases: [(String, String)] = [
             (".git/hooks/pre-commit", "output '.git/hooks/pre-commit' of stage 'a' \(git); write it under another directory, e.g. 'results/'"),
-            ("./.git", "output '.git' of stage 'a' \(git); write it under another directory, e.g. 'results/'"),
-            (".git/", "output '.git/' of stage 'a' \(git); write it under another directory, e.g. 'results/'"),
+            ("./.git", "output '.git' of stage 'a' \(isGit); write it under another directory, e.g. 'results/'"),
+            (".git/", "output '.git/' of stage 'a' \(isGit); write it under another directory, e.g. 'results/'"),
             ("vendor/lib/.git/config", "output 'vendor/lib/.git/config' of stage 'a' \(git); write it under another directory, e.g. 'results/'"),
             ("x/../.studyflow/actions.log", "output '.studyflow/actions.log' of stage 'a' \(studyflow); write it under another directory, e.g. 'results/'"),
             (".studyflow//objects/", "output '.studyflow/objects/' of stage 'a' \(studyflow); write it under another directory, e.g. 'results/'"),
-            ("'.studyflow'", "output '.studyflow' of stage 'a' \(studyflow); write it under another directory, e.g. 'results/'"),
+            ("'.studyflow'", "output '.studyflow' of stage 'a' \(isStudyflow); write it under another directory, e.g. 'results/'"),
         ]
         for (output, message) in cases {
             #expect(errors(writing(output)) == "w.yaml:5:15: error: " + message, "output \(output)")
@@ -78,7 +80,7 @@ struct ReservedOutputTests {
         dir.write(".git/HEAD", "ref: refs/heads/main\n")
         let root = try #require(FileIO.realPath(dir.path))
         #expect(symlink(root + "/.git", root + "/gitdir") == 0)
-        #expect(errors(writing("gitdir/hooks/post-checkout"), probe: DiskPathProbe(root: root)) == "w.yaml:5:15: error: output 'gitdir/hooks/post-checkout' of stage 'a' lies in '.git/' (through a symbolic link, it is '.git/hooks/post-checkout'), which holds git's own data and is never an output; write it under another directory, e.g. 'results/'")
+        #expect(errors(writing("gitdir/hooks/post-checkout"), probe: DiskPathProbe(root: root)) == "w.yaml:5:15: error: output 'gitdir/hooks/post-checkout' of stage 'a' lies in a '.git' directory (through a symbolic link, it is '.git/hooks/post-checkout'), which holds git's own data and is never an output; write it under another directory, e.g. 'results/'")
     }
 }
 
