@@ -21,6 +21,11 @@ struct JSONEventWriter: RunObserver {
             if let failure = result.failure { object["error"] = .string(failure) }
             if !result.warnings.isEmpty { object["warnings"] = .array(result.warnings.map(JSONValue.string)) }
             if let log = result.logPath { object["log"] = .string(log) }
+            if !result.movedAside.isEmpty {
+                object["moved_aside"] = .array(result.movedAside.map {
+                    .object(["path": .string($0.path), "to": .string($0.destination), "note": .string($0.description)])
+                })
+            }
             output.append(JSONValue.object(object).canonicalJSON + "\n", urgent: result.status != .cached)
         case .finished(let summary):
             func list(_ status: StageStatus) -> JSONValue { .array(summary.stages(status).map(JSONValue.string)) }

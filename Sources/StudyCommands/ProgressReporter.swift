@@ -54,6 +54,10 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
                 return Self.line(for: result, done: s.done, total: s.total)
             }
             if let line { emit(line, urgent: result.status != .cached) }
+            if !result.movedAside.isEmpty {
+                clearStatusLine()
+                for moved in result.movedAside { Console.err("studyflow: note: stage '\(result.stage)': \(moved)\n") }
+            }
         case .finished(let summary):
             ticker?.cancel()
             output.flush()

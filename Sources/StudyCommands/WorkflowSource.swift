@@ -117,10 +117,11 @@ struct WorkflowSource {
         }
     }
 
-    /// Built-in stages' load-time checks of their settings under the run's parameters; prints every
-    /// problem and exits 2, as a workflow that does not validate.
+    /// Built-in stages' load-time checks of their settings under the run's parameters, and outputs
+    /// that would replace a source file (`SourceFileCheck`); prints every problem and exits 2, as a
+    /// workflow that does not validate.
     func checkSettings(_ workspace: Workspace) throws {
-        let diagnostics = SettingsCheck.diagnostics(workspace)
+        let diagnostics = SettingsCheck.diagnostics(workspace) + SourceFileCheck.diagnostics(workspace)
         guard !diagnostics.isEmpty else { return }
         Console.err(WorkflowDiagnostics(diagnostics).description + "\n")
         Console.err("studyflow: \(diagnostics.count) error\(diagnostics.count == 1 ? "" : "s") in \(workspace.compiled.workflow.file); nothing was run\n")

@@ -138,15 +138,28 @@ public struct WorkflowLoader: Sendable {
         return slurm
     }
 
-    private func parseParams(_ node: Node, context: String, reader: inout YAMLReader) -> [String: JSONValue] {
+    /// The `params:` of the workflow, or of a stage when `workflowParams` are given. Parameters reach
+    /// a command as `STUDYFLOW_PARAM_<NAME upper-cased>`, so two names that differ only in case (in
+    /// one `params:`, or a stage's against the workflow's) are refused: they would set one variable.
+    private func parseParams(_ node: Node, context: String, workflowParams: [String: JSONValue]? = nil,
+                             reader: inout YAMLReader) -> [String: JSONValue] {
         guard case .mapping = node else {
             reader.error("'params' of \(context) must be a mapping of name to value, got \(reader.kindName(node))", at: node)
             return [:]
         }
         var params: [String: JSONValue] = [:]
+        var variables: [String: (name: String, owner: String)] = [:]
+        for name in (workflowParams ?? [:]).keys.sorted() { variables[name.uppercased()] = (name, "the workflow") }
+        let owner = workflowParams == nil ? "the workflow" : context
         for pair in reader.pairs(node, context: "in 'params' of \(context)") {
             if !Self.isName(pair.key) {
                 reader.error("bad parameter name '\(pair.key)' in \(context); use letters, digits and '_'", at: pair.keyNode)
+            } else {
+                let variable = pair.key.uppercased()
+                if let other = variables[variable], other.name != pair.key {
+                    reader.error("parameters '\(other.name)' of \(other.owner) and '\(pair.key)' of \(owner) would both be exported as STUDYFLOW_PARAM_\(variable); parameter names must differ in more than case: rename one of them", at: pair.keyNode)
+                }
+                variables[variable] = (pair.key, owner)
             }
             if case .scalar(let scalar) = pair.value {
                 _ = reportNotExpanded(scalar.string, node: pair.value, what: "parameter '\(pair.key)' of \(context)",
@@ -162,6 +175,8 @@ public struct WorkflowLoader: Sendable {
         let where_ = "in stage '\(id)'"
         if !Self.isStageID(id) {
             reader.error("bad stage id '\(id)'; use letters, digits, '_' and '-'", at: keyNode)
+        } else if id.utf8.count > Self.maximumStageIDBytes {
+            reader.error("stage id '\(id.prefix(24))…' is \(id.utf8.count) bytes long, but stage ids may have at most \(Self.maximumStageIDBytes), because they name files such as '.studyflow/logs/RUN/ID.log' and file names hold at most 255 bytes; shorten it", at: keyNode)
         }
         guard case .mapping = node else {
             reader.error("stage '\(id)' must be a mapping with 'run' or 'uses', got \(reader.kindName(node))", at: node)
@@ -178,7 +193,9 @@ public struct WorkflowLoader: Sendable {
             stage.fields.setKey("with", reader.location(with.keyNode))
             reader.recordFields(with.value, path: "with", into: &stage.fields)
         }
-        if let params = values["params"] { stage.params = parseParams(params, context: "stage '\(id)'", reader: &reader) }
+        if let params = values["params"] {
+            stage.params = parseParams(params, context: "stage '\(id)'", workflowParams: workflowParams, reader: &reader)
+        }
         let scope = (stage: stage.params, workflow: workflowParams)
         if let inputs = values["inputs"] { stage.inputs = parseArtifacts(inputs, role: "inputs", stage: id, params: scope, reader: &reader) }
         if let outputs = values["outputs"] { stage.outputs = parseArtifacts(outputs, role: "outputs", stage: id, params: scope, reader: &reader) }
@@ -260,7 +277,11 @@ public struct WorkflowLoader: Sendable {
                 }
                 (path, isDirectory) = (p, dir)
             case .empty:
-                reader.error("empty path in '\(role)' of stage '\(stage)'", at: location)
+                if role == "outputs" && !raw.isEmpty {
+                    reader.error("output '\(raw)' of stage '\(stage)' is the workspace root itself, which holds '.git/', '.studyflow/' and the workflow file; write into a subdirectory, e.g. 'results/'", at: location)
+                } else {
+                    reader.error("empty path in '\(role)' of stage '\(stage)'", at: location)
+                }
                 continue
             }
             if !seen.insert(path).inserted {
@@ -435,6 +456,11 @@ public struct WorkflowLoader: Sendable {
         }
         return false
     }
+
+    /// The longest stage id, in bytes. The longest file name made from an id is a SLURM job's
+    /// frozen specification written atomically, `.tmp-PID-N-ID.spec.json` (up to 43 bytes more
+    /// than the id); 200 leaves room under the 255-byte limit of file names.
+    public static let maximumStageIDBytes = 200
 
     /// `[A-Za-z0-9_-]+`.
     public static func isStageID(_ id: String) -> Bool {

@@ -10,6 +10,20 @@ public protocol PathProbe: Sendable {
     func exists(_ path: String) -> Bool
     /// Whether writing to the relative `path` stays inside the workspace once symlinks are followed.
     func staysInside(_ path: String) -> Bool
+    /// The relative `path` with the symbolic links of its existing part resolved, or `nil` when it
+    /// leaves the workspace; reserved paths are checked under both spellings.
+    func resolve(_ path: String) -> String?
+    /// The workspace-relative form of an absolute path, or of a relative one climbing out with `..`,
+    /// that lands inside the workspace (e.g. the workflow file or an input named by an absolute
+    /// path), or `nil` when it lies outside.
+    func workspacePath(ofOutside path: String) -> String?
+}
+
+extension PathProbe {
+    /// Without a disk, a path is what it says.
+    public func resolve(_ path: String) -> String? { staysInside(path) ? path : nil }
+    /// Without a disk, no absolute path is known to lie in the workspace.
+    public func workspacePath(ofOutside path: String) -> String? { nil }
 }
 
 /// Checks that need the whole workflow or the disk: duplicate and nested outputs, outputs escaping
@@ -50,10 +64,16 @@ public struct WorkflowValidator: Sendable {
                         diagnostics.append(Diagnostic(
                             "output '\(output.displayPath)' of stage '\(stage.id)' lies inside directory output '\(parent)/' of stage '\(owner)'; two stages may not write the same path",
                             at: output.location))
+                    } else if let owner = writers[parent], !owner.artifact.isDirectory {
+                        diagnostics.append(Diagnostic(
+                            "output '\(output.displayPath)' of stage '\(stage.id)' lies inside file output '\(parent)' of stage '\(owner.stage)'; a file cannot hold other files: give one of them another path",
+                            at: output.location))
                     }
                 }
             }
         }
+        let rules = OutputPathRules(workflow: workflow, probe: probe).check()
+        diagnostics += rules.diagnostics
         let graph: StageGraph
         switch StageGraph.build(workflow) {
         case .success(let built):
@@ -65,7 +85,7 @@ public struct WorkflowValidator: Sendable {
         }
         let producedPaths = Array(writers.keys)
         for (id, stage) in workflow.stages.enumerated() {
-            for (i, input) in stage.inputs.enumerated() where graph.inputProducers[id][i] < 0 {
+            for (i, input) in stage.inputs.enumerated() where graph.inputProducers[id][i] < 0 && !rules.ownReads.contains([id, i]) {
                 if !probe.exists(input.path) {
                     diagnostics.append(Self.missingInput(input, stage: stage.id, hint: Spelling.hint(for: input.path, among: producedPaths)))
                 }
@@ -94,6 +114,38 @@ public struct DiskPathProbe: PathProbe {
     public func exists(_ path: String) -> Bool {
         let full = path.hasPrefix("/") ? path : root + "/" + path
         return access(full, F_OK) == 0
+    }
+
+    public func resolve(_ path: String) -> String? {
+        var candidate = path
+        var rest: [Substring] = []
+        while true {
+            let full = root + "/" + candidate
+            var st = stat()
+            if lstat(full, &st) == 0 {
+                guard let real = FileIO.realPath(full) else { return nil }
+                let base: String
+                if real == root { base = "" }
+                else if real.hasPrefix(root == "/" ? "/" : root + "/") { base = String(real.dropFirst(root == "/" ? 1 : root.count + 1)) }
+                else { return nil }
+                return ([base] + rest.reversed().map(String.init)).filter { !$0.isEmpty }.joined(separator: "/")
+            }
+            guard let parent = WorkspacePath.directory(of: candidate) else {
+                return path
+            }
+            rest.append(Substring(WorkspacePath.lastComponent(of: candidate)))
+            candidate = parent
+        }
+    }
+
+    public func workspacePath(ofOutside path: String) -> String? {
+        let absolute = path.hasPrefix("/") ? path : root + "/" + path
+        let real = FileIO.realPath(absolute) ?? absolute
+        let prefix = root == "/" ? "/" : root + "/"
+        guard real.hasPrefix(prefix), case .inside(let relative, _) = WorkspacePath.normalize(String(real.dropFirst(prefix.count))) else {
+            return nil
+        }
+        return relative
     }
 
     public func staysInside(_ path: String) -> Bool {

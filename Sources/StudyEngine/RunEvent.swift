@@ -68,6 +68,8 @@ public struct StageResult: Sendable {
     /// Problems the run repaired on the way (e.g. a corrupt store object quarantined and the stage
     /// rerun), shown as warnings.
     public var warnings: [String] = []
+    /// What was found at its output paths and moved into `.studyflow/trash/` instead of deleted.
+    public var movedAside: [MovedAside] = []
 
     /// Creates a result.
     public init(stage: String, status: StageStatus, reasons: [Reason] = [], seconds: Double = 0, record: ActionRecord? = nil,

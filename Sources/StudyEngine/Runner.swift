@@ -24,6 +24,8 @@ public final class Runner: Sendable {
     private let scheduler = Mutex<Scheduler?>(nil)
     private let logDirectoryMade = Atomic<Bool>(false)
     private let snapshot: SnapshotCheck?
+    private let clearer: OutputClearer
+    private let movedAside: Mutex<[[MovedAside]]>
 
     /// A runner for run number `run` of `workspace`; with `snapshot`, a run that changes nothing
     /// records a snapshot so the next one can take the no-op shortcut.
@@ -37,6 +39,9 @@ public final class Runner: Sendable {
         self.run = run
         ran = Mutex([Bool](repeating: false, count: workspace.compiled.graph.count))
         results = Mutex([StageResult?](repeating: nil, count: workspace.compiled.graph.count))
+        movedAside = Mutex([[MovedAside]](repeating: [], count: workspace.compiled.graph.count))
+        clearer = OutputClearer(layout: workspace.layout, log: workspace.log, claims: workspace.claims,
+                                hasher: workspace.hasher, run: run)
     }
 
     /// Runs the selected stages; blocks until done. Throws only for infrastructure failures and
@@ -86,6 +91,8 @@ public final class Runner: Sendable {
     }
 
     private func finish(_ id: Int, _ result: StageResult) {
+        var result = result
+        result.movedAside = movedAside.withLock { $0[id] }
         results.withLock { $0[id] = result }
         emit(.stageFinished(result))
     }
@@ -115,7 +122,11 @@ public final class Runner: Sendable {
                 return StageResult(stage: stage.id, status: .cached, seconds: Clock.now() - start,
                                    record: workspace.log.record(stage: stage.id, key: resolved.key))
             case .restore(let outputs, let reasons):
-                if let recovery = try restore(outputs, stage: stage.id) {
+                if let refusal = try refuseEscapingOutputs(of: stage) {
+                    return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: Clock.now() - start,
+                                       failure: "stage '\(stage.id)': \(refusal)")
+                }
+                if let recovery = try restore(outputs, stage: stage.id, id: id) {
                     var result = try execute(resolved, id: id, reasons: [.outputNotInStore(recovery.output)], start: start,
                                              committer: committer)
                     result.warnings.append(recovery.warning)
@@ -137,9 +148,12 @@ public final class Runner: Sendable {
 
     /// Restores `outputs`; returns the output and a warning when one cannot be restored because
     /// its object is corrupt (then quarantined) or missing, so the stage reruns instead of failing.
-    private func restore(_ outputs: [OutputState], stage: String) throws -> (output: String, warning: String)? {
+    private func restore(_ outputs: [OutputState], stage: String, id: Int) throws -> (output: String, warning: String)? {
         for output in outputs {
             let display = output.isDirectory ? output.path + "/" : output.path
+            if let moved = try clearer.clear(output.path, isDirectory: output.isDirectory) {
+                movedAside.withLock { $0[id].append(moved) }
+            }
             do {
                 try workspace.objects.restore(output)
             } catch StoreError.corruptObject(let digest, _) {
@@ -191,12 +205,13 @@ public final class Runner: Sendable {
                 return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: Clock.now() - start,
                                    failure: "stage '\(stage.id)': \(refusal)", attempts: attempt - 1)
             }
-            try clearOutputs(of: stage)
+            try clearOutputs(of: stage, id: id, attempt: attempt)
             let execution = executor.submit(attemptJob)
             outcome = execution.outcome
             jobID = execution.jobID
             if outcome == .succeeded || outcome == .cancelled || interrupted.load(ordering: .relaxed) { break }
         }
+        if outcome != .succeeded { rememberLeftovers(of: stage) }
         switch outcome {
         case .cancelled:
             return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: Clock.now() - start,
@@ -217,6 +232,7 @@ public final class Runner: Sendable {
         for output in stage.outputs {
             let absolute = workspace.layout.absolute(output.path)
             guard let st = FileStat.of(absolute), st.kind == (output.isDirectory ? .directory : .file) else {
+                rememberLeftovers(of: stage)
                 let what = output.isDirectory ? "directory" : "file"
                 return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: Clock.now() - start,
                                    exitStatus: 0,
@@ -229,19 +245,33 @@ public final class Runner: Sendable {
                                   commandDigest: resolved.commandDigest, params: resolved.recordedParams,
                                   env: resolved.recordedEnv, inputs: resolved.inputs, outputs: outputs)
         committer.submit(record)
-        for output in outputs { workspace.hasher.remember(output: output) }
+        for output in outputs {
+            workspace.hasher.remember(output: output, manifest: output.isDirectory ? workspace.objects.manifest(output.digest) : nil)
+        }
         ran.withLock { $0[id] = true }
         return StageResult(stage: stage.id, status: .ran, reasons: reasons, seconds: Clock.now() - start, record: record,
                            exitStatus: 0, logPath: existing(logPath), attempts: attempt, jobID: jobID)
     }
 
-    /// Removes a stage's declared outputs before an attempt, so every attempt starts from a clean
-    /// slate (previous versions stay in the store), and creates their parent directories.
-    private func clearOutputs(of stage: Stage) throws {
+    /// Empties a stage's declared outputs before an attempt, so every attempt starts from a clean
+    /// slate, and creates their parent directories. Before the first attempt, only what the store
+    /// can give back is deleted; anything else is moved aside (see `OutputClearer`). Later attempts
+    /// delete what the failed attempt before them wrote.
+    private func clearOutputs(of stage: Stage, id: Int, attempt: Int) throws {
+        if attempt == 1 {
+            let unrecorded = stage.outputs.map(\.path).filter { !workspace.log.hasRecordedOutput(at: $0) }
+            try workspace.claims.claim(unrecorded)
+        }
         for output in stage.outputs {
             let absolute = workspace.layout.absolute(output.path)
-            workspace.hasher.invalidate(output.path, isDirectory: output.isDirectory)
-            try FileIO.removeTree(absolute)
+            if attempt == 1 {
+                if let moved = try clearer.clear(output.path, isDirectory: output.isDirectory) {
+                    movedAside.withLock { $0[id].append(moved) }
+                }
+            } else {
+                workspace.hasher.invalidate(output.path, isDirectory: output.isDirectory)
+                try FileIO.removeTree(absolute)
+            }
             try FileIO.createDirectories(parentDirectory(absolute))
         }
     }
@@ -272,6 +302,19 @@ public final class Runner: Sendable {
             }
         }
         return nil
+    }
+
+    /// Notes what a failed or interrupted stage left at its outputs, so the next run deletes it
+    /// instead of moving it aside as if a user had made it.
+    private func rememberLeftovers(of stage: Stage) {
+        var leftovers: [(path: String, digest: Digest)] = []
+        for output in stage.outputs {
+            let kind = FileStat.of(workspace.layout.absolute(output.path))?.kind
+            guard kind == (output.isDirectory ? .directory : .file),
+                  let digest = try? workspace.hasher.digest(of: output.path, role: .output) else { continue }
+            leftovers.append((output.path, digest))
+        }
+        try? workspace.claims.rememberLeftovers(leftovers)
     }
 
     private func makeJob(_ resolved: ResolvedStage, id: Int, logPath: String) -> StageJob {

@@ -46,7 +46,7 @@ public struct Staleness: Sendable {
         var reasons: [Reason] = []
         for output in record.outputs {
             let display = output.isDirectory ? output.path + "/" : output.path
-            switch try hasher.digest(of: output.path) {
+            switch try hasher.digest(of: output.path, role: .output) {
             case output.digest?: continue
             case nil: reasons.append(.outputMissing(display))
             case _?: reasons.append(.outputEdited(display))

@@ -22,6 +22,8 @@ public struct Workspace: Sendable {
     public let resolver: StageResolver
     /// Decisions.
     public let staleness: Staleness
+    /// Output paths stages were started on (see `OutputClaims`).
+    public let claims: OutputClaims
 
     /// Opens the store of `layout` for `compiled`, with workflow parameters overridden by `params`.
     public init(layout: StoreLayout, compiled: CompiledWorkflow, registry: StageKindRegistry,
@@ -37,6 +39,7 @@ public struct Workspace: Sendable {
         resolver = StageResolver(workflowParams: compiled.workflow.params.merging(params) { $1 }, hasher: hasher,
                                  registry: registry, environment: environment)
         staleness = Staleness(log: log, objects: objects, hasher: hasher)
+        claims = OutputClaims(path: layout.outputClaims)
     }
 
     /// `getenv`.

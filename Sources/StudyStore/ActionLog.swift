@@ -25,6 +25,8 @@ public final class ActionLog: @unchecked Sendable {
         keyIndex = index
         return index
     }
+    /// Every recorded output's digests by path; built on first use (only when an output is cleared).
+    private var outputIndex: [String: Set<Digest>]?
     /// Superseded records, oldest first.
     private var history: [ActionRecord] = []
     private var keyIndex: [Digest: ActionRecord]?
@@ -69,6 +71,28 @@ public final class ActionLog: @unchecked Sendable {
             history.append(previous)
         }
         keyIndex?[record.key] = record
+        if outputIndex != nil { for output in record.outputs { outputIndex![output.path, default: []].insert(output.digest) } }
+    }
+
+    /// Whether some record, current or superseded, says a stage wrote exactly `digest` at `path`:
+    /// only such content may be deleted, because the store can give it back.
+    public func isRecorded(path: String, digest: Digest) -> Bool {
+        outputsByPath()[path]?.contains(digest) ?? false
+    }
+
+    /// Whether some record has an output at `path`, whatever its bytes.
+    public func hasRecordedOutput(at path: String) -> Bool {
+        outputsByPath()[path] != nil
+    }
+
+    private func outputsByPath() -> [String: Set<Digest>] {
+        if let index = outputIndex { return index }
+        var index: [String: Set<Digest>] = [:]
+        for record in history + Array(latest.values) {
+            for output in record.outputs { index[output.path, default: []].insert(output.digest) }
+        }
+        outputIndex = index
+        return index
     }
 
     /// Every remembered record: superseded ones oldest first, then the latest of each stage
@@ -123,6 +147,7 @@ public final class ActionLog: @unchecked Sendable {
         latest = [:]
         history = []
         keyIndex = nil
+        outputIndex = nil
         for record in keep { remember(record) }
         entryCount = keep.count
         validLength = w.bytes.count

@@ -4,6 +4,11 @@ import Glibc
 import StudyCore
 import Synchronization
 
+/// Whether an artifact is read or written by the stage at hand, for messages.
+public enum ArtifactRole: Sendable {
+    case input, output
+}
+
 /// Digests of artifacts on disk, through the stat cache, remembered for the rest of the run: in a
 /// chain, a stage's verified output is the next stage's input, and is not stat'ed twice.
 public final class ArtifactHasher: Sendable {
@@ -24,21 +29,22 @@ public final class ArtifactHasher: Sendable {
     deinit { if rootFD >= 0 { close(rootFD) } }
 
     /// The digest of the file or directory at `path`, or `nil` when it does not exist.
-    /// Symbolic links among inputs are followed (data often lives elsewhere).
-    public func digest(of path: String) throws -> Digest? {
-        try fingerprint(of: path)?.digest
+    /// Symbolic links among inputs are followed (data often lives elsewhere); `role` names the
+    /// artifact in errors (a link inside a directory is refused).
+    public func digest(of path: String, role: ArtifactRole = .input) throws -> Digest? {
+        try fingerprint(of: path, role: role)?.digest
     }
 
     /// The digest of `path` and the `stat` of every file it was computed from, each taken before
     /// the file was read, so an edit during or after hashing shows in a later `stamp(of:)`.
-    public func fingerprint(of path: String) throws -> (digest: Digest, stamp: ArtifactStamp)? {
+    public func fingerprint(of path: String, role: ArtifactRole = .input) throws -> (digest: Digest, stamp: ArtifactStamp)? {
         if let known = memo.withLock({ $0[path] }) { return known }
         guard let st = FileStat.at(rootFD, path, followingSymlinks: true) else { return nil }
         let digest: Digest
         var stamp = ArtifactStamp()
         if st.kind == .directory {
             var manifest = DirectoryManifest()
-            try manifest.collect(root: layout.absolute(path)) { child in
+            try manifest.collect(root: layout.absolute(path), input: role == .input ? path : nil) { child in
                 let file = path + "/" + child
                 guard let fileStat = FileStat.at(rootFD, file, followingSymlinks: true) else { throw FileIO.Failure("read", file) }
                 stamp.files[file] = fileStat
@@ -96,12 +102,19 @@ public final class ArtifactHasher: Sendable {
         cache.forget(path)
     }
 
-    /// Remembers the digest of an output just stored or restored (so nothing re-reads it).
-    public func remember(output: OutputState) {
+    /// Remembers the digest of an output just stored or restored (so nothing re-reads it). For a
+    /// directory, its `manifest` gives each file's digest, so clearing it later needs only stats.
+    public func remember(output: OutputState, manifest: DirectoryManifest? = nil) {
         let current = stamp(of: output.path)
         memo.withLock { $0[output.path] = (output.digest, current) }
-        guard !output.isDirectory, let st = current.files[output.path] else { return }
-        cache.remember(output.path, stat: st, digest: output.digest)
+        guard !output.isDirectory else {
+            for entry in manifest?.entries ?? [] {
+                let file = output.path + "/" + entry.path
+                if let st = current.files[file] { cache.remember(file, stat: st, digest: entry.digest) }
+            }
+            return
+        }
+        if let st = current.files[output.path] { cache.remember(output.path, stat: st, digest: output.digest) }
     }
 }
 

@@ -73,8 +73,9 @@ public struct DirectoryManifest: Equatable, Sendable {
     public var totalSize: Int64 { entries.reduce(0) { $0 + $1.size } }
 
     /// Walks `root` (iteratively, sorted) and records each regular file via `digest`, which gets
-    /// the file's path relative to `root`.
-    mutating func collect(root: String, digest: (String) throws -> (Digest, Int64)) throws {
+    /// the file's path relative to `root`. A link or special file inside is refused, named as part
+    /// of an input directory `input` (its workspace path) or, without one, of an output.
+    mutating func collect(root: String, input: String? = nil, digest: (String) throws -> (Digest, Int64)) throws {
         var pending: [String] = [""]
         var found: [Entry] = []
         while let relative = pending.popLast() {
@@ -90,7 +91,9 @@ public struct DirectoryManifest: Equatable, Sendable {
                     let (d, size) = try digest(child)
                     found.append(Entry(path: child, digest: d, size: size, isExecutable: st.isExecutable))
                 case .symlink, .other:
-                    throw StoreError.unsupportedOutput(path: root + "/" + child, kind: st.kind == .symlink ? "symbolic link" : "special file")
+                    let kind = st.kind == .symlink ? "symbolic link" : "special file"
+                    if let input { throw StoreError.unsupportedInput(directory: input, file: input + "/" + child, kind: kind) }
+                    throw StoreError.unsupportedOutput(path: root + "/" + child, kind: kind)
                 }
             }
         }

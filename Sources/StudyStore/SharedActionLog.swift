@@ -18,6 +18,16 @@ public final class SharedActionLog: Sendable {
         log.withLock { $0.latest[stage] }
     }
 
+    /// See `ActionLog.isRecorded(path:digest:)`.
+    public func isRecorded(path: String, digest: Digest) -> Bool {
+        log.withLock { $0.isRecorded(path: path, digest: digest) }
+    }
+
+    /// See `ActionLog.hasRecordedOutput(at:)`.
+    public func hasRecordedOutput(at path: String) -> Bool {
+        log.withLock { $0.hasRecordedOutput(at: path) }
+    }
+
     /// See `ActionLog.append(_:durable:)`.
     public func append(_ records: [ActionRecord], durable: Bool) throws {
         try log.withLock { try $0.append(records, durable: durable) }

@@ -15,6 +15,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     /// Writing `output` would go through the symbolic link `link` (workspace-relative) to
     /// `target`, outside the workspace.
     case outsideWorkspace(output: String, link: String, target: String)
+    /// A file inside an input directory is a symlink or a special file (workspace paths).
+    case unsupportedInput(directory: String, file: String, kind: String)
 
     public var description: String {
         switch self {
@@ -30,6 +32,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             return "output '\(path)' is a \(kind); outputs must be regular files or directories"
         case .outsideWorkspace(let output, let link, let target):
             return "output '\(output)' leaves the workspace through symbolic link '\(link)' to '\(target)'; studyflow writes nothing through it; replace the link with a real directory inside the workspace and rerun"
+        case .unsupportedInput(let directory, let file, let kind):
+            return "input directory '\(directory)/' holds '\(file)', a \(kind); files inside an input directory must be regular files: replace it with a copy of what it points to, or remove it"
         }
     }
 }

@@ -15,6 +15,8 @@ import StudyCore
 ///   run-counter             the last run number
 ///   provenance.git/         bare git repository of run records, when the workspace is in no repository
 ///   provenance-blobs        SHA-256 -> git blob id of outputs already in the provenance repository
+///   output-claims           output paths stages were started on, whether or not they succeeded
+///   trash/RUN/PATH          what run RUN moved aside instead of deleting (studyflow did not make it)
 /// ```
 public struct StoreLayout: Sendable, Equatable {
     /// Absolute, symlink-free workspace root; stage paths are relative to it.
@@ -50,6 +52,16 @@ public struct StoreLayout: Sendable, Equatable {
     public var provenanceBlobCache: String { stateDirectory + "/provenance-blobs" }
     /// Compiled workflows.
     public var workflowsDirectory: String { stateDirectory + "/workflows" }
+
+    /// Where runs move what they must not delete (see `trash(run:path:)`).
+    public var trashDirectory: String { stateDirectory + "/trash" }
+    /// The output paths a run has cleared for a stage, so a failed stage's leftovers are known
+    /// to be studyflow's own at the next load.
+    public var outputClaims: String { stateDirectory + "/output-claims" }
+
+    /// What run `run` moved aside from workspace path `path`: `trash/RUN/PATH`. A rename into it
+    /// stays on the workspace's file system, so even a large output is moved, never copied.
+    public func trash(run: Int, path: String) -> String { trashDirectory + "/\(run)/" + path }
 
     /// The object holding bytes with `digest`: `objects/ab/cdef…`.
     public func object(_ digest: Digest) -> String {

@@ -1,0 +1,56 @@
+import StudyCore
+import StudyStore
+
+/// The load-time rule that needs the store (DESIGN.md section 2: an output never contains a source
+/// file): an output must not replace an existing file another stage reads when studyflow never
+/// made it. A stage that writes `data/` would otherwise clear the user's `data/raw.csv` that the
+/// next stage reads. Paths studyflow recorded or started a stage on are its own and pass.
+public enum SourceFileCheck {
+    /// One diagnostic per output that would replace such a file, at the output, in stage order.
+    public static func diagnostics(_ workspace: Workspace) -> [Diagnostic] {
+        let stages = workspace.compiled.workflow.stages
+        let index = OutputOwners(stages)
+        var reported: Set<String> = []
+        var diagnostics: [Diagnostic] = []
+        for (id, stage) in stages.enumerated() {
+            for read in stage.inputs.map(\.path) + workspace.compiled.commandWords[id] {
+                guard let (owner, output) = index.owner(of: read), owner != id, !reported.contains(output.path),
+                      FileStat.following(workspace.layout.absolute(read)) != nil,
+                      !workspace.log.hasRecordedOutput(at: output.path), !workspace.claims.contains(output.path) else { continue }
+                reported.insert(output.path)
+                diagnostics.append(Diagnostic(message(output: output, writer: stages[owner].id, read: read, reader: stage.id),
+                                              at: output.location))
+            }
+        }
+        return diagnostics
+    }
+
+    static func message(output: Artifact, writer: String, read: String, reader: String) -> String {
+        if read == output.path {
+            return "output '\(output.displayPath)' of stage '\(writer)' would replace the existing '\(read)', which stage '\(reader)' reads and studyflow did not make; move that file elsewhere and read it from there, or delete it if '\(writer)' should make it"
+        }
+        return "output '\(output.displayPath)' of stage '\(writer)' would replace the existing '\(output.displayPath)', which holds '\(read)' that stage '\(reader)' reads and studyflow did not make; write the output to a new directory, e.g. 'results/\(WorkspacePath.lastComponent(of: output.path))/', or move '\(output.displayPath)' away if '\(writer)' should make it"
+    }
+}
+
+/// Which stage's output a path is, or lies inside.
+private struct OutputOwners {
+    private var byPath: [String: (Int, Artifact)] = [:]
+    private var directories: Set<String> = []
+
+    init(_ stages: [Stage]) {
+        for (id, stage) in stages.enumerated() {
+            for output in stage.outputs where byPath[output.path] == nil {
+                byPath[output.path] = (id, output)
+                if output.isDirectory { directories.insert(output.path) }
+            }
+        }
+    }
+
+    func owner(of path: String) -> (Int, Artifact)? {
+        if let exact = byPath[path] { return exact }
+        if directories.isEmpty { return nil }
+        for parent in WorkspacePath.parents(of: path).reversed() where directories.contains(parent) { return byPath[parent] }
+        return nil
+    }
+}
