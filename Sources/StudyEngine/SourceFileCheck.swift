@@ -5,6 +5,11 @@ import StudyStore
 /// file): an output must not replace an existing file another stage reads when studyflow never
 /// made it. A stage that writes `data/` would otherwise clear the user's `data/raw.csv` that the
 /// next stage reads. Paths studyflow recorded or started a stage on are its own and pass.
+///
+/// Only inputs strictly inside a directory output are checked: a file output that another stage
+/// reads is the ordinary edge between two stages, and it stays one after `rm -rf .studyflow`
+/// (when nothing is recorded any more); if a user's file sits there, the run moves it aside into
+/// `.studyflow/trash/` instead of deleting it (`OutputClearer`).
 public enum SourceFileCheck {
     /// One diagnostic per output that would replace such a file, at the output, in stage order.
     public static func diagnostics(_ workspace: Workspace) -> [Diagnostic] {
@@ -14,7 +19,7 @@ public enum SourceFileCheck {
         var diagnostics: [Diagnostic] = []
         for (id, stage) in stages.enumerated() {
             for read in stage.inputs.map(\.path) + workspace.compiled.commandWords[id] {
-                guard let (owner, output) = index.owner(of: read), owner != id, !reported.contains(output.path),
+                guard let (owner, output) = index.owner(of: read), owner != id, read != output.path, !reported.contains(output.path),
                       FileStat.following(workspace.layout.absolute(read)) != nil,
                       !workspace.log.hasRecordedOutput(at: output.path), !workspace.claims.contains(output.path) else { continue }
                 reported.insert(output.path)
@@ -26,9 +31,6 @@ public enum SourceFileCheck {
     }
 
     static func message(output: Artifact, writer: String, read: String, reader: String) -> String {
-        if read == output.path {
-            return "output '\(output.displayPath)' of stage '\(writer)' would replace the existing '\(read)', which stage '\(reader)' reads and studyflow did not make; move that file elsewhere and read it from there, or delete it if '\(writer)' should make it"
-        }
         return "output '\(output.displayPath)' of stage '\(writer)' would replace the existing '\(output.displayPath)', which holds '\(read)' that stage '\(reader)' reads and studyflow did not make; write the output to a new directory, e.g. 'results/\(WorkspacePath.lastComponent(of: output.path))/', or move '\(output.displayPath)' away if '\(writer)' should make it"
     }
 }

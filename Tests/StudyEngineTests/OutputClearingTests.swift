@@ -169,7 +169,7 @@ struct SourceFileCheckTests {
         #expect(diagnostics.map(\.description) == ["Workflows/main.yaml:5:15: error: output 'data/' of stage 'prep' would replace the existing 'data/', which holds 'data/raw.csv' that stage 'use' reads and studyflow did not make; write the output to a new directory, e.g. 'results/data/', or move 'data/' away if 'prep' should make it"])
     }
 
-    @Test("a file output equal to an existing file another stage reads is refused")
+    @Test("a file output equal to a file another stage reads passes at load, and the run moves the unrecorded file aside")
     func fileOutputOverSourceFile() throws {
         let ws = TestWorkspace(yaml: """
             name: data
@@ -182,8 +182,17 @@ struct SourceFileCheckTests {
                 inputs: [data/raw.csv]
                 outputs: [results/lines.txt]
             """, files: ["data/raw.csv": "id\n1\n"])
-        let diagnostics = SourceFileCheck.diagnostics(try ws.workspace())
-        #expect(diagnostics.map(\.description) == ["Workflows/main.yaml:5:15: error: output 'data/raw.csv' of stage 'fetch' would replace the existing 'data/raw.csv', which stage 'use' reads and studyflow did not make; move that file elsewhere and read it from there, or delete it if 'fetch' should make it"])
+        // The ordinary edge between two stages; after 'rm -rf .studyflow' nothing is recorded and
+        // the workspace must still run.
+        #expect(SourceFileCheck.diagnostics(try ws.workspace()).isEmpty)
+        let fetch: @Sendable (FakeExecutor.FakeJob) -> StageOutcome = { job in
+            try? FileIO.writeAtomically(job.root + "/data/raw.csv", Array("id\n2\n".utf8), durable: false)
+            return .succeeded
+        }
+        let run = try ws.runFake(behaviours: ["fetch": fetch])
+        #expect(run.summary.ok)
+        #expect(ws.directory.read(".studyflow/trash/1/data/raw.csv") == "id\n1\n")
+        #expect(ws.directory.read("data/raw.csv") == "id\n2\n")
     }
 
     @Test("what a stage made before, recorded or left by a failure, is its own and passes")

@@ -94,6 +94,6 @@ public final class SlurmExecutor: Executor {
     /// Ctrl-C: `scancel` every job still outstanding, in one call; waiting workers return `.cancelled`.
     public func cancelAll() {
         cancelled.store(true, ordering: .relaxed)
-        tools.cancel(poller.cancelAll())
+        poller.cancelAll { tools.cancel($0) }
     }
 }

@@ -81,18 +81,21 @@ final class SlurmPoller: Sendable {
         return state.withLock { $0.waiters.removeValue(forKey: id)?.end } ?? .cancelled
     }
 
-    /// Ends every wait with `.cancelled` and refuses new ones; returns the ids that were waiting.
-    func cancelAll() -> [String] {
-        state.withLock { s in
+    /// Ends every wait with `.cancelled` and refuses new ones. `cancelJobs` gets the ids that were
+    /// waiting and runs before any waiter is released: once the last waiter returns, the run may
+    /// exit, and a `scancel` not yet made then would leave the jobs running on the cluster.
+    func cancelAll(then cancelJobs: ([String]) -> Void) {
+        let waiting: [(id: String, semaphore: DispatchSemaphore)] = state.withLock { s in
             s.cancelled = true
-            var ids: [String] = []
+            var waiting: [(String, DispatchSemaphore)] = []
             for (id, waiter) in s.waiters where waiter.end == nil {
                 s.waiters[id]!.end = .cancelled
-                waiter.semaphore.signal()
-                ids.append(id)
+                waiting.append((id, waiter.semaphore))
             }
-            return ids.sorted()
+            return waiting.sorted { $0.0 < $1.0 }
         }
+        cancelJobs(waiting.map(\.id))
+        for entry in waiting { entry.semaphore.signal() }
     }
 
     private func poll() {
