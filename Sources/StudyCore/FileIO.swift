@@ -135,6 +135,11 @@ public enum FileIO {
     public static func listDirectory(_ path: String) throws -> [String] {
         guard let dir = opendir(path) else { throw Failure("list directory", path) }
         defer { closedir(dir) }
+        return entryNames(dir).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    }
+
+    /// Entry names read from an open directory stream, in directory order, without `.` and `..`.
+    public static func entryNames(_ dir: DirectoryStream) -> [String] {
         var names: [String] = []
         while let entry = readdir(dir) {
             let name = withUnsafePointer(to: entry.pointee.d_name) {
@@ -142,7 +147,7 @@ public enum FileIO {
             }
             if name != "." && name != ".." { names.append(name) }
         }
-        return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        return names
     }
 
     /// `fsync` on a directory, so a rename inside it is durable.
@@ -165,3 +170,11 @@ public enum FileIO {
         return String(cString: cwd)
     }
 }
+
+#if canImport(Glibc)
+/// An open directory stream (`DIR *`) as each platform's C module imports it.
+public typealias DirectoryStream = OpaquePointer
+#elseif canImport(Darwin)
+/// An open directory stream (`DIR *`) as each platform's C module imports it.
+public typealias DirectoryStream = UnsafeMutablePointer<DIR>
+#endif

@@ -35,14 +35,8 @@ enum ProcessSpawner {
         posix_spawnattr_setpgroup(&attributes, 0)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
-        let argv = arguments.map { strdup($0) } + [nil]
-        let envp = environment.map { strdup($0) } + [nil]
-        defer {
-            for p in argv { free(p) }
-            for p in envp { free(p) }
-        }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        let rc = withCStrings(arguments, environment) { argv, envp in posix_spawn(&pid, path, &actions, &attributes, argv, envp) }
         return rc == 0 ? .success(pid) : .failure(SpawnError(code: rc))
     }
 }
@@ -54,14 +48,8 @@ extension ProcessSpawner {
     /// until the last process of the stage is gone. See `CStageSpawn.h`.
     static func spawnStage(path: String, arguments: [String], environment: [String], directory: String,
                            output: Int32, inherit: Int32?, graceSeconds: UInt32) -> Result<pid_t, SpawnError> {
-        let argv = arguments.map { strdup($0) } + [nil]
-        let envp = environment.map { strdup($0) } + [nil]
-        defer {
-            for p in argv { free(p) }
-            for p in envp { free(p) }
-        }
         var pid: pid_t = 0
-        let rc = path.withCString { cPath in
+        let rc = withCStrings(arguments, environment) { argv, envp in path.withCString { cPath in
             directory.withCString { cDirectory in
                 argv.withUnsafeBufferPointer { a in
                     envp.withUnsafeBufferPointer { e in
@@ -72,9 +60,21 @@ extension ProcessSpawner {
                     }
                 }
             }
-        }
+        } }
         return rc == 0 ? .success(pid) : .failure(SpawnError(code: rc))
     }
+}
+
+/// Calls `body` with `argv` and `envp` as NULL-terminated arrays of C strings, freed afterwards.
+private func withCStrings<R>(_ arguments: [String], _ environment: [String],
+                             _ body: ([UnsafeMutablePointer<CChar>?], [UnsafeMutablePointer<CChar>?]) -> R) -> R {
+    let argv = arguments.map { strdup($0) } + [nil]
+    let envp = environment.map { strdup($0) } + [nil]
+    defer {
+        for p in argv { free(p) }
+        for p in envp { free(p) }
+    }
+    return body(argv, envp)
 }
 
 /// `posix_spawn` failed with this errno.

@@ -128,14 +128,7 @@ public final class WorkspaceDirectory {
             throw StoreError.io(FileIO.Failure("list directory", display))
         }
         defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
+        return FileIO.entryNames(dir)
     }
 
     /// Creates the subdirectory `name` (after removing whatever is there) and opens it.
