@@ -1,5 +1,6 @@
-/// An RFC 4180 reader over UTF-8 bytes: quoted fields with embedded delimiters, quotes and
-/// newlines, CRLF or LF line ends, an optional byte-order mark.
+/// An RFC 4180 reader over UTF-8 (or declared Latin-1) bytes: quoted fields with embedded
+/// delimiters, quotes and newlines, CRLF or LF line ends, an optional UTF-8 byte-order mark.
+/// Bytes that are not UTF-8 are an error naming the line and byte offset, never U+FFFD.
 struct CSVReader {
     /// One record with the 1-based line number its first line starts on (the header is line 1).
     struct Record: Equatable {
@@ -11,9 +12,12 @@ struct CSVReader {
     struct Failure: Error, Equatable {
         var row: Int
         var message: String
+        /// Set when the bytes are not UTF-8: the caller adds the fix that suits its settings.
+        var invalidEncoding = false
     }
 
     var delimiter: UInt8
+    var encoding: CSVEncoding = .utf8
 
     /// Every record of `bytes`; blank lines are skipped. Throws on an unterminated quote or a quote
     /// inside an unquoted field.
@@ -23,12 +27,32 @@ struct CSVReader {
         // which may hold doubled quotes, are copied through a buffer.
         let result: Result<[Record], Failure> = bytes.withUnsafeBufferPointer { buffer in
             do throws(Failure) {
+                let bom = buffer.count >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF ? 3 : 0
+                switch encoding {
+                case .utf8:
+                    if let bad = CSVEncoding.firstInvalidUTF8(buffer, from: bom) {
+                        throw Self.invalidUTF8(buffer, at: bad)
+                    }
+                case .latin1:
+                    let text = CSVEncoding.utf8(fromLatin1: UnsafeBufferPointer(rebasing: buffer[bom...]))
+                    return .success(try text.withUnsafeBufferPointer { text throws(Failure) in try records(text) })
+                }
                 return .success(try records(buffer))
             } catch {
                 return .failure(error)
             }
         }
         return try result.get()
+    }
+
+    /// The failure for a byte that is not UTF-8: its line (1-based, counting line feeds before it)
+    /// and its byte offset in the file (0-based).
+    private static func invalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> Failure {
+        var line = 1
+        for b in UnsafeBufferPointer(rebasing: bytes[..<offset]) where b == UInt8(ascii: "\n") { line += 1 }
+        let hex = String(bytes[offset], radix: 16, uppercase: true)
+        return Failure(row: line, message: "invalid UTF-8 at byte offset \(offset) (byte 0x\(hex.count == 1 ? "0" : "")\(hex))",
+                       invalidEncoding: true)
     }
 
     private func records(_ bytes: UnsafeBufferPointer<UInt8>) throws(Failure) -> [Record] {

@@ -77,20 +77,7 @@ struct Ingest {
         var filterDropped = 0
         if let filter = settings.filter, checkNames(filter, among: columns.map(\.name) + brokenNames, what: "with.filter"),
            filter.columns.allSatisfy({ name in columns.contains { $0.name == name } }) {
-            let inputs = filter.columns.map { name in columns.first { $0.name == name }! }
-            for i in usable.indices where keep[i] {
-                do throws(Expression.EvaluationError) {
-                    let value = try filter.evaluate { name in inputs.first { $0.name == name }!.values[i] }
-                    if value != .bool(true) {
-                        if case .number = value { throw Expression.EvaluationError(message: "expected true or false") }
-                        if case .text = value { throw Expression.EvaluationError(message: "expected true or false") }
-                        keep[i] = false
-                        filterDropped += 1
-                    }
-                } catch {
-                    self.error("\(file):\(usable[i].row): with.filter: \(error.message)", row: usable[i].row)
-                }
-            }
+            filterDropped = applyFilter(filter, columns, usable, &keep)
         }
         guard problems.isEmpty else { return nil }
         let kept = keep.filter { $0 }.count
@@ -104,6 +91,47 @@ struct Ingest {
                                                           requireDropped: requireDropped), kept: kept)
     }
 
+    /// Applies `filter` to the rows still kept and returns how many it dropped. A comparison of a
+    /// column with a constant of another type is one error before any row is read; any other
+    /// evaluation error is one error (its first row, and how many rows share it), never a line per
+    /// row; a filter that keeps none of the rows it saw is an error naming it.
+    private mutating func applyFilter(_ filter: Expression, _ columns: [Column], _ usable: [CSVReader.Record],
+                                      _ keep: inout [Bool]) -> Int {
+        let text = settings.filterText ?? ""
+        let types = Dictionary(columns.map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a })
+        if let mismatch = filter.typeMismatch(types) {
+            error("\(file): with.filter '\(text)': \(mismatch)", row: 1)
+            return 0
+        }
+        let inputs = filter.columns.map { name in columns.first { $0.name == name }! }
+        var dropped = 0, seen = 0
+        var failure: (row: Int, message: String, count: Int)?
+        for i in usable.indices where keep[i] {
+            seen += 1
+            do throws(Expression.EvaluationError) {
+                let value = try filter.evaluate { name in inputs.first { $0.name == name }!.values[i] }
+                if value != .bool(true) {
+                    if case .number = value { throw Expression.EvaluationError(message: "expected true or false") }
+                    if case .text = value { throw Expression.EvaluationError(message: "expected true or false") }
+                    keep[i] = false
+                    dropped += 1
+                }
+            } catch {
+                if failure == nil { failure = (usable[i].row, error.message, 0) }
+                failure!.count += 1
+            }
+        }
+        if let failure {
+            let more = failure.count - 1
+            let tail = more == 0 ? "" : " (and \(more) more row\(more == 1 ? "" : "s") alike)"
+            self.error("\(file):\(failure.row): with.filter '\(text)': \(failure.message)\(tail)", row: failure.row)
+        } else if seen > 0 && dropped == seen {
+            self.error("\(file): with.filter '\(text)' keeps none of the \(seen) rows; "
+                + "check the values it compares with (the summary of a run without the filter lists each column's levels)", row: 1)
+        }
+        return dropped
+    }
+
     /// Columns that could not be made because of an earlier error (missing from the file, or a
     /// derived column with a broken expression); other settings may name them without a second,
     /// misleading "unknown column" error.
@@ -112,10 +140,11 @@ struct Ingest {
     /// The column specs, with their source column index; a missing column is an error.
     private mutating func resolveSpecs() -> [(spec: IngestSettings.ColumnSpec, index: Int)] {
         guard let wanted = settings.columns else {
-            return header.enumerated().map { (IngestSettings.ColumnSpec(name: $1, from: $1), $0) }
+            return header.enumerated().map { (IngestSettings.ColumnSpec(name: $1, from: $1, type: settings.schema[$1]), $0) }
         }
         var out: [(spec: IngestSettings.ColumnSpec, index: Int)] = []
-        for spec in wanted {
+        for var spec in wanted {
+            if spec.type == nil { spec.type = settings.schema[spec.from] }
             if let index = header.firstIndex(of: spec.from) {
                 out.append((spec, index))
             } else {

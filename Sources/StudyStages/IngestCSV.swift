@@ -8,6 +8,7 @@ import StudyEngine
 /// ```yaml
 /// with:
 ///   delimiter: ","            # or "\t"; default: tab for .tsv/.tab files, else comma
+///   encoding: utf-8           # or latin1 (ISO-8859-1); other bytes than UTF-8 are an error
 ///   na: ["NA", ""]            # tokens read as missing
 ///   columns:                  # absent: every column under its own name, types inferred
 ///     os_months: {from: "OS (months)", type: number}
@@ -17,7 +18,9 @@ import StudyEngine
 ///   require: [os_months, site]  # drop rows where any is NA
 /// ```
 /// Types are `number`, `integer`, `category`, `string`, `boolean`; an untyped column is a number
-/// when every non-NA value parses as one, else a category. Output columns are the file's columns
+/// when every non-NA value parses as one, else a category. An optional input `schema` (the
+/// `summary` of an earlier `ingest/csv`) gives the default type of each column it lists, so a
+/// column declared `category` upstream stays one; a type under `columns:` still wins. Output columns are the file's columns
 /// in file order (renamed), then derived columns by name. Rows with an NA in a `require` column
 /// are dropped first, then rows whose `filter` is false or NA. Every bad value is an error naming
 /// file, row (header = row 1), column and value; on any error nothing is written and the stage exits 1.
@@ -28,7 +31,7 @@ public struct IngestCSV: StageKind {
     /// The name used in `uses:`.
     public var name: String { "ingest/csv" }
     /// The implementation version.
-    public var version: Int { 1 }
+    public var version: Int { 2 }
 
     /// Errors listed per file before the rest are only counted.
     static let errorCap = 20
@@ -58,18 +61,26 @@ public struct IngestCSV: StageKind {
             errors.append("ingest/csv: missing input 'table'")
             return fail(errors, context)
         }
-        let settings = IngestSettings(context.with, errors: &errors)
+        var settings = IngestSettings(context.with, errors: &errors)
         guard errors.isEmpty else { return fail(errors, context) }
         let file = input.hasPrefix(context.root + "/") ? String(input.dropFirst(context.root.count + 1)) : input
+        if let schema = context.inputs["schema"] {
+            let display = schema.hasPrefix(context.root + "/") ? String(schema.dropFirst(context.root.count + 1)) : schema
+            switch IngestSettings.schemaTypes(FileIO.read(schema), file: display) {
+            case .success(let types): settings.schema = types
+            case .failure(let problem): return fail([problem.message], context)
+            }
+        }
         var clock = PhaseClock()
         guard let bytes = FileIO.read(input) else { return fail(["\(file): cannot read the file"], context) }
         let tsv = file.hasSuffix(".tsv") || file.hasSuffix(".tab")
-        let reader = CSVReader(delimiter: settings.delimiter ?? UInt8(ascii: tsv ? "\t" : ","))
+        let reader = CSVReader(delimiter: settings.delimiter ?? UInt8(ascii: tsv ? "\t" : ","), encoding: settings.encoding)
         var records: [CSVReader.Record]
         do throws(CSVReader.Failure) {
             records = try reader.records(bytes)
         } catch {
-            return fail(["\(file):\(error.row): \(error.message)"], context)
+            let fix = error.invalidEncoding ? "; declare `encoding: latin1` in the stage's with:, or convert the file to UTF-8" : ""
+            return fail(["\(file):\(error.row): \(error.message)\(fix)"], context)
         }
         guard !records.isEmpty else { return fail(["\(file): the file is empty; expected a header row"], context) }
         // Moved out, not copied: a copy of the data rows retained every row's fields once more.
