@@ -108,11 +108,11 @@ public struct ForestChart: Sendable {
     /// A sentence per term for screen readers.
     public var description: String {
         let parts = models.flatMap { model in
-            model.result.terms.map { term in
-                (model.label.isEmpty ? "" : model.label + ", ") + "\(term.term): HR \(TextFormat.fixed(term.hr, 2))"
+            model.result.terms.map { term -> String in
+                let text = (model.label.isEmpty ? "" : model.label + ", ") + "\(term.term): HR \(TextFormat.fixed(term.hr, 2))"
                     + " (95 % CI \(term.hrLower.map { TextFormat.fixed($0, 2) } ?? "NA") to "
                     + "\(term.hrUpper.map { TextFormat.fixed($0, 2) } ?? "NA")), \(TextFormat.pEquals(term.p))"
-                    + (term.mayBeInfinite ? ", coefficient may be infinite (monotone likelihood)" : "")
+                return term.mayBeInfinite ? text + ", coefficient may be infinite (monotone likelihood)" : text
             }
         }
         return "Forest plot of Cox proportional hazards estimates on a log scale. " + parts.joined(separator: "; ") + "."

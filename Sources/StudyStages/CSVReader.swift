@@ -22,21 +22,22 @@ struct CSVReader {
     /// Every record of `bytes`; blank lines are skipped. Throws on an unterminated quote or a quote
     /// inside an unquoted field.
     func records(_ bytes: [UInt8]) throws(Failure) -> [Record] {
+        if encoding == .latin1 {
+            // Decoded to UTF-8 first (a leading UTF-8 byte-order mark dropped): every byte is a
+            // character, so the reader below sees well-formed text with the same line breaks.
+            let text = bytes.withUnsafeBufferPointer { buffer in
+                let bom = buffer.count >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF ? 3 : 0
+                return CSVEncoding.utf8(fromLatin1: UnsafeBufferPointer(rebasing: buffer[bom...]))
+            }
+            return try CSVReader(delimiter: delimiter, encoding: .utf8).records(text)
+        }
         // One pass over raw bytes without bounds checks: a million-row file is read in well under a
         // second. An unquoted field becomes a String straight from its bytes; only quoted fields,
         // which may hold doubled quotes, are copied through a buffer.
         let result: Result<[Record], Failure> = bytes.withUnsafeBufferPointer { buffer in
             do throws(Failure) {
                 let bom = buffer.count >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF ? 3 : 0
-                switch encoding {
-                case .utf8:
-                    if let bad = CSVEncoding.firstInvalidUTF8(buffer, from: bom) {
-                        throw Self.invalidUTF8(buffer, at: bad)
-                    }
-                case .latin1:
-                    let text = CSVEncoding.utf8(fromLatin1: UnsafeBufferPointer(rebasing: buffer[bom...]))
-                    return .success(try text.withUnsafeBufferPointer { text throws(Failure) in try records(text) })
-                }
+                if let bad = CSVEncoding.firstInvalidUTF8(buffer, from: bom) { throw Self.invalidUTF8(buffer, at: bad) }
                 return .success(try records(buffer))
             } catch {
                 return .failure(error)

@@ -18,7 +18,8 @@ import _StudyTestSupport
         let out = try SurvivalStageTests.json(run.text)
         let terms = try #require(out["terms"] as? [[String: Any]])
         let data = try Data(contentsOf: SurvivalStageTests.reference.appendingPathComponent("separated.r-survival.json"))
-        let r = try #require(((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["models"] as? [[String: Any]])?[2])
+        let file = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        let r = try #require((file?["models"] as? [[String: Any]])?[2])
         let se = try #require(r["se"] as? [Double]), p = try #require(r["p"] as? [Double])
         #expect(SurvivalStageTests.rel(SurvivalStageTests.num(terms[0]["se"]), se[0], 1e-6))
         #expect(SurvivalStageTests.rel(SurvivalStageTests.num(terms[0]["p"]), p[0], 1e-9))

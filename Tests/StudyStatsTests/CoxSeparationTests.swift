@@ -11,10 +11,11 @@ struct CoxSeparationTests {
         let data = try ReferenceData.load("separated")
         let r = try #require((data.r["models"] as? [[String: Any]])?[index])
         let terms = try #require(r["term"] as? [String])
-        let variables = try terms.map { CoxVariable($0, .numeric(try #require(data.columns[$0]))) }
-        let survival = SurvivalData(
-            time: try #require(data.columns["time"]).map { $0! }, event: try #require(data.columns["status"]).map { $0 == 1 })
-        let ties = try #require(CoxTies(rawValue: try #require(r["ties"] as? String)))
+        let variables = try terms.map { name in CoxVariable(name, .numeric(try #require(data.columns[name]))) }
+        let time = try #require(data.columns["time"]), status = try #require(data.columns["status"])
+        let survival = SurvivalData(time: time.map { $0! }, event: status.map { $0 == 1 })
+        let tiesName = try #require(r["ties"] as? String)
+        let ties = try #require(CoxTies(rawValue: tiesName))
         return (try CoxModel.fit(survival, design: try CoxDesign.build(variables), ties: ties), r)
     }
 
