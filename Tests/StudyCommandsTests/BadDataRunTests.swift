@@ -90,7 +90,7 @@ import _StudyTestSupport
         dir.write("Workflows/main.yaml", workflow("with: {encoding: cp1252}"))
         let bad = try CLI.run(["run", "-C", dir.path])
         #expect(bad.status == 2)
-        #expect(bad.stderr.contains("with.encoding: unknown encoding \\"cp1252\\"; use 'utf-8' (the default) or 'latin1' (ISO-8859-1)"),
+        #expect(bad.stderr.contains("with.encoding: unknown encoding \"cp1252\"; use 'utf-8' (the default) or 'latin1' (ISO-8859-1)"),
                 "\(bad.stderr)")
     }
 
