@@ -39,9 +39,13 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
         ticker?.resume()
     }
 
-    /// The text after `warning: ` of each such line of a stage's log.
+    /// The text after `warning: ` of each such line of a stage's log. Logs over 1 MiB (a command's
+    /// own chatter, not a built-in stage's few lines) are not read.
     static func warnings(inLog path: String?) -> [String] {
-        guard let path, let text = FileIO.readText(path), text.contains("warning: ") else { return [] }
+        guard let path else { return [] }
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_size <= 1 << 20 else { return [] }
+        guard let text = FileIO.readText(path), text.contains("warning: ") else { return [] }
         return text.split(separator: "\n").compactMap { line in
             line.hasPrefix("warning: ") ? String(line.dropFirst("warning: ".count)) : nil
         }
@@ -146,4 +150,6 @@ extension String {
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif

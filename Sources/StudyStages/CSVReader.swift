@@ -46,14 +46,20 @@ struct CSVReader {
         return try result.get()
     }
 
-    /// The failure for a byte that is not UTF-8: its line (1-based, counting line feeds before it)
-    /// and its byte offset in the file (0-based).
+    /// The failure for a byte that is not UTF-8: its line (1-based, counting line ends before it as
+    /// the reader does: LF, CRLF or a lone CR) and its byte offset in the file (0-based).
     private static func invalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> Failure {
+        let cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
         var line = 1
-        for b in UnsafeBufferPointer(rebasing: bytes[..<offset]) where b == UInt8(ascii: "\n") { line += 1 }
+        for i in 0..<offset where bytes[i] == lf || (bytes[i] == cr && (i + 1 == bytes.count || bytes[i + 1] != lf)) {
+            line += 1
+        }
         let hex = String(bytes[offset], radix: 16, uppercase: true)
-        return Failure(row: line, message: "invalid UTF-8 at byte offset \(offset) (byte 0x\(hex.count == 1 ? "0" : "")\(hex))",
-                       invalidEncoding: true)
+        var message = "invalid UTF-8 at byte offset \(offset) (byte 0x\(hex.count == 1 ? "0" : "")\(hex))"
+        if offset == 0, bytes.count >= 2, (bytes[0], bytes[1]) == (0xFF, 0xFE) || (bytes[0], bytes[1]) == (0xFE, 0xFF) {
+            message += ": the file starts with a UTF-16 byte-order mark"
+        }
+        return Failure(row: line, message: message, invalidEncoding: true)
     }
 
     private func records(_ bytes: UnsafeBufferPointer<UInt8>) throws(Failure) -> [Record] {

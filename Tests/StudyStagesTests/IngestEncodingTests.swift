@@ -124,3 +124,21 @@ struct IngestEncodingTests {
             """))
     }
 }
+
+@Suite("ingest/csv encoding errors: lines and UTF-16")
+struct IngestEncodingLineTests {
+    @Test("the line of a bad byte counts CR, CRLF and LF line ends, and lines inside quoted fields")
+    func lineEnds() {
+        let run = RawIngest(Array("a,b\r1,2\r\n\"x\ny\",".utf8) + [0xE9] + Array("\n".utf8))
+        #expect(run.message.hasPrefix("data/x.csv:4: invalid UTF-8 at byte offset 15 (byte 0xE9);"), "\(run.message)")
+    }
+
+    @Test("a UTF-16 file is named as such")
+    func utf16() {
+        let run = RawIngest([0xFF, 0xFE, 0x61, 0x00, 0x0A, 0x00])
+        #expect(run.message == """
+            data/x.csv:1: invalid UTF-8 at byte offset 0 (byte 0xFF): the file starts with a UTF-16 byte-order mark; \
+            declare `encoding: latin1` in the stage's with:, or convert the file to UTF-8
+            """)
+    }
+}
