@@ -126,10 +126,30 @@ struct Ingest {
             let tail = more == 0 ? "" : " (and \(more) more row\(more == 1 ? "" : "s") alike)"
             self.error("\(file):\(failure.row): with.filter '\(text)': \(failure.message)\(tail)", row: failure.row)
         } else if seen > 0 && dropped == seen {
-            self.error("\(file): with.filter '\(text)' keeps none of the \(seen) rows; "
-                + "check the values it compares with (the summary of a run without the filter lists each column's levels)", row: 1)
+            let values = inputs.compactMap { Self.describeValues($0) }.joined(separator: "; ")
+            self.error("\(file): with.filter '\(text)' keeps none of the \(seen) rows"
+                + (values.isEmpty ? "" : "; \(values)") + "; check the values it compares with", row: 1)
         }
         return dropped
+    }
+
+    /// What values a column holds, for the message of a filter that keeps nothing: a category's
+    /// levels (the first 10), a number's range; nil for other columns or only NA.
+    private static func describeValues(_ column: Column) -> String? {
+        switch column.type {
+        case .category, .string:
+            guard let levels = column.levels ?? Optional(Array(Set(column.values.compactMap { v -> String? in
+                if case .text(let t) = v { t } else { nil } })).sorted()), !levels.isEmpty else { return nil }
+            let shown = levels.prefix(10).map { "\"\($0)\"" }.joined(separator: ", ")
+            return "'\(column.name)' holds \(shown)\(levels.count > 10 ? ", … (\(levels.count) values)" : "")"
+        case .number, .integer:
+            var low = Double.infinity, high = -Double.infinity
+            for case .number(let d) in column.values { low = min(low, d); high = max(high, d) }
+            guard low <= high else { return nil }
+            return "'\(column.name)' ranges from \(NumberFormat.format(low)) to \(NumberFormat.format(high))"
+        case .boolean:
+            return nil
+        }
     }
 
     /// Columns that could not be made because of an earlier error (missing from the file, or a

@@ -40,8 +40,13 @@ struct IngestTypesTests {
     func keepsNothing() {
         let run = RawIngest(Self.ecog, with: .object(["filter": .string("ecog > 5")]))
         #expect(run.message == """
-            data/x.csv: with.filter 'ecog > 5' keeps none of the 227 rows; check the values it compares with \
-            (the summary of a run without the filter lists each column's levels)
+            data/x.csv: with.filter 'ecog > 5' keeps none of the 227 rows; 'ecog' ranges from 0 to 2; \
+            check the values it compares with
+            """)
+        let sites = RawIngest("site,os\nliver,1\nlung,2\n", with: .object(["filter": .string(#"site == "Liver""#)]))
+        #expect(sites.message == """
+            data/x.csv: with.filter 'site == "Liver"' keeps none of the 2 rows; 'site' holds "liver", "lung"; \
+            check the values it compares with
             """)
         #expect(run.table == nil)
         // A file with no data rows is not the filter's fault.
