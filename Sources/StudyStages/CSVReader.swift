@@ -6,6 +6,40 @@ struct CSVReader {
     struct Record: Equatable {
         var row: Int
         var fields: [String]
+        /// Bit `i` is set when field `i` (< 64) was written in quotes; wider records list their
+        /// further quoted fields in `quotedBeyond`. Kept as bits so a million records cost no
+        /// extra allocation.
+        var quotedMask: UInt64 = 0
+        var quotedBeyond: [Int] = []
+
+        /// Whether field `index` was written in quotes.
+        func isQuoted(_ index: Int) -> Bool {
+            index < 64 ? quotedMask & (1 << UInt64(index)) != 0 : quotedBeyond.contains(index)
+        }
+    }
+
+    /// Whether quotes say "text" in `records`, as in R's `write.csv` and Python's
+    /// `csv.QUOTE_NONNUMERIC` (and ingest/csv's own output): true when at least one non-empty field
+    /// is unquoted. A file that quotes every field (`QUOTE_ALL`) carries no type in its quotes.
+    static func quotesCarryType(_ records: some Sequence<Record>) -> Bool {
+        for record in records {
+            // All fields quoted: the common quote-everything record is decided by its mask alone.
+            if record.fields.count <= 64, record.quotedMask == (record.fields.count == 64 ? ~0 : (1 << UInt64(record.fields.count)) - 1) {
+                continue
+            }
+            for (i, field) in record.fields.enumerated() where !field.isEmpty && !record.isQuoted(i) { return true }
+        }
+        return false
+    }
+
+    /// Whether some field of column `index` in `records` is a quoted number (`"0"`): a column that
+    /// was text when written, when `quotesCarryType`. NA cells (`isNA`) do not count.
+    static func hasQuotedNumber(_ records: some Sequence<Record>, column index: Int, isNA: (String) -> Bool = { _ in false }) -> Bool {
+        for record in records where index < record.fields.count && record.isQuoted(index) {
+            let field = record.fields[index]
+            if NumberFormat.parse(field) != nil && !isNA(field) { return true }
+        }
+        return false
     }
 
     /// A malformed record: the line it starts on and what is wrong.
@@ -76,6 +110,8 @@ struct CSVReader {
             let start = line
             var fields: [String] = []
             fields.reserveCapacity(width)
+            var quotedMask: UInt64 = 0
+            var quotedBeyond: [Int] = []
             var endOfRecord = false
             while !endOfRecord {
                 if i < count, bytes[i] == quote {
@@ -102,6 +138,7 @@ struct CSVReader {
                     if i < count, bytes[i] != delimiter, bytes[i] != cr, bytes[i] != lf {
                         throw Failure(row: line, message: "unexpected text after a closing quote")
                     }
+                    if fields.count < 64 { quotedMask |= 1 << UInt64(fields.count) } else { quotedBeyond.append(fields.count) }
                     fields.append(String(decoding: field, as: UTF8.self))
                 } else {
                     let fieldStart = i
@@ -126,15 +163,15 @@ struct CSVReader {
             }
             if fields.count == 1 && fields[0].isEmpty { continue }
             width = fields.count
-            records.append(Record(row: start, fields: fields))
+            records.append(Record(row: start, fields: fields, quotedMask: quotedMask, quotedBeyond: quotedBeyond))
         }
         return records
     }
 
-    /// `field` as a CSV field: quoted when it holds a delimiter, quote or line break.
-    static func escape(_ field: String, delimiter: Character = ",") -> String {
+    /// `field` as a CSV field: quoted when it holds a delimiter, quote or line break, or `always`.
+    static func escape(_ field: String, delimiter: Character = ",", always: Bool = false) -> String {
         let d = delimiter.asciiValue
-        guard field.utf8.contains(where: { $0 == d || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") })
+        guard always || field.utf8.contains(where: { $0 == d || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") })
         else { return field }
         var out = "\""
         for c in field {

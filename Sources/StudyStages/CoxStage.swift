@@ -82,7 +82,8 @@ public struct CoxStage: StageKind {
             for (name, column) in zip(covariates, covariateColumns) {
                 let cells = table.labels(column, rows: rows)
                 let numbers = cells.map { NumberFormat.parse($0) }
-                if references[name] == nil, numbers.allSatisfy({ $0 != nil }) {
+                // A quoted number (`"0"` from ingest/csv's category, R's factor) keeps the column categorical.
+                if references[name] == nil, !table.quotedText[column], numbers.allSatisfy({ $0 != nil }) {
                     variables.append(CoxVariable(name, .numeric(numbers)))
                     continue
                 }

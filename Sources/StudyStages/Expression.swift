@@ -106,8 +106,7 @@ indirect enum Expression: Equatable, Sendable {
         switch (type, other) {
         case (.number, .constant(.text(let t))), (.integer, .constant(.text(let t))):
             fix = NumberFormat.parse(t).map { "compare with a number (\(comparison(NumberFormat.format($0)))), or " } ?? ""
-            fix += "declare the column's type: columns: {\(name): {type: category}}; a type declared at an earlier "
-                + "ingest/csv survives only when that stage's summary is given as input 'schema'"
+            fix += "declare the column's type: columns: {\(name): {type: category}}"
         case (.category, .constant(.number(let d))), (.string, .constant(.number(let d))):
             fix = "compare with text (\(comparison("\"\(NumberFormat.format(d))\""))), or declare the column's type: "
                 + "columns: {\(name): {type: number}}"

@@ -14,6 +14,9 @@ struct Ingest {
     let settings: IngestSettings
     let header: [String]
     let rows: [CSVReader.Record]
+    /// Whether a quoted number is text (`CSVReader.quotesCarryType`): an untyped column holding
+    /// one is a category, as a column written by ingest/csv as a category reads back as one.
+    let quotesCarryType: Bool
     /// Problems found so far, each with the row it concerns (0 for settings that name no row),
     /// so that they can be listed by row whatever phase found them.
     private var problems: [(row: Int, text: String)] = []
@@ -24,8 +27,9 @@ struct Ingest {
         problems.enumerated().sorted { ($0.element.row, $0.offset) < ($1.element.row, $1.offset) }.map(\.element.text)
     }
 
-    init(file: String, settings: IngestSettings, header: [String], rows: [CSVReader.Record]) {
+    init(file: String, settings: IngestSettings, header: [String], rows: [CSVReader.Record], quotesCarryType: Bool = false) {
         self.file = file
+        self.quotesCarryType = quotesCarryType
         self.settings = settings
         self.header = header
         self.rows = rows
@@ -224,7 +228,9 @@ struct Ingest {
                     raws.append(nil)
                 }
             }
-            let type = spec.type ?? (raws.allSatisfy { $0 == nil || NumberFormat.parse($0!) != nil } ? .number : .category)
+            let type = spec.type ?? (raws.allSatisfy { $0 == nil || NumberFormat.parse($0!) != nil }
+                && !(quotesCarryType && spec.map == nil && CSVReader.hasQuotedNumber(rows, column: index, isNA: isNA))
+                ? .number : .category)
             var values: [CellValue] = []
             values.reserveCapacity(rows.count)
             for (record, raw) in zip(rows, raws) {
@@ -342,13 +348,22 @@ struct Ingest {
                 if case .number(let d) = value {
                     spellings.append(d, to: &out)
                 } else if case .text(var s) = value, s.withUTF8({ bytes in
-                    // Text that needs no quoting goes in as it is.
-                    guard !bytes.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"")
-                                                   || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) else { return false }
+                    // Text that needs no quoting goes in as it is; text that would read back as a
+                    // number is quoted, so the next reader keeps it text (R's write.csv convention).
+                    var numberLike = !bytes.isEmpty
+                    for b in bytes {
+                        if b == UInt8(ascii: ",") || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\n") || b == UInt8(ascii: "\r") {
+                            return false
+                        }
+                        if numberLike && !Self.mayBeInNumber(b) { numberLike = false }
+                    }
+                    if numberLike && NumberFormat.parse(String(decoding: bytes, as: UTF8.self)) != nil { return false }
                     out.append(contentsOf: bytes)
                     return true
                 }) {
                     continue
+                } else if case .text(let s) = value {
+                    out.append(contentsOf: CSVReader.escape(s, always: true).utf8)
                 } else {
                     out.append(contentsOf: CSVReader.escape(Column.text(value)).utf8)
                 }
@@ -356,6 +371,12 @@ struct Ingest {
             out.append(UInt8(ascii: "\n"))
         }
         return out
+    }
+
+    /// Whether byte `b` can be part of a number `NumberFormat.parse` accepts (digits, sign, point,
+    /// exponent, surrounding space or tab): text with any other byte needs no number check.
+    private static func mayBeInNumber(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || b == 0x2B || b == 0x2D || b == 0x2E || b == 0x45 || b == 0x65 || b == 0x20 || b == 0x09
     }
 
     private func summary(_ columns: [Column], kept: Int, filterDropped: Int,

@@ -86,7 +86,8 @@ public struct IngestCSV: StageKind {
         // Moved out, not copied: a copy of the data rows retained every row's fields once more.
         let header = records.removeFirst()
         clock.mark("read")
-        var ingest = Ingest(file: file, settings: settings, header: header.fields, rows: records)
+        let quotesCarryType = CSVReader.quotesCarryType(CollectionOfOne(header)) || CSVReader.quotesCarryType(records)
+        var ingest = Ingest(file: file, settings: settings, header: header.fields, rows: records, quotesCarryType: quotesCarryType)
         guard let result = ingest.run() else { return fail(ingest.errors, context) }
         clock.mark("convert")
         do {

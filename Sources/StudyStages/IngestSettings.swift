@@ -130,7 +130,11 @@ struct IngestSettings {
         let path = "with.columns.\(name)"
         switch value {
         case .null: return ColumnSpec(name: name, from: name)
-        case .string(let from): return ColumnSpec(name: name, from: from)
+        case .string(let text):
+            // `ecog: category` declares a type, as in readr's col_types or pandas' dtype; a column
+            // whose name is a type's is renamed with `{from: number}`.
+            if let type = ColumnType(rawValue: text) { return ColumnSpec(name: name, from: name, type: type) }
+            return ColumnSpec(name: name, from: text)
         case .object(let m):
             let known = ["from", "type", "map"]
             for key in m.keys.sorted() where !known.contains(key) {

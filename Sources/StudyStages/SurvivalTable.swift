@@ -16,6 +16,10 @@ struct SurvivalTable {
     var rows: [[String]]
     /// The 1-based line each data row starts on.
     var lines: [Int]
+    /// Per column: whether it holds a quoted number in a file whose quotes carry type
+    /// (`CSVReader.quotesCarryType`), i.e. it was written as text (ingest/csv's `category`, R's
+    /// factor): such a column is never treated as numeric.
+    var quotedText: [Bool] = []
 
     /// Reads and parses the CSV at `path`; `display` names it in an encoding error.
     static func load(_ path: String, display: String? = nil) throws(SurvivalStageError) -> SurvivalTable {
@@ -41,7 +45,11 @@ struct SurvivalTable {
             rows.append(record.fields)
             lines.append(record.row)
         }
-        return SurvivalTable(header: header, rows: rows, lines: lines)
+        let quotesCarryType = CSVReader.quotesCarryType(records)
+        let quotedText = header.indices.map { c in
+            quotesCarryType && CSVReader.hasQuotedNumber(records.dropFirst(), column: c, isNA: isMissing)
+        }
+        return SurvivalTable(header: header, rows: rows, lines: lines, quotedText: quotedText)
     }
 
     /// The index of column `name`, which parameter `parameter` names.

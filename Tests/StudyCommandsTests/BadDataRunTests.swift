@@ -115,6 +115,35 @@ import _StudyTestSupport
             """)
         let result = try CLI.run(["run", "-C", dir.path, "-j", "1"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(dir.read("results/ecog0.csv") == "id,ecog\n1,0\n3,0\n")
+        #expect(dir.read("results/ecog0.csv") == "id,ecog\n1,\"0\"\n3,\"0\"\n")
+    }
+
+    @Test("a category of numbers declared at one ingest/csv stays one in the next ingest/csv and in survival/cox, with no schema")
+    func typesSurviveWithoutSchema() throws {
+        let dir = TemporaryDirectory()
+        let rows = (1...60).map { i in "\(i),\((i * 7) % 23 + 1),\(i % 4 == 0 ? 0 : 1),\(i % 3),\(i % 2)" }
+        dir.write("data/raw.csv", "id,months,death,ecog,arm\n" + rows.joined(separator: "\n") + "\n")
+        dir.write("Workflows/main.yaml", """
+            name: types
+            stages:
+              prep:  {uses: ingest/csv, inputs: {table: data/raw.csv}, outputs: {table: work/prep.csv, summary: work/prep.json},
+                      with: {columns: {id: number, months: number, death: integer, ecog: category, arm: {}}}}
+              ecog0: {uses: ingest/csv, inputs: {table: work/prep.csv}, outputs: {table: work/ecog0.csv, summary: work/ecog0.json},
+                      with: {filter: 'ecog == "0"'}}
+              cox:
+                uses: survival/cox
+                inputs: {table: work/prep.csv}
+                with: {time: months, event: death, covariates: [ecog, arm]}
+                outputs: {result: results/cox.json}
+
+            """)
+        let result = try CLI.run(["run", "-C", dir.path, "-j", "1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(dir.read("work/ecog0.json")?.contains(#"{"levels":["0"],"na":0,"name":"ecog","type":"category"}"#) == true)
+        #expect(dir.read("work/ecog0.json")?.contains(#""kept":20"#) == true)
+        let cox = try #require(dir.read("results/cox.json"))
+        // ecog is a factor (two dummy terms against level 0), arm a number (one term under its own name).
+        #expect(cox.contains(#""term":"ecog=1""#) && cox.contains(#""term":"ecog=2""#), "\(cox)")
+        #expect(cox.contains(#""term":"arm""#), "\(cox)")
     }
 }

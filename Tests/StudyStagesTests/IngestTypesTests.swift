@@ -13,8 +13,7 @@ struct IngestTypesTests {
         let run = RawIngest(Self.ecog, with: .object(["filter": .string(#"ecog == "0""#)]))
         #expect(run.message == """
             data/x.csv: with.filter 'ecog == "0"': column 'ecog' is a number but is compared with the text "0"; \
-            compare with a number (ecog == 0), or declare the column's type: columns: {ecog: {type: category}}; \
-            a type declared at an earlier ingest/csv survives only when that stage's summary is given as input 'schema'
+            compare with a number (ecog == 0), or declare the column's type: columns: {ecog: {type: category}}
             """)
     }
 
@@ -68,8 +67,60 @@ struct IngestTypesTests {
         let typed = RawIngest(table, with: .object(["columns": .object([
             "id": .null, "ecog": .object(["type": .string("number")])]), "filter": .string("ecog == 0")]), schema: summary)
         #expect(typed.summary?.contains(#"{"na":0,"name":"ecog","type":"number"}"#) == true)
-        // Without the schema the column reads back as a number, and the filter says what to do.
-        #expect(RawIngest(table, with: .object(["filter": .string(#"ecog == "0""#)])).message.contains("input 'schema'"))
+    }
+
+    @Test("a category of numbers is written quoted, and a second ingest/csv reads it back as a category without a schema")
+    func quotedCategorySurvives() throws {
+        let first = RawIngest("id,ecog,site\n1,0,liver\n2,1,lung\n3,0, 2.5\n", with: .object(["columns": .object([
+            "id": .null, "ecog": .string("category"), "site": .string("category")])]))
+        let table = try #require(first.table)
+        // Numbers unquoted, number-like text quoted, other text as it is.
+        #expect(table == "id,ecog,site\n1,\"0\",liver\n2,\"1\",lung\n3,\"0\",\" 2.5\"\n")
+        let second = RawIngest(table, with: .object(["filter": .string(#"ecog == "0""#)]))
+        #expect(second.outcome == .succeeded, "\(second.message)")
+        #expect(second.table == "id,ecog,site\n1,\"0\",liver\n3,\"0\",\" 2.5\"\n")
+        #expect(second.summary?.contains(#"{"levels":["0"],"na":0,"name":"ecog","type":"category"}"#) == true)
+        #expect(second.summary?.contains(#"{"na":0,"name":"id","type":"number"}"#) == true)
+        // A third pass gives the same bytes: the type keeps travelling.
+        #expect(RawIngest(try #require(second.table)).table == second.table)
+    }
+
+    @Test("R's write.csv output (quoted header and factors, bare numbers) reads a quoted number column as a category")
+    func rWriteCSV() {
+        let run = RawIngest(#""id","ecog","age"\#n1,"0",61.5\#n2,"1",NA\#n3,"0",70\#n"#)
+        #expect(run.outcome == .succeeded, "\(run.message)")
+        #expect(run.summary?.contains(#"{"levels":["0","1"],"na":0,"name":"ecog","type":"category"}"#) == true)
+        #expect(run.summary?.contains(#"{"na":1,"name":"age","type":"number"}"#) == true)
+        #expect(run.summary?.contains(#"{"na":0,"name":"id","type":"number"}"#) == true)
+    }
+
+    @Test("a file that quotes every field carries no type in its quotes: numbers are still numbers")
+    func quoteAll() {
+        let run = RawIngest(#""id","ecog","site"\#n"1","0","liver"\#n"2","1","lung"\#n"#)
+        #expect(run.outcome == .succeeded, "\(run.message)")
+        #expect(run.summary?.contains(#"{"na":0,"name":"ecog","type":"number"}"#) == true)
+        #expect(run.summary?.contains(#"{"na":0,"name":"id","type":"number"}"#) == true)
+        #expect(run.table == "id,ecog,site\n1,0,liver\n2,1,lung\n")
+    }
+
+    @Test("in a file with one bare field, a column with a quoted number among numbers is text; quoted NA cells do not count")
+    func mixedFile() {
+        let run = RawIngest("a,b,c\n1,\"2\",\"NA\"\n3,4,5\n,\"\",6\n")
+        #expect(run.outcome == .succeeded, "\(run.message)")
+        #expect(run.summary?.contains(#"{"na":1,"name":"a","type":"number"}"#) == true)
+        #expect(run.summary?.contains(#"{"levels":["2","4"],"na":1,"name":"b","type":"category"}"#) == true)
+        #expect(run.summary?.contains(#"{"na":1,"name":"c","type":"number"}"#) == true)
+        // A declared type still wins over the quotes.
+        let typed = RawIngest("a,b\n1,\"2\"\n3,4\n", with: .object(["columns": .object(["a": .null, "b": .string("number")])]))
+        #expect(typed.summary?.contains(#"{"na":0,"name":"b","type":"number"}"#) == true)
+        #expect(typed.table == "a,b\n1,2\n3,4\n")
+    }
+
+    @Test("columns: {name: TYPE} declares a type for the column of that name; {from: TYPE} still renames")
+    func typeShorthand() {
+        let run = RawIngest("id,number\n1,7\n", with: .object(["columns": .object([
+            "id": .string("category"), "n": .object(["from": .string("number")])])]))
+        #expect(run.table == "id,n\n\"1\",7\n")
     }
 
     @Test("a schema that is not an ingest/csv summary is one error naming the file")
