@@ -34,9 +34,11 @@ struct CSVReader {
 
     /// Whether some field of column `index` in `records` is a quoted number (`"0"`): a column that
     /// was text when written, when `quotesCarryType`. NA cells (`isNA`) do not count.
-    static func hasQuotedNumber(_ records: some Sequence<Record>, column index: Int, isNA: (String) -> Bool = { _ in false }) -> Bool {
-        for record in records where index < record.fields.count && record.isQuoted(index) {
-            let field = record.fields[index]
+    static func hasQuotedNumber(_ records: [Record], from start: Int = 0, column index: Int,
+                                isNA: (String) -> Bool = { _ in false }) -> Bool {
+        // By index: a copy of each record would retain its arrays, a cost at a million rows.
+        for r in start..<records.count where records[r].isQuoted(index) && index < records[r].fields.count {
+            let field = records[r].fields[index]
             if NumberFormat.parse(field) != nil && !isNA(field) { return true }
         }
         return false

@@ -196,8 +196,9 @@ struct Ingest {
             if let type = spec.type, spec.map == nil {
                 var values: [CellValue] = []
                 values.reserveCapacity(rows.count)
-                for record in rows {
-                    let raw = record.fields[index]
+                // By index, not `for record in rows`: a copy of each record retains its arrays.
+                for r in rows.indices {
+                    let raw = rows[r].fields[index]
                     if isNA(raw) { values.append(.na); continue }
                     if type == .number, let d = NumberFormat.parse(raw) {
                         // What `Column.convert` gives a number, without its result wrapping.
@@ -207,7 +208,7 @@ struct Ingest {
                     switch Column.convert(raw, to: type) {
                     case .success(let v): values.append(v)
                     case .failure(let e):
-                        error("\(file):\(record.row): column '\(spec.from)': '\(raw)' is not \(e.what)", row: record.row)
+                        error("\(file):\(rows[r].row): column '\(spec.from)': '\(raw)' is not \(e.what)", row: rows[r].row)
                         values.append(.na)
                     }
                 }
@@ -216,15 +217,15 @@ struct Ingest {
             }
             var raws: [String?] = []
             raws.reserveCapacity(rows.count)
-            for record in rows {
-                let raw = record.fields[index]
+            for r in rows.indices {
+                let raw = rows[r].fields[index]
                 if isNA(raw) { raws.append(nil); continue }
                 guard let map = spec.map else { raws.append(raw); continue }
                 if let replacement = map[raw] ?? map[NumberFormat.trimmed(raw)] {
                     raws.append(replacement.flatMap { isNA($0) ? nil : $0 })
                 } else {
                     let keys = map.keys.sorted().map { "'\($0)'" }.joined(separator: ", ")
-                    error("\(file):\(record.row): column '\(spec.from)': '\(raw)' is not in the map (\(keys))", row: record.row)
+                    error("\(file):\(rows[r].row): column '\(spec.from)': '\(raw)' is not in the map (\(keys))", row: rows[r].row)
                     raws.append(nil)
                 }
             }
@@ -233,12 +234,12 @@ struct Ingest {
                 ? .number : .category)
             var values: [CellValue] = []
             values.reserveCapacity(rows.count)
-            for (record, raw) in zip(rows, raws) {
+            for (r, raw) in raws.enumerated() {
                 guard let raw else { values.append(.na); continue }
                 switch Column.convert(raw, to: type) {
                 case .success(let v): values.append(v)
                 case .failure(let e):
-                    error("\(file):\(record.row): column '\(spec.from)': '\(raw)' is not \(e.what)", row: record.row)
+                    error("\(file):\(rows[r].row): column '\(spec.from)': '\(raw)' is not \(e.what)", row: rows[r].row)
                     values.append(.na)
                 }
             }

@@ -47,7 +47,7 @@ struct SurvivalTable {
         }
         let quotesCarryType = CSVReader.quotesCarryType(records)
         let quotedText = header.indices.map { c in
-            quotesCarryType && CSVReader.hasQuotedNumber(records.dropFirst(), column: c, isNA: isMissing)
+            quotesCarryType && CSVReader.hasQuotedNumber(records, from: 1, column: c, isNA: isMissing)
         }
         return SurvivalTable(header: header, rows: rows, lines: lines, quotedText: quotedText)
     }
