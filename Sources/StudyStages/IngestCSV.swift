@@ -17,10 +17,12 @@ import StudyEngine
 ///   filter: "os_months > 0 and not is_na(site)"
 ///   require: [os_months, site]  # drop rows where any is NA
 /// ```
-/// Types are `number`, `integer`, `category`, `string`, `boolean`; an untyped column is a number
-/// when every non-NA value parses as one, else a category. An optional input `schema` (the
-/// `summary` of an earlier `ingest/csv`) gives the default type of each column it lists, so a
-/// column declared `category` upstream stays one; a type under `columns:` still wins. Output columns are the file's columns
+/// Types are `number`, `integer`, `category`, `string`, `boolean` (`columns: {col: TYPE}` is short
+/// for `{col: {type: TYPE}}`); an untyped column is a number when every non-NA value parses as one
+/// and none is quoted in a file with bare fields, else a category. The output quotes text that
+/// looks like a number, so a column declared `category` stays one in the next stage (R's
+/// `write.csv` convention). An optional input `schema` (the `summary` of an earlier `ingest/csv`)
+/// gives default types; a type under `columns:` always wins. Output columns are the file's columns
 /// in file order (renamed), then derived columns by name. Rows with an NA in a `require` column
 /// are dropped first, then rows whose `filter` is false or NA. Every bad value is an error naming
 /// file, row (header = row 1), column and value; on any error nothing is written and the stage exits 1.
