@@ -2,7 +2,7 @@ import StudyCore
 import StudyEngine
 
 /// `ingest/csv`: reads an RFC 4180 CSV or TSV file (input `table`) and writes a normalized CSV
-/// (output `table`) and a JSON summary (output `summary`).
+/// (output `table`) and, when declared, a JSON summary (output `summary`).
 ///
 /// Settings (`with:`), all optional:
 /// ```yaml
@@ -44,8 +44,8 @@ public struct IngestCSV: StageKind {
     public func check(_ declaration: StageDeclaration) -> [String] {
         var problems: [String] = []
         if declaration.inputs["table"] == nil { problems.append("missing input 'table' (the CSV or TSV file); inputs: {table: PATH}") }
-        for name in ["table", "summary"] where declaration.outputs[name] == nil {
-            problems.append("missing output '\(name)'; declare outputs 'table' and 'summary'")
+        if declaration.outputs["table"] == nil {
+            problems.append("missing output 'table' (the normalized CSV); outputs: {table: PATH, summary: PATH}")
         }
         _ = IngestSettings(declaration.with, errors: &problems)
         return problems
@@ -55,9 +55,12 @@ public struct IngestCSV: StageKind {
     public func run(_ context: StageKindContext) -> StageOutcome {
         var errors: [String] = []
         var outputPaths: [String: String] = [:]
+        // `summary` is optional: a stage that only narrows a table need not declare one.
         for name in ["table", "summary"] {
             if let p = context.outputs[name] { outputPaths[name] = p }
-            else { errors.append("ingest/csv: missing output '\(name)'; declare outputs 'table' and 'summary'") }
+        }
+        if outputPaths["table"] == nil {
+            errors.append("ingest/csv: missing output 'table' (the normalized CSV); outputs: {table: PATH, summary: PATH}")
         }
         guard let input = context.inputs["table"] else {
             errors.append("ingest/csv: missing input 'table'")
@@ -94,7 +97,9 @@ public struct IngestCSV: StageKind {
         clock.mark("convert")
         do {
             try FileIO.writeAtomically(outputPaths["table"]!, result.csv)
-            try FileIO.writeAtomically(outputPaths["summary"]!, Array((result.summary.canonicalJSON + "\n").utf8))
+            if let summary = outputPaths["summary"] {
+                try FileIO.writeAtomically(summary, Array((result.summary.canonicalJSON + "\n").utf8))
+            }
         } catch {
             return fail(["ingest/csv: \(error)"], context)
         }

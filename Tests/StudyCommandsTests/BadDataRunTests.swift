@@ -128,8 +128,9 @@ import _StudyTestSupport
             stages:
               prep:  {uses: ingest/csv, inputs: {table: data/raw.csv}, outputs: {table: work/prep.csv, summary: work/prep.json},
                       with: {columns: {id: number, months: number, death: integer, ecog: category, arm: {}}}}
-              ecog0: {uses: ingest/csv, inputs: {table: work/prep.csv}, outputs: {table: work/ecog0.csv, summary: work/ecog0.json},
+              ecog0: {uses: ingest/csv, inputs: {table: work/prep.csv}, outputs: {table: work/ecog0.csv},
                       with: {filter: 'ecog == "0"'}}
+              again: {uses: ingest/csv, inputs: {table: work/ecog0.csv}, outputs: {table: work/again.csv, summary: work/again.json}}
               cox:
                 uses: survival/cox
                 inputs: {table: work/prep.csv}
@@ -139,8 +140,10 @@ import _StudyTestSupport
             """)
         let result = try CLI.run(["run", "-C", dir.path, "-j", "1"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(dir.read("work/ecog0.json")?.contains(#"{"levels":["0"],"na":0,"name":"ecog","type":"category"}"#) == true)
-        #expect(dir.read("work/ecog0.json")?.contains(#""kept":20"#) == true)
+        // A stage without output 'summary' writes only its table.
+        #expect(dir.read("work/ecog0.csv")?.hasPrefix("id,months,death,ecog,arm\n3,22,1,\"0\",1\n") == true, "\(dir.read("work/ecog0.csv") ?? "")")
+        #expect(dir.read("work/again.json")?.contains(#"{"levels":["0"],"na":0,"name":"ecog","type":"category"}"#) == true)
+        #expect(dir.read("work/again.json")?.contains(#""kept":20"#) == true)
         let cox = try #require(dir.read("results/cox.json"))
         // ecog is a factor (two dummy terms against level 0), arm a number (one term under its own name).
         #expect(cox.contains(#""term":"ecog=1""#) && cox.contains(#""term":"ecog=2""#), "\(cox)")
