@@ -170,10 +170,10 @@ struct CSVReader {
         return records
     }
 
-    /// `field` as a CSV field: quoted when it holds a delimiter, quote or line break, or `always`.
-    static func escape(_ field: String, delimiter: Character = ",", always: Bool = false) -> String {
+    /// `field` as a CSV field: quoted when it holds a delimiter, quote or line break.
+    static func escape(_ field: String, delimiter: Character = ",") -> String {
         let d = delimiter.asciiValue
-        guard always || field.utf8.contains(where: { $0 == d || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") })
+        guard field.utf8.contains(where: { $0 == d || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") })
         else { return field }
         var out = "\""
         for c in field {

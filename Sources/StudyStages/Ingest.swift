@@ -358,13 +358,18 @@ struct Ingest {
                         }
                         if numberLike && !Self.mayBeInNumber(b) { numberLike = false }
                     }
-                    if numberLike && NumberFormat.parse(String(decoding: bytes, as: UTF8.self)) != nil { return false }
+                    // Quoted straight from the bytes: they hold no quote, delimiter or line break.
+                    if numberLike && (NumberFormat.exactDecimal(bytes: bytes) != nil
+                                      || NumberFormat.parse(String(decoding: bytes, as: UTF8.self)) != nil) {
+                        out.append(UInt8(ascii: "\""))
+                        out.append(contentsOf: bytes)
+                        out.append(UInt8(ascii: "\""))
+                        return true
+                    }
                     out.append(contentsOf: bytes)
                     return true
                 }) {
                     continue
-                } else if case .text(let s) = value {
-                    out.append(contentsOf: CSVReader.escape(s, always: true).utf8)
                 } else {
                     out.append(contentsOf: CSVReader.escape(Column.text(value)).utf8)
                 }
