@@ -229,9 +229,7 @@ struct Ingest {
                     raws.append(nil)
                 }
             }
-            let type = spec.type ?? (raws.allSatisfy { $0 == nil || NumberFormat.parse($0!) != nil }
-                && !(quotesCarryType && spec.map == nil && CSVReader.hasQuotedNumber(rows, column: index, isNA: isNA))
-                ? .number : .category)
+            let type = spec.type ?? inferType(raws, rows, column: index, mapped: spec.map != nil)
             var values: [CellValue] = []
             values.reserveCapacity(rows.count)
             for (r, raw) in raws.enumerated() {
@@ -246,6 +244,25 @@ struct Ingest {
             columns.append(Column(name: spec.name, type: type, values: values))
         }
         return columns
+    }
+
+    /// The type of an untyped column from its cells (NA as nil): a number when every cell is one,
+    /// a boolean when every cell is `true` or `false` (as a boolean is written), else a category.
+    /// When quotes carry type, a quoted cell is text (R's `write.csv` convention): it makes the
+    /// column a category, so a category of numbers or of `true`/`false` stays one downstream.
+    private func inferType(_ raws: [String?], _ rows: [CSVReader.Record], column index: Int, mapped: Bool) -> ColumnType {
+        // A mapped cell is the map's text, not the file's: its quotes say nothing.
+        let quotesCount = quotesCarryType && !mapped
+        if raws.allSatisfy({ $0 == nil || NumberFormat.parse($0!) != nil }) {
+            return quotesCount && CSVReader.hasQuotedNumber(rows, column: index, isNA: isNA) ? .category : .number
+        }
+        var sawValue = false
+        for r in raws.indices {
+            guard let raw = raws[r] else { continue }
+            guard raw == "true" || raw == "false", !(quotesCount && rows[r].isQuoted(index)) else { return .category }
+            sawValue = true
+        }
+        return sawValue ? .boolean : .category
     }
 
     /// Whether a raw cell is an NA token, as written or without surrounding spaces.
@@ -350,7 +367,8 @@ struct Ingest {
                     spellings.append(d, to: &out)
                 } else if case .text(var s) = value, s.withUTF8({ bytes in
                     // Text that needs no quoting goes in as it is; text that would read back as a
-                    // number is quoted, so the next reader keeps it text (R's write.csv convention).
+                    // number or a boolean is quoted, so the next reader keeps it text (R's write.csv
+                    // convention).
                     var numberLike = !bytes.isEmpty
                     for b in bytes {
                         if b == UInt8(ascii: ",") || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\n") || b == UInt8(ascii: "\r") {
@@ -359,8 +377,9 @@ struct Ingest {
                         if numberLike && !Self.mayBeInNumber(b) { numberLike = false }
                     }
                     // Quoted straight from the bytes: they hold no quote, delimiter or line break.
-                    if numberLike && (NumberFormat.exactDecimal(bytes: bytes) != nil
-                                      || NumberFormat.parse(String(decoding: bytes, as: UTF8.self)) != nil) {
+                    if (numberLike && (NumberFormat.exactDecimal(bytes: bytes) != nil
+                                       || NumberFormat.parse(String(decoding: bytes, as: UTF8.self)) != nil))
+                        || bytes.elementsEqual("true".utf8) || bytes.elementsEqual("false".utf8) {
                         out.append(UInt8(ascii: "\""))
                         out.append(contentsOf: bytes)
                         out.append(UInt8(ascii: "\""))

@@ -18,9 +18,9 @@ import StudyEngine
 ///   require: [os_months, site]  # drop rows where any is NA
 /// ```
 /// Types are `number`, `integer`, `category`, `string`, `boolean` (`columns: {col: TYPE}` is short
-/// for `{col: {type: TYPE}}`); an untyped column is a number when every non-NA value parses as one
-/// and none is quoted in a file with bare fields, else a category. The output quotes text that
-/// looks like a number, so a column declared `category` stays one in the next stage (R's
+/// for `{col: {type: TYPE}}`); an untyped column is a number when every non-NA value parses as one,
+/// a boolean when every one is `true` or `false`, and none is quoted in a file with bare fields;
+/// else a category. The output quotes text that looks like a number or a boolean, so a column declared `category` stays one in the next stage (R's
 /// `write.csv` convention). An optional input `schema` (the `summary` of an earlier `ingest/csv`)
 /// gives default types; a type under `columns:` always wins. Output columns are the file's columns
 /// in file order (renamed), then derived columns by name. Rows with an NA in a `require` column

@@ -116,6 +116,19 @@ struct IngestTypesTests {
         #expect(typed.table == "a,b\n1,2\n3,4\n")
     }
 
+    @Test("a boolean is written bare and reads back as a boolean; a category of true/false is quoted and stays one")
+    func booleansSurvive() throws {
+        let first = RawIngest("id,flag,word\n1,yes,true\n2,no,false\n", with: .object(["columns": .object([
+            "id": .null, "flag": .string("boolean"), "word": .string("category")])]))
+        let table = try #require(first.table)
+        #expect(table == "id,flag,word\n1,true,\"true\"\n2,false,\"false\"\n")
+        let second = RawIngest(table, with: .object(["filter": .string("flag and word == \"true\"")]))
+        #expect(second.outcome == .succeeded, "\(second.message)")
+        #expect(second.summary?.contains(#"{"na":0,"name":"flag","type":"boolean"}"#) == true)
+        #expect(second.summary?.contains(#"{"levels":["true"],"na":0,"name":"word","type":"category"}"#) == true)
+        #expect(second.table == "id,flag,word\n1,true,\"true\"\n")
+    }
+
     @Test("columns: {name: TYPE} declares a type for the column of that name; {from: TYPE} still renames")
     func typeShorthand() {
         let run = RawIngest("id,number\n1,7\n", with: .object(["columns": .object([
