@@ -14,6 +14,9 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
         var start = 0.0
         var counts: [StageStatus: Int] = [:]
         var failures: [String] = []
+        /// `warning: …` lines of the logs of stages that ran (a built-in stage's result that
+        /// stands but needs care, e.g. a Cox coefficient that may be infinite), by stage.
+        var warnings: [String] = []
         var statusLineShown = false
     }
 
@@ -36,6 +39,18 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
         ticker?.resume()
     }
 
+    /// The text after `warning: ` of each such line of a stage's log. Logs over 1 MiB (a command's
+    /// own chatter, not a built-in stage's few lines) are not read.
+    static func warnings(inLog path: String?) -> [String] {
+        guard let path else { return [] }
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_size <= 1 << 20 else { return [] }
+        guard let text = FileIO.readText(path), text.contains("warning: ") else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            line.hasPrefix("warning: ") ? String(line.dropFirst("warning: ".count)) : nil
+        }
+    }
+
     func handle(_ event: RunEvent) {
         switch event {
         case .started(let info):
@@ -45,7 +60,9 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
             redraw()
         case .stageFinished(let result):
             for warning in result.warnings { Console.err("studyflow: warning: \(warning)\n") }
+            let warnings = result.status == .ran ? Self.warnings(inLog: result.logPath) : []
             let line = state.withLock { s -> String? in
+                s.warnings += warnings.map { "stage '\(result.stage)': \($0)" }
                 s.done += 1
                 s.running.removeAll { $0 == result.stage }
                 s.counts[result.status, default: 0] += 1
@@ -64,6 +81,7 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
             clearStatusLine()
             let (counts, failures) = state.withLock { ($0.counts, $0.failures) }
             for failure in failures { Console.err("studyflow: error: \(failure)\n") }
+            for warning in state.withLock({ $0.warnings }) { Console.err("studyflow: warning: \(warning)\n") }
             let parts = [StageStatus.ran, .cached, .restored, .failed, .skipped].compactMap { status in
                 counts[status].map { "\($0) \(status.rawValue)" }
             }
@@ -137,4 +155,6 @@ extension String {
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif

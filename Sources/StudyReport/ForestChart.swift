@@ -42,15 +42,16 @@ public struct ForestChart: Sendable {
         var rows: [(label: String, model: Int, term: CoxResult.Term?)] = []
         for (m, model) in models.enumerated() {
             if showModels { rows.append((model.label, m, nil)) }
-            for term in model.result.terms { rows.append((term.term, m, term)) }
+            for term in model.result.terms { rows.append((term.term + (term.mayBeInfinite ? " †" : ""), m, term)) }
         }
+        let flagged = models.contains { $0.result.terms.contains(where: \.mayBeInfinite) }
         let longest = rows.map { $0.label.count + ($0.term != nil && showModels ? 2 : 0) }.max() ?? 4
         let left = 8.0, labelWidth = max(120, 6.4 * Double(longest) + 16)
         let plotLeft = left + labelWidth, plotRight = Self.width - 236
         let hrX = plotRight + 52, ciX = plotRight + 144, pX = Self.width - 10
         let top = 30.0
         let bottom = top + Self.rowHeight * Double(rows.count) + 6
-        let height = bottom + 44
+        let height = bottom + 44 + (flagged ? 18 : 0)
 
         let terms = models.flatMap { $0.result.terms }
         let values = terms.flatMap { [$0.hr, $0.hrLower ?? $0.hr, $0.hrUpper ?? $0.hr] }
@@ -75,6 +76,10 @@ public struct ForestChart: Sendable {
             canvas.text(label, x(tick), bottom + 16, anchor: "middle")
         }
         canvas.text(xLabel, (plotLeft + plotRight) / 2, bottom + 34, anchor: "middle")
+        if flagged {
+            canvas.text("† coefficient may be infinite (monotone likelihood): its interval and p are not meaningful",
+                        left, bottom + 52)
+        }
 
         for (r, row) in rows.enumerated() {
             let cy = top + Self.rowHeight * (Double(r) + 0.5)
@@ -83,7 +88,7 @@ public struct ForestChart: Sendable {
                 canvas.text(row.label, left, cy + 4, class: "h", style: "fill:\(color)")
                 continue
             }
-            canvas.text(term.term, left + (showModels ? 12 : 0), cy + 4)
+            canvas.text(row.label, left + (showModels ? 12 : 0), cy + 4)
             canvas.text(TextFormat.fixed(term.hr, 2), hrX, cy + 4, anchor: "end")
             let ci = "\(term.hrLower.map { TextFormat.fixed($0, 2) } ?? "NA")–\(term.hrUpper.map { TextFormat.fixed($0, 2) } ?? "NA")"
             canvas.text(ci, ciX, cy + 4, anchor: "end")
@@ -103,10 +108,11 @@ public struct ForestChart: Sendable {
     /// A sentence per term for screen readers.
     public var description: String {
         let parts = models.flatMap { model in
-            model.result.terms.map { term in
-                (model.label.isEmpty ? "" : model.label + ", ") + "\(term.term): HR \(TextFormat.fixed(term.hr, 2))"
+            model.result.terms.map { term -> String in
+                let text = (model.label.isEmpty ? "" : model.label + ", ") + "\(term.term): HR \(TextFormat.fixed(term.hr, 2))"
                     + " (95 % CI \(term.hrLower.map { TextFormat.fixed($0, 2) } ?? "NA") to "
                     + "\(term.hrUpper.map { TextFormat.fixed($0, 2) } ?? "NA")), \(TextFormat.pEquals(term.p))"
+                return term.mayBeInfinite ? text + ", coefficient may be infinite (monotone likelihood)" : text
             }
         }
         return "Forest plot of Cox proportional hazards estimates on a log scale. " + parts.joined(separator: "; ") + "."

@@ -150,9 +150,14 @@ public struct CoxResult: Equatable, Sendable {
         public var hrLower: Double?
         /// Upper confidence limit of the hazard ratio; nil when undefined.
         public var hrUpper: Double?
+        /// The fit warned that this coefficient may be infinite (monotone likelihood): its se, p
+        /// and interval are not meaningful, so tables and plots mark it with a dagger.
+        public var mayBeInfinite: Bool
 
         /// Creates a term.
-        public init(term: String, coef: Double, hr: Double, se: Double, p: Double, hrLower: Double?, hrUpper: Double?) {
+        public init(term: String, coef: Double, hr: Double, se: Double, p: Double, hrLower: Double?, hrUpper: Double?,
+                    mayBeInfinite: Bool = false) {
+            self.mayBeInfinite = mayBeInfinite
             self.term = term
             self.coef = coef
             self.hr = hr
@@ -171,9 +176,12 @@ public struct CoxResult: Equatable, Sendable {
     public var terms: [Term]
     /// Concordance (C statistic), when the result has one.
     public var concordance: Double?
+    /// The fit's warnings as the result file words them; the Cox table's note repeats them.
+    public var warnings: [String]
 
     /// Creates a result.
-    public init(n: Int, events: Int, terms: [Term], concordance: Double? = nil) {
+    public init(n: Int, events: Int, terms: [Term], concordance: Double? = nil, warnings: [String] = []) {
+        self.warnings = warnings
         self.n = n
         self.events = events
         self.terms = terms

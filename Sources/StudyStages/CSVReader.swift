@@ -1,34 +1,101 @@
-/// An RFC 4180 reader over UTF-8 bytes: quoted fields with embedded delimiters, quotes and
-/// newlines, CRLF or LF line ends, an optional byte-order mark.
+/// An RFC 4180 reader over UTF-8 (or declared Latin-1) bytes: quoted fields with embedded
+/// delimiters, quotes and newlines, CRLF or LF line ends, an optional UTF-8 byte-order mark.
+/// Bytes that are not UTF-8 are an error naming the line and byte offset, never U+FFFD.
 struct CSVReader {
     /// One record with the 1-based line number its first line starts on (the header is line 1).
     struct Record: Equatable {
         var row: Int
         var fields: [String]
+        /// Bit `i` is set when field `i` (< 64) was written in quotes; wider records list their
+        /// further quoted fields in `quotedBeyond`. Kept as bits so a million records cost no
+        /// extra allocation.
+        var quotedMask: UInt64 = 0
+        var quotedBeyond: [Int] = []
+
+        /// Whether field `index` was written in quotes.
+        func isQuoted(_ index: Int) -> Bool {
+            index < 64 ? quotedMask & (1 << UInt64(index)) != 0 : quotedBeyond.contains(index)
+        }
+    }
+
+    /// Whether quotes say "text" in `records`, as in R's `write.csv` and Python's
+    /// `csv.QUOTE_NONNUMERIC` (and ingest/csv's own output): true when at least one non-empty field
+    /// is unquoted. A file that quotes every field (`QUOTE_ALL`) carries no type in its quotes.
+    static func quotesCarryType(_ records: some Sequence<Record>) -> Bool {
+        for record in records {
+            // All fields quoted: the common quote-everything record is decided by its mask alone.
+            if record.fields.count <= 64, record.quotedMask == (record.fields.count == 64 ? ~0 : (1 << UInt64(record.fields.count)) - 1) {
+                continue
+            }
+            for (i, field) in record.fields.enumerated() where !field.isEmpty && !record.isQuoted(i) { return true }
+        }
+        return false
+    }
+
+    /// Whether some field of column `index` in `records` is a quoted number (`"0"`): a column that
+    /// was text when written, when `quotesCarryType`. NA cells (`isNA`) do not count.
+    static func hasQuotedNumber(_ records: [Record], from start: Int = 0, column index: Int,
+                                isNA: (String) -> Bool = { _ in false }) -> Bool {
+        // By index: a copy of each record would retain its arrays, a cost at a million rows.
+        for r in start..<records.count where records[r].isQuoted(index) && index < records[r].fields.count {
+            let field = records[r].fields[index]
+            if NumberFormat.parse(field) != nil && !isNA(field) { return true }
+        }
+        return false
     }
 
     /// A malformed record: the line it starts on and what is wrong.
     struct Failure: Error, Equatable {
         var row: Int
         var message: String
+        /// Set when the bytes are not UTF-8: the caller adds the fix that suits its settings.
+        var invalidEncoding = false
     }
 
     var delimiter: UInt8
+    var encoding: CSVEncoding = .utf8
 
     /// Every record of `bytes`; blank lines are skipped. Throws on an unterminated quote or a quote
     /// inside an unquoted field.
     func records(_ bytes: [UInt8]) throws(Failure) -> [Record] {
+        if encoding == .latin1 {
+            // Decoded to UTF-8 first (a leading UTF-8 byte-order mark dropped): every byte is a
+            // character, so the reader below sees well-formed text with the same line breaks.
+            let text = bytes.withUnsafeBufferPointer { buffer in
+                let bom = buffer.count >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF ? 3 : 0
+                return CSVEncoding.utf8(fromLatin1: UnsafeBufferPointer(rebasing: buffer[bom...]))
+            }
+            return try CSVReader(delimiter: delimiter, encoding: .utf8).records(text)
+        }
         // One pass over raw bytes without bounds checks: a million-row file is read in well under a
         // second. An unquoted field becomes a String straight from its bytes; only quoted fields,
         // which may hold doubled quotes, are copied through a buffer.
         let result: Result<[Record], Failure> = bytes.withUnsafeBufferPointer { buffer in
             do throws(Failure) {
+                let bom = buffer.count >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF ? 3 : 0
+                if let bad = CSVEncoding.firstInvalidUTF8(buffer, from: bom) { throw Self.invalidUTF8(buffer, at: bad) }
                 return .success(try records(buffer))
             } catch {
                 return .failure(error)
             }
         }
         return try result.get()
+    }
+
+    /// The failure for a byte that is not UTF-8: its line (1-based, counting line ends before it as
+    /// the reader does: LF, CRLF or a lone CR) and its byte offset in the file (0-based).
+    private static func invalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> Failure {
+        let cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+        var line = 1
+        for i in 0..<offset where bytes[i] == lf || (bytes[i] == cr && (i + 1 == bytes.count || bytes[i + 1] != lf)) {
+            line += 1
+        }
+        let hex = String(bytes[offset], radix: 16, uppercase: true)
+        var message = "invalid UTF-8 at byte offset \(offset) (byte 0x\(hex.count == 1 ? "0" : "")\(hex))"
+        if offset == 0, bytes.count >= 2, (bytes[0], bytes[1]) == (0xFF, 0xFE) || (bytes[0], bytes[1]) == (0xFE, 0xFF) {
+            message += ": the file starts with a UTF-16 byte-order mark"
+        }
+        return Failure(row: line, message: message, invalidEncoding: true)
     }
 
     private func records(_ bytes: UnsafeBufferPointer<UInt8>) throws(Failure) -> [Record] {
@@ -45,6 +112,8 @@ struct CSVReader {
             let start = line
             var fields: [String] = []
             fields.reserveCapacity(width)
+            var quotedMask: UInt64 = 0
+            var quotedBeyond: [Int] = []
             var endOfRecord = false
             while !endOfRecord {
                 if i < count, bytes[i] == quote {
@@ -71,6 +140,7 @@ struct CSVReader {
                     if i < count, bytes[i] != delimiter, bytes[i] != cr, bytes[i] != lf {
                         throw Failure(row: line, message: "unexpected text after a closing quote")
                     }
+                    if fields.count < 64 { quotedMask |= 1 << UInt64(fields.count) } else { quotedBeyond.append(fields.count) }
                     fields.append(String(decoding: field, as: UTF8.self))
                 } else {
                     let fieldStart = i
@@ -95,7 +165,7 @@ struct CSVReader {
             }
             if fields.count == 1 && fields[0].isEmpty { continue }
             width = fields.count
-            records.append(Record(row: start, fields: fields))
+            records.append(Record(row: start, fields: fields, quotedMask: quotedMask, quotedBeyond: quotedBeyond))
         }
         return records
     }

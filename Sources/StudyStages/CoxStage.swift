@@ -11,7 +11,7 @@ import Darwin
 /// `uses: survival/cox`: a Cox proportional-hazards model of input `table`, written to output `result`.
 public struct CoxStage: StageKind {
     public var name: String { "survival/cox" }
-    public var version: Int { 2 }
+    public var version: Int { 3 }
 
     public init() {}
 
@@ -82,7 +82,8 @@ public struct CoxStage: StageKind {
             for (name, column) in zip(covariates, covariateColumns) {
                 let cells = table.labels(column, rows: rows)
                 let numbers = cells.map { NumberFormat.parse($0) }
-                if references[name] == nil, numbers.allSatisfy({ $0 != nil }) {
+                // A quoted number (`"0"` from ingest/csv's category, R's factor) keeps the column categorical.
+                if references[name] == nil, !table.quotedText[column], numbers.allSatisfy({ $0 != nil }) {
                     variables.append(CoxVariable(name, .numeric(numbers)))
                     continue
                 }
@@ -122,15 +123,23 @@ public struct CoxStage: StageKind {
             }
             context.log("timing (thread cpu): cox model (design + fit) \(PhaseClock.format(PhaseClock.now() - fitStart)) s")
 
+            // Every view of the result carries a warning: the log (echoed by `studyflow run`), the
+            // JSON `warnings`, and a `may_be_infinite` mark on each term it names (the report flags it).
+            for warning in model.warnings { context.log("warning: \(warning)") }
+            let infinite = Set(model.warnings.flatMap { w -> [String] in
+                if case .infiniteCoefficients(let terms) = w { terms } else { [] }
+            })
             let quantile = Distributions.normalQuantile(1 - (1 - confLevel) / 2)
             let terms = model.coefficients.map { c -> ResultJSON in
                 let lower = confLevel == 0.95 ? c.lowerHazardRatio95 : exp(c.coefficient - quantile * c.standardError)
                 let upper = confLevel == 0.95 ? c.upperHazardRatio95 : exp(c.coefficient + quantile * c.standardError)
-                return .object([
+                var members: [(String, ResultJSON)] = [
                     ("term", .string(c.term)), ("coef", .number(c.coefficient)), ("hr", .number(c.hazardRatio)),
                     ("se", .number(c.standardError)), ("z", .number(c.z)), ("p", .number(c.p)),
                     ("hr_lower", .number(lower)), ("hr_upper", .number(upper)),
-                ])
+                ]
+                if infinite.contains(c.term) { members.append(("may_be_infinite", .bool(true))) }
+                return .object(members)
             }
             func test(_ t: CoxTest) -> ResultJSON {
                 .object([("statistic", .number(t.statistic)), ("df", .integer(t.degreesOfFreedom)), ("p", .number(t.p))])

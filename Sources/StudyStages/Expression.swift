@@ -59,6 +59,67 @@ indirect enum Expression: Equatable, Sendable {
         return out
     }
 
+    /// The first comparison of a column with a constant or column of another type, described with
+    /// its fix, or nil. Checked once before any row is read, so a mistyped filter is one error
+    /// instead of one per row.
+    func typeMismatch(_ types: [String: ColumnType]) -> String? {
+        func kind(_ e: Expression) -> String? {
+            switch e {
+            case .column(let name):
+                switch types[name] {
+                case .number?, .integer?: return "number"
+                case .category?, .string?: return "text"
+                case .boolean?: return "boolean"
+                case nil: return nil
+                }
+            case .constant(.number): return "number"
+            case .constant(.text): return "text"
+            case .constant(.bool): return "boolean"
+            default: return nil
+            }
+        }
+        switch self {
+        case .constant, .column: return nil
+        case .unary(_, let a): return a.typeMismatch(types)
+        case .call(_, let args): return args.lazy.compactMap { $0.typeMismatch(types) }.first
+        case .binary(let op, let a, let b):
+            if let inner = a.typeMismatch(types) ?? b.typeMismatch(types) { return inner }
+            guard ["==", "!=", "<", "<=", ">", ">="].contains(op), let ka = kind(a), let kb = kind(b), ka != kb else { return nil }
+            if case .column(let name) = a { return Expression.mismatchMessage(name, types[name]!, op, b, columnLeft: true) }
+            if case .column(let name) = b { return Expression.mismatchMessage(name, types[name]!, op, a, columnLeft: false) }
+            return nil
+        }
+    }
+
+    private static func mismatchMessage(_ name: String, _ type: ColumnType, _ op: String, _ other: Expression,
+                                        columnLeft: Bool) -> String {
+        func comparison(_ value: String) -> String { columnLeft ? "\(name) \(op) \(value)" : "\(value) \(op) \(name)" }
+        let what: String
+        switch other {
+        case .constant(.text(let t)): what = "the text \"\(t)\""
+        case .constant(.number(let d)): what = "the number \(NumberFormat.format(d))"
+        case .constant(.bool(let b)): what = "\(b)"
+        case .column(let o): what = "column '\(o)'"
+        default: what = "a value of another type"
+        }
+        var fix: String
+        switch (type, other) {
+        case (.number, .constant(.text(let t))), (.integer, .constant(.text(let t))):
+            fix = NumberFormat.parse(t).map { "compare with a number (\(comparison(NumberFormat.format($0)))), or " } ?? ""
+            fix += "declare the column's type: columns: {\(name): {type: category}}"
+        case (.category, .constant(.number(let d))), (.string, .constant(.number(let d))):
+            fix = "compare with text (\(comparison("\"\(NumberFormat.format(d))\""))), or declare the column's type: "
+                + "columns: {\(name): {type: number}}"
+        case (.boolean, _):
+            fix = "compare with true or false"
+        case (_, .column):
+            fix = "declare both columns with the same type under columns:"
+        default:
+            fix = "compare with a value of the column's type"
+        }
+        return "column '\(name)' is \(type == .integer ? "an" : "a") \(type.rawValue) but is compared with \(what); \(fix)"
+    }
+
     /// The value for one row, reading columns through `lookup`.
     func evaluate(_ lookup: (String) -> CellValue) throws(EvaluationError) -> CellValue {
         switch self {

@@ -14,6 +14,9 @@ struct Ingest {
     let settings: IngestSettings
     let header: [String]
     let rows: [CSVReader.Record]
+    /// Whether a quoted number is text (`CSVReader.quotesCarryType`): an untyped column holding
+    /// one is a category, as a column written by ingest/csv as a category reads back as one.
+    let quotesCarryType: Bool
     /// Problems found so far, each with the row it concerns (0 for settings that name no row),
     /// so that they can be listed by row whatever phase found them.
     private var problems: [(row: Int, text: String)] = []
@@ -24,8 +27,9 @@ struct Ingest {
         problems.enumerated().sorted { ($0.element.row, $0.offset) < ($1.element.row, $1.offset) }.map(\.element.text)
     }
 
-    init(file: String, settings: IngestSettings, header: [String], rows: [CSVReader.Record]) {
+    init(file: String, settings: IngestSettings, header: [String], rows: [CSVReader.Record], quotesCarryType: Bool = false) {
         self.file = file
+        self.quotesCarryType = quotesCarryType
         self.settings = settings
         self.header = header
         self.rows = rows
@@ -77,20 +81,7 @@ struct Ingest {
         var filterDropped = 0
         if let filter = settings.filter, checkNames(filter, among: columns.map(\.name) + brokenNames, what: "with.filter"),
            filter.columns.allSatisfy({ name in columns.contains { $0.name == name } }) {
-            let inputs = filter.columns.map { name in columns.first { $0.name == name }! }
-            for i in usable.indices where keep[i] {
-                do throws(Expression.EvaluationError) {
-                    let value = try filter.evaluate { name in inputs.first { $0.name == name }!.values[i] }
-                    if value != .bool(true) {
-                        if case .number = value { throw Expression.EvaluationError(message: "expected true or false") }
-                        if case .text = value { throw Expression.EvaluationError(message: "expected true or false") }
-                        keep[i] = false
-                        filterDropped += 1
-                    }
-                } catch {
-                    self.error("\(file):\(usable[i].row): with.filter: \(error.message)", row: usable[i].row)
-                }
-            }
+            filterDropped = applyFilter(filter, columns, usable, &keep)
         }
         guard problems.isEmpty else { return nil }
         let kept = keep.filter { $0 }.count
@@ -104,6 +95,67 @@ struct Ingest {
                                                           requireDropped: requireDropped), kept: kept)
     }
 
+    /// Applies `filter` to the rows still kept and returns how many it dropped. A comparison of a
+    /// column with a constant of another type is one error before any row is read; any other
+    /// evaluation error is one error (its first row, and how many rows share it), never a line per
+    /// row; a filter that keeps none of the rows it saw is an error naming it.
+    private mutating func applyFilter(_ filter: Expression, _ columns: [Column], _ usable: [CSVReader.Record],
+                                      _ keep: inout [Bool]) -> Int {
+        let text = settings.filterText ?? ""
+        let types = Dictionary(columns.map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a })
+        if let mismatch = filter.typeMismatch(types) {
+            error("\(file): with.filter '\(text)': \(mismatch)", row: 1)
+            return 0
+        }
+        let inputs = filter.columns.map { name in columns.first { $0.name == name }! }
+        var dropped = 0, seen = 0
+        var failure: (row: Int, message: String, count: Int)?
+        for i in usable.indices where keep[i] {
+            seen += 1
+            do throws(Expression.EvaluationError) {
+                let value = try filter.evaluate { name in inputs.first { $0.name == name }!.values[i] }
+                if value != .bool(true) {
+                    if case .number = value { throw Expression.EvaluationError(message: "expected true or false") }
+                    if case .text = value { throw Expression.EvaluationError(message: "expected true or false") }
+                    keep[i] = false
+                    dropped += 1
+                }
+            } catch {
+                if failure == nil { failure = (usable[i].row, error.message, 0) }
+                failure!.count += 1
+            }
+        }
+        if let failure {
+            let more = failure.count - 1
+            let tail = more == 0 ? "" : " (and \(more) more row\(more == 1 ? "" : "s") alike)"
+            self.error("\(file):\(failure.row): with.filter '\(text)': \(failure.message)\(tail)", row: failure.row)
+        } else if seen > 0 && dropped == seen {
+            let values = inputs.compactMap { Self.describeValues($0) }.joined(separator: "; ")
+            self.error("\(file): with.filter '\(text)' keeps none of the \(seen) rows"
+                + (values.isEmpty ? "" : "; \(values)") + "; check the values it compares with", row: 1)
+        }
+        return dropped
+    }
+
+    /// What values a column holds, for the message of a filter that keeps nothing: a category's
+    /// levels (the first 10), a number's range; nil for other columns or only NA.
+    private static func describeValues(_ column: Column) -> String? {
+        switch column.type {
+        case .category, .string:
+            guard let levels = column.levels ?? Optional(Array(Set(column.values.compactMap { v -> String? in
+                if case .text(let t) = v { t } else { nil } })).sorted()), !levels.isEmpty else { return nil }
+            let shown = levels.prefix(10).map { "\"\($0)\"" }.joined(separator: ", ")
+            return "'\(column.name)' holds \(shown)\(levels.count > 10 ? ", … (\(levels.count) values)" : "")"
+        case .number, .integer:
+            var low = Double.infinity, high = -Double.infinity
+            for case .number(let d) in column.values { low = min(low, d); high = max(high, d) }
+            guard low <= high else { return nil }
+            return "'\(column.name)' ranges from \(NumberFormat.format(low)) to \(NumberFormat.format(high))"
+        case .boolean:
+            return nil
+        }
+    }
+
     /// Columns that could not be made because of an earlier error (missing from the file, or a
     /// derived column with a broken expression); other settings may name them without a second,
     /// misleading "unknown column" error.
@@ -112,10 +164,11 @@ struct Ingest {
     /// The column specs, with their source column index; a missing column is an error.
     private mutating func resolveSpecs() -> [(spec: IngestSettings.ColumnSpec, index: Int)] {
         guard let wanted = settings.columns else {
-            return header.enumerated().map { (IngestSettings.ColumnSpec(name: $1, from: $1), $0) }
+            return header.enumerated().map { (IngestSettings.ColumnSpec(name: $1, from: $1, type: settings.schema[$1]), $0) }
         }
         var out: [(spec: IngestSettings.ColumnSpec, index: Int)] = []
-        for spec in wanted {
+        for var spec in wanted {
+            if spec.type == nil { spec.type = settings.schema[spec.from] }
             if let index = header.firstIndex(of: spec.from) {
                 out.append((spec, index))
             } else {
@@ -143,8 +196,9 @@ struct Ingest {
             if let type = spec.type, spec.map == nil {
                 var values: [CellValue] = []
                 values.reserveCapacity(rows.count)
-                for record in rows {
-                    let raw = record.fields[index]
+                // By index, not `for record in rows`: a copy of each record retains its arrays.
+                for r in rows.indices {
+                    let raw = rows[r].fields[index]
                     if isNA(raw) { values.append(.na); continue }
                     if type == .number, let d = NumberFormat.parse(raw) {
                         // What `Column.convert` gives a number, without its result wrapping.
@@ -154,7 +208,7 @@ struct Ingest {
                     switch Column.convert(raw, to: type) {
                     case .success(let v): values.append(v)
                     case .failure(let e):
-                        error("\(file):\(record.row): column '\(spec.from)': '\(raw)' is not \(e.what)", row: record.row)
+                        error("\(file):\(rows[r].row): column '\(spec.from)': '\(raw)' is not \(e.what)", row: rows[r].row)
                         values.append(.na)
                     }
                 }
@@ -163,33 +217,52 @@ struct Ingest {
             }
             var raws: [String?] = []
             raws.reserveCapacity(rows.count)
-            for record in rows {
-                let raw = record.fields[index]
+            for r in rows.indices {
+                let raw = rows[r].fields[index]
                 if isNA(raw) { raws.append(nil); continue }
                 guard let map = spec.map else { raws.append(raw); continue }
                 if let replacement = map[raw] ?? map[NumberFormat.trimmed(raw)] {
                     raws.append(replacement.flatMap { isNA($0) ? nil : $0 })
                 } else {
                     let keys = map.keys.sorted().map { "'\($0)'" }.joined(separator: ", ")
-                    error("\(file):\(record.row): column '\(spec.from)': '\(raw)' is not in the map (\(keys))", row: record.row)
+                    error("\(file):\(rows[r].row): column '\(spec.from)': '\(raw)' is not in the map (\(keys))", row: rows[r].row)
                     raws.append(nil)
                 }
             }
-            let type = spec.type ?? (raws.allSatisfy { $0 == nil || NumberFormat.parse($0!) != nil } ? .number : .category)
+            let type = spec.type ?? inferType(raws, rows, column: index, mapped: spec.map != nil)
             var values: [CellValue] = []
             values.reserveCapacity(rows.count)
-            for (record, raw) in zip(rows, raws) {
+            for (r, raw) in raws.enumerated() {
                 guard let raw else { values.append(.na); continue }
                 switch Column.convert(raw, to: type) {
                 case .success(let v): values.append(v)
                 case .failure(let e):
-                    error("\(file):\(record.row): column '\(spec.from)': '\(raw)' is not \(e.what)", row: record.row)
+                    error("\(file):\(rows[r].row): column '\(spec.from)': '\(raw)' is not \(e.what)", row: rows[r].row)
                     values.append(.na)
                 }
             }
             columns.append(Column(name: spec.name, type: type, values: values))
         }
         return columns
+    }
+
+    /// The type of an untyped column from its cells (NA as nil): a number when every cell is one,
+    /// a boolean when every cell is `true` or `false` (as a boolean is written), else a category.
+    /// When quotes carry type, a quoted cell is text (R's `write.csv` convention): it makes the
+    /// column a category, so a category of numbers or of `true`/`false` stays one downstream.
+    private func inferType(_ raws: [String?], _ rows: [CSVReader.Record], column index: Int, mapped: Bool) -> ColumnType {
+        // A mapped cell is the map's text, not the file's: its quotes say nothing.
+        let quotesCount = quotesCarryType && !mapped
+        if raws.allSatisfy({ $0 == nil || NumberFormat.parse($0!) != nil }) {
+            return quotesCount && CSVReader.hasQuotedNumber(rows, column: index, isNA: isNA) ? .category : .number
+        }
+        var sawValue = false
+        for r in raws.indices {
+            guard let raw = raws[r] else { continue }
+            guard raw == "true" || raw == "false", !(quotesCount && rows[r].isQuoted(index)) else { return .category }
+            sawValue = true
+        }
+        return sawValue ? .boolean : .category
     }
 
     /// Whether a raw cell is an NA token, as written or without surrounding spaces.
@@ -293,9 +366,25 @@ struct Ingest {
                 if case .number(let d) = value {
                     spellings.append(d, to: &out)
                 } else if case .text(var s) = value, s.withUTF8({ bytes in
-                    // Text that needs no quoting goes in as it is.
-                    guard !bytes.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"")
-                                                   || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) else { return false }
+                    // Text that needs no quoting goes in as it is; text that would read back as a
+                    // number or a boolean is quoted, so the next reader keeps it text (R's write.csv
+                    // convention).
+                    var numberLike = !bytes.isEmpty
+                    for b in bytes {
+                        if b == UInt8(ascii: ",") || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\n") || b == UInt8(ascii: "\r") {
+                            return false
+                        }
+                        if numberLike && !Self.mayBeInNumber(b) { numberLike = false }
+                    }
+                    // Quoted straight from the bytes: they hold no quote, delimiter or line break.
+                    if (numberLike && (NumberFormat.exactDecimal(bytes: bytes) != nil
+                                       || NumberFormat.parse(String(decoding: bytes, as: UTF8.self)) != nil))
+                        || bytes.elementsEqual("true".utf8) || bytes.elementsEqual("false".utf8) {
+                        out.append(UInt8(ascii: "\""))
+                        out.append(contentsOf: bytes)
+                        out.append(UInt8(ascii: "\""))
+                        return true
+                    }
                     out.append(contentsOf: bytes)
                     return true
                 }) {
@@ -307,6 +396,12 @@ struct Ingest {
             out.append(UInt8(ascii: "\n"))
         }
         return out
+    }
+
+    /// Whether byte `b` can be part of a number `NumberFormat.parse` accepts (digits, sign, point,
+    /// exponent, surrounding space or tab): text with any other byte needs no number check.
+    private static func mayBeInNumber(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || b == 0x2B || b == 0x2D || b == 0x2E || b == 0x45 || b == 0x65 || b == 0x20 || b == 0x09
     }
 
     private func summary(_ columns: [Column], kept: Int, filterDropped: Int,

@@ -2,12 +2,13 @@ import StudyCore
 import StudyEngine
 
 /// `ingest/csv`: reads an RFC 4180 CSV or TSV file (input `table`) and writes a normalized CSV
-/// (output `table`) and a JSON summary (output `summary`).
+/// (output `table`) and, when declared, a JSON summary (output `summary`).
 ///
 /// Settings (`with:`), all optional:
 /// ```yaml
 /// with:
 ///   delimiter: ","            # or "\t"; default: tab for .tsv/.tab files, else comma
+///   encoding: utf-8           # or latin1 (ISO-8859-1); other bytes than UTF-8 are an error
 ///   na: ["NA", ""]            # tokens read as missing
 ///   columns:                  # absent: every column under its own name, types inferred
 ///     os_months: {from: "OS (months)", type: number}
@@ -16,8 +17,12 @@ import StudyEngine
 ///   filter: "os_months > 0 and not is_na(site)"
 ///   require: [os_months, site]  # drop rows where any is NA
 /// ```
-/// Types are `number`, `integer`, `category`, `string`, `boolean`; an untyped column is a number
-/// when every non-NA value parses as one, else a category. Output columns are the file's columns
+/// Types are `number`, `integer`, `category`, `string`, `boolean` (`columns: {col: TYPE}` is short
+/// for `{col: {type: TYPE}}`); an untyped column is a number when every non-NA value parses as one,
+/// a boolean when every one is `true` or `false`, and none is quoted in a file with bare fields;
+/// else a category. The output quotes text that looks like a number or a boolean, so a column declared `category` stays one in the next stage (R's
+/// `write.csv` convention). An optional input `schema` (the `summary` of an earlier `ingest/csv`)
+/// gives default types; a type under `columns:` always wins. Output columns are the file's columns
 /// in file order (renamed), then derived columns by name. Rows with an NA in a `require` column
 /// are dropped first, then rows whose `filter` is false or NA. Every bad value is an error naming
 /// file, row (header = row 1), column and value; on any error nothing is written and the stage exits 1.
@@ -28,7 +33,7 @@ public struct IngestCSV: StageKind {
     /// The name used in `uses:`.
     public var name: String { "ingest/csv" }
     /// The implementation version.
-    public var version: Int { 1 }
+    public var version: Int { 2 }
 
     /// Errors listed per file before the rest are only counted.
     static let errorCap = 20
@@ -39,8 +44,8 @@ public struct IngestCSV: StageKind {
     public func check(_ declaration: StageDeclaration) -> [String] {
         var problems: [String] = []
         if declaration.inputs["table"] == nil { problems.append("missing input 'table' (the CSV or TSV file); inputs: {table: PATH}") }
-        for name in ["table", "summary"] where declaration.outputs[name] == nil {
-            problems.append("missing output '\(name)'; declare outputs 'table' and 'summary'")
+        if declaration.outputs["table"] == nil {
+            problems.append("missing output 'table' (the normalized CSV); outputs: {table: PATH, summary: PATH}")
         }
         _ = IngestSettings(declaration.with, errors: &problems)
         return problems
@@ -50,37 +55,51 @@ public struct IngestCSV: StageKind {
     public func run(_ context: StageKindContext) -> StageOutcome {
         var errors: [String] = []
         var outputPaths: [String: String] = [:]
+        // `summary` is optional: a stage that only narrows a table need not declare one.
         for name in ["table", "summary"] {
             if let p = context.outputs[name] { outputPaths[name] = p }
-            else { errors.append("ingest/csv: missing output '\(name)'; declare outputs 'table' and 'summary'") }
+        }
+        if outputPaths["table"] == nil {
+            errors.append("ingest/csv: missing output 'table' (the normalized CSV); outputs: {table: PATH, summary: PATH}")
         }
         guard let input = context.inputs["table"] else {
             errors.append("ingest/csv: missing input 'table'")
             return fail(errors, context)
         }
-        let settings = IngestSettings(context.with, errors: &errors)
+        var settings = IngestSettings(context.with, errors: &errors)
         guard errors.isEmpty else { return fail(errors, context) }
         let file = input.hasPrefix(context.root + "/") ? String(input.dropFirst(context.root.count + 1)) : input
+        if let schema = context.inputs["schema"] {
+            let display = schema.hasPrefix(context.root + "/") ? String(schema.dropFirst(context.root.count + 1)) : schema
+            switch IngestSettings.schemaTypes(FileIO.read(schema), file: display) {
+            case .success(let types): settings.schema = types
+            case .failure(let problem): return fail([problem.message], context)
+            }
+        }
         var clock = PhaseClock()
         guard let bytes = FileIO.read(input) else { return fail(["\(file): cannot read the file"], context) }
         let tsv = file.hasSuffix(".tsv") || file.hasSuffix(".tab")
-        let reader = CSVReader(delimiter: settings.delimiter ?? UInt8(ascii: tsv ? "\t" : ","))
+        let reader = CSVReader(delimiter: settings.delimiter ?? UInt8(ascii: tsv ? "\t" : ","), encoding: settings.encoding)
         var records: [CSVReader.Record]
         do throws(CSVReader.Failure) {
             records = try reader.records(bytes)
         } catch {
-            return fail(["\(file):\(error.row): \(error.message)"], context)
+            let fix = error.invalidEncoding ? "; declare `encoding: latin1` in the stage's with:, or convert the file to UTF-8" : ""
+            return fail(["\(file):\(error.row): \(error.message)\(fix)"], context)
         }
         guard !records.isEmpty else { return fail(["\(file): the file is empty; expected a header row"], context) }
         // Moved out, not copied: a copy of the data rows retained every row's fields once more.
         let header = records.removeFirst()
         clock.mark("read")
-        var ingest = Ingest(file: file, settings: settings, header: header.fields, rows: records)
+        let quotesCarryType = CSVReader.quotesCarryType(CollectionOfOne(header)) || CSVReader.quotesCarryType(records)
+        var ingest = Ingest(file: file, settings: settings, header: header.fields, rows: records, quotesCarryType: quotesCarryType)
         guard let result = ingest.run() else { return fail(ingest.errors, context) }
         clock.mark("convert")
         do {
             try FileIO.writeAtomically(outputPaths["table"]!, result.csv)
-            try FileIO.writeAtomically(outputPaths["summary"]!, Array((result.summary.canonicalJSON + "\n").utf8))
+            if let summary = outputPaths["summary"] {
+                try FileIO.writeAtomically(summary, Array((result.summary.canonicalJSON + "\n").utf8))
+            }
         } catch {
             return fail(["ingest/csv: \(error)"], context)
         }

@@ -18,9 +18,42 @@ struct IngestSettings {
     /// Derived columns, sorted by name (evaluated in dependency order).
     var derive: [(name: String, expression: Expression)] = []
     var filter: Expression?
+    /// The filter as written, for messages.
+    var filterText: String?
     var require: [String] = []
+    var encoding: CSVEncoding = .utf8
+    /// Default types by file column name, from input `schema` (an earlier ingest/csv's summary).
+    var schema: [String: ColumnType] = [:]
 
-    static let keys = ["delimiter", "na", "columns", "derive", "filter", "require"]
+    /// A problem with input `schema`, one line naming the file.
+    struct SchemaProblem: Error {
+        var message: String
+    }
+
+    /// Column types from the bytes of a schema file: a JSON object whose `columns` lists
+    /// `{name, type}` objects, as ingest/csv's `summary` output does.
+    static func schemaTypes(_ bytes: [UInt8]?, file: String) -> Result<[String: ColumnType], SchemaProblem> {
+        let expected = "expected the summary of an ingest/csv stage ({\"columns\": [{\"name\", \"type\"}, …]})"
+        guard let bytes else { return .failure(SchemaProblem(message: "\(file): cannot read the schema file")) }
+        guard let json = try? JSONValue.parse(bytes), case .object(let top) = json,
+              case .array(let columns)? = top["columns"] else {
+            return .failure(SchemaProblem(message: "\(file): not a column schema; \(expected)"))
+        }
+        var types: [String: ColumnType] = [:]
+        for (index, column) in columns.enumerated() {
+            guard case .object(let m) = column, case .string(let name)? = m["name"], case .string(let typeName)? = m["type"] else {
+                return .failure(SchemaProblem(message: "\(file): columns[\(index)]: \(expected)"))
+            }
+            guard let type = ColumnType(rawValue: typeName) else {
+                let names = ColumnType.allCases.map(\.rawValue).joined(separator: ", ")
+                return .failure(SchemaProblem(message: "\(file): column '\(name)': unknown type '\(typeName)' (types: \(names))"))
+            }
+            types[name] = type
+        }
+        return .success(types)
+    }
+
+    static let keys = ["delimiter", "encoding", "na", "columns", "derive", "filter", "require"]
 
     /// Reads `with`, appending a message per mistake to `errors`.
     init(_ with: JSONValue, errors: inout [String]) {
@@ -41,6 +74,13 @@ struct IngestSettings {
             case .string("\t"), .string("\\t"), .string("tab"): delimiter = UInt8(ascii: "\t")
             case .string(";"): delimiter = UInt8(ascii: ";")
             default: errors.append("with.delimiter: expected \",\", \";\" or \"\\t\", got \(d.canonicalJSON)")
+            }
+        }
+        if let e = members["encoding"] {
+            if case .string(let name) = e, let encoding = CSVEncoding(named: name) {
+                self.encoding = encoding
+            } else {
+                errors.append("with.encoding: unknown encoding \(e.canonicalJSON); use \(CSVEncoding.accepted)")
             }
         }
         if let n = members["na"] {
@@ -72,6 +112,7 @@ struct IngestSettings {
         }
         if let f = members["filter"] {
             do throws(Expression.ParseError) {
+                filterText = f.scalarText
                 filter = try Expression.parse(f.scalarText)
             } catch {
                 errors.append("with.filter: \(error.message)")
@@ -89,7 +130,11 @@ struct IngestSettings {
         let path = "with.columns.\(name)"
         switch value {
         case .null: return ColumnSpec(name: name, from: name)
-        case .string(let from): return ColumnSpec(name: name, from: from)
+        case .string(let text):
+            // `ecog: category` declares a type, as in readr's col_types or pandas' dtype; a column
+            // whose name is a type's is renamed with `{from: number}`.
+            if let type = ColumnType(rawValue: text) { return ColumnSpec(name: name, from: name, type: type) }
+            return ColumnSpec(name: name, from: text)
         case .object(let m):
             let known = ["from", "type", "map"]
             for key in m.keys.sorted() where !known.contains(key) {

@@ -50,7 +50,7 @@ enum NumberFormat {
         return copy.withUTF8 { exactDecimal(bytes: $0) }
     }
 
-    private static func exactDecimal(bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+    static func exactDecimal(bytes: UnsafeBufferPointer<UInt8>) -> Double? {
         var mantissa: UInt64 = 0
         var significant = 0, fraction = 0, digitsBefore = 0, index = 0
         var negative = false, sawPoint = false

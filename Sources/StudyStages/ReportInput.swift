@@ -123,10 +123,12 @@ struct ReportInput: Sendable {
                 guard let name = t["term"]?.string else { throw malformed("terms[].term") }
                 return CoxResult.Term(term: name, coef: t["coef"]?.double ?? .nan, hr: t["hr"]?.double ?? .nan,
                                       se: t["se"]?.double ?? .nan, p: t["p"]?.double ?? .nan,
-                                      hrLower: t["hr_lower"]?.double, hrUpper: t["hr_upper"]?.double)
+                                      hrLower: t["hr_lower"]?.double, hrUpper: t["hr_upper"]?.double,
+                                      mayBeInfinite: t["may_be_infinite"].map { if case .bool(true) = $0 { true } else { false } } ?? false)
             }
             return CoxResult(n: value["n"]?.int ?? 0, events: value["events"]?.int ?? 0, terms: terms,
-                             concordance: value["concordance"]?["estimate"]?.double)
+                             concordance: value["concordance"]?["estimate"]?.double,
+                             warnings: (value["warnings"]?.array ?? []).compactMap { $0.string })
         }
     }
 

@@ -16,14 +16,22 @@ struct SurvivalTable {
     var rows: [[String]]
     /// The 1-based line each data row starts on.
     var lines: [Int]
+    /// Per column: whether it holds a quoted number in a file whose quotes carry type
+    /// (`CSVReader.quotesCarryType`), i.e. it was written as text (ingest/csv's `category`, R's
+    /// factor): such a column is never treated as numeric.
+    var quotedText: [Bool] = []
 
-    /// Reads and parses the CSV at `path`.
-    static func load(_ path: String) throws(SurvivalStageError) -> SurvivalTable {
+    /// Reads and parses the CSV at `path`; `display` names it in an encoding error.
+    static func load(_ path: String, display: String? = nil) throws(SurvivalStageError) -> SurvivalTable {
         guard let bytes = FileIO.read(path) else { throw SurvivalStageError("cannot read input table '\(path)'") }
         let records: [CSVReader.Record]
         do {
             records = try CSVReader(delimiter: UInt8(ascii: ",")).records(bytes)
         } catch {
+            if error.invalidEncoding {
+                throw SurvivalStageError("\(display ?? path):\(error.row): \(error.message); convert the file to UTF-8, "
+                    + "or read it with an ingest/csv stage that declares `encoding: latin1`")
+            }
             throw SurvivalStageError("input table line \(error.row): \(error.message)")
         }
         guard let first = records.first else { throw SurvivalStageError("input table is empty; it needs a header row") }
@@ -37,7 +45,11 @@ struct SurvivalTable {
             rows.append(record.fields)
             lines.append(record.row)
         }
-        return SurvivalTable(header: header, rows: rows, lines: lines)
+        let quotesCarryType = CSVReader.quotesCarryType(records)
+        let quotedText = header.indices.map { c in
+            quotesCarryType && CSVReader.hasQuotedNumber(records, from: 1, column: c, isNA: isMissing)
+        }
+        return SurvivalTable(header: header, rows: rows, lines: lines, quotedText: quotedText)
     }
 
     /// The index of column `name`, which parameter `parameter` names.
@@ -227,7 +239,8 @@ enum SurvivalStageRunner {
             guard let output = context.outputs["result"] else { throw SurvivalStageError("missing output 'result' (a JSON file)") }
             let parameters = try SurvivalParameters(context.with)
             var clock = PhaseClock()
-            let table = try SurvivalTable.load(input)
+            let display = input.hasPrefix(context.root + "/") ? String(input.dropFirst(context.root.count + 1)) : input
+            let table = try SurvivalTable.load(input, display: display)
             clock.mark("read")
             let result = try body(table, parameters)
             clock.mark("compute")

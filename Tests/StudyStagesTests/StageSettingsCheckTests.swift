@@ -71,8 +71,8 @@ import Testing
     func ingest() {
         #expect(IngestCSV().check(Self.declaration([
             "columns": .object(["a": .object(["type": .string("nmber")])]), "filter": .string("a >"),
-            "derive": .object(["d": .string("log(a")]), "delimiter": .string("|")], outputs: ["table": "o.csv"])) == [
-            "missing output 'summary'; declare outputs 'table' and 'summary'",
+            "derive": .object(["d": .string("log(a")]), "delimiter": .string("|")], outputs: ["summary": "o.json"])) == [
+            "missing output 'table' (the normalized CSV); outputs: {table: PATH, summary: PATH}",
             "with.delimiter: expected \",\", \";\" or \"\\t\", got \"|\"",
             "with.columns.a.type: unknown type 'nmber'; did you mean 'number'? (types: number, integer, category, string, boolean)",
             "with.derive.d: expected ')', found end of expression",

@@ -242,6 +242,7 @@ public struct CoxVariable: Sendable, Equatable {
             } else {
                 levels = present.sorted()
             }
+            if levels.count == 1 { throw CoxError.singleLevel(column: name, level: levels[0]) }
             return levels.dropFirst().map { level in
                 let code = distinct.firstIndex(of: level)!
                 return ("\(name)=\(level)", codes.map { $0 == code ? 1 : 0 })

@@ -16,11 +16,11 @@ extension CoxModel {
     /// Fits a Cox model to the design's rows of `survival`.
     ///
     /// `survival` and `strata` (stratum codes, one per subject) are indexed like the data the
-    /// design was built from; only `design.rows` are used. `maxIterations` is a safety limit well
-    /// above R's 20 so that the fit always iterates to convergence.
+    /// design was built from; only `design.rows` are used. `maxIterations` is R's `iter.max`
+    /// (20): a fit that has not converged by then keeps its last accepted step and says so.
     public static func fit(
         _ survival: SurvivalData, design: CoxDesign, strata: [Int]? = nil,
-        ties: CoxTies = .efron, maxIterations: Int = 100
+        ties: CoxTies = .efron, maxIterations: Int = 20
     ) throws -> CoxModel {
         if let strata, strata.count != survival.count {
             throw CoxError.lengthMismatch(name: "strata", expected: survival.count, actual: strata.count)
@@ -44,32 +44,33 @@ extension CoxModel {
         var step = CoxLinearAlgebra.solve(factor, current.score)
         let scoreStatistic = zip(step, current.score).reduce(0) { $0 + $1.0 * $1.1 }
 
-        // Newton-Raphson as coxfit6: halve the step whenever the loglik gets worse.
+        // Newton-Raphson as coxfit6 (survival 3.5): converged when the relative change of the loglik
+        // is at most `convergenceTolerance`; a worse or non-finite loglik backs off towards the last
+        // accepted beta, more each time (1/2, 2/3, 3/4 of the way); at the iteration limit the fit
+        // is the last accepted beta. Under a monotone likelihood this stops, as R does, where the
+        // loglik has flattened, so se and p are R's and the warning below names the term.
         var loglik = current.loglik
         var newBeta = zip(beta, step).map { $0 + $1 }
-        var halving = false
+        var halving = 0
         var iterations = 0
         var converged = false
         while iterations < maxIterations {
             iterations += 1
             let trial = problem.evaluate(newBeta)
             let finite = trial.loglik.isFinite && trial.score.allSatisfy(\.isFinite)
-            if finite && !halving && abs(1 - loglik / trial.loglik) <= convergenceTolerance {
+                && trial.information.allSatisfy { $0.allSatisfy(\.isFinite) }
+            if finite && abs(1 - loglik / trial.loglik) <= convergenceTolerance {
                 beta = newBeta
                 current = trial
                 converged = true
                 break
             }
-            if iterations == maxIterations {
-                // Keep the last finite point: never report NaN.
-                if finite { beta = newBeta; current = trial } else { current = problem.evaluate(beta) }
-                break
-            }
             if !finite || trial.loglik < loglik {
-                halving = true
-                for i in 0..<p { newBeta[i] = (newBeta[i] + beta[i]) / 2 }
+                halving += 1
+                let h = Double(halving)
+                for i in 0..<p { newBeta[i] = (newBeta[i] + h * beta[i]) / (h + 1) }
             } else {
-                halving = false
+                halving = 0
                 loglik = trial.loglik
                 factor = trial.information
                 CoxLinearAlgebra.cholesky(&factor, tolerance: choleskyTolerance)
@@ -78,19 +79,28 @@ extension CoxModel {
                 for i in 0..<p { newBeta[i] = beta[i] + step[i] }
             }
         }
+        if !converged {
+            current = problem.evaluate(beta)
+            iterations = maxIterations + 1
+        }
 
         factor = current.information
         CoxLinearAlgebra.cholesky(&factor, tolerance: choleskyTolerance)
         let variance = CoxLinearAlgebra.inverse(factor)
 
+        // R's checks (coxph.fit): after convergence, |u' · var| large relative to the coefficient
+        // means the loglik converged while the coefficient kept growing (monotone likelihood).
         var warnings = [CoxWarning]()
-        if !converged { warnings.append(.didNotConverge(iterations: iterations)) }
-        // R's check for monotone likelihood: |u' · var| large relative to the coefficient.
         let influence = (0..<p).map { j in abs((0..<p).reduce(0) { $0 + current.score[$1] * variance[$1][j] }) }
-        let infinite = (0..<p).filter {
-            influence[$0] > convergenceTolerance && influence[$0] > convergenceTolerance.squareRoot() * abs(beta[$0])
+        if converged {
+            let infinite = (0..<p).filter {
+                !current.score[$0].isFinite || (influence[$0] > convergenceTolerance
+                    && influence[$0] > convergenceTolerance.squareRoot() * abs(beta[$0]))
+            }
+            if !infinite.isEmpty { warnings.append(.infiniteCoefficients(terms: infinite.map { design.terms[$0] })) }
+        } else {
+            warnings.append(.didNotConverge(iterations: maxIterations))
         }
-        if !infinite.isEmpty { warnings.append(.infiniteCoefficients(terms: infinite.map { design.terms[$0] })) }
 
         let quantile = Distributions.normalQuantile(0.975)
         let coefficients = (0..<p).map { j -> CoxCoefficient in

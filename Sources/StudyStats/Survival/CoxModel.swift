@@ -93,7 +93,9 @@ public enum CoxWarning: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case let .infiniteCoefficients(terms):
             let names = terms.map { "'\($0)'" }.joined(separator: ", ")
-            return "loglik converged before \(names); the coefficient may be infinite (monotone likelihood)"
+            return "loglik converged before \(names); the coefficient may be infinite (monotone likelihood), "
+                + "so its se, p value and interval are not meaningful; merge or drop levels without events, "
+                + "or fit a penalized (Firth) Cox model"
         case let .didNotConverge(iterations):
             return "ran out of iterations (\(iterations)) and did not converge; raise the iteration limit"
         }
@@ -114,6 +116,9 @@ public enum CoxError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownLevel(column: String, level: String)
     /// A design column is constant, so its coefficient is not identified.
     case constantColumn(String)
+    /// A categorical covariate with a single level among the rows used: R's `model.matrix` refuses
+    /// it ("contrasts can be applied only to factors with 2 or more levels").
+    case singleLevel(column: String, level: String)
 
     /// The message: lowercase, names quoted, ending with a fix when there is one.
     public var description: String {
@@ -130,7 +135,11 @@ public enum CoxError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .unknownLevel(column, level):
             return "value '\(level)' of column '\(column)' is not among its given levels; add it to the levels"
         case let .constantColumn(name):
-            return "column '\(name)' is constant among the rows used; drop it from the model"
+            return "column '\(name)' is constant among the rows used, so its coefficient is not identified (R's coxph reports NA); drop it from the model"
+        case let .singleLevel(column, level):
+            return "categorical covariate '\(column)' has one level, '\(level)', among the rows used; R's coxph refuses it "
+                + "(contrasts can be applied only to factors with 2 or more levels); drop '\(column)' from the covariates, "
+                + "or keep rows with other levels (check the filter and the rows dropped for missing values)"
         }
     }
 }
