@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "StudyCommandsTests", dependencies: ["StudyCommands", "_StudyTestSupport"]),
         .testTarget(name: "StudyProvenanceTests", dependencies: ["StudyProvenance", "_StudyTestSupport"]),
         .testTarget(name: "StudyStatsTests", dependencies: ["StudyStats", "_StudyTestSupport"], exclude: ["Reference"]),
-        .testTarget(name: "StudyStagesTests", dependencies: ["StudyStages", "_StudyTestSupport"]),
+        .testTarget(name: "StudyStagesTests", dependencies: ["StudyStages", "_StudyTestSupport"], exclude: ["KindDigests"]),
         .testTarget(name: "StudyReportTests", dependencies: ["StudyReport", "_StudyTestSupport"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
