@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import StudyCore
+import StudyStore
 import Testing
 import _StudyTestSupport
 
@@ -10,6 +11,20 @@ import _StudyTestSupport
 /// stage runs, a corrupt object, partial temp files, and a symbolic link out of the workspace.
 @Suite("store faults")
 struct StoreFaultsCommandTests {
+    /// A workspace whose one stage wrote `hello\n`, after a run, with the stored object's bytes
+    /// flipped to `hellp\n` (its name no longer matches them): the workspace, the digest and the
+    /// object's path.
+    static func corruptedHello() throws -> (TemporaryDirectory, Digest, String) {
+        let dir = TemporaryDirectory()
+        dir.write("Workflows/main.yaml", "name: c\nstages:\n  a:\n    run: echo hello > ${outputs}\n    outputs: [a.txt]\n")
+        #expect(try CLI.run(["run", "-C", dir.path]).status == 0)
+        let digest = Digest.of(string: "hello\n")
+        let object = StoreLayout(root: dir.path).object(digest)
+        chmod(object, 0o644)
+        try FileIO.writeAtomically(object, Array("hellp\n".utf8), durable: false)
+        return (dir, digest, object)
+    }
+
     @Test("a stage that edits its own input fails with the reason and is never cached")
     func stageEditsItsInput() throws {
         let dir = TemporaryDirectory()
@@ -30,13 +45,7 @@ struct StoreFaultsCommandTests {
 
     @Test("a corrupt object is quarantined and its stage rerun with a warning; the run succeeds")
     func corruptObjectRecovers() throws {
-        let dir = TemporaryDirectory()
-        dir.write("Workflows/main.yaml", "name: c\nstages:\n  a:\n    run: echo hello > ${outputs}\n    outputs: [a.txt]\n")
-        #expect(try CLI.run(["run", "-C", dir.path]).status == 0)
-        let digest = Digest.of(string: "hello\n")
-        let object = dir.path + "/.studyflow/objects/" + digest.hex.prefix(2) + "/" + digest.hex.dropFirst(2)
-        chmod(object, 0o644)
-        try FileIO.writeAtomically(object, Array("hellp\n".utf8), durable: false)
+        let (dir, digest, object) = try Self.corruptedHello()
         dir.delete("a.txt")
 
         let result = try CLI.run(["run", "-C", dir.path, "-j", "1"])
@@ -53,13 +62,7 @@ struct StoreFaultsCommandTests {
 
     @Test("fsck quarantines a corrupt object; a record it leaves without its object is named and then rerun")
     func fsckFindsCorruptObject() throws {
-        let dir = TemporaryDirectory()
-        dir.write("Workflows/main.yaml", "name: c\nstages:\n  a:\n    run: echo hello > ${outputs}\n    outputs: [a.txt]\n")
-        #expect(try CLI.run(["run", "-C", dir.path]).status == 0)
-        let digest = Digest.of(string: "hello\n")
-        let object = dir.path + "/.studyflow/objects/" + digest.hex.prefix(2) + "/" + digest.hex.dropFirst(2)
-        chmod(object, 0o644)
-        try FileIO.writeAtomically(object, Array("hellp\n".utf8), durable: false)
+        let (dir, digest, object) = try Self.corruptedHello()
         dir.delete("a.txt")
 
         let fsck = try CLI.run(["fsck", "-C", dir.path])
@@ -78,13 +81,7 @@ struct StoreFaultsCommandTests {
 
     @Test("fsck stores a corrupt object again from the workspace when the output there is intact")
     func fsckRestocksFromWorkspace() throws {
-        let dir = TemporaryDirectory()
-        dir.write("Workflows/main.yaml", "name: c\nstages:\n  a:\n    run: echo hello > ${outputs}\n    outputs: [a.txt]\n")
-        #expect(try CLI.run(["run", "-C", dir.path]).status == 0)
-        let digest = Digest.of(string: "hello\n")
-        let object = dir.path + "/.studyflow/objects/" + digest.hex.prefix(2) + "/" + digest.hex.dropFirst(2)
-        chmod(object, 0o644)
-        try FileIO.writeAtomically(object, Array("hellp\n".utf8), durable: false)
+        let (dir, digest, object) = try Self.corruptedHello()
 
         let fsck = try CLI.run(["fsck", "-C", dir.path])
         #expect(fsck.status == 0)
