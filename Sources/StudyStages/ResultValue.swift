@@ -362,3 +362,19 @@ struct ResultJSONParser {
         return d
     }
 }
+
+extension ResultValue {
+    /// The value a result model's encoding reads back as: what parsing its bytes would give, built
+    /// without writing them (integers and numbers alike are numbers, non-finite numbers `null`).
+    init(_ json: ResultJSON) {
+        switch json {
+        case .null: self = .null
+        case .bool(let b): self = .bool(b)
+        case .integer(let i): self = .number(Double(i))
+        case .number(let d): self = d.isFinite ? .number(d == 0 ? 0 : d) : .null
+        case .string(let s): self = .string(s)
+        case .array(let items): self = .array(items.map(ResultValue.init))
+        case .object(let members): self = .object(members.map { ($0.0, ResultValue($0.1)) })
+        }
+    }
+}

@@ -6,7 +6,7 @@ struct Ingest {
     /// The normalized CSV bytes, the summary and the number of kept rows.
     struct Output {
         var csv: [UInt8]
-        var summary: JSONValue
+        var summary: IngestSummaryOutput
         var kept: Int
     }
 
@@ -63,7 +63,7 @@ struct Ingest {
         var columns = convert(specs, usable)
         deriveColumns(&columns, usable)
         var keep = [Bool](repeating: true, count: usable.count)
-        var requireDropped: [String: JSONValue] = [:]
+        var requireDropped: [String: Int] = [:]
         for name in settings.require {
             guard let column = columns.first(where: { $0.name == name }) else {
                 if !brokenNames.contains(name) {
@@ -76,7 +76,7 @@ struct Ingest {
                 keep[i] = false
                 n += 1
             }
-            requireDropped[name] = .integer(n)
+            requireDropped[name] = n
         }
         var filterDropped = 0
         if let filter = settings.filter, checkNames(filter, among: columns.map(\.name) + brokenNames, what: "with.filter"),
@@ -405,21 +405,13 @@ struct Ingest {
     }
 
     private func summary(_ columns: [Column], kept: Int, filterDropped: Int,
-                         requireDropped: [String: JSONValue]) -> JSONValue {
-        var dropped: [String: JSONValue] = ["require": .object(requireDropped)]
-        if settings.filter != nil { dropped["filter"] = .integer(filterDropped) }
-        let columnSummaries: [JSONValue] = columns.map { column in
-            var o: [String: JSONValue] = [
-                "name": .string(column.name), "type": .string(column.type.rawValue), "na": .integer(column.naCount),
-            ]
-            if let levels = column.levels { o["levels"] = .array(levels.map(JSONValue.string)) }
-            return .object(o)
-        }
-        return .object([
-            "file": .string(file),
-            "rows": .object(["read": .integer(rows.count), "kept": .integer(kept), "dropped": .integer(rows.count - kept)]),
-            "dropped": .object(dropped),
-            "columns": .array(columnSummaries),
-        ])
+                         requireDropped: [String: Int]) -> IngestSummaryOutput {
+        IngestSummaryOutput(
+            file: file, rowsRead: rows.count, rowsKept: kept, rowsDropped: rows.count - kept,
+            filterDropped: settings.filter != nil ? filterDropped : nil,
+            requireDropped: requireDropped.keys.sorted().map { IngestSummaryOutput.Required(column: $0, dropped: requireDropped[$0]!) },
+            columns: columns.map { column in
+                IngestSummaryOutput.Column(name: column.name, type: column.type.rawValue, na: column.naCount, levels: column.levels)
+            })
     }
 }

@@ -98,7 +98,7 @@ public struct IngestCSV: StageKind {
         do {
             try FileIO.writeAtomically(outputPaths["table"]!, result.csv)
             if let summary = outputPaths["summary"] {
-                try FileIO.writeAtomically(summary, Array((result.summary.canonicalJSON + "\n").utf8))
+                try FileIO.writeAtomically(summary, result.summary.fileBytes)
             }
         } catch {
             return fail(["ingest/csv: \(error)"], context)

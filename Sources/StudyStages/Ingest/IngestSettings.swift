@@ -35,13 +35,12 @@ struct IngestSettings {
     static func schemaTypes(_ bytes: [UInt8]?, file: String) -> Result<[String: ColumnType], SchemaProblem> {
         let expected = "expected the summary of an ingest/csv stage ({\"columns\": [{\"name\", \"type\"}, …]})"
         guard let bytes else { return .failure(SchemaProblem(message: "\(file): cannot read the schema file")) }
-        guard let json = try? JSONValue.parse(bytes), case .object(let top) = json,
-              case .array(let columns)? = top["columns"] else {
+        guard let json = try? JSONValue.parse(bytes), let columns = IngestSummaryOutput.declaredColumns(json) else {
             return .failure(SchemaProblem(message: "\(file): not a column schema; \(expected)"))
         }
         var types: [String: ColumnType] = [:]
         for (index, column) in columns.enumerated() {
-            guard case .object(let m) = column, case .string(let name)? = m["name"], case .string(let typeName)? = m["type"] else {
+            guard let (name, typeName) = column else {
                 return .failure(SchemaProblem(message: "\(file): columns[\(index)]: \(expected)"))
             }
             guard let type = ColumnType(rawValue: typeName) else {

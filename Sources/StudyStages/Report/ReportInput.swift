@@ -1,19 +1,34 @@
 import StudyCore
 import StudyReport
 
-/// A result file a report reads, parsed and recognised by its `kind`: the bridge from the JSON
-/// schemas in README.md "Built-in stage kinds" to StudyReport's plain models.
+/// A result file a report reads, parsed and recognised by its `kind`: the bridge from the result
+/// models (`KaplanMeierOutput`, …) to StudyReport's plain values. It decodes through the models and
+/// names no result member itself.
 struct ReportInput: Sendable {
     /// What kind of result a file holds.
-    enum Kind: String, Sendable {
-        case kaplanMeier = "survival/kaplan-meier"
-        case logRank = "survival/log-rank"
-        case cox = "survival/cox"
-        case trialPower = "trial-power"
-        case ingestSummary = "ingest/csv summary"
+    enum Kind: Sendable, CaseIterable {
+        case kaplanMeier, logRank, cox, trialPower, ingestSummary
         /// Any other JSON object (e.g. a shell stage's result): a published-figures table may read
         /// values from it; no figure or other table can draw it.
-        case other = "JSON"
+        case other
+
+        /// The name messages use: the result's `kind` tag.
+        var name: String {
+            switch self {
+            case .kaplanMeier: return KaplanMeierOutput.kind!
+            case .logRank: return LogRankOutput.kind!
+            case .cox: return CoxOutput.kind!
+            case .trialPower: return TrialPowerOutput.kind!
+            case .ingestSummary: return "ingest/csv summary"
+            case .other: return "JSON"
+            }
+        }
+
+        /// The kind a `kind` tag names, nil for a tag no report reads.
+        init?(tag: String) {
+            guard let kind = Self.allCases.first(where: { $0 != .ingestSummary && $0 != .other && $0.name == tag }) else { return nil }
+            self = kind
+        }
     }
 
     /// The input's name in the stage's `inputs`.
@@ -22,6 +37,8 @@ struct ReportInput: Sendable {
     let value: ResultValue
     /// SHA-256 of the file's bytes, for the provenance section.
     let digest: Digest
+    /// The file as the workflow names it, for messages.
+    var displayPath: String = ""
 
     /// Reads and parses input `name` at `path`; the error is one line naming the input and file.
     static func load(name: String, path: String, displayPath: String) throws(ReportError) -> ReportInput {
@@ -36,9 +53,9 @@ struct ReportInput: Sendable {
             throw ReportError("input '\(name)' ('\(displayPath)') is not JSON: \(error.message)")
         }
         let kind: Kind
-        if let k = value["kind"]?.string, let known = Kind(rawValue: k) {
+        if let k = value[ResultKey.kind]?.string, let known = Kind(tag: k) {
             kind = known
-        } else if value["rows"] != nil, value["columns"] != nil {
+        } else if IngestSummaryOutput.recognises(value) {
             kind = .ingestSummary
         } else if case .object = value {
             kind = .other
@@ -46,118 +63,98 @@ struct ReportInput: Sendable {
             throw ReportError("input '\(name)' ('\(displayPath)') is not a JSON object; a report reads results "
                 + "(kaplan-meier, log-rank, cox, trial-power, an ingest/csv summary, or any JSON object for a published table)")
         }
-        return ReportInput(name: name, kind: kind, value: value, digest: Digest.of(bytes))
+        var input = ReportInput(name: name, kind: kind, value: value, digest: Digest.of(bytes))
+        input.displayPath = displayPath
+        return input
     }
 
     /// Fails unless this input is one of `kinds`, naming the field that asked for it.
     func require(_ kinds: [Kind], for field: String) throws(ReportError) {
         guard kinds.contains(kind) else {
-            let found = kind == .other ? "a JSON file of another kind ('\(value["kind"]?.string ?? "no kind")')" : "a \(kind.rawValue) result"
+            let found = kind == .other ? "a JSON file of another kind ('\(value[ResultKey.kind]?.string ?? "no kind")')" : "a \(kind.name) result"
             throw ReportError("\(field): input '\(name)' is \(found); this needs "
-                + kinds.map(\.rawValue).joined(separator: " or "))
+                + kinds.map(\.name).joined(separator: " or "))
+        }
+    }
+
+    /// The input decoded through its model; a malformed file fails naming the input, the file and
+    /// the field.
+    func decode<Model: ResultModel>(_ model: Model.Type) throws(ReportError) -> Model {
+        do throws(ResultDecodingError) {
+            return try Model.decode(value, file: displayPath.isEmpty ? name : displayPath)
+        } catch {
+            throw ReportError("input '\(name)' is not a valid \(kind.name) result: \(error.message); rerun the stage that writes it, or check that the input is the right file")
+        }
+    }
+
+    /// The tree a published-figures path walks: for a known kind, the result as its model encodes
+    /// it (so a path can only name fields of the schema, and a malformed file fails as for a
+    /// figure); for any other JSON object, the file as parsed.
+    func lookupTree() throws(ReportError) -> ResultValue {
+        switch kind {
+        case .kaplanMeier: return ResultValue(try decode(KaplanMeierOutput.self).encoded)
+        case .logRank: return ResultValue(try decode(LogRankOutput.self).encoded)
+        case .cox: return ResultValue(try decode(CoxOutput.self).encoded)
+        case .trialPower: return ResultValue(try decode(TrialPowerOutput.self).encoded)
+        case .ingestSummary: return ResultValue(try decode(IngestSummaryOutput.self).encoded)
+        case .other: return value
         }
     }
 
     var kaplanMeier: KaplanMeierResult {
         get throws(ReportError) {
-            let curves = try (value["curves"]?.array ?? []).map { (c) throws(ReportError) -> SurvivalCurve in
-                var steps: [SurvivalCurve.Step] = []
-                if case .table(let table)? = c["steps"] {
-                    steps = try columnarSteps(table)
-                }
-                let stepValues: [ResultValue] = steps.isEmpty ? (c["steps"]?.array ?? []) : []
-                steps.reserveCapacity(stepValues.count)
-                for s in stepValues {
-                    guard case .object(let m) = s, m.count >= 6 else { throw malformed("curves[].steps[]") }
-                    // Members come in schema order; look them up by name all the same.
-                    steps.append(SurvivalCurve.Step(
-                        time: s["time"]?.double ?? .nan, nRisk: s["n_risk"]?.int ?? 0, nEvent: s["n_event"]?.int ?? 0,
-                        nCensor: s["n_censor"]?.int ?? 0, survival: s["survival"]?.double ?? .nan,
-                        lower: s["lower"]?.double, upper: s["upper"]?.double))
-                }
-                let median = c["median"]
-                return SurvivalCurve(group: c["group"]?.string ?? "all", n: c["n"]?.int ?? 0, events: c["events"]?.int ?? 0,
-                                     median: median?["estimate"]?.double, medianLower: median?["lower"]?.double,
-                                     medianUpper: median?["upper"]?.double, steps: steps)
+            let result = try decode(KaplanMeierOutput.self)
+            let curves = result.curves.map { c in
+                SurvivalCurve(group: c.group, n: c.n, events: c.events, median: c.median.estimate,
+                              medianLower: c.median.lower, medianUpper: c.median.upper,
+                              steps: c.steps.map { s in
+                                  SurvivalCurve.Step(time: s.time, nRisk: s.nRisk, nEvent: s.nEvent, nCensor: s.nCensor,
+                                                     survival: s.survival, lower: s.lower, upper: s.upper)
+                              })
             }
-            return KaplanMeierResult(timeName: value["time"]?.string ?? "time", confLevel: value["conf_level"]?.double ?? 0.95,
-                                     curves: curves)
+            return KaplanMeierResult(timeName: result.time, confLevel: result.confLevel, curves: curves)
         }
-    }
-
-    /// Steps from a curve's columnar steps, without building an object per step.
-    private func columnarSteps(_ table: RecordTable) throws(ReportError) -> [SurvivalCurve.Step] {
-        guard let time = table.column("time"), let survival = table.column("survival") else {
-            throw malformed("curves[].steps[].time and survival")
-        }
-        let risk = table.column("n_risk"), event = table.column("n_event"), censor = table.column("n_censor")
-        let lower = table.column("lower"), upper = table.column("upper")
-        func int(_ r: Int, _ c: Int?) -> Int { c.flatMap { table.value(r, $0) }.map { Int($0) } ?? 0 }
-        var steps: [SurvivalCurve.Step] = []
-        steps.reserveCapacity(table.count)
-        for r in 0..<table.count {
-            steps.append(SurvivalCurve.Step(
-                time: table.value(r, time) ?? .nan, nRisk: int(r, risk), nEvent: int(r, event), nCensor: int(r, censor),
-                survival: table.value(r, survival) ?? .nan, lower: lower.flatMap { table.value(r, $0) },
-                upper: upper.flatMap { table.value(r, $0) }))
-        }
-        return steps
     }
 
     var logRank: LogRankResult {
         get throws(ReportError) {
-            guard let p = value["p"]?.double, let statistic = value["statistic"]?.double else { throw malformed("p") }
-            let groups = (value["groups"]?.array ?? []).map { g in
-                LogRankResult.Group(group: g["group"]?.string ?? "", n: g["n"]?.int ?? 0,
-                                    observed: g["observed"]?.double ?? .nan, expected: g["expected"]?.double ?? .nan)
+            let result = try decode(LogRankOutput.self)
+            guard let statistic = result.statistic, let p = result.p else {
+                throw ReportError("input '\(name)': the log-rank test in '\(displayPath)' is undefined (statistic or p is null), so it cannot be shown; check the groups it compares")
             }
-            return LogRankResult(rho: value["rho"]?.double ?? 0, statistic: statistic, df: value["df"]?.int ?? 0, p: p,
-                                 groups: groups)
+            return LogRankResult(rho: result.rho, statistic: statistic, df: result.df, p: p,
+                                 groups: result.groups.map { LogRankResult.Group(group: $0.group, n: $0.n, observed: $0.observed, expected: $0.expected) })
         }
     }
 
     var cox: CoxResult {
         get throws(ReportError) {
-            guard let termValues = value["terms"]?.array else { throw malformed("terms") }
-            let terms = try termValues.map { (t) throws(ReportError) -> CoxResult.Term in
-                guard let name = t["term"]?.string else { throw malformed("terms[].term") }
-                return CoxResult.Term(term: name, coef: t["coef"]?.double ?? .nan, hr: t["hr"]?.double ?? .nan,
-                                      se: t["se"]?.double ?? .nan, p: t["p"]?.double ?? .nan,
-                                      hrLower: t["hr_lower"]?.double, hrUpper: t["hr_upper"]?.double,
-                                      mayBeInfinite: t["may_be_infinite"].map { if case .bool(true) = $0 { true } else { false } } ?? false)
+            let result = try decode(CoxOutput.self)
+            let terms = result.terms.map { t in
+                CoxResult.Term(term: t.term, coef: t.coef ?? .nan, hr: t.hr ?? .nan, se: t.se ?? .nan, p: t.p ?? .nan,
+                               hrLower: t.hrLower, hrUpper: t.hrUpper, mayBeInfinite: t.mayBeInfinite)
             }
-            return CoxResult(n: value["n"]?.int ?? 0, events: value["events"]?.int ?? 0, terms: terms,
-                             concordance: value["concordance"]?["estimate"]?.double,
-                             warnings: (value["warnings"]?.array ?? []).compactMap { $0.string })
+            return CoxResult(n: result.n, events: result.events, terms: terms, concordance: result.concordance,
+                             warnings: result.warnings)
         }
     }
 
     var trialPower: TrialPowerResult {
         get throws(ReportError) {
-            guard let cellValues = value["cells"]?.array else { throw malformed("cells") }
-            let cells = try cellValues.map { (c) throws(ReportError) -> TrialPowerResult.Cell in
-                guard let hr = c["hazard_ratio"]?.double, let n = c["sample_size"]?.int, let power = c["power"]?.double
-                else { throw malformed("cells[].hazard_ratio, sample_size and power") }
-                return TrialPowerResult.Cell(hazardRatio: hr, sampleSize: n, power: power, mcSE: c["mc_se"]?.double ?? 0,
-                                             meanEvents: c["mean_events"]?.double, medianHR: c["median_hr"]?.double,
-                                             schoenfeldPower: c["schoenfeld_power"]?.double)
-            }
-            return TrialPowerResult(cells: cells)
+            let result = try decode(TrialPowerOutput.self)
+            return TrialPowerResult(cells: result.cells.map { c in
+                TrialPowerResult.Cell(hazardRatio: c.hazardRatio, sampleSize: c.sampleSize, power: c.power, mcSE: c.mcSE,
+                                      meanEvents: c.meanEvents, medianHR: c.medianHR, schoenfeldPower: c.schoenfeldPower)
+            })
         }
     }
 
     var cohort: CohortSummary {
-        let rows = value["rows"]
-        let columns = (value["columns"]?.array ?? []).map { c in
-            CohortSummary.Column(name: c["name"]?.string ?? "", type: c["type"]?.string ?? "", missing: c["na"]?.int ?? 0,
-                                 levels: c["levels"]?.array?.compactMap(\.string))
+        get throws(ReportError) {
+            let result = try decode(IngestSummaryOutput.self)
+            return CohortSummary(file: result.file, rowsRead: result.rowsRead, rowsKept: result.rowsKept,
+                                 columns: result.columns.map { CohortSummary.Column(name: $0.name, type: $0.type, missing: $0.na, levels: $0.levels) })
         }
-        return CohortSummary(file: value["file"]?.string ?? name, rowsRead: rows?["read"]?.int ?? 0,
-                             rowsKept: rows?["kept"]?.int ?? 0, columns: columns)
-    }
-
-    private func malformed(_ field: String) -> ReportError {
-        ReportError("input '\(name)': malformed \(kind.rawValue) result: missing or wrong '\(field)'")
     }
 }
 

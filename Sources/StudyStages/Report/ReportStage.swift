@@ -170,7 +170,7 @@ struct ReportBuilder {
         switch table.type {
         case .cohort:
             try source.require([.ingestSummary], for: field)
-            return ReportTable.cohort(source.cohort, title: table.title)
+            return ReportTable.cohort(try source.cohort, title: table.title)
         case .cox:
             try source.require([.cox], for: field)
             return ReportTable.cox(try source.cox, title: table.title)
@@ -201,12 +201,17 @@ struct ReportBuilder {
         if let first = parsed.problems.first { throw ReportError("\(table.field).file: '\(relative(path))' \(first)") }
         var rows: [PublishedComparison] = []
         var seen: Set<String> = []
+        // Each input decoded through its model once, however many figures read it.
+        var trees: [String: ResultValue] = [:]
         for entry in parsed.figures.entries {
             let source = try input(entry.input)
             if seen.insert(entry.input).inserted { record(item, entry.input, digest: source.digest) }
+            let tree: ResultValue
+            if let known = trees[entry.input] { tree = known } else { tree = try source.lookupTree() }
+            trees[entry.input] = tree
             let value: Double?
             do throws(ReportError) {
-                value = try entry.path.number(in: source.value)
+                value = try entry.path.number(in: tree)
             } catch {
                 throw ReportError("\(table.field).file: '\(relative(path))': quantity '\(entry.quantity)': input '\(entry.input)': \(error.message)")
             }

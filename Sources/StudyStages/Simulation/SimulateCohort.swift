@@ -272,45 +272,37 @@ public struct SimulateCohort: StageKind {
         return Array(out.utf8)
     }
 
-    /// The true parameters, in a fixed schema order, with the realised event count.
-    static func truth(_ settings: Settings, _ sample: CohortSample) -> ResultJSON {
+    /// The true parameters, with the realised event count.
+    static func truth(_ settings: Settings, _ sample: CohortSample) -> CohortTruthOutput {
         let model = settings.model
-        func factor(_ f: CohortFactor, baselines: [WeibullBaseline]? = nil) -> ResultJSON {
-            .object([("column", .string(f.name)), ("levels", .array(f.levels.indices.map { i in
-                var members: [(String, ResultJSON)] = [("label", .string(f.levels[i])), ("proportion", .number(f.proportions[i]))]
-                if let b = baselines?[i] {
-                    members += [("shape", .number(b.shape)), ("median", .number(b.median)), ("scale", .number(b.scale))]
-                }
-                return .object(members)
-            }))])
+        func factor(_ f: CohortFactor, baselines: [WeibullBaseline]? = nil) -> CohortTruthOutput.Factor {
+            CohortTruthOutput.Factor(column: f.name, levels: f.levels.indices.map { i in
+                CohortTruthOutput.Level(label: f.levels[i], proportion: f.proportions[i], baseline: baselines.map { b in
+                    CohortTruthOutput.Baseline(shape: b[i].shape, median: b[i].median, scale: b[i].scale)
+                })
+            })
         }
-        let covariates = model.covariates.map { covariate -> ResultJSON in
+        let covariates = model.covariates.map { covariate -> CohortTruthOutput.Covariate in
             switch covariate {
             case let .binary(name, prevalence):
-                return .object([("column", .string(name)), ("type", .string("binary")),
-                                ("prevalence", .object(zip(model.strata.levels, prevalence).map { ($0, .number($1)) }))])
+                return .binary(column: name, prevalence: zip(model.strata.levels, prevalence).map {
+                    CohortTruthOutput.Prevalence(stratum: $0, value: $1)
+                })
             case let .normal(name, mean, sd):
-                return .object([("column", .string(name)), ("type", .string("normal")), ("mean", .number(mean)),
-                                ("sd", .number(sd)), ("centred_in_terms", .bool(true))])
+                return .normal(column: name, mean: mean, sd: sd, centredInTerms: true)
             case let .categorical(f):
-                guard case let .object(members) = factor(f) else { return .null }
-                return .object([members[0], ("type", .string("categorical")), members[1]])
+                return .categorical(factor(f))
             }
         }
         let events = sample.event.filter { $0 }.count
-        return .object([
-            ("kind", .string("cohort-truth")), ("patients", .integer(settings.patients)),
-            ("seed", .integer(Int(settings.seed))), ("time", .string(settings.time)), ("event", .string(settings.event)),
-            ("strata", factor(model.strata, baselines: model.baselines)), ("arms", factor(model.arms)),
-            ("covariates", .array(covariates)),
-            ("log_hazard_ratios", .array(model.effects.map {
-                .object([("term", .string($0.term)), ("log_hr", .number($0.logHazardRatio)), ("hr", .number(exp($0.logHazardRatio)))])
-            })),
-            ("censoring", .object([("accrual", .number(model.censoring.accrual)), ("follow_up", .number(model.censoring.followUp)),
-                                   ("dropout", .number(model.censoring.dropout))])),
-            ("decimals", settings.decimals.map { .integer($0) } ?? .null),
-            ("observed", .object([("events", .integer(events)),
-                                  ("event_fraction", .number(Double(events) / Double(max(sample.count, 1))))])),
-        ])
+        return CohortTruthOutput(
+            patients: settings.patients, seed: Int(settings.seed), time: settings.time, event: settings.event,
+            strata: factor(model.strata, baselines: model.baselines), arms: factor(model.arms), covariates: covariates,
+            logHazardRatios: model.effects.map {
+                CohortTruthOutput.Effect(term: $0.term, logHR: $0.logHazardRatio, hr: exp($0.logHazardRatio).finiteOrNil)
+            },
+            censoring: CohortTruthOutput.Censoring(accrual: model.censoring.accrual, followUp: model.censoring.followUp,
+                                                   dropout: model.censoring.dropout),
+            decimals: settings.decimals, events: events, eventFraction: Double(events) / Double(max(sample.count, 1)))
     }
 }

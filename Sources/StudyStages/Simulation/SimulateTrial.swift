@@ -183,35 +183,27 @@ public struct SimulateTrial: StageKind {
                         targetPower: targetPower)
     }
 
-    /// The result in schema order: settings echoed, one cell per (HR, n) in grid order, then per
-    /// HR the smallest sample size of the grid whose simulated power reaches `target_power`.
-    static func result(_ settings: Settings, cells: [TrialPower], producer: String?) -> ResultJSON {
-        let source: ResultJSON = settings.medianSource.map { source in
-            .object([("input", .string(source.input)), ("group", .string(source.group)), ("stage", .optional(producer))])
-        } ?? .null
-        let cellJSON = cells.map { cell -> ResultJSON in
-            .object([
-                ("hazard_ratio", .number(cell.design.hazardRatio)), ("sample_size", .integer(cell.design.sampleSize)),
-                ("power", .number(cell.power)), ("mc_se", .number(cell.monteCarloStandardError)),
-                ("mean_events", .number(cell.meanEvents)), ("mean_hr", .number(cell.meanHazardRatio)),
-                ("median_hr", .number(cell.medianHazardRatio)), ("schoenfeld_power", .number(cell.schoenfeldPower)),
-                ("expected_events", .number(cell.expectedEvents)), ("undefined_hr", .integer(cell.undefinedCount)),
-            ])
+    /// The result: settings echoed, one cell per (HR, n) in grid order, then per HR the smallest
+    /// sample size of the grid whose simulated power reaches `target_power`.
+    static func result(_ settings: Settings, cells: [TrialPower], producer: String?) -> TrialPowerOutput {
+        let source = settings.medianSource.map { TrialPowerOutput.MedianSource(input: $0.input, group: $0.group, stage: producer) }
+        let cellModels = cells.map { cell in
+            TrialPowerOutput.Cell(
+                hazardRatio: cell.design.hazardRatio, sampleSize: cell.design.sampleSize, power: cell.power,
+                mcSE: cell.monteCarloStandardError, meanEvents: cell.meanEvents.finiteOrNil,
+                meanHR: cell.meanHazardRatio.finiteOrNil, medianHR: cell.medianHazardRatio.finiteOrNil,
+                schoenfeldPower: cell.schoenfeldPower.finiteOrNil, expectedEvents: cell.expectedEvents.finiteOrNil,
+                undefinedHR: cell.undefinedCount)
         }
-        let smallest = settings.hazardRatios.map { hr -> ResultJSON in
+        let smallest = settings.hazardRatios.map { hr in
             let reaching = cells.filter { $0.design.hazardRatio == hr && $0.power >= settings.targetPower }
                 .min { $0.design.sampleSize < $1.design.sampleSize }
-            return .object([("hazard_ratio", .number(hr)), ("sample_size", reaching.map { .integer($0.design.sampleSize) } ?? .null),
-                            ("power", .optional(reaching?.power))])
+            return TrialPowerOutput.Smallest(hazardRatio: hr, sampleSize: reaching?.design.sampleSize, power: reaching?.power)
         }
-        return .object([
-            ("kind", .string("trial-power")), ("analysis", .string(settings.analysis.rawValue)),
-            ("alpha", .number(settings.alpha)), ("replicates", .integer(settings.replicates)),
-            ("seed", .integer(Int(settings.seed))), ("allocation", .number(settings.allocation)),
-            ("control_median", .optional(settings.controlMedian)), ("control_median_from", source),
-            ("accrual", .number(settings.accrual)), ("follow_up", .number(settings.followUp)),
-            ("dropout", .number(settings.dropout)), ("target_power", .number(settings.targetPower)),
-            ("cells", .array(cellJSON)), ("smallest_sample_size", .array(smallest)),
-        ])
+        return TrialPowerOutput(
+            analysis: settings.analysis.rawValue, alpha: settings.alpha, replicates: settings.replicates,
+            seed: Int(settings.seed), allocation: settings.allocation, controlMedian: settings.controlMedian,
+            controlMedianFrom: source, accrual: settings.accrual, followUp: settings.followUp, dropout: settings.dropout,
+            targetPower: settings.targetPower, cells: cellModels, smallestSampleSize: smallest)
     }
 }

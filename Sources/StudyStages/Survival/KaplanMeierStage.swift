@@ -61,32 +61,25 @@ public struct KaplanMeierStage: StageKind {
             let fit = KaplanMeier.fit(data, groups: labels, levels: levels, confType: confType, confLevel: confLevel)
             context.log("timing (thread cpu): km fit \(PhaseClock.format(PhaseClock.now() - fitStart)) s")
 
-            let curves = fit.curves.map { curve -> ResultJSON in
-                let rmst: ResultJSON = tau.map { tau in
-                    let mean = curve.restrictedMean(tau: tau)
-                    return .object([("tau", .number(tau)), ("estimate", .number(mean.estimate)), ("se", .number(mean.standardError))])
-                } ?? .null
-                let steps = curve.steps.map { step -> ResultJSON in
-                    .object([
-                        ("time", .number(step.time)), ("n_risk", .integer(step.nRisk)),
-                        ("n_event", .integer(step.nEvent)), ("n_censor", .integer(step.nCensor)),
-                        ("survival", .number(step.survival)), ("std_err", .number(step.stdErr)),
-                        ("lower", .optional(step.lower)), ("upper", .optional(step.upper)),
-                    ])
-                }
-                return .object([
-                    ("group", .string(curve.group ?? "all")), ("n", .integer(curve.n)), ("events", .integer(curve.events)),
-                    ("median", .object([("estimate", .optional(curve.median.estimate)),
-                                        ("lower", .optional(curve.median.lower)), ("upper", .optional(curve.median.upper))])),
-                    ("rmst", rmst), ("steps", .array(steps)),
-                ])
+            let curves = fit.curves.map { curve in
+                KaplanMeierOutput.Curve(
+                    group: curve.group ?? "all", n: curve.n, events: curve.events,
+                    median: KaplanMeierOutput.Median(estimate: curve.median.estimate?.finiteOrNil, lower: curve.median.lower?.finiteOrNil,
+                                                     upper: curve.median.upper?.finiteOrNil),
+                    rmst: tau.map { tau in
+                        let mean = curve.restrictedMean(tau: tau)
+                        return KaplanMeierOutput.RestrictedMean(tau: tau, estimate: mean.estimate.finiteOrNil,
+                                                                se: mean.standardError.finiteOrNil)
+                    },
+                    steps: curve.steps.map { step in
+                        KaplanMeierOutput.Step(time: step.time, nRisk: step.nRisk, nEvent: step.nEvent, nCensor: step.nCensor,
+                                               survival: step.survival, stdErr: step.stdErr.finiteOrNil,
+                                               lower: step.lower?.finiteOrNil, upper: step.upper?.finiteOrNil)
+                    })
             }
-            return .object([
-                ("kind", .string("survival/kaplan-meier")), ("time", .string(timeName)), ("event", .string(eventName)),
-                ("group", .optional(groupName)), ("conf_type", .string(confTypeName)), ("conf_level", .number(confLevel)),
-                ("n", .integer(rows.count)), ("n_dropped", .integer(table.rows.count - rows.count)),
-                ("curves", .array(curves)),
-            ])
+            return KaplanMeierOutput(time: timeName, event: eventName, group: groupName, confType: confTypeName,
+                                     confLevel: confLevel, n: rows.count, nDropped: table.rows.count - rows.count,
+                                     curves: curves).encoded
         }
     }
 }

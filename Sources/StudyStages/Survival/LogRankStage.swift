@@ -52,16 +52,12 @@ public struct LogRankStage: StageKind {
             let fitStart = PhaseClock.now()
             let test = LogRank.test(data, groups: labels, levels: levels, strata: strataLabels, rho: rho)
             context.log("timing (thread cpu): log-rank test \(PhaseClock.format(PhaseClock.now() - fitStart)) s")
-            let groups = test.groups.indices.map { i -> ResultJSON in
-                .object([("group", .string(test.groups[i])), ("n", .integer(test.n[i])),
-                         ("observed", .number(test.observed[i])), ("expected", .number(test.expected[i]))])
+            let groups = test.groups.indices.map { i in
+                LogRankOutput.Group(group: test.groups[i], n: test.n[i], observed: test.observed[i], expected: test.expected[i])
             }
-            return .object([
-                ("kind", .string("survival/log-rank")), ("rho", .number(rho)), ("statistic", .number(test.statistic)),
-                ("df", .integer(test.df)), ("p", .optional(test.p)), ("groups", .array(groups)),
-                ("strata", .optional(strataName)),
-                ("n", .integer(rows.count)), ("n_dropped", .integer(table.rows.count - rows.count)),
-            ])
+            return LogRankOutput(rho: rho, statistic: test.statistic.finiteOrNil, df: test.df, p: test.p?.finiteOrNil,
+                                 groups: groups, strata: strataName, n: rows.count,
+                                 nDropped: table.rows.count - rows.count).encoded
         }
     }
 }
