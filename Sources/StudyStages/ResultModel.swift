@@ -32,17 +32,6 @@ extension ResultModel {
         if let kind { try root.member(ResultKey.kind).expect(kind) }
         return try decode(root)
     }
-
-    /// Reads, parses and decodes the file at `path` (`file` names it in errors).
-    static func read(_ path: String, file: String) throws(ResultDecodingError) -> Self {
-        let value: ResultValue
-        do throws(ResultJSONError) {
-            value = try ResultValue.read(path)
-        } catch {
-            throw ResultDecodingError(file: file, path: FieldPath.root.text, problem: "not readable JSON: \(error.message)")
-        }
-        return try decode(value, file: file)
-    }
 }
 
 extension Double {
