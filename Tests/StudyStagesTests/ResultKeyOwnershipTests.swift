@@ -90,6 +90,19 @@ import Testing
         }
     }
 
+    @Test("member names are used only inside the models: elsewhere only the kind tag is read, to recognise a result")
+    func keysStayInsideTheModels() throws {
+        let modelFiles = Set(Self.models.map { "/\($0.type).swift" })
+        let pattern = try NSRegularExpression(pattern: #"\bResultKey\.(?!kind\b)\w+|\b\w+Output\.Key\.\w+"#)
+        let sources = Self.root.appendingPathComponent("Sources")
+        let walker = try #require(FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil))
+        for case let url as URL in walker where url.pathExtension == "swift" && !modelFiles.contains("/" + url.lastPathComponent) {
+            let text = try String(contentsOf: url, encoding: .utf8)
+            let uses = pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)).map { String(text[Range($0.range, in: text)!]) }
+            #expect(uses.isEmpty, "\(url.lastPathComponent) names result members itself (\(uses.joined(separator: ", "))); build or read the model instead")
+        }
+    }
+
     @Test("the shared-key file holds only keys that several models use")
     func sharedKeysAreShared() throws {
         let shared = try String(contentsOf: Self.root.appendingPathComponent(Self.sharedFile), encoding: .utf8)
