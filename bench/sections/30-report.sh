@@ -137,7 +137,7 @@ if [ -n "$read_line" ]; then
     read_mb=$(echo "$read_line" | sed -E 's/.*\(([0-9]+) bytes\).*/\1/' | awk '{ printf "%.1f", $1 / 1e6 }')
     hashed_mb=$(echo "$read_line" | sed -E 's/.*hashed ([0-9]+) bytes.*/\1/' | awk '{ printf "%.1f", $1 / 1e6 }')
 else
-    read_mb=$inputs_mb; hashed_mb="$inputs_mb (older binary: hashes every input it reads)"
+    read_mb=$inputs_mb; hashed_mb=$inputs_mb; older=" (a binary without that log line hashes every input it reads)"
 fi
 html_kb=$(stat -c %s "$work/results/report.html" | awk '{ printf "%.0f", $1 / 1e3 }')
 figures=$(grep -c '<figure' "$work/results/report.html")
@@ -150,4 +150,4 @@ printf '  %-52s %10s\n' "CPU of the whole 'run --force report' process, median" 
 printf '  %-52s %10s\n' "anchor: kaplan-meier stage, 100,000 patients, 4 arms" "$km_seconds"
 printf '  %-52s %10s\n' "anchor: python3 json.load of the same result files" "$parse"
 echo "  report.html: $html_kb kB (all runs: ${times[*]} s; load average $(cut -d' ' -f1 /proc/loadavg))"
-echo "  input hashing in the report stage: read $read_mb MB, hashed $hashed_mb MB (before issue 14 item 5: all $read_mb MB)"
+echo "  input hashing in the report stage: read $read_mb MB, hashed $hashed_mb MB${older:-} (before issue 14 item 5: all it read)"
