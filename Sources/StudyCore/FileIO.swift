@@ -29,8 +29,14 @@ public enum FileIO {
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { return nil }
+        return read(descriptor: fd, sizeHint: Int(st.st_size))
+    }
+
+    /// Everything left to read from the open descriptor `fd`, or `nil` on a read error; for a
+    /// caller that must `fstat` the very file it reads (`sizeHint` is its size then).
+    public static func read(descriptor fd: Int32, sizeHint: Int) -> [UInt8]? {
         // One byte more than the size, so a file that did not grow is read without reallocating.
-        var result = [UInt8](repeating: 0, count: Int(st.st_size) + 1)
+        var result = [UInt8](repeating: 0, count: max(0, sizeHint) + 1)
         var filled = 0
         while true {
             if filled == result.count { result.append(contentsOf: [UInt8](repeating: 0, count: result.count)) }

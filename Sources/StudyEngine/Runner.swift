@@ -339,10 +339,12 @@ public final class Runner: Sendable {
                 let producer = Int(workspace.compiled.graph.inputProducers[id][i])
                 if producer >= 0 { producers[input.name ?? String(i)] = stages[producer].id }
             }
+            let keyed = KeyedInputs(resolved)
             let context = StageKindContext(
                 stage: stage.id, root: workspace.layout.root, inputs: named(stage.inputs), outputs: named(stage.outputs),
                 with: resolved.with, params: resolved.params, inputProducers: producers,
-                threads: min(stage.resources.threads, max(1, options.jobs)), log: { line in appendToLog(logPath, line + "\n") })
+                threads: min(stage.resources.threads, max(1, options.jobs)), inputDigests: keyed.digests,
+                inputStamps: keyed.stamps, log: { line in appendToLog(logPath, line + "\n") })
             action = .builtin(kind, context)
         }
         return StageJob(stage: stage.id, action: action, root: workspace.layout.root, environment: environment,

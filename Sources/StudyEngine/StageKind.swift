@@ -1,4 +1,5 @@
 import StudyCore
+import StudyStore
 
 /// A built-in stage kind (`uses: survival/cox`): runs in-process on its inputs and `with:` settings.
 /// Later modules (Stages) register kinds; the engine knows only this protocol.
@@ -65,12 +66,21 @@ public struct StageKindContext: Sendable {
     /// Threads the stage may use (its `threads:`, the slots the scheduler reserved for it), for
     /// kinds that split their own work.
     public var threads: Int
+    /// The digest of each input that entered the stage key, by input name (for a directory, the
+    /// digest of its manifest), so a kind that shows digests need not hash the bytes again. Empty
+    /// when the engine did not say (an older frozen SLURM specification): then a kind hashes. Read
+    /// file inputs through `readInput(_:limit:)`, which hands out a digest only for the bytes read.
+    public var inputDigests: [String: Digest]
+    /// The `stat` of each single-file input taken before it was hashed for the key, by input name;
+    /// `readInput(_:limit:)` trusts `inputDigests` only while the file read still has it.
+    public var inputStamps: [String: FileStat]
     /// Appends a line to the stage's log.
     public var log: @Sendable (String) -> Void
 
     /// Creates a context.
     public init(stage: String, root: String, inputs: [String: String], outputs: [String: String], with: JSONValue,
                 params: [String: JSONValue], inputProducers: [String: String] = [:], threads: Int = 1,
+                inputDigests: [String: Digest] = [:], inputStamps: [String: FileStat] = [:],
                 log: @escaping @Sendable (String) -> Void) {
         self.stage = stage
         self.root = root
@@ -80,6 +90,8 @@ public struct StageKindContext: Sendable {
         self.params = params
         self.inputProducers = inputProducers
         self.threads = max(1, threads)
+        self.inputDigests = inputDigests
+        self.inputStamps = inputStamps
         self.log = log
     }
 }

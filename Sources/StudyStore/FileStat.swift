@@ -37,6 +37,14 @@ public struct FileStat: Equatable, Sendable {
         return FileStat(st)
     }
 
+    /// `fstat` of the open descriptor `fd`: the file actually being read, whatever its path
+    /// points to by now.
+    public static func of(descriptor fd: Int32) -> FileStat? {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return nil }
+        return FileStat(st)
+    }
+
     /// `stat` following symlinks (for inputs, which may be links to data elsewhere).
     public static func following(_ path: String) -> FileStat? {
         var st = stat()

@@ -1,4 +1,5 @@
 import StudyCore
+import StudyStore
 
 /// A built-in stage frozen by the submitting process, for `studyflow exec-stage` on a node: the
 /// kind (name and version) and every field of its `StageKindContext`. The job runs exactly this,
@@ -6,7 +7,9 @@ import StudyCore
 ///
 /// Stored as JSON that keeps integers and fractional numbers apart (`2` and `2.0`), so the node
 /// sees the same `with:` values the submitter resolved. A field added to `StageKindContext`
-/// belongs here too.
+/// belongs here too. `inputDigests` and `inputStamps` were added within format 1 as optional
+/// fields: a specification without them still runs (the kind then hashes what it reads), and an
+/// older binary ignores them.
 public struct StageSpecification: Sendable, Equatable {
     /// Format version of the file; a binary that reads another version refuses it.
     public static let format = 1
@@ -29,6 +32,11 @@ public struct StageSpecification: Sendable, Equatable {
     public var params: [String: JSONValue]
     /// Producing stage of each input another stage writes.
     public var inputProducers: [String: String]
+    /// The stage key's digest of each input, by name (may be empty).
+    public var inputDigests: [String: Digest]
+    /// The submitter's `stat` of each single-file input before it was hashed (may be empty); on a
+    /// node whose file system reports other values the kind hashes instead.
+    public var inputStamps: [String: FileStat]
 
     /// Freezes `context` for a stage of `kind`.
     public init(kind: any StageKind, context: StageKindContext) {
@@ -41,12 +49,15 @@ public struct StageSpecification: Sendable, Equatable {
         with = context.with
         params = context.params
         inputProducers = context.inputProducers
+        inputDigests = context.inputDigests
+        // `readInput` reads regular files only, and the format stores a stamp as one.
+        inputStamps = context.inputStamps.filter { $0.value.kind == .file }
     }
 
     /// The context a node runs the kind with; `log` receives its log lines.
     public func context(log: @escaping @Sendable (String) -> Void) -> StageKindContext {
         StageKindContext(stage: stage, root: root, inputs: inputs, outputs: outputs, with: with, params: params,
-                         inputProducers: inputProducers, log: log)
+                         inputProducers: inputProducers, inputDigests: inputDigests, inputStamps: inputStamps, log: log)
     }
 
     /// The JSON text written to `STAGE.spec.json`.
@@ -56,6 +67,8 @@ public struct StageSpecification: Sendable, Equatable {
             "format": .integer(Self.format), "kind": .string(kind), "version": .integer(version),
             "stage": .string(stage), "root": .string(root), "inputs": strings(inputs), "outputs": strings(outputs),
             "with": with, "params": .object(params), "inputProducers": strings(inputProducers),
+            "inputDigests": .object(inputDigests.mapValues { .string($0.hex) }),
+            "inputStamps": .object(inputStamps.mapValues(Self.encode)),
         ])
         return value.typedJSON + "\n"
     }
@@ -99,6 +112,38 @@ public struct StageSpecification: Sendable, Equatable {
         self.with = with
         params = try object("params")
         inputProducers = try strings("inputProducers")
+        inputDigests = [:]
+        inputStamps = [:]
+        if fields["inputDigests"] != nil {
+            for (name, hex) in try strings("inputDigests") {
+                guard let digest = Digest(hex: hex) else {
+                    throw SpecificationError(message: "field 'inputDigests.\(name)' must be 64 hex digits")
+                }
+                inputDigests[name] = digest
+            }
+        }
+        if fields["inputStamps"] != nil {
+            for (name, value) in try object("inputStamps") {
+                guard let stamp = Self.decodeStamp(value) else {
+                    throw SpecificationError(message: "field 'inputStamps.\(name)' must be {size, mtime, ctime, inode, executable}")
+                }
+                inputStamps[name] = stamp
+            }
+        }
+    }
+
+    /// A single file's `stat` as the specification stores it.
+    private static func encode(_ stamp: FileStat) -> JSONValue {
+        .object(["size": .integer(Int(stamp.size)), "mtime": .integer(Int(stamp.mtime)), "ctime": .integer(Int(stamp.ctime)),
+                 "inode": .integer(Int(truncatingIfNeeded: stamp.inode)), "executable": .bool(stamp.isExecutable)])
+    }
+
+    private static func decodeStamp(_ value: JSONValue) -> FileStat? {
+        guard case .object(let f) = value, case .integer(let size)? = f["size"], case .integer(let mtime)? = f["mtime"],
+              case .integer(let ctime)? = f["ctime"], case .integer(let inode)? = f["inode"],
+              case .bool(let executable)? = f["executable"] else { return nil }
+        return FileStat(size: Int64(size), mtime: Int64(mtime), ctime: Int64(ctime), inode: UInt64(bitPattern: Int64(inode)),
+                        isExecutable: executable, kind: .file)
     }
 }
 

@@ -1,4 +1,5 @@
 import StudyCore
+import StudyEngine
 import StudyReport
 
 /// A result file a report reads, parsed and recognised by its `kind`: the bridge from the result
@@ -40,12 +41,10 @@ struct ReportInput: Sendable {
     /// The file as the workflow names it, for messages.
     var displayPath: String = ""
 
-    /// Reads and parses input `name` at `path`; the error is one line naming the input and file.
-    static func load(name: String, path: String, displayPath: String) throws(ReportError) -> ReportInput {
-        if let size = FileIO.size(path), size > ResultValue.maxBytes {
-            throw ReportError("input '\(name)' ('\(displayPath)') is \(size >> 20) MiB, over the limit of \(ResultValue.maxBytes >> 20) MiB for a result; check that it is the right file")
-        }
-        guard let bytes = FileIO.read(path) else { throw ReportError("input '\(name)': cannot read '\(displayPath)'") }
+    /// Parses input `name`, read as `file` (whose digest is that of exactly those bytes, see
+    /// `StageKindContext.readInput`); the error is one line naming the input and file.
+    static func load(name: String, file: InputBytes, displayPath: String) throws(ReportError) -> ReportInput {
+        let bytes = file.bytes
         let value: ResultValue
         do throws(ResultJSONError) {
             value = try ResultValue.parse(bytes)
@@ -63,7 +62,7 @@ struct ReportInput: Sendable {
             throw ReportError("input '\(name)' ('\(displayPath)') is not a JSON object; a report reads results "
                 + "(kaplan-meier, log-rank, cox, trial-power, an ingest/csv summary, or any JSON object for a published table)")
         }
-        var input = ReportInput(name: name, kind: kind, value: value, digest: Digest.of(bytes))
+        var input = ReportInput(name: name, kind: kind, value: value, digest: file.digest)
         input.displayPath = displayPath
         return input
     }
