@@ -15,6 +15,13 @@ public struct InputBytes: Sendable {
     public var digest: Digest
     /// Whether `digest` was computed here (no key digest was given, or the file had changed).
     public var hashed: Bool
+
+    /// Bytes read with their digest; `hashed` says whether the digest was computed from them here.
+    public init(bytes: [UInt8], digest: Digest, hashed: Bool) {
+        self.bytes = bytes
+        self.digest = digest
+        self.hashed = hashed
+    }
 }
 
 /// Why `StageKindContext.readInput(_:limit:)` has no bytes for an input.
