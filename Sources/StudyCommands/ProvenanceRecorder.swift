@@ -72,7 +72,7 @@ final class ProvenanceRecorder: RunObserver {
         let workflowPath = Self.relative(file.display, root: workspace.layout.root)
         if let workflowPath { sources.insert(workflowPath) }
         let state = ledger.sourceState(paths: sources.sorted())
-        var run = RunRecord(run: info?.run ?? summary?.run ?? 0, started: started, finished: Timestamp.now(),
+        var run = RunRecord(run: info?.run ?? summary?.run ?? 0, started: started, finished: SystemClock.wallSeconds(),
                             studyflowVersion: StudyflowVersion.current, host: Timestamp.hostName(),
                             workflowFile: workflowPath ?? file.display, workflowDigest: file.digest,
                             workflowName: workspace.compiled.workflow.name, executor: executor, sourceCommit: state.commit,

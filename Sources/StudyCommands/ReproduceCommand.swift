@@ -91,7 +91,7 @@ struct ReproduceCommand: ParsableCommand {
         let ws = Workspace(layout: scratch.layout, compiled: compiled, registry: StudyflowCommand.registry, params: run.record.params)
         let runner = Runner(workspace: ws, executor: LocalExecutor(), options: runOptions, observers: [], run: 1)
         Console.err("studyflow: reproducing \(name) (\(targets.count) stage\(targets.count == 1 ? "" : "s")) in \(scratch.layout.root)\n")
-        let summary = try mapRunErrors { try runner.execute() }
+        let summary = try runner.execute()
 
         var report = Self.compare(summary, records: records)
         if stage.isEmpty { report.add(notRun: records.values.filter { $0.key == nil }, name: name) }

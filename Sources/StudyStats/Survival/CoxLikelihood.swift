@@ -229,45 +229,18 @@ struct CoxLikelihood {
                         deaths += 1
                         denom2 += risk
                         loglik += zbeta
-                        for i in 0..<p {
-                            let xi = row[i]
-                            du[i] += xi
-                            a2[i] += risk * xi
-                            let riskXi = risk * xi
-                            for j in 0...i { cmat2[i * p + j] += riskXi * row[j] }
-                        }
+                        for i in 0..<p { du[i] += row[i] }
+                        Self.accumulateWide(row, risk: risk, p: p, sums: a2, matrix: cmat2)
                     } else {
                         denom += risk
-                        for i in 0..<p {
-                            let xi = row[i]
-                            a[i] += risk * xi
-                            let riskXi = risk * xi
-                            for j in 0...i { cmat[i * p + j] += riskXi * row[j] }
-                        }
+                        Self.accumulateWide(row, risk: risk, p: p, sums: a, matrix: cmat)
                     }
                     position -= 1
                 }
                 guard deaths > 0 else { continue }
                 denom += denom2
-                for i in 0..<p {
-                    a[i] += a2[i]
-                    for j in 0...i { cmat[i * p + j] += cmat2[i * p + j] }
-                }
-                let (s0, s1, t0, t1, t2) = Self.deathWeights(deaths: deaths, denom: denom, denom2: denom2, efron: efron, loglik: &loglik)
-                for i in 0..<p {
-                    du[i] -= s0 * a[i] - s1 * a2[i]
-                    let ai = t0 * a[i], a2i = t2 * a2[i]
-                    for j in 0...i {
-                        let sums = s0 * cmat[i * p + j] - s1 * cmat2[i * p + j]
-                        let cross = a[i] * a2[j] + a2[i] * a[j]
-                        let squares = (ai * a[j] - t1 * cross) + a2i * a2[j]
-                        dimat[i * p + j] += sums - squares
-                    }
-                }
-                for i in 0..<p {
-                    u[i] += du[i]
-                    for j in 0...i { imat[i * p + j] += dimat[i * p + j] }
-                }
+                let weights = Self.deathWeights(deaths: deaths, denom: denom, denom2: denom2, efron: efron, loglik: &loglik)
+                Self.deathTimeWide(weights, p: p, a: a, a2: a2, cmat: cmat, cmat2: cmat2, du: du, dimat: dimat, u: u, imat: imat)
                 if let visit {
                     visit(deathTime, Array(du), (0..<p).map { i in (0..<p).map { j in dimat[i * p + j] } })
                 }
@@ -276,6 +249,51 @@ struct CoxLikelihood {
         var information = (0..<p).map { i in Array(imat[(i * p)..<(i * p + p)]) }
         for i in 0..<p { for j in 0..<i { information[j][i] = information[i][j] } }
         return (loglik, u, information)
+    }
+
+    /// `sums[i] += risk · row[i]` and the lower triangle of `matrix += risk · row · rowᵀ` (p × p, flat).
+    @inline(__always)
+    private static func accumulateWide(_ row: UnsafePointer<Double>, risk: Double, p: Int,
+                                       sums: UnsafeMutableBufferPointer<Double>, matrix: UnsafeMutableBufferPointer<Double>) {
+        for i in 0..<p {
+            let xi = row[i]
+            sums[i] += risk * xi
+            let riskXi = risk * xi
+            for j in 0...i { matrix[i * p + j] += riskXi * row[j] }
+        }
+    }
+
+    /// One event time's score `du` and information `dimat` (lower triangle) from the risk-set
+    /// sums `a`, `cmat` and the tied deaths' sums `a2`, `cmat2` (added to the former first), with
+    /// `deathWeights`' weights; then added to the totals `u` and `imat`.
+    @inline(__always)
+    private static func deathTimeWide(
+        _ weights: (s0: Double, s1: Double, t0: Double, t1: Double, t2: Double), p: Int,
+        a: UnsafeMutableBufferPointer<Double>, a2: UnsafeMutableBufferPointer<Double>,
+        cmat: UnsafeMutableBufferPointer<Double>, cmat2: UnsafeMutableBufferPointer<Double>,
+        du: UnsafeMutableBufferPointer<Double>, dimat: UnsafeMutableBufferPointer<Double>,
+        u: UnsafeMutableBufferPointer<Double>, imat: UnsafeMutableBufferPointer<Double>
+    ) {
+        // The deaths join the risk set.
+        for i in 0..<p {
+            a[i] += a2[i]
+            for j in 0...i { cmat[i * p + j] += cmat2[i * p + j] }
+        }
+        let (s0, s1, t0, t1, t2) = weights
+        for i in 0..<p {
+            du[i] -= s0 * a[i] - s1 * a2[i]
+            let ai = t0 * a[i], a2i = t2 * a2[i]
+            for j in 0...i {
+                let sums = s0 * cmat[i * p + j] - s1 * cmat2[i * p + j]
+                let cross = a[i] * a2[j] + a2[i] * a[j]
+                let squares = (ai * a[j] - t1 * cross) + a2i * a2[j]
+                dimat[i * p + j] += sums - squares
+            }
+        }
+        for i in 0..<p {
+            u[i] += du[i]
+            for j in 0...i { imat[i * p + j] += dimat[i * p + j] }
+        }
     }
 
     /// `matrix[i] += weighted[i] * row` for i < p, on the lanes j ≤ i that are kept only (lanes 0-1
@@ -288,6 +306,33 @@ struct CoxLikelihood {
         while i < p && i < 2 { matrix[i].lowHalf.lowHalf += weighted[i] * row.lowHalf.lowHalf; i += 1 }
         while i < p && i < 4 { matrix[i].lowHalf += weighted[i] * row.lowHalf; i += 1 }
         while i < p { matrix[i] += weighted[i] * row; i += 1 }
+    }
+
+    /// `deathTimeWide` with one SIMD8 lane per term, every lane computed as its scalar element;
+    /// the upper lanes too (discarded): once per event time, not per row. `a` and `u` are
+    /// updated in place.
+    @inline(__always)
+    private static func deathTimeNarrow(
+        _ weights: (s0: Double, s1: Double, t0: Double, t1: Double, t2: Double), p: Int,
+        a: inout SIMD8<Double>, a2: SIMD8<Double>,
+        cmat: UnsafeMutableBufferPointer<SIMD8<Double>>, cmat2: UnsafeMutableBufferPointer<SIMD8<Double>>,
+        du: inout SIMD8<Double>, dimat: UnsafeMutableBufferPointer<SIMD8<Double>>,
+        u: inout SIMD8<Double>, imat: UnsafeMutableBufferPointer<SIMD8<Double>>
+    ) {
+        typealias V = SIMD8<Double>
+        a += a2
+        for i in 0..<p { cmat[i] += cmat2[i] }
+        let (s0, s1, t0, t1, t2) = weights
+        du -= s0 * a - s1 * a2
+        for i in 0..<p {
+            let ai = t0 * a[i], a2i = t2 * a2[i]
+            let sums: V = s0 * cmat[i] - s1 * cmat2[i]
+            let cross: V = a[i] * a2 + a2[i] * a
+            let squares: V = (ai * a - t1 * cross) + a2i * a2
+            dimat[i] += sums - squares
+        }
+        u += du
+        for i in 0..<p { imat[i] += dimat[i] }
     }
 
     /// `evaluate` for at most 8 terms with one SIMD8 lane per term. Each lane does exactly the scalar
@@ -325,17 +370,16 @@ struct CoxLikelihood {
             while position >= 0 {
                 if stratum[position] != currentStratum {
                     currentStratum = stratum[position]
-                    denom = 0
-                    a = zero
-                    for i in 0..<p { cmat[i] = zero }
+                    (denom, a) = (0, zero)
+                    cmat.update(repeating: zero)
                 }
                 let stratumNow = stratum[position]
                 let deathTime = time[position]
                 var deaths = 0
                 var denom2 = 0.0
-                a2 = zero
-                du = zero
-                for i in 0..<p { cmat2[i] = zero; dimat[i] = zero }
+                (a2, du) = (zero, zero)
+                cmat2.update(repeating: zero)
+                dimat.update(repeating: zero)
                 while position >= 0, time[position] == deathTime, stratum[position] == stratumNow {
                     let row = x[position]
                     var zbeta = 0.0
@@ -363,20 +407,8 @@ struct CoxLikelihood {
                 }
                 guard deaths > 0 else { continue }
                 denom += denom2
-                a += a2
-                for i in 0..<p { cmat[i] += cmat2[i] }
-                let (s0, s1, t0, t1, t2) = Self.deathWeights(deaths: deaths, denom: denom, denom2: denom2, efron: efron, loglik: &loglik)
-                du -= s0 * a - s1 * a2
-                for i in 0..<p {
-                    // Every lane, the upper ones too (discarded): once per event time, not per row.
-                    let ai = t0 * a[i], a2i = t2 * a2[i]
-                    let sums: V = s0 * cmat[i] - s1 * cmat2[i]
-                    let cross: V = a[i] * a2 + a2[i] * a
-                    let squares: V = (ai * a - t1 * cross) + a2i * a2
-                    dimat[i] += sums - squares
-                }
-                u += du
-                for i in 0..<p { imat[i] += dimat[i] }
+                let weights = Self.deathWeights(deaths: deaths, denom: denom, denom2: denom2, efron: efron, loglik: &loglik)
+                Self.deathTimeNarrow(weights, p: p, a: &a, a2: a2, cmat: cmat, cmat2: cmat2, du: &du, dimat: dimat, u: &u, imat: imat)
                 if let visit {
                     visit(deathTime, (0..<p).map { du[$0] }, (0..<p).map { i in (0..<p).map { j in j <= i ? dimat[i][j] : 0 } })
                 }
