@@ -115,10 +115,3 @@ final class ProvenanceRecorder: RunObserver {
         return path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : nil
     }
 }
-
-/// Turns a ledger failure into a one-line command failure (exit 1).
-func provenance<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch let error as ProvenanceError {
-        throw CommandError.failure(error.description)
-    }
-}

@@ -57,11 +57,11 @@ struct ReproduceCommand: ParsableCommand {
 
     func run() throws {
         let (ledger, layout) = try options.ledger()
-        let run = try provenance { try ledger.run(runID) }
-        let records = try provenance { try ledger.stages(of: run) }
+        let run = try ledger.run(runID)
+        let records = try ledger.stages(of: run)
         let name = "run \(run.record.run)"
         try checkSelection(records, name: name)
-        guard let workflowBytes = try provenance({ try ledger.workflowBytes(of: run) }) else {
+        guard let workflowBytes = try ledger.workflowBytes(of: run) else {
             throw CommandError.failure("\(name) did not record its workflow file; it cannot be reproduced")
         }
         let failure = Self.failure(of: run, records: records)

@@ -158,13 +158,9 @@ struct RunCommand: ParsableCommand {
                                      extraArguments: workflow.slurm.sbatchArguments + sbatchArguments,
                                      pollInterval: pollInterval, studyflowBinary: ExecutablePath.current,
                                      searchPath: ExecutablePath.searchPath)
-        do {
-            let slurm = try SlurmExecutor(settings: settings)
-            try slurm.check(stages: workflow.stages.map { ($0.id, $0.resources.threads) })
-            return slurm
-        } catch {
-            throw error.isUsage ? CommandError.usage(error.description) : CommandError.failure(error.description)
-        }
+        let slurm = try SlurmExecutor(settings: settings)
+        try slurm.check(stages: workflow.stages.map { ($0.id, $0.resources.threads) })
+        return slurm
     }
 
     private func runOptions(_ workflow: Workflow) throws -> RunOptions {
@@ -177,11 +173,8 @@ struct RunCommand: ParsableCommand {
             return try WorkspaceLock.acquire(layout, wait: !noWait) { holder in
                 Console.err("studyflow: waiting for \(holder) to finish its run of this workspace…\n")
             }
-        } catch let error as StoreError {
-            if case .locked(let holder) = error {
-                throw CommandError.failure("workspace '\(layout.root)' is locked by \(holder); wait for it or drop --no-wait")
-            }
-            throw CommandError.failure(error.description)
+        } catch StoreError.locked(let holder) {
+            throw CommandError.failure("workspace '\(layout.root)' is locked by \(holder); wait for it or drop --no-wait")
         }
     }
 }

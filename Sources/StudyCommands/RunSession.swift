@@ -37,11 +37,11 @@ struct RunSession {
     /// run); nil under the benchmark switch. On a first run, `.studyflow/` is added to the git
     /// ignore file when the repository does not ignore it yet.
     static func openLedger(_ layout: StoreLayout, firstRun: Bool) throws -> RunLedger? {
-        let ledger: RunLedger? = ProvenanceRecorder.disabled ? nil : try provenance {
-            let ledger = try RunLedger.open(layout, create: true)
-            if let note = ledger.note { Console.err("studyflow: note: \(note)\n") }
-            try ledger.preflight(readingTip: false)
-            return ledger
+        var ledger: RunLedger?
+        if !ProvenanceRecorder.disabled {
+            ledger = try RunLedger.open(layout, create: true)
+            if let note = ledger?.note { Console.err("studyflow: note: \(note)\n") }
+            try ledger?.preflight(readingTip: false)
         }
         if firstRun, ledger.map({ $0.ignores(".studyflow/") == false }) ?? GitIgnoreFile.inGitWorkTree(layout.root) {
             _ = try? GitIgnoreFile.ensureStateIgnored(root: layout.root)
@@ -74,7 +74,8 @@ struct RunSession {
 
     /// The ledger's checks before stages run: its ref is readable and its repository writable.
     func preflight() throws {
-        if let ledger { try provenance { try ledger.preflight(); try ledger.checkWritable() } }
+        try ledger?.preflight()
+        try ledger?.checkWritable()
     }
 
     /// Runs the selected stages of `workspace` on `executor` (Ctrl-C interrupts them), records the
@@ -93,9 +94,9 @@ struct RunSession {
         if let ledger {
             // Every run that got past loading is recorded: success, failed stages, interruption.
             do {
-                try provenance { try recorder.record(into: ledger, workspace: workspace, file: file, params: options.params, started: started) }
-            } catch CommandError.failure(let message) {
-                throw CommandError.failure("run \(runNumber) finished but was not recorded in the provenance ledger: \(message)")
+                try recorder.record(into: ledger, workspace: workspace, file: file, params: options.params, started: started)
+            } catch let error as ProvenanceError {
+                throw CommandError.failure("run \(runNumber) finished but was not recorded in the provenance ledger: \(error)")
             }
             phases.mark("provenance")
         }
@@ -109,16 +110,14 @@ struct RunSession {
     /// The ledger's no-op record; a failed write is explained by the write check when it is the
     /// repository's permissions.
     private func recordNoOp(into ledger: RunLedger, run: Int, stages: [String]) throws -> GitOID? {
-        try provenance {
-            do {
-                return try ledger.recordNoOp(run: run, started: started, stages: stages,
-                                             workflowFile: ProvenanceRecorder.relative(file.display, root: layout.root) ?? file.display,
-                                             workflowDigest: file.digest, studyflowVersion: StudyflowVersion.current,
-                                             executor: executorName)
-            } catch {
-                try ledger.checkWritable()
-                throw error
-            }
+        do {
+            return try ledger.recordNoOp(run: run, started: started, stages: stages,
+                                         workflowFile: ProvenanceRecorder.relative(file.display, root: layout.root) ?? file.display,
+                                         workflowDigest: file.digest, studyflowVersion: StudyflowVersion.current,
+                                         executor: executorName)
+        } catch {
+            try ledger.checkWritable()
+            throw error
         }
     }
 }

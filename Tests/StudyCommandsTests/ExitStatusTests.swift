@@ -23,6 +23,10 @@ struct ExitStatusTests {
             == ExitStatus(code: 1, standardError: "studyflow: error: \(StoreError.missingObject(Digest.of(string: "x")).description)\n"))
         #expect(ExitStatus(for: ProvenanceError.raced(ref: "refs/studyflow/runs"))
             == ExitStatus(code: 1, standardError: "studyflow: error: \(ProvenanceError.raced(ref: "refs/studyflow/runs").description)\n"))
+        // A SLURM mistake of the user's is usage (2); a controller that does not answer is a failure (1).
+        #expect(ExitStatus(for: SlurmError.noNodes(partition: "gpu")).code == 2)
+        #expect(ExitStatus(for: SlurmError.controllerDown("timeout")) == ExitStatus(
+            code: 1, standardError: "studyflow: error: the SLURM controller does not answer (sinfo: timeout); start it (e.g. 'make slurm-up') or check slurm.conf\n"))
     }
 
     @Test("workflow mistakes print every diagnostic, then one count line naming the file; exit 2")
