@@ -1,4 +1,5 @@
 import ArgumentParser
+import StudyCore
 import StudyEngine
 import StudyStages
 #if canImport(Glibc)
