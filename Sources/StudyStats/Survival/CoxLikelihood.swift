@@ -177,11 +177,8 @@ struct CoxLikelihood {
     ) -> (loglik: Double, score: [Double], information: [[Double]]) {
         let p = beta.count
         var loglik = 0.0
-        var u = [Double](repeating: 0, count: p)
-        var imat = [Double](repeating: 0, count: p * p)
-        var du = u, dimat = imat
-        var a = u, a2 = u
-        var cmat = imat, cmat2 = imat
+        let sums = WideSums(p: p)
+        defer { sums.deallocate() }
         var denom = 0.0
         let n = order.count
         let efron = ties == .efron
@@ -192,29 +189,20 @@ struct CoxLikelihood {
         sortedStratum.withUnsafeBufferPointer { stratum in
         sortedX.withUnsafeBufferPointer { x in
         beta.withUnsafeBufferPointer { beta in
-        u.withUnsafeMutableBufferPointer { u in
-        imat.withUnsafeMutableBufferPointer { imat in
-        du.withUnsafeMutableBufferPointer { du in
-        dimat.withUnsafeMutableBufferPointer { dimat in
-        a.withUnsafeMutableBufferPointer { a in
-        a2.withUnsafeMutableBufferPointer { a2 in
-        cmat.withUnsafeMutableBufferPointer { cmat in
-        cmat2.withUnsafeMutableBufferPointer { cmat2 in
             var position = n - 1
             var currentStratum: Int? = nil
             while position >= 0 {
                 if stratum[position] != currentStratum {
                     currentStratum = stratum[position]
                     denom = 0
-                    for i in 0..<p { a[i] = 0 }
-                    for k in 0..<(p * p) { cmat[k] = 0 }
+                    sums.a.update(repeating: 0)
+                    sums.cmat.update(repeating: 0)
                 }
                 let stratumNow = stratum[position]
                 let deathTime = time[position]
                 var deaths = 0
                 var denom2 = 0.0
-                for i in 0..<p { a2[i] = 0; du[i] = 0 }
-                for k in 0..<(p * p) { cmat2[k] = 0; dimat[k] = 0 }
+                sums.startEventTime()
                 while position >= 0, time[position] == deathTime, stratum[position] == stratumNow {
                     let row = x.baseAddress! + position * p
                     var zbeta = 0.0
@@ -229,52 +217,167 @@ struct CoxLikelihood {
                         deaths += 1
                         denom2 += risk
                         loglik += zbeta
-                        for i in 0..<p { du[i] += row[i] }
-                        Self.accumulateWide(row, risk: risk, p: p, sums: a2, matrix: cmat2)
+                        for i in 0..<p { sums.du[i] += row[i] }
+                        WideSums.accumulate(row, risk: risk, p: p, into: sums.a2, sums.cmat2)
                     } else {
                         denom += risk
-                        Self.accumulateWide(row, risk: risk, p: p, sums: a, matrix: cmat)
+                        WideSums.accumulate(row, risk: risk, p: p, into: sums.a, sums.cmat)
                     }
                     position -= 1
                 }
                 guard deaths > 0 else { continue }
                 denom += denom2
-                let weights = Self.deathWeights(deaths: deaths, denom: denom, denom2: denom2, efron: efron, loglik: &loglik)
-                Self.deathTimeWide(weights, p: p, a: a, a2: a2, cmat: cmat, cmat2: cmat2, du: du, dimat: dimat, u: u, imat: imat)
+                sums.addEventTime(Self.deathWeights(deaths: deaths, denom: denom, denom2: denom2, efron: efron, loglik: &loglik))
                 if let visit {
-                    visit(deathTime, Array(du), (0..<p).map { i in (0..<p).map { j in dimat[i * p + j] } })
+                    visit(deathTime, Array(sums.du), (0..<p).map { i in (0..<p).map { j in sums.dimat[i * p + j] } })
                 }
             }
-        } } } } } } } } } } } } }
-        var information = (0..<p).map { i in Array(imat[(i * p)..<(i * p + p)]) }
+        } } } } }
+        var information = (0..<p).map { i in Array(sums.imat[(i * p)..<(i * p + p)]) }
         for i in 0..<p { for j in 0..<i { information[j][i] = information[i][j] } }
-        return (loglik, u, information)
+        return (loglik, Array(sums.u), information)
     }
 
-    /// `sums[i] += risk · row[i]` and the lower triangle of `matrix += risk · row · rowᵀ` (p × p, flat).
+    /// `matrix[i] += weighted[i] * row` for i < p, on the lanes j ≤ i that are kept only (lanes 0-1
+    /// for rows 0-1, 0-3 for rows 2-3): a third fewer vector operations in the hottest loop of a
+    /// fit, each kept lane computed exactly as before. The skipped lanes lie above the diagonal.
     @inline(__always)
-    private static func accumulateWide(_ row: UnsafePointer<Double>, risk: Double, p: Int,
-                                       sums: UnsafeMutableBufferPointer<Double>, matrix: UnsafeMutableBufferPointer<Double>) {
+    private static func accumulateLower(_ matrix: UnsafeMutableBufferPointer<SIMD8<Double>>,
+                                        _ weighted: SIMD8<Double>, _ row: SIMD8<Double>, _ p: Int) {
+        var i = 0
+        while i < p && i < 2 { matrix[i].lowHalf.lowHalf += weighted[i] * row.lowHalf.lowHalf; i += 1 }
+        while i < p && i < 4 { matrix[i].lowHalf += weighted[i] * row.lowHalf; i += 1 }
+        while i < p { matrix[i] += weighted[i] * row; i += 1 }
+    }
+
+    /// `evaluate` for at most 8 terms with one SIMD8 lane per term. Each lane does exactly the scalar
+    /// operations, in the same order, of the element it stands for (no sums are reassociated), so the
+    /// results are bit for bit those of the scalar loop. The upper triangle is left partly
+    /// uncomputed (`accumulateLower`) and what is computed of it is discarded.
+    func evaluateNarrow(
+        _ beta: [Double], visit: ((_ time: Double, _ score: [Double], _ information: [[Double]]) -> Void)?
+    ) -> (loglik: Double, score: [Double], information: [[Double]]) {
+        typealias V = SIMD8<Double>
+        let p = beta.count
+        let zero = V(repeating: 0)
+        var loglik = 0.0
+        var sums = NarrowSums(p: p)
+        defer { sums.deallocate() }
+        var denom = 0.0
+        let n = order.count
+        let efron = ties == .efron
+        let null = beta.allSatisfy { $0 == 0 }
+        sortedTime.withUnsafeBufferPointer { time in
+        sortedEvent.withUnsafeBufferPointer { event in
+        sortedStratum.withUnsafeBufferPointer { stratum in
+        sortedX8.withUnsafeBufferPointer { x in
+        beta.withUnsafeBufferPointer { beta in
+            var position = n - 1
+            var currentStratum: Int? = nil
+            while position >= 0 {
+                if stratum[position] != currentStratum {
+                    currentStratum = stratum[position]
+                    (denom, sums.a) = (0, zero)
+                    sums.cmat.update(repeating: zero)
+                }
+                let stratumNow = stratum[position]
+                let deathTime = time[position]
+                var deaths = 0
+                var denom2 = 0.0
+                sums.startEventTime()
+                while position >= 0, time[position] == deathTime, stratum[position] == stratumNow {
+                    let row = x[position]
+                    var zbeta = 0.0
+                    var risk = 1.0
+                    // At beta = 0 (the null model) every risk is exp(0) = 1 exactly.
+                    if !null {
+                        for i in 0..<p { zbeta += beta[i] * row[i] }
+                        zbeta = Self.safe(zbeta)
+                        risk = exp(zbeta)
+                    }
+                    let riskRow = risk * row
+                    if event[position] {
+                        deaths += 1
+                        denom2 += risk
+                        loglik += zbeta
+                        sums.du += row
+                        sums.a2 += riskRow
+                        Self.accumulateLower(sums.cmat2, riskRow, row, p)
+                    } else {
+                        denom += risk
+                        sums.a += riskRow
+                        Self.accumulateLower(sums.cmat, riskRow, row, p)
+                    }
+                    position -= 1
+                }
+                guard deaths > 0 else { continue }
+                denom += denom2
+                sums.addEventTime(Self.deathWeights(deaths: deaths, denom: denom, denom2: denom2, efron: efron, loglik: &loglik))
+                if let visit {
+                    visit(deathTime, (0..<p).map { sums.du[$0] },
+                          (0..<p).map { i in (0..<p).map { j in j <= i ? sums.dimat[i][j] : 0 } })
+                }
+            }
+        } } } } }
+        var information = (0..<p).map { i in (0..<p).map { j in sums.imat[i][j] } }
+        for i in 0..<p { for j in 0..<i { information[j][i] = information[i][j] } }
+        return (loglik, (0..<p).map { sums.u[$0] }, information)
+    }
+}
+
+/// `CoxLikelihood.evaluateWide`'s running sums as flat buffers, p × p matrices row-major with only
+/// the lower triangle used; read and written without bounds checks in the hottest loop of a fit.
+private struct WideSums {
+    let p: Int
+    /// Risk-set sums (`a`, `cmat`) and those of the deaths tied at the current time (`a2`, `cmat2`).
+    let a: UnsafeMutableBufferPointer<Double>, a2: UnsafeMutableBufferPointer<Double>
+    let cmat: UnsafeMutableBufferPointer<Double>, cmat2: UnsafeMutableBufferPointer<Double>
+    /// The current event time's score and information (`du`, `dimat`), and their totals (`u`, `imat`).
+    let du: UnsafeMutableBufferPointer<Double>, dimat: UnsafeMutableBufferPointer<Double>
+    let u: UnsafeMutableBufferPointer<Double>, imat: UnsafeMutableBufferPointer<Double>
+
+    /// Zeroed sums for `p` terms; `deallocate()` them when done.
+    init(p: Int) {
+        func zeros(_ count: Int) -> UnsafeMutableBufferPointer<Double> {
+            let buffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: count)
+            buffer.initialize(repeating: 0)
+            return buffer
+        }
+        self.p = p
+        (a, a2, du, u) = (zeros(p), zeros(p), zeros(p), zeros(p))
+        (cmat, cmat2, dimat, imat) = (zeros(p * p), zeros(p * p), zeros(p * p), zeros(p * p))
+    }
+
+    func deallocate() {
+        for buffer in [a, a2, cmat, cmat2, du, dimat, u, imat] { buffer.deallocate() }
+    }
+
+    /// Clears the tied deaths' sums and the event time's contributions.
+    @inline(__always)
+    func startEventTime() {
+        a2.update(repeating: 0)
+        du.update(repeating: 0)
+        cmat2.update(repeating: 0)
+        dimat.update(repeating: 0)
+    }
+
+    /// `vector[i] += risk · row[i]` and the lower triangle of `matrix += risk · row · rowᵀ`.
+    @inline(__always)
+    static func accumulate(_ row: UnsafePointer<Double>, risk: Double, p: Int,
+                           into vector: UnsafeMutableBufferPointer<Double>, _ matrix: UnsafeMutableBufferPointer<Double>) {
         for i in 0..<p {
             let xi = row[i]
-            sums[i] += risk * xi
+            vector[i] += risk * xi
             let riskXi = risk * xi
             for j in 0...i { matrix[i * p + j] += riskXi * row[j] }
         }
     }
 
-    /// One event time's score `du` and information `dimat` (lower triangle) from the risk-set
-    /// sums `a`, `cmat` and the tied deaths' sums `a2`, `cmat2` (added to the former first), with
-    /// `deathWeights`' weights; then added to the totals `u` and `imat`.
+    /// The tied deaths join the risk set; then the event time's score `du` and information
+    /// `dimat` follow from the sums with `CoxLikelihood.deathWeights`' weights, and are added to
+    /// the totals.
     @inline(__always)
-    private static func deathTimeWide(
-        _ weights: (s0: Double, s1: Double, t0: Double, t1: Double, t2: Double), p: Int,
-        a: UnsafeMutableBufferPointer<Double>, a2: UnsafeMutableBufferPointer<Double>,
-        cmat: UnsafeMutableBufferPointer<Double>, cmat2: UnsafeMutableBufferPointer<Double>,
-        du: UnsafeMutableBufferPointer<Double>, dimat: UnsafeMutableBufferPointer<Double>,
-        u: UnsafeMutableBufferPointer<Double>, imat: UnsafeMutableBufferPointer<Double>
-    ) {
-        // The deaths join the risk set.
+    func addEventTime(_ weights: (s0: Double, s1: Double, t0: Double, t1: Double, t2: Double)) {
         for i in 0..<p {
             a[i] += a2[i]
             for j in 0...i { cmat[i * p + j] += cmat2[i * p + j] }
@@ -295,31 +398,48 @@ struct CoxLikelihood {
             for j in 0...i { imat[i * p + j] += dimat[i * p + j] }
         }
     }
+}
 
-    /// `matrix[i] += weighted[i] * row` for i < p, on the lanes j ≤ i that are kept only (lanes 0-1
-    /// for rows 0-1, 0-3 for rows 2-3): a third fewer vector operations in the hottest loop of a
-    /// fit, each kept lane computed exactly as before. The skipped lanes lie above the diagonal.
-    @inline(__always)
-    private static func accumulateLower(_ matrix: UnsafeMutableBufferPointer<SIMD8<Double>>,
-                                        _ weighted: SIMD8<Double>, _ row: SIMD8<Double>, _ p: Int) {
-        var i = 0
-        while i < p && i < 2 { matrix[i].lowHalf.lowHalf += weighted[i] * row.lowHalf.lowHalf; i += 1 }
-        while i < p && i < 4 { matrix[i].lowHalf += weighted[i] * row.lowHalf; i += 1 }
-        while i < p { matrix[i] += weighted[i] * row; i += 1 }
+/// `CoxLikelihood.evaluateNarrow`'s running sums with one SIMD8 lane per term: vectors as values,
+/// matrices as p rows (lower lanes used). Each lane does exactly the scalar operations of
+/// `WideSums` for the element it stands for, so the results are bit for bit the same.
+private struct NarrowSums {
+    typealias V = SIMD8<Double>
+    let p: Int
+    /// Risk-set sums (`a`, `cmat`) and those of the deaths tied at the current time (`a2`, `cmat2`).
+    var a = V(repeating: 0), a2 = V(repeating: 0)
+    let cmat: UnsafeMutableBufferPointer<V>, cmat2: UnsafeMutableBufferPointer<V>
+    /// The current event time's score and information (`du`, `dimat`), and their totals (`u`, `imat`).
+    var du = V(repeating: 0), u = V(repeating: 0)
+    let dimat: UnsafeMutableBufferPointer<V>, imat: UnsafeMutableBufferPointer<V>
+
+    /// Zeroed sums for `p` ≤ 8 terms; `deallocate()` them when done.
+    init(p: Int) {
+        func zeros() -> UnsafeMutableBufferPointer<V> {
+            let buffer = UnsafeMutableBufferPointer<V>.allocate(capacity: p)
+            buffer.initialize(repeating: V(repeating: 0))
+            return buffer
+        }
+        self.p = p
+        (cmat, cmat2, dimat, imat) = (zeros(), zeros(), zeros(), zeros())
     }
 
-    /// `deathTimeWide` with one SIMD8 lane per term, every lane computed as its scalar element;
-    /// the upper lanes too (discarded): once per event time, not per row. `a` and `u` are
-    /// updated in place.
+    func deallocate() {
+        for buffer in [cmat, cmat2, dimat, imat] { buffer.deallocate() }
+    }
+
+    /// Clears the tied deaths' sums and the event time's contributions.
     @inline(__always)
-    private static func deathTimeNarrow(
-        _ weights: (s0: Double, s1: Double, t0: Double, t1: Double, t2: Double), p: Int,
-        a: inout SIMD8<Double>, a2: SIMD8<Double>,
-        cmat: UnsafeMutableBufferPointer<SIMD8<Double>>, cmat2: UnsafeMutableBufferPointer<SIMD8<Double>>,
-        du: inout SIMD8<Double>, dimat: UnsafeMutableBufferPointer<SIMD8<Double>>,
-        u: inout SIMD8<Double>, imat: UnsafeMutableBufferPointer<SIMD8<Double>>
-    ) {
-        typealias V = SIMD8<Double>
+    mutating func startEventTime() {
+        (a2, du) = (V(repeating: 0), V(repeating: 0))
+        cmat2.update(repeating: V(repeating: 0))
+        dimat.update(repeating: V(repeating: 0))
+    }
+
+    /// `WideSums.addEventTime` lane by lane; every lane of `dimat`, the upper ones too (discarded):
+    /// once per event time, not per row.
+    @inline(__always)
+    mutating func addEventTime(_ weights: (s0: Double, s1: Double, t0: Double, t1: Double, t2: Double)) {
         a += a2
         for i in 0..<p { cmat[i] += cmat2[i] }
         let (s0, s1, t0, t1, t2) = weights
@@ -333,89 +453,5 @@ struct CoxLikelihood {
         }
         u += du
         for i in 0..<p { imat[i] += dimat[i] }
-    }
-
-    /// `evaluate` for at most 8 terms with one SIMD8 lane per term. Each lane does exactly the scalar
-    /// operations, in the same order, of the element it stands for (no sums are reassociated), so the
-    /// results are bit for bit those of the scalar loop. The upper triangle is left partly
-    /// uncomputed (`accumulateLower`) and what is computed of it is discarded.
-    func evaluateNarrow(
-        _ beta: [Double], visit: ((_ time: Double, _ score: [Double], _ information: [[Double]]) -> Void)?
-    ) -> (loglik: Double, score: [Double], information: [[Double]]) {
-        typealias V = SIMD8<Double>
-        let p = beta.count
-        let zero = V(repeating: 0)
-        var loglik = 0.0
-        var u = zero
-        var imat = [V](repeating: zero, count: p)
-        var du = zero
-        var dimat = imat
-        var a = zero, a2 = zero
-        var cmat = imat, cmat2 = imat
-        var denom = 0.0
-        let n = order.count
-        let efron = ties == .efron
-        let null = beta.allSatisfy { $0 == 0 }
-        sortedTime.withUnsafeBufferPointer { time in
-        sortedEvent.withUnsafeBufferPointer { event in
-        sortedStratum.withUnsafeBufferPointer { stratum in
-        sortedX8.withUnsafeBufferPointer { x in
-        beta.withUnsafeBufferPointer { beta in
-        imat.withUnsafeMutableBufferPointer { imat in
-        dimat.withUnsafeMutableBufferPointer { dimat in
-        cmat.withUnsafeMutableBufferPointer { cmat in
-        cmat2.withUnsafeMutableBufferPointer { cmat2 in
-            var position = n - 1
-            var currentStratum: Int? = nil
-            while position >= 0 {
-                if stratum[position] != currentStratum {
-                    currentStratum = stratum[position]
-                    (denom, a) = (0, zero)
-                    cmat.update(repeating: zero)
-                }
-                let stratumNow = stratum[position]
-                let deathTime = time[position]
-                var deaths = 0
-                var denom2 = 0.0
-                (a2, du) = (zero, zero)
-                cmat2.update(repeating: zero)
-                dimat.update(repeating: zero)
-                while position >= 0, time[position] == deathTime, stratum[position] == stratumNow {
-                    let row = x[position]
-                    var zbeta = 0.0
-                    var risk = 1.0
-                    // At beta = 0 (the null model) every risk is exp(0) = 1 exactly.
-                    if !null {
-                        for i in 0..<p { zbeta += beta[i] * row[i] }
-                        zbeta = Self.safe(zbeta)
-                        risk = exp(zbeta)
-                    }
-                    let riskRow = risk * row
-                    if event[position] {
-                        deaths += 1
-                        denom2 += risk
-                        loglik += zbeta
-                        du += row
-                        a2 += riskRow
-                        Self.accumulateLower(cmat2, riskRow, row, p)
-                    } else {
-                        denom += risk
-                        a += riskRow
-                        Self.accumulateLower(cmat, riskRow, row, p)
-                    }
-                    position -= 1
-                }
-                guard deaths > 0 else { continue }
-                denom += denom2
-                let weights = Self.deathWeights(deaths: deaths, denom: denom, denom2: denom2, efron: efron, loglik: &loglik)
-                Self.deathTimeNarrow(weights, p: p, a: &a, a2: a2, cmat: cmat, cmat2: cmat2, du: &du, dimat: dimat, u: &u, imat: imat)
-                if let visit {
-                    visit(deathTime, (0..<p).map { du[$0] }, (0..<p).map { i in (0..<p).map { j in j <= i ? dimat[i][j] : 0 } })
-                }
-            }
-        } } } } } } } } }
-        var information = (0..<p).map { i in (0..<p).map { j in imat[i][j] } }
-        for i in 0..<p { for j in 0..<i { information[j][i] = information[i][j] } }
-        return (loglik, (0..<p).map { u[$0] }, information)
     }
 }
