@@ -38,7 +38,7 @@ struct AuditCommand: ParsableCommand {
     func run() throws {
         let (ledger, layout) = try options.ledger()
         let target = Self.normalize(try options.path(path), root: layout.root)
-        let lineage = try provenance { try ledger.lineage(of: target) }
+        let lineage = try ledger.lineage(of: target)
         let problems = verify ? ledger.verify(lineage) : []
         Console.out(json ? Self.json(lineage, problems: verify ? problems : nil).canonicalJSON + "\n" : Self.text(lineage, problems: verify ? problems : nil))
         if !problems.isEmpty {

@@ -10,8 +10,6 @@ enum Console {
     /// Writes `text` to stderr.
     static func err(_ text: String) { write(2, text) }
 
-    /// Whether stdout is a terminal.
-    static var stdoutIsTerminal: Bool { isatty(1) == 1 }
     /// Whether stderr is a terminal.
     static var stderrIsTerminal: Bool { isatty(2) == 1 }
 

@@ -40,13 +40,13 @@ struct CrateCommand: ParsableCommand {
 
     func run() throws {
         let (ledger, _) = try options.ledger()
-        let run = try provenance { try ledger.run(runID) }
+        let run = try ledger.run(runID)
         let directory = output.hasPrefix("/") ? output : FileIO.currentDirectory() + "/" + output
         if let entries = try? FileIO.listDirectory(directory), !entries.isEmpty {
             throw CommandError.usage("output directory '\(output)' is not empty; name a new or empty directory")
         }
         let who = publisher ?? getenv("USER").map { String(cString: $0) } ?? "unknown"
-        let count = try provenance { try RunCrate(publisher: who, license: license).write(run, ledger: ledger, into: directory) }
+        let count = try RunCrate(publisher: who, license: license).write(run, ledger: ledger, into: directory)
         Console.out("studyflow: wrote an RO-Crate of run \(run.record.run) (id \(run.id)) to \(output) (\(count) files and ro-crate-metadata.json)\n")
     }
 }

@@ -18,7 +18,7 @@ struct LedgerOptions: ParsableArguments {
     /// The workspace's ledger, opened read-only: a workspace without one is an error naming what to do.
     func ledger() throws -> (RunLedger, StoreLayout) {
         let layout = try layout()
-        let ledger = try provenance { try RunLedger.open(layout, create: false) }
+        let ledger = try RunLedger.open(layout, create: false)
         if let note = ledger.note { Console.err("studyflow: note: \(note)\n") }
         return (ledger, layout)
     }

@@ -42,7 +42,7 @@ struct LogCommand: ParsableCommand {
 
     func run() throws {
         let (ledger, _) = try options.ledger()
-        let runs = try provenance { try runID.map { [try ledger.run($0)] } ?? ledger.runs(limit: count) }
+        let runs = try runID.map { [try ledger.run($0)] } ?? ledger.runs(limit: count)
         if runs.isEmpty {
             throw CommandError.failure("no run is recorded in '\(ledger.repositoryPath)' yet; run 'studyflow run' first")
         }

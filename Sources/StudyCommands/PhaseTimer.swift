@@ -1,22 +1,23 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import StudyCore
 
-/// `--timings`: wall-clock milliseconds per phase, to stderr.
+/// `--timings`: wall-clock milliseconds per phase, to stderr, read from `SystemClock`.
 struct PhaseTimer {
     let enabled: Bool
-    private var last = monotonicSeconds()
+    private let start = SystemClock.monotonicSeconds()
+    private var last: Double
     private var phases: [(String, Double)] = []
 
-    init(enabled: Bool) { self.enabled = enabled }
+    init(enabled: Bool) {
+        self.enabled = enabled
+        last = start
+    }
 
     /// Seconds since the timer was created.
-    var elapsed: Double { monotonicSeconds() - start }
-    private let start = monotonicSeconds()
+    var elapsed: Double { SystemClock.monotonicSeconds() - start }
 
     mutating func mark(_ phase: String) {
         guard enabled else { return }
-        let now = monotonicSeconds()
+        let now = SystemClock.monotonicSeconds()
         phases.append((phase, now - last))
         last = now
     }
@@ -27,11 +28,8 @@ struct PhaseTimer {
             Console.err("timing: \(phase.padding(to: 14)) \(String(Double(Int(seconds * 10_000)) / 10)) ms\n")
         }
         // CPU of studyflow itself versus its stages' processes: the engine's own overhead.
-        for (who, target) in [("studyflow cpu", RUSAGE_SELF.rawValue), ("stages cpu", RUSAGE_CHILDREN.rawValue)] {
-            var usage = rusage()
-            getrusage(target, &usage)
-            let ms = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000
-                + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000
+        for (who, children) in [("studyflow cpu", false), ("stages cpu", true)] {
+            let ms = SystemClock.processCPUSeconds(children: children) * 1000
             Console.err("timing: \(who.padding(to: 14)) \(Int(ms)) ms\n")
         }
     }

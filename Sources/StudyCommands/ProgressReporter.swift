@@ -54,7 +54,7 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
     func handle(_ event: RunEvent) {
         switch event {
         case .started(let info):
-            state.withLock { $0.total = info.total; $0.start = monotonicSeconds() }
+            state.withLock { $0.total = info.total; $0.start = SystemClock.monotonicSeconds() }
         case .stageStarted(let stage, _):
             state.withLock { if !$0.running.contains(stage) { $0.running.append(stage) } }
             redraw()
@@ -121,7 +121,7 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
         let text = state.withLock { s -> String in
             s.statusLineShown = true
             let running = s.running.prefix(3).joined(separator: ", ") + (s.running.count > 3 ? ", …" : "")
-            return "[\(s.done)/\(s.total)] \(format(monotonicSeconds() - s.start))" + (running.isEmpty ? "" : "  running: \(running)")
+            return "[\(s.done)/\(s.total)] \(format(SystemClock.monotonicSeconds() - s.start))" + (running.isEmpty ? "" : "  running: \(running)")
         }
         Console.err("\r\u{1B}[K" + text)
     }
@@ -139,12 +139,6 @@ func format(_ seconds: Double) -> String {
     if seconds < 60 { return String(Double(Int(seconds * 10)) / 10) + "s" }
     let m = Int(seconds) / 60, s = Int(seconds) % 60
     return "\(m)m" + (s < 10 ? "0" : "") + "\(s)s"
-}
-
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
 extension String {

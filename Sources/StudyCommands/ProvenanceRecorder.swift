@@ -72,7 +72,7 @@ final class ProvenanceRecorder: RunObserver {
         let workflowPath = Self.relative(file.display, root: workspace.layout.root)
         if let workflowPath { sources.insert(workflowPath) }
         let state = ledger.sourceState(paths: sources.sorted())
-        var run = RunRecord(run: info?.run ?? summary?.run ?? 0, started: started, finished: Timestamp.now(),
+        var run = RunRecord(run: info?.run ?? summary?.run ?? 0, started: started, finished: SystemClock.wallSeconds(),
                             studyflowVersion: StudyflowVersion.current, host: Timestamp.hostName(),
                             workflowFile: workflowPath ?? file.display, workflowDigest: file.digest,
                             workflowName: workspace.compiled.workflow.name, executor: executor, sourceCommit: state.commit,
@@ -113,12 +113,5 @@ final class ProvenanceRecorder: RunObserver {
     static func relative(_ path: String, root: String) -> String? {
         guard path.hasPrefix("/") else { return path }
         return path.hasPrefix(root + "/") ? String(path.dropFirst(root.count + 1)) : nil
-    }
-}
-
-/// Turns a ledger failure into a one-line command failure (exit 1).
-func provenance<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch let error as ProvenanceError {
-        throw CommandError.failure(error.description)
     }
 }

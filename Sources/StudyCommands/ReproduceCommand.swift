@@ -57,11 +57,11 @@ struct ReproduceCommand: ParsableCommand {
 
     func run() throws {
         let (ledger, layout) = try options.ledger()
-        let run = try provenance { try ledger.run(runID) }
-        let records = try provenance { try ledger.stages(of: run) }
+        let run = try ledger.run(runID)
+        let records = try ledger.stages(of: run)
         let name = "run \(run.record.run)"
         try checkSelection(records, name: name)
-        guard let workflowBytes = try provenance({ try ledger.workflowBytes(of: run) }) else {
+        guard let workflowBytes = try ledger.workflowBytes(of: run) else {
             throw CommandError.failure("\(name) did not record its workflow file; it cannot be reproduced")
         }
         let failure = Self.failure(of: run, records: records)
@@ -91,7 +91,7 @@ struct ReproduceCommand: ParsableCommand {
         let ws = Workspace(layout: scratch.layout, compiled: compiled, registry: StudyflowCommand.registry, params: run.record.params)
         let runner = Runner(workspace: ws, executor: LocalExecutor(), options: runOptions, observers: [], run: 1)
         Console.err("studyflow: reproducing \(name) (\(targets.count) stage\(targets.count == 1 ? "" : "s")) in \(scratch.layout.root)\n")
-        let summary = try mapRunErrors { try runner.execute() }
+        let summary = try runner.execute()
 
         var report = Self.compare(summary, records: records)
         if stage.isEmpty { report.add(notRun: records.values.filter { $0.key == nil }, name: name) }

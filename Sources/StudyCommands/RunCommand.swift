@@ -98,14 +98,11 @@ struct RunCommand: ParsableCommand {
         var phases = PhaseTimer(enabled: timings)
         defer { phases.report() }
         let layout = try workspace.layout()
-        let registry = StudyflowCommand.registry
-        let source = WorkflowSource(layout: layout, registry: registry)
+        let source = WorkflowSource(layout: layout, registry: StudyflowCommand.registry)
         let file = try source.read(workspace.workflow)
-
         if dryRun {
             let (_, options, ws) = try loadChecked(source, file)
-            let preview = try mapRunErrors { try Preview.evaluate(ws, options: options) }
-            PreviewPrinter.printDryRun(preview, json: json)
+            PreviewPrinter.printDryRun(try Preview.evaluate(ws, options: options), json: json)
             return
         }
 
@@ -118,89 +115,38 @@ struct RunCommand: ParsableCommand {
         defer { withExtendedLifetime(lock) {} }
         phases.mark("read + lock")
         let display: any RunObserver = json ? JSONEventWriter() : ProgressReporter(terminal: Console.stderrIsTerminal)
-        let reporter: any RunObserver = verbose ? ObserverList([VerboseLog(), display]) : display
         // Unchecked names are fine here: a snapshot is only written by a run whose parameters were valid.
         let snapshot = SnapshotCheck(stamp: source.stamp, workflowDigest: file.digest, params: splitParams(param))
-        let started = Timestamp.now()
-        let ledger = try openLedger(layout)
-        if firstRun, ledger.map({ $0.ignores(".studyflow/") == false }) ?? GitIgnoreFile.inGitWorkTree(layout.root) {
-            _ = try? GitIgnoreFile.ensureStateIgnored(root: layout.root)
-        }
+        let started = SystemClock.wallSeconds()
+        let ledger = try RunSession.openLedger(layout, firstRun: firstRun)
         phases.mark("open ledger")
-        var reservedRun: Int?
-        if force.isEmpty, !forceAll, until.isEmpty, !verbose, let stages = snapshot.unchangedStages(layout) {
+        var session = RunSession(layout: layout, file: file, ledger: ledger, started: started, executorName: executor,
+                                 reporter: verbose ? ObserverList([VerboseLog(), display]) : display, snapshot: snapshot)
+        if let stages = snapshot.shortcut(layout, force: force, forceAll: forceAll, targets: until, explaining: verbose) {
             phases.mark("snapshot")
-            let runNumber = try RunCounter.next(layout, after: ledger?.latestRunNumber() ?? 0)
-            // The ledger records a no-op run by reusing the previous commit's tree; when the previous
-            // run was not the same no-op (first run with the ledger, another HEAD…), the full path
-            // below records it in full, and the next no-op run takes this shortcut again.
-            let recorded = try ledger.map { ledger in
-                // A failed write is explained by the write check when it is the repository's permissions.
-                try provenance { do { return try ledger.recordNoOp(run: runNumber, started: started, stages: stages, workflowFile: ProvenanceRecorder.relative(file.display, root: layout.root) ?? file.display,
-                                                   workflowDigest: file.digest, studyflowVersion: StudyflowVersion.current, executor: executor) } catch { try ledger.checkWritable(); throw error } }
-            }
-            phases.mark("provenance")
-            if ledger == nil || recorded != nil {
-                reporter.handle(.started(RunInfo(run: runNumber, workflow: "", workflowFile: file.display,
-                                                 total: stages.count, executor: executor)))
-                let summary = SnapshotCheck.summary(run: runNumber, stages: stages, seconds: phases.elapsed)
-                for result in summary.results { reporter.handle(.stageFinished(result)) }
-                reporter.handle(.finished(summary))
-                phases.mark("report")
-                return
-            }
-            reservedRun = runNumber
+            if try session.answerFromSnapshot(stages, phases: &phases) { return }
         }
 
         let (compiled, options, ws) = try preloaded ?? loadChecked(source, file)
         phases.mark("load workflow")
-        if let ledger { try provenance { try ledger.preflight(); try ledger.checkWritable() } }
-        let stageExecutor = try makeExecutor(compiled.workflow, lock: lock)
-        let runNumber = try reservedRun ?? RunCounter.next(layout, after: ledger?.latestRunNumber() ?? 0)
-        let recorder = ProvenanceRecorder()
-        let runner = Runner(workspace: ws, executor: stageExecutor, options: options, observers: [reporter, recorder],
-                            run: runNumber, snapshot: snapshot)
-        let signals = SignalTrap { runner.interrupt() }
-        let outcome = Result { try mapRunErrors { try runner.execute() } }
-        phases.mark("run stages")
-        signals.cancel()
-        if let ledger {
-            // Every run that got past loading is recorded: success, failed stages, interruption.
-            do {
-                try provenance { try recorder.record(into: ledger, workspace: ws, file: file, params: options.params, started: started) }
-            } catch CommandError.failure(let message) {
-                throw CommandError.failure("run \(runNumber) finished but was not recorded in the provenance ledger: \(message)")
-            }
-            phases.mark("provenance")
-        }
-        let summary = try outcome.get()
+        try session.preflight()
+        let (summary, signalStatus) = try session.execute(ws, options: options, executor: try makeExecutor(compiled.workflow, lock: lock),
+                                                          phases: &phases)
         if summary.interrupted {
             Console.err("studyflow: interrupted; finished stages are cached, rerun 'studyflow run' to continue\n")
-            throw CommandError.exit(signals.exitStatus)
+            throw CommandError.exit(signalStatus)
         }
         if !summary.ok { throw CommandError.exit(1) }
     }
 
     /// The workflow, the run's options and the workspace, with every load-time check passed
-    /// (diagnostics printed, exit 2, otherwise); without `useCache` nothing is written.
+    /// (`CommandError.invalidWorkflow` otherwise); without `useCache` nothing is written.
     private func loadChecked(_ source: WorkflowSource, _ file: WorkflowSource.File, useCache: Bool = true) throws -> (CompiledWorkflow, RunOptions, Workspace) {
         let compiled = try source.load(file, useCache: useCache, params: splitParams(param))
         let options = try runOptions(compiled.workflow)
         let ws = Workspace(layout: source.layout, compiled: compiled, registry: source.registry, params: options.params)
         try source.checkSettings(ws)
         return (compiled, options, ws)
-    }
-
-    /// The run ledger, checked before anything runs (locked or unreadable ref: exit 1, nothing
-    /// run); nil under the benchmark switch `STUDYFLOW_NO_PROVENANCE=1`.
-    private func openLedger(_ layout: StoreLayout) throws -> RunLedger? {
-        guard !ProvenanceRecorder.disabled else { return nil }
-        return try provenance {
-            let ledger = try RunLedger.open(layout, create: true)
-            if let note = ledger.note { Console.err("studyflow: note: \(note)\n") }
-            try ledger.preflight(readingTip: false)
-            return ledger
-        }
     }
 
     /// The local executor, or a SLURM executor whose cluster has been checked: tools on PATH, the
@@ -212,13 +158,9 @@ struct RunCommand: ParsableCommand {
                                      extraArguments: workflow.slurm.sbatchArguments + sbatchArguments,
                                      pollInterval: pollInterval, studyflowBinary: ExecutablePath.current,
                                      searchPath: ExecutablePath.searchPath)
-        do {
-            let slurm = try SlurmExecutor(settings: settings)
-            try slurm.check(stages: workflow.stages.map { ($0.id, $0.resources.threads) })
-            return slurm
-        } catch {
-            throw error.isUsage ? CommandError.usage(error.description) : CommandError.failure(error.description)
-        }
+        let slurm = try SlurmExecutor(settings: settings)
+        try slurm.check(stages: workflow.stages.map { ($0.id, $0.resources.threads) })
+        return slurm
     }
 
     private func runOptions(_ workflow: Workflow) throws -> RunOptions {
@@ -231,11 +173,8 @@ struct RunCommand: ParsableCommand {
             return try WorkspaceLock.acquire(layout, wait: !noWait) { holder in
                 Console.err("studyflow: waiting for \(holder) to finish its run of this workspace…\n")
             }
-        } catch let error as StoreError {
-            if case .locked(let holder) = error {
-                throw CommandError.failure("workspace '\(layout.root)' is locked by \(holder); wait for it or drop --no-wait")
-            }
-            throw CommandError.failure(error.description)
+        } catch StoreError.locked(let holder) {
+            throw CommandError.failure("workspace '\(layout.root)' is locked by \(holder); wait for it or drop --no-wait")
         }
     }
 }
@@ -257,15 +196,6 @@ func splitParams(_ raw: [String]) -> [String: JSONValue] {
         result[String(parts[0])] = JSONValue(parsingScalar: parts.count > 1 ? String(parts[1]) : "")
     }
     return result
-}
-
-/// Turns the engine's "no such stage" into a usage error (exit 2).
-func mapRunErrors<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch let error as RunError {
-        throw CommandError.usage(error.description)
-    } catch let error as StoreError {
-        throw CommandError.failure(error.description)
-    }
 }
 
 /// Several observers as one, called in order.

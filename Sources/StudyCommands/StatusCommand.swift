@@ -31,7 +31,7 @@ struct StatusCommand: ParsableCommand {
         let params = try parseParams(param, workflow: compiled.workflow)
         let ws = Workspace(layout: layout, compiled: compiled, registry: registry, params: params)
         try source.checkSettings(ws)
-        let preview = try mapRunErrors { try Preview.evaluate(ws, options: RunOptions(params: params)) }
+        let preview = try Preview.evaluate(ws, options: RunOptions(params: params))
         PreviewPrinter.printStatus(preview, json: json)
     }
 }

@@ -1,8 +1,11 @@
 import ArgumentParser
+import StudyCore
 import StudyEngine
 import StudyStages
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The `studyflow` command: one subcommand per file in this module.
@@ -32,39 +35,24 @@ public struct StudyflowCommand: ParsableCommand {
 
     public init() {}
 
-    /// The stage kinds this build knows. Later modules add theirs here.
+    /// The stage kinds this build knows: the built-in ones.
     static var registry: StageKindRegistry { StageKindRegistry(BuiltinKinds.all) }
 
     /// Parses the arguments, runs the command and exits with 0, 1 or 2 (never ArgumentParser's 64).
     public static func entry() -> Never {
         // One malloc arena: worker threads then reuse memory the main thread freed after parsing
         // the workflow, instead of each growing an arena of its own (10 MB less peak RSS at 10,000 stages).
+        #if canImport(Glibc)
         _ = studyflow_mallopt(-8 /* M_ARENA_MAX */, 1)
+        #endif
         do {
             var command = try parseAsRoot()
             try command.run()
-            Glibc.exit(0)
-        } catch let error as CommandError {
-            switch error {
-            case .exit(let code): Glibc.exit(code)
-            case .usage(let message): Console.err("studyflow: error: \(message)\n"); Glibc.exit(2)
-            case .failure(let message): Console.err("studyflow: error: \(message)\n"); Glibc.exit(1)
-            }
+            terminate(0)
         } catch {
-            let code = exitCode(for: error)
-            if code == .success {
-                // --help, --version
-                Console.out(fullMessage(for: error) + "\n")
-                Glibc.exit(0)
-            }
-            if error is ExitCode { Glibc.exit(code.rawValue) }
-            let message = fullMessage(for: error)
-            if code == .validationFailure || error is ValidationError {
-                Console.err(message + "\n")
-                Glibc.exit(2)
-            }
-            Console.err("studyflow: error: \(message)\n")
-            Glibc.exit(1)
+            let status = ExitStatus(for: error)
+            status.print()
+            terminate(status.code)
         }
     }
 }
@@ -74,6 +62,13 @@ enum BuiltinKinds {
     static var all: [any StageKind] { BuiltinStageKinds.all }
 }
 
+/// Ends the process with `code` (a free function: inside a command, `exit` names ArgumentParser's).
+private func terminate(_ code: Int32) -> Never {
+    exit(code)
+}
+
+#if canImport(Glibc)
 /// glibc's `mallopt(3)`; `<malloc.h>` is not part of Swift's Glibc module.
 @_silgen_name("mallopt")
 private func studyflow_mallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif

@@ -37,7 +37,10 @@ struct ValidateCommand: ParsableCommand {
                 let compiled = try source.load(file, useCache: false)
                 try source.checkSettings(Workspace(layout: layout, compiled: compiled, registry: source.registry))
                 Console.out("ok: \(compiled.workflow.file): \(compiled.workflow.stages.count) stages\n")
-            } catch CommandError.exit(2) {
+            } catch let error as CommandError {
+                // Every file is checked: its mistakes are shown and the next file follows.
+                guard case .invalidWorkflow = error else { throw error }
+                ExitStatus(for: error).print()
                 failed = true
             }
         }

@@ -26,20 +26,3 @@ struct WorkspaceOptions: ParsableArguments {
         return locator.map(given)
     }
 }
-
-/// User mistakes (exit 2) and failures (exit 1) raised by commands, printed as `studyflow: error: …`.
-enum CommandError: Error, CustomStringConvertible {
-    /// Bad usage or an invalid workflow: exit 2.
-    case usage(String)
-    /// A failure while doing what was asked: exit 1.
-    case failure(String)
-    /// Diagnostics already printed; exit with this code.
-    case exit(Int32)
-
-    var description: String {
-        switch self {
-        case .usage(let m), .failure(let m): return m
-        case .exit(let code): return "exit \(code)"
-        }
-    }
-}

@@ -156,12 +156,6 @@ public enum FileIO {
         return names
     }
 
-    /// `fsync` on a directory, so a rename inside it is durable.
-    public static func syncDirectory(_ path: String) {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd >= 0 { fsync(fd); close(fd) }
-    }
-
     /// The absolute, symlink-free form of an existing path.
     public static func realPath(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }

@@ -40,11 +40,6 @@ struct ShellLexer {
         return c
     }
 
-    private func isHole(at index: Int) -> Bool {
-        guard index < units.count, case .hole = units[index] else { return false }
-        return true
-    }
-
     /// Whether bare text at `index` would merge with what precedes it: a `$NAME` it would
     /// lengthen, or a `~` it would turn into a home directory.
     private func joinsPrevious(_ index: Int) -> Bool {

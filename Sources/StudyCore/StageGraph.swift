@@ -13,12 +13,6 @@ public struct StageGraph: Sendable, Equatable {
     /// Stages in an order where every stage follows its dependencies; ties by declaration order.
     public let order: [Int32]
 
-    /// A read whose producer lies in another stage's directory output (`results/dir/` ⊃ `results/dir/x`).
-    public enum Producer: Equatable, Sendable {
-        case stage(Int32)
-        case source
-    }
-
     /// Builds the graph of `workflow`; returns the cycle instead when there is one.
     /// - Complexity: O(stages + artifacts × path depth).
     public static func build(_ workflow: Workflow) -> Result<StageGraph, DependencyCycle> {

@@ -89,37 +89,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
         var dependencies: [[Int32]] = [], producers: [[Int32]] = [], words: [[String]] = []
         stages.reserveCapacity(count)
         for _ in 0..<count {
-            let id = try r.readString()
-            let location = try r.readLocation(file: file)
-            let action: StageAction
-            switch try r.readUInt() {
-            case 0: action = .shell(CommandTemplate(try r.readString()))
-            case 1: action = .builtin(kind: try r.readString(), with: try r.readJSON())
-            default: throw BinaryFormatError()
-            }
-            var lists: [[Artifact]] = []
-            for _ in 0..<2 {
-                let n = try r.readCount()
-                var artifacts: [Artifact] = []
-                artifacts.reserveCapacity(n)
-                for _ in 0..<n {
-                    let name = try r.readString()
-                    let named = try r.readBool()
-                    artifacts.append(Artifact(name: named ? name : nil, path: try r.readString(),
-                                              isDirectory: try r.readBool(), location: try r.readLocation(file: file)))
-                }
-                lists.append(artifacts)
-            }
-            guard case .object(let stageParams) = try r.readJSON() else { throw BinaryFormatError() }
-            var env: [String] = []
-            for _ in 0..<(try r.readCount()) { env.append(try r.readString()) }
-            let threads = try r.readInt(), retries = try r.readInt()
-            let memory = try r.readString(), time = try r.readString()
-            let resources = StageResources(threads: threads, memory: memory.isEmpty ? nil : memory,
-                                           time: time.isEmpty ? nil : time, retries: retries)
-            let fields = try r.readFieldLocations(file: file)
-            stages.append(Stage(id: id, action: action, inputs: lists[0], outputs: lists[1], params: stageParams,
-                                env: env, resources: resources, location: location, fields: fields))
+            stages.append(try Self.readStage(&r, file: file))
             for k in 0..<2 {
                 var list: [Int32] = []
                 for _ in 0..<(try r.readCount()) {
@@ -134,15 +104,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
             for _ in 0..<(try r.readCount()) { stageWords.append(try r.readString()) }
             words.append(stageWords)
         }
-        var order: [Int32] = []
-        order.reserveCapacity(count)
-        var placed = [Bool](repeating: false, count: count)
-        for _ in 0..<count {
-            let id = try r.readUInt()
-            guard id < UInt64(count), !placed[Int(id)] else { throw BinaryFormatError() }
-            placed[Int(id)] = true
-            order.append(Int32(id))
-        }
+        let order = try Self.readOrder(&r, count: count)
         guard r.isAtEnd else { throw BinaryFormatError() }
         var dependents = [[Int32]](repeating: [], count: count)
         for (id, deps) in dependencies.enumerated() {
@@ -157,6 +119,55 @@ public struct CompiledWorkflow: Sendable, Equatable {
             graph: StageGraph(count: count, dependencies: dependencies, dependents: dependents,
                               inputProducers: producers, order: order),
             commandWords: words)
+    }
+
+    /// One stage's declaration, as `encoded()` wrote it.
+    private static func readStage(_ r: inout BinaryReader, file: String) throws(BinaryFormatError) -> Stage {
+        let id = try r.readString()
+        let location = try r.readLocation(file: file)
+        let action: StageAction
+        switch try r.readUInt() {
+        case 0: action = .shell(CommandTemplate(try r.readString()))
+        case 1: action = .builtin(kind: try r.readString(), with: try r.readJSON())
+        default: throw BinaryFormatError()
+        }
+        var lists: [[Artifact]] = []
+        for _ in 0..<2 {
+            let n = try r.readCount()
+            var artifacts: [Artifact] = []
+            artifacts.reserveCapacity(n)
+            for _ in 0..<n {
+                let name = try r.readString()
+                let named = try r.readBool()
+                artifacts.append(Artifact(name: named ? name : nil, path: try r.readString(),
+                                          isDirectory: try r.readBool(), location: try r.readLocation(file: file)))
+            }
+            lists.append(artifacts)
+        }
+        guard case .object(let stageParams) = try r.readJSON() else { throw BinaryFormatError() }
+        var env: [String] = []
+        for _ in 0..<(try r.readCount()) { env.append(try r.readString()) }
+        let threads = try r.readInt(), retries = try r.readInt()
+        let memory = try r.readString(), time = try r.readString()
+        let resources = StageResources(threads: threads, memory: memory.isEmpty ? nil : memory,
+                                       time: time.isEmpty ? nil : time, retries: retries)
+        let fields = try r.readFieldLocations(file: file)
+        return Stage(id: id, action: action, inputs: lists[0], outputs: lists[1], params: stageParams,
+                     env: env, resources: resources, location: location, fields: fields)
+    }
+
+    /// The topological order: each of the `count` stage ids exactly once.
+    private static func readOrder(_ r: inout BinaryReader, count: Int) throws(BinaryFormatError) -> [Int32] {
+        var order: [Int32] = []
+        order.reserveCapacity(count)
+        var placed = [Bool](repeating: false, count: count)
+        for _ in 0..<count {
+            let id = try r.readUInt()
+            guard id < UInt64(count), !placed[Int(id)] else { throw BinaryFormatError() }
+            placed[Int(id)] = true
+            order.append(Int32(id))
+        }
+        return order
     }
 }
 

@@ -49,12 +49,4 @@ public enum Reason: Hashable, Sendable, CustomStringConvertible {
         case .outputNotInStore(let p): return "output \(p) not in the store"
         }
     }
-
-    /// Reasons that are repaired by restoring outputs from the store rather than rerunning.
-    public var isRestorable: Bool {
-        switch self {
-        case .outputMissing, .outputEdited: return true
-        default: return false
-        }
-    }
 }

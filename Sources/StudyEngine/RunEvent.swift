@@ -2,7 +2,7 @@ import StudyCore
 import StudyStore
 
 /// What happens during a run, in order, for whoever listens: the progress display, the JSON event
-/// stream, and (later) the provenance writer, which needs every stage's record and outcome.
+/// stream, and the provenance recorder, which needs every stage's record and outcome.
 public enum RunEvent: Sendable {
     /// The run begins: its number, the workflow and how many stages are selected.
     case started(RunInfo)

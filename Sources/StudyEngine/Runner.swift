@@ -47,8 +47,8 @@ public final class Runner: Sendable {
     /// Runs the selected stages; blocks until done. Throws only for infrastructure failures and
     /// unknown stage names; failed stages are results.
     public func execute() throws -> RunSummary {
-        let start = Clock.now()
-        let wallStart = Clock.wallNanoseconds()
+        let start = SystemClock.monotonicSeconds()
+        let wallStart = SystemClock.wallNanoseconds()
         let selection = try Selection(workspace: workspace, options: options)
         let graph = workspace.compiled.graph
         let plan = Plan(graph: graph, selected: selection.selected, keepGoing: options.keepGoing)
@@ -77,7 +77,7 @@ public final class Runner: Sendable {
         if let commitError { throw commitError }
         let ordered = results.withLock { results in graph.order.compactMap { results[Int($0)] } }
         let summary = RunSummary(run: run, results: ordered, interrupted: interrupted.load(ordering: .relaxed),
-                                 seconds: Clock.now() - start)
+                                 seconds: SystemClock.monotonicSeconds() - start)
         snapshot?.record(after: summary, workspace: workspace, options: options, runStart: wallStart)
         emit(.finished(summary))
         return summary
@@ -107,7 +107,7 @@ public final class Runner: Sendable {
 
     private func perform(_ id: Int, forced: Bool, committer: RecordCommitter) -> StageResult {
         let stage = workspace.compiled.workflow.stages[id]
-        let start = Clock.now()
+        let start = SystemClock.monotonicSeconds()
         if interrupted.load(ordering: .relaxed) { return StageResult(stage: stage.id, status: .skipped) }
         do {
             let resolved: ResolvedStage
@@ -119,11 +119,11 @@ public final class Runner: Sendable {
             let decision = try workspace.staleness.decide(resolved, forced: forced)
             switch decision {
             case .upToDate:
-                return StageResult(stage: stage.id, status: .cached, seconds: Clock.now() - start,
+                return StageResult(stage: stage.id, status: .cached, seconds: SystemClock.monotonicSeconds() - start,
                                    record: workspace.log.record(stage: stage.id, key: resolved.key))
             case .restore(let outputs, let reasons):
                 if let refusal = try refuseEscapingOutputs(of: stage) {
-                    return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: Clock.now() - start,
+                    return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
                                        failure: "stage '\(stage.id)': \(refusal)")
                 }
                 if let recovery = try restore(outputs, stage: stage.id, id: id) {
@@ -135,13 +135,13 @@ public final class Runner: Sendable {
                 let record = workspace.log.record(stage: stage.id, key: resolved.key)
                 // Re-append it, so the stage's latest record says which version is on disk now.
                 if let record, workspace.log.latest(stage.id)?.key != record.key { committer.submit(record) }
-                return StageResult(stage: stage.id, status: .restored, reasons: reasons, seconds: Clock.now() - start,
+                return StageResult(stage: stage.id, status: .restored, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
                                    record: record)
             case .run(let reasons):
                 return try execute(resolved, id: id, reasons: explainUpstream(reasons, of: id), start: start, committer: committer)
             }
         } catch {
-            return StageResult(stage: stage.id, status: .failed, seconds: Clock.now() - start,
+            return StageResult(stage: stage.id, status: .failed, seconds: SystemClock.monotonicSeconds() - start,
                                failure: "stage '\(stage.id)': \(error)")
         }
     }
@@ -202,7 +202,7 @@ public final class Runner: Sendable {
             attemptJob.attempt = attempt
             if attempt > 1 { appendToLog(logPath, "\n--- studyflow: attempt \(attempt) of \(attempts) ---\n") }
             if let refusal = try refuseEscapingOutputs(of: stage) {
-                return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: Clock.now() - start,
+                return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
                                    failure: "stage '\(stage.id)': \(refusal)", attempts: attempt - 1)
             }
             try clearOutputs(of: stage, id: id, attempt: attempt)
@@ -214,18 +214,18 @@ public final class Runner: Sendable {
         if outcome != .succeeded { rememberLeftovers(of: stage) }
         switch outcome {
         case .cancelled:
-            return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: Clock.now() - start,
+            return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
                                failure: "stage '\(stage.id)' was interrupted", logPath: existing(logPath), attempts: attempt,
                                jobID: jobID)
         case .failed(let status, let message):
-            return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: Clock.now() - start,
+            return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
                                exitStatus: status, failure: "stage '\(stage.id)' failed: \(message)" + LogTail.render(logPath),
                                logPath: existing(logPath), attempts: attempt, jobID: jobID)
         case .succeeded:
             break
         }
         if let failure = try unrecordable(resolved) {
-            return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: Clock.now() - start,
+            return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
                                exitStatus: 0, failure: failure, logPath: existing(logPath), attempts: attempt, jobID: jobID)
         }
         var outputs: [OutputState] = []
@@ -234,7 +234,7 @@ public final class Runner: Sendable {
             guard let st = FileStat.of(absolute), st.kind == (output.isDirectory ? .directory : .file) else {
                 rememberLeftovers(of: stage)
                 let what = output.isDirectory ? "directory" : "file"
-                return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: Clock.now() - start,
+                return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
                                    exitStatus: 0,
                                    failure: "stage '\(stage.id)' exited 0 but did not write output \(what) '\(output.displayPath)'; check that the command writes to ${outputs…}",
                                    logPath: existing(logPath), attempts: attempt, jobID: jobID)
@@ -249,7 +249,7 @@ public final class Runner: Sendable {
             workspace.hasher.remember(output: output, manifest: output.isDirectory ? workspace.objects.manifest(output.digest) : nil)
         }
         ran.withLock { $0[id] = true }
-        return StageResult(stage: stage.id, status: .ran, reasons: reasons, seconds: Clock.now() - start, record: record,
+        return StageResult(stage: stage.id, status: .ran, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start, record: record,
                            exitStatus: 0, logPath: existing(logPath), attempts: attempt, jobID: jobID)
     }
 
@@ -394,20 +394,5 @@ extension String {
         var s = self
         while s.last == "\n" { s.removeLast() }
         return s
-    }
-}
-
-/// Monotonic seconds, and wall-clock nanoseconds for comparing with file times.
-enum Clock {
-    static func wallNanoseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
-    }
-
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }

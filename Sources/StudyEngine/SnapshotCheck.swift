@@ -22,6 +22,14 @@ public struct SnapshotCheck: Sendable {
         Snapshot.verify(layout, header: header, digestEnvironment: digestEnvironment)
     }
 
+    /// The snapshot's stage ids when a run may be answered from it: a plain run of every stage
+    /// (no `force`, `forceAll` or `targets`) that is not explaining its decisions, with nothing
+    /// changed since. `nil` means "check fully".
+    public func shortcut(_ layout: StoreLayout, force: [String], forceAll: Bool, targets: [String], explaining: Bool) -> [String]? {
+        guard force.isEmpty, !forceAll, targets.isEmpty, !explaining else { return nil }
+        return unchangedStages(layout)
+    }
+
     /// Records the snapshot after `summary` when the run covered every stage and all were cached.
     func record(after summary: RunSummary, workspace: Workspace, options: RunOptions, runStart: Int64) {
         guard summary.ok, options.targets.isEmpty, options.force.isEmpty, !options.forceAll,

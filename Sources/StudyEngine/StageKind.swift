@@ -2,7 +2,7 @@ import StudyCore
 import StudyStore
 
 /// A built-in stage kind (`uses: survival/cox`): runs in-process on its inputs and `with:` settings.
-/// Later modules (Stages) register kinds; the engine knows only this protocol.
+/// StudyStages provides the kinds and StudyCommands registers them; the engine knows only this protocol.
 public protocol StageKind: Sendable {
     /// The name used in `uses:`, e.g. `survival/kaplan-meier`.
     var name: String { get }

@@ -182,7 +182,7 @@ public final class RunLedger {
         record.id = RunID.generate()
         record.workspaceRoot = layout.root
         record.started = started
-        record.finished = Timestamp.now()
+        record.finished = SystemClock.wallSeconds()
         record.studyflowVersion = studyflowVersion
         record.host = Timestamp.hostName()
         record.executor = executor

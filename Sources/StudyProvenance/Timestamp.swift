@@ -2,15 +2,9 @@
 import Glibc
 #endif
 
-/// Wall-clock times as the ledger writes them (UTC, ISO 8601), without Foundation.
+/// Wall-clock times as the ledger writes them (UTC, ISO 8601), without Foundation; the time
+/// itself comes from `SystemClock.wallSeconds()`.
 public enum Timestamp {
-    /// Seconds since 1970, with sub-second precision.
-    public static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-
     /// `2026-11-27T04:05:06Z` for `seconds` since 1970.
     public static func iso8601(_ seconds: Double) -> String {
         var t = time_t(seconds.rounded(.down))

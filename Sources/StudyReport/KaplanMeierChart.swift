@@ -90,8 +90,23 @@ public struct KaplanMeierChart: Sendable {
             }
         }
 
-        // Legend in the upper right, where survival curves leave room; as wide as its longest
-        // label (about 6 px a character at 11 px Helvetica).
+        drawLegend(on: &canvas, curves: curves, right: right, top: top)
+
+        // Numbers at risk, one row per group, each count centred under its x tick.
+        canvas.text("Number at risk", 4, riskTop - 10, class: "h")
+        for (i, curve) in curves.enumerated() {
+            let rowY = riskTop + 18 * Double(i) + 8
+            canvas.text(curve.group, 4, rowY, style: "fill:\(Palette.color(i))")
+            for tick in xs.ticks {
+                canvas.text(TextFormat.count(curve.atRisk(tick)), x(tick), rowY, anchor: "middle")
+            }
+        }
+        return canvas.svg(title: title, description: description, id: id)
+    }
+
+    /// The legend in the upper right, where survival curves leave room; as wide as its longest
+    /// label (about 6 px a character at 11 px Helvetica), with the log-rank p below it.
+    private func drawLegend(on canvas: inout SVGCanvas, curves: [SurvivalCurve], right: Double, top: Double) {
         let labels = curves.map { legendLabel($0) }
         let legendX = right - 4 - max(200, 34 + 6.1 * Double(labels.map(\.count).max() ?? 0))
         var ly = top + 14
@@ -105,17 +120,6 @@ public struct KaplanMeierChart: Sendable {
             let test = logRank.rho == 0 ? "Log-rank" : "Peto-Peto"
             canvas.text("\(test) \(TextFormat.pEquals(logRank.p))", legendX, ly + 2)
         }
-
-        // Numbers at risk, one row per group, each count centred under its x tick.
-        canvas.text("Number at risk", 4, riskTop - 10, class: "h")
-        for (i, curve) in curves.enumerated() {
-            let rowY = riskTop + 18 * Double(i) + 8
-            canvas.text(curve.group, 4, rowY, style: "fill:\(Palette.color(i))")
-            for tick in xs.ticks {
-                canvas.text(TextFormat.count(curve.atRisk(tick)), x(tick), rowY, anchor: "middle")
-            }
-        }
-        return canvas.svg(title: title, description: description, id: id)
     }
 
     /// `group (n = 138, 112 events[, median 270])`.

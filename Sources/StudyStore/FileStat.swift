@@ -76,10 +76,3 @@ public struct FileStat: Equatable, Sendable {
         self.kind = kind
     }
 }
-
-/// Wall-clock nanoseconds, for stat-cache raciness checks.
-func nowNanoseconds() -> Int64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
-    return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
-}

@@ -63,7 +63,7 @@ public final class StatCache: Sendable {
 
     /// Remembers that `path`, as described by `stat`, has `digest` (hashed just now).
     public func remember(_ path: String, stat: FileStat, digest: Digest) {
-        let entry = Entry(stat: stat, digest: digest, hashedAt: nowNanoseconds())
+        let entry = Entry(stat: stat, digest: digest, hashedAt: SystemClock.wallNanoseconds())
         state.withLock { state in
             state.entries[path] = entry
             state.dirty = true

@@ -37,9 +37,6 @@ public final class FakeExecutor: Executor {
     /// Stage ids executed so far, in order of execution (attempts counted separately).
     public var executed: [String] { calls.withLock { $0 } }
 
-    /// Forgets the calls so far (between runs of one test).
-    public func reset() { calls.withLock { $0 = [] } }
-
     public func execute(_ job: StageJob) -> StageOutcome {
         calls.withLock { $0.append(job.stage) }
         guard let stage = workflow.stages.first(where: { $0.id == job.stage }) else {

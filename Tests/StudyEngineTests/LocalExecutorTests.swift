@@ -137,7 +137,7 @@ struct LocalExecutorTests {
         let executor = LocalExecutor()
         let outcome = Mutex<StageOutcome?>(nil)
         let done = DispatchSemaphore(value: 0)
-        let start = monotonicSeconds()
+        let start = SystemClock.monotonicSeconds()
         DispatchQueue.global().async {
             // `sleep` runs as a child of the shell (not exec'd), so it is a second member of the group.
             let result = executor.execute(job("echo $$ > group.pid; sleep 30; echo finished", in: dir))
@@ -160,7 +160,7 @@ struct LocalExecutorTests {
 
         executor.cancelAll()
         #expect(done.wait(timeout: .now() + 5) == .success)
-        #expect(monotonicSeconds() - start < 5)
+        #expect(SystemClock.monotonicSeconds() - start < 5)
         #expect(outcome.withLock { $0 } == .cancelled)
         polls = 0
         while !livingMembers(ofGroup: group).isEmpty, polls < 200 { usleep(10_000); polls += 1 }
@@ -244,13 +244,6 @@ func livingMembers(ofGroup group: Int32) -> [Int32] {
     return members
 }
 
-/// Monotonic seconds.
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
-
 /// Ctrl-C during a run with real processes: the running stage stops, nothing is recorded for it,
 /// the rest is skipped, and the next run completes.
 @Suite("Interrupting a run")
@@ -280,10 +273,10 @@ struct InterruptTests {
         var polls = 0
         while !ws.directory.exists("out/slow.txt.started"), polls < 500 { usleep(10_000); polls += 1 }
         try #require(ws.directory.exists("out/slow.txt.started"))
-        let start = monotonicSeconds()
+        let start = SystemClock.monotonicSeconds()
         runner.interrupt()
         #expect(done.wait(timeout: .now() + 10) == .success)
-        #expect(monotonicSeconds() - start < 5)
+        #expect(SystemClock.monotonicSeconds() - start < 5)
         let summary = try #require(try result.withLock { $0 }?.get())
         #expect(summary.interrupted)
         #expect(!summary.ok)

@@ -23,9 +23,8 @@ private final class HasherFixture {
 
     /// Sets the file's mtime `seconds` back, then waits until its ctime (now) is outside the racy window.
     func backdate(_ file: String, seconds: Int, settle: Bool = true) {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        var times = [timespec(tv_sec: now.tv_sec - seconds, tv_nsec: 0), timespec(tv_sec: now.tv_sec - seconds, tv_nsec: 0)]
+        let then = time_t(SystemClock.wallSeconds()) - time_t(seconds)
+        var times = [timespec(tv_sec: then, tv_nsec: 0), timespec(tv_sec: then, tv_nsec: 0)]
         #expect(utimensat(AT_FDCWD, absolute(file), &times, 0) == 0)
         if settle { usleep(250_000) }
     }

@@ -6,16 +6,9 @@ import StudyStore
 import Testing
 import _StudyTestSupport
 
-/// Wall-clock nanoseconds.
-private func nanosecondsNow() -> Int64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
-    return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
-}
-
 /// A stat as of `secondsAgo` seconds, for a file of `size` bytes.
 private func stat(size: Int64 = 10, secondsAgo: Int64, inode: UInt64 = 7) -> FileStat {
-    let then = nanosecondsNow() - secondsAgo * 1_000_000_000
+    let then = SystemClock.wallNanoseconds() - secondsAgo * 1_000_000_000
     return FileStat(size: size, mtime: then, ctime: then, inode: inode, isExecutable: false, kind: .file)
 }
 
@@ -53,7 +46,7 @@ struct StatCacheTests {
     func racy() {
         let dir = TemporaryDirectory()
         let cache = StatCache(path: dir.path + "/stat-cache")
-        let now = nanosecondsNow()
+        let now = SystemClock.wallNanoseconds()
         let fresh = FileStat(size: 1, mtime: now, ctime: now, inode: 1, isExecutable: false, kind: .file)
         cache.remember("f", stat: fresh, digest: Digest.of(string: "x"))
         #expect(cache.digest(of: "f", stat: fresh) == nil)

@@ -127,14 +127,14 @@ final class SlurmPoller: Sendable {
                     }
                 }
             } else {
-                let now = Clock.now()
+                let now = SystemClock.monotonicSeconds()
                 let since = failingSince ?? now
                 failingSince = since
                 if now - since >= failureLimit {
                     for job in pending { ended[job.id] = .pollFailed("squeue has failed for \(Int(now - since)) s") }
                 }
             }
-            let now = Clock.now()
+            let now = SystemClock.monotonicSeconds()
             state.withLock { s in
                 // A waiter may have left since the snapshot (its job cancelled or already ended):
                 // only waiters still present and still waiting are updated.

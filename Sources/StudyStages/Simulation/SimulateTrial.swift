@@ -89,7 +89,7 @@ public struct SimulateTrial: StageKind {
         }
         let median = settings.controlMedian!
         var cells = [TrialPower]()
-        let started = PhaseClock.wallNow()
+        let started = SystemClock.monotonicSeconds()
         for hr in settings.hazardRatios {
             for n in settings.sampleSizes {
                 let design = TrialDesign(sampleSize: n, hazardRatio: hr, allocation: settings.allocation, controlMedian: median,
@@ -98,7 +98,7 @@ public struct SimulateTrial: StageKind {
                                                    replicates: settings.replicates, seed: settings.seed, threads: context.threads))
             }
         }
-        let simulated = PhaseClock.wallNow() - started
+        let simulated = SystemClock.monotonicSeconds() - started
         let result = Self.result(settings, cells: cells, producer: settings.medianSource.flatMap { context.inputProducers[$0.input] })
         do {
             try FileIO.writeAtomically(output, result.fileBytes)

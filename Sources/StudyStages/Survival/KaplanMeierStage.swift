@@ -57,9 +57,9 @@ public struct KaplanMeierStage: StageKind {
             let data = try table.survival(time: time, event: event, rows: rows, used: used)
             let labels = group.map { table.labels($0, rows: rows) }
             let levels = labels.map { SurvivalStageRunner.factorLevels($0) }
-            let fitStart = PhaseClock.now()
+            let fitStart = SystemClock.threadCPUSeconds()
             let fit = KaplanMeier.fit(data, groups: labels, levels: levels, confType: confType, confLevel: confLevel)
-            context.log("timing (thread cpu): km fit \(PhaseClock.format(PhaseClock.now() - fitStart)) s")
+            context.log("timing (thread cpu): km fit \(PhaseClock.format(SystemClock.threadCPUSeconds() - fitStart)) s")
 
             let curves = fit.curves.map { curve in
                 KaplanMeierOutput.Curve(

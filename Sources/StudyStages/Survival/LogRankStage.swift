@@ -49,9 +49,9 @@ public struct LogRankStage: StageKind {
                 throw SurvivalStageError("column '\(groupName)' (group) needs at least two groups; it has \(levels.count)")
             }
             let strataLabels = strata.map { table.labels($0, rows: rows) }
-            let fitStart = PhaseClock.now()
+            let fitStart = SystemClock.threadCPUSeconds()
             let test = LogRank.test(data, groups: labels, levels: levels, strata: strataLabels, rho: rho)
-            context.log("timing (thread cpu): log-rank test \(PhaseClock.format(PhaseClock.now() - fitStart)) s")
+            context.log("timing (thread cpu): log-rank test \(PhaseClock.format(SystemClock.threadCPUSeconds() - fitStart)) s")
             let groups = test.groups.indices.map { i in
                 LogRankOutput.Group(group: test.groups[i], n: test.n[i], observed: test.observed[i], expected: test.expected[i])
             }

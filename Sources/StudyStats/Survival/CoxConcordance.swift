@@ -80,3 +80,37 @@ public struct CoxConcordance: Sendable, Equatable {
             concordant: concordant, discordant: discordant, tiedX: tiedX, tiedY: tiedY, tiedXY: tiedXY)
     }
 }
+
+/// Pair counts summed over strata, from which C and its standard error follow.
+struct PairCounts {
+    var concordant = 0, discordant = 0, tiedX = 0, tiedY = 0, tiedXY = 0
+
+    /// The result, given Somers' d and the summed squared dfbetas.
+    func concordance(somers: Double, variance: Double) -> CoxConcordance {
+        CoxConcordance(
+            concordance: (somers + 1) / 2, standardError: variance.squareRoot() / 2,
+            concordant: concordant, discordant: discordant, tiedX: tiedX, tiedY: tiedY, tiedXY: tiedXY)
+    }
+}
+
+extension CoxConcordance {
+    /// Subjects grouped by stratum (ascending stratum), or all subjects in one group.
+    static func stratumGroups(count n: Int, strata: [Int]?) -> [[Int]] {
+        guard let strata else { return [Array(0..<n)] }
+        var byStratum: [Int: [Int]] = [:]
+        for k in 0..<n { byStratum[strata[k], default: []].append(k) }
+        return byStratum.keys.sorted().map { byStratum[$0]! }
+    }
+
+    /// Pairs among equal values of a sorted array: the sum of k(k - 1)/2 over runs of length k.
+    static func levelPairs(inSorted values: [some Equatable]) -> Int {
+        var level = 0, i = 0
+        while i < values.count {
+            var j = i + 1
+            while j < values.count && values[j] == values[i] { j += 1 }
+            level += (j - i) * (j - i - 1) / 2
+            i = j
+        }
+        return level
+    }
+}

@@ -24,132 +24,25 @@ extension CoxConcordance {
         // The variance is summed in that order (not handed back to subjects in input order: a
         // random write per subject was a fifth of the sweep).
         var perGroup: [(concordant: [Int], discordant: [Int], tied: [Int])] = []
-        var concordant = 0, discordant = 0, tiedX = 0, tiedY = 0, tiedXY = 0
-
-        var groups: [[Int]]
-        if let strata {
-            var byStratum: [Int: [Int]] = [:]
-            for k in 0..<n { byStratum[strata[k], default: []].append(k) }
-            groups = byStratum.keys.sorted().map { byStratum[$0]! }
-        } else {
-            groups = [Array(0..<n)]
-        }
-
-        for members in groups where !members.isEmpty {
-            let size = members.count
-            // Slot of each member (by member index): 2 × time index, + 1 when censored.
+        var pairs = PairCounts()
+        for members in stratumGroups(count: n, strata: strata) where !members.isEmpty {
             // Without strata the one group is every subject in order: no gathered copies.
             let whole = members.count == n
-            let times = whole ? time : members.map { time[$0] }
-            var slot = [Int32](repeating: 0, count: size)
-            var distinct = 0
-            var previous = 0.0
-            for (position, at) in StableOrder.ascending(times).enumerated() {
-                if position == 0 || times[at] != previous { distinct += 1; previous = times[at] }
-                slot[at] = Int32(2 * (distinct - 1) + (event[members[at]] ? 0 : 1))
-            }
-            let slots = 2 * distinct
-            // Per slot: how many subjects sit at or after it, how many events sit before it.
-            var perSlot = [Int](repeating: 0, count: slots)
-            for s in slot { perSlot[Int(s)] += 1 }
-            var atOrAfter = [Int](repeating: 0, count: slots + 1)
-            for s in stride(from: slots - 1, through: 0, by: -1) { atOrAfter[s] = atOrAfter[s + 1] + perSlot[s] }
-            var eventsBefore = [Int](repeating: 0, count: slots + 1)
-            for s in 0..<slots { eventsBefore[s + 1] = eventsBefore[s] + (s % 2 == 0 ? perSlot[s] : 0) }
+            let slots = TimeSlots(times: whole ? time : members.map { time[$0] }, members: members, event: event)
             // Events at the same time: all pairs; those level on score are found per score group.
-            for t in 0..<distinct { tiedY += perSlot[2 * t] * (perSlot[2 * t] - 1) / 2 }
-
+            for t in 0..<slots.distinct { pairs.tiedY += slots.perSlot[2 * t] * (slots.perSlot[2 * t] - 1) / 2 }
             let scores = whole ? riskScore : members.map { riskScore[$0] }
             let byScore = StableOrder.ascending(scores)
             // Laid out in score order, so the sweep reads memory in sequence.
-            let slotAt = byScore.map { slot[$0] }
-            let scoreAt = byScore.map { scores[$0] }
-            var concordantAt = [Int](repeating: 0, count: size)
-            var discordantAt = concordantAt, tiedAt = concordantAt
-            // One tree for subjects and events: a walk answers both prefix counts at once.
-            var tree = SlotTree(size: slots)
-            // Events at each slot, to step back from "events through s" to "through s - 1".
-            var eventsAt = [Int](repeating: 0, count: slots)
-            var groupSlots: [Int32] = []
-
-            var start = 0
-            while start < size {
-                var end = start + 1
-                while end < size && scoreAt[end] == scoreAt[start] { end += 1 }
-                if end == start + 1 {
-                    // A score of its own: nothing is level with it.
-                    let s = Int(slotAt[start])
-                    let (allThrough, eventsThrough) = tree.prefix(through: s)
-                    if s % 2 == 0 {
-                        // Later subjects below it (concordant) and above it (discordant).
-                        let below = tree.total - allThrough
-                        concordantAt[start] += below
-                        discordantAt[start] += atOrAfter[s + 1] - below
-                        concordant += below
-                        discordant += atOrAfter[s + 1] - below
-                    }
-                    // Earlier events below it (discordant for them) and above it (concordant).
-                    let below = eventsThrough - eventsAt[s]
-                    discordantAt[start] += below
-                    concordantAt[start] += eventsBefore[s] - below
-                    tree.add(s, event: s % 2 == 0)
-                    if s % 2 == 0 { eventsAt[s] += 1 }
-                } else {
-                    var below1 = [Int](repeating: 0, count: end - start)
-                    var below2 = below1
-                    for p in start..<end {
-                        let s = Int(slotAt[p])
-                        let (allThrough, eventsThrough) = tree.prefix(through: s)
-                        if s % 2 == 0 { below1[p - start] = tree.total - allThrough }
-                        below2[p - start] = eventsThrough - eventsAt[s]
-                    }
-                    groupSlots.removeAll(keepingCapacity: true)
-                    for p in start..<end {
-                        let s = Int(slotAt[p])
-                        tree.add(s, event: s % 2 == 0)
-                        if s % 2 == 0 { eventsAt[s] += 1; groupSlots.append(slotAt[p]) }
-                    }
-                    for p in start..<end {
-                        let s = Int(slotAt[p])
-                        let (allThrough, eventsThrough) = tree.prefix(through: s)
-                        if s % 2 == 0 {
-                            let below = below1[p - start]
-                            let level = tree.total - allThrough - below
-                            let above = atOrAfter[s + 1] - below - level
-                            concordantAt[p] += below
-                            tiedAt[p] += level
-                            discordantAt[p] += above
-                            concordant += below
-                            tiedX += level
-                            discordant += above
-                        }
-                        let below = below2[p - start]
-                        let level = eventsThrough - eventsAt[s] - below
-                        discordantAt[p] += below
-                        tiedAt[p] += level
-                        concordantAt[p] += eventsBefore[s] - below - level
-                    }
-                    // Events level on both time and score.
-                    if groupSlots.count > 1 {
-                        groupSlots.sort()
-                        var i = 0
-                        while i < groupSlots.count {
-                            var j = i + 1
-                            while j < groupSlots.count && groupSlots[j] == groupSlots[i] { j += 1 }
-                            tiedXY += (j - i) * (j - i - 1) / 2
-                            i = j
-                        }
-                    }
-                }
-                start = end
-            }
-            perGroup.append((concordantAt, discordantAt, tiedAt))
+            var sweep = ScoreOrderedSweep(slots: slots, slotAt: byScore.map { slots.slot[$0] })
+            sweep.run(scoreAt: byScore.map { scores[$0] }, pairs: &pairs)
+            perGroup.append((sweep.concordantAt, sweep.discordantAt, sweep.tiedAt))
         }
-        tiedY -= tiedXY
+        pairs.tiedY -= pairs.tiedXY
 
-        let pairs = Double(concordant + discordant + tiedX)
-        let somers = Double(concordant - discordant) / pairs
-        let perPair = 1 / pairs
+        let total = Double(pairs.concordant + pairs.discordant + pairs.tiedX)
+        let somers = Double(pairs.concordant - pairs.discordant) / total
+        let perPair = 1 / total
         var variance = 0.0
         for group in perGroup {
             for k in group.concordant.indices {
@@ -158,9 +51,142 @@ extension CoxConcordance {
                 variance += dfbeta * dfbeta
             }
         }
-        return CoxConcordance(
-            concordance: (somers + 1) / 2, standardError: variance.squareRoot() / 2,
-            concordant: concordant, discordant: discordant, tiedX: tiedX, tiedY: tiedY, tiedXY: tiedXY)
+        return pairs.concordance(somers: somers, variance: variance)
+    }
+}
+
+/// One stratum's time slots: each member's slot (2 × time index, + 1 when censored), and per
+/// slot how many subjects sit at or after it and how many events sit before it.
+private struct TimeSlots {
+    /// Slot of each member, by member index.
+    var slot: [Int32]
+    /// Distinct times in the stratum; there are twice as many slots.
+    var distinct = 0
+    var perSlot: [Int]
+    var atOrAfter: [Int]
+    var eventsBefore: [Int]
+
+    init(times: [Double], members: [Int], event: [Bool]) {
+        slot = [Int32](repeating: 0, count: members.count)
+        var previous = 0.0
+        for (position, at) in StableOrder.ascending(times).enumerated() {
+            if position == 0 || times[at] != previous { distinct += 1; previous = times[at] }
+            slot[at] = Int32(2 * (distinct - 1) + (event[members[at]] ? 0 : 1))
+        }
+        let slots = 2 * distinct
+        perSlot = [Int](repeating: 0, count: slots)
+        for s in slot { perSlot[Int(s)] += 1 }
+        atOrAfter = [Int](repeating: 0, count: slots + 1)
+        for s in stride(from: slots - 1, through: 0, by: -1) { atOrAfter[s] = atOrAfter[s + 1] + perSlot[s] }
+        eventsBefore = [Int](repeating: 0, count: slots + 1)
+        for s in 0..<slots { eventsBefore[s + 1] = eventsBefore[s] + (s % 2 == 0 ? perSlot[s] : 0) }
+    }
+}
+
+/// The sweep of `computeBySlots` over one stratum's subjects in ascending score order, one group
+/// of equal scores at a time, with per-position counts.
+private struct ScoreOrderedSweep {
+    let atOrAfter: [Int]
+    let eventsBefore: [Int]
+    let slotAt: [Int32]
+    var concordantAt: [Int]
+    var discordantAt: [Int]
+    var tiedAt: [Int]
+    // One tree for subjects and events: a walk answers both prefix counts at once.
+    var tree: SlotTree
+    // Events at each slot, to step back from "events through s" to "through s - 1".
+    var eventsAt: [Int]
+    var groupSlots: [Int32] = []
+
+    init(slots: TimeSlots, slotAt: [Int32]) {
+        atOrAfter = slots.atOrAfter
+        eventsBefore = slots.eventsBefore
+        self.slotAt = slotAt
+        concordantAt = [Int](repeating: 0, count: slotAt.count)
+        discordantAt = concordantAt
+        tiedAt = concordantAt
+        tree = SlotTree(size: 2 * slots.distinct)
+        eventsAt = [Int](repeating: 0, count: 2 * slots.distinct)
+    }
+
+    mutating func run(scoreAt: [Double], pairs: inout PairCounts) {
+        let size = slotAt.count
+        var start = 0
+        while start < size {
+            var end = start + 1
+            while end < size && scoreAt[end] == scoreAt[start] { end += 1 }
+            if end == start + 1 {
+                single(start, pairs: &pairs)
+            } else {
+                level(start..<end, pairs: &pairs)
+            }
+            start = end
+        }
+    }
+
+    /// A score of its own: nothing is level with it.
+    private mutating func single(_ p: Int, pairs: inout PairCounts) {
+        let s = Int(slotAt[p])
+        let (allThrough, eventsThrough) = tree.prefix(through: s)
+        if s % 2 == 0 {
+            // Later subjects below it (concordant) and above it (discordant).
+            let below = tree.total - allThrough
+            concordantAt[p] += below
+            discordantAt[p] += atOrAfter[s + 1] - below
+            pairs.concordant += below
+            pairs.discordant += atOrAfter[s + 1] - below
+        }
+        // Earlier events below it (discordant for them) and above it (concordant).
+        let below = eventsThrough - eventsAt[s]
+        discordantAt[p] += below
+        concordantAt[p] += eventsBefore[s] - below
+        tree.add(s, event: s % 2 == 0)
+        if s % 2 == 0 { eventsAt[s] += 1 }
+    }
+
+    /// A group of equal scores: counts below it are taken before it is inserted, counts level
+    /// with it after.
+    private mutating func level(_ group: Range<Int>, pairs: inout PairCounts) {
+        let start = group.lowerBound
+        var below1 = [Int](repeating: 0, count: group.count)
+        var below2 = below1
+        for p in group {
+            let s = Int(slotAt[p])
+            let (allThrough, eventsThrough) = tree.prefix(through: s)
+            if s % 2 == 0 { below1[p - start] = tree.total - allThrough }
+            below2[p - start] = eventsThrough - eventsAt[s]
+        }
+        groupSlots.removeAll(keepingCapacity: true)
+        for p in group {
+            let s = Int(slotAt[p])
+            tree.add(s, event: s % 2 == 0)
+            if s % 2 == 0 { eventsAt[s] += 1; groupSlots.append(slotAt[p]) }
+        }
+        for p in group {
+            let s = Int(slotAt[p])
+            let (allThrough, eventsThrough) = tree.prefix(through: s)
+            if s % 2 == 0 {
+                let below = below1[p - start]
+                let level = tree.total - allThrough - below
+                let above = atOrAfter[s + 1] - below - level
+                concordantAt[p] += below
+                tiedAt[p] += level
+                discordantAt[p] += above
+                pairs.concordant += below
+                pairs.tiedX += level
+                pairs.discordant += above
+            }
+            let below = below2[p - start]
+            let level = eventsThrough - eventsAt[s] - below
+            discordantAt[p] += below
+            tiedAt[p] += level
+            concordantAt[p] += eventsBefore[s] - below - level
+        }
+        // Events level on both time and score.
+        if groupSlots.count > 1 {
+            groupSlots.sort()
+            pairs.tiedXY += CoxConcordance.levelPairs(inSorted: groupSlots)
+        }
     }
 }
 

@@ -12,115 +12,129 @@ extension CoxConcordance {
         let n = time.count
         var perConcordant = [Int](repeating: 0, count: n)
         var perDiscordant = perConcordant, perTied = perConcordant
-        var concordant = 0, discordant = 0, tiedX = 0, tiedY = 0, tiedXY = 0
-
-        // Subjects grouped by stratum.
-        var groups: [[Int]]
-        if let strata {
-            var byStratum: [Int: [Int]] = [:]
-            for k in 0..<n { byStratum[strata[k], default: []].append(k) }
-            groups = byStratum.keys.sorted().map { byStratum[$0]! }
-        } else {
-            groups = [Array(0..<n)]
-        }
-
+        var pairs = PairCounts()
         var rank = [Int](repeating: 0, count: n)
-        for members in groups where !members.isEmpty {
-            // Score ranks 1...m, equal scores sharing a rank.
-            let scores = members.map { riskScore[$0] }
-            var m = 0
-            var previous = 0.0
-            for (position, at) in StableOrder.ascending(scores).enumerated() {
-                if position == 0 || scores[at] != previous { m += 1; previous = scores[at] }
-                rank[members[at]] = m
-            }
+        for members in stratumGroups(count: n, strata: strata) where !members.isEmpty {
+            let m = rankScores(members, riskScore: riskScore, into: &rank)
             // Time order; ties on time form runs. The sweeps below work on positions in this order
             // (rank, event and the per-subject counts laid out by position), so that they read and
             // write memory in sequence; the counts go back to subjects at the end.
             let times = members.map { time[$0] }
             let positions = StableOrder.ascending(times)
             let subjectAt = positions.map { members[$0] }
-            let timeAt = positions.map { times[$0] }
-            let size = subjectAt.count
-            let rankAt = subjectAt.map { rank[$0] }
-            let eventAt = subjectAt.map { event[$0] }
-            var runs: [Range<Int>] = []
-            var start = 0
-            while start < size {
-                var end = start + 1
-                while end < size && timeAt[end] == timeAt[start] { end += 1 }
-                runs.append(start..<end)
-                start = end
-            }
-            var concordantAt = [Int](repeating: 0, count: size)
-            var discordantAt = concordantAt, tiedAt = concordantAt
-
-            // Events as the earlier member: later subjects and censorings at the same time.
-            var tree = Fenwick(size: m)
-            for run in runs.reversed() {
-                for p in run where !eventAt[p] { tree.add(rankAt[p]) }
-                for p in run where eventAt[p] {
-                    let (below, level) = tree.belowAndAt(rankAt[p])
-                    let above = tree.total - below - level
-                    concordantAt[p] += below
-                    tiedAt[p] += level
-                    discordantAt[p] += above
-                    concordant += below
-                    tiedX += level
-                    discordant += above
-                }
-                for p in run where eventAt[p] { tree.add(rankAt[p]) }
-            }
-
-            // Every subject as the later member: earlier events, and events at the same time for censorings.
-            tree = Fenwick(size: m)
-            var ranks: [Int] = []
-            for run in runs {
-                func credit(_ p: Int) {
-                    let (below, level) = tree.belowAndAt(rankAt[p])
-                    concordantAt[p] += tree.total - below - level
-                    tiedAt[p] += level
-                    discordantAt[p] += below
-                }
-                for p in run where eventAt[p] { credit(p) }
-                for p in run where eventAt[p] { tree.add(rankAt[p]) }
-                for p in run where !eventAt[p] { credit(p) }
-
-                // Events at the same time: pairs, and those also level on score.
-                ranks.removeAll(keepingCapacity: true)
-                for p in run where eventAt[p] { ranks.append(rankAt[p]) }
-                let events = ranks.count
-                guard events > 1 else { continue }
-                ranks.sort()
-                var level = 0, i = 0
-                while i < events {
-                    var j = i + 1
-                    while j < events && ranks[j] == ranks[i] { j += 1 }
-                    level += (j - i) * (j - i - 1) / 2
-                    i = j
-                }
-                tiedXY += level
-                tiedY += events * (events - 1) / 2 - level
-            }
-            for p in 0..<size {
+            var sweep = TimeOrderedSweep(timeAt: positions.map { times[$0] }, rankAt: subjectAt.map { rank[$0] },
+                                         eventAt: subjectAt.map { event[$0] }, ranks: m)
+            sweep.countLaterSubjects(into: &pairs)
+            sweep.countEarlierEvents(into: &pairs)
+            for p in 0..<subjectAt.count {
                 let k = subjectAt[p]
-                perConcordant[k] = concordantAt[p]
-                perDiscordant[k] = discordantAt[p]
-                perTied[k] = tiedAt[p]
+                perConcordant[k] = sweep.concordantAt[p]
+                perDiscordant[k] = sweep.discordantAt[p]
+                perTied[k] = sweep.tiedAt[p]
             }
         }
 
-        let pairs = Double(concordant + discordant + tiedX)
-        let somers = Double(concordant - discordant) / pairs
+        let total = Double(pairs.concordant + pairs.discordant + pairs.tiedX)
+        let somers = Double(pairs.concordant - pairs.discordant) / total
         var variance = 0.0
         for k in 0..<n {
             let c = Double(perConcordant[k]), d = Double(perDiscordant[k]), t = Double(perTied[k])
-            let dfbeta = (c - d) / pairs - somers * (c + d + t) / pairs
+            let dfbeta = (c - d) / total - somers * (c + d + t) / total
             variance += dfbeta * dfbeta
         }
-        return CoxConcordance(
-            concordance: (somers + 1) / 2, standardError: variance.squareRoot() / 2,
-            concordant: concordant, discordant: discordant, tiedX: tiedX, tiedY: tiedY, tiedXY: tiedXY)
+        return pairs.concordance(somers: somers, variance: variance)
+    }
+
+    /// Ranks 1...m of the members' scores (equal scores share a rank) written into `rank` by
+    /// subject; returns m.
+    private static func rankScores(_ members: [Int], riskScore: [Double], into rank: inout [Int]) -> Int {
+        let scores = members.map { riskScore[$0] }
+        var m = 0
+        var previous = 0.0
+        for (position, at) in StableOrder.ascending(scores).enumerated() {
+            if position == 0 || scores[at] != previous { m += 1; previous = scores[at] }
+            rank[members[at]] = m
+        }
+        return m
+    }
+}
+
+/// One stratum laid out in time order, with its runs of equal times and the per-position counts
+/// the two sweeps of `computeByTree` fill in.
+private struct TimeOrderedSweep {
+    let rankAt: [Int]
+    let eventAt: [Bool]
+    let ranks: Int
+    let runs: [Range<Int>]
+    var concordantAt: [Int]
+    var discordantAt: [Int]
+    var tiedAt: [Int]
+
+    init(timeAt: [Double], rankAt: [Int], eventAt: [Bool], ranks: Int) {
+        self.rankAt = rankAt
+        self.eventAt = eventAt
+        self.ranks = ranks
+        let size = timeAt.count
+        var runs: [Range<Int>] = []
+        var start = 0
+        while start < size {
+            var end = start + 1
+            while end < size && timeAt[end] == timeAt[start] { end += 1 }
+            runs.append(start..<end)
+            start = end
+        }
+        self.runs = runs
+        concordantAt = [Int](repeating: 0, count: size)
+        discordantAt = concordantAt
+        tiedAt = concordantAt
+    }
+
+    /// Events as the earlier member: later subjects and censorings at the same time.
+    mutating func countLaterSubjects(into pairs: inout PairCounts) {
+        var tree = Fenwick(size: ranks)
+        for run in runs.reversed() {
+            for p in run where !eventAt[p] { tree.add(rankAt[p]) }
+            for p in run where eventAt[p] {
+                let (below, level) = tree.belowAndAt(rankAt[p])
+                let above = tree.total - below - level
+                concordantAt[p] += below
+                tiedAt[p] += level
+                discordantAt[p] += above
+                pairs.concordant += below
+                pairs.tiedX += level
+                pairs.discordant += above
+            }
+            for p in run where eventAt[p] { tree.add(rankAt[p]) }
+        }
+    }
+
+    /// Every subject as the later member: earlier events, and events at the same time for
+    /// censorings; and events tied on time (and on score).
+    mutating func countEarlierEvents(into pairs: inout PairCounts) {
+        var tree = Fenwick(size: ranks)
+        var sameTime: [Int] = []
+        for run in runs {
+            for p in run where eventAt[p] { credit(p, tree) }
+            for p in run where eventAt[p] { tree.add(rankAt[p]) }
+            for p in run where !eventAt[p] { credit(p, tree) }
+
+            // Events at the same time: pairs, and those also level on score.
+            sameTime.removeAll(keepingCapacity: true)
+            for p in run where eventAt[p] { sameTime.append(rankAt[p]) }
+            let events = sameTime.count
+            guard events > 1 else { continue }
+            sameTime.sort()
+            let level = CoxConcordance.levelPairs(inSorted: sameTime)
+            pairs.tiedXY += level
+            pairs.tiedY += events * (events - 1) / 2 - level
+        }
+    }
+
+    private mutating func credit(_ p: Int, _ tree: Fenwick) {
+        let (below, level) = tree.belowAndAt(rankAt[p])
+        concordantAt[p] += tree.total - below - level
+        tiedAt[p] += level
+        discordantAt[p] += below
     }
 }
 

@@ -177,11 +177,8 @@ struct CoxLikelihood {
     ) -> (loglik: Double, score: [Double], information: [[Double]]) {
         let p = beta.count
         var loglik = 0.0
-        var u = [Double](repeating: 0, count: p)
-        var imat = [Double](repeating: 0, count: p * p)
-        var du = u, dimat = imat
-        var a = u, a2 = u
-        var cmat = imat, cmat2 = imat
+        let sums = WideSums(p: p)
+        defer { sums.deallocate() }
         var denom = 0.0
         let n = order.count
         let efron = ties == .efron
@@ -192,29 +189,20 @@ struct CoxLikelihood {
         sortedStratum.withUnsafeBufferPointer { stratum in
         sortedX.withUnsafeBufferPointer { x in
         beta.withUnsafeBufferPointer { beta in
-        u.withUnsafeMutableBufferPointer { u in
-        imat.withUnsafeMutableBufferPointer { imat in
-        du.withUnsafeMutableBufferPointer { du in
-        dimat.withUnsafeMutableBufferPointer { dimat in
-        a.withUnsafeMutableBufferPointer { a in
-        a2.withUnsafeMutableBufferPointer { a2 in
-        cmat.withUnsafeMutableBufferPointer { cmat in
-        cmat2.withUnsafeMutableBufferPointer { cmat2 in
             var position = n - 1
             var currentStratum: Int? = nil
             while position >= 0 {
                 if stratum[position] != currentStratum {
                     currentStratum = stratum[position]
                     denom = 0
-                    for i in 0..<p { a[i] = 0 }
-                    for k in 0..<(p * p) { cmat[k] = 0 }
+                    sums.a.update(repeating: 0)
+                    sums.cmat.update(repeating: 0)
                 }
                 let stratumNow = stratum[position]
                 let deathTime = time[position]
                 var deaths = 0
                 var denom2 = 0.0
-                for i in 0..<p { a2[i] = 0; du[i] = 0 }
-                for k in 0..<(p * p) { cmat2[k] = 0; dimat[k] = 0 }
+                sums.startEventTime()
                 while position >= 0, time[position] == deathTime, stratum[position] == stratumNow {
                     let row = x.baseAddress! + position * p
                     var zbeta = 0.0
@@ -229,53 +217,25 @@ struct CoxLikelihood {
                         deaths += 1
                         denom2 += risk
                         loglik += zbeta
-                        for i in 0..<p {
-                            let xi = row[i]
-                            du[i] += xi
-                            a2[i] += risk * xi
-                            let riskXi = risk * xi
-                            for j in 0...i { cmat2[i * p + j] += riskXi * row[j] }
-                        }
+                        for i in 0..<p { sums.du[i] += row[i] }
+                        WideSums.accumulate(row, risk: risk, p: p, into: sums.a2, sums.cmat2)
                     } else {
                         denom += risk
-                        for i in 0..<p {
-                            let xi = row[i]
-                            a[i] += risk * xi
-                            let riskXi = risk * xi
-                            for j in 0...i { cmat[i * p + j] += riskXi * row[j] }
-                        }
+                        WideSums.accumulate(row, risk: risk, p: p, into: sums.a, sums.cmat)
                     }
                     position -= 1
                 }
                 guard deaths > 0 else { continue }
                 denom += denom2
-                for i in 0..<p {
-                    a[i] += a2[i]
-                    for j in 0...i { cmat[i * p + j] += cmat2[i * p + j] }
-                }
-                let (s0, s1, t0, t1, t2) = Self.deathWeights(deaths: deaths, denom: denom, denom2: denom2, efron: efron, loglik: &loglik)
-                for i in 0..<p {
-                    du[i] -= s0 * a[i] - s1 * a2[i]
-                    let ai = t0 * a[i], a2i = t2 * a2[i]
-                    for j in 0...i {
-                        let sums = s0 * cmat[i * p + j] - s1 * cmat2[i * p + j]
-                        let cross = a[i] * a2[j] + a2[i] * a[j]
-                        let squares = (ai * a[j] - t1 * cross) + a2i * a2[j]
-                        dimat[i * p + j] += sums - squares
-                    }
-                }
-                for i in 0..<p {
-                    u[i] += du[i]
-                    for j in 0...i { imat[i * p + j] += dimat[i * p + j] }
-                }
+                sums.addEventTime(Self.deathWeights(deaths: deaths, denom: denom, denom2: denom2, efron: efron, loglik: &loglik))
                 if let visit {
-                    visit(deathTime, Array(du), (0..<p).map { i in (0..<p).map { j in dimat[i * p + j] } })
+                    visit(deathTime, Array(sums.du), (0..<p).map { i in (0..<p).map { j in sums.dimat[i * p + j] } })
                 }
             }
-        } } } } } } } } } } } } }
-        var information = (0..<p).map { i in Array(imat[(i * p)..<(i * p + p)]) }
+        } } } } }
+        var information = (0..<p).map { i in Array(sums.imat[(i * p)..<(i * p + p)]) }
         for i in 0..<p { for j in 0..<i { information[j][i] = information[i][j] } }
-        return (loglik, u, information)
+        return (loglik, Array(sums.u), information)
     }
 
     /// `matrix[i] += weighted[i] * row` for i < p, on the lanes j ≤ i that are kept only (lanes 0-1
@@ -301,12 +261,8 @@ struct CoxLikelihood {
         let p = beta.count
         let zero = V(repeating: 0)
         var loglik = 0.0
-        var u = zero
-        var imat = [V](repeating: zero, count: p)
-        var du = zero
-        var dimat = imat
-        var a = zero, a2 = zero
-        var cmat = imat, cmat2 = imat
+        var sums = NarrowSums(p: p)
+        defer { sums.deallocate() }
         var denom = 0.0
         let n = order.count
         let efron = ties == .efron
@@ -316,26 +272,19 @@ struct CoxLikelihood {
         sortedStratum.withUnsafeBufferPointer { stratum in
         sortedX8.withUnsafeBufferPointer { x in
         beta.withUnsafeBufferPointer { beta in
-        imat.withUnsafeMutableBufferPointer { imat in
-        dimat.withUnsafeMutableBufferPointer { dimat in
-        cmat.withUnsafeMutableBufferPointer { cmat in
-        cmat2.withUnsafeMutableBufferPointer { cmat2 in
             var position = n - 1
             var currentStratum: Int? = nil
             while position >= 0 {
                 if stratum[position] != currentStratum {
                     currentStratum = stratum[position]
-                    denom = 0
-                    a = zero
-                    for i in 0..<p { cmat[i] = zero }
+                    (denom, sums.a) = (0, zero)
+                    sums.cmat.update(repeating: zero)
                 }
                 let stratumNow = stratum[position]
                 let deathTime = time[position]
                 var deaths = 0
                 var denom2 = 0.0
-                a2 = zero
-                du = zero
-                for i in 0..<p { cmat2[i] = zero; dimat[i] = zero }
+                sums.startEventTime()
                 while position >= 0, time[position] == deathTime, stratum[position] == stratumNow {
                     let row = x[position]
                     var zbeta = 0.0
@@ -351,39 +300,158 @@ struct CoxLikelihood {
                         deaths += 1
                         denom2 += risk
                         loglik += zbeta
-                        du += row
-                        a2 += riskRow
-                        Self.accumulateLower(cmat2, riskRow, row, p)
+                        sums.du += row
+                        sums.a2 += riskRow
+                        Self.accumulateLower(sums.cmat2, riskRow, row, p)
                     } else {
                         denom += risk
-                        a += riskRow
-                        Self.accumulateLower(cmat, riskRow, row, p)
+                        sums.a += riskRow
+                        Self.accumulateLower(sums.cmat, riskRow, row, p)
                     }
                     position -= 1
                 }
                 guard deaths > 0 else { continue }
                 denom += denom2
-                a += a2
-                for i in 0..<p { cmat[i] += cmat2[i] }
-                let (s0, s1, t0, t1, t2) = Self.deathWeights(deaths: deaths, denom: denom, denom2: denom2, efron: efron, loglik: &loglik)
-                du -= s0 * a - s1 * a2
-                for i in 0..<p {
-                    // Every lane, the upper ones too (discarded): once per event time, not per row.
-                    let ai = t0 * a[i], a2i = t2 * a2[i]
-                    let sums: V = s0 * cmat[i] - s1 * cmat2[i]
-                    let cross: V = a[i] * a2 + a2[i] * a
-                    let squares: V = (ai * a - t1 * cross) + a2i * a2
-                    dimat[i] += sums - squares
-                }
-                u += du
-                for i in 0..<p { imat[i] += dimat[i] }
+                sums.addEventTime(Self.deathWeights(deaths: deaths, denom: denom, denom2: denom2, efron: efron, loglik: &loglik))
                 if let visit {
-                    visit(deathTime, (0..<p).map { du[$0] }, (0..<p).map { i in (0..<p).map { j in j <= i ? dimat[i][j] : 0 } })
+                    visit(deathTime, (0..<p).map { sums.du[$0] },
+                          (0..<p).map { i in (0..<p).map { j in j <= i ? sums.dimat[i][j] : 0 } })
                 }
             }
-        } } } } } } } } }
-        var information = (0..<p).map { i in (0..<p).map { j in imat[i][j] } }
+        } } } } }
+        var information = (0..<p).map { i in (0..<p).map { j in sums.imat[i][j] } }
         for i in 0..<p { for j in 0..<i { information[j][i] = information[i][j] } }
-        return (loglik, (0..<p).map { u[$0] }, information)
+        return (loglik, (0..<p).map { sums.u[$0] }, information)
+    }
+}
+
+/// `CoxLikelihood.evaluateWide`'s running sums as flat buffers, p × p matrices row-major with only
+/// the lower triangle used; read and written without bounds checks in the hottest loop of a fit.
+private struct WideSums {
+    let p: Int
+    /// Risk-set sums (`a`, `cmat`) and those of the deaths tied at the current time (`a2`, `cmat2`).
+    let a: UnsafeMutableBufferPointer<Double>, a2: UnsafeMutableBufferPointer<Double>
+    let cmat: UnsafeMutableBufferPointer<Double>, cmat2: UnsafeMutableBufferPointer<Double>
+    /// The current event time's score and information (`du`, `dimat`), and their totals (`u`, `imat`).
+    let du: UnsafeMutableBufferPointer<Double>, dimat: UnsafeMutableBufferPointer<Double>
+    let u: UnsafeMutableBufferPointer<Double>, imat: UnsafeMutableBufferPointer<Double>
+
+    /// Zeroed sums for `p` terms; `deallocate()` them when done.
+    init(p: Int) {
+        func zeros(_ count: Int) -> UnsafeMutableBufferPointer<Double> {
+            let buffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: count)
+            buffer.initialize(repeating: 0)
+            return buffer
+        }
+        self.p = p
+        (a, a2, du, u) = (zeros(p), zeros(p), zeros(p), zeros(p))
+        (cmat, cmat2, dimat, imat) = (zeros(p * p), zeros(p * p), zeros(p * p), zeros(p * p))
+    }
+
+    func deallocate() {
+        for buffer in [a, a2, cmat, cmat2, du, dimat, u, imat] { buffer.deallocate() }
+    }
+
+    /// Clears the tied deaths' sums and the event time's contributions.
+    @inline(__always)
+    func startEventTime() {
+        a2.update(repeating: 0)
+        du.update(repeating: 0)
+        cmat2.update(repeating: 0)
+        dimat.update(repeating: 0)
+    }
+
+    /// `vector[i] += risk · row[i]` and the lower triangle of `matrix += risk · row · rowᵀ`.
+    @inline(__always)
+    static func accumulate(_ row: UnsafePointer<Double>, risk: Double, p: Int,
+                           into vector: UnsafeMutableBufferPointer<Double>, _ matrix: UnsafeMutableBufferPointer<Double>) {
+        for i in 0..<p {
+            let xi = row[i]
+            vector[i] += risk * xi
+            let riskXi = risk * xi
+            for j in 0...i { matrix[i * p + j] += riskXi * row[j] }
+        }
+    }
+
+    /// The tied deaths join the risk set; then the event time's score `du` and information
+    /// `dimat` follow from the sums with `CoxLikelihood.deathWeights`' weights, and are added to
+    /// the totals.
+    @inline(__always)
+    func addEventTime(_ weights: (s0: Double, s1: Double, t0: Double, t1: Double, t2: Double)) {
+        for i in 0..<p {
+            a[i] += a2[i]
+            for j in 0...i { cmat[i * p + j] += cmat2[i * p + j] }
+        }
+        let (s0, s1, t0, t1, t2) = weights
+        for i in 0..<p {
+            du[i] -= s0 * a[i] - s1 * a2[i]
+            let ai = t0 * a[i], a2i = t2 * a2[i]
+            for j in 0...i {
+                let sums = s0 * cmat[i * p + j] - s1 * cmat2[i * p + j]
+                let cross = a[i] * a2[j] + a2[i] * a[j]
+                let squares = (ai * a[j] - t1 * cross) + a2i * a2[j]
+                dimat[i * p + j] += sums - squares
+            }
+        }
+        for i in 0..<p {
+            u[i] += du[i]
+            for j in 0...i { imat[i * p + j] += dimat[i * p + j] }
+        }
+    }
+}
+
+/// `CoxLikelihood.evaluateNarrow`'s running sums with one SIMD8 lane per term: vectors as values,
+/// matrices as p rows (lower lanes used). Each lane does exactly the scalar operations of
+/// `WideSums` for the element it stands for, so the results are bit for bit the same.
+private struct NarrowSums {
+    typealias V = SIMD8<Double>
+    let p: Int
+    /// Risk-set sums (`a`, `cmat`) and those of the deaths tied at the current time (`a2`, `cmat2`).
+    var a = V(repeating: 0), a2 = V(repeating: 0)
+    let cmat: UnsafeMutableBufferPointer<V>, cmat2: UnsafeMutableBufferPointer<V>
+    /// The current event time's score and information (`du`, `dimat`), and their totals (`u`, `imat`).
+    var du = V(repeating: 0), u = V(repeating: 0)
+    let dimat: UnsafeMutableBufferPointer<V>, imat: UnsafeMutableBufferPointer<V>
+
+    /// Zeroed sums for `p` ≤ 8 terms; `deallocate()` them when done.
+    init(p: Int) {
+        func zeros() -> UnsafeMutableBufferPointer<V> {
+            let buffer = UnsafeMutableBufferPointer<V>.allocate(capacity: p)
+            buffer.initialize(repeating: V(repeating: 0))
+            return buffer
+        }
+        self.p = p
+        (cmat, cmat2, dimat, imat) = (zeros(), zeros(), zeros(), zeros())
+    }
+
+    func deallocate() {
+        for buffer in [cmat, cmat2, dimat, imat] { buffer.deallocate() }
+    }
+
+    /// Clears the tied deaths' sums and the event time's contributions.
+    @inline(__always)
+    mutating func startEventTime() {
+        (a2, du) = (V(repeating: 0), V(repeating: 0))
+        cmat2.update(repeating: V(repeating: 0))
+        dimat.update(repeating: V(repeating: 0))
+    }
+
+    /// `WideSums.addEventTime` lane by lane; every lane of `dimat`, the upper ones too (discarded):
+    /// once per event time, not per row.
+    @inline(__always)
+    mutating func addEventTime(_ weights: (s0: Double, s1: Double, t0: Double, t1: Double, t2: Double)) {
+        a += a2
+        for i in 0..<p { cmat[i] += cmat2[i] }
+        let (s0, s1, t0, t1, t2) = weights
+        du -= s0 * a - s1 * a2
+        for i in 0..<p {
+            let ai = t0 * a[i], a2i = t2 * a2[i]
+            let sums: V = s0 * cmat[i] - s1 * cmat2[i]
+            let cross: V = a[i] * a2 + a2[i] * a
+            let squares: V = (ai * a - t1 * cross) + a2i * a2
+            dimat[i] += sums - squares
+        }
+        u += du
+        for i in 0..<p { imat[i] += dimat[i] }
     }
 }

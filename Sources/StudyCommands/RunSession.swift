@@ -1,0 +1,123 @@
+import StudyCore
+import StudyEngine
+import StudyProvenance
+import StudyStore
+
+/// One `studyflow run` once its workflow file is read and the workspace is locked: the
+/// composition root that answers a no-op run from the snapshot, reserves the run number, hands
+/// the engine its workspace, executor and observers, and records the run in the ledger.
+/// `RunCommand` parses the options and builds it; the decisions themselves live with their
+/// owners (`SnapshotCheck`, `Runner`, `RunLedger`).
+struct RunSession {
+    let layout: StoreLayout
+    let file: WorkflowSource.File
+    /// nil under the benchmark switch `STUDYFLOW_NO_PROVENANCE=1`.
+    let ledger: RunLedger?
+    /// Wall-clock start, for the run record.
+    let started: Double
+    /// `local` or `slurm`, as recorded for a no-op run.
+    let executorName: String
+    let reporter: any RunObserver
+    let snapshot: SnapshotCheck
+    /// The number a no-op attempt reserved when the ledger wanted the run recorded in full.
+    private var reservedRun: Int?
+
+    init(layout: StoreLayout, file: WorkflowSource.File, ledger: RunLedger?, started: Double, executorName: String,
+         reporter: any RunObserver, snapshot: SnapshotCheck) {
+        self.layout = layout
+        self.file = file
+        self.ledger = ledger
+        self.started = started
+        self.executorName = executorName
+        self.reporter = reporter
+        self.snapshot = snapshot
+    }
+
+    /// The run ledger, checked before anything runs (locked or unreadable ref: exit 1, nothing
+    /// run); nil under the benchmark switch. On a first run, `.studyflow/` is added to the git
+    /// ignore file when the repository does not ignore it yet.
+    static func openLedger(_ layout: StoreLayout, firstRun: Bool) throws -> RunLedger? {
+        var ledger: RunLedger?
+        if !ProvenanceRecorder.disabled {
+            ledger = try RunLedger.open(layout, create: true)
+            if let note = ledger?.note { Console.err("studyflow: note: \(note)\n") }
+            try ledger?.preflight(readingTip: false)
+        }
+        if firstRun, ledger.map({ $0.ignores(".studyflow/") == false }) ?? GitIgnoreFile.inGitWorkTree(layout.root) {
+            _ = try? GitIgnoreFile.ensureStateIgnored(root: layout.root)
+        }
+        return ledger
+    }
+
+    /// Answers the run from the snapshot's `stages` (all cached) when the ledger records it as a
+    /// no-op, or there is no ledger: reports it and returns true. Otherwise keeps the run number
+    /// it reserved for the full run and returns false.
+    mutating func answerFromSnapshot(_ stages: [String], phases: inout PhaseTimer) throws -> Bool {
+        let runNumber = try nextRunNumber()
+        // The ledger records a no-op run by reusing the previous commit's tree; when the previous
+        // run was not the same no-op (first run with the ledger, another HEAD…), the full path
+        // records it in full, and the next no-op run takes this shortcut again.
+        let recorded = try ledger.map { try recordNoOp(into: $0, run: runNumber, stages: stages) }
+        phases.mark("provenance")
+        guard ledger == nil || recorded != nil else {
+            reservedRun = runNumber
+            return false
+        }
+        reporter.handle(.started(RunInfo(run: runNumber, workflow: "", workflowFile: file.display,
+                                         total: stages.count, executor: executorName)))
+        let summary = SnapshotCheck.summary(run: runNumber, stages: stages, seconds: phases.elapsed)
+        for result in summary.results { reporter.handle(.stageFinished(result)) }
+        reporter.handle(.finished(summary))
+        phases.mark("report")
+        return true
+    }
+
+    /// The ledger's checks before stages run: its ref is readable and its repository writable.
+    func preflight() throws {
+        try ledger?.preflight()
+        try ledger?.checkWritable()
+    }
+
+    /// Runs the selected stages of `workspace` on `executor` (Ctrl-C interrupts them), records the
+    /// run in the ledger whatever its outcome, and returns the summary with the exit status a
+    /// signal asks for.
+    func execute(_ workspace: Workspace, options: RunOptions, executor: any Executor,
+                 phases: inout PhaseTimer) throws -> (summary: RunSummary, signalStatus: Int32) {
+        let runNumber = try reservedRun ?? nextRunNumber()
+        let recorder = ProvenanceRecorder()
+        let runner = Runner(workspace: workspace, executor: executor, options: options, observers: [reporter, recorder],
+                            run: runNumber, snapshot: snapshot)
+        let signals = SignalTrap { runner.interrupt() }
+        let outcome = Result { try runner.execute() }
+        phases.mark("run stages")
+        signals.cancel()
+        if let ledger {
+            // Every run that got past loading is recorded: success, failed stages, interruption.
+            do {
+                try recorder.record(into: ledger, workspace: workspace, file: file, params: options.params, started: started)
+            } catch let error as ProvenanceError {
+                throw CommandError.failure("run \(runNumber) finished but was not recorded in the provenance ledger: \(error)")
+            }
+            phases.mark("provenance")
+        }
+        return (try outcome.get(), signals.exitStatus)
+    }
+
+    private func nextRunNumber() throws -> Int {
+        try RunCounter.next(layout, after: ledger?.latestRunNumber() ?? 0)
+    }
+
+    /// The ledger's no-op record; a failed write is explained by the write check when it is the
+    /// repository's permissions.
+    private func recordNoOp(into ledger: RunLedger, run: Int, stages: [String]) throws -> GitOID? {
+        do {
+            return try ledger.recordNoOp(run: run, started: started, stages: stages,
+                                         workflowFile: ProvenanceRecorder.relative(file.display, root: layout.root) ?? file.display,
+                                         workflowDigest: file.digest, studyflowVersion: StudyflowVersion.current,
+                                         executor: executorName)
+        } catch {
+            try ledger.checkWritable()
+            throw error
+        }
+    }
+}
