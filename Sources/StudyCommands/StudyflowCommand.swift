@@ -3,6 +3,8 @@ import StudyEngine
 import StudyStages
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The `studyflow` command: one subcommand per file in this module.
@@ -39,32 +41,34 @@ public struct StudyflowCommand: ParsableCommand {
     public static func entry() -> Never {
         // One malloc arena: worker threads then reuse memory the main thread freed after parsing
         // the workflow, instead of each growing an arena of its own (10 MB less peak RSS at 10,000 stages).
+        #if os(Linux)
         _ = studyflow_mallopt(-8 /* M_ARENA_MAX */, 1)
+        #endif // Darwin's allocator has no arena limit to set.
         do {
             var command = try parseAsRoot()
             try command.run()
-            Glibc.exit(0)
+            terminate(0)
         } catch let error as CommandError {
             switch error {
-            case .exit(let code): Glibc.exit(code)
-            case .usage(let message): Console.err("studyflow: error: \(message)\n"); Glibc.exit(2)
-            case .failure(let message): Console.err("studyflow: error: \(message)\n"); Glibc.exit(1)
+            case .exit(let code): terminate(code)
+            case .usage(let message): Console.err("studyflow: error: \(message)\n"); terminate(2)
+            case .failure(let message): Console.err("studyflow: error: \(message)\n"); terminate(1)
             }
         } catch {
             let code = exitCode(for: error)
             if code == .success {
                 // --help, --version
                 Console.out(fullMessage(for: error) + "\n")
-                Glibc.exit(0)
+                terminate(0)
             }
-            if error is ExitCode { Glibc.exit(code.rawValue) }
+            if error is ExitCode { terminate(code.rawValue) }
             let message = fullMessage(for: error)
             if code == .validationFailure || error is ValidationError {
                 Console.err(message + "\n")
-                Glibc.exit(2)
+                terminate(2)
             }
             Console.err("studyflow: error: \(message)\n")
-            Glibc.exit(1)
+            terminate(1)
         }
     }
 }
@@ -74,6 +78,11 @@ enum BuiltinKinds {
     static var all: [any StageKind] { BuiltinStageKinds.all }
 }
 
+#if os(Linux)
 /// glibc's `mallopt(3)`; `<malloc.h>` is not part of Swift's Glibc module.
 @_silgen_name("mallopt")
 private func studyflow_mallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif
+
+/// The C library's `exit(3)`, which `ParsableCommand.exit(withError:)` shadows inside the command.
+private func terminate(_ code: Int32) -> Never { exit(code) }

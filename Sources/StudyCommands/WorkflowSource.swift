@@ -89,7 +89,9 @@ struct WorkflowSource {
         // the workflow built from them. Rebuild the workflow from its compact encoding once the
         // parser's memory is gone and hand the free pages back, so a run's peak memory does not
         // stack on the parser's.
+        #if os(Linux)
         _ = studyflow_malloc_trim(0)
+        #endif // Darwin's allocator hands free pages back on its own.
         return try encoded.withUnsafeBytes { try CompiledWorkflow(decoding: $0) }
     }
 
@@ -151,6 +153,8 @@ public enum StudyflowVersion {
     public static let current = "0.1.0"
 }
 
+#if os(Linux)
 /// glibc's `malloc_trim(3)`; `<malloc.h>` is not part of Swift's Glibc module.
 @_silgen_name("malloc_trim")
 private func studyflow_malloc_trim(_ pad: Int) -> Int32
+#endif

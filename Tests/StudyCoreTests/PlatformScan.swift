@@ -1,0 +1,271 @@
+/// Reads Swift and C sources for what would stop them compiling on Darwin, which CI cannot run:
+/// a platform import outside `#if canImport(Glibc) import Glibc #elseif canImport(Darwin) import
+/// Darwin #endif`, and a Linux-only call, path or header outside a Linux branch (`#if os(Linux)`
+/// or `#if canImport(Glibc)` in Swift, `#ifdef __linux__` / `#if defined(__linux__)` in C).
+///
+/// It reads text, not types: comments are skipped, string literals are read (a `"/proc/…"` path
+/// counts), and every `#if` chain is followed, so the `#else` of an `#if os(Linux)` is Darwin code.
+struct PlatformScan {
+    /// One problem, shown as `path:line: error: message`.
+    struct Finding: Equatable, CustomStringConvertible {
+        var path: String
+        var line: Int
+        var message: String
+        var description: String { "\(path):\(line): error: \(message)" }
+    }
+
+    enum Language { case swift, c }
+
+    /// Linux-only identifiers, each with what Darwin has instead (or why it has nothing).
+    static let linuxIdentifiers: [String: String] = [
+        "RUSAGE_THREAD": "Darwin has no per-thread getrusage; use clock_gettime(CLOCK_THREAD_CPUTIME_ID)",
+        "posix_spawn_file_actions_addclosefrom_np": "Darwin: POSIX_SPAWN_CLOEXEC_DEFAULT",
+        "prctl": "Darwin has no prctl",
+        "sched_getaffinity": "Darwin has no CPU affinity masks", "sched_setaffinity": "Darwin has no CPU affinity masks",
+        "sched_getcpu": "Darwin has no sched_getcpu",
+        "get_nprocs": "Darwin: sysconf(_SC_NPROCESSORS_ONLN)", "get_nprocs_conf": "Darwin: sysconf(_SC_NPROCESSORS_CONF)",
+        "O_PATH": "Darwin has no O_PATH", "O_TMPFILE": "Darwin has no O_TMPFILE", "O_DIRECT": "Darwin: fcntl F_NOCACHE",
+        "O_NOATIME": "Darwin has no O_NOATIME", "O_LARGEFILE": "Darwin files are always large-file",
+        "renameat2": "Darwin: renameatx_np", "statx": "Darwin: fstatat", "memfd_create": "Darwin has no memfd",
+        "syncfs": "Darwin has no syncfs; sync(2) is the weaker fallback",
+        "fdatasync": "Darwin declares no fdatasync; use fcntl F_FULLFSYNC",
+        "mallopt": "Darwin's malloc has no mallopt", "malloc_trim": "Darwin's malloc has no malloc_trim",
+        "st_mtim": "Darwin: st_mtimespec", "st_ctim": "Darwin: st_ctimespec", "st_atim": "Darwin: st_atimespec",
+        "environ": "Swift's Darwin module has no environ; Darwin: _NSGetEnviron()", "__environ": "Darwin: _NSGetEnviron()",
+        "pipe2": "Darwin: pipe, then fcntl FD_CLOEXEC", "dup3": "Darwin: dup2, then fcntl FD_CLOEXEC",
+        "accept4": "Darwin: accept, then fcntl", "SOCK_CLOEXEC": "Darwin: fcntl FD_CLOEXEC", "SOCK_NONBLOCK": "Darwin: fcntl O_NONBLOCK",
+        "signalfd": "Darwin: kqueue EVFILT_SIGNAL", "eventfd": "Darwin: a pipe or kqueue EVFILT_USER",
+        "close_range": "Darwin: close each descriptor", "SYS_close_range": "Darwin: close each descriptor",
+        "CLOCK_BOOTTIME": "Darwin: CLOCK_MONOTONIC", "sysinfo": "Darwin: sysctl", "getauxval": "Darwin has no auxiliary vector",
+        "splice": "Darwin has no splice", "copy_file_range": "Darwin: copyfile or fcopyfile", "sendfile": "Darwin's sendfile takes sockets only",
+        "fallocate": "Darwin: fcntl F_PREALLOCATE", "posix_fadvise": "Darwin: fcntl F_RDADVISE", "MAP_POPULATE": "Darwin has no MAP_POPULATE",
+        "gettid": "Darwin: pthread_threadid_np", "getrandom": "Darwin: getentropy", "secure_getenv": "Darwin: getenv",
+        "program_invocation_name": "Darwin: getprogname", "clearenv": "Darwin has no clearenv",
+        "pthread_getattr_np": "Darwin: pthread_get_stacksize_np", "SIGPOLL": "Darwin has no SIGPOLL", "SIGPWR": "Darwin has no SIGPWR",
+        "SIGSTKFLT": "Darwin has no SIGSTKFLT", "FICLONE": "Darwin: clonefile", "mremap": "Darwin has no mremap",
+    ]
+
+    /// Linux-only identifier prefixes.
+    static let linuxPrefixes: [(prefix: String, darwin: String)] = [
+        ("epoll_", "Darwin: kqueue"), ("inotify_", "Darwin: kqueue EVFILT_VNODE or FSEvents"), ("timerfd_", "Darwin: kqueue EVFILT_TIMER"),
+        ("PR_SET_", "Darwin has no prctl"), ("PR_GET_", "Darwin has no prctl"),
+    ]
+
+    /// Linux-only text (paths, qualified names, headers).
+    static let linuxText: [(text: String, darwin: String)] = [
+        ("/proc/", "Darwin has no /proc"),
+        ("Glibc.", "the Glibc module does not exist on Darwin; call the function unqualified from file scope"),
+        ("RUSAGE_SELF.rawValue", "Glibc imports RUSAGE_* as an enum, Darwin as Int32"),
+        ("RUSAGE_CHILDREN.rawValue", "Glibc imports RUSAGE_* as an enum, Darwin as Int32"),
+        ("<sys/prctl.h>", "Darwin has no prctl"), ("<sys/epoll.h>", "Darwin: <sys/event.h>"),
+        ("<sys/inotify.h>", "Darwin: <sys/event.h>"), ("<malloc.h>", "Darwin: <malloc/malloc.h>"),
+        ("<sys/sysinfo.h>", "Darwin: <sys/sysctl.h>"), ("<linux/", "Darwin has no Linux headers"),
+    ]
+
+    /// Text that is Linux-only only when it runs (a path read at run time), checked in `Sources/`
+    /// but not in tests, which run on Linux only.
+    static let runtimeOnlyText: Set<String> = ["/proc/"]
+
+    /// Whether run-time-only text counts (true for `Sources/`).
+    var checksRuntimeText = true
+
+    /// Every finding in `text`, a file at `path` written in `language`.
+    func findings(in text: String, path: String, language: Language) -> [Finding] {
+        var reader = DirectiveReader(language: language)
+        var found: [Finding] = []
+        var imports: [(line: Int, module: String, chain: Int?, condition: String?)] = []
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = index + 1
+            let code = reader.code(of: String(rawLine))
+            if reader.readDirective(code) { continue }
+            if language == .swift, let module = Self.platformImport(code) {
+                imports.append((line, module, reader.innermostChain, reader.innermostCondition))
+                reader.noteImport(module)
+                continue
+            }
+            if reader.inLinuxBranch { continue }
+            for problem in linuxOnly(in: code) {
+                let branch = language == .swift ? "an '#if os(Linux)' branch" : "an '#ifdef __linux__' branch"
+                found.append(Finding(path: path, line: line, message:
+                    "'\(problem.what)' is Linux-only (\(problem.darwin)); put it in \(branch) and give its '#else' branch the Darwin equivalent"))
+            }
+        }
+        for entry in imports where !reader.isPortable(import: entry.module, chain: entry.chain, condition: entry.condition) {
+            found.append(Finding(path: path, line: entry.line, message:
+                "'import \(entry.module)' is not in a platform import block; write '#if canImport(Glibc)', 'import Glibc', '#elseif canImport(Darwin)', 'import Darwin', '#endif'"))
+        }
+        return found.sorted { $0.line < $1.line }
+    }
+
+    /// `Glibc` or `Darwin` when `code` imports one of them (also `@preconcurrency import`, `import func Glibc.x`).
+    static func platformImport(_ code: String) -> String? {
+        let words = code.split(whereSeparator: { $0 == " " || $0 == "\t" }).filter { !$0.hasPrefix("@") }
+        guard words.first == "import", words.count >= 2 else { return nil }
+        let module = String(words.last!.split(separator: ".").first!)
+        return module == "Glibc" || module == "Darwin" ? module : nil
+    }
+
+    /// Linux-only identifiers, prefixes and text found in one line of code.
+    func linuxOnly(in code: String) -> [(what: String, darwin: String)] {
+        var problems: [(String, String)] = []
+        for (text, darwin) in Self.linuxText where code.contains(text) {
+            if !checksRuntimeText && Self.runtimeOnlyText.contains(text) { continue }
+            problems.append((text, darwin))
+        }
+        for word in Self.identifiers(in: code) {
+            if let darwin = Self.linuxIdentifiers[word] {
+                problems.append((word, darwin))
+            } else if let prefix = Self.linuxPrefixes.first(where: { word.hasPrefix($0.prefix) }) {
+                problems.append((word, prefix.darwin))
+            }
+        }
+        return problems
+    }
+
+    /// The identifiers of a line, in order.
+    static func identifiers(in code: String) -> [String] {
+        var words: [String] = []
+        var current = ""
+        for c in code.unicodeScalars {
+            if c == "_" || (c.properties.isAlphabetic && c.isASCII) || (c.properties.numericType != nil && c.isASCII && !current.isEmpty) {
+                current.unicodeScalars.append(c)
+            } else {
+                if !current.isEmpty { words.append(current) }
+                current = ""
+            }
+        }
+        if !current.isEmpty { words.append(current) }
+        return words
+    }
+}
+
+/// Follows comments, strings and conditional-compilation chains line by line.
+struct DirectiveReader {
+    /// One open `#if` chain: its id, the condition of the branch being read, whether that branch
+    /// is Linux-only, and whether its first condition excluded Linux (so its `#else` is Linux).
+    private struct Frame {
+        var chain: Int
+        var condition: String
+        var linux: Bool
+        var firstExcludedLinux: Bool
+        var branches: Int
+    }
+
+    let language: PlatformScan.Language
+    private var stack: [Frame] = []
+    private var chains = 0
+    private var inBlockComment = false
+    private var inMultilineString = false
+    /// Per chain: the platform modules imported in each branch, by branch condition.
+    private var importsByChain: [Int: [String: Set<String>]] = [:]
+
+    init(language: PlatformScan.Language) { self.language = language }
+
+    /// Whether the line being read is inside a Linux-only branch.
+    var inLinuxBranch: Bool { stack.contains { $0.linux } }
+    /// The innermost open chain, if any.
+    var innermostChain: Int? { stack.last?.chain }
+    /// The condition of the innermost branch, if any.
+    var innermostCondition: String? { stack.last?.condition }
+
+    /// Records that the innermost branch imports `module`.
+    mutating func noteImport(_ module: String) {
+        guard let frame = stack.last else { return }
+        importsByChain[frame.chain, default: [:]][frame.condition, default: []].insert(module)
+    }
+
+    /// Whether an import of `module` read in `chain`, branch `condition`, is the portable block.
+    func isPortable(import module: String, chain: Int?, condition: String?) -> Bool {
+        guard let chain, let condition, let branches = importsByChain[chain] else { return false }
+        let glibc = "canImport(Glibc)", darwin = "canImport(Darwin)"
+        guard condition == (module == "Glibc" ? glibc : darwin) else { return false }
+        return branches[glibc]?.contains("Glibc") == true && branches[darwin]?.contains("Darwin") == true
+    }
+
+    /// Reads a directive line (`#if`, `#elseif`/`#elif`, `#else`, `#endif`, C's `#ifdef`/`#ifndef`);
+    /// returns false for any other line.
+    mutating func readDirective(_ code: String) -> Bool {
+        let trimmed = code.drop { $0 == " " || $0 == "\t" }
+        guard trimmed.hasPrefix("#") else { return false }
+        let body = trimmed.dropFirst().drop { $0 == " " || $0 == "\t" }
+        let keyword = String(body.prefix { $0.isLetter })
+        let condition = String(body.dropFirst(keyword.count)).filter { $0 != " " && $0 != "\t" }
+        switch (language, keyword) {
+        case (_, "if"), (.c, "ifdef"), (.c, "ifndef"):
+            let normalized = keyword == "ifdef" ? "defined(\(condition))" : keyword == "ifndef" ? "!defined(\(condition))" : condition
+            chains += 1
+            stack.append(Frame(chain: chains, condition: normalized, linux: isLinux(normalized),
+                               firstExcludedLinux: excludesLinux(normalized), branches: 1))
+        case (.swift, "elseif"), (.c, "elif"):
+            guard var frame = stack.popLast() else { return true }
+            frame.condition = condition
+            frame.linux = isLinux(condition)
+            frame.branches += 1
+            stack.append(frame)
+        case (_, "else"):
+            guard var frame = stack.popLast() else { return true }
+            frame.condition = "else"
+            frame.linux = frame.firstExcludedLinux && frame.branches == 1
+            stack.append(frame)
+        case (_, "endif"):
+            _ = stack.popLast()
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// Whether a branch with `condition` (spaces removed) only compiles on Linux: one of its
+    /// `&&` terms names Linux.
+    private func isLinux(_ condition: String) -> Bool {
+        if condition.contains("||") { return false }
+        let terms = condition.split(separator: "&&").map(String.init)
+        let linux: Set<String> = language == .swift
+            ? ["os(Linux)", "canImport(Glibc)"]
+            : ["defined(__linux__)", "defined__linux__", "__linux__", "defined(__linux)", "defined(linux)"]
+        return terms.contains { linux.contains($0) }
+    }
+
+    /// Whether `condition` is the negation of a Linux condition (its `#else` is then Linux).
+    private func excludesLinux(_ condition: String) -> Bool {
+        condition.hasPrefix("!") && !condition.contains("&&") && !condition.contains("||") && isLinux(String(condition.dropFirst()))
+    }
+
+    /// `line` without comments; string literals are kept.
+    mutating func code(of line: String) -> String {
+        var out = ""
+        let chars = Array(line)
+        var i = 0
+        var inString = false
+        func at(_ text: String) -> Bool {
+            let t = Array(text)
+            return i + t.count <= chars.count && Array(chars[i..<i + t.count]) == t
+        }
+        while i < chars.count {
+            if inBlockComment {
+                if at("*/") { inBlockComment = false; i += 2 } else { i += 1 }
+            } else if inMultilineString {
+                if at("\"\"\"") { inMultilineString = false; out += "\"\"\""; i += 3 } else { out.append(chars[i]); i += 1 }
+            } else if inString {
+                out.append(chars[i])
+                if chars[i] == "\\", i + 1 < chars.count { out.append(chars[i + 1]); i += 2; continue }
+                if chars[i] == "\"" { inString = false }
+                i += 1
+            } else if at("//") {
+                break
+            } else if at("/*") {
+                inBlockComment = true
+                i += 2
+            } else if language == .swift && at("\"\"\"") {
+                inMultilineString = true
+                out += "\"\"\""
+                i += 3
+            } else {
+                if chars[i] == "\"" { inString = true }
+                out.append(chars[i])
+                i += 1
+            }
+        }
+        return out
+    }
+}
