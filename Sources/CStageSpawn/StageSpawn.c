@@ -20,10 +20,8 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #else
-#include <sys/event.h>
-#endif
-#ifdef __APPLE__
 #include <crt_externs.h>
+#include <sys/event.h>
 #endif
 
 static pthread_once_t spawner_once = PTHREAD_ONCE_INIT;
@@ -295,11 +293,8 @@ int studyflow_spawn_stage(const studyflow_stage_spawn *request, pid_t *pid) {
 char **studyflow_environment(void) {
 #ifdef __linux__
     return environ;
-#elif defined(__APPLE__)
-    return *_NSGetEnviron();
 #else
-    extern char **environ;
-    return environ;
+    return *_NSGetEnviron();
 #endif
 }
 

@@ -39,12 +39,15 @@ struct PlatformPortabilityTests {
         return byFile
     }
 
+    /// The scan of `Sources/`, made once for the tests that read it.
+    static let sourcesScan = Result { try scanTree("Sources", runtimeText: true) }
+
     @Test("no file under Sources/ imports Glibc or Darwin outside the platform block or calls Linux-only API outside a Linux branch")
     func sourcesArePortable() throws {
         let files = Self.sourceFiles(under: "Sources")
         #expect(files.count > 100, "the scan found only \(files.count) files: is the package root right?")
         #expect(files.contains("Sources/CStageSpawn/StageSpawn.c"))
-        let findings = try Self.scanTree("Sources", runtimeText: true).filter { Self.allowed[$0.key] == nil }
+        let findings = try Self.sourcesScan.get().filter { Self.allowed[$0.key] == nil }
         let shown = findings.values.flatMap { $0 }.map(\.description).sorted()
         #expect(shown.isEmpty, "\(shown.joined(separator: "\n"))")
     }
@@ -58,7 +61,7 @@ struct PlatformPortabilityTests {
 
     @Test("every allow-listed file still exists and still has findings, so the list only shrinks")
     func allowListIsCurrent() throws {
-        let findings = try Self.scanTree("Sources", runtimeText: true)
+        let findings = try Self.sourcesScan.get()
         for (path, reason) in Self.allowed {
             #expect(findings[path] != nil, "'\(path)' is allow-listed (\(reason)) but is portable now or gone: remove it from PlatformPortabilityTests.allowed")
         }

@@ -108,7 +108,8 @@ struct PlatformScan {
     /// Linux-only identifiers, prefixes and text found in one line of code.
     func linuxOnly(in code: String) -> [(what: String, darwin: String)] {
         var problems: [(String, String)] = []
-        for (text, darwin) in Self.linuxText where code.contains(text) {
+        let bytes = Array(code.utf8)
+        for (text, darwin) in Self.linuxText where Self.contains(bytes, Array(text.utf8)) {
             if !checksRuntimeText && Self.runtimeOnlyText.contains(text) { continue }
             problems.append((text, darwin))
         }
@@ -122,19 +123,34 @@ struct PlatformScan {
         return problems
     }
 
-    /// The identifiers of a line, in order.
+    /// Whether `needle` occurs in `haystack` (bytewise; String's own search is slow in debug builds).
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, haystack.count >= needle.count else { return false }
+        var i = 0
+        while i + needle.count <= haystack.count {
+            if haystack[i] == first && haystack[i..<i + needle.count].elementsEqual(needle) { return true }
+            i += 1
+        }
+        return false
+    }
+
+    /// The identifiers of a line, in order (ASCII letters, digits and `_`, not starting with a digit).
     static func identifiers(in code: String) -> [String] {
         var words: [String] = []
-        var current = ""
-        for c in code.unicodeScalars {
-            if c == "_" || (c.properties.isAlphabetic && c.isASCII) || (c.properties.numericType != nil && c.isASCII && !current.isEmpty) {
-                current.unicodeScalars.append(c)
-            } else {
-                if !current.isEmpty { words.append(current) }
-                current = ""
+        var start: String.UTF8View.Index?
+        let utf8 = code.utf8
+        for index in utf8.indices {
+            let c = utf8[index]
+            let letter = c == UInt8(ascii: "_") || (c | 0x20 >= UInt8(ascii: "a") && c | 0x20 <= UInt8(ascii: "z"))
+            let digit = c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")
+            if letter || (digit && start != nil) {
+                if start == nil { start = index }
+            } else if let begin = start {
+                words.append(String(code[begin..<index]))
+                start = nil
             }
         }
-        if !current.isEmpty { words.append(current) }
+        if let begin = start { words.append(String(code[begin...])) }
         return words
     }
 }
@@ -233,39 +249,39 @@ struct DirectiveReader {
 
     /// `line` without comments; string literals are kept.
     mutating func code(of line: String) -> String {
-        var out = ""
-        let chars = Array(line)
+        let quote = UInt8(ascii: "\""), slash = UInt8(ascii: "/"), star = UInt8(ascii: "*"), backslash = UInt8(ascii: "\\")
+        let bytes = Array(line.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
         var i = 0
         var inString = false
-        func at(_ text: String) -> Bool {
-            let t = Array(text)
-            return i + t.count <= chars.count && Array(chars[i..<i + t.count]) == t
-        }
-        while i < chars.count {
+        func pair(_ a: UInt8, _ b: UInt8) -> Bool { i + 1 < bytes.count && bytes[i] == a && bytes[i + 1] == b }
+        func tripleQuote() -> Bool { i + 2 < bytes.count && bytes[i] == quote && bytes[i + 1] == quote && bytes[i + 2] == quote }
+        while i < bytes.count {
             if inBlockComment {
-                if at("*/") { inBlockComment = false; i += 2 } else { i += 1 }
+                if pair(star, slash) { inBlockComment = false; i += 2 } else { i += 1 }
             } else if inMultilineString {
-                if at("\"\"\"") { inMultilineString = false; out += "\"\"\""; i += 3 } else { out.append(chars[i]); i += 1 }
+                if tripleQuote() { inMultilineString = false; out += [quote, quote, quote]; i += 3 } else { out.append(bytes[i]); i += 1 }
             } else if inString {
-                out.append(chars[i])
-                if chars[i] == "\\", i + 1 < chars.count { out.append(chars[i + 1]); i += 2; continue }
-                if chars[i] == "\"" { inString = false }
+                out.append(bytes[i])
+                if bytes[i] == backslash, i + 1 < bytes.count { out.append(bytes[i + 1]); i += 2; continue }
+                if bytes[i] == quote { inString = false }
                 i += 1
-            } else if at("//") {
+            } else if pair(slash, slash) {
                 break
-            } else if at("/*") {
+            } else if pair(slash, star) {
                 inBlockComment = true
                 i += 2
-            } else if language == .swift && at("\"\"\"") {
+            } else if language == .swift && tripleQuote() {
                 inMultilineString = true
-                out += "\"\"\""
+                out += [quote, quote, quote]
                 i += 3
             } else {
-                if chars[i] == "\"" { inString = true }
-                out.append(chars[i])
+                if bytes[i] == quote { inString = true }
+                out.append(bytes[i])
                 i += 1
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }
