@@ -102,6 +102,23 @@ struct PlatformPortabilityTests {
         #expect(scan("let t = st.st_mtimespec.tv_sec\nlet e = environment\n") == [])
     }
 
+    @Test("a branch Darwin leaves out counts as Linux: the '#else' of a Darwin branch, 'canImport(Glibc)', '||' of non-Darwin platforms")
+    func nonDarwinBranches() {
+        #expect(scan("#if canImport(Darwin)\nlet e = _NSGetEnviron()\n#else\nlet e = environ\n#endif\n") == [])
+        #expect(scan("#if canImport(Glibc)\nGlibc.exit(1)\n#elseif canImport(Darwin)\nDarwin.exit(1)\n#endif\n") == [])
+        #expect(scan("#if os(Linux) || os(Android)\nlet n = get_nprocs()\n#endif\n") == [])
+        #expect(scan("#if canImport(Glibc)\nlet a = 1\n#elseif canImport(Darwin)\nlet n = get_nprocs()\n#else\nlet m = get_nprocs()\n#endif\n") == [
+            "Sources/X/F.swift:4: error: 'get_nprocs' is Linux-only (Darwin: sysconf(_SC_NPROCESSORS_ONLN)); put it in an '#if os(Linux)' branch and give its '#else' branch the Darwin equivalent",
+        ])
+        #expect(scan("import FoundationNetworking\n") == [
+            "Sources/X/F.swift:1: error: 'FoundationNetworking' is Linux-only (Darwin's Foundation has URLSession itself; guard it with '#if canImport(FoundationNetworking)'); put it in an '#if os(Linux)' branch and give its '#else' branch the Darwin equivalent",
+        ])
+        #expect(scan("#if canImport(FoundationNetworking)\nimport FoundationNetworking\n#endif\n") == [])
+        #expect(scan("let t = timer_create(CLOCK_MONOTONIC, nil, &id)\nvar set = cpu_set_t()\nlet fd = pidfd_open(pid, 0)\n").count == 3)
+        #expect(scan("#ifdef __APPLE__\nint a;\n#else\nreturn pipe2(fds, O_CLOEXEC);\n#endif\n", .c) == [])
+        #expect(scan("#if defined(__APPLE__) && defined(X)\nint a;\n#else\nreturn pipe2(fds, O_CLOEXEC);\n#endif\n", .c).count == 1)
+    }
+
     @Test("in C, '#ifdef __linux__' and '#if defined(__linux__) && …' are Linux branches and their '#else' is not")
     func cRegions() {
         #expect(scan("#ifdef __linux__\n#include <sys/prctl.h>\nprctl(PR_SET_PDEATHSIG, SIGHUP);\n#endif\n", .c) == [])

@@ -43,18 +43,49 @@ struct PlatformScan {
         "program_invocation_name": "Darwin: getprogname", "clearenv": "Darwin has no clearenv",
         "pthread_getattr_np": "Darwin: pthread_get_stacksize_np", "SIGPOLL": "Darwin has no SIGPOLL", "SIGPWR": "Darwin has no SIGPWR",
         "SIGSTKFLT": "Darwin has no SIGSTKFLT", "FICLONE": "Darwin: clonefile", "mremap": "Darwin has no mremap",
+        "timer_create": "Darwin has no POSIX timers; use a Dispatch timer", "timer_settime": "Darwin has no POSIX timers; use a Dispatch timer",
+        "timer_delete": "Darwin has no POSIX timers; use a Dispatch timer", "clock_nanosleep": "Darwin: nanosleep",
+        "sem_timedwait": "Darwin: DispatchSemaphore", "pthread_mutex_timedlock": "Darwin has no timed mutex lock",
+        "pthread_setaffinity_np": "Darwin has no CPU affinity masks", "pthread_getaffinity_np": "Darwin has no CPU affinity masks",
+        "cpu_set_t": "Darwin has no CPU affinity masks", "CPU_SET": "Darwin has no CPU affinity masks",
+        "CPU_ZERO": "Darwin has no CPU affinity masks", "CPU_ISSET": "Darwin has no CPU affinity masks", "CPU_COUNT": "Darwin has no CPU affinity masks",
+        "SIGRTMIN": "Darwin has no real-time signals", "SIGRTMAX": "Darwin has no real-time signals",
+        "sigtimedwait": "Darwin: kqueue EVFILT_SIGNAL", "sigwaitinfo": "Darwin: sigwait", "ppoll": "Darwin: poll",
+        "P_PIDFD": "Darwin: kqueue EVFILT_PROC", "malloc_usable_size": "Darwin: malloc_size",
+        "mallinfo": "Darwin: malloc_zone_statistics", "mallinfo2": "Darwin: malloc_zone_statistics",
+        "getresuid": "Darwin: getuid and geteuid", "getresgid": "Darwin: getgid and getegid",
+        "setresuid": "Darwin: setreuid", "setresgid": "Darwin: setregid",
+        "openat2": "Darwin: openat with O_NOFOLLOW_ANY", "RESOLVE_BENEATH": "Darwin: openat with O_NOFOLLOW_ANY",
+        "AT_EMPTY_PATH": "Darwin: fstat on the descriptor", "F_OFD_SETLK": "Darwin: flock", "F_OFD_SETLKW": "Darwin: flock",
+        "F_OFD_GETLK": "Darwin: flock", "strchrnul": "Darwin: strchr", "mempcpy": "Darwin: memcpy",
+        "get_current_dir_name": "Darwin: getcwd(nil, 0)", "canonicalize_file_name": "Darwin: realpath(path, nil)",
+        "euidaccess": "Darwin: faccessat with AT_EACCESS", "POSIX_SPAWN_USEVFORK": "Darwin has no POSIX_SPAWN_USEVFORK",
+        "readdir64": "Darwin's calls are 64-bit already", "stat64": "Darwin's calls are 64-bit already",
+        "fstat64": "Darwin's calls are 64-bit already", "lstat64": "Darwin's calls are 64-bit already",
+        "lseek64": "Darwin's calls are 64-bit already", "off64_t": "Darwin's off_t is 64-bit already",
+        "open64": "Darwin's calls are 64-bit already", "ftruncate64": "Darwin's calls are 64-bit already",
+        "__errno_location": "Darwin: errno", "unshare": "Darwin has no Linux namespaces", "setns": "Darwin has no Linux namespaces",
+        "pivot_root": "Darwin has no Linux namespaces", "umount2": "Darwin: unmount", "SYS_gettid": "Darwin: pthread_threadid_np",
+        "MAP_HUGETLB": "Darwin has no MAP_HUGETLB", "F_SETPIPE_SZ": "Darwin pipes cannot be resized",
+        "F_GETPIPE_SZ": "Darwin pipes cannot be resized", "SO_PEERCRED": "Darwin: getpeereid", "sendmmsg": "Darwin: sendmsg",
+        "recvmmsg": "Darwin: recvmsg", "posix_fallocate": "Darwin: fcntl F_PREALLOCATE", "sync_file_range": "Darwin: fcntl F_FULLFSYNC",
+        "FoundationNetworking": "Darwin's Foundation has URLSession itself; guard it with '#if canImport(FoundationNetworking)'",
+        "FoundationXML": "Darwin's Foundation has XMLParser itself; guard it with '#if canImport(FoundationXML)'",
     ]
 
     /// Linux-only identifier prefixes.
     static let linuxPrefixes: [(prefix: String, darwin: String)] = [
         ("epoll_", "Darwin: kqueue"), ("inotify_", "Darwin: kqueue EVFILT_VNODE or FSEvents"), ("timerfd_", "Darwin: kqueue EVFILT_TIMER"),
-        ("PR_SET_", "Darwin has no prctl"), ("PR_GET_", "Darwin has no prctl"),
+        ("PR_SET_", "Darwin has no prctl"), ("PR_GET_", "Darwin has no prctl"), ("pidfd_", "Darwin: kqueue EVFILT_PROC"),
+        ("fanotify_", "Darwin: FSEvents"), ("pthread_spin_", "Darwin has no pthread spin locks; use os_unfair_lock"),
+        ("pthread_barrier_", "Darwin has no pthread barriers"),
     ]
 
     /// Linux-only text (paths, qualified names, headers).
     static let linuxText: [(text: String, darwin: String)] = [
         ("/proc/", "Darwin has no /proc"),
         ("Glibc.", "the Glibc module does not exist on Darwin; call the function unqualified from file scope"),
+        ("/sys/", "Darwin has no /sys; use sysctl"), ("/dev/shm", "Darwin: shm_open"),
         ("RUSAGE_SELF.rawValue", "Glibc imports RUSAGE_* as an enum, Darwin as Int32"),
         ("RUSAGE_CHILDREN.rawValue", "Glibc imports RUSAGE_* as an enum, Darwin as Int32"),
         ("<sys/prctl.h>", "Darwin has no prctl"), ("<sys/epoll.h>", "Darwin: <sys/event.h>"),
@@ -64,7 +95,7 @@ struct PlatformScan {
 
     /// Text that is Linux-only only when it runs (a path read at run time), checked in `Sources/`
     /// but not in tests, which run on Linux only.
-    static let runtimeOnlyText: Set<String> = ["/proc/"]
+    static let runtimeOnlyText: Set<String> = ["/proc/", "/sys/", "/dev/shm"]
 
     /// Whether run-time-only text counts (true for `Sources/`).
     var checksRuntimeText = true
@@ -158,13 +189,13 @@ struct PlatformScan {
 /// Follows comments, strings and conditional-compilation chains line by line.
 struct DirectiveReader {
     /// One open `#if` chain: its id, the condition of the branch being read, whether that branch
-    /// is Linux-only, and whether its first condition excluded Linux (so its `#else` is Linux).
+    /// is left out on Darwin, and whether an earlier branch of the chain already took Darwin (so
+    /// every later branch, `#else` included, is left out there).
     private struct Frame {
         var chain: Int
         var condition: String
         var linux: Bool
-        var firstExcludedLinux: Bool
-        var branches: Int
+        var darwinTaken: Bool
     }
 
     let language: PlatformScan.Language
@@ -177,7 +208,7 @@ struct DirectiveReader {
 
     init(language: PlatformScan.Language) { self.language = language }
 
-    /// Whether the line being read is inside a Linux-only branch.
+    /// Whether the line being read is inside a branch Darwin leaves out (`#if os(Linux)`, …).
     var inLinuxBranch: Bool { stack.contains { $0.linux } }
     /// The innermost open chain, if any.
     var innermostChain: Int? { stack.last?.chain }
@@ -210,18 +241,18 @@ struct DirectiveReader {
         case (_, "if"), (.c, "ifdef"), (.c, "ifndef"):
             let normalized = keyword == "ifdef" ? "defined(\(condition))" : keyword == "ifndef" ? "!defined(\(condition))" : condition
             chains += 1
-            stack.append(Frame(chain: chains, condition: normalized, linux: isLinux(normalized),
-                               firstExcludedLinux: excludesLinux(normalized), branches: 1))
+            stack.append(Frame(chain: chains, condition: normalized, linux: leavesOutDarwin(normalized),
+                               darwinTaken: takesDarwin(normalized)))
         case (.swift, "elseif"), (.c, "elif"):
             guard var frame = stack.popLast() else { return true }
             frame.condition = condition
-            frame.linux = isLinux(condition)
-            frame.branches += 1
+            frame.linux = frame.darwinTaken || leavesOutDarwin(condition)
+            frame.darwinTaken = frame.darwinTaken || takesDarwin(condition)
             stack.append(frame)
         case (_, "else"):
             guard var frame = stack.popLast() else { return true }
             frame.condition = "else"
-            frame.linux = frame.firstExcludedLinux && frame.branches == 1
+            frame.linux = frame.darwinTaken
             stack.append(frame)
         case (_, "endif"):
             _ = stack.popLast()
@@ -231,20 +262,36 @@ struct DirectiveReader {
         return true
     }
 
-    /// Whether a branch with `condition` (spaces removed) only compiles on Linux: one of its
-    /// `&&` terms names Linux.
-    private func isLinux(_ condition: String) -> Bool {
-        if condition.contains("||") { return false }
-        let terms = condition.split(separator: "&&").map(String.init)
-        let linux: Set<String> = language == .swift
-            ? ["os(Linux)", "canImport(Glibc)"]
-            : ["defined(__linux__)", "defined__linux__", "__linux__", "defined(__linux)", "defined(linux)"]
-        return terms.contains { linux.contains($0) }
+    /// Conditions that are false on Darwin (spaces removed).
+    private var notDarwin: Set<String> {
+        language == .swift
+            ? ["os(Linux)", "os(Android)", "os(FreeBSD)", "os(OpenBSD)", "os(Windows)", "os(WASI)", "canImport(Glibc)",
+               "canImport(Musl)", "canImport(Android)", "canImport(Bionic)", "canImport(WinSDK)",
+               "canImport(FoundationNetworking)", "canImport(FoundationXML)", "!canImport(Darwin)", "!os(macOS)"]
+            : ["defined(__linux__)", "defined__linux__", "__linux__", "defined(__linux)", "defined(linux)", "defined(__gnu_linux__)",
+               "defined(__ANDROID__)", "defined(__GLIBC__)", "defined(_WIN32)", "!defined(__APPLE__)", "!defined(__MACH__)"]
     }
 
-    /// Whether `condition` is the negation of a Linux condition (its `#else` is then Linux).
-    private func excludesLinux(_ condition: String) -> Bool {
-        condition.hasPrefix("!") && !condition.contains("&&") && !condition.contains("||") && isLinux(String(condition.dropFirst()))
+    /// Conditions that are true on Darwin (spaces removed).
+    private var onDarwin: Set<String> {
+        language == .swift
+            ? ["canImport(Darwin)", "os(macOS)", "!os(Linux)", "!canImport(Glibc)"]
+            : ["defined(__APPLE__)", "__APPLE__", "defined(__MACH__)", "!defined(__linux__)", "!defined(__linux)"]
+    }
+
+    /// Whether a branch with `condition` (spaces removed) is left out on Darwin: every `||` term
+    /// has an `&&` factor that is false there. Parenthesised mixtures count as not left out.
+    private func leavesOutDarwin(_ condition: String) -> Bool {
+        let set = notDarwin
+        return condition.split(separator: "||").allSatisfy { term in
+            term.split(separator: "&&").contains { set.contains(String($0)) }
+        }
+    }
+
+    /// Whether Darwin takes a branch with `condition`: one `||` term is true there.
+    private func takesDarwin(_ condition: String) -> Bool {
+        let set = onDarwin
+        return !condition.contains("&&") && condition.split(separator: "||").contains { set.contains(String($0)) }
     }
 
     /// `line` without comments; string literals are kept.
