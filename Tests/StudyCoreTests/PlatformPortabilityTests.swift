@@ -39,14 +39,15 @@ struct PlatformPortabilityTests {
         return byFile
     }
 
-    /// The scan of `Sources/`, made once for the tests that read it.
-    static let sourcesScan = Result { try scanTree("Sources", runtimeText: true) }
+    /// The scan of `Sources/` and `Plugins/` (both compiled on every platform), made once for the tests that read it.
+    static let sourcesScan = Result { try scanTree("Sources", runtimeText: true).merging(try scanTree("Plugins", runtimeText: true)) { $1 } }
 
-    @Test("no file under Sources/ imports Glibc or Darwin outside the platform block or calls Linux-only API outside a Linux branch")
+    @Test("no file under Sources/ or Plugins/ imports Glibc or Darwin outside the platform block or calls Linux-only API outside a Linux branch")
     func sourcesArePortable() throws {
         let files = Self.sourceFiles(under: "Sources")
         #expect(files.count > 100, "the scan found only \(files.count) files: is the package root right?")
         #expect(files.contains("Sources/CStageSpawn/StageSpawn.c"))
+        #expect(Self.sourceFiles(under: "Plugins").count >= 2)
         let findings = try Self.sourcesScan.get().filter { Self.allowed[$0.key] == nil }
         let shown = findings.values.flatMap { $0 }.map(\.description).sorted()
         #expect(shown.isEmpty, "\(shown.joined(separator: "\n"))")
