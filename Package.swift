@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "StudyFlow",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "studyflow", targets: ["studyflow"]),
         .library(name: "StudyCore", targets: ["StudyCore"]),
@@ -32,8 +32,8 @@ let package = Package(
         .target(name: "CStageSpawn"),
         // Plan (what is stale and why), the Dispatch scheduler, executors and run events.
         .target(name: "StudyEngine", dependencies: ["StudyCore", "StudyStore", "CStageSpawn"]),
-        // libgit2 from Debian's libgit2-dev (pkg-config `libgit2`); imported by StudyProvenance only.
-        .systemLibrary(name: "CLibGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        // libgit2 from Debian's libgit2-dev (Homebrew's libgit2 on macOS; pkg-config `libgit2`); imported by StudyProvenance only.
+        .systemLibrary(name: "CLibGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]),
         // Run records as git commits on refs/studyflow/runs, the run history and file lineage (audit).
         .target(name: "StudyProvenance", dependencies: ["StudyCore", "StudyStore", "CLibGit2"]),
         // Survival analysis (Kaplan-Meier, log-rank, Cox, PH test) matching R's survival, and seeded simulation

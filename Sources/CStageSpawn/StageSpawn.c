@@ -19,6 +19,9 @@
 #ifdef __linux__
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#else
+#include <crt_externs.h>
+#include <sys/event.h>
 #endif
 
 static pthread_once_t spawner_once = PTHREAD_ONCE_INIT;
@@ -93,6 +96,42 @@ static void report_and_exit(int report_fd, int error) {
     _exit(127);
 }
 
+#ifdef __linux__
+/// Waits for the program; PR_SET_PDEATHSIG turns the orchestrator's death into a SIGHUP.
+static void wait_for_program(pid_t child, pid_t orchestrator, int *status) {
+    (void)orchestrator;
+    while (waitpid(child, status, 0) < 0) {
+        if (errno != EINTR) _exit(127);
+    }
+}
+#else
+/// Waits for the program. Darwin has no PR_SET_PDEATHSIG: a kqueue watches the orchestrator's
+/// exit (EVFILT_PROC, NOTE_EXIT) beside the program's, and the orchestrator's end is handled as
+/// the SIGHUP Linux would send. Without a kqueue, it only waits (the orchestrator's death is
+/// then not noticed).
+static void wait_for_program(pid_t child, pid_t orchestrator, int *status) {
+    int queue = kqueue();
+    if (queue >= 0) {
+        struct kevent change;
+        EV_SET(&change, orchestrator, EVFILT_PROC, EV_ADD | EV_ONESHOT, NOTE_EXIT, 0, NULL);
+        // Not watchable (ESRCH) or re-parented: the orchestrator is already gone.
+        if (kevent(queue, &change, 1, NULL, 0, NULL) != 0 || getppid() != orchestrator) kill(getpid(), SIGHUP);
+        EV_SET(&change, child, EVFILT_PROC, EV_ADD | EV_ONESHOT, NOTE_EXIT, 0, NULL);
+        (void)kevent(queue, &change, 1, NULL, 0, NULL);
+    }
+    for (;;) {
+        pid_t done = waitpid(child, status, queue >= 0 ? WNOHANG : 0);
+        if (done == child) break;
+        if (done < 0 && errno != EINTR) _exit(127);
+        if (queue < 0) continue;
+        struct kevent event;
+        // An exit of either process wakes this; a signal interrupts it (EINTR) and loops.
+        if (kevent(queue, NULL, 0, &event, 1, NULL) == 1 && (pid_t)event.ident == orchestrator) kill(getpid(), SIGHUP);
+    }
+    if (queue >= 0) close(queue);
+}
+#endif
+
 /// Runs in the forked supervisor: sets up descriptors, starts the program, waits, mirrors its end.
 static void supervise(const studyflow_stage_spawn *r, pid_t orchestrator, int report_fd) {
     sigset_t all, none;
@@ -156,9 +195,7 @@ static void supervise(const studyflow_stage_spawn *r, pid_t orchestrator, int re
     sigprocmask(SIG_SETMASK, &none, NULL);
 
     int status = 0;
-    while (waitpid(child, &status, 0) < 0) {
-        if (errno != EINTR) _exit(127);
-    }
+    wait_for_program(child, orchestrator, &status);
     // Whatever the program left running in its group dies with it (after the grace period when
     // the group is being stopped).
     if (stopping) wait_for_group(child);
@@ -251,6 +288,14 @@ int studyflow_spawn_stage(const studyflow_stage_spawn *request, pid_t *pid) {
     pthread_mutex_unlock(&slot_lock);
     pthread_mutex_unlock(&callers);
     return result;
+}
+
+char **studyflow_environment(void) {
+#ifdef __linux__
+    return environ;
+#else
+    return *_NSGetEnviron();
+#endif
 }
 
 int studyflow_cloexec_pipe(int fds[2]) {

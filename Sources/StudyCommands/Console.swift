@@ -1,24 +1,26 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Writes to standard output and standard error without buffering surprises (lines appear in
 /// order even when a run is killed), and knows whether they are terminals.
 enum Console {
     /// Writes `text` to stdout.
-    static func out(_ text: String) { write(1, text) }
+    static func out(_ text: String) { writeAll(1, text) }
     /// Writes `text` to stderr.
-    static func err(_ text: String) { write(2, text) }
+    static func err(_ text: String) { writeAll(2, text) }
 
     /// Whether stderr is a terminal.
     static var stderrIsTerminal: Bool { isatty(2) == 1 }
 
-    private static func write(_ fd: Int32, _ text: String) {
+    private static func writeAll(_ fd: Int32, _ text: String) {
         var text = text
         text.withUTF8 { buffer in
             var done = 0
             while done < buffer.count {
-                let n = Glibc.write(fd, buffer.baseAddress! + done, buffer.count - done)
+                let n = write(fd, buffer.baseAddress! + done, buffer.count - done)
                 if n < 0 { if errno == EINTR { continue }; return }
                 done += n
             }

@@ -3,6 +3,8 @@ import StudyCore
 import StudyProvenance
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// `studyflow crate [RUN] --output DIR`: a recorded run as an RO-Crate (Provenance Run Crate 0.5).

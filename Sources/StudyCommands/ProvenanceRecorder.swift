@@ -5,6 +5,8 @@ import StudyStore
 import Synchronization
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Listens to a run's events and, when it ends, records it in the run ledger (one commit on

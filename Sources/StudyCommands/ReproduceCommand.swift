@@ -5,6 +5,8 @@ import StudyProvenance
 import StudyStore
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// `studyflow reproduce [RUN]`: re-executes a recorded run's stages without the cache in a scratch

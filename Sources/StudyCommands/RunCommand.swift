@@ -6,6 +6,8 @@ import StudyProvenance
 import StudyStore
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// `studyflow run`: run the workflow, redoing only stages whose inputs, parameters or code changed.

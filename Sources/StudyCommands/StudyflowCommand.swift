@@ -42,9 +42,9 @@ public struct StudyflowCommand: ParsableCommand {
     public static func entry() -> Never {
         // One malloc arena: worker threads then reuse memory the main thread freed after parsing
         // the workflow, instead of each growing an arena of its own (10 MB less peak RSS at 10,000 stages).
-        #if canImport(Glibc)
+        #if os(Linux)
         _ = studyflow_mallopt(-8 /* M_ARENA_MAX */, 1)
-        #endif
+        #endif // Darwin's allocator has no arena limit to set.
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -67,7 +67,7 @@ private func terminate(_ code: Int32) -> Never {
     exit(code)
 }
 
-#if canImport(Glibc)
+#if os(Linux)
 /// glibc's `mallopt(3)`; `<malloc.h>` is not part of Swift's Glibc module.
 @_silgen_name("mallopt")
 private func studyflow_mallopt(_ parameter: Int32, _ value: Int32) -> Int32

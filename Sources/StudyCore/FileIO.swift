@@ -41,7 +41,7 @@ public enum FileIO {
         while true {
             if filled == result.count { result.append(contentsOf: [UInt8](repeating: 0, count: result.count)) }
             let n = result.withUnsafeMutableBytes { buffer in
-                Glibc.read(fd, buffer.baseAddress! + filled, buffer.count - filled)
+                readSome(fd, buffer.baseAddress! + filled, buffer.count - filled)
             }
             if n < 0 { if errno == EINTR { continue }; return nil }
             if n == 0 { break }
@@ -169,6 +169,11 @@ public enum FileIO {
         defer { free(cwd) }
         return String(cString: cwd)
     }
+}
+
+/// `read(2)`, named apart from `FileIO.read(_:)`, which shadows it inside the type.
+private func readSome(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(fd, buffer, count)
 }
 
 #if canImport(Glibc)

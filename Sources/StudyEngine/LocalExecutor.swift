@@ -32,8 +32,9 @@ public final class LocalExecutor: Executor {
     public init(holding lock: WorkspaceLock? = nil) {
         lockDescriptor = lock?.descriptor
         var inherited: [(String, String)] = []
+        let environment: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = studyflow_environment()
         var index = 0
-        while let entry = environ[index] {
+        while let entry = environment?[index] {
             let text = String(cString: entry)
             inherited.append((String(text.prefix { $0 != "=" }), text))
             index += 1

@@ -5,21 +5,34 @@ import Darwin
 #endif
 import CStageSpawn
 
-/// `posix_spawn` with the two glibc extensions Swift's Glibc module hides: change directory and
-/// close every inherited descriptor above stderr.
+/// `posix_spawn` that changes directory and closes every inherited descriptor above stderr: on
+/// Linux with the two glibc extensions Swift's Glibc module hides, on Darwin with its own
+/// `addchdir_np` and `POSIX_SPAWN_CLOEXEC_DEFAULT` (it has no `addclosefrom_np`).
 enum ProcessSpawner {
     static func spawn(path: String, arguments: [String], environment: [String], directory: String,
                       stdout: Int32, stderr: Int32) -> Result<pid_t, SpawnError> {
+        #if os(Linux)
         var actions = posix_spawn_file_actions_t()
+        var attributes = posix_spawnattr_t()
+        #else
+        var actions: posix_spawn_file_actions_t? = nil
+        var attributes: posix_spawnattr_t? = nil
+        #endif
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, stdout, 1)
         posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+        #if os(Linux)
         _ = studyflow_addclosefrom(&actions, 3)
         _ = studyflow_addchdir(&actions, directory)
+        let closeInherited: Int32 = 0
+        #else
+        _ = posix_spawn_file_actions_addchdir_np(&actions, directory)
+        // Every descriptor the file actions above do not set up is closed in the child.
+        let closeInherited = Int32(POSIX_SPAWN_CLOEXEC_DEFAULT)
+        #endif
 
-        var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
         // Own process group (for group-wide cancellation) and default signal handling in the child.
@@ -33,7 +46,7 @@ enum ProcessSpawner {
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setsigmask(&attributes, &empty)
         posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | closeInherited))
 
         var pid: pid_t = 0
         let rc = withCStrings(arguments, environment) { argv, envp in posix_spawn(&pid, path, &actions, &attributes, argv, envp) }
@@ -82,8 +95,10 @@ struct SpawnError: Error {
     var code: Int32
 }
 
+#if os(Linux)
 @_silgen_name("posix_spawn_file_actions_addclosefrom_np")
 private func studyflow_addclosefrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: Int32) -> Int32
 
 @_silgen_name("posix_spawn_file_actions_addchdir_np")
 private func studyflow_addchdir(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ path: UnsafePointer<CChar>) -> Int32
+#endif

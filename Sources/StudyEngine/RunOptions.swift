@@ -32,6 +32,8 @@ public struct RunOptions: Sendable {
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The number of online processors, the default for `--jobs`.

@@ -55,4 +55,6 @@ public struct Workspace: Sendable {
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif

@@ -2,6 +2,8 @@ import CLibGit2
 import StudyCore
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The one owner of a libgit2 repository handle. libgit2 handles are not `Sendable`, and two

@@ -2,6 +2,8 @@ import StudyCore
 import StudyStore
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// A recorded run as an RO-Crate 1.1 following the Provenance Run Crate profile 0.5

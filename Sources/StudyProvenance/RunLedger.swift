@@ -2,6 +2,8 @@ import StudyCore
 import StudyStore
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The run ledger: one git commit per run on `refs/studyflow/runs` of the workspace's repository

@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Wall-clock times as the ledger writes them (UTC, ISO 8601), without Foundation; the time

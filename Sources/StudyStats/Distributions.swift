@@ -110,6 +110,8 @@ public enum Distributions {
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 extension Double {

@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 import StudyCore
 
@@ -113,11 +115,11 @@ public final class ActionLog: @unchecked Sendable {
     public func append(_ records: [ActionRecord], durable: Bool) throws {
         guard !records.isEmpty else { return }
         try openForAppend()
-        if durable { _ = studyflow_syncfs(fd) }
+        if durable { Self.syncFileSystem(of: fd) }
         var w = BinaryWriter(capacity: 512 * records.count)
         Self.frame(records, into: &w)
         try w.bytes.withUnsafeBytes { try FileIO.writeAll(fd, $0, path: path) }
-        if durable { fdatasync(fd) }
+        if durable { Self.syncData(fd) }
         validLength += w.bytes.count
         entryCount += records.count
         for record in records { remember(record) }
@@ -166,7 +168,31 @@ public final class ActionLog: @unchecked Sendable {
     }
 }
 
-/// glibc's `syncfs(2)` (declared only under `_GNU_SOURCE`, so Glibc's module map hides it):
-/// one call makes every object written so far durable, instead of one `fsync` per object.
+extension ActionLog {
+    /// Makes every object written so far durable with one call instead of one `fsync` per object:
+    /// Linux `syncfs(2)` on the file system holding `fd`; Darwin has no `syncfs`, and its `sync(2)`
+    /// (every file system) may return before the writes land, so the guarantee is weaker there.
+    static func syncFileSystem(of fd: Int32) {
+        #if os(Linux)
+        _ = studyflow_syncfs(fd)
+        #else
+        sync()
+        #endif
+    }
+
+    /// Makes the log's appended bytes durable: Linux `fdatasync(2)`; Darwin declares no
+    /// `fdatasync`, and its `fsync` leaves data in the drive's cache, so `F_FULLFSYNC`.
+    static func syncData(_ fd: Int32) {
+        #if os(Linux)
+        fdatasync(fd)
+        #else
+        _ = fcntl(fd, F_FULLFSYNC)
+        #endif
+    }
+}
+
+#if os(Linux)
+/// glibc's `syncfs(2)` (declared only under `_GNU_SOURCE`, so Glibc's module map hides it).
 @_silgen_name("syncfs")
 func studyflow_syncfs(_ fd: Int32) -> Int32
+#endif

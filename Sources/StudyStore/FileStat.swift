@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// What `stat(2)` says about a file, reduced to what decides whether its digest can be reused.
@@ -54,8 +56,13 @@ public struct FileStat: Equatable, Sendable {
 
     init(_ st: stat) {
         size = Int64(st.st_size)
-        mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
-        ctime = Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec)
+        #if os(Linux)
+        let (modified, changed) = (st.st_mtim, st.st_ctim)
+        #else
+        let (modified, changed) = (st.st_mtimespec, st.st_ctimespec)
+        #endif
+        mtime = Int64(modified.tv_sec) * 1_000_000_000 + Int64(modified.tv_nsec)
+        ctime = Int64(changed.tv_sec) * 1_000_000_000 + Int64(changed.tv_nsec)
         inode = UInt64(st.st_ino)
         isExecutable = st.st_mode & S_IXUSR != 0
         switch st.st_mode & S_IFMT {

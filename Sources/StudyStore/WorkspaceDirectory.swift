@@ -28,7 +28,7 @@ public final class WorkspaceDirectory {
     /// Opens the workspace-relative directory `path` below `root`; with `create`, missing
     /// components are made (`mkdir -p`). `output` names the output being written, for the error.
     public static func open(_ path: String, root: String, output: String, create: Bool) throws -> WorkspaceDirectory {
-        var fd = Glibc.open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        var fd = openDirectory(root)
         guard fd >= 0 else { throw StoreError.io(FileIO.Failure("open", root)) }
         var walked = ""
         for component in path.split(separator: "/").map(String.init) where component != "." {
@@ -81,7 +81,7 @@ public final class WorkspaceDirectory {
 
     /// Where an open descriptor really is, from the kernel (not from a path that may have changed).
     static func realPath(of fd: Int32) -> String? {
-        #if canImport(Glibc)
+        #if os(Linux)
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let n = readlink("/proc/self/fd/\(fd)", &buffer, buffer.count - 1)
         guard n > 0 else { return nil }
@@ -140,4 +140,9 @@ public final class WorkspaceDirectory {
         guard sub >= 0 else { throw StoreError.io(FileIO.Failure("open directory", child)) }
         return WorkspaceDirectory(fd: sub, path: child)
     }
+}
+
+/// `open(2)` of a directory, named apart from `WorkspaceDirectory.open`, which shadows it inside the type.
+private func openDirectory(_ path: String) -> Int32 {
+    open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
 }

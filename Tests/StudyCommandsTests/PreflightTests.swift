@@ -3,6 +3,8 @@ import Testing
 import _StudyTestSupport
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// What `run` checks before anything runs, and what it leaves alone when it cannot start

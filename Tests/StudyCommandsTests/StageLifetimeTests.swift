@@ -3,6 +3,8 @@ import Testing
 import _StudyTestSupport
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Stages die with their orchestrator (issue 13, item 5): after `kill -9`, SIGHUP or SIGTERM of

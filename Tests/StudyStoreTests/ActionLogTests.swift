@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 import StudyCore
 import StudyStore
@@ -19,6 +21,9 @@ private func record(_ stage: String, key: String, output: String = "results/out.
         ])
 }
 
+/// `truncate(2)`, named apart from `LogFixture.truncate(by:)`, which shadows it inside the type.
+private func truncateFile(_ path: String, to size: Int) -> Int32 { truncate(path, off_t(size)) }
+
 private struct LogFixture {
     let directory = TemporaryDirectory()
     var path: String { directory.path + "/actions.log" }
@@ -26,7 +31,7 @@ private struct LogFixture {
     var size: Int { FileIO.read(path)?.count ?? -1 }
 
     func truncate(by bytes: Int) {
-        #expect(Glibc.truncate(path, off_t(size - bytes)) == 0)
+        #expect(truncateFile(path, to: size - bytes) == 0)
     }
 
     func appendRaw(_ bytes: [UInt8]) throws {

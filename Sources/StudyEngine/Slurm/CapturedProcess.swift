@@ -1,6 +1,9 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
+import CStageSpawn
 
 /// Runs a short-lived tool (`sbatch`, `squeue`, …) to completion and captures what it prints.
 ///
@@ -69,8 +72,9 @@ struct CapturedProcess: Sendable {
     /// `NAME=VALUE` entries of this process's environment.
     static func currentEnvironment() -> [String] {
         var entries: [String] = []
+        let environment: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = studyflow_environment()
         var index = 0
-        while let entry = environ[index] {
+        while let entry = environment?[index] {
             entries.append(String(cString: entry))
             index += 1
         }

@@ -3,6 +3,8 @@ import StudyCore
 import Synchronization
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// How a SLURM job ended, as far as the executor can tell.

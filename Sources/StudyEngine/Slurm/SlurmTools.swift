@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Absolute paths of SLURM's client tools, found once on a `PATH`, and the calls the executor makes.
