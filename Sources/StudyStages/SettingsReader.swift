@@ -132,22 +132,32 @@ struct SettingsReader {
     }
 
     /// A list of names (a single name counts as a one-item list), each item checked at
-    /// `path[i]`; empty when absent. Items that are not names are left out, each with a problem.
+    /// `path[i]`; empty when absent. Items that are not names (or empty) are left out, each with a
+    /// problem; when `distinct` names what the items are, a repeated one is a problem too.
     mutating func textList(_ value: JSONValue?, _ path: String, item: String = "a name",
-                           list: String = "a list of names") -> [String] {
+                           list: String = "a list of names", distinct: String? = nil) -> [String] {
         switch value {
         case nil, .null?: return []
-        case .string(let s)?: return [s]
+        case .string(let s)? where !s.isEmpty: return [s]
         case .array(let items)?:
             var out: [String] = []
+            var named: [(name: String, path: String)] = []
             for (index, element) in items.enumerated() {
+                let text: String?
                 switch element {
-                case .string(let s): out.append(s)
-                case .integer(let i): out.append(String(i))
-                case .number(let d): out.append(JSONValue.format(d))
-                default: problem("\(path)[\(index)]", "must be \(item), not \(Self.show(element))")
+                case .string(let s) where !s.isEmpty: text = s
+                case .integer(let i): text = String(i)
+                case .number(let d): text = JSONValue.format(d)
+                default: text = nil
                 }
+                guard let text else {
+                    problem("\(path)[\(index)]", "must be \(item), not \(Self.show(element))")
+                    continue
+                }
+                out.append(text)
+                named.append((text, "\(path)[\(index)]"))
             }
+            if let distinct { self.distinct(named, what: distinct) }
             return out
         case let other?:
             problem(path, "must be \(list), not \(Self.show(other))")

@@ -159,6 +159,27 @@ import _StudyTestSupport
         ])
     }
 
+    @Test("shapes a hostile user might try: a list for with:, a repeated covariate, an empty group, a list for a choice, a mapping for a column")
+    func hostileShapes() {
+        #expect(CoxStage().check(Self.declaration(.array([.string("t")]))) == [
+            "with: must be a mapping with time, event, covariates, categorical, interactions, strata, ties, conf_level, ph_test, not [\"t\"]",
+        ])
+        #expect(CoxStage().check(Self.declaration(.object([
+            "time": .string("t"), "event": .string("e"), "covariates": .array([.string("a"), .string(""), .string("a")]),
+        ]))) == [
+            "with.covariates[1]: must be a column name, not \"\"",
+            "with.covariates[2]: covariate 'a' appears twice; names must be distinct",
+        ])
+        #expect(KaplanMeierStage().check(Self.declaration(.object(["time": .string("t"), "event": .string("e"), "group": .string("")])))
+            == ["with.group: must name a column of the table, not \"\""])
+        var trial = SimulationStageTests.trial
+        trial["analysis"] = .array([.string("cox")])
+        #expect(SimulateTrial().check(Self.declaration(.object(trial))) == ["with.analysis: must be log-rank or cox, not [\"cox\"]"])
+        #expect(IngestCSV().check(Self.declaration(.object(["columns": .object(["a": .object(["from": .object(["x": .integer(1)])])])]),
+                                                   outputs: ["table": "o.csv"]))
+            == ["with.columns.a.from: must be a column name of the file, not {\"x\":1}"])
+    }
+
     @Test("a long value is described, not echoed, so a hostile setting cannot flood the diagnostics")
     func longValuesAreShortened() {
         var reader = SettingsReader()

@@ -133,7 +133,7 @@ struct IngestSettings {
             return ColumnSpec(name: name, from: text)
         case .object(let m):
             reader.unknownKeys(m, path, known: ["from", "type", "map"], .named(listing: false))
-            var spec = ColumnSpec(name: name, from: m["from"]?.scalarText ?? name)
+            var spec = ColumnSpec(name: name, from: reader.text(m["from"], "\(path).from", expected: "a column name of the file") ?? name)
             if let t = m["type"] {
                 if let type = ColumnType(rawValue: t.scalarText) {
                     spec.type = type

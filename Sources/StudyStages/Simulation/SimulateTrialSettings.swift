@@ -38,7 +38,8 @@ struct SimulateTrialSettings {
         let dropout = reader.nonNegative(w["dropout"], "with.dropout", fallback: 0)
         var analysis: TrialAnalysis? = .logRank
         if let value = w["analysis"] {
-            analysis = TrialAnalysis(rawValue: value.scalarText)
+            // Only a name: `[cox]` would otherwise read as `cox` through its scalar text.
+            if case .string(let name) = value { analysis = TrialAnalysis(rawValue: name) } else { analysis = nil }
             if analysis == nil { reader.problem("with.analysis", "must be log-rank or cox, not \(SettingsReader.show(value))") }
         }
         let alpha = reader.openUnit(w["alpha"], "with.alpha", fallback: 0.05)

@@ -23,15 +23,16 @@ struct CoxSettings {
 
     /// Reads `with:` with a fresh `reader`; nil when anything is wrong (the problems are in `reader`).
     static func read(_ with: JSONValue, _ reader: inout SettingsReader) -> CoxSettings? {
-        let w = reader.survivalSettings(with, known: known)
+        guard let w = reader.survivalSettings(with, known: known) else { return nil }
         let time = reader.column(w["time"], "with.time")
         let event = reader.column(w["event"], "with.event")
-        let covariates = reader.textList(w["covariates"], "with.covariates", item: "a column name", list: "a list of column names")
+        let covariates = reader.textList(w["covariates"], "with.covariates", item: "a column name",
+                                        list: "a list of column names", distinct: "covariate")
         switch w["covariates"] {
         case nil, .null?, .array([])?: reader.problem("with.covariates", "missing; list the covariate columns")
         default: break
         }
-        let strata = reader.text(w["strata"], "with.strata")
+        let strata = reader.optionalColumn(w["strata"], "with.strata")
         let ties = reader.choice(w["ties"], "with.ties", among: ["efron", "breslow"], fallback: "efron").flatMap(CoxTies.init(rawValue:))
         let confLevel = reader.confLevel(w["conf_level"], "with.conf_level")
         let phTest = reader.bool(w["ph_test"], "with.ph_test") ?? false

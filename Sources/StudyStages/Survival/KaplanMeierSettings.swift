@@ -18,10 +18,10 @@ struct KaplanMeierSettings {
 
     /// Reads `with:` with a fresh `reader`; nil when anything is wrong (the problems are in `reader`).
     static func read(_ with: JSONValue, _ reader: inout SettingsReader) -> KaplanMeierSettings? {
-        let w = reader.survivalSettings(with, known: known)
+        guard let w = reader.survivalSettings(with, known: known) else { return nil }
         let time = reader.column(w["time"], "with.time")
         let event = reader.column(w["event"], "with.event")
-        let group = reader.text(w["group"], "with.group")
+        let group = reader.optionalColumn(w["group"], "with.group")
         let confTypeName = reader.choice(w["conf_type"], "with.conf_type", among: ["log", "log-log"], fallback: "log")
         let confLevel = reader.confLevel(w["conf_level"], "with.conf_level")
         let tau = reader.positive(w["rmst_tau"], "with.rmst_tau", optional: true)

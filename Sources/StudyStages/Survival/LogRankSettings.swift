@@ -14,11 +14,11 @@ struct LogRankSettings {
 
     /// Reads `with:` with a fresh `reader`; nil when anything is wrong (the problems are in `reader`).
     static func read(_ with: JSONValue, _ reader: inout SettingsReader) -> LogRankSettings? {
-        let w = reader.survivalSettings(with, known: known)
+        guard let w = reader.survivalSettings(with, known: known) else { return nil }
         let time = reader.column(w["time"], "with.time")
         let event = reader.column(w["event"], "with.event")
         let group = reader.column(w["group"], "with.group")
-        let strata = reader.text(w["strata"], "with.strata")
+        let strata = reader.optionalColumn(w["strata"], "with.strata")
         var rho = reader.number(w["rho"], "with.rho", fallback: 0)
         if let value = rho, value < 0 {
             reader.problem("with.rho", "must not be negative, not \(JSONValue.format(value))")

@@ -114,9 +114,16 @@ struct SurvivalTable {
 /// and the confidence level.
 extension SettingsReader {
     /// The members of a survival kind's `with:` (null: no settings), each unknown key reported with a
-    /// did-you-mean and the known settings; empty when `with` is not a mapping (reported).
-    mutating func survivalSettings(_ with: JSONValue, known: [String]) -> [String: JSONValue] {
-        mapping(with, "with", known: known, optional: true, unknown: .named(listing: true)) ?? [:]
+    /// did-you-mean and the known settings; nil when `with` is not a mapping (reported).
+    mutating func survivalSettings(_ with: JSONValue, known: [String]) -> [String: JSONValue]? {
+        if with == .null { return [:] }
+        return mapping(with, "with", known: known, unknown: .named(listing: true))
+    }
+
+    /// An optional column name (`group`, `strata`): absent is nil, an empty name is a problem.
+    mutating func optionalColumn(_ value: JSONValue?, _ path: String) -> String? {
+        guard let name = text(value, path) else { return nil }
+        return require(!name.isEmpty, path, "must name a column of the table, not \"\"") ? name : nil
     }
 
     /// A required column name: `with.time: missing; name a column of the table`.
