@@ -39,19 +39,7 @@ extension SettingsReader {
     /// A name: a non-empty string that a CSV cell or header can hold as written (no comma, quote,
     /// line break, or surrounding spaces, which the CSV reader would trim).
     mutating func name(_ value: JSONValue?, _ path: String) -> String? {
-        let text: String
-        switch value {
-        case .string(let s)?: text = s
-        case .integer(let i)?: text = String(i)
-        case .number(let d)?: text = JSONValue.format(d)
-        case .bool(let b)?: text = b ? "true" : "false"
-        case nil, .null?:
-            problem(path, "missing; expected a name")
-            return nil
-        case let other?:
-            problem(path, "must be a name, not \(Self.show(other))")
-            return nil
-        }
+        guard let text = text(value, path, expected: "a name", missing: "missing; expected a name") else { return nil }
         guard !text.isEmpty, !text.contains(where: { ",\"\r\n".contains($0) }),
               NumberFormat.trimmed(text) == text, text != "NA" else {
             problem(path, "must be a non-empty name without commas, quotes, line breaks, surrounding spaces or NA, not \(JSONValue.quoted(text))")

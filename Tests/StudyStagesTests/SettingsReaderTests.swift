@@ -110,6 +110,29 @@ import _StudyTestSupport
         ])
     }
 
+    @Test("simulate/trial and report/html: the run refuses bad settings with the check's lines, all of them")
+    func runsAgreeWithChecks() {
+        let trial: JSONValue = .object([
+            "hazard_ratios": .array([.integer(-1)]), "sample_sizes": .array([.integer(100)]), "control_median": .integer(6),
+            "accrual": .integer(12), "follow_up": .integer(0), "seed": .integer(1), "replicates": .integer(10),
+        ])
+        let trialProblems = SimulateTrial().check(Self.declaration(trial))
+        #expect(trialProblems == ["with.hazard_ratios[0]: must be positive, not -1", "with.follow_up: must be positive, not 0"])
+        #expect(SimulateTrial().run(Self.context(trial, log: LogLines()))
+            == .failed(status: 1, message: trialProblems.joined(separator: "\n")))
+        let report: JSONValue = .object(["title": .string("R"), "sections": .array([.object([
+            "title": .string("S"), "figures": .array([.object(["type": .string("pie"), "input": .string("x")])]),
+        ])])])
+        let reportProblems = ReportStage().check(Self.declaration(report, inputs: ["km": "km.json"], outputs: ["report": "r.html"]))
+        #expect(reportProblems == [
+            "with.sections[0].figures[0].type: must be one of kaplan-meier, forest, power, not 'pie'",
+            "with.sections[0].figures[0].input: 'x' is not an input of this stage; inputs are: km",
+        ])
+        let context = StageKindContext(stage: "s", root: "/nonexistent", inputs: ["km": "/nonexistent/km.json"],
+                                       outputs: ["report": "/nonexistent/r.html"], with: report, params: [:], log: { _ in })
+        #expect(ReportStage().run(context) == .failed(status: 1, message: reportProblems.joined(separator: "\n")))
+    }
+
     @Test("report/html: bad title, author, stray key, missing input and unknown table type, each at its field")
     func reportAllAtOnce() {
         let with: JSONValue = .object([
@@ -130,10 +153,21 @@ import _StudyTestSupport
         ])
     }
 
-    @Test("a workflow with three survival mistakes reports all three as load diagnostics at their fields")
-    func loadDiagnostics() throws {
+    /// The load diagnostics of `yaml` (as `w.yaml`, in a workspace holding `t.csv`) from the
+    /// built-in kinds' settings checks, as printed.
+    static func loadDiagnostics(_ yaml: String) throws -> [String] {
         let dir = TemporaryDirectory()
         dir.write("t.csv", "t,e,a\n1,1,2\n")
+        let registry = StageKindRegistry(BuiltinStageKinds.all)
+        let workflow = try WorkflowLoader(knownKinds: registry.names).load(text: yaml, file: "w.yaml")
+        let graph = try WorkflowValidator(probe: DiskPathProbe(root: dir.path)).validate(workflow)
+        let workspace = Workspace(layout: StoreLayout(root: dir.path), compiled: CompiledWorkflow(workflow: workflow, graph: graph),
+                                  registry: registry, params: [:])
+        return SettingsCheck.diagnostics(workspace).map(\.description)
+    }
+
+    @Test("a workflow with three survival mistakes reports all three as load diagnostics at their fields")
+    func loadDiagnostics() throws {
         let yaml = """
             name: t
             stages:
@@ -147,12 +181,7 @@ import _StudyTestSupport
                   conf_levl: 0.9
                   rmst_tau: -4
             """
-        let registry = StageKindRegistry(BuiltinStageKinds.all)
-        let workflow = try WorkflowLoader(knownKinds: registry.names).load(text: yaml, file: "w.yaml")
-        let graph = try WorkflowValidator(probe: DiskPathProbe(root: dir.path)).validate(workflow)
-        let workspace = Workspace(layout: StoreLayout(root: dir.path), compiled: CompiledWorkflow(workflow: workflow, graph: graph),
-                                  registry: registry, params: [:])
-        #expect(SettingsCheck.diagnostics(workspace).map(\.description) == [
+        #expect(try Self.loadDiagnostics(yaml) == [
             "w.yaml:10:7: error: stage 'km' (survival/kaplan-meier): with: unknown setting 'conf_levl'; did you mean 'conf_level'? (settings: time, event, group, conf_type, conf_level, rmst_tau)",
             "w.yaml:9:14: error: stage 'km' (survival/kaplan-meier): with.event: must be a single name, not [\"e\"]",
             "w.yaml:11:17: error: stage 'km' (survival/kaplan-meier): with.rmst_tau: must be positive, not -4",

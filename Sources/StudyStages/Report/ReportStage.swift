@@ -91,7 +91,7 @@ struct ReportBuilder {
 
     mutating func document() throws(ReportError) -> ReportDocument {
         let (layout, problems) = ReportSettings.read(context.with, inputs: relativeInputs)
-        if let first = problems.first { throw ReportError(first) }
+        if !problems.isEmpty { throw ReportError(problems.joined(separator: "\n")) }
         var sections: [ReportDocument.Section] = []
         var figureNumber = 0, tableNumber = 0
         for section in layout.sections {

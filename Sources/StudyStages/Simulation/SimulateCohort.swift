@@ -85,7 +85,7 @@ public struct SimulateCohort: StageKind {
 
     private func fail(_ problems: [String], _ context: StageKindContext) -> StageOutcome {
         for p in problems { context.log(p) }
-        return .failed(status: 1, message: problems.first ?? "invalid settings")
+        return .failed(status: 1, message: problems.isEmpty ? "invalid settings" : problems.joined(separator: "\n"))
     }
 
     /// The cohort as CSV: factor labels, 0/1, numbers in the shortest round-trip form.

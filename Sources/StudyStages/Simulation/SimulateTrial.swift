@@ -100,7 +100,7 @@ public struct SimulateTrial: StageKind {
 
     private func fail(_ problems: [String], _ context: StageKindContext) -> StageOutcome {
         for p in problems { context.log(p) }
-        return .failed(status: 1, message: problems.first ?? "invalid settings")
+        return .failed(status: 1, message: problems.isEmpty ? "invalid settings" : problems.joined(separator: "\n"))
     }
 
     /// The result in schema order: settings echoed, one cell per (HR, n) in grid order, then per
