@@ -197,12 +197,15 @@ struct SettingsReader {
         }
     }
 
-    /// The number at `path` (a string holding one counts); `fallback` when absent, else nil with a
-    /// problem unless `optional`.
+    /// The finite number at `path` (a string holding one counts); `fallback` when absent, else nil
+    /// with a problem unless `optional`. NaN and infinities are problems: no setting means them.
     mutating func number(_ value: JSONValue?, _ path: String, fallback: Double? = nil, optional: Bool = false) -> Double? {
         switch value {
         case .integer(let i)?: return Double(i)
-        case .number(let d)?: return d
+        case .number(let d)?:
+            if d.isFinite { return d }
+            problem(path, "must be a finite number, not \(d.isNaN ? ".nan" : d > 0 ? ".inf" : "-.inf")")
+            return nil
         case .string(let s)?:
             if let d = NumberFormat.parse(s) { return d }
         case nil, .null?:

@@ -209,6 +209,19 @@ import _StudyTestSupport
             == ["with.columns.a.from: must be a column name of the file, not {\"x\":1}"])
     }
 
+    @Test("a non-finite number (from JSON params or code) is refused wherever a number is read, even where any sign would do")
+    func nonFiniteNumbers() {
+        let with: JSONValue = .object(["time": .string("t"), "event": .string("e"), "group": .string("g"),
+                                       "rho": .number(.nan)])
+        #expect(LogRankStage().check(Self.declaration(with)) == ["with.rho: must be a finite number, not .nan"])
+        var trial = SimulationStageTests.trial
+        trial["hazard_ratios"] = .array([.number(.infinity), .number(-.infinity)])
+        #expect(SimulateTrial().check(Self.declaration(.object(trial))) == [
+            "with.hazard_ratios[0]: must be a finite number, not .inf",
+            "with.hazard_ratios[1]: must be a finite number, not -.inf",
+        ])
+    }
+
     @Test("a long value is described, not echoed, so a hostile setting cannot flood the diagnostics")
     func longValuesAreShortened() {
         var reader = SettingsReader()
