@@ -46,8 +46,6 @@ import _StudyTestSupport
 
     @Test("a bad covariate is reported at its list item's line and column, through the load-time check")
     func coxCovariateLocation() throws {
-        let dir = TemporaryDirectory()
-        dir.write("t.csv", "t,e,a\n1,1,2\n")
         let yaml = """
             name: t
             stages:
@@ -64,12 +62,7 @@ import _StudyTestSupport
                     - {c: 1}
                   tie: efron
             """
-        let registry = StageKindRegistry(BuiltinStageKinds.all)
-        let workflow = try WorkflowLoader(knownKinds: registry.names).load(text: yaml, file: "w.yaml")
-        let graph = try WorkflowValidator(probe: DiskPathProbe(root: dir.path)).validate(workflow)
-        let workspace = Workspace(layout: StoreLayout(root: dir.path), compiled: CompiledWorkflow(workflow: workflow, graph: graph),
-                                  registry: registry, params: [:])
-        #expect(SettingsCheck.diagnostics(workspace).map(\.description) == [
+        #expect(try SettingsReaderTests.loadDiagnostics(yaml) == [
             "w.yaml:14:7: error: stage 'cox' (survival/cox): with: unknown setting 'tie'; did you mean 'ties'? (settings: time, event, covariates, categorical, interactions, strata, ties, conf_level, ph_test)",
             "w.yaml:13:11: error: stage 'cox' (survival/cox): with.covariates[2]: must be a column name, not {\"c\":1}",
         ])

@@ -47,8 +47,9 @@ public struct IngestCSV: StageKind {
         if declaration.outputs["table"] == nil {
             problems.append("missing output 'table' (the normalized CSV); outputs: {table: PATH, summary: PATH}")
         }
-        _ = IngestSettings(declaration.with, errors: &problems)
-        return problems
+        var reader = SettingsReader()
+        _ = IngestSettings(declaration.with, &reader)
+        return problems + reader.problems
     }
 
     /// Reads, converts, derives, filters and writes; a data problem is a `.failed` outcome.
@@ -66,7 +67,9 @@ public struct IngestCSV: StageKind {
             errors.append("ingest/csv: missing input 'table'")
             return fail(errors, context)
         }
-        var settings = IngestSettings(context.with, errors: &errors)
+        var settingsReader = SettingsReader()
+        var settings = IngestSettings(context.with, &settingsReader)
+        errors += settingsReader.problems
         guard errors.isEmpty else { return fail(errors, context) }
         let file = input.hasPrefix(context.root + "/") ? String(input.dropFirst(context.root.count + 1)) : input
         if let schema = context.inputs["schema"] {

@@ -54,59 +54,40 @@ struct IngestSettings {
 
     static let keys = ["delimiter", "encoding", "na", "columns", "derive", "filter", "require"]
 
-    /// Reads `with`, appending a message per mistake to `errors`.
-    init(_ with: JSONValue, errors: inout [String]) {
-        let members: [String: JSONValue]
-        switch with {
-        case .null: return
-        case .object(let m): members = m
-        default:
-            errors.append("with: expected a mapping of settings (\(Self.keys.joined(separator: ", ")))")
+    /// Reads `with` through `reader`, which records every mistake with its field path and goes on
+    /// (a bad `columns` does not hide a bad `filter`). Run at load and again at run.
+    init(_ with: JSONValue, _ reader: inout SettingsReader) {
+        guard let members = reader.mapping(with, "with", known: Self.keys, optional: true, unknown: .named(listing: false)) else {
             return
-        }
-        for key in members.keys.sorted() where !Self.keys.contains(key) {
-            errors.append("with: unknown setting '\(key)'" + Spelling.hint(for: key, among: Self.keys))
         }
         if let d = members["delimiter"] {
             switch d {
             case .string(","): delimiter = UInt8(ascii: ",")
             case .string("\t"), .string("\\t"), .string("tab"): delimiter = UInt8(ascii: "\t")
             case .string(";"): delimiter = UInt8(ascii: ";")
-            default: errors.append("with.delimiter: expected \",\", \";\" or \"\\t\", got \(d.canonicalJSON)")
+            default: reader.problem("with.delimiter", "expected \",\", \";\" or \"\\t\", got \(SettingsReader.show(d))")
             }
         }
         if let e = members["encoding"] {
             if case .string(let name) = e, let encoding = CSVEncoding(named: name) {
                 self.encoding = encoding
             } else {
-                errors.append("with.encoding: unknown encoding \(e.canonicalJSON); use \(CSVEncoding.accepted)")
+                reader.problem("with.encoding", "unknown encoding \(SettingsReader.show(e)); use \(CSVEncoding.accepted)")
             }
         }
-        if let n = members["na"] {
-            switch n {
-            case .array(let items): na = Set(items.map(\.scalarText))
-            case .null: na = []
-            default: na = [n.scalarText]
-            }
+        if let n = members["na"] { na = Set(Self.tokens(n, "with.na", &reader)) }
+        if let c = reader.mapping(members["columns"], "with.columns", known: nil, optional: true,
+                                  expected: "a mapping of new name to {from, type, map}") {
+            columns = c.keys.sorted().compactMap { Self.columnSpec($0, c[$0]!, &reader) }
         }
-        if let c = members["columns"] {
-            guard case .object(let specs) = c else {
-                errors.append("with.columns: expected a mapping of new name to {from, type, map}")
-                return
-            }
-            columns = specs.keys.sorted().compactMap { Self.columnSpec($0, specs[$0]!, errors: &errors) }
-        }
-        if let d = members["derive"] {
-            if case .object(let exprs) = d {
-                for name in exprs.keys.sorted() {
-                    do throws(Expression.ParseError) {
-                        derive.append((name, try Expression.parse(exprs[name]!.scalarText)))
-                    } catch {
-                        errors.append("with.derive.\(name): \(error.message)")
-                    }
+        if let exprs = reader.mapping(members["derive"], "with.derive", known: nil, optional: true,
+                                      expected: "a mapping of new column name to expression") {
+            for name in exprs.keys.sorted() {
+                do throws(Expression.ParseError) {
+                    derive.append((name, try Expression.parse(exprs[name]!.scalarText)))
+                } catch {
+                    reader.problem("with.derive.\(name)", error.message)
                 }
-            } else {
-                errors.append("with.derive: expected a mapping of new column name to expression")
             }
         }
         if let f = members["filter"] {
@@ -114,18 +95,33 @@ struct IngestSettings {
                 filterText = f.scalarText
                 filter = try Expression.parse(f.scalarText)
             } catch {
-                errors.append("with.filter: \(error.message)")
+                reader.problem("with.filter", error.message)
             }
         }
-        if let r = members["require"] {
-            switch r {
-            case .array(let items): require = items.map(\.scalarText)
-            default: require = [r.scalarText]
+        if let r = members["require"] { require = Self.tokens(r, "with.require", &reader) }
+    }
+
+    /// A scalar or a list of scalars, as written (`na: [NA, -99]`, `require: os`); null is none.
+    private static func tokens(_ value: JSONValue, _ path: String, _ reader: inout SettingsReader) -> [String] {
+        switch value {
+        case .null: return []
+        case .array(let items):
+            return items.enumerated().compactMap { index, item in
+                switch item {
+                case .array, .object:
+                    reader.problem("\(path)[\(index)]", "must be a single value, not \(SettingsReader.show(item))")
+                    return nil
+                default: return item.scalarText
+                }
             }
+        case .object:
+            reader.problem(path, "must be a value or a list of values, not \(SettingsReader.show(value))")
+            return []
+        default: return [value.scalarText]
         }
     }
 
-    private static func columnSpec(_ name: String, _ value: JSONValue, errors: inout [String]) -> ColumnSpec? {
+    private static func columnSpec(_ name: String, _ value: JSONValue, _ reader: inout SettingsReader) -> ColumnSpec? {
         let path = "with.columns.\(name)"
         switch value {
         case .null: return ColumnSpec(name: name, from: name)
@@ -135,32 +131,26 @@ struct IngestSettings {
             if let type = ColumnType(rawValue: text) { return ColumnSpec(name: name, from: name, type: type) }
             return ColumnSpec(name: name, from: text)
         case .object(let m):
-            let known = ["from", "type", "map"]
-            for key in m.keys.sorted() where !known.contains(key) {
-                errors.append("\(path): unknown setting '\(key)'" + Spelling.hint(for: key, among: known))
-            }
-            var spec = ColumnSpec(name: name, from: m["from"]?.scalarText ?? name)
+            reader.unknownKeys(m, path, known: ["from", "type", "map"], .named(listing: false))
+            var spec = ColumnSpec(name: name, from: reader.text(m["from"], "\(path).from", expected: "a column name of the file") ?? name)
             if let t = m["type"] {
                 if let type = ColumnType(rawValue: t.scalarText) {
                     spec.type = type
                 } else {
                     let names = ColumnType.allCases.map(\.rawValue)
-                    errors.append("\(path).type: unknown type '\(t.scalarText)'"
+                    reader.problem("\(path).type", "unknown type '\(t.scalarText)'"
                         + Spelling.hint(for: t.scalarText, among: names) + " (types: \(names.joined(separator: ", ")))")
                 }
             }
-            if let mapValue = m["map"] {
-                guard case .object(let pairs) = mapValue else {
-                    errors.append("\(path).map: expected a mapping of value to replacement")
-                    return spec
-                }
+            if let pairs = reader.mapping(m["map"], "\(path).map", known: nil, optional: true,
+                                          expected: "a mapping of value to replacement") {
                 var map: [String: String?] = [:]
                 for (k, v) in pairs { map[k] = v == .null ? .some(nil) : .some(v.scalarText) }
                 spec.map = map
             }
             return spec
         default:
-            errors.append("\(path): expected the original column name or {from, type, map}")
+            reader.problem(path, "expected the original column name or {from, type, map}")
             return nil
         }
     }

@@ -20,7 +20,7 @@ public struct ReportStage: StageKind {
         for name in declaration.outputs.keys.sorted() where name != "report" && name != "summary" {
             problems.append("outputs.\(name): unknown output; report/html writes 'report' (HTML) and optionally 'summary' (Markdown)")
         }
-        let (layout, layoutProblems) = ReportLayout.parse(declaration.with, inputs: declaration.inputs)
+        let (layout, layoutProblems) = ReportSettings.read(declaration.with, inputs: declaration.inputs)
         problems += layoutProblems
         for table in layout.sections.flatMap(\.tables) where table.type == .published {
             guard let file = table.file else { continue }
@@ -112,8 +112,8 @@ struct ReportBuilder {
     }
 
     mutating func document() throws(ReportError) -> ReportDocument {
-        let (layout, problems) = ReportLayout.parse(context.with, inputs: relativeInputs)
-        if let first = problems.first { throw ReportError(first) }
+        let (layout, problems) = ReportSettings.read(context.with, inputs: relativeInputs)
+        if !problems.isEmpty { throw ReportError(problems.joined(separator: "\n")) }
         var sections: [ReportDocument.Section] = []
         var figureNumber = 0, tableNumber = 0
         for section in layout.sections {
@@ -133,7 +133,7 @@ struct ReportBuilder {
 
     var relativeInputs: [String: String] { context.inputs.mapValues { relative($0) } }
 
-    mutating func render(_ figure: ReportLayout.Figure, number: Int) throws(ReportError) -> ReportDocument.Figure {
+    mutating func render(_ figure: ReportSettings.Figure, number: Int) throws(ReportError) -> ReportDocument.Figure {
         let item = "Figure \(number)"
         let id = "figure\(number)"
         let inputs = try figure.inputs.map { (name) throws(ReportError) -> ReportInput in try input(name) }
@@ -182,7 +182,7 @@ struct ReportBuilder {
         }
     }
 
-    mutating func render(_ table: ReportLayout.Table, number: Int) throws(ReportError) -> ReportTable {
+    mutating func render(_ table: ReportSettings.Table, number: Int) throws(ReportError) -> ReportTable {
         let item = "Table \(number)"
         guard table.type != .published else { return try published(table, item: item) }
         guard let name = table.input else { throw ReportError("\(table.field).input: missing") }
@@ -209,7 +209,7 @@ struct ReportBuilder {
 
     /// The published-versus-reproduced table: each published figure beside the number its path
     /// selects in this run's results; the YAML file and every result it reads enter provenance.
-    mutating func published(_ table: ReportLayout.Table, item: String) throws(ReportError) -> ReportTable {
+    mutating func published(_ table: ReportSettings.Table, item: String) throws(ReportError) -> ReportTable {
         guard let fileInput = table.fileInput, let path = context.inputs[fileInput] else {
             throw ReportError("\(table.field).file: not among the stage's inputs")
         }

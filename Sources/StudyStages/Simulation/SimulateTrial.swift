@@ -38,27 +38,13 @@ public struct SimulateTrial: StageKind {
     static let maxReplicates = 10_000_000
     static let maxSampleSize = 10_000_000
 
-    /// The settings, read.
-    struct Settings {
-        var hazardRatios: [Double]
-        var sampleSizes: [Int]
-        var allocation: Double
-        var controlMedian: Double?
-        var medianSource: (input: String, group: String)?
-        var accrual: Double
-        var followUp: Double
-        var dropout: Double
-        var analysis: TrialAnalysis
-        var alpha: Double
-        var replicates: Int
-        var seed: UInt64
-        var targetPower: Double
-    }
+    /// The settings, read (`SimulateTrialSettings`); the result writer below takes them by this name.
+    typealias Settings = SimulateTrialSettings
 
     /// Every problem with the settings, the declared inputs and outputs.
     public func check(_ declaration: StageDeclaration) -> [String] {
-        var reader = SimulationSettings()
-        if let settings = Self.read(declaration.with, &reader), let source = settings.medianSource,
+        var reader = SettingsReader()
+        if let settings = Settings.read(declaration.with, &reader), let source = settings.medianSource,
            declaration.inputs[source.input] == nil {
             let names = declaration.inputs.keys.sorted()
             reader.problem("with.control_median_from.input",
@@ -72,8 +58,8 @@ public struct SimulateTrial: StageKind {
 
     /// Simulates every cell and writes `result`.
     public func run(_ context: StageKindContext) -> StageOutcome {
-        var reader = SimulationSettings()
-        guard var settings = Self.read(context.with, &reader), reader.problems.isEmpty else {
+        var reader = SettingsReader()
+        guard var settings = Settings.read(context.with, &reader), reader.problems.isEmpty else {
             return fail(reader.problems, context)
         }
         guard let output = context.outputs["result"] else { return fail(["simulate/trial needs output 'result' (JSON)"], context) }
@@ -114,73 +100,7 @@ public struct SimulateTrial: StageKind {
 
     private func fail(_ problems: [String], _ context: StageKindContext) -> StageOutcome {
         for p in problems { context.log(p) }
-        return .failed(status: 1, message: problems.first ?? "invalid settings")
-    }
-
-    /// Reads `with:`; nil when anything is wrong (the problems are in `reader`).
-    static func read(_ with: JSONValue, _ reader: inout SimulationSettings) -> Settings? {
-        let known = ["hazard_ratios", "sample_sizes", "allocation", "control_median", "control_median_from", "accrual",
-                     "follow_up", "dropout", "analysis", "alpha", "replicates", "seed", "target_power"]
-        guard let w = reader.mapping(with, "with", known: known) else { return nil }
-        let hazardRatios = (reader.list(w["hazard_ratios"], "with.hazard_ratios") ?? []).enumerated().compactMap { k, v in
-            reader.positive(v, "with.hazard_ratios[\(k)]")
-        }
-        let sampleSizes = (reader.list(w["sample_sizes"], "with.sample_sizes") ?? []).enumerated().compactMap { k, v in
-            reader.integer(v, "with.sample_sizes[\(k)]", in: 2...maxSampleSize)
-        }
-        let allocation = reader.openUnit(w["allocation"], "with.allocation", fallback: 0.5)
-        var controlMedian: Double?
-        var source: (input: String, group: String)?
-        switch (w["control_median"], w["control_median_from"]) {
-        case (nil, nil):
-            reader.problem("with.control_median", "missing; give a number, or control_median_from: {input: NAME, group: LABEL}")
-        case (let value?, nil):
-            controlMedian = reader.positive(value, "with.control_median")
-        case (nil, let value?):
-            if let m = reader.mapping(value, "with.control_median_from", known: ["input", "group"]),
-               let input = reader.name(m["input"], "with.control_median_from.input"),
-               let group = reader.name(m["group"], "with.control_median_from.group") {
-                source = (input, group)
-            }
-        case (_?, _?):
-            reader.problem("with.control_median_from", "give either control_median or control_median_from, not both")
-        }
-        let accrual = reader.nonNegative(w["accrual"], "with.accrual")
-        let followUp = reader.positive(w["follow_up"], "with.follow_up")
-        let dropout = reader.nonNegative(w["dropout"], "with.dropout", fallback: 0)
-        var analysis: TrialAnalysis? = .logRank
-        if let value = w["analysis"] {
-            let text = value.scalarText
-            analysis = TrialAnalysis(rawValue: text)
-            if analysis == nil { reader.problem("with.analysis", "must be log-rank or cox, not \(SimulationSettings.show(value))") }
-        }
-        let alpha = reader.openUnit(w["alpha"], "with.alpha", fallback: 0.05)
-        let replicates: Int?
-        if case .integer(0)? = w["replicates"] {
-            reader.problem("with.replicates", "must be at least 1, not 0")
-            replicates = nil
-        } else {
-            replicates = reader.integer(w["replicates"], "with.replicates", in: 1...maxReplicates)
-        }
-        let seed = reader.seed(w["seed"], "with.seed")
-        let targetPower = reader.openUnit(w["target_power"], "with.target_power", fallback: 0.8)
-
-        let cells = hazardRatios.count * sampleSizes.count
-        reader.require(cells <= maxCells, "with.sample_sizes",
-                       "the grid has \(hazardRatios.count) hazard ratios × \(sampleSizes.count) sample sizes = \(cells) cells; at most \(maxCells)")
-        if let allocation {
-            for (k, n) in sampleSizes.enumerated() {
-                let experimental = Int((Double(n) * allocation).rounded())
-                reader.require(experimental >= 1 && experimental < n, "with.sample_sizes[\(k)]",
-                               "\(n) patients at allocation \(JSONValue.format(allocation)) leave an arm empty; raise it")
-            }
-        }
-        guard reader.problems.isEmpty, let allocation, let accrual, let followUp, let dropout, let analysis, let alpha,
-              let replicates, let seed, let targetPower else { return nil }
-        return Settings(hazardRatios: hazardRatios, sampleSizes: sampleSizes, allocation: allocation,
-                        controlMedian: controlMedian, medianSource: source, accrual: accrual, followUp: followUp,
-                        dropout: dropout, analysis: analysis, alpha: alpha, replicates: replicates, seed: seed,
-                        targetPower: targetPower)
+        return .failed(status: 1, message: problems.isEmpty ? "invalid settings" : problems.joined(separator: "\n"))
     }
 
     /// The result: settings echoed, one cell per (HR, n) in grid order, then per HR the smallest

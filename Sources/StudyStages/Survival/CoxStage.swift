@@ -15,60 +15,17 @@ public struct CoxStage: StageKind {
 
     public init() {}
 
-    static let settings = ["time", "event", "covariates", "categorical", "interactions", "strata",
-                           "ties", "conf_level", "ph_test"]
-
     /// Settings problems that need no data (unknown or mistyped settings, ties, conf_level, the
     /// shape of categorical and interactions and whether they name covariates), all at once.
     public func check(_ declaration: StageDeclaration) -> [String] {
-        SurvivalParameters.problems(declaration, known: Self.settings) { with in [
-            { _ = try with.requiredString("time") }, { _ = try with.requiredString("event") },
-            { _ = try Self.covariates(with) }, { _ = try with.string("strata") }, { _ = try Self.ties(with) },
-            { _ = try with.confLevel() }, { _ = try with.bool("ph_test") },
-            { try Self.checkAmongCovariates(with, try Self.categoricalReferences(with.members["categorical"]), []) },
-            { try Self.checkAmongCovariates(with, [:], try Self.interactionList(with.members["interactions"])) },
-        ] }
-    }
-
-    static func covariates(_ with: SurvivalParameters) throws(SurvivalStageError) -> [String] {
-        let covariates = try with.stringList("covariates")
-        guard !covariates.isEmpty else { throw SurvivalStageError("with.covariates: missing; list the covariate columns") }
-        return covariates
-    }
-
-    static func ties(_ with: SurvivalParameters) throws(SurvivalStageError) -> CoxTies {
-        let name = try with.string("ties") ?? "efron"
-        guard let ties = CoxTies(rawValue: name) else {
-            throw SurvivalStageError("with.ties: must be efron or breslow, not '\(name)'" + Spelling.hint(for: name, among: ["efron", "breslow"]))
-        }
-        return ties
-    }
-
-    /// Columns named in `categorical` or `interactions` must be covariates.
-    static func checkAmongCovariates(_ with: SurvivalParameters, _ references: [String: String?],
-                                     _ interactions: [[String]]) throws(SurvivalStageError) {
-        guard let covariates = try? Self.covariates(with) else { return }
-        for name in references.keys.sorted() where !covariates.contains(name) {
-            throw SurvivalStageError("with.categorical.\(name): '\(name)' is not among with.covariates; add it there")
-        }
-        for name in interactions.joined() where !covariates.contains(name) {
-            throw SurvivalStageError("with.interactions: '\(name)' is not among with.covariates; add it there")
-        }
+        SurvivalStageRunner.check(declaration, CoxSettings.read)
     }
 
     public func run(_ context: StageKindContext) -> StageOutcome {
-        SurvivalStageRunner.run(context) { (table, with) throws(SurvivalStageError) -> ResultJSON in
-            try with.allowOnly(Self.settings)
-            let timeName = try with.requiredString("time")
-            let eventName = try with.requiredString("event")
-            let covariates = try Self.covariates(with)
-            let strataName = try with.string("strata")
-            let ties = try Self.ties(with)
-            let confLevel = try with.confLevel()
-            let phTest = try with.bool("ph_test")
-            let references = try Self.categoricalReferences(with.members["categorical"])
-            let interactions = try Self.interactionList(with.members["interactions"])
-            try Self.checkAmongCovariates(with, references, interactions)
+        SurvivalStageRunner.run(context, CoxSettings.read) { (table, settings) throws(SurvivalStageError) -> ResultJSON in
+            let (timeName, eventName, covariates, strataName) = (settings.time, settings.event, settings.covariates, settings.strata)
+            let (ties, confLevel, phTest) = (settings.ties, settings.confLevel, settings.phTest)
+            let (references, interactions) = (settings.references, settings.interactions)
 
             let input = try Self.read(table, time: timeName, event: eventName, covariates: covariates, strata: strataName,
                                       references: references)
@@ -187,48 +144,5 @@ public struct CoxStage: StageKind {
             vcov: model.variance.map { row in row.map(\.finiteOrNil) }, iterations: model.iterations,
             converged: !model.warnings.contains { if case .didNotConverge = $0 { true } else { false } },
             warnings: model.warnings.map(\.description), phTest: ph)
-    }
-
-    /// `categorical: {col: {reference: L}}` (or `{col: {}}` / `{col: null}` for the default reference).
-    static func categoricalReferences(_ value: JSONValue?) throws(SurvivalStageError) -> [String: String?] {
-        guard let value, value != .null else { return [:] }
-        guard case .object(let members) = value else {
-            throw SurvivalStageError("with.categorical: must map column names to {reference: level}")
-        }
-        var out = [String: String?]()
-        for (name, spec) in members {
-            switch spec {
-            case .null: out[name] = .some(nil)
-            case .object(let m):
-                switch m["reference"] {
-                case nil, .null?: out[name] = .some(nil)
-                case .string(let s)?: out[name] = s
-                case .integer(let i)?: out[name] = String(i)
-                case .number(let d)?: out[name] = JSONValue.format(d)
-                default: throw SurvivalStageError("with.categorical.\(name).reference: must be a level, not \(m["reference"]!.canonicalJSON)")
-                }
-            default: throw SurvivalStageError("with.categorical.\(name): must be {reference: level}")
-            }
-        }
-        return out
-    }
-
-    /// `interactions: [[a, b], …]`.
-    static func interactionList(_ value: JSONValue?) throws(SurvivalStageError) -> [[String]] {
-        guard let value, value != .null else { return [] }
-        guard case .array(let items) = value else {
-            throw SurvivalStageError("with.interactions: must be a list of column-name lists, e.g. [[arm, liver]]")
-        }
-        return try items.map { item throws(SurvivalStageError) -> [String] in
-            guard case .array(let names) = item, names.count >= 2 else {
-                throw SurvivalStageError("with.interactions: each interaction must list at least two columns, e.g. [[arm, liver]]")
-            }
-            return try names.map { name throws(SurvivalStageError) -> String in
-                guard case .string(let s) = name else {
-                    throw SurvivalStageError("with.interactions: must list column names, not \(name.canonicalJSON)")
-                }
-                return s
-            }
-        }
     }
 }

@@ -10,44 +10,17 @@ public struct KaplanMeierStage: StageKind {
 
     public init() {}
 
-    static let settings = ["time", "event", "group", "conf_type", "conf_level", "rmst_tau"]
-
     /// Settings problems that need no data (unknown or mistyped settings, conf_type, conf_level,
     /// rmst_tau), all at once, so they stop the workflow at load.
     public func check(_ declaration: StageDeclaration) -> [String] {
-        SurvivalParameters.problems(declaration, known: Self.settings) { with in [
-            { _ = try with.requiredString("time") }, { _ = try with.requiredString("event") },
-            { _ = try with.string("group") }, { _ = try Self.confType(with) }, { _ = try with.confLevel() },
-            { _ = try Self.tau(with) },
-        ] }
-    }
-
-    static func confType(_ with: SurvivalParameters) throws(SurvivalStageError) -> (name: String, type: KaplanMeier.ConfidenceType) {
-        let name = try with.string("conf_type") ?? "log"
-        switch name {
-        case "log": return (name, .log)
-        case "log-log": return (name, .logLog)
-        default: throw SurvivalStageError("with.conf_type: must be log or log-log, not '\(name)'")
-        }
-    }
-
-    static func tau(_ with: SurvivalParameters) throws(SurvivalStageError) -> Double? {
-        let tau = try with.number("rmst_tau")
-        if let tau, !(tau > 0) {
-            throw SurvivalStageError("with.rmst_tau: must be positive, not \(JSONValue.format(tau))")
-        }
-        return tau
+        SurvivalStageRunner.check(declaration, KaplanMeierSettings.read)
     }
 
     public func run(_ context: StageKindContext) -> StageOutcome {
-        SurvivalStageRunner.run(context) { (table, with) throws(SurvivalStageError) -> ResultJSON in
-            try with.allowOnly(Self.settings)
-            let timeName = try with.requiredString("time")
-            let eventName = try with.requiredString("event")
-            let groupName = try with.string("group")
-            let (confTypeName, confType) = try Self.confType(with)
-            let confLevel = try with.confLevel()
-            let tau = try Self.tau(with)
+        SurvivalStageRunner.run(context, KaplanMeierSettings.read) { (table, settings) throws(SurvivalStageError) -> ResultJSON in
+            let (timeName, eventName, groupName) = (settings.time, settings.event, settings.group)
+            let (confTypeName, confType) = (settings.confTypeName, settings.confType)
+            let (confLevel, tau) = (settings.confLevel, settings.tau)
 
             let time = try table.column(timeName, for: "time")
             let event = try table.column(eventName, for: "event")

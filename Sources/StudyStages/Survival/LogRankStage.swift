@@ -9,30 +9,15 @@ public struct LogRankStage: StageKind {
 
     public init() {}
 
-    static let settings = ["time", "event", "group", "strata", "rho"]
-
     /// Settings problems that need no data (unknown or mistyped settings, a negative rho), all at once.
     public func check(_ declaration: StageDeclaration) -> [String] {
-        SurvivalParameters.problems(declaration, known: Self.settings) { with in [
-            { _ = try with.requiredString("time") }, { _ = try with.requiredString("event") },
-            { _ = try with.requiredString("group") }, { _ = try with.string("strata") }, { _ = try Self.rho(with) },
-        ] }
-    }
-
-    static func rho(_ with: SurvivalParameters) throws(SurvivalStageError) -> Double {
-        let rho = try with.number("rho") ?? 0
-        guard rho >= 0 else { throw SurvivalStageError("with.rho: must not be negative, not \(JSONValue.format(rho))") }
-        return rho
+        SurvivalStageRunner.check(declaration, LogRankSettings.read)
     }
 
     public func run(_ context: StageKindContext) -> StageOutcome {
-        SurvivalStageRunner.run(context) { (table, with) throws(SurvivalStageError) -> ResultJSON in
-            try with.allowOnly(Self.settings)
-            let timeName = try with.requiredString("time")
-            let eventName = try with.requiredString("event")
-            let groupName = try with.requiredString("group")
-            let strataName = try with.string("strata")
-            let rho = try Self.rho(with)
+        SurvivalStageRunner.run(context, LogRankSettings.read) { (table, settings) throws(SurvivalStageError) -> ResultJSON in
+            let (timeName, eventName, groupName) = (settings.time, settings.event, settings.group)
+            let (strataName, rho) = (settings.strata, settings.rho)
 
             let time = try table.column(timeName, for: "time")
             let event = try table.column(eventName, for: "event")

@@ -110,36 +110,42 @@ struct SurvivalTable {
     }
 }
 
-/// Reading a stage's `with:` settings.
-struct SurvivalParameters {
-    var members: [String: JSONValue]
-
-    init(_ with: JSONValue) throws(SurvivalStageError) {
-        switch with {
-        case .object(let m): members = m
-        case .null: members = [:]
-        default: throw SurvivalStageError("with: expected a mapping of settings")
-        }
+/// What the survival kinds' settings share: `with:` as a mapping of known settings, column names
+/// and the confidence level.
+extension SettingsReader {
+    /// The members of a survival kind's `with:` (null: no settings), each unknown key reported with a
+    /// did-you-mean and the known settings; nil when `with` is not a mapping (reported).
+    mutating func survivalSettings(_ with: JSONValue, known: [String]) -> [String: JSONValue]? {
+        if with == .null { return [:] }
+        return mapping(with, "with", known: known, unknown: .named(listing: true))
     }
 
-    /// Rejects settings this kind does not know.
-    func allowOnly(_ known: [String]) throws(SurvivalStageError) {
-        if let problem = unknownSettings(known).first { throw SurvivalStageError(problem) }
+    /// An optional column name (`group`, `strata`): absent is nil, an empty name is a problem.
+    mutating func optionalColumn(_ value: JSONValue?, _ path: String) -> String? {
+        guard let name = text(value, path) else { return nil }
+        return require(!name.isEmpty, path, "must name a column of the table, not \"\"") ? name : nil
     }
 
-    /// One problem per setting this kind does not know, with a did-you-mean.
-    func unknownSettings(_ known: [String]) -> [String] {
-        members.keys.sorted().filter { !known.contains($0) }.map { key in
-            "with: unknown setting '\(key)'" + Spelling.hint(for: key, among: known)
-                + " (settings: \(known.joined(separator: ", ")))"
-        }
+    /// A required column name: `with.time: missing; name a column of the table`.
+    mutating func column(_ value: JSONValue?, _ path: String) -> String? {
+        let missing = "missing; name a column of the table"
+        guard let name = text(value, path, missing: missing) else { return nil }
+        return require(!name.isEmpty, path, missing) ? name : nil
     }
 
-    /// Every problem of `with` that can be seen without the data, for a kind's load-time check:
-    /// a mapping, known settings only, then each of `checks` (an accessor of this type) run on its own
-    /// so that one bad setting does not hide the next. Inputs and outputs must include `table` and `result`.
-    static func problems(_ declaration: StageDeclaration, known: [String],
-                         _ checks: (SurvivalParameters) -> [() throws -> Void]) -> [String] {
+    /// `conf_level`, strictly between 0 and 1; 0.95 when absent.
+    mutating func confLevel(_ value: JSONValue?, _ path: String) -> Double? {
+        guard let level = number(value, path, fallback: 0.95) else { return nil }
+        return require(level > 0 && level < 1, path, "must lie strictly between 0 and 1, not \(JSONValue.format(level))") ? level : nil
+    }
+}
+
+/// The common frame of the survival kinds: read the table, compute, write `result`, or fail with one line.
+enum SurvivalStageRunner {
+    /// Every problem that needs no data, for a kind's load-time check: the `table` input and
+    /// `result` output, then every problem of `with:` as `read` finds it.
+    static func check<Settings>(_ declaration: StageDeclaration,
+                                _ read: (JSONValue, inout SettingsReader) -> Settings?) -> [String] {
         var problems: [String] = []
         if declaration.inputs["table"] == nil {
             problems.append("missing input 'table' (a CSV file); inputs: {table: PATH}")
@@ -147,97 +153,22 @@ struct SurvivalParameters {
         if declaration.outputs["result"] == nil {
             problems.append("missing output 'result' (a JSON file); outputs: {result: PATH}")
         }
-        let parameters: SurvivalParameters
-        do throws(SurvivalStageError) {
-            parameters = try SurvivalParameters(declaration.with)
-        } catch {
-            return problems + [error.message]
-        }
-        problems += parameters.unknownSettings(known)
-        for check in checks(parameters) {
-            do {
-                try check()
-            } catch let error as SurvivalStageError {
-                problems.append(error.message)
-            } catch {
-                problems.append("\(error)")
-            }
-        }
-        return problems
+        var reader = SettingsReader()
+        _ = read(declaration.with, &reader)
+        return problems + reader.problems
     }
 
-    func string(_ key: String) throws(SurvivalStageError) -> String? {
-        switch members[key] {
-        case nil, .null?: return nil
-        case .string(let s)?: return s
-        case .integer(let i)?: return String(i)
-        case .number(let d)?: return JSONValue.format(d)
-        case .bool(let b)?: return b ? "true" : "false"
-        default: throw SurvivalStageError("with.\(key): must be a single name, not \(members[key]!.canonicalJSON)")
-        }
-    }
-
-    func requiredString(_ key: String) throws(SurvivalStageError) -> String {
-        guard let s = try string(key), !s.isEmpty else { throw SurvivalStageError("with.\(key): missing; name a column of the table") }
-        return s
-    }
-
-    func number(_ key: String) throws(SurvivalStageError) -> Double? {
-        switch members[key] {
-        case nil, .null?: return nil
-        case .integer(let i)?: return Double(i)
-        case .number(let d)?: return d
-        case .string(let s)?:
-            guard let d = NumberFormat.parse(s) else { throw SurvivalStageError("with.\(key): must be a number, not '\(s)'") }
-            return d
-        default: throw SurvivalStageError("with.\(key): must be a number, not \(members[key]!.canonicalJSON)")
-        }
-    }
-
-    func bool(_ key: String) throws(SurvivalStageError) -> Bool {
-        switch members[key] {
-        case nil, .null?: return false
-        case .bool(let b)?: return b
-        case .string("true")?: return true
-        case .string("false")?: return false
-        default: throw SurvivalStageError("with.\(key): must be true or false, not \(members[key]!.canonicalJSON)")
-        }
-    }
-
-    func stringList(_ key: String) throws(SurvivalStageError) -> [String] {
-        switch members[key] {
-        case nil, .null?: return []
-        case .array(let items)?:
-            var out = [String]()
-            for (index, item) in items.enumerated() {
-                switch item {
-                case .string(let s): out.append(s)
-                case .integer(let i): out.append(String(i))
-                default: throw SurvivalStageError("with.\(key)[\(index)]: must be a column name, not \(item.canonicalJSON)")
-                }
-            }
-            return out
-        case .string(let s)?: return [s]
-        default: throw SurvivalStageError("with.\(key): must be a list of column names, not \(members[key]!.canonicalJSON)")
-        }
-    }
-
-    func confLevel() throws(SurvivalStageError) -> Double {
-        let level = try number("conf_level") ?? 0.95
-        guard level > 0 && level < 1 else {
-            throw SurvivalStageError("with.conf_level: must lie strictly between 0 and 1, not \(JSONValue.format(level))")
-        }
-        return level
-    }
-}
-
-/// The common frame of the survival kinds: read the table, compute, write `result`, or fail with one line.
-enum SurvivalStageRunner {
-    static func run(_ context: StageKindContext, _ body: (SurvivalTable, SurvivalParameters) throws(SurvivalStageError) -> ResultJSON) -> StageOutcome {
+    /// Reads the settings with `read` (every problem logged, all in the failure's message), then
+    /// the table, and writes what `body` computes.
+    static func run<Settings>(_ context: StageKindContext, _ read: (JSONValue, inout SettingsReader) -> Settings?,
+                              _ body: (SurvivalTable, Settings) throws(SurvivalStageError) -> ResultJSON) -> StageOutcome {
         do throws(SurvivalStageError) {
             guard let input = context.inputs["table"] else { throw SurvivalStageError("missing input 'table' (a CSV file)") }
             guard let output = context.outputs["result"] else { throw SurvivalStageError("missing output 'result' (a JSON file)") }
-            let parameters = try SurvivalParameters(context.with)
+            var reader = SettingsReader()
+            guard let parameters = read(context.with, &reader), reader.problems.isEmpty else {
+                throw SurvivalStageError(reader.problems.joined(separator: "\n"))
+            }
             var clock = PhaseClock()
             let display = input.hasPrefix(context.root + "/") ? String(input.dropFirst(context.root.count + 1)) : input
             let table = try SurvivalTable.load(input, display: display)

@@ -1,0 +1,219 @@
+import StudyCore
+
+/// The `with:` of a `report/html` stage, checked: title, authors and sections of text, figures and
+/// tables that name the stage's inputs. Read through one `SettingsReader`, so every problem is one
+/// line naming its field (`with.sections[0].figures[1].input: …`) and `check` reports them all at load.
+struct ReportSettings: Sendable {
+    enum FigureType: String, CaseIterable, Sendable {
+        case kaplanMeier = "kaplan-meier", forest, power
+    }
+
+    enum TableType: String, CaseIterable, Sendable {
+        case cohort, cox, logRank = "log-rank", power, published
+    }
+
+    struct Figure: Sendable {
+        var type: FigureType
+        /// Input names, in the order given.
+        var inputs: [String]
+        var title: String
+        var caption: String?
+        /// Row-block labels of a forest plot, one per input.
+        var labels: [String]?
+        var xLabel: String?
+        var medians: Bool
+        var confidence: Bool
+        /// `with.sections[i].figures[j]`, for messages.
+        var field: String
+    }
+
+    struct Table: Sendable {
+        var type: TableType
+        var input: String?
+        /// The published-figures file (a workspace path that is also one of the inputs) and its input name.
+        var file: String?
+        var fileInput: String?
+        var title: String?
+        var field: String
+    }
+
+    struct Section: Sendable {
+        var title: String
+        var text: String
+        var figures: [Figure]
+        var tables: [Table]
+    }
+
+    var title: String
+    var authors: [String]
+    var sections: [Section]
+
+    /// Reads `with` against the stage's declared inputs (name → workspace path). Returns the layout
+    /// and every problem found; the layout is usable only when there are none.
+    static func read(_ with: JSONValue, inputs: [String: String]) -> (layout: ReportSettings, problems: [String]) {
+        var reader = Reader(inputs: inputs)
+        let layout = reader.layout(with)
+        return (layout, reader.settings.problems)
+    }
+
+    /// The report's own checks (input names, figure shapes) over the shared `SettingsReader`.
+    private struct Reader {
+        let inputs: [String: String]
+        var settings = SettingsReader()
+
+        init(inputs: [String: String]) { self.inputs = inputs }
+
+        mutating func layout(_ with: JSONValue) -> ReportSettings {
+            guard let m = settings.mapping(with, "with", known: ["title", "authors", "sections"], unknown: .atKey(label: "known"),
+                                           expected: "a mapping with title, authors and sections") else {
+                return ReportSettings(title: "", authors: [], sections: [])
+            }
+            let title = string(m["title"], at: "with.title", required: true) ?? ""
+            let authors = settings.textList(m["authors"], "with.authors", item: "a name", list: "a name or a list of names")
+            var sections: [Section] = []
+            switch m["sections"] {
+            case .array(let items)?:
+                for (i, item) in items.enumerated() { sections.append(section(item, at: "with.sections[\(i)]")) }
+            case nil, .null?: settings.problem("with.sections", "missing; list the report's sections (title, text, figures, tables)")
+            case let other?: settings.problem("with.sections", "must be a list of sections, not \(SettingsReader.show(other))")
+            }
+            return ReportSettings(title: title, authors: authors, sections: sections)
+        }
+
+        mutating func section(_ value: JSONValue, at field: String) -> Section {
+            guard let m = settings.mapping(value, field, known: ["title", "text", "figures", "tables"], unknown: .atKey(label: "known"),
+                                           expected: "a mapping with title, text, figures and tables") else {
+                return Section(title: "", text: "", figures: [], tables: [])
+            }
+            let title = string(m["title"], at: "\(field).title", required: true) ?? ""
+            let text = string(m["text"], at: "\(field).text", required: false) ?? ""
+            var figures: [Figure] = [], tables: [Table] = []
+            for (j, item) in (settings.list(m["figures"], "\(field).figures", optional: true, single: false) ?? []).enumerated() {
+                if let f = figure(item, at: "\(field).figures[\(j)]") { figures.append(f) }
+            }
+            for (j, item) in (settings.list(m["tables"], "\(field).tables", optional: true, single: false) ?? []).enumerated() {
+                if let t = table(item, at: "\(field).tables[\(j)]") { tables.append(t) }
+            }
+            return Section(title: title, text: text, figures: figures, tables: tables)
+        }
+
+        static let figureKeys = ["type", "input", "inputs", "title", "caption", "labels", "x_label", "medians", "confidence"]
+
+        mutating func figure(_ value: JSONValue, at field: String) -> Figure? {
+            guard let m = settings.mapping(value, field, known: Self.figureKeys, unknown: .atKey(label: "known"),
+                                           expected: "a mapping with type, input (or inputs), title and caption") else { return nil }
+            let type = kind(m["type"], at: "\(field).type", FigureType.self)
+            let names = figureInputs(m, type, at: field)
+            var labels: [String]? = nil
+            if case .array(let items)? = m["labels"] {
+                labels = items.enumerated().compactMap { k, item in string(item, at: "\(field).labels[\(k)]", required: true) }
+                if type != .forest { settings.problem("\(field).labels", "only a forest figure takes labels") }
+                if items.count != names.count {
+                    settings.problem("\(field).labels", "\(items.count) labels for \(names.count) inputs; give one label per input")
+                }
+            } else if m["labels"] != nil {
+                settings.problem("\(field).labels", "must be a list of names, one per input")
+            }
+            let title = string(m["title"], at: "\(field).title", required: false)
+            let caption = string(m["caption"], at: "\(field).caption", required: false)
+            let xLabel = string(m["x_label"], at: "\(field).x_label", required: false)
+            let medians = settings.bool(m["medians"], "\(field).medians") ?? false
+            let confidence = settings.bool(m["confidence"], "\(field).confidence") ?? true
+            guard let type else { return nil }
+            return Figure(type: type, inputs: names, title: title ?? Self.defaultTitle(type), caption: caption,
+                          labels: labels, xLabel: xLabel, medians: medians, confidence: confidence, field: field)
+        }
+
+        /// A figure's `input:` or `inputs:`, each an input of the stage, as many as its type takes.
+        mutating func figureInputs(_ m: [String: JSONValue], _ type: FigureType?, at field: String) -> [String] {
+            var names: [String] = []
+            if m["input"] != nil && m["inputs"] != nil {
+                settings.problem(field, "give either input or inputs, not both")
+            } else if let one = m["input"] {
+                if let name = inputName(one, at: "\(field).input") { names = [name] }
+            } else if case .array(let items)? = m["inputs"] {
+                for (k, item) in items.enumerated() {
+                    if let name = inputName(item, at: "\(field).inputs[\(k)]") { names.append(name) }
+                }
+                if items.isEmpty { settings.problem("\(field).inputs", "must name at least one input") }
+            } else if m["inputs"] != nil {
+                settings.problem("\(field).inputs", "must be a list of input names")
+            } else {
+                settings.problem("\(field).input", "missing; name one of the stage's inputs (\(inputList))")
+            }
+            switch type {
+            case .kaplanMeier? where names.count > 2:
+                settings.problem("\(field).inputs", "a kaplan-meier figure takes a kaplan-meier result and optionally a log-rank result, not \(names.count) inputs")
+            case .power? where names.count > 1:
+                settings.problem("\(field).inputs", "a power figure takes one trial-power result, not \(names.count)")
+            default: break
+            }
+            return names
+        }
+
+        /// A figure's or table's `type:`, one of `T`'s names.
+        mutating func kind<T: RawRepresentable & CaseIterable>(_ value: JSONValue?, at field: String, _: T.Type) -> T? where T.RawValue == String {
+            guard let name = string(value, at: field, required: true) else { return nil }
+            guard let type = T(rawValue: name) else {
+                settings.problem(field, "must be one of \(T.allCases.map(\.rawValue).joined(separator: ", ")), not '\(name)'")
+                return nil
+            }
+            return type
+        }
+
+        static func defaultTitle(_ type: FigureType) -> String {
+            switch type {
+            case .kaplanMeier: return "Kaplan-Meier estimates of survival"
+            case .forest: return "Hazard ratios from Cox proportional hazards models"
+            case .power: return "Simulated power by sample size"
+            }
+        }
+
+        mutating func table(_ value: JSONValue, at field: String) -> Table? {
+            guard let m = settings.mapping(value, field, known: ["type", "input", "file", "title"], unknown: .atKey(label: "known"),
+                                           expected: "a mapping with type and input (or file)") else { return nil }
+            let type = kind(m["type"], at: "\(field).type", TableType.self)
+            let title = string(m["title"], at: "\(field).title", required: false)
+            guard let type else { return nil }
+            if type == .published {
+                if m["input"] != nil { settings.problem("\(field).input", "a published table reads file:, not input:") }
+                guard let file = string(m["file"], at: "\(field).file", required: true) else { return nil }
+                let normalized = Self.normalize(file)
+                guard let name = inputs.keys.sorted().first(where: { Self.normalize(inputs[$0]!) == normalized }) else {
+                    settings.problem("\(field).file", "'\(file)' is not among the stage's inputs; add it to inputs (e.g. published: \(file)) so edits to it rerun the report")
+                    return nil
+                }
+                return Table(type: type, input: nil, file: file, fileInput: name, title: title, field: field)
+            }
+            if m["file"] != nil { settings.problem("\(field).file", "only a published table reads a file; use input:") }
+            guard let one = m["input"] else {
+                settings.problem("\(field).input", "missing; name one of the stage's inputs (\(inputList))")
+                return nil
+            }
+            guard let name = inputName(one, at: "\(field).input") else { return nil }
+            return Table(type: type, input: name, file: nil, fileInput: nil, title: title, field: field)
+        }
+
+        static func normalize(_ path: String) -> String {
+            var p = Substring(path)
+            while p.hasPrefix("./") { p = p.dropFirst(2) }
+            return String(p)
+        }
+
+        var inputList: String { inputs.keys.sorted().joined(separator: ", ") }
+
+        mutating func inputName(_ value: JSONValue, at field: String) -> String? {
+            guard let name = string(value, at: field, required: true) else { return nil }
+            guard inputs[name] != nil else {
+                settings.problem(field, "'\(name)' is not an input of this stage; inputs are: \(inputList.isEmpty ? "none" : inputList)")
+                return nil
+            }
+            return name
+        }
+
+        /// Text (a number counts as written); `missing` when required and absent.
+        mutating func string(_ value: JSONValue?, at field: String, required: Bool) -> String? {
+            settings.text(value, field, expected: "text", missing: required ? "missing" : nil)
+        }
+    }
+}
