@@ -1,0 +1,130 @@
+import Foundation
+import StudyCore
+import Testing
+@testable import StudyProvenance
+
+/// Typed stage status and run outcome in the ledger's records (issue 14, item 3): the spellings on
+/// disk stay those of older versions byte for byte, and a spelling this version does not know is
+/// kept verbatim instead of failing the history.
+@Suite("recorded status and outcome")
+struct RecordedStatusTests {
+    /// `run.json` of a failed run exactly as the version before typed statuses wrote it.
+    static let oldRunJSON = """
+    {
+      "counts": {
+        "cached": 3,
+        "failed": 1,
+        "skipped": 1
+      },
+      "dirty": null,
+      "dirtyPaths": [],
+      "executor": "local",
+      "finished": "2026-12-06T23:31:34Z",
+      "finishedEpoch": 1796599894.2087135,
+      "host": "vm",
+      "id": "615f8c80-19f3-4d19-8ba7-150079e79619",
+      "outcome": "failed",
+      "params": {},
+      "run": 2,
+      "sourceCommit": null,
+      "sourceRepository": "none",
+      "stagesDigest": "c42ad6713d354347edeb5a07a86840901caf610b7fee622169968b15f9105c63",
+      "started": "2026-12-06T23:31:34Z",
+      "startedEpoch": 1796599894.0158575,
+      "studyflow": "0.1.0",
+      "workflow": {
+        "file": "Workflows/main.yaml",
+        "name": "ref",
+        "sha256": "6ba7e0655a825717b56aaa44f07d5d27c62896419d6a719f77a1864601e113ad"
+      },
+      "workspace": ".",
+      "workspaceRoot": "/tmp/status-ref/ws",
+      "worktree": null
+    }
+
+    """
+
+    /// `stages/bad.json` of that run, as the same version wrote it.
+    static let oldStageJSON = """
+    {
+      "executor": "local",
+      "exitStatus": 3,
+      "inputs": [
+        {
+          "path": "results/count.txt",
+          "sha256": null,
+          "size": null
+        }
+      ],
+      "job": null,
+      "key": null,
+      "kind": "shell",
+      "outputs": [
+        {
+          "path": "results/bad.txt",
+          "sha256": null,
+          "size": null
+        }
+      ],
+      "params": {},
+      "seconds": 0.039,
+      "stage": "bad",
+      "status": "failed"
+    }
+
+    """
+
+    @Test("an older run.json and stage record read back typed and encode to the same bytes")
+    func oldRecordsRoundTrip() throws {
+        let run = try #require(RunRecord(json: try #require(JSONText.parse(Self.oldRunJSON))))
+        #expect(run.outcome == .known(.failed))
+        #expect(run.stages[.cached] == 3 && run.stages[.failed] == 1 && run.stages[.skipped] == 1 && run.stages.total == 5)
+        #expect(run.workflow.name == "ref" && run.timing.started == 1796599894.0158575 && run.agent.host == "vm")
+        #expect(run.place.workspaceRoot == "/tmp/status-ref/ws" && run.source.repository == .noRepository)
+        #expect(String(decoding: run.encoded, as: UTF8.self) == Self.oldRunJSON)
+        #expect(run.summaryLine == "run 2: 5 stages, 0 ran, 3 cached, 1 failed, 1 skipped, failed")
+
+        let stage = try #require(StageRecord(json: try #require(JSONText.parse(Self.oldStageJSON))))
+        #expect(stage.status == .known(.failed) && !stage.status.hasOutputs)
+        #expect(String(decoding: stage.encoded, as: UTF8.self) == Self.oldStageJSON)
+    }
+
+    @Test("every status is spelled as before on disk and reads back as itself", arguments: StageStatus.allCases)
+    func statusSpelling(status: StageStatus) throws {
+        let record = StageRecord(stage: "s", kind: "shell", key: nil, status: .known(status))
+        let text = JSONText.pretty(record.json)
+        #expect(text.contains("\n  \"status\": \"\(status.rawValue)\",\n"))
+        let back = try #require(StageRecord(json: try #require(JSONText.parse(text))))
+        #expect(back.status == .known(status) && back.fingerprint == record.fingerprint)
+        #expect(["ran", "cached", "restored", "failed", "skipped", "interrupted"].contains(status.rawValue))
+    }
+
+    @Test("a status or outcome this version does not know is kept verbatim and trusted for nothing")
+    func unknownSpellings() throws {
+        let stageText = Self.oldStageJSON.replacingOccurrences(of: "\"status\": \"failed\"", with: "\"status\": \"queued\"")
+        let stage = try #require(StageRecord(json: try #require(JSONText.parse(stageText))))
+        #expect(stage.status == .unknown("queued") && stage.status.known == nil && !stage.status.hasOutputs)
+        #expect(stage.status.description == "queued")
+        #expect(String(decoding: stage.encoded, as: UTF8.self) == stageText)
+
+        let runText = Self.oldRunJSON.replacingOccurrences(of: "\"outcome\": \"failed\"", with: "\"outcome\": \"paused\"")
+        let run = try #require(RunRecord(json: try #require(JSONText.parse(runText))))
+        #expect(run.outcome == .unknown("paused") && run.outcome != .known(.ok))
+        #expect(run.summaryLine == "run 2: 5 stages, 0 ran, 3 cached, 1 failed, 1 skipped, paused")
+        #expect(String(decoding: run.encoded, as: UTF8.self) == runText)
+        // Spelled the same means equal, however the value was made.
+        #expect(Recorded<StageStatus>.unknown("ran") == .known(.ran))
+        #expect(Recorded<StageStatus>(rawValue: "interrupted") == .known(.interrupted))
+    }
+
+    @Test("an interrupted stage counts in the summary line after the others")
+    func interruptedSummary() {
+        let record = RunRecord(run: 3, workflow: .init(file: "w.yaml", digest: Digest.of(string: ""), name: "w"),
+                               timing: .init(started: 0, finished: 0), agent: .init(studyflowVersion: "", host: ""),
+                               source: .init(commit: nil, dirty: nil), outcome: .interrupted,
+                               stages: .init(counting: [.ran, .interrupted, .skipped, .skipped]))
+        #expect(record.summaryLine == "run 3: 4 stages, 1 ran, 0 cached, 2 skipped, 1 interrupted, interrupted")
+        #expect(record.json["outcome"] == .string("interrupted"))
+        #expect(record.json["counts"] == .object(["ran": .integer(1), "interrupted": .integer(1), "skipped": .integer(2)]))
+    }
+}
