@@ -96,7 +96,7 @@ struct RecordedStatusTests {
     func statusSpelling(status: StageStatus) throws {
         let record = StageRecord(stage: "s", kind: "shell", key: nil, status: .known(status))
         let text = JSONText.pretty(record.json)
-        #expect(text.contains("\n  \"status\": \"\(status.rawValue)\",\n"))
+        #expect(text.contains("\n  \"status\": \"\(status.rawValue)\"\n}\n"))
         let back = try #require(StageRecord(json: Self.parse(text)))
         #expect(back.status == .known(status) && back.fingerprint == record.fingerprint)
         #expect(["ran", "cached", "restored", "failed", "skipped", "interrupted"].contains(status.rawValue))
