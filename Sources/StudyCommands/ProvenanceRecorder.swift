@@ -44,7 +44,7 @@ final class ProvenanceRecorder: RunObserver {
         let outcome = summary?.outcome ?? .failed
         let executor = info?.executor ?? "local"
         let stages = workspace.compiled.workflow.stages
-        // Declarations are needed only for stages without an action record (failed, skipped).
+        // Declarations are needed only for stages without an action record (failed, interrupted, skipped).
         var indexByID: [String: Int] = [:]
         if results.contains(where: { $0.record == nil }) {
             for (i, stage) in stages.enumerated() { indexByID[stage.id] = i }

@@ -7,7 +7,8 @@ import _StudyTestSupport
 /// progress lines, the run's provenance record and `log` — not `failed` (issue 14, item 3).
 @Suite("interrupted stages")
 struct InterruptedStatusTests {
-    /// `quick` finishes, `slow` is running when the signal comes, `after` waits for `slow`.
+    /// `quick` finishes, `slow` is running (until `slow.release` exists) when the signal comes,
+    /// `after` waits for `slow`.
     static let workflow = """
     name: i
     stages:
@@ -15,7 +16,7 @@ struct InterruptedStatusTests {
         run: echo quick > ${outputs}
         outputs: [quick.txt]
       slow:
-        run: touch slow-started && sleep 30 && echo slow > ${outputs}
+        run: touch slow-started && until [ -e slow.release ]; do sleep 0.05; done && echo slow > ${outputs}
         inputs: [quick.txt]
         outputs: [slow.txt]
       after:
@@ -91,10 +92,25 @@ struct InterruptedStatusTests {
         #expect(log.status == 0)
         #expect(log.stdout.contains("  1 ran, 0 cached, 0 failed, 1 interrupted  interrupted  source "), "\(log.stdout)")
 
+        // The RO-Crate names the execution interrupted and marks it failed, as schema.org has no other status.
+        let crate = try CLI.run(["crate", "1", "-C", dir.path, "--output", dir.path + "/crate"])
+        #expect(crate.status == 0, "\(crate.stderr)")
+        let metadata = try #require(dir.read("crate/ro-crate-metadata.json"))
+        #expect(metadata.contains("""
+              "actionStatus": "http://schema.org/FailedActionStatus",
+              "instrument": {
+                "@id": "#tool-slow"
+              },
+              "name": "interrupted stage slow (key none)",
+        """))
+        #expect(metadata.contains("\"name\": \"run 1 (id "))
+        #expect(metadata.contains(") of Workflows/main.yaml: interrupted\","))
+
         // The rerun completes what was interrupted.
+        dir.write("slow.release", "")
         let rerun = try CLI.run(["run", "-C", dir.path, "--json"])
         #expect(rerun.status == 0, "\(rerun.stderr)")
-        #expect(rerun.stdout.contains("\"cached\":[\"quick\"]"))
+        #expect(rerun.stdout.contains("\"cached\":[\"quick\"]") && rerun.stdout.contains("\"ran\":[\"slow\",\"after\"]"))
     }
 
     @Test("off a terminal, the progress line and the verdict say interrupted")
