@@ -1,6 +1,7 @@
 import Foundation
 import StudyCore
 import Testing
+import _StudyTestSupport
 @testable import StudyProvenance
 
 /// Typed stage status and run outcome in the ledger's records (issue 14, item 3): the spellings on
@@ -129,5 +130,31 @@ struct RecordedStatusTests {
         #expect(record.summaryLine == "run 3: 4 stages, 1 ran, 0 cached, 2 skipped, 1 interrupted, interrupted")
         #expect(record.json["outcome"] == .string("interrupted"))
         #expect(record.json["counts"] == .object(["ran": .integer(1), "interrupted": .integer(1), "skipped": .integer(2)]))
+    }
+}
+
+/// `RunCrate.write` was split into small functions (issue 14, item 4) with the crate's bytes
+/// unchanged (checked against the function before the split on this run); this holds those bytes
+/// for a fixed run, so a later change to them is deliberate.
+@Suite("run crate bytes")
+struct RunCrateBytesTests {
+    @Test("the crate of a fixed run has the same bytes as before the split (ledger commit id aside)")
+    func fixedCrate() throws {
+        let ws = try RunLedgerTests.Workspace()
+        let ledger = try RunLedger.open(ws.layout, create: true)
+        var stages = try ws.stages()
+        stages.append(StageRecord(stage: "late", kind: "shell", key: nil, inputs: [.init(path: "results/km.json", sha256: nil, size: nil)],
+                                  outputs: [.init(path: "results/late.txt", sha256: nil, size: nil)], status: .known(.interrupted)))
+        var record = ws.runRecord(1, stages, ledger: ledger)
+        record.id = "00000000-0000-4000-8000-000000000001"
+        record.outcome = .known(.interrupted)
+        let commit = try ledger.record(record, stages: stages, workflowBytes: Array("name: t\n".utf8))
+        let target = TemporaryDirectory()
+        let written = try RunCrate(publisher: "Example Lab", license: "https://spdx.org/licenses/CC-BY-4.0")
+            .write(try ledger.run("1"), ledger: ledger, into: target.path + "/crate")
+        #expect(written == 4)
+        let text = try #require(target.read("crate/ro-crate-metadata.json")).replacingOccurrences(of: commit.hex, with: "COMMIT")
+        #expect(text.contains("\"name\": \"interrupted stage late (key none)\""))
+        #expect(Digest.of(string: text).hex == "b81981a748b4e7b627e9d4b518db744ab7902dca3d1f359bd55ef0cd2b6d37da", "crate bytes changed:\n\(text)")
     }
 }
