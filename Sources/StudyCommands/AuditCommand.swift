@@ -62,7 +62,7 @@ struct AuditCommand: ParsableCommand {
             let r = step.record
             let made = step.madeBy.record
             out += "  stage '\(r.stage)' (\(r.kind)), key \(r.key?.short ?? "none"), \(r.status) in run \(step.run.record.run)\n"
-            out += "    made by run \(made.run) (id \(RunID.short(step.madeBy.id)), commit \(step.madeBy.commit.short), \(Timestamp.iso8601(made.started))), source commit \(made.sourceDescription)\n"
+            out += "    made by run \(made.run) (id \(RunID.short(step.madeBy.id)), commit \(step.madeBy.commit.short), \(Timestamp.iso8601(made.timing.started))), source commit \(made.sourceDescription)\n"
             if !r.params.isEmpty { out += "    params \(JSONValue.object(r.params).canonicalJSON)\n" }
             for input in r.inputs { out += "    input  \(describe(input))\n" }
             for output in r.outputs { out += "    output \(describe(output))\n" }
@@ -96,9 +96,9 @@ struct AuditCommand: ParsableCommand {
             let made = step.madeBy.record
             members["madeBy"] = .object([
                 "run": .integer(made.run), "id": .string(step.madeBy.id), "commit": .string(step.madeBy.commit.hex),
-                "sourceRepository": made.sourceRepository.map { .string($0.rawValue) } ?? .null,
-                "started": .string(Timestamp.iso8601(made.started)),
-                "sourceCommit": made.sourceCommit.map(JSONValue.string) ?? .null, "dirty": made.dirty.map(JSONValue.bool) ?? .null,
+                "sourceRepository": made.source.repository.map { .string($0.rawValue) } ?? .null,
+                "started": .string(Timestamp.iso8601(made.timing.started)),
+                "sourceCommit": made.source.commit.map(JSONValue.string) ?? .null, "dirty": made.source.dirty.map(JSONValue.bool) ?? .null,
             ])
             steps.append(.object(members))
         }

@@ -17,7 +17,7 @@ struct JSONEventWriter: RunObserver {
                 "seconds": .number((result.seconds * 1000).rounded() / 1000),
             ]
             if !result.reasons.isEmpty { object["reasons"] = .array(result.reasons.map { .string($0.description) }) }
-            if let status = result.exitStatus, result.status == .failed { object["exit_status"] = .integer(Int(status)) }
+            if let status = result.exitStatus, result.status.isFailure { object["exit_status"] = .integer(Int(status)) }
             if let failure = result.failure { object["error"] = .string(failure) }
             if !result.warnings.isEmpty { object["warnings"] = .array(result.warnings.map(JSONValue.string)) }
             if let log = result.logPath { object["log"] = .string(log) }
@@ -29,7 +29,7 @@ struct JSONEventWriter: RunObserver {
             output.append(JSONValue.object(object).canonicalJSON + "\n", urgent: result.status != .cached)
         case .finished(let summary):
             func list(_ status: StageStatus) -> JSONValue { .array(summary.stages(status).map(JSONValue.string)) }
-            let object: [String: JSONValue] = [
+            var object: [String: JSONValue] = [
                 "event": .string("summary"),
                 "run": .string(String(summary.run)),
                 "ok": .bool(summary.ok),
@@ -38,6 +38,9 @@ struct JSONEventWriter: RunObserver {
                 "failed": list(.failed), "skipped": list(.skipped),
                 "seconds": .number((summary.seconds * 1000).rounded() / 1000),
             ]
+            // `interrupted` is taken by the run's flag; the list is there only when the run was
+            // interrupted, so an uninterrupted run's summary keeps its bytes.
+            if summary.interrupted { object["interrupted_stages"] = list(.interrupted) }
             output.flush()
             Console.out(JSONValue.object(object).canonicalJSON + "\n")
         }

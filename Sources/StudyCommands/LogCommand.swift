@@ -58,11 +58,12 @@ struct LogCommand: ParsableCommand {
                 out += object.canonicalJSON + "\n"
                 continue
             }
-            let counts = "\(r.counts["ran"] ?? 0) ran, \(r.counts["cached"] ?? 0) cached, \(r.counts["failed"] ?? 0) failed"
-            let source = r.sourceCommit.map { String($0.prefix(12)) + (r.dirty == true ? "+dirty" : r.dirty == nil ? "+dirty?" : "") }
-                ?? (r.sourceRepository == .git ? "unborn" : r.sourceRepository == .sha256 ? "sha256-repository"
-                    : r.sourceRepository == .unreadable ? "unreadable-repository" : "no-git")
-            out += "run \(r.run)  id \(RunID.short(run.id))  \(Timestamp.iso8601(r.started))  \(counts)  \(r.outcome)  source \(source)  commit \(run.commit.short)\n"
+            var counts = "\(r.stages[.ran]) ran, \(r.stages[.cached]) cached, \(r.stages[.failed]) failed"
+            if r.stages[.interrupted] > 0 { counts += ", \(r.stages[.interrupted]) interrupted" }
+            let source = r.source.commit.map { String($0.prefix(12)) + (r.source.dirty == true ? "+dirty" : r.source.dirty == nil ? "+dirty?" : "") }
+                ?? (r.source.repository == .git ? "unborn" : r.source.repository == .sha256 ? "sha256-repository"
+                    : r.source.repository == .unreadable ? "unreadable-repository" : "no-git")
+            out += "run \(r.run)  id \(RunID.short(run.id))  \(Timestamp.iso8601(r.timing.started))  \(counts)  \(r.outcome)  source \(source)  commit \(run.commit.short)\n"
         }
         Console.out(out)
     }

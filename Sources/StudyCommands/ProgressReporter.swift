@@ -82,11 +82,11 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
             let (counts, failures) = state.withLock { ($0.counts, $0.failures) }
             for failure in failures { Console.err("studyflow: error: \(failure)\n") }
             for warning in state.withLock({ $0.warnings }) { Console.err("studyflow: warning: \(warning)\n") }
-            let parts = [StageStatus.ran, .cached, .restored, .failed, .skipped].compactMap { status in
+            let parts = StageStatus.allCases.compactMap { status in
                 counts[status].map { "\($0) \(status.rawValue)" }
             }
             let total = summary.results.count
-            let verdict = summary.interrupted ? "interrupted" : (summary.ok ? "ok" : "FAILED")
+            let verdict = summary.outcome == .failed ? "FAILED" : summary.outcome.rawValue
             Console.out("studyflow: \(total) stage\(total == 1 ? "" : "s"): \(parts.joined(separator: ", ")) in \(format(summary.seconds)) — \(verdict)\n")
             if !summary.ok && !summary.interrupted {
                 Console.err("studyflow: fix the failing stage and rerun 'studyflow run'; stages that succeeded stay cached\n")
@@ -99,7 +99,7 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
         let width = String(total).count
         let counter = "[" + String(repeating: " ", count: width - String(done).count) + "\(done)/\(total)]"
         var text = "\(counter) \(result.status.rawValue.padding(to: 8)) \(result.stage)"
-        if result.status == .ran || result.status == .restored || result.status == .failed {
+        if result.status.didWork {
             text += "  " + format(result.seconds)
         }
         if !result.reasons.isEmpty { text += "  (" + result.reasons.map(\.description).joined(separator: "; ") + ")" }

@@ -43,10 +43,10 @@ final class ProvenanceRecorder: RunObserver {
         guard info != nil else { return }
         // The summary orders results topologically; without one (the engine threw) keep what finished.
         let results = summary?.results ?? collected
-        let outcome = summary.map { $0.interrupted ? "interrupted" : $0.ok ? "ok" : "failed" } ?? "failed"
+        let outcome = summary?.outcome ?? .failed
         let executor = info?.executor ?? "local"
         let stages = workspace.compiled.workflow.stages
-        // Declarations are needed only for stages without an action record (failed, skipped).
+        // Declarations are needed only for stages without an action record (failed, interrupted, skipped).
         var indexByID: [String: Int] = [:]
         if results.contains(where: { $0.record == nil }) {
             for (i, stage) in stages.enumerated() { indexByID[stage.id] = i }
@@ -58,9 +58,7 @@ final class ProvenanceRecorder: RunObserver {
         }
         var records: [StageRecord] = []
         records.reserveCapacity(results.count)
-        var counts: [String: Int] = [:]
         for result in results {
-            counts[result.status.rawValue, default: 0] += 1
             records.append(Self.stageRecord(result, declared: indexByID[result.stage].map { stages[$0] }, sizes: &sizes, layout: workspace.layout,
                                             executor: executor))
         }
@@ -73,14 +71,12 @@ final class ProvenanceRecorder: RunObserver {
         }
         let workflowPath = Self.relative(file.display, root: workspace.layout.root)
         if let workflowPath { sources.insert(workflowPath) }
-        let state = ledger.sourceState(paths: sources.sorted())
-        var run = RunRecord(run: info?.run ?? summary?.run ?? 0, started: started, finished: SystemClock.wallSeconds(),
-                            studyflowVersion: StudyflowVersion.current, host: Timestamp.hostName(),
-                            workflowFile: workflowPath ?? file.display, workflowDigest: file.digest,
-                            workflowName: workspace.compiled.workflow.name, executor: executor, sourceCommit: state.commit,
-                            dirty: state.dirty, dirtyPaths: state.dirtyPaths, outcome: outcome, counts: counts,
-                            stagesDigest: RunRecord.digest(ofStages: []))
-        run.params = params
+        let run = RunRecord(
+            run: info?.run ?? summary?.run ?? 0,
+            workflow: .init(file: workflowPath ?? file.display, digest: file.digest, name: workspace.compiled.workflow.name, params: params),
+            timing: .init(started: started, finished: SystemClock.wallSeconds()),
+            agent: .init(studyflowVersion: StudyflowVersion.current, host: Timestamp.hostName(), executor: executor),
+            source: ledger.sourceState(paths: sources.sorted()), outcome: outcome, stages: .init(counting: results.map(\.status)))
         _ = try ledger.record(run, stages: records, workflowBytes: Array(file.text.utf8))
     }
 
@@ -88,14 +84,14 @@ final class ProvenanceRecorder: RunObserver {
     /// so its declaration gives the kind and the paths (without digests).
     static func stageRecord(_ result: StageResult, declared: Stage?, sizes: inout [String: Int64], layout: StoreLayout,
                             executor: String) -> StageRecord {
-        let executed = result.status == .ran || result.status == .failed || result.status == .restored
+        let executed = result.status.didWork
         let exit: Int32? = result.status == .ran ? 0 : result.exitStatus
         guard let action = result.record else {
             return StageRecord(stage: result.stage, kind: declared?.action.kindName ?? "unknown", key: nil,
                                params: declared?.params ?? [:],
                                inputs: (declared?.inputs ?? []).map { .init(path: $0.path, sha256: nil, size: nil, isDirectory: $0.isDirectory) },
                                outputs: (declared?.outputs ?? []).map { .init(path: $0.path, sha256: nil, size: nil, isDirectory: $0.isDirectory) },
-                               status: result.status.rawValue, exitStatus: exit, seconds: executed ? result.seconds : 0,
+                               status: .known(result.status), exitStatus: exit, seconds: executed ? result.seconds : 0,
                                executor: executor, jobID: result.jobID)
         }
         var params: [String: JSONValue] = [:]
@@ -107,7 +103,7 @@ final class ProvenanceRecorder: RunObserver {
         }
         let outputs = action.outputs.map { StageRecord.File(path: $0.path, sha256: $0.digest, size: $0.size, isDirectory: $0.isDirectory) }
         return StageRecord(stage: result.stage, kind: action.kind, key: action.key, params: params, inputs: inputs, outputs: outputs,
-                           status: result.status.rawValue, exitStatus: exit, seconds: executed ? result.seconds : 0,
+                           status: .known(result.status), exitStatus: exit, seconds: executed ? result.seconds : 0,
                            executor: executor, jobID: result.jobID)
     }
 

@@ -73,9 +73,9 @@ struct ReproduceCommand: ParsableCommand {
             Console.err("studyflow: \(failure); reproducing the \(wanted.count) stage\(wanted.count == 1 ? "" : "s") that succeeded\n")
         }
 
-        let workflowPath = run.record.workflowFile.hasPrefix("/") ? "Workflows/reproduced.yaml" : run.record.workflowFile
+        let workflowPath = run.record.workflow.file.hasPrefix("/") ? "Workflows/reproduced.yaml" : run.record.workflow.file
         let text = String(decoding: workflowBytes, as: UTF8.self)
-        let declared = try? WorkflowLoader(knownKinds: StudyflowCommand.registry.names, paramOverrides: run.record.params).load(text: text, file: workflowPath)
+        let declared = try? WorkflowLoader(knownKinds: StudyflowCommand.registry.names, paramOverrides: run.record.workflow.params).load(text: text, file: workflowPath)
         let lineage = ScratchWorkspace.lineageInputs(of: declared, records: Array(records.values))
         let scratch = try ScratchWorkspace.make(copying: lineage.inputs.filter { $0 != workflowPath }, from: layout.root,
                                                 except: lineage.produced.union([workflowPath]))
@@ -85,12 +85,12 @@ struct ReproduceCommand: ParsableCommand {
         Console.err(Self.editedSources(records, produced: lineage.produced, layout: layout, name: name))
 
         let source = WorkflowSource(layout: scratch.layout, registry: StudyflowCommand.registry)
-        let compiled = try source.load(workflowPath, useCache: false, params: run.record.params)
+        let compiled = try source.load(workflowPath, useCache: false, params: run.record.workflow.params)
         let present = Set(compiled.workflow.stages.map(\.id))
         let targets = wanted.filter(present.contains).sorted()
         let runOptions = RunOptions(jobs: jobs ?? ProcessorCount.online, forceAll: true, targets: targets,
-                                    params: run.record.params)
-        let ws = Workspace(layout: scratch.layout, compiled: compiled, registry: StudyflowCommand.registry, params: run.record.params)
+                                    params: run.record.workflow.params)
+        let ws = Workspace(layout: scratch.layout, compiled: compiled, registry: StudyflowCommand.registry, params: run.record.workflow.params)
         let runner = Runner(workspace: ws, executor: LocalExecutor(), options: runOptions, observers: [], run: 1)
         Console.err("studyflow: reproducing \(name) (\(targets.count) stage\(targets.count == 1 ? "" : "s")) in \(scratch.layout.root)\n")
         let summary = try runner.execute()
@@ -132,14 +132,14 @@ struct ReproduceCommand: ParsableCommand {
     /// `run 3 failed at stage 'x'` (or `was interrupted at stage 'x'`) for a run that did not
     /// succeed; nil for one that did.
     static func failure(of run: LoggedRun, records: [String: StageRecord]) -> String? {
-        let failed = records.values.filter { $0.status == "failed" }.map(\.stage).sorted()
+        let failed = records.values.filter { $0.status.known?.isFailure == true }.map(\.stage).sorted()
         let name = "run \(run.record.run)"
-        let verb = run.record.outcome == "interrupted" ? "was interrupted" : "failed"
+        let verb = run.record.outcome == .known(.interrupted) ? "was interrupted" : "failed"
         if !failed.isEmpty {
             return "\(name) \(verb) at stage\(failed.count == 1 ? "" : "s") \(failed.map { "'\($0)'" }.joined(separator: ", "))"
         }
-        if run.record.outcome == "interrupted" { return "\(name) was interrupted" }
-        if run.record.outcome != "ok" || records.values.contains(where: { $0.key == nil }) { return "\(name) did not complete (\(run.record.outcome))" }
+        if run.record.outcome == .known(.interrupted) { return "\(name) was interrupted" }
+        if run.record.outcome != .known(.ok) || records.values.contains(where: { $0.key == nil }) { return "\(name) did not complete (\(run.record.outcome))" }
         return nil
     }
 

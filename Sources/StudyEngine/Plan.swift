@@ -1,19 +1,5 @@
 import StudyCore
 
-/// How a stage ended in a run.
-public enum StageStatus: String, Sendable, Codable {
-    /// It executed and succeeded.
-    case ran
-    /// Its key and outputs were unchanged.
-    case cached
-    /// Its outputs were copied back from the store.
-    case restored
-    /// It executed and failed (or could not be started).
-    case failed
-    /// It was not attempted: an upstream stage failed, or the run stopped.
-    case skipped
-}
-
 /// The run's state machine, with no I/O (as ninja's `Plan`): which selected stages are ready, and
 /// what a finished stage unblocks. The scheduler drives it; tests drive it directly.
 public struct Plan: Sendable {
@@ -68,8 +54,9 @@ public struct Plan: Sendable {
     public mutating func finish(_ id: Int, _ outcome: StageStatus) -> [Int] {
         running -= 1
         setStatus(id, outcome)
-        if outcome == .failed {
-            if !keepGoing { stopped = true }
+        if outcome.isFailure {
+            // An interrupted stage stops the run even under --keep-going: Ctrl-C means stop.
+            if !keepGoing || outcome == .interrupted { stopped = true }
             return skipDownstream(of: id)
         }
         for next in graph.dependents[id] where selected[Int(next)] {

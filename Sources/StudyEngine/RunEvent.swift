@@ -2,7 +2,7 @@ import StudyCore
 import StudyStore
 
 /// What happens during a run, in order, for whoever listens: the progress display, the JSON event
-/// stream, and the provenance recorder, which needs every stage's record and outcome.
+/// stream, and the provenance recorder, which needs every stage's record and status.
 public enum RunEvent: Sendable {
     /// The run begins: its number, the workflow and how many stages are selected.
     case started(RunInfo)
@@ -108,8 +108,11 @@ public struct RunSummary: Sendable {
         self.results = results
         self.interrupted = interrupted
         self.seconds = seconds
-        ok = !interrupted && !results.contains { $0.status == .failed || $0.status == .skipped }
+        ok = !interrupted && !results.contains { $0.status.isFailure || $0.status == .skipped }
     }
+
+    /// How the run ended, as provenance records it and the progress line says it.
+    public var outcome: RunOutcome { interrupted ? .interrupted : ok ? .ok : .failed }
 
     /// Stage ids with `status`, in topological order.
     public func stages(_ status: StageStatus) -> [String] { results.filter { $0.status == status }.map(\.stage) }

@@ -216,7 +216,7 @@ public final class Runner: Sendable {
         if outcome != .succeeded { rememberLeftovers(of: stage) }
         switch outcome {
         case .cancelled:
-            return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
+            return StageResult(stage: stage.id, status: .interrupted, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
                                failure: "stage '\(stage.id)' was interrupted", logPath: existing(logPath), attempts: attempt,
                                jobID: jobID)
         case .failed(let status, let message):

@@ -66,7 +66,7 @@ extension RunLedger {
                 if olderRecords[index] == nil { olderRecords[index] = try stageRecords(runs[index], memo: &memo) }
                 guard let older = olderRecords[index]![stage], older.key == record.key, record.key != nil else { break }
                 oldestWithKey = runs[index]
-                if older.status == "ran" { madeBy = runs[index]; break }
+                if older.status == .known(.ran) { madeBy = runs[index]; break }
                 madeBy = oldestWithKey
             }
             steps.append(.init(record: record, run: run, madeBy: madeBy))
@@ -83,7 +83,7 @@ extension RunLedger {
 
     /// The stage whose outputs include `path` (or a directory holding it).
     static func producer(of path: String, in records: [String: StageRecord]) -> String? {
-        for (stage, record) in records where record.status != "failed" && record.status != "skipped" {
+        for (stage, record) in records where record.status.hasOutputs {
             for output in record.outputs where output.path == path || (output.isDirectory && path.hasPrefix(output.path + "/")) {
                 return stage
             }

@@ -12,7 +12,7 @@ public struct LoggedRun: Sendable {
 
     /// `run 3 (id 3f9c2a1e, 2026-12-06T20:00:00Z)`, to tell runs with one number apart.
     public var label: String {
-        "run \(record.run) (id \(RunID.short(id)), \(Timestamp.iso8601(record.started)))"
+        "run \(record.run) (id \(RunID.short(id)), \(Timestamp.iso8601(record.timing.started)))"
     }
 }
 
@@ -60,8 +60,8 @@ extension RunLedger {
         if matches.count == 1 { return matches[0] }
         if matches.count > 1 { throw ProvenanceError.ambiguousRun(reference, candidates: matches.map(\.label)) }
         if let other = Self.matching(text, in: try runs(allWorkspaces: true)).first {
-            let place = other.record.worktree.map { "worktree '\($0)'" } ?? "the main work tree"
-            throw ProvenanceError.otherWorkspace(reference, workspace: other.record.workspaceRoot ?? other.record.workspace, worktree: place)
+            let place = other.record.place.worktree.map { "worktree '\($0)'" } ?? "the main work tree"
+            throw ProvenanceError.otherWorkspace(reference, workspace: other.record.place.workspaceRoot ?? other.record.place.workspace, worktree: place)
         }
         throw ProvenanceError.unknownRun(reference, latest: latest.record.run)
     }

@@ -35,9 +35,9 @@ public final class RunLedger {
     let layout: StoreLayout
     /// The workspace root relative to the repository's work tree, with a trailing slash ("" at the top).
     let prefix: String
-    /// The linked worktree the workspace is in (see `RunRecord.worktree`).
+    /// The linked worktree the workspace is in (see `RunRecord.Place.worktree`).
     let worktreeName: String?
-    /// `RunRecord.sourceRepository` of runs recorded here.
+    /// `RunRecord.Source.repository` of runs recorded here.
     let sourceRepository: RunRecord.SourceRepository
     /// The git directory of a repository libgit2 cannot open (SHA-256) that the workspace is in;
     /// its HEAD is read from its files. Nil otherwise.
@@ -139,15 +139,18 @@ public final class RunLedger {
     /// read is committed yet, and every existing path is listed.
     /// In a SHA-256 repository the commit is read from its files and `dirty` is nil: libgit2
     /// cannot read the objects to compare with.
-    public func sourceState(paths: [String]) -> (commit: String?, dirty: Bool?, dirtyPaths: [String]) {
-        if let unreadableGitDirectory { return (GitRepository.headCommitFromFiles(gitDirectory: unreadableGitDirectory), nil, []) }
+    public func sourceState(paths: [String]) -> RunRecord.Source {
+        if let unreadableGitDirectory {
+            return RunRecord.Source(repository: sourceRepository, commit: GitRepository.headCommitFromFiles(gitDirectory: unreadableGitDirectory),
+                                    dirty: nil)
+        }
         let tree: GitOID?
         if let head = repository.headCommit(), let headTree = try? repository.commit(head).tree {
             tree = headTree
         } else if sourceRepository == .git, repository.isHeadUnborn {
             tree = nil
         } else {
-            return (nil, nil, [])
+            return RunRecord.Source(repository: sourceRepository, commit: nil, dirty: nil)
         }
         var dirty: [String] = []
         for path in paths {
@@ -158,7 +161,8 @@ public final class RunLedger {
                 dirty.append(path)
             }
         }
-        return (repository.headCommit()?.hex, !dirty.isEmpty, Array(dirty.prefix(20)))
+        return RunRecord.Source(repository: sourceRepository, commit: repository.headCommit()?.hex, dirty: !dirty.isEmpty,
+                                dirtyPaths: Array(dirty.prefix(20)))
     }
 
     // MARK: - Writing
@@ -176,28 +180,25 @@ public final class RunLedger {
         }
         guard let runBlob = try repository.entry("run.json", inTree: previous.tree),
               let json = JSONText.parse(try repository.readBlob(runBlob)), var record = RunRecord(json: json),
-              record.outcome == "ok", record.allCached, record.total == stages.count,
-              record.stagesDigest == RunRecord.digest(ofStages: stages), record.workflowDigest == workflowDigest,
-              record.workflowFile == workflowFile, isOwn(record), record.sourceRepository == sourceRepository,
-              record.sourceCommit == headCommitID else { return nil }
+              record.outcome == .known(.ok), record.stages.allCached, record.stages.total == stages.count,
+              record.stages.digest == RunRecord.digest(ofStages: stages), record.workflow.digest == workflowDigest,
+              record.workflow.file == workflowFile, isOwn(record), record.source.repository == sourceRepository,
+              record.source.commit == headCommitID else { return nil }
         record.run = run
         record.id = RunID.generate()
-        record.workspaceRoot = layout.root
-        record.started = started
-        record.finished = SystemClock.wallSeconds()
-        record.studyflowVersion = studyflowVersion
-        record.host = Timestamp.hostName()
-        record.executor = executor
+        record.place.workspaceRoot = layout.root
+        record.timing = RunRecord.Timing(started: started, finished: SystemClock.wallSeconds())
+        record.agent = RunRecord.Agent(studyflowVersion: studyflowVersion, host: Timestamp.hostName(), executor: executor)
         let blob = try repository.writeBlob(record.encoded)
         let tree = try repository.writeTree([.init(name: "run.json", id: blob, isTree: false)], base: previous.tree)
         return try commit(tree: tree, record: record, parent: tip)
     }
 
     /// Records a run in full: every stage record, every stored output, `run.json` and the commit.
-    /// `record.stagesDigest` is computed here from `stages`.
+    /// `record.stages.digest` is computed here from `stages`.
     public func record(_ record: RunRecord, stages: [StageRecord], workflowBytes: [UInt8]?) throws -> GitOID {
         var record = record
-        record.stagesDigest = RunRecord.digest(ofStages: stages.map(\.stage))
+        record.stages.digest = RunRecord.digest(ofStages: stages.map(\.stage))
         stampIdentity(&record)
         var cache = BlobCache(path: layout.provenanceBlobCache, repository: repositoryPath)
         cache.validate { repository.contains($0) }
@@ -254,25 +255,23 @@ public final class RunLedger {
     /// was given), the workspace, worktree and repository it was made in.
     func stampIdentity(_ record: inout RunRecord) {
         if record.id == nil { record.id = RunID.generate() }
-        record.workspace = workspaceName
-        record.worktree = worktreeName
-        record.workspaceRoot = layout.root
-        record.sourceRepository = sourceRepository
+        record.place = RunRecord.Place(workspace: workspaceName, worktree: worktreeName, workspaceRoot: layout.root)
+        record.source.repository = sourceRepository
     }
 
     /// Whether `record` was made in this workspace: same path in the repository, same worktree.
     func isOwn(_ record: RunRecord) -> Bool {
-        record.workspace == workspaceName && record.worktree == worktreeName
+        record.place.workspace == workspaceName && record.place.worktree == worktreeName
     }
 
     private func commit(tree: GitOID, record: RunRecord, parent: GitOID?) throws -> GitOID {
         var message = record.summaryLine + "\n\n"
         if let id = record.id { message += "id: \(id)\n" }
-        if let worktree = record.worktree { message += "worktree: \(worktree)\n" }
-        message += "workflow: \(record.workflowFile) (sha256 \(record.workflowDigest.short))\n"
-        if let source = record.sourceCommit { message += "source: \(source)\(record.dirty == true ? " (dirty)" : "")\n" }
+        if let worktree = record.place.worktree { message += "worktree: \(worktree)\n" }
+        message += "workflow: \(record.workflow.file) (sha256 \(record.workflow.digest.short))\n"
+        if let source = record.source.commit { message += "source: \(source)\(record.source.dirty == true ? " (dirty)" : "")\n" }
         return try repository.createCommit(ref: Self.ref, tree: tree, parent: parent, message: message,
-                                           time: Int64(record.started))
+                                           time: Int64(record.timing.started))
     }
 
     /// Stores every output file of at most `maxStoredOutput` bytes and returns the `outputs/` tree
@@ -282,7 +281,7 @@ public final class RunLedger {
         let root = OutputDirectory()
         var fingerprint = DigestBuilder()
         fingerprint.field("studyflow outputs tree 1")
-        for stage in stages where stage.status != "failed" && stage.status != "skipped" {
+        for stage in stages where stage.status.hasOutputs {
             for output in stage.outputs where !output.isDirectory {
                 guard let digest = output.sha256, let size = output.size, size <= Self.maxStoredOutput else { continue }
                 let id: GitOID

@@ -1,6 +1,11 @@
 import StudyCore
 
 /// A run's own facts, stored as `run.json` at the root of its commit.
+///
+/// The facts come in small groups — what ran (`workflow`), when (`timing`), by what and where
+/// (`agent`, `place`), from which sources (`source`) and how it ended (`outcome`, `stages`) — so
+/// a record is built from a few values instead of one wide initializer. The JSON layout is flat
+/// and older than the groups; `json` and `init(json:)` keep it byte for byte.
 public struct RunRecord: Equatable, Sendable {
     /// The run number, for display: it counts this workspace's runs (continuing from the ledger's
     /// newest run when `.studyflow/` was deleted), so it is unique only within one workspace.
@@ -8,40 +13,128 @@ public struct RunRecord: Equatable, Sendable {
     /// The globally unique run id (a random UUID, see `RunID`); nil in records written before ids
     /// existed, whose commit id then names them (`LoggedRun.id`).
     public var id: String?
-    /// Start and end, seconds since 1970 (UTC).
-    public var started: Double
-    public var finished: Double
-    /// `studyflow` version that ran it.
-    public var studyflowVersion: String
-    /// Host name.
-    public var host: String
-    /// The workflow file (workspace-relative) and the SHA-256 of its bytes.
-    public var workflowFile: String
-    public var workflowDigest: Digest
-    /// The workflow's name.
-    public var workflowName: String
-    /// Executor name.
-    public var executor: String
-    /// The `--param` overrides the run was given (to re-run it as it was).
-    public var params: [String: JSONValue] = [:]
-    /// The workspace root relative to the repository's work tree (`.` at its top): several
-    /// workspaces of one repository share the ref, and each reads back only its own runs.
-    public var workspace: String = "."
-    /// The linked git worktree the run was made in (its name under `.git/worktrees/`); nil in the
-    /// main work tree or outside git. Worktrees share `refs/studyflow/runs`, so each reads back
-    /// only the runs made in it.
-    public var worktree: String?
-    /// The workspace's absolute path when the run was made (informational: a moved checkout keeps
-    /// its history, which is matched by `workspace` and `worktree`).
-    public var workspaceRoot: String?
-    /// Where `sourceCommit` comes from: `git` (the workspace's repository; a nil commit means its
-    /// HEAD had no commit yet), `none` (no repository), `sha256` (a SHA-256 repository that
-    /// libgit2 cannot read) or `unreadable` (another format it cannot read); nil in older records.
-    public var sourceRepository: SourceRepository?
+    /// What ran: the workflow file, its digest and name, and the `--param` overrides.
+    public var workflow: Workflow
+    /// When it ran.
+    public var timing: Timing
+    /// What ran it: studyflow's version, the host and the executor.
+    public var agent: Agent
+    /// Where it ran: the workspace within its repository and worktree.
+    public var place: Place
+    /// The sources it ran from: the repository's HEAD commit and whether inputs differed from it.
+    public var source: Source
+    /// How the run ended; an outcome this version does not know is kept verbatim (see `Recorded`).
+    public var outcome: Recorded<RunOutcome>
+    /// How many stages ended in each status, and which stages the run reported.
+    public var stages: Stages
+
+    /// Creates a record made in the workspace's top directory (`place` is stamped by the ledger).
+    public init(run: Int, workflow: Workflow, timing: Timing, agent: Agent, source: Source, outcome: RunOutcome,
+                stages: Stages) {
+        self.run = run
+        self.workflow = workflow
+        self.timing = timing
+        self.agent = agent
+        self.place = Place()
+        self.source = source
+        self.outcome = .known(outcome)
+        self.stages = stages
+    }
+
+    /// The workflow a run ran (`workflow` and `params` in run.json).
+    public struct Workflow: Equatable, Sendable {
+        /// The workflow file, workspace-relative (absolute when it lies outside the workspace).
+        public var file: String
+        /// SHA-256 of the file's bytes.
+        public var digest: Digest
+        /// The workflow's `name:`.
+        public var name: String
+        /// The `--param` overrides the run was given (to re-run it as it was).
+        public var params: [String: JSONValue]
+
+        /// Creates a workflow identity.
+        public init(file: String, digest: Digest, name: String, params: [String: JSONValue] = [:]) {
+            self.file = file
+            self.digest = digest
+            self.name = name
+            self.params = params
+        }
+    }
+
+    /// Start and end of a run, seconds since 1970 (UTC).
+    public struct Timing: Equatable, Sendable {
+        /// When the run started.
+        public var started: Double
+        /// When it was recorded.
+        public var finished: Double
+
+        /// Creates a timing.
+        public init(started: Double, finished: Double) {
+            self.started = started
+            self.finished = finished
+        }
+    }
+
+    /// What made a run.
+    public struct Agent: Equatable, Sendable {
+        /// The `studyflow` version that ran it.
+        public var studyflowVersion: String
+        /// Host name.
+        public var host: String
+        /// Executor name (`local`, `slurm`).
+        public var executor: String
+
+        /// Creates an agent.
+        public init(studyflowVersion: String, host: String, executor: String = "local") {
+            self.studyflowVersion = studyflowVersion
+            self.host = host
+            self.executor = executor
+        }
+    }
+
+    /// Where a run was made. Several workspaces of one repository, and its linked worktrees,
+    /// share `refs/studyflow/runs`; each reads back only the runs made in it.
+    public struct Place: Equatable, Sendable {
+        /// The workspace root relative to the repository's work tree (`.` at its top).
+        public var workspace: String
+        /// The linked git worktree (its name under `.git/worktrees/`); nil in the main work tree
+        /// or outside git.
+        public var worktree: String?
+        /// The workspace's absolute path when the run was made (informational: a moved checkout
+        /// keeps its history, which is matched by `workspace` and `worktree`).
+        public var workspaceRoot: String?
+
+        /// Creates a place; the defaults are the top of the main work tree.
+        public init(workspace: String = ".", worktree: String? = nil, workspaceRoot: String? = nil) {
+            self.workspace = workspace
+            self.worktree = worktree
+            self.workspaceRoot = workspaceRoot
+        }
+    }
+
+    /// The state of the workspace's sources when a run was made.
+    public struct Source: Equatable, Sendable {
+        /// Where `commit` comes from; nil in older records (see `SourceRepository`).
+        public var repository: SourceRepository?
+        /// The workspace repository's HEAD commit, nil when the workspace is in no repository.
+        public var commit: String?
+        /// Whether a source input or the workflow file differed from HEAD's version; nil without HEAD.
+        public var dirty: Bool?
+        /// The first differing paths (at most 20), for `log` and reviewers.
+        public var dirtyPaths: [String]
+
+        /// Creates a source state.
+        public init(repository: SourceRepository? = nil, commit: String?, dirty: Bool?, dirtyPaths: [String] = []) {
+            self.repository = repository
+            self.commit = commit
+            self.dirty = dirty
+            self.dirtyPaths = dirtyPaths
+        }
+    }
 
     /// The kind of repository a run's source commit comes from (`sourceRepository` in run.json).
     public enum SourceRepository: String, Equatable, Sendable {
-        /// The workspace's git repository; a nil `sourceCommit` means HEAD had no commit yet.
+        /// The workspace's git repository; a nil source commit means HEAD had no commit yet.
         case git
         /// No repository: the bare ledger under `.studyflow/`.
         case noRepository = "none"
@@ -50,54 +143,45 @@ public struct RunRecord: Equatable, Sendable {
         /// A repository in another format libgit2 cannot read (an unknown extension); as `sha256`.
         case unreadable
     }
-    /// The workspace repository's HEAD commit, nil when the workspace is in no repository.
-    public var sourceCommit: String?
-    /// Whether a source input or the workflow file differed from HEAD's version; nil without HEAD.
-    public var dirty: Bool?
-    /// The first differing paths (at most 20), for `log` and reviewers.
-    public var dirtyPaths: [String]
-    /// `ok`, `failed` or `interrupted`.
-    public var outcome: String
-    /// Stage count by status.
-    public var counts: [String: Int]
-    /// Digest of the reported stage ids in order: a no-op run may reuse this run's stage records
-    /// only when it reports exactly these stages.
-    public var stagesDigest: Digest
 
-    /// Creates a record.
-    public init(run: Int, started: Double, finished: Double, studyflowVersion: String, host: String, workflowFile: String,
-                workflowDigest: Digest, workflowName: String, executor: String, sourceCommit: String?, dirty: Bool?,
-                dirtyPaths: [String] = [], outcome: String, counts: [String: Int], stagesDigest: Digest) {
-        self.run = run
-        self.started = started
-        self.finished = finished
-        self.studyflowVersion = studyflowVersion
-        self.host = host
-        self.workflowFile = workflowFile
-        self.workflowDigest = workflowDigest
-        self.workflowName = workflowName
-        self.executor = executor
-        self.sourceCommit = sourceCommit
-        self.dirty = dirty
-        self.dirtyPaths = dirtyPaths
-        self.outcome = outcome
-        self.counts = counts
-        self.stagesDigest = stagesDigest
+    /// The stages a run reported, by status.
+    public struct Stages: Equatable, Sendable {
+        /// Stage count by status spelling (an unknown spelling in an old record is kept).
+        public var counts: [String: Int]
+        /// Digest of the reported stage ids in order: a no-op run may reuse this run's stage
+        /// records only when it reports exactly these stages. The ledger sets it when recording.
+        public var digest: Digest
+
+        /// Creates a tally from counts by spelling.
+        public init(counts: [String: Int], digest: Digest = RunRecord.digest(ofStages: [])) {
+            self.counts = counts
+            self.digest = digest
+        }
+
+        /// Counts `statuses`, one per reported stage.
+        public init(counting statuses: [StageStatus]) {
+            var counts: [String: Int] = [:]
+            for status in statuses { counts[status.rawValue, default: 0] += 1 }
+            self.init(counts: counts)
+        }
+
+        /// The number of stages with `status`.
+        public subscript(status: StageStatus) -> Int { counts[status.rawValue] ?? 0 }
+
+        /// Total number of stages the run reported.
+        public var total: Int { counts.values.reduce(0, +) }
+
+        /// Whether every stage was cached (a no-op run).
+        public var allCached: Bool { self[.cached] == total }
     }
-
-    /// Total number of stages the run reported.
-    public var total: Int { counts.values.reduce(0, +) }
-
-    /// Whether every stage was cached (a no-op run).
-    public var allCached: Bool { (counts["cached"] ?? 0) == total }
 
     /// The source commit for people: `abc123def456 (dirty)`, or why there is none.
     public var sourceDescription: String {
-        if let sourceCommit {
-            let state = dirty == true ? " (dirty)" : dirty == nil ? " (dirty state unknown)" : ""
-            return String(sourceCommit.prefix(12)) + state
+        if let commit = source.commit {
+            let state = source.dirty == true ? " (dirty)" : source.dirty == nil ? " (dirty state unknown)" : ""
+            return String(commit.prefix(12)) + state
         }
-        switch sourceRepository {
+        switch source.repository {
         case .git: return "none (HEAD has no commit yet)"
         case .sha256: return "none (SHA-256 git repository, unreadable by libgit2)"
         case .unreadable: return "none (git repository unreadable by libgit2)"
@@ -107,56 +191,63 @@ public struct RunRecord: Equatable, Sendable {
 
     /// The commit message's first line: `run 12: 40 stages, 3 ran, 37 cached, ok`.
     public var summaryLine: String {
-        var parts = ["\(total) stage\(total == 1 ? "" : "s")", "\(counts["ran"] ?? 0) ran", "\(counts["cached"] ?? 0) cached"]
-        for status in ["restored", "failed", "skipped"] {
-            if let n = counts[status], n > 0 { parts.append("\(n) \(status)") }
+        let total = stages.total
+        var parts = ["\(total) stage\(total == 1 ? "" : "s")", "\(stages[.ran]) ran", "\(stages[.cached]) cached"]
+        for status in [StageStatus.restored, .failed, .skipped, .interrupted] where stages[status] > 0 {
+            parts.append("\(stages[status]) \(status.rawValue)")
         }
-        return "run \(run): " + parts.joined(separator: ", ") + ", " + outcome
+        return "run \(run): " + parts.joined(separator: ", ") + ", " + outcome.rawValue
     }
+}
 
+extension RunRecord {
     /// The canonical JSON object.
     public var json: JSONValue {
         .object([
-            "run": .integer(run), "started": .string(Timestamp.iso8601(started)), "finished": .string(Timestamp.iso8601(finished)),
-            "startedEpoch": .number(started), "finishedEpoch": .number(finished),
-            "studyflow": .string(studyflowVersion), "host": .string(host),
-            "workflow": .object(["file": .string(workflowFile), "sha256": .string(workflowDigest.hex), "name": .string(workflowName)]),
-            "executor": .string(executor), "params": .object(params), "workspace": .string(workspace), "sourceCommit": sourceCommit.map(JSONValue.string) ?? .null,
-            "dirty": dirty.map(JSONValue.bool) ?? .null, "dirtyPaths": .array(dirtyPaths.map(JSONValue.string)),
-            "outcome": .string(outcome), "counts": .object(counts.mapValues { .integer($0) }),
-            "stagesDigest": .string(stagesDigest.hex), "id": id.map(JSONValue.string) ?? .null,
-            "worktree": worktree.map(JSONValue.string) ?? .null, "workspaceRoot": workspaceRoot.map(JSONValue.string) ?? .null,
-            "sourceRepository": sourceRepository.map { .string($0.rawValue) } ?? .null,
+            "run": .integer(run), "started": .string(Timestamp.iso8601(timing.started)),
+            "finished": .string(Timestamp.iso8601(timing.finished)),
+            "startedEpoch": .number(timing.started), "finishedEpoch": .number(timing.finished),
+            "studyflow": .string(agent.studyflowVersion), "host": .string(agent.host),
+            "workflow": .object(["file": .string(workflow.file), "sha256": .string(workflow.digest.hex), "name": .string(workflow.name)]),
+            "executor": .string(agent.executor), "params": .object(workflow.params), "workspace": .string(place.workspace),
+            "sourceCommit": source.commit.map(JSONValue.string) ?? .null,
+            "dirty": source.dirty.map(JSONValue.bool) ?? .null, "dirtyPaths": .array(source.dirtyPaths.map(JSONValue.string)),
+            "outcome": .string(outcome.rawValue), "counts": .object(stages.counts.mapValues { .integer($0) }),
+            "stagesDigest": .string(stages.digest.hex), "id": id.map(JSONValue.string) ?? .null,
+            "worktree": place.worktree.map(JSONValue.string) ?? .null,
+            "workspaceRoot": place.workspaceRoot.map(JSONValue.string) ?? .null,
+            "sourceRepository": source.repository.map { .string($0.rawValue) } ?? .null,
         ])
     }
 
     /// The bytes of `run.json`.
     public var encoded: [UInt8] { Array(JSONText.pretty(json).utf8) }
 
-    /// Reads `run.json` back; nil when it is not a run record.
+    /// Reads `run.json` back; nil when it is not a run record. Members added over time (ids,
+    /// worktrees, the repository kind) may be missing; an unknown outcome is kept verbatim.
     public init?(json: JSONValue) {
         guard let run = json["run"]?.intValue, let workflow = json["workflow"],
               let digest = workflow["sha256"]?.stringValue.flatMap({ Digest(hex: $0) }),
               let stagesDigest = json["stagesDigest"]?.stringValue.flatMap({ Digest(hex: $0) }) else { return nil }
-        self.init(run: run, started: json["startedEpoch"]?.doubleValue ?? 0, finished: json["finishedEpoch"]?.doubleValue ?? 0,
-                  studyflowVersion: json["studyflow"]?.stringValue ?? "", host: json["host"]?.stringValue ?? "",
-                  workflowFile: workflow["file"]?.stringValue ?? "", workflowDigest: digest,
-                  workflowName: workflow["name"]?.stringValue ?? "", executor: json["executor"]?.stringValue ?? "local",
-                  sourceCommit: json["sourceCommit"]?.stringValue, dirty: json["dirty"]?.boolValue,
-                  dirtyPaths: (json["dirtyPaths"]?.arrayValue ?? []).compactMap(\.stringValue),
-                  outcome: json["outcome"]?.stringValue ?? "", counts: (json["counts"]?.objectValue ?? [:]).compactMapValues(\.intValue),
-                  stagesDigest: stagesDigest)
-        params = json["params"]?.objectValue ?? [:]
-        workspace = json["workspace"]?.stringValue ?? "."
-        // Records written before run ids, worktrees and the repository kind lack these members.
+        self.run = run
         id = json["id"]?.stringValue
-        worktree = json["worktree"]?.stringValue
-        workspaceRoot = json["workspaceRoot"]?.stringValue
-        sourceRepository = json["sourceRepository"]?.stringValue.flatMap(SourceRepository.init(rawValue:))
-            ?? (sourceCommit == nil ? nil : .git)
+        self.workflow = Workflow(file: workflow["file"]?.stringValue ?? "", digest: digest, name: workflow["name"]?.stringValue ?? "",
+                                 params: json["params"]?.objectValue ?? [:])
+        timing = Timing(started: json["startedEpoch"]?.doubleValue ?? 0, finished: json["finishedEpoch"]?.doubleValue ?? 0)
+        agent = Agent(studyflowVersion: json["studyflow"]?.stringValue ?? "", host: json["host"]?.stringValue ?? "",
+                      executor: json["executor"]?.stringValue ?? "local")
+        place = Place(workspace: json["workspace"]?.stringValue ?? ".", worktree: json["worktree"]?.stringValue,
+                      workspaceRoot: json["workspaceRoot"]?.stringValue)
+        let commit = json["sourceCommit"]?.stringValue
+        source = Source(repository: json["sourceRepository"]?.stringValue.flatMap(SourceRepository.init(rawValue:))
+                            ?? (commit == nil ? nil : .git),
+                        commit: commit, dirty: json["dirty"]?.boolValue,
+                        dirtyPaths: (json["dirtyPaths"]?.arrayValue ?? []).compactMap(\.stringValue))
+        outcome = Recorded(rawValue: json["outcome"]?.stringValue ?? "")
+        stages = Stages(counts: (json["counts"]?.objectValue ?? [:]).compactMapValues(\.intValue), digest: stagesDigest)
     }
 
-    /// The digest of stage ids in report order (see `stagesDigest`).
+    /// The digest of stage ids in report order (see `Stages.digest`).
     public static func digest(ofStages stages: [String]) -> Digest {
         var b = DigestBuilder()
         b.field(UInt64(stages.count))

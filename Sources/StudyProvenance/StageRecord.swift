@@ -39,8 +39,9 @@ public struct StageRecord: Equatable, Sendable {
     public var inputs: [File]
     /// Outputs as stored.
     public var outputs: [File]
-    /// `ran`, `cached`, `restored`, `failed` or `skipped`.
-    public var status: String
+    /// How the stage ended (`ran`, `cached`, `restored`, `failed`, `skipped`, `interrupted`); a
+    /// status this version does not know is kept verbatim (see `Recorded`).
+    public var status: Recorded<StageStatus>
     /// Exit status of a stage that ran (0) or failed with one.
     public var exitStatus: Int32?
     /// Seconds spent executing (0 for cached and skipped stages, see above).
@@ -52,7 +53,7 @@ public struct StageRecord: Equatable, Sendable {
 
     /// Creates a record.
     public init(stage: String, kind: String, key: Digest?, params: [String: JSONValue] = [:], inputs: [File] = [],
-                outputs: [File] = [], status: String, exitStatus: Int32? = nil, seconds: Double = 0,
+                outputs: [File] = [], status: Recorded<StageStatus>, exitStatus: Int32? = nil, seconds: Double = 0,
                 executor: String = "local", jobID: String? = nil) {
         self.stage = stage
         self.kind = kind
@@ -78,7 +79,7 @@ public struct StageRecord: Equatable, Sendable {
         return .object([
             "stage": .string(stage), "kind": .string(kind), "key": key.map { .string($0.hex) } ?? .null,
             "params": .object(params), "inputs": .array(inputs.map(file)), "outputs": .array(outputs.map(file)),
-            "status": .string(status), "exitStatus": exitStatus.map { .integer(Int($0)) } ?? .null,
+            "status": .string(status.rawValue), "exitStatus": exitStatus.map { .integer(Int($0)) } ?? .null,
             // Milliseconds are plenty and keep the record short.
             "seconds": .number((seconds * 1000).rounded() / 1000), "executor": .string(executor),
             "job": jobID.map(JSONValue.string) ?? .null,
@@ -104,7 +105,7 @@ public struct StageRecord: Equatable, Sendable {
                 b.field(f.isDirectory ? 1 : 0)
             }
         }
-        b.field(status)
+        b.field(status.rawValue)
         b.field(exitStatus.map { UInt64(bitPattern: Int64($0)) &+ 1 } ?? 0)
         b.field(JSONValue.format((seconds * 1000).rounded() / 1000))
         b.field(executor)
@@ -125,7 +126,7 @@ public struct StageRecord: Equatable, Sendable {
         }
         self.init(stage: stage, kind: json["kind"]?.stringValue ?? "", key: json["key"]?.stringValue.flatMap { Digest(hex: $0) },
                   params: json["params"]?.objectValue ?? [:], inputs: (json["inputs"]?.arrayValue ?? []).compactMap(file),
-                  outputs: (json["outputs"]?.arrayValue ?? []).compactMap(file), status: status,
+                  outputs: (json["outputs"]?.arrayValue ?? []).compactMap(file), status: Recorded(rawValue: status),
                   exitStatus: json["exitStatus"]?.intValue.map(Int32.init), seconds: json["seconds"]?.doubleValue ?? 0,
                   executor: json["executor"]?.stringValue ?? "local", jobID: json["job"]?.stringValue)
     }

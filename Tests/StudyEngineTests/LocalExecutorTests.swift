@@ -250,7 +250,7 @@ func livingMembers(ofGroup group: Int32) -> [Int32] {
 /// the rest is skipped, and the next run completes.
 @Suite("Interrupting a run")
 struct InterruptTests {
-    @Test("interrupt stops the running stage, records nothing for it, and skips the rest")
+    @Test("interrupt stops the running stage, reports it interrupted (not failed), records nothing for it, and skips the rest")
     func interruptRun() throws {
         let ws = TestWorkspace(yaml: """
             name: slow
@@ -282,8 +282,10 @@ struct InterruptTests {
         let summary = try #require(try result.withLock { $0 }?.get())
         #expect(summary.interrupted)
         #expect(!summary.ok)
-        #expect(summary.ids(.failed) == ["slow"])
+        #expect(summary.ids(.interrupted) == ["slow"])
+        #expect(summary.ids(.failed) == [])
         #expect(summary.ids(.skipped) == ["after"])
+        #expect(summary.outcome == .interrupted)
         #expect(summary.results.first?.failure == "stage 'slow' was interrupted")
 
         let next = try ws.run(RunOptions(jobs: 1), executor: try ws.fake()).summary

@@ -116,6 +116,19 @@ struct PlanTests {
         #expect((0..<5).map { plan.status(of: $0) } == [.failed, .skipped, .skipped, .ran, .ran])
     }
 
+    @Test("an interrupted stage stops the plan even with keep-going, and skips its downstream")
+    func interruptedStops() {
+        // 0 -> 1 -> 2; 3 -> 4.
+        var plan = Plan(graph: graph([[], [0], [1], [], [3]]), selected: [Bool](repeating: true, count: 5), keepGoing: true)
+        #expect(takeAll(&plan) == [0, 3])
+        #expect(plan.finish(0, .interrupted) == [1, 2])
+        plan.finish(3, .ran)
+        #expect(plan.nextReady() == nil)
+        #expect(plan.isDrained)
+        #expect(plan.skipRest() == [4])
+        #expect((0..<5).map { plan.status(of: $0) } == [.interrupted, .skipped, .skipped, .ran, .skipped])
+    }
+
     @Test("a stage downstream of a failure through several paths is skipped once")
     func skipDiamondOnce() {
         var plan = Plan(graph: diamond, selected: all(diamond), keepGoing: true)

@@ -24,8 +24,8 @@ extension RunLedgerTests {
         #expect(try ws.git(["log", "-1", "--format=%b", RunLedger.ref]).contains("id: \(ids[0])\n"))
         #expect(try ws.git(["show", "\(RunLedger.ref):run.json"]).contains("\"id\": \"\(ids[0])\""))
         #expect(Set((0..<1000).map { _ in RunID.generate() }).count == 1000)
-        #expect(try ledger.run(nil).record.sourceRepository == .noRepository)
-        #expect(try ledger.run(nil).record.workspaceRoot == ws.layout.root)
+        #expect(try ledger.run(nil).record.source.repository == .noRepository)
+        #expect(try ledger.run(nil).record.place.workspaceRoot == ws.layout.root)
     }
 
     @Test("a run is named by its number, a prefix of its id or of its commit; a repeated number is an error listing the runs")
@@ -90,7 +90,7 @@ extension RunLedgerTests {
         let runs = try ledger.runs()
         #expect(runs.map(\.record.run) == [2, 1])
         #expect(runs[1].record.id == nil && runs[1].id == commit.hex)
-        #expect(runs[1].record.worktree == nil && runs[1].record.sourceRepository == nil)
+        #expect(runs[1].record.place.worktree == nil && runs[1].record.source.repository == nil)
         #expect(runs[1].record.sourceDescription == "none (no git repository)")
         #expect(try ledger.run("1").commit == commit)
         #expect(try ledger.run(String(commit.hex.prefix(8))).commit == commit)
@@ -112,8 +112,8 @@ extension RunLedgerTests {
         #expect(try ws.git(["rev-list", "--count", RunLedger.ref]) == "2\n")
         let mainRuns = try main.runs(), sideRuns = try side.runs()
         #expect(mainRuns.count == 1 && sideRuns.count == 1)
-        #expect(mainRuns[0].record.worktree == nil && sideRuns[0].record.worktree == "wt")
-        #expect(sideRuns[0].record.workspaceRoot == linked)
+        #expect(mainRuns[0].record.place.worktree == nil && sideRuns[0].record.place.worktree == "wt")
+        #expect(sideRuns[0].record.place.workspaceRoot == linked)
         #expect(try side.run("1").id == sideRuns[0].id)
         #expect(try main.run("1").id == mainRuns[0].id)
         let place = ws.layout.root
@@ -139,8 +139,8 @@ extension RunLedgerTests {
         let stages = try ws.stages()
         _ = try ledger.record(ws.runRecord(1, stages, ledger: ledger), stages: stages, workflowBytes: nil)
         let record = try ledger.run(nil).record
-        #expect(record.sourceCommit == nil && record.sourceRepository == .git)
-        #expect(record.dirty == true && record.dirtyPaths == ["data/raw.csv", "Workflows/main.yaml"])
+        #expect(record.source.commit == nil && record.source.repository == .git)
+        #expect(record.source.dirty == true && record.source.dirtyPaths == ["data/raw.csv", "Workflows/main.yaml"])
         #expect(record.sourceDescription == "none (HEAD has no commit yet)")
         #expect(!FileManager.default.fileExists(atPath: ws.layout.provenanceRepository))
         #expect(try ws.git(["log", "--format=%s", RunLedger.ref]) == "run 1: 2 stages, 2 ran, 0 cached, ok\n")
@@ -164,7 +164,7 @@ extension RunLedgerTests {
         // HEAD is read from the repository's files; whether sources differ from it cannot be known.
         let head = try GitCLI.run(["rev-parse", "HEAD"], in: ws.dir.path).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(head.count == 64)
-        #expect(record.sourceRepository == .sha256 && record.sourceCommit == head && record.dirty == nil)
+        #expect(record.source.repository == .sha256 && record.source.commit == head && record.source.dirty == nil)
         #expect(record.sourceDescription == "\(head.prefix(12)) (dirty state unknown)")
         // Packed refs are read too.
         #expect(try GitCLI.run(["pack-refs", "--all"], in: ws.dir.path).status == 0)
@@ -189,8 +189,8 @@ extension RunLedgerTests {
         // This git cannot read the repository either; its branch file names HEAD's commit.
         let head = try #require(ws.dir.read(".git/refs/heads/main")).trimmingCharacters(in: .whitespacesAndNewlines)
         let record = try ledger.run(nil).record
-        #expect(record.sourceRepository == .unreadable)
-        #expect(record.sourceCommit == head)
-        #expect(record.dirty == nil)
+        #expect(record.source.repository == .unreadable)
+        #expect(record.source.commit == head)
+        #expect(record.source.dirty == nil)
     }
 }

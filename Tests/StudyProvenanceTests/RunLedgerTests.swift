@@ -36,27 +36,25 @@ struct RunLedgerTests {
             return .init(path: path, sha256: Digest.of(bytes), size: Int64(bytes.count))
         }
 
-        func stages(clean: String = "t,e\n1,1\n", status: String = "ran") throws -> [StageRecord] {
+        func stages(clean: String = "t,e\n1,1\n", status: StageStatus = .ran) throws -> [StageRecord] {
             try ObjectStore(layout: layout).prepare()
             let cleanOut = try output("results/clean.csv", clean)
             let km = try output("results/km.json", "{\"n\":\(clean.count)}\n")
             return [
                 StageRecord(stage: "clean", kind: "shell", key: Digest.of(string: "clean" + clean), inputs: [source("data/raw.csv")],
-                            outputs: [cleanOut], status: status, exitStatus: status == "ran" ? 0 : nil, seconds: status == "ran" ? 0.25 : 0),
+                            outputs: [cleanOut], status: .known(status), exitStatus: status == .ran ? 0 : nil, seconds: status == .ran ? 0.25 : 0),
                 StageRecord(stage: "km", kind: "survival/kaplan-meier@1", key: Digest.of(string: "km" + clean),
-                            params: ["time": .string("t")], inputs: [cleanOut], outputs: [km], status: status,
-                            exitStatus: status == "ran" ? 0 : nil),
+                            params: ["time": .string("t")], inputs: [cleanOut], outputs: [km], status: .known(status),
+                            exitStatus: status == .ran ? 0 : nil),
             ]
         }
 
         func runRecord(_ run: Int, _ stages: [StageRecord], ledger: RunLedger) -> RunRecord {
-            var counts: [String: Int] = [:]
-            for s in stages { counts[s.status, default: 0] += 1 }
-            let state = ledger.sourceState(paths: ["data/raw.csv", "Workflows/main.yaml"])
-            return RunRecord(run: run, started: 1_700_000_000 + Double(run), finished: 1_700_000_001 + Double(run), studyflowVersion: "test",
-                             host: "h", workflowFile: "Workflows/main.yaml", workflowDigest: Digest.of(string: "name: t\n"),
-                             workflowName: "t", executor: "local", sourceCommit: state.commit, dirty: state.dirty,
-                             dirtyPaths: state.dirtyPaths, outcome: "ok", counts: counts, stagesDigest: Digest.of(string: ""))
+            RunRecord(run: run, workflow: .init(file: "Workflows/main.yaml", digest: Digest.of(string: "name: t\n"), name: "t"),
+                      timing: .init(started: 1_700_000_000 + Double(run), finished: 1_700_000_001 + Double(run)),
+                      agent: .init(studyflowVersion: "test", host: "h"),
+                      source: ledger.sourceState(paths: ["data/raw.csv", "Workflows/main.yaml"]), outcome: .ok,
+                      stages: .init(counting: stages.compactMap(\.status.known)))
         }
 
         func git(_ args: [String]) throws -> String {
@@ -74,7 +72,7 @@ struct RunLedgerTests {
         #expect(ledger.repositoryPath == ws.layout.provenanceRepository)
         let first = try ws.stages()
         let c1 = try ledger.record(ws.runRecord(1, first, ledger: ledger), stages: first, workflowBytes: Array("name: t\n".utf8))
-        let second = try ws.stages(status: "cached")
+        let second = try ws.stages(status: .cached)
         let c2 = try ledger.record(ws.runRecord(2, second, ledger: ledger), stages: second, workflowBytes: Array("name: t\n".utf8))
         #expect(try ws.git(["log", "--format=%H %P %s", RunLedger.ref]) ==
             "\(c2.hex) \(c1.hex) run 2: 2 stages, 0 ran, 2 cached, ok\n\(c1.hex)  run 1: 2 stages, 2 ran, 0 cached, ok\n")
@@ -89,7 +87,7 @@ struct RunLedgerTests {
         // The run's record reads back; no repository means no source commit and an unknown dirty flag.
         let runs = try ledger.runs()
         #expect(runs.map(\.record.run) == [2, 1])
-        #expect(runs[0].record.sourceCommit == nil && runs[0].record.dirty == nil)
+        #expect(runs[0].record.source.commit == nil && runs[0].record.source.dirty == nil)
     }
 
     @Test("recording leaves HEAD, the index and every work-tree file byte-identical (checked with git)")
@@ -106,8 +104,8 @@ struct RunLedgerTests {
         #expect(try GitCLI.run(["fsck", "--strict"], in: ws.dir.path).status == 0)
         // Clean sources: the run records HEAD and dirty = false.
         let head = try ws.git(["rev-parse", "HEAD"]).trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(try ledger.runs()[0].record.sourceCommit == head)
-        #expect(try ledger.runs()[0].record.dirty == false)
+        #expect(try ledger.runs()[0].record.source.commit == head)
+        #expect(try ledger.runs()[0].record.source.dirty == false)
     }
 
     @Test("a source edited after HEAD marks the run dirty and names the path")
@@ -129,7 +127,7 @@ struct RunLedgerTests {
         // The previous run ran stages: not a no-op to reuse.
         #expect(try ledger.recordNoOp(run: 2, started: 1, stages: ["clean", "km"], workflowFile: "Workflows/main.yaml",
                                       workflowDigest: Digest.of(string: "name: t\n"), studyflowVersion: "test", executor: "local") == nil)
-        let cached = try ws.stages(status: "cached")
+        let cached = try ws.stages(status: .cached)
         _ = try ledger.record(ws.runRecord(2, cached, ledger: ledger), stages: cached, workflowBytes: nil)
         let third = try ledger.recordNoOp(run: 3, started: 1, stages: ["clean", "km"], workflowFile: "Workflows/main.yaml",
                                           workflowDigest: Digest.of(string: "name: t\n"), studyflowVersion: "test", executor: "local")
@@ -149,7 +147,7 @@ struct RunLedgerTests {
         let first = try ws.stages()
         let c1 = try ledger.record(ws.runRecord(1, first, ledger: ledger), stages: first, workflowBytes: nil)
         // Run 2 reports only `clean` (km was removed from the workflow).
-        let second = [try ws.stages(status: "cached")[0]]
+        let second = [try ws.stages(status: .cached)[0]]
         _ = try ledger.record(ws.runRecord(2, second, ledger: ledger), stages: second, workflowBytes: nil)
         let lineage = try ledger.lineage(of: "results/km.json")
         #expect(lineage.steps.map(\.record.stage) == ["km", "clean"])
@@ -215,9 +213,10 @@ struct RunLedgerTests {
 
     @Test("the summary line counts stages by status")
     func summaryLine() {
-        let record = RunRecord(run: 12, started: 0, finished: 0, studyflowVersion: "", host: "", workflowFile: "", workflowDigest: Digest.of(string: ""),
-                               workflowName: "", executor: "local", sourceCommit: nil, dirty: nil, outcome: "ok",
-                               counts: ["ran": 3, "cached": 37], stagesDigest: Digest.of(string: ""))
+        let record = RunRecord(run: 12, workflow: .init(file: "", digest: Digest.of(string: ""), name: ""),
+                               timing: .init(started: 0, finished: 0), agent: .init(studyflowVersion: "", host: ""),
+                               source: .init(commit: nil, dirty: nil), outcome: .ok,
+                               stages: .init(counts: ["ran": 3, "cached": 37], digest: Digest.of(string: "")))
         #expect(record.summaryLine == "run 12: 40 stages, 3 ran, 37 cached, ok")
         #expect(RunRecord(json: JSONText.parse(JSONText.pretty(record.json))!) == record)
     }
