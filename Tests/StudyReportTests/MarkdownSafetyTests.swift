@@ -24,4 +24,15 @@ struct MarkdownSafetyTests {
     func schemes(text: String, html: String) {
         #expect(Markdown.html(text) == html)
     }
+
+    @Test("a quote in a link target stays inside the href attribute")
+    func quoteInTarget() {
+        #expect(Markdown.html("[x](https://a.org/\"onmouseover=\"alert(1))") ==
+                "<p><a href=\"https://a.org/&quot;onmouseover=&quot;alert(1)\">x</a></p>\n")
+    }
+
+    @Test("comparison signs in ordinary text are escaped, not read as tags")
+    func comparisons() {
+        #expect(Markdown.html("p < 0.05 & HR > 1 for <b>") == "<p>p &lt; 0.05 &amp; HR &gt; 1 for &lt;b&gt;</p>\n")
+    }
 }

@@ -1,4 +1,4 @@
-import CSV
+
 import Foundation
 import StudyCore
 @testable import StudyStages
@@ -31,7 +31,7 @@ enum CSVLibrary: String, CaseIterable {
             return (csv.rows.count + 1, csv.rows.reduce(csv.header.count) { $0 + $1.count })
         case .csvswift:
             guard let stream = InputStream(fileAtPath: file) else { fatalError("cannot open \(file)") }
-            let reader = try! CSV.CSVReader(stream: stream)
+            let reader = try! YaslabCSVReader(stream: stream)
             var rows: [[String]] = []
             while let row = reader.next() { rows.append(row) }
             if let error = reader.error { fatalError("CSV.swift: \(error)") }
@@ -63,7 +63,7 @@ enum CSVLibrary: String, CaseIterable {
         case .csvswift:
             let stream = InputStream(data: Data(bytes))
             do {
-                let reader = try CSV.CSVReader(stream: stream)
+                let reader = try YaslabCSVReader(stream: stream)
                 var rows: [[String]] = []
                 while let row = reader.next() { rows.append(row) }
                 if let error = reader.error { return show(rows) + " then error: \(error)" }

@@ -1,3 +1,4 @@
+import Foundation
 import Ink
 import StudyReport
 
@@ -11,6 +12,8 @@ enum MarkdownSafety {
         ("mixed-case JaVaScRiPt: link", "[click](JaVaScRiPt:alert(1))"),
         ("data: link", "[click](data:text/html,<script>alert(1)</script>)"),
         ("javascript: image", "![x](javascript:alert(1))"),
+        ("quote breaking out of href", "[x](https://a.org/\"onmouseover=\"alert(1))"),
+        ("comparison signs in text", "p < 0.05 & HR > 1 for <b>"),
         ("ordinary text", "Cox model with **age** and *stage*; see [R](https://www.r-project.org)."),
     ]
 
@@ -40,12 +43,30 @@ enum MarkdownSafety {
         return true
     }
 
-    /// Whether `html` would run or load something under the report's CSP rules: a raw element other
-    /// than the converter's own tags, an event handler, or a script-capable URL.
+    /// Tags a converter of section text may emit; any other element reaching the page is raw HTML.
+    static let allowedTags: Set<String> = ["p", "em", "strong", "code", "pre", "a", "ul", "ol", "li", "br", "hr",
+                                           "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table", "thead",
+                                           "tbody", "tr", "th", "td"]
+
+    /// Whether `html` would run or load something under the report's CSP rules: an element other
+    /// than the converter's own tags, an event-handler attribute, or a link target that is not
+    /// http(s), mailto, an anchor or relative.
     static func unsafe(_ html: String) -> Bool {
-        let lower = html.lowercased()
-        return lower.contains("<script") || lower.contains("<img src=x") || lower.contains("onerror=")
-            || lower.contains("=\"javascript:") || lower.contains("=\"data:")
+        var rest = Substring(html)
+        while let open = rest.firstIndex(of: "<") {
+            let tag = rest[open...].prefix { $0 != ">" }
+            let afterSlash = tag.dropFirst().drop { $0 == "/" }
+            let name = afterSlash.prefix { $0.isLetter || $0.isNumber }.lowercased()
+            if !allowedTags.contains(name) { return true }
+            // An attribute beyond href, or a second quoted value: a handler or a broken-out attribute.
+            let attributes = afterSlash.dropFirst(name.count).trimmingCharacters(in: .whitespaces)
+            if !attributes.isEmpty && !attributes.hasPrefix("/") {
+                guard attributes.hasPrefix("href=\""), attributes.filter({ $0 == "\"" }).count == 2,
+                      safe(String(tag)) else { return true }
+            }
+            rest = rest[rest.index(after: open)...]
+        }
+        return false
     }
 
     static func printTable() {
