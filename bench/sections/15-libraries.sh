@@ -24,7 +24,8 @@ bin=$(swift build -c release -Xswiftc -enable-testing --package-path "$root/benc
 measure() {
     local reader=$1 out cpus=() walls=() rss=0 count= r
     for _ in $(seq "$repeats"); do
-        out=$(/usr/bin/time -f '%M' -o "$work/rss" "$bin" csv "$reader" "$csv")
+        out=$(/usr/bin/time -f '%M' -o "$work/rss" "$bin" csv "$reader" "$csv" 2>"$work/$reader.err") ||
+            { cat "$work/$reader.err" >&2; echo "libraries bench: $reader failed" >&2; exit 1; }
         read -r n _ cpu wall <<<"$out"
         [ -z "$count" ] || [ "$count" = "$n" ] || { echo "libraries bench: $reader read $n records, then $count" >&2; exit 1; }
         count=$n; cpus+=("$cpu"); walls+=("$wall")
@@ -47,6 +48,7 @@ for i in 0 1 2; do
     ratio=$(awk -v a="${cpu%%/*}" -v b="$ours_cpu" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }')
     printf '  %-22s %9s %13s %13s %9s %8s\n' "${labels[$i]}" "$n" "$cpu" "$wall" "$rss" "$ratio"
 done
+for reader in ours swiftcsv csvswift; do sort -u "$work/$reader.err" | sed 's/^/  note: /'; done
 echo "  machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%Y-%m-%d)"
 echo
 echo "CSV: the same inputs through each reader (records as read, or the error as reported)"

@@ -34,7 +34,12 @@ enum CSVLibrary: String, CaseIterable {
             let reader = try! YaslabCSVReader(stream: stream)
             var rows: [[String]] = []
             while let row = reader.next() { rows.append(row) }
-            if let error = reader.error { fatalError("CSV.swift: \(error)") }
+            // On Linux a file InputStream reports bytes available at its end, so CSV.swift ends
+            // every file with `cannotReadFile`; the record count (checked against ours by the
+            // section script) tells whether anything was lost.
+            if let error = reader.error {
+                FileHandle.standardError.write(Data("CSV.swift: stopped with \(error) after \(rows.count) records\n".utf8))
+            }
             return (rows.count, rows.reduce(0) { $0 + $1.count })
         }
     }
