@@ -8,6 +8,9 @@ let package = Package(
         .executable(name: "studyflow", targets: ["studyflow"]),
         .library(name: "StudyCore", targets: ["StudyCore"]),
         .library(name: "StudyEngine", targets: ["StudyEngine"]),
+        // For bench/libraries only (our CSV reader and Markdown beside the mirror's libraries).
+        .library(name: "StudyStages", targets: ["StudyStages"]),
+        .library(name: "StudyReport", targets: ["StudyReport"]),
         .plugin(name: "StudyflowPlugin", targets: ["StudyflowPlugin"]),
         .plugin(name: "ValidateWorkflowsPlugin", targets: ["ValidateWorkflowsPlugin"]),
     ],

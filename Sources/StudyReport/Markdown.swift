@@ -2,6 +2,13 @@
 /// lists, fenced code, inline code, emphasis, strong and links — enough for a methods section.
 /// Everything else is escaped, so raw HTML in the text shows as text and cannot inject markup or
 /// scripts; links keep only http, https, mailto and relative targets.
+///
+/// Ours rather than Ink 0.6.0 from the package mirror (tested by `bench/sections/15-libraries.sh`
+/// in `make bench`, 2026-12-07, `bench/results/libraries-last-run.txt`): Ink passes `<script>`,
+/// inline `<img onerror=…>` and `javascript:`/`data:` link and image targets to the page. Its
+/// modifiers can escape its HTML and drop unsafe schemes, but a `"` in a link target still breaks
+/// out of `href` (Ink does not escape it), and its blocks carry no line breaks, which would change
+/// the bytes of every report.
 public enum Markdown {
     /// The HTML of `text`; headings start at `<h{headingBase}>` (section titles are `<h2>`, so `#`
     /// inside a section becomes `<h3>`).

@@ -110,14 +110,6 @@ struct FunctionLengths {
 
 @Suite("Function length")
 struct FunctionLengthTests {
-    /// Functions that other helpers of issue 14 are splitting on their own branches; empty this
-    /// list once their work is merged.
-    static let allowed: Set<String> = [
-        "StudyProvenance/RunCrate.swift:write",          // split by the typed-status work (item 3)
-        "StudyStages/Survival/CoxStage.swift:run",       // split by the typed-results work (item 1)
-        "StudyStages/Simulation/SimulateCohort.swift:read", // replaced by the one settings reader (item 2)
-    ]
-
     static var sourcesDirectory: String {
         var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
         parts.removeLast(3)  // Tests/StudyCoreTests/FunctionLengthTests.swift
@@ -134,7 +126,7 @@ struct FunctionLengthTests {
         }
     }
 
-    @Test("no function in Sources/ is longer than 80 lines, outside the short allow-list")
+    @Test("no function in Sources/ is longer than 80 lines")
     func noLongFunctions() throws {
         let root = Self.sourcesDirectory
         let files = Self.swiftFiles(under: root)
@@ -143,20 +135,8 @@ struct FunctionLengthTests {
         for file in files {
             let text = try #require(FileIO.readText(root + "/" + file))
             findings += FunctionLengths.longFunctions(in: text, file: file)
-                .filter { !Self.allowed.contains("\($0.file):\($0.name)") }
         }
         #expect(findings.isEmpty, "\(findings.map(\.description).joined(separator: "\n"))")
-    }
-
-    @Test("every allow-listed function still exists and is still long, so the list cannot go stale")
-    func allowListIsLive() throws {
-        let root = Self.sourcesDirectory
-        for entry in Self.allowed {
-            let parts = entry.split(separator: ":")
-            let text = try #require(FileIO.readText(root + "/" + parts[0]), "\(entry): file is gone; drop it from the allow-list")
-            let long = FunctionLengths.longFunctions(in: text, file: String(parts[0])).map(\.name)
-            #expect(long.contains(String(parts[1])), "\(entry) is no longer over the limit; drop it from the allow-list")
-        }
     }
 
     @Test("a function of 81 lines is reported with its file, line and name; one of 80 is not")

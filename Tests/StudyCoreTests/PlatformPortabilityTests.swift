@@ -10,13 +10,6 @@ struct PlatformPortabilityTests {
     /// The scanner's own files, which spell the Linux-only names they look for.
     static let ownFiles: Set<String> = ["Tests/StudyCoreTests/PlatformScan.swift", "Tests/StudyCoreTests/PlatformPortabilityTests.swift"]
 
-    /// Files whose findings are known and owned elsewhere, with the reason. The clock merge of
-    /// issue 14 item 4 replaces PhaseTimer's clock reads (`RUSAGE_SELF.rawValue`, Glibc-only
-    /// import); empty this list once that is merged.
-    static let allowed: [String: String] = [
-        "Sources/StudyCommands/PhaseTimer.swift": "replaced by the one clock type of issue 14 item 4",
-    ]
-
     /// Every `.swift`, `.c` and `.h` file under `folder` (package-relative paths, sorted).
     static func sourceFiles(under folder: String) -> [String] {
         let base = packageRoot + "/" + folder
@@ -27,7 +20,7 @@ struct PlatformPortabilityTests {
             .sorted()
     }
 
-    /// Findings of every file under `folder`, allow-listed files left out.
+    /// Findings of every file under `folder` (the scanner's own files left out).
     static func scanTree(_ folder: String, runtimeText: Bool) throws -> [String: [PlatformScan.Finding]] {
         var byFile: [String: [PlatformScan.Finding]] = [:]
         let scan = PlatformScan(checksRuntimeText: runtimeText)
@@ -48,7 +41,7 @@ struct PlatformPortabilityTests {
         #expect(files.count > 100, "the scan found only \(files.count) files: is the package root right?")
         #expect(files.contains("Sources/CStageSpawn/StageSpawn.c"))
         #expect(Self.sourceFiles(under: "Plugins").count >= 2)
-        let findings = try Self.sourcesScan.get().filter { Self.allowed[$0.key] == nil }
+        let findings = try Self.sourcesScan.get()
         let shown = findings.values.flatMap { $0 }.map(\.description).sorted()
         #expect(shown.isEmpty, "\(shown.joined(separator: "\n"))")
     }
@@ -58,14 +51,6 @@ struct PlatformPortabilityTests {
         let findings = try Self.scanTree("Tests", runtimeText: false)
         let shown = findings.values.flatMap { $0 }.map(\.description).sorted()
         #expect(shown.isEmpty, "\(shown.joined(separator: "\n"))")
-    }
-
-    @Test("every allow-listed file still exists and still has findings, so the list only shrinks")
-    func allowListIsCurrent() throws {
-        let findings = try Self.sourcesScan.get()
-        for (path, reason) in Self.allowed {
-            #expect(findings[path] != nil, "'\(path)' is allow-listed (\(reason)) but is portable now or gone: remove it from PlatformPortabilityTests.allowed")
-        }
     }
 
     // MARK: - The scanner itself

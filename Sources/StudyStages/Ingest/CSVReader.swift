@@ -1,6 +1,15 @@
 /// An RFC 4180 reader over UTF-8 (or declared Latin-1) bytes: quoted fields with embedded
 /// delimiters, quotes and newlines, CRLF or LF line ends, an optional UTF-8 byte-order mark.
 /// Bytes that are not UTF-8 are an error naming the line and byte offset, never U+FFFD.
+///
+/// Ours rather than SwiftCSV 0.10.0 or CSV.swift 2.5.2 from the package mirror (measured by
+/// `bench/sections/15-libraries.sh` in `make bench`, 2026-12-07, shared 2-core machine at load
+/// average ~14, `bench/results/libraries-last-run.txt`): the survival bench's 1,000,000-row, 24 MB
+/// cohort read into memory took 0.39 s CPU here, 2.80 s with SwiftCSV (7.2×) and 2.16 s with
+/// CSV.swift (5.5×); peak RSS 223, 394 and 195 MiB. Neither library says whether a field was
+/// quoted (which `quotesCarryType` needs) or on which line a record is malformed; both read an
+/// unterminated quote to the end of the file as one field, CSV.swift keeps a quote inside a bare
+/// field, and a byte that is not UTF-8 has no position in either.
 struct CSVReader {
     /// One record with the 1-based line number its first line starts on (the header is line 1).
     struct Record: Equatable {
