@@ -205,12 +205,7 @@ struct Ingest {
                         values.append(.number(d))
                         continue
                     }
-                    switch Column.convert(raw, to: type) {
-                    case .success(let v): values.append(v)
-                    case .failure(let e):
-                        error("\(file):\(rows[r].row): column '\(spec.from)': '\(raw)' is not \(e.what)", row: rows[r].row)
-                        values.append(.na)
-                    }
+                    values.append(cell(raw, as: type, spec: spec, row: rows[r].row))
                 }
                 columns.append(Column(name: spec.name, type: type, values: values))
                 continue
@@ -234,16 +229,21 @@ struct Ingest {
             values.reserveCapacity(rows.count)
             for (r, raw) in raws.enumerated() {
                 guard let raw else { values.append(.na); continue }
-                switch Column.convert(raw, to: type) {
-                case .success(let v): values.append(v)
-                case .failure(let e):
-                    error("\(file):\(rows[r].row): column '\(spec.from)': '\(raw)' is not \(e.what)", row: rows[r].row)
-                    values.append(.na)
-                }
+                values.append(cell(raw, as: type, spec: spec, row: rows[r].row))
             }
             columns.append(Column(name: spec.name, type: type, values: values))
         }
         return columns
+    }
+
+    /// `raw` as a value of `type`, or NA after an error naming the row, column and value.
+    private mutating func cell(_ raw: String, as type: ColumnType, spec: IngestSettings.ColumnSpec, row: Int) -> CellValue {
+        switch Column.convert(raw, to: type) {
+        case .success(let v): return v
+        case .failure(let e):
+            error("\(file):\(row): column '\(spec.from)': '\(raw)' is not \(e.what)", row: row)
+            return .na
+        }
     }
 
     /// The type of an untyped column from its cells (NA as nil): a number when every cell is one,
