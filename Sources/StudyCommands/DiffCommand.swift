@@ -74,7 +74,7 @@ struct DiffCommand: ParsableCommand {
             if let path { throw CommandError.usage("'\(argument)' follows the path '\(path)'; give the runs first: studyflow diff [A] [B] PATH") }
             do {
                 named.append(try RunReference.resolve(argument, in: runs))
-            } catch let error as RunReferenceError {
+            } catch {
                 guard path == nil, Self.looksLikePath(argument) else { throw CommandError.usage(error.description) }
                 path = AuditCommand.normalize(try options.path(argument), root: layout.root)
             }

@@ -77,7 +77,7 @@ public struct UnifiedDiff: Sendable {
             var end = firstChange
             var quiet = 0
             while end < edits.count {
-                if case .same = edits[end] { quiet += 1; if quiet > 2 * context { break } } else { quiet = 0 }
+                if case .same = edits[end] { quiet += 1; if quiet > 2 * context { end += 1; break } } else { quiet = 0 }
                 end += 1
             }
             end = min(edits.count, end - max(0, quiet - context))

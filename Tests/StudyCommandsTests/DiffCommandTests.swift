@@ -84,15 +84,15 @@ struct DiffCommandTests {
         run:
           sourceCommit  "HEX40" → "HEX40"
         inputs:
-          data/raw.csv  sha256 HEX → HEX, 16 → 22 bytes  (read by 'clean')
+          data/raw.csv  sha256 HEX → HEX, 15 → 19 bytes  (read by 'clean')
         stages:
           'clean'  key HEX → HEX
           'report'  key HEX → HEX
           'stats'  key HEX → HEX
         outputs:
-          results/clean.csv  sha256 HEX → HEX, 16 → 22 bytes  (written by 'clean')
-          results/report.txt  sha256 HEX → HEX  (written by 'report')
-          results/stats.json  sha256 HEX → HEX  (written by 'stats')
+          results/clean.csv  sha256 HEX → HEX, 15 → 19 bytes  (written by 'clean')
+          results/report.txt  sha256 HEX → HEX, 84 bytes  (written by 'report')
+          results/stats.json  sha256 HEX → HEX, 84 bytes  (written by 'stats')
         results:
           results/stats.json rows  3 → 4
           results/stats.json terms[term=age].hr  1.0003 → 1.0004
@@ -100,7 +100,7 @@ struct DiffCommandTests {
         0 stages unchanged
 
         """)
-        #expect(result.stdout.contains("data/raw.csv  sha256 \(Self.sha(Self.rawBefore).prefix(12)) → \(Self.sha(Self.rawAfter).prefix(12)), 16 → 22 bytes"))
+        #expect(result.stdout.contains("data/raw.csv  sha256 \(Self.sha(Self.rawBefore).prefix(12)) → \(Self.sha(Self.rawAfter).prefix(12)), 15 → 19 bytes"))
         for reference in [["1", "2"], ["HEAD~1", "HEAD"], ["HEAD^"], ["1"]] {
             #expect(try Self.run(["diff"] + reference, in: dir).stdout == result.stdout, "\(reference)")
         }
@@ -133,7 +133,7 @@ struct DiffCommandTests {
         let dir = try Self.twoRuns()
         let stdout = try Self.run(["diff", "--tolerance", "0.001"], in: dir).stdout
         #expect(stdout.contains("results:\n  results/stats.json rows  3 → 4\n  results/stats.json terms[term=sex].hr  0.857 → 1.143\n0 stages"))
-        #expect(try Self.run(["diff", "--tolerance", "-1"], in: dir, status: 2).stderr.contains("--tolerance must be a number >= 0"))
+        #expect(try Self.run(["diff", "--tolerance=-1"], in: dir, status: 2).stderr.contains("--tolerance must be a number >= 0"))
     }
 
     @Test("--text adds a unified diff of each changed text output")
@@ -174,7 +174,7 @@ struct DiffCommandTests {
 
         | file | run 1 | run 2 | read by |
         |---|---|---|---|
-        | `data/raw.csv` | `HEX` (16 bytes) | `HEX` (22 bytes) | `clean` |
+        | `data/raw.csv` | `HEX` (15 bytes) | `HEX` (19 bytes) | `clean` |
 
         ### Stages
 
@@ -188,9 +188,9 @@ struct DiffCommandTests {
 
         | file | run 1 | run 2 | written by |
         |---|---|---|---|
-        | `results/clean.csv` | `HEX` (16 bytes) | `HEX` (22 bytes) | `clean` |
-        | `results/report.txt` | `HEX` (99 bytes) | `HEX` (99 bytes) | `report` |
-        | `results/stats.json` | `HEX` (99 bytes) | `HEX` (99 bytes) | `stats` |
+        | `results/clean.csv` | `HEX` (15 bytes) | `HEX` (19 bytes) | `clean` |
+        | `results/report.txt` | `HEX` (84 bytes) | `HEX` (84 bytes) | `report` |
+        | `results/stats.json` | `HEX` (84 bytes) | `HEX` (84 bytes) | `stats` |
 
         ### Results
 
@@ -213,10 +213,10 @@ struct DiffCommandTests {
         results/report.txt changed between run 1 and run 2:
           results/report.txt changed because results/stats.json changed because results/clean.csv changed because data/raw.csv changed (1 row edited, 1 added)
         files:
-          results/report.txt  sha256 HEX → HEX
-          results/stats.json  sha256 HEX → HEX
-          results/clean.csv  sha256 HEX → HEX, 16 → 22 bytes
-          data/raw.csv  sha256 HEX → HEX, 16 → 22 bytes
+          results/report.txt  sha256 HEX → HEX, 84 bytes
+          results/stats.json  sha256 HEX → HEX, 84 bytes
+          results/clean.csv  sha256 HEX → HEX, 15 → 19 bytes
+          data/raw.csv  sha256 HEX → HEX, 15 → 19 bytes
         results:
           results/stats.json rows  3 → 4
           results/stats.json terms[term=age].hr  1.0003 → 1.0004
@@ -261,8 +261,8 @@ struct DiffCommandTests {
           'stats'  key HEX → HEX
         outputs:
           results/count.txt  only in run 2 (sha256 HEX)  (written by 'count')
-          results/report.txt  sha256 HEX → HEX  (written by 'report')
-          results/stats.json  sha256 HEX → HEX  (written by 'stats')
+          results/report.txt  sha256 HEX → HEX, 84 bytes  (written by 'report')
+          results/stats.json  sha256 HEX → HEX, 84 bytes  (written by 'stats')
         results:
           results/stats.json terms[term=sex].hr  0.857 → 1.286
         1 stage unchanged
