@@ -8,19 +8,19 @@ struct DiffCommand: ParsableCommand {
         commandName: "diff",
         abstract: "Compare two recorded runs: params, settings, inputs, stages, outputs and the numbers that moved.",
         discussion: """
-        Reads only the run history on refs/studyflow/runs, so it works in a fresh clone once that
+        Reads only the run history on refs/studyflow/runs, so it works in a fresh clone once that \
         ref is fetched (git fetch origin 'refs/studyflow/*:refs/studyflow/*'), without rerunning.
 
-        A and B name runs: a run number, HEAD (the latest run), HEAD~N (N runs before it), or a
-        prefix of a run id or commit id (see 'studyflow log'). Without runs, the last two runs are
-        compared; with one, that run and the latest. Lists workflow parameters and stage settings
-        that changed, source files (old → new sha256 and size), stages in one run only or whose
-        key changed, outputs whose bytes changed, and for *.json outputs the values that moved, by
-        path: results/cox.json terms[term=age].hr 1.906 → 1.912. Elements of JSON arrays are
+        A and B name runs: a run number, HEAD (the latest run), HEAD~N (N runs before it), or a \
+        prefix of a run id or commit id (see 'studyflow log'). Without runs, the last two runs are \
+        compared; with one, that run and the latest. Lists workflow parameters and stage settings \
+        that changed, source files (old → new sha256 and size), stages in one run only or whose \
+        key changed, outputs whose bytes changed, and for *.json outputs the values that moved, by \
+        path: results/cox.json terms[term=age].hr 1.906 → 1.912. Elements of JSON arrays are \
         matched by a natural key (term, group, name, id, … time) when they have one, else by index.
 
-        PATH (a stage output or a source file) narrows the comparison to that file's lineage and
-        names the upstream cause of each change: results/report.html changed because
+        PATH (a stage output or a source file) narrows the comparison to that file's lineage and \
+        names the upstream cause of each change: results/report.html changed because \
         results/cox.json changed because data/clinical.csv changed (12 rows edited).
 
         Examples:

@@ -34,7 +34,7 @@ extension RunLedger {
             throw ProvenanceError.notProduced(path: path, runs: 2)
         }
         let change = walk.fileChange(path)
-        let chains = change == nil ? [] : walk.chains(path, visiting: [])
+        let chains = change == nil ? [] : Array(walk.chains(path, visiting: []).prefix(CauseChain.maximumChains))
         let files = walk.visited.compactMap { walk.fileChange($0) }
         let paths = Set(walk.visited)
         return CauseChain(path: path, changed: change != nil, chains: chains, files: files,

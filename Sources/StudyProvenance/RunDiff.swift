@@ -140,8 +140,10 @@ extension RunLedger {
     /// every stage's declaration in the workflow file each run stored, plus the resolved params
     /// of stages whose records differ.
     func compareDeclarations(_ old: LoggedRun, _ new: LoggedRun, records: StageComparison, into result: inout RunDiff) throws {
-        let a = try workflowBytes(of: old).flatMap { WorkflowDocument(bytes: $0) }
-        let b = try workflowBytes(of: new).flatMap { WorkflowDocument(bytes: $0) }
+        // One workflow file gives both sides' declarations when the runs ran the same bytes.
+        let sameFile = old.record.workflowDigest == new.record.workflowDigest
+        let a = sameFile && old.record.params == new.record.params ? nil : try workflowBytes(of: old).flatMap { WorkflowDocument(bytes: $0) }
+        let b = sameFile ? a : try workflowBytes(of: new).flatMap { WorkflowDocument(bytes: $0) }
         var paramsA = a?.params ?? [:], paramsB = b?.params ?? [:]
         paramsA.merge(old.record.params) { $1 }
         paramsB.merge(new.record.params) { $1 }

@@ -1,4 +1,9 @@
 import StudyCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The stage records of two runs, matched by stage id and compared cheapest first: equal blob ids
 /// (the ledger shares unchanged records between runs), then equal key, kind, outputs and params
@@ -48,15 +53,24 @@ struct StageComparison {
         return bytes[from..<to]
     }
 
+    /// The index of the first occurrence of `pattern` in `bytes` (memchr and memcmp: this runs
+    /// over every stage record of both runs).
     static func firstIndex(of pattern: [UInt8], in bytes: ArraySlice<UInt8>) -> Int? {
         guard let first = pattern.first, bytes.count >= pattern.count else { return nil }
-        var i = bytes.startIndex
-        let last = bytes.endIndex - pattern.count
-        while i <= last {
-            if bytes[i] == first, bytes[i..<(i + pattern.count)].elementsEqual(pattern) { return i }
-            i += 1
+        return bytes.withUnsafeBytes { haystack -> Int? in
+            pattern.withUnsafeBytes { needle -> Int? in
+                guard let base = haystack.baseAddress else { return nil }
+                var offset = 0
+                let last = haystack.count - needle.count
+                while offset <= last {
+                    guard let hit = memchr(base + offset, Int32(first), last - offset + 1) else { return nil }
+                    let at = UnsafeRawPointer(hit) - base
+                    if memcmp(base + at, needle.baseAddress!, needle.count) == 0 { return bytes.startIndex + at }
+                    offset = at + 1
+                }
+                return nil
+            }
         }
-        return nil
     }
 
     /// Stages present in both with differing records, by id.
@@ -121,19 +135,44 @@ struct StageComparison {
         return candidates.filter { !written.contains($0.path) }
     }
 
-    /// Every path a stage of either run writes.
+    /// Every path a stage of either run writes, read from the records' `outputs` members without
+    /// parsing them whole (see `outputPaths`); each distinct record blob is read once.
     private mutating func writtenPaths() throws -> Set<String> {
         if let everyOutput { return everyOutput }
         var paths: Set<String> = []
-        var memo: [GitOID: StageRecord] = [:]
+        var seen: Set<GitOID> = []
         for (run, blobs) in [(old, oldBlobs), (new, newBlobs)] {
-            for blob in blobs.values {
-                let record: StageRecord
-                if let known = memo[blob] { record = known } else { record = try ledger.stageRecord(blob, run: run); memo[blob] = record }
-                for file in record.outputs { paths.insert(file.path) }
+            for blob in blobs.values where seen.insert(blob).inserted {
+                let bytes = try ledger.blob(blob, run: run)
+                if let found = Self.outputPaths(bytes) {
+                    paths.formUnion(found)
+                } else {
+                    for file in try ledger.stageRecord(bytes, run: run).outputs { paths.insert(file.path) }
+                }
             }
         }
         everyOutput = paths
+        return paths
+    }
+
+    /// The `path` strings of a canonical record's `outputs` member (between `"outputs"` and
+    /// `"params"`, members being sorted); nil when the markers are missing or a path holds an
+    /// escape, so the caller parses the record instead.
+    static func outputPaths(_ bytes: [UInt8]) -> [String]? {
+        let start = Array("\n  \"outputs\": ".utf8), end = Array("\n  \"params\": ".utf8), key = Array("\"path\": \"".utf8)
+        guard let from = firstIndex(of: start, in: bytes[...]), let to = firstIndex(of: end, in: bytes[from...]) else { return nil }
+        var paths: [String] = []
+        var i = from
+        while let found = firstIndex(of: key, in: bytes[i..<to]) {
+            var j = found + key.count
+            while j < to, bytes[j] != UInt8(ascii: "\"") {
+                if bytes[j] == UInt8(ascii: "\\") { return nil }
+                j += 1
+            }
+            guard j < to else { return nil }
+            paths.append(String(decoding: bytes[(found + key.count)..<j], as: UTF8.self))
+            i = j + 1
+        }
         return paths
     }
 }

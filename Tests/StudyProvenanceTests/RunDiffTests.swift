@@ -31,6 +31,12 @@ struct RunDiffTests {
         #expect(String(decoding: part, as: UTF8.self).hasPrefix("\n  \"key\": \""))
         #expect(String(decoding: part, as: UTF8.self).contains("\"outputs\""))
         #expect(StageComparison.keyedPart(StageRecord(stage: "s", kind: "shell", key: nil, status: "failed").encoded) == nil)
+        let outputs = [StageRecord.File(path: "results/a b.json", sha256: nil, size: 3), .init(path: "out/dir", sha256: nil, size: nil, isDirectory: true)]
+        let inputs = [StageRecord.File(path: "data/in.csv", sha256: nil, size: 1)]
+        let written = StageRecord(stage: "s", kind: "shell", key: nil, inputs: inputs, outputs: outputs, status: "ran").encoded
+        #expect(StageComparison.outputPaths(written) == ["results/a b.json", "out/dir"])
+        let escaped = StageRecord(stage: "s", kind: "shell", key: nil, outputs: [.init(path: "a\"b", sha256: nil, size: nil)], status: "ran").encoded
+        #expect(StageComparison.outputPaths(escaped) == nil, "an escaped path is left to the JSON parser")
     }
 
     @Test("a kind version, a new stage, a removed stage and a failed stage that now ran are each named")
