@@ -30,6 +30,10 @@ extension RunLedger {
     public func explain(_ path: String, in diff: RunDiff) throws -> CauseChain {
         let oldRecords = try stages(of: diff.old), newRecords = try stages(of: diff.new)
         var walk = CauseWalk(ledger: self, diff: diff, old: oldRecords, new: newRecords)
+        // A file inside a directory output is explained through that directory's manifest.
+        let path = walk.fileChange(path) != nil ? path : diff.outputs.first {
+            ($0.old?.isDirectory ?? false || $0.new?.isDirectory ?? false) && path.hasPrefix($0.path + "/")
+        }?.path ?? path
         guard walk.producer(of: path) != nil || walk.fileChange(path) != nil || walk.isRead(path) else {
             throw ProvenanceError.notProduced(path: path, runs: 2)
         }

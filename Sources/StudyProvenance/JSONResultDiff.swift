@@ -13,6 +13,7 @@ public struct JSONResultDiff: Sendable {
     public struct Change: Equatable, Sendable {
         /// Path inside the document (empty for the root).
         public var path: String
+        /// The value in the older and the newer document.
         public var old: JSONValue?
         public var new: JSONValue?
 

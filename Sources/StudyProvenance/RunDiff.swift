@@ -10,30 +10,38 @@ import StudyCore
 public struct RunDiff: Sendable {
     /// A run fact or a workflow parameter: `workflow.file`, `params.seed`; nil where absent.
     public struct Fact: Equatable, Sendable {
+        /// Dotted name: `workflow.file`, `sourceCommit`, or a parameter's path.
         public var name: String
+        /// The value in the older and the newer run.
         public var old: JSONValue?
         public var new: JSONValue?
     }
 
     /// A stage's declared setting (`with.time`, `run`, `params.threshold`, `inputs.raw`).
     public struct Setting: Equatable, Sendable {
+        /// The stage id as declared (a fan-out template's id for its instances).
         public var stage: String
+        /// Path inside the declaration: `with.time`, `run`, `params.threshold`.
         public var field: String
+        /// The value in the older and the newer run.
         public var old: JSONValue?
         public var new: JSONValue?
     }
 
     /// A file whose recorded sha256 differs, or that one run has and the other not.
     public struct FileChange: Equatable, Sendable {
+        /// Workspace-relative path.
         public var path: String
         /// The stage that wrote it (outputs) or first read it (inputs), in the newer run when present.
         public var stage: String
+        /// The file as each run recorded it; nil in the run that lacks it.
         public var old: StageRecord.File?
         public var new: StageRecord.File?
     }
 
     /// A stage's execution facts on one side of the comparison.
     public struct StageSide: Equatable, Sendable {
+        /// `shell` or the built-in kind with its version, the key, status and seconds of the record.
         public var kind: String
         public var key: Digest?
         public var status: String
@@ -42,7 +50,9 @@ public struct RunDiff: Sendable {
 
     /// A stage in one run only, or whose key, kind, status or outputs differ.
     public struct StageChange: Equatable, Sendable {
+        /// Stage id.
         public var stage: String
+        /// The stage in each run; nil in the run that lacks it.
         public var old: StageSide?
         public var new: StageSide?
         /// Why, for people: `key 3f9c2a1e0b11 → 77aa01c2d3e4`, `kind survival/cox@2 → survival/cox@3`.
@@ -51,12 +61,14 @@ public struct RunDiff: Sendable {
 
     /// A value that differs inside a JSON output both runs stored.
     public struct ResultChange: Equatable, Sendable {
+        /// The JSON output and the value inside it.
         public var file: String
         public var change: JSONResultDiff.Change
     }
 
     /// A unified diff of a text output both runs stored (`--text`).
     public struct TextChange: Equatable, Sendable {
+        /// The output and its `diff -u` text.
         public var path: String
         public var diff: String
     }
@@ -75,14 +87,22 @@ public struct RunDiff: Sendable {
         }
     }
 
+    /// The runs compared, older (A) and newer (B) as named.
     public var old: LoggedRun
     public var new: LoggedRun
+    /// Run facts that differ (`RunLedger.runFacts`).
     public var run: [Fact] = []
+    /// Workflow parameters, the file's with the run's `--param` values over them.
     public var params: [Fact] = []
+    /// Stage declarations in the stored workflow files, and resolved params of differing stages.
     public var settings: [Setting] = []
+    /// Source files (read, written by no stage) whose sha256 differs.
     public var inputs: [FileChange] = []
+    /// Stages in one run only, or whose key, kind, status or outputs differ.
     public var stages: [StageChange] = []
+    /// Outputs whose sha256 differs, or that one run lacks.
     public var outputs: [FileChange] = []
+    /// Values that moved inside `*.json` outputs both runs stored.
     public var results: [ResultChange] = []
     /// Changed outputs whose bytes one run did not store (over 1 MiB, a directory, a failed stage).
     public var unavailable: [String] = []

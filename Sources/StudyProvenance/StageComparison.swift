@@ -120,7 +120,7 @@ struct StageComparison {
 
     /// Source files (read by a stage, written by none) of the differing stages whose sha256
     /// differs or that one side lacks. A path is a source only if no stage of either run writes
-    /// it; when a candidate appears, every record is read once to know.
+    /// it; when that cannot be settled from the differing stages, every record is read once.
     mutating func inputChanges() throws -> [RunDiff.FileChange] {
         var before: [String: (String, StageRecord.File)] = [:], after: [String: (String, StageRecord.File)] = [:]
         for (stage, record) in oldRecords.sorted(by: { $0.key < $1.key }) {
@@ -129,8 +129,15 @@ struct StageComparison {
         for (stage, record) in newRecords.sorted(by: { $0.key < $1.key }) {
             for file in record.inputs where after[file.path] == nil { after[file.path] = (stage, file) }
         }
-        let candidates = Self.fileChanges(before, after)
-        if candidates.isEmpty { return [] }
+        var changedOutputs: Set<String> = []
+        for record in oldRecords.values { for file in record.outputs { changedOutputs.insert(file.path) } }
+        for record in newRecords.values { for file in record.outputs { changedOutputs.insert(file.path) } }
+        let candidates = Self.fileChanges(before, after).filter { !changedOutputs.contains($0.path) }
+        // An unchanged stage writes the same bytes in both runs, so a path read with two different
+        // recorded digests is no output of one: only a path read in one run alone (or without a
+        // digest) needs every record's outputs.
+        let settled = candidates.allSatisfy { $0.old?.sha256 != nil && $0.new?.sha256 != nil }
+        if settled { return candidates }
         let written = try writtenPaths()
         return candidates.filter { !written.contains($0.path) }
     }

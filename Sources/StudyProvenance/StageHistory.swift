@@ -5,9 +5,11 @@ import StudyCore
 public struct StageHistory: Sendable {
     /// The stage's part of one run; `record` is nil when the run did not report the stage.
     public struct Entry: Sendable {
+        /// The run.
         public var run: LoggedRun
         /// The stage id in this run (a path names whichever stage wrote it then).
         public var stage: String?
+        /// The stage's record in the run.
         public var record: StageRecord?
         /// What differs from the next older run that recorded the stage (`first recorded` for the
         /// oldest): `input data/raw.csv changed`, `param threshold 0.5 → 0.6`, `unchanged`.
@@ -89,6 +91,7 @@ extension RunLedger {
 
 /// A `log --stage` name that no recorded run knows: a usage mistake (exit 2).
 public enum StageHistoryError: Error, Equatable, CustomStringConvertible {
+    /// No run has a stage `name` or an output at that path; `suggestion` is the closest stage id.
     case unknown(String, suggestion: String?, runs: Int)
 
     public var description: String {
