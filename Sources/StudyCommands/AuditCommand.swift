@@ -17,10 +17,16 @@ struct AuditCommand: ParsableCommand {
         (.studyflow/objects) and in the ledger (outputs/ of the run's commit), and exits 1 naming
         each mismatch: an output edited since the run, a source edited since, a missing object.
 
+        --graph dot|mermaid draws the lineage instead: stages (id, kind, short key), the files
+        they read and wrote and the source files, each with a short sha256, and each stage's
+        params.
+
         Examples:
           studyflow audit results/km.json
           studyflow audit results/km.json --verify
           studyflow audit results/km.json --json
+          studyflow audit results/km.json --graph dot | dot -Tsvg > lineage.svg
+          studyflow audit results/km.json --graph mermaid
         """
     )
 
@@ -35,10 +41,21 @@ struct AuditCommand: ParsableCommand {
     @Flag(name: .long, help: "Re-hash every file of the lineage; exit 1 naming each mismatch.")
     var verify = false
 
+    @Option(name: .long, help: "Draw the lineage as a graph: dot or mermaid.")
+    var graph: LineageGraph.Format?
+
+    func validate() throws {
+        if graph != nil, json || verify { throw ValidationError("--graph prints a graph only; drop --json and --verify, or run them separately") }
+    }
+
     func run() throws {
         let (ledger, layout) = try options.ledger()
         let target = Self.normalize(try options.path(path), root: layout.root)
         let lineage = try ledger.lineage(of: target)
+        if let graph {
+            Console.out(LineageGraph.render(lineage, format: graph))
+            return
+        }
         let problems = verify ? ledger.verify(lineage) : []
         Console.out(json ? Self.json(lineage, problems: verify ? problems : nil).canonicalJSON + "\n" : Self.text(lineage, problems: verify ? problems : nil))
         if !problems.isEmpty {

@@ -17,11 +17,18 @@ struct LogCommand: ParsableCommand {
         'git log refs/studyflow/runs' (or, for a workspace in no repository,
         'git --git-dir .studyflow/provenance.git log refs/studyflow/runs').
 
+        --stage NAME lists one stage's history instead, newest first: run, stage key, status,
+        duration ('-' when cached) and what changed since the previous run that recorded it
+        (input changed, param a → b, output changed, or unchanged). NAME is a stage id, or an
+        output path: then each run shows the stage that wrote that file.
+
         Examples:
           studyflow log
           studyflow log -n 5
           studyflow log 3f9c2a1e
           studyflow log --json | jq .run
+          studyflow log --stage cox
+          studyflow log --stage results/km.json -n 10
         """
     )
 
@@ -36,12 +43,25 @@ struct LogCommand: ParsableCommand {
     @Flag(name: .long, help: "One JSON object per run (its run.json plus the commit id), one a line.")
     var json = false
 
+    @Option(name: .long, help: ArgumentHelp("One stage's history across runs: a stage id or an output path.", valueName: "NAME"))
+    var stage: String?
+
     func validate() throws {
         if let count, count < 1 { throw ValidationError("-n must be at least 1") }
+        if stage != nil, let runID { throw ValidationError("--stage lists every run; drop the run '\(runID)' (or use -n N for the newest N runs)") }
     }
 
     func run() throws {
-        let (ledger, _) = try options.ledger()
+        let (ledger, layout) = try options.ledger()
+        if let stage {
+            let name = stage.contains("/") ? AuditCommand.normalize(try options.path(stage), root: layout.root) : stage
+            let history: StageHistory
+            do { history = try ledger.history(of: name, limit: count) } catch let error as StageHistoryError {
+                throw CommandError.usage(error.description)
+            }
+            Console.out(json ? StageLog.json(history) : StageLog.text(history))
+            return
+        }
         let runs = try runID.map { [try ledger.run($0)] } ?? ledger.runs(limit: count)
         if runs.isEmpty {
             throw CommandError.failure("no run is recorded in '\(ledger.repositoryPath)' yet; run 'studyflow run' first")

@@ -23,12 +23,13 @@ public struct StudyflowCommand: ParsableCommand {
           studyflow graph --format dot | dot -Tsvg > graph.svg
           studyflow log                        # run history (refs/studyflow/runs)
           studyflow audit results/km.json --verify   # lineage of a result, re-hashed
+          studyflow diff                       # what changed between the last two runs
 
         Exit status: 0 success, 1 a stage failed, 2 invalid workflow or usage.
         """,
         version: "studyflow \(StudyflowVersion.current)",
         subcommands: [RunCommand.self, StatusCommand.self, GraphCommand.self, ValidateCommand.self,
-                      GCCommand.self, FsckCommand.self, InitCommand.self, LogCommand.self, AuditCommand.self, ReproduceCommand.self,
+                      GCCommand.self, FsckCommand.self, InitCommand.self, LogCommand.self, AuditCommand.self, DiffCommand.self, ReproduceCommand.self,
                       CrateCommand.self, ExecStageCommand.self],
         defaultSubcommand: nil
     )

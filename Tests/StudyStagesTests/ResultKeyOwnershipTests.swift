@@ -46,6 +46,8 @@ import Testing
         ("Sources/StudyCore/", ["null", "n", "time", "name", "z", "type"], "workflow YAML and JSON syntax, not results"),
         ("Sources/StudyEngine/", ["kind", "stage", "type", "file"], "the frozen SLURM stage specification; messages"),
         ("Sources/StudyProvenance/", ["kind", "stage", "name", "file", "input", "z", "type"], "provenance records and RO-Crate"),
+        ("Sources/StudyProvenance/JSONResultDiff.swift", ["term", "group", "name", "id", "stage", "arm", "level", "strata", "variable", "column", "scenario", "key", "path", "time"],
+         "`diff` matches array elements of any JSON output (shell results too) by these identifying member names"),
         ("Sources/StudyStore/", ["read"], "store operations named in errors"),
         ("Sources/StudyStats/", ["n", "strata"], "statistics code, which never reads result files"),
         ("Sources/StudyReport/", ["p", "coef", "n"], "column headings of rendered tables"),
