@@ -43,12 +43,15 @@ public struct StageJob: Sendable {
     public var root: String
     /// Extra environment (`STUDYFLOW_PARAM_*`, `STUDYFLOW_STAGE`).
     public var environment: [String: String]
-    /// Slots the stage takes (SLURM `--cpus-per-task`).
-    public var threads: Int
-    /// `resources.memory` as written (SLURM `--mem`), if any.
-    public var memory: String?
-    /// `resources.time` as written (SLURM `--time`), if any.
-    public var time: String?
+    /// What the stage asks of the machine: slots (SLURM `--cpus-per-task`), `memory` (`--mem`)
+    /// and `time` (`--time`) as written.
+    public var resources: StageResources
+    /// Slots the stage takes.
+    public var threads: Int { resources.threads }
+    /// `resources.memory` as written, if any.
+    public var memory: String? { resources.memory }
+    /// `resources.time` as written, if any.
+    public var time: String? { resources.time }
     /// Absolute path of the stage's log (stdout and stderr).
     public var logPath: String
     /// 1 for the first try, 2 for the first retry, …
@@ -63,17 +66,15 @@ public struct StageJob: Sendable {
     }
 
     /// Creates a job.
-    public init(stage: String, action: Action, root: String, environment: [String: String], threads: Int,
-                logPath: String, attempt: Int = 1, memory: String? = nil, time: String? = nil) {
+    public init(stage: String, action: Action, root: String, environment: [String: String],
+                resources: StageResources = StageResources(), logPath: String, attempt: Int = 1) {
         self.stage = stage
         self.action = action
         self.root = root
         self.environment = environment
-        self.threads = threads
+        self.resources = resources
         self.logPath = logPath
         self.attempt = attempt
-        self.memory = memory
-        self.time = time
     }
 }
 

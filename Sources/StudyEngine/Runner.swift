@@ -350,8 +350,7 @@ public final class Runner: Sendable {
             action = .builtin(kind, context)
         }
         return StageJob(stage: stage.id, action: action, root: workspace.layout.root, environment: environment,
-                        threads: stage.resources.threads, logPath: logPath,
-                        memory: stage.resources.memory, time: stage.resources.time)
+                        resources: stage.resources, logPath: logPath)
     }
 
     private func makeLogDirectory() throws {

@@ -16,7 +16,7 @@ import _StudyTestSupport
 struct LocalExecutorTests {
     /// A shell job in `directory`, logging to `log.txt` there.
     private func job(_ command: String, in directory: TemporaryDirectory, environment: [String: String] = [:]) -> StageJob {
-        StageJob(stage: "s", action: .shell(command), root: directory.path, environment: environment, threads: 1,
+        StageJob(stage: "s", action: .shell(command), root: directory.path, environment: environment,
                  logPath: directory.path + "/log.txt")
     }
 

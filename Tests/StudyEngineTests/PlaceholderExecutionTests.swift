@@ -17,8 +17,8 @@ struct PlaceholderExecutionTests {
     private func job(_ value: String, in directory: TemporaryDirectory) -> StageJob {
         try? FileIO.createDirectories(directory.path + "/logs")
         let command = Self.template.expand { $0.scope == .outputs ? ["out put.txt"] : [value] }
-        return StageJob(stage: "s", action: .shell(command), root: directory.path, environment: [:], threads: 1,
-                        logPath: directory.path + "/logs/s.log", memory: nil, time: nil)
+        return StageJob(stage: "s", action: .shell(command), root: directory.path, environment: [:],
+                        logPath: directory.path + "/logs/s.log")
     }
 
     private func expected(_ value: String) -> String {

@@ -19,8 +19,9 @@ struct SlurmExecutorTests {
                      memory: String? = nil, time: String? = nil) -> StageJob {
         try? FileIO.createDirectories(directory.path + "/logs")
         return StageJob(stage: stage, action: .shell(command), root: directory.path,
-                        environment: ["STUDYFLOW_STAGE": stage, "STUDYFLOW_PARAM_N": "it's 3"], threads: threads,
-                        logPath: directory.path + "/logs/\(stage).log", memory: memory, time: time)
+                        environment: ["STUDYFLOW_STAGE": stage, "STUDYFLOW_PARAM_N": "it's 3"],
+                        resources: StageResources(threads: threads, memory: memory, time: time),
+                        logPath: directory.path + "/logs/\(stage).log")
     }
 
     /// A serial queue of its own for a worker that blocks in `submit`, as the scheduler's lanes are:

@@ -16,7 +16,7 @@ import _StudyTestSupport
 @Suite("Stage supervisor")
 struct StageSupervisorTests {
     private func job(_ command: String, in directory: TemporaryDirectory) -> StageJob {
-        StageJob(stage: "s", action: .shell(command), root: directory.path, environment: [:], threads: 1,
+        StageJob(stage: "s", action: .shell(command), root: directory.path, environment: [:],
                  logPath: directory.path + "/log.txt")
     }
 
