@@ -93,6 +93,28 @@ struct PairCounts {
     }
 }
 
+/// A sweep that keeps each subject's concordant, discordant and tied comparisons beside the totals
+/// (both of R's methods, by time slots and by a rank tree, count an event's comparisons alike).
+protocol PerSubjectPairs {
+    var concordantAt: [Int] { get set }
+    var discordantAt: [Int] { get set }
+    var tiedAt: [Int] { get set }
+}
+
+extension PerSubjectPairs {
+    /// Counts the comparisons of the event at position `p` with the subjects at risk after it:
+    /// `below` scored lower (concordant), `level` the same, `above` higher (discordant).
+    @inline(__always)
+    mutating func countEvent(_ p: Int, below: Int, level: Int, above: Int, pairs: inout PairCounts) {
+        concordantAt[p] += below
+        tiedAt[p] += level
+        discordantAt[p] += above
+        pairs.concordant += below
+        pairs.tiedX += level
+        pairs.discordant += above
+    }
+}
+
 extension CoxConcordance {
     /// Subjects grouped by stratum (ascending stratum), or all subjects in one group.
     static func stratumGroups(count n: Int, strata: [Int]?) -> [[Int]] {

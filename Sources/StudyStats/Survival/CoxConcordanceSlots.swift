@@ -85,7 +85,7 @@ private struct TimeSlots {
 
 /// The sweep of `computeBySlots` over one stratum's subjects in ascending score order, one group
 /// of equal scores at a time, with per-position counts.
-private struct ScoreOrderedSweep {
+private struct ScoreOrderedSweep: PerSubjectPairs {
     let atOrAfter: [Int]
     let eventsBefore: [Int]
     let slotAt: [Int32]
@@ -169,12 +169,7 @@ private struct ScoreOrderedSweep {
                 let below = below1[p - start]
                 let level = tree.total - allThrough - below
                 let above = atOrAfter[s + 1] - below - level
-                concordantAt[p] += below
-                tiedAt[p] += level
-                discordantAt[p] += above
-                pairs.concordant += below
-                pairs.tiedX += level
-                pairs.discordant += above
+                countEvent(p, below: below, level: level, above: above, pairs: &pairs)
             }
             let below = below2[p - start]
             let level = eventsThrough - eventsAt[s] - below

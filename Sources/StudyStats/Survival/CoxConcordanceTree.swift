@@ -61,7 +61,7 @@ extension CoxConcordance {
 
 /// One stratum laid out in time order, with its runs of equal times and the per-position counts
 /// the two sweeps of `computeByTree` fill in.
-private struct TimeOrderedSweep {
+private struct TimeOrderedSweep: PerSubjectPairs {
     let rankAt: [Int]
     let eventAt: [Bool]
     let ranks: Int
@@ -97,12 +97,7 @@ private struct TimeOrderedSweep {
             for p in run where eventAt[p] {
                 let (below, level) = tree.belowAndAt(rankAt[p])
                 let above = tree.total - below - level
-                concordantAt[p] += below
-                tiedAt[p] += level
-                discordantAt[p] += above
-                pairs.concordant += below
-                pairs.tiedX += level
-                pairs.discordant += above
+                countEvent(p, below: below, level: level, above: above, pairs: &pairs)
             }
             for p in run where eventAt[p] { tree.add(rankAt[p]) }
         }
