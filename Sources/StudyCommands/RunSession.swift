@@ -113,7 +113,7 @@ struct RunSession {
     /// repository's permissions. A no-op run repeats the previous run with the same workflow file,
     /// so it is signed when that run is (this path does not load the workflow to see its `sign:`).
     private func recordNoOp(into ledger: RunLedger, run: Int, stages: [String]) throws -> GitOID? {
-        let inherited = ledger.signer == nil && (try ledger.tipIsSigned())
+        let inherited = try ledger.signer == nil && ledger.tipIsSigned()
         if inherited {
             do {
                 ledger.signer = try RunSigner.configured(root: layout.root, reason: "signing is on (the previous run, which this no-op run repeats, is signed)")

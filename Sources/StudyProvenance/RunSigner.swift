@@ -13,7 +13,7 @@ public enum SigningError: Error, CustomStringConvertible {
     /// `gpg.format` is not `ssh`.
     case wrongFormat(String, reason: String)
     /// The key file named by `user.signingKey` does not exist or cannot be read.
-    case unreadableKey(path: String, reason: String)
+    case unreadableKey(path: String, reason: String, cause: String)
     /// ssh-keygen failed.
     case toolFailed(operation: String, message: String)
 
@@ -24,8 +24,8 @@ public enum SigningError: Error, CustomStringConvertible {
                 + "'git config user.signingKey ~/.ssh/id_ed25519' (a private key file, or 'key::ssh-ed25519 AAAA…' with the key in ssh-agent)"
         case .wrongFormat(let format, let reason):
             return "\(reason) but git config 'gpg.format' is '\(format)'; studyflow signs with SSH keys only: run 'git config gpg.format ssh'"
-        case .unreadableKey(let path, let reason):
-            return "\(reason) but the signing key '\(path)' (git config 'user.signingKey') cannot be read; "
+        case .unreadableKey(let path, let reason, let cause):
+            return "\(reason) but the signing key '\(path)' (git config 'user.signingKey') cannot be read (\(cause)); "
                 + "point 'user.signingKey' at an existing SSH private key"
         case .toolFailed(let operation, let message):
             let text = message.split(separator: "\n").first.map(String.init) ?? ""
@@ -58,7 +58,7 @@ public struct RunSigner: Sendable {
             signer = RunSigner(keyFile: "", literalKey: key.hasPrefix("key::") ? String(key.dropFirst(5)) : key)
         } else {
             let path = GitConfig.expandingHome(key)
-            guard access(path, R_OK) == 0 else { throw SigningError.unreadableKey(path: key, reason: reason + ": " + String(cString: strerror(errno))) }
+            guard access(path, R_OK) == 0 else { throw SigningError.unreadableKey(path: key, reason: reason, cause: String(cString: strerror(errno))) }
             signer = RunSigner(keyFile: path, literalKey: nil)
         }
         _ = try signer.sign(Array("studyflow signing check\n".utf8))

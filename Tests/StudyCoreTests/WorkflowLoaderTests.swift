@@ -797,7 +797,7 @@ struct WorkflowLoaderSignTests {
         #expect(diagnostics("name: s\nsign: 'true'\nstages:\n  a:\n    run: 'true'\n")
             == "w.yaml:2:7: error: 'sign' must be true or false, got the quoted string 'true'; drop the quotes")
         #expect(diagnostics("name: s\nsign: [true]\nstages:\n  a:\n    run: 'true'\n")
-            == "w.yaml:2:7: error: 'sign' must be true or false, got a sequence")
+            == "w.yaml:2:7: error: 'sign' must be true or false, got a list")
     }
 
     @Test("a misspelled 'sign' is an unknown key with a suggestion")
