@@ -1,4 +1,3 @@
-import CLibGit2
 import StudyCore
 #if canImport(Glibc)
 import Glibc
@@ -14,7 +13,9 @@ public enum SigningError: Error, CustomStringConvertible {
     case wrongFormat(String, reason: String)
     /// The key file named by `user.signingKey` does not exist or cannot be read.
     case unreadableKey(path: String, reason: String, cause: String)
-    /// ssh-keygen failed.
+    /// ssh-keygen could not sign with the key: a passphrase nobody can type, no agent, not a key.
+    case cannotSign(key: String, reason: String, message: String)
+    /// ssh-keygen could not be run, or failed otherwise.
     case toolFailed(operation: String, message: String)
 
     public var description: String {
@@ -27,10 +28,23 @@ public enum SigningError: Error, CustomStringConvertible {
         case .unreadableKey(let path, let reason, let cause):
             return "\(reason) but the signing key '\(path)' (git config 'user.signingKey') cannot be read (\(cause)); "
                 + "point 'user.signingKey' at an existing SSH private key"
+        case .cannotSign(let key, let reason, let message):
+            return "\(reason) but ssh-keygen cannot sign with '\(key)' (git config 'user.signingKey'): \(Self.essence(message)); "
+                + "add the key to ssh-agent ('ssh-add \(key)'), or point 'user.signingKey' at a usable SSH private key"
         case .toolFailed(let operation, let message):
-            let text = message.split(separator: "\n").first.map(String.init) ?? ""
-            return "cannot \(operation): \(text.isEmpty ? "ssh-keygen failed" : text)"
+            return "cannot \(operation): \(Self.essence(message))"
         }
+    }
+
+    /// The line of ssh-keygen's stderr that says what went wrong (not its progress and prompts).
+    static func essence(_ message: String) -> String {
+        let lines = message.split(separator: "\n").map { line in
+            var text = String(line)
+            while text.hasPrefix("Enter passphrase: ") { text.removeFirst("Enter passphrase: ".count) }
+            while let last = text.last, last == " " || last == "\r" || last == "\t" { text.removeLast() }
+            return text
+        }.filter { !$0.isEmpty && $0 != "Signing data on standard input" && !$0.hasPrefix("Signing file") }
+        return lines.last ?? "ssh-keygen failed"
     }
 }
 
@@ -43,6 +57,8 @@ public struct RunSigner: Sendable {
     let keyFile: String
     /// `key::…` literal public key: written to a scratch file at each signing, signed by the agent.
     let literalKey: String?
+    /// Why signing is on, for messages: "signing is on ('--sign')".
+    let reason: String
 
     /// The signer configured for the repository containing `root` (or the global git config when
     /// there is none). `reason` starts the messages ("signing is on ('sign: true' in 'x.yaml')").
@@ -55,11 +71,11 @@ public struct RunSigner: Sendable {
         guard let key = config["user.signingkey"], !key.isEmpty else { throw SigningError.noKey(reason: reason) }
         let signer: RunSigner
         if key.hasPrefix("key::") || key.hasPrefix("ssh-") {
-            signer = RunSigner(keyFile: "", literalKey: key.hasPrefix("key::") ? String(key.dropFirst(5)) : key)
+            signer = RunSigner(keyFile: "", literalKey: key.hasPrefix("key::") ? String(key.dropFirst(5)) : key, reason: reason)
         } else {
             let path = GitConfig.expandingHome(key)
             guard access(path, R_OK) == 0 else { throw SigningError.unreadableKey(path: key, reason: reason, cause: String(cString: strerror(errno))) }
-            signer = RunSigner(keyFile: path, literalKey: nil)
+            signer = RunSigner(keyFile: path, literalKey: nil, reason: reason)
         }
         _ = try signer.sign(Array("studyflow signing check\n".utf8))
         return signer
@@ -77,50 +93,8 @@ public struct RunSigner: Sendable {
         }
         let result = try tool.run(arguments, stdin: data)
         guard result.ok, result.output.contains("-----BEGIN SSH SIGNATURE-----") else {
-            throw SigningError.toolFailed(operation: "sign with '\(literalKey == nil ? keyFile : "key::…")' (git config 'user.signingKey')",
-                                          message: result.errors)
+            throw SigningError.cannotSign(key: literalKey == nil ? keyFile : "key::…", reason: reason, message: result.errors)
         }
         return result.output
-    }
-}
-
-/// Git configuration values as git reads them: the repository's config over the global and
-/// system ones (libgit2's snapshot); the global and system ones alone outside a repository.
-struct GitConfig {
-    private var values: [String: String] = [:]
-
-    init(root: String) {
-        _ = git_libgit2_init()
-        var repo: OpaquePointer?
-        var config: OpaquePointer?
-        if git_repository_open_ext(&repo, root, 0, nil) == 0, let repo {
-            _ = git_repository_config_snapshot(&config, repo)
-            git_repository_free(repo)
-        }
-        if config == nil {
-            var live: OpaquePointer?
-            if git_config_open_default(&live) == 0, let live {
-                _ = git_config_snapshot(&config, live)
-                git_config_free(live)
-            }
-        }
-        guard let config else { return }
-        defer { git_config_free(config) }
-        for name in ["gpg.format", "user.signingkey", "gpg.ssh.allowedsignersfile"] {
-            var buffer = git_buf()
-            if git_config_get_string_buf(&buffer, config, name) == 0, let pointer = buffer.ptr {
-                values[name] = String(cString: pointer)
-            }
-            git_buf_dispose(&buffer)
-        }
-    }
-
-    /// A value by its lowercase name.
-    subscript(name: String) -> String? { values[name] }
-
-    /// `~/x` → `$HOME/x`, as git expands path-valued settings.
-    static func expandingHome(_ path: String) -> String {
-        guard path.hasPrefix("~/"), let home = getenv("HOME") else { return path }
-        return String(cString: home) + String(path.dropFirst())
     }
 }

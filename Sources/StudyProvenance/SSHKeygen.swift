@@ -55,7 +55,13 @@ struct SSHKeygen {
         let argv = (["ssh-keygen"] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid = pid_t()
-        let code = posix_spawnp(&pid, "ssh-keygen", &actions, nil, argv, environ)
+        #if os(Linux)
+        let environment = environ
+        #else
+        let environment = _NSGetEnviron().pointee
+        #endif
+        // The environment passes on SSH_AUTH_SOCK (ssh-agent) and HOME.
+        let code = posix_spawnp(&pid, "ssh-keygen", &actions, nil, argv, environment)
         guard code == 0 else {
             throw SigningError.toolFailed(operation: "run 'ssh-keygen'",
                                           message: "\(String(cString: strerror(code))); install OpenSSH's client (e.g. 'apt-get install openssh-client')")
