@@ -35,8 +35,7 @@ extension RunLedger {
         let sig = try tool.file("commit.sig", found.signature)
         let check = try tool.run(["-Y", "check-novalidate", "-n", "git", "-s", sig], stdin: data)
         guard check.ok, let fingerprint = Self.fingerprint(in: check.output + check.errors) else {
-            let text = (check.errors + check.output).split(separator: "\n").first.map(String.init) ?? "ssh-keygen rejected it"
-            return .bad(reason: text)
+            return .bad(reason: SigningError.essence(check.errors + "\n" + check.output))
         }
         guard let allowed = GitConfig(root: layout.root)["gpg.ssh.allowedsignersfile"].map(GitConfig.expandingHome) else {
             return .good(principal: nil, fingerprint: fingerprint)

@@ -38,7 +38,8 @@ public enum SigningError: Error, CustomStringConvertible {
 
     /// The line of ssh-keygen's stderr that says what went wrong (not its progress and prompts).
     static func essence(_ message: String) -> String {
-        let lines = message.split(separator: "\n").map { line in
+        // ssh-keygen ends its log lines with "\r\n", one Character that is not "\n".
+        let lines = message.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }).map { line in
             var text = String(line)
             while text.hasPrefix("Enter passphrase: ") { text.removeFirst("Enter passphrase: ".count) }
             while let last = text.last, last == " " || last == "\r" || last == "\t" { text.removeLast() }

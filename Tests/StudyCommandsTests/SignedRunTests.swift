@@ -224,34 +224,4 @@ extension SignedRunTests {
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/.studyflow"))
     }
 
-    @Test("a 'key::' literal public key signs through ssh-agent")
-    func literalKeyWithAgent() throws {
-        let keys = try Keys()
-        let socket = keys.directory.path + "/agent.sock"
-        let agent = Process()
-        agent.executableURL = URL(fileURLWithPath: "/usr/bin/ssh-agent")
-        agent.arguments = ["-D", "-a", socket]
-        agent.standardOutput = FileHandle.nullDevice
-        agent.standardError = FileHandle.nullDevice
-        try agent.run()
-        defer { agent.terminate(); agent.waitUntilExit() }
-        var waited = 0
-        while !FileManager.default.fileExists(atPath: socket), waited < 100 { usleep(20_000); waited += 1 }
-        let add = Process()
-        add.executableURL = URL(fileURLWithPath: "/usr/bin/ssh-add")
-        add.arguments = ["-q", keys.alice]
-        add.environment = ["SSH_AUTH_SOCK": socket]
-        add.standardOutput = FileHandle.nullDevice
-        add.standardError = FileHandle.nullDevice
-        try add.run()
-        add.waitUntilExit()
-        #expect(add.terminationStatus == 0)
-
-        let publicKey = try String(contentsOfFile: keys.alice + ".pub", encoding: .utf8).split(separator: "\n")[0]
-        let dir = try Self.repository(keys: keys, key: "key::" + publicKey)
-        let result = try CLI.run(["run", "-C", dir.path], environment: Self.environment.merging(["SSH_AUTH_SOCK": socket]) { $1 })
-        #expect(result.status == 0, "\(result.stderr)")
-        let verify = try Self.git(["verify-commit", "refs/studyflow/runs"], in: dir.path)
-        #expect(verify.stderr.contains("Good \"git\" signature for alice@lab"), "\(verify.stderr)")
-    }
 }
