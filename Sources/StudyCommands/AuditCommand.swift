@@ -16,6 +16,9 @@ struct AuditCommand: ParsableCommand {
         --verify re-hashes the file and every file of its lineage on disk, in the object store
         (.studyflow/objects) and in the ledger (outputs/ of the run's commit), and exits 1 naming
         each mismatch: an output edited since the run, a source edited since, a missing object.
+        In a signed history (runs made with 'sign: true' or 'run --sign') it also checks every
+        run's SSH signature against git config 'gpg.ssh.allowedSignersFile' and names each
+        unsigned, rewritten (bad signature) or unknown-key run.
 
         --graph dot|mermaid draws the lineage instead: stages (id, kind, short key), the files
         they read and wrote and the source files, each with a short sha256, and each stage's
@@ -56,7 +59,9 @@ struct AuditCommand: ParsableCommand {
             Console.out(LineageGraph.render(lineage, format: graph))
             return
         }
-        let problems = verify ? ledger.verify(lineage) : []
+        // A signed history's signatures are checked too: each run's commit covers its parent, so
+        // the history checked down to the oldest signed run covers every run of the lineage.
+        let problems = verify ? ledger.verify(lineage) + (try ledger.verifySignatures()) : []
         Console.out(json ? Self.json(lineage, problems: verify ? problems : nil).canonicalJSON + "\n" : Self.text(lineage, problems: verify ? problems : nil))
         if !problems.isEmpty {
             Console.err("studyflow: verification failed: \(problems.count) mismatch\(problems.count == 1 ? "" : "es") in the lineage of '\(target)'; rerun 'studyflow run' to rebuild, or restore the edited sources\n")

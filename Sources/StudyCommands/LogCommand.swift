@@ -12,7 +12,9 @@ struct LogCommand: ParsableCommand {
         stages that ran / were cached / failed, the outcome, the workspace's git commit at the time
         ('unborn' before the first commit) and '+dirty' when a source input or the workflow file
         differed from that commit. RUN shows one run: a run number, or a prefix of a run id or
-        commit id. Only this workspace's runs are shown: other workspaces and git worktrees of the
+        commit id. A signed run ('sign: true', 'run --sign') ends with its signer: the principal
+        of git config 'gpg.ssh.allowedSignersFile' and the key's fingerprint, 'unknown key' or
+        'BAD signature'. Only this workspace's runs are shown: other workspaces and git worktrees of the
         repository share the ref but not the history. The same history is plain git:
         'git log refs/studyflow/runs' (or, for a workspace in no repository,
         'git --git-dir .studyflow/provenance.git log refs/studyflow/runs').
@@ -73,6 +75,8 @@ struct LogCommand: ParsableCommand {
                 var object = r.json
                 if case .object(var members) = object {
                     members["commit"] = .string(run.commit.hex)
+                    let signature = try ledger.signature(of: run.commit)
+                    if signature != .unsigned { members["signer"] = .string(signature.signer) }
                     object = .object(members)
                 }
                 out += object.canonicalJSON + "\n"
@@ -83,8 +87,14 @@ struct LogCommand: ParsableCommand {
             let source = r.source.commit.map { String($0.prefix(12)) + (r.source.dirty == true ? "+dirty" : r.source.dirty == nil ? "+dirty?" : "") }
                 ?? (r.source.repository == .git ? "unborn" : r.source.repository == .sha256 ? "sha256-repository"
                     : r.source.repository == .unreadable ? "unreadable-repository" : "no-git")
-            out += "run \(r.run)  id \(RunID.short(run.id))  \(Timestamp.iso8601(r.timing.started))  \(counts)  \(r.outcome)  source \(source)  commit \(run.commit.short)\n"
+            out += "run \(r.run)  id \(RunID.short(run.id))  \(Timestamp.iso8601(r.timing.started))  \(counts)  \(r.outcome)  source \(source)  commit \(run.commit.short)\(try Self.signed(run, ledger))\n"
         }
         Console.out(out)
+    }
+
+    /// `  signed alice@lab (SHA256:…)` for a signed run; nothing for an unsigned one.
+    static func signed(_ run: LoggedRun, _ ledger: RunLedger) throws -> String {
+        let signature = try ledger.signature(of: run.commit)
+        return signature == .unsigned ? "" : "  signed \(signature.signer)"
     }
 }

@@ -80,6 +80,9 @@ struct RunCommand: ParsableCommand {
     @Flag(name: [.short, .long], help: "Explain every decision (stage, key, reasons) on stderr.")
     var verbose = false
 
+    @Flag(name: .long, help: "Sign the run's commit with your SSH key (git config user.signingKey), as 'sign: true' does.")
+    var sign = false
+
     @Flag(name: .long, help: ArgumentHelp("Print how long each phase took (as ninja's -d stats).", visibility: .hidden))
     var timings = false
 
@@ -113,6 +116,8 @@ struct RunCommand: ParsableCommand {
         // check cheap, and write nothing else before loading either.
         let firstRun = FileStat.of(layout.lockFile) == nil
         let preloaded = firstRun ? try loadChecked(source, file, useCache: false) : nil
+        // A missing or unusable signing key stops the run before the lock or the ledger is made.
+        let runSigner = try signer(layout, workflow: preloaded?.0.workflow, file: file.display)
         let lock = try acquireLock(layout)
         defer { withExtendedLifetime(lock) {} }
         phases.mark("read + lock")
@@ -121,6 +126,7 @@ struct RunCommand: ParsableCommand {
         let snapshot = SnapshotCheck(stamp: source.stamp, workflowDigest: file.digest, params: splitParams(param))
         let started = SystemClock.wallSeconds()
         let ledger = try RunSession.openLedger(layout, firstRun: firstRun)
+        ledger?.signer = runSigner
         phases.mark("open ledger")
         var session = RunSession(layout: layout, file: file, ledger: ledger, started: started, executorName: executor,
                                  reporter: verbose ? ObserverList([VerboseLog(), display]) : display, snapshot: snapshot)
@@ -131,6 +137,9 @@ struct RunCommand: ParsableCommand {
 
         let (compiled, options, ws) = try preloaded ?? loadChecked(source, file)
         phases.mark("load workflow")
+        if ledger?.signer == nil, let workflowSigner = try signer(layout, workflow: compiled.workflow, file: file.display) {
+            ledger?.signer = workflowSigner
+        }
         try session.preflight()
         let (summary, signalStatus) = try session.execute(ws, options: options, executor: try makeExecutor(compiled.workflow, lock: lock),
                                                           phases: &phases)
@@ -149,6 +158,22 @@ struct RunCommand: ParsableCommand {
         let ws = Workspace(layout: source.layout, compiled: compiled, registry: source.registry, params: options.params)
         try source.checkSettings(ws)
         return (compiled, options, ws)
+    }
+
+    /// The signer the run needs (`--sign`, or `sign: true` in `workflow`), with its key checked by
+    /// one trial signature; nil for an unsigned run. A key problem is a usage error (exit 2).
+    private func signer(_ layout: StoreLayout, workflow: Workflow?, file: String) throws -> RunSigner? {
+        let reason: String
+        if sign {
+            reason = "signing is on ('--sign')"
+        } else if workflow?.sign == true {
+            reason = "signing is on ('sign: true' in '\(file)')"
+        } else {
+            return nil
+        }
+        do { return try RunSigner.configured(root: layout.root, reason: reason) } catch let error as SigningError {
+            throw CommandError.usage(error.description)
+        }
     }
 
     /// The local executor, or a SLURM executor whose cluster has been checked: tools on PATH, the

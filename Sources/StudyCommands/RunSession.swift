@@ -97,6 +97,8 @@ struct RunSession {
                 try recorder.record(into: ledger, workspace: workspace, file: file, params: options.params, started: started)
             } catch let error as ProvenanceError {
                 throw CommandError.failure("run \(runNumber) finished but was not recorded in the provenance ledger: \(error)")
+            } catch let error as SigningError {
+                throw CommandError.failure("run \(runNumber) finished but was not recorded in the provenance ledger: \(error)")
             }
             phases.mark("provenance")
         }
@@ -108,13 +110,25 @@ struct RunSession {
     }
 
     /// The ledger's no-op record; a failed write is explained by the write check when it is the
-    /// repository's permissions.
+    /// repository's permissions. A no-op run repeats the previous run with the same workflow file,
+    /// so it is signed when that run is (this path does not load the workflow to see its `sign:`).
     private func recordNoOp(into ledger: RunLedger, run: Int, stages: [String]) throws -> GitOID? {
+        let inherited = try ledger.signer == nil && ledger.tipIsSigned()
+        if inherited {
+            do {
+                ledger.signer = try RunSigner.configured(root: layout.root, reason: "signing is on (the previous run, which this no-op run repeats, is signed)")
+            } catch let error as SigningError {
+                throw CommandError.usage(error.description)
+            }
+        }
         do {
-            return try ledger.recordNoOp(run: run, started: started, stages: stages,
+            let id = try ledger.recordNoOp(run: run, started: started, stages: stages,
                                          workflowFile: ProvenanceRecorder.relative(file.display, root: layout.root) ?? file.display,
                                          workflowDigest: file.digest, studyflowVersion: StudyflowVersion.current,
                                          executor: executorName)
+            // Not a no-op after all: the full run signs as its workflow and flags say.
+            if id == nil, inherited { ledger.signer = nil }
+            return id
         } catch {
             try ledger.checkWritable()
             throw error

@@ -22,7 +22,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
     }
 
     /// Bumped whenever the encoding changes; a cache of another version is ignored.
-    public static let formatVersion: UInt64 = 3
+    public static let formatVersion: UInt64 = 4
 
     /// The binary encoding.
     public func encoded() -> [UInt8] {
@@ -33,6 +33,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
         w.write(workflow.description)
         w.write(JSONValue.object(workflow.params))
         w.write(workflow.slurm.json)
+        w.write(UInt64(workflow.sign ? 1 : 0))
         w.write(UInt64(workflow.stages.count))
         for (id, stage) in workflow.stages.enumerated() {
             w.write(stage.id)
@@ -84,6 +85,8 @@ public struct CompiledWorkflow: Sendable, Equatable {
         let description = try r.readString()
         guard case .object(let params) = try r.readJSON() else { throw BinaryFormatError() }
         guard let slurm = SlurmDefaults(json: try r.readJSON()) else { throw BinaryFormatError() }
+        let sign = try r.readUInt()
+        guard sign <= 1 else { throw BinaryFormatError() }
         let count = try r.readCount()
         var stages: [Stage] = []
         var dependencies: [[Int32]] = [], producers: [[Int32]] = [], words: [[String]] = []
@@ -115,7 +118,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
         }
         self.init(
             workflow: Workflow(file: file, name: name, description: description, params: params, stages: stages,
-                               slurm: slurm),
+                               slurm: slurm, sign: sign == 1),
             graph: StageGraph(count: count, dependencies: dependencies, dependents: dependents,
                               inputProducers: producers, order: order),
             commandWords: words)

@@ -15,16 +15,20 @@ public struct Workflow: Sendable, Equatable {
     public var stages: [Stage]
     /// `slurm:` defaults for `--executor slurm` jobs.
     public var slurm: SlurmDefaults
+    /// `sign:`: whether every run commit is signed with the user's SSH key (`git config
+    /// user.signingKey`), so the audit trail shows who made each result.
+    public var sign: Bool
 
     /// Creates a workflow from already validated parts.
     public init(file: String, name: String, description: String = "", params: [String: JSONValue] = [:], stages: [Stage],
-                slurm: SlurmDefaults = SlurmDefaults()) {
+                slurm: SlurmDefaults = SlurmDefaults(), sign: Bool = false) {
         self.file = file
         self.name = name
         self.description = description
         self.params = params
         self.stages = stages
         self.slurm = slurm
+        self.sign = sign
     }
 }
 

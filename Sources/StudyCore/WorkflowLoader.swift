@@ -12,7 +12,7 @@ public struct WorkflowLoader: Sendable {
     public var paramOverrides: [String: JSONValue]
 
     /// Top-level keys of a workflow file.
-    public static let workflowKeys = ["name", "description", "params", "stages", "slurm"]
+    public static let workflowKeys = ["name", "description", "params", "stages", "slurm", "sign"]
     /// Keys of a stage.
     public static let stageKeys = ["run", "uses", "with", "inputs", "outputs", "params", "env",
                                    "threads", "resources", "retries", "description"]
@@ -59,6 +59,7 @@ public struct WorkflowLoader: Sendable {
         var params: [String: JSONValue] = [:]
         var stagesNode: Node?
         var slurm = SlurmDefaults()
+        var sign = false
         for pair in pairs {
             switch pair.key {
             case "slurm": slurm = parseSlurm(pair.value, reader: &reader)
@@ -66,6 +67,7 @@ public struct WorkflowLoader: Sendable {
             case "description": description = reader.string(pair.value, what: "'description'") ?? ""
             case "params": params = parseParams(pair.value, context: "workflow", reader: &reader)
             case "stages": stagesNode = pair.value
+            case "sign": sign = reader.boolean(pair.value, what: "'sign'") ?? false
             default: break
             }
         }
@@ -93,7 +95,7 @@ public struct WorkflowLoader: Sendable {
             reader.error("missing required key 'stages'", at: top)
         }
         return Workflow(file: reader.file, name: name, description: description, params: params, stages: stages,
-                        slurm: slurm)
+                        slurm: slurm, sign: sign)
     }
 
     private func parseSlurm(_ node: Node, reader: inout YAMLReader) -> SlurmDefaults {

@@ -62,6 +62,23 @@ struct YAMLReader {
         return scalar.string
     }
 
+    /// A plain `true` or `false` scalar (YAML 1.2 core schema), or an error naming what was expected.
+    mutating func boolean(_ node: Node, what: String) -> Bool? {
+        if case .scalar(let scalar) = node, scalar.style == .plain {
+            switch scalar.string {
+            case "true", "True", "TRUE": return true
+            case "false", "False", "FALSE": return false
+            default: break
+            }
+        }
+        if case .scalar(let scalar) = node, scalar.style != .plain {
+            error("\(what) must be true or false, got the quoted string '\(scalar.string)'; drop the quotes", at: node)
+        } else {
+            error("\(what) must be true or false, got \(describe(node))", at: node)
+        }
+        return nil
+    }
+
     /// A plain integer scalar within `range`, or an error naming what was expected.
     mutating func integer(_ node: Node, what: String, range: ClosedRange<Int>) -> Int? {
         if case .scalar(let scalar) = node, scalar.style == .plain, let value = Int(scalar.string), range.contains(value) {

@@ -322,7 +322,8 @@ final class GitRepository {
 
     /// Writes a commit of `tree` with `parent` and moves `ref` to it only if `ref` still points at
     /// `parent` (libgit2 checks the first parent against the ref: compare-and-swap, -15 on a race).
-    func createCommit(ref: String, tree: GitOID, parent: GitOID?, message: String, time: Int64) throws -> GitOID {
+    func createCommit(ref: String, tree: GitOID, parent: GitOID?, message: String, time: Int64,
+                      signer: RunSigner? = nil) throws -> GitOID {
         var signature: UnsafeMutablePointer<git_signature>?
         try check(git_signature_new(&signature, "studyflow", "studyflow@localhost", git_time_t(time), 0), "signature")
         defer { git_signature_free(signature) }
@@ -338,8 +339,17 @@ final class GitRepository {
         defer { if let parentHandle { git_commit_free(parentHandle) } }
         var parents: [OpaquePointer?] = parentHandle.map { [$0] } ?? []
         var out = git_oid()
-        let code = parents.withUnsafeMutableBufferPointer { buffer in
-            git_commit_create(&out, handle, ref, signature, signature, nil, message, treeHandle, buffer.count, buffer.baseAddress)
+        let code: Int32
+        if let signer {
+            code = try createSignedCommit(&out, ref: ref, parent: parent, signer: signer) { buffer in
+                parents.withUnsafeMutableBufferPointer { list in
+                    git_commit_create_buffer(&buffer, handle, signature, signature, nil, message, treeHandle, list.count, list.baseAddress)
+                }
+            }
+        } else {
+            code = parents.withUnsafeMutableBufferPointer { buffer in
+                git_commit_create(&out, handle, ref, signature, signature, nil, message, treeHandle, buffer.count, buffer.baseAddress)
+            }
         }
         if code == GIT_ELOCKED.rawValue {
             throw ProvenanceError.locked(ref: ref, lockFile: refsDirectory + ref + ".lock")
@@ -347,5 +357,39 @@ final class GitRepository {
         if code == GIT_EMODIFIED.rawValue { throw ProvenanceError.raced(ref: ref) }
         try check(code, "commit on '\(ref)'")
         return GitOID(out)
+    }
+
+    /// Writes the commit that `makeBuffer` lays out, signed by `signer` in its `gpgsig` header as
+    /// git writes it, then moves `ref` from `parent` to it (compare-and-swap, like `git_commit_create`).
+    private func createSignedCommit(_ out: inout git_oid, ref: String, parent: GitOID?, signer: RunSigner,
+                                    makeBuffer: (inout git_buf) -> Int32) throws -> Int32 {
+        var buffer = git_buf()
+        defer { git_buf_dispose(&buffer) }
+        try check(makeBuffer(&buffer), "commit on '\(ref)'")
+        let content = String(cString: buffer.ptr)
+        var armored = try signer.sign(Array(content.utf8))
+        // libgit2 indents each following line of the header; git's own form has no trailing blank line.
+        while armored.hasSuffix("\n") { armored.removeLast() }
+        try check(git_commit_create_with_signature(&out, handle, content, armored, nil), "signed commit on '\(ref)'")
+        var reference: OpaquePointer?
+        defer { if let reference { git_reference_free(reference) } }
+        if let parent {
+            var current = parent.raw
+            return git_reference_create_matching(&reference, handle, ref, &out, 1, &current, "studyflow run (signed)")
+        }
+        let code = git_reference_create(&reference, handle, ref, &out, 0, "studyflow run (signed)")
+        return code == GIT_EEXISTS.rawValue ? GIT_EMODIFIED.rawValue : code
+    }
+
+    /// The `gpgsig` header of commit `id` and the bytes it signs; nil for an unsigned commit.
+    func signature(of id: GitOID) throws -> (signature: [UInt8], signed: [UInt8])? {
+        var signature = git_buf(), signed = git_buf()
+        defer { git_buf_dispose(&signature); git_buf_dispose(&signed) }
+        var oid = id.raw
+        let code = git_commit_extract_signature(&signature, &signed, handle, &oid, nil)
+        if code == GIT_ENOTFOUND.rawValue { return nil }
+        try check(code, "signature of commit \(id.short)")
+        let bytes = { (b: git_buf) in Array(UnsafeRawBufferPointer(start: b.ptr, count: b.size)) }
+        return (bytes(signature), bytes(signed))
     }
 }

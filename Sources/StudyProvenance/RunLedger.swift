@@ -45,6 +45,8 @@ public final class RunLedger {
     /// Why the ledger is not where a reader would look first (a SHA-256 repository, so the bare
     /// ledger instead): a one-line note for the commands to print; nil normally.
     public let note: String?
+    /// Signs every run commit this ledger writes (`sign: true`, `run --sign`); nil: unsigned.
+    public var signer: RunSigner?
 
     private init(repository: GitRepository, layout: StoreLayout, sourceRepository: RunRecord.SourceRepository, note: String? = nil,
                  unreadableGitDirectory: String? = nil) {
@@ -271,7 +273,7 @@ public final class RunLedger {
         message += "workflow: \(record.workflow.file) (sha256 \(record.workflow.digest.short))\n"
         if let source = record.source.commit { message += "source: \(source)\(record.source.dirty == true ? " (dirty)" : "")\n" }
         return try repository.createCommit(ref: Self.ref, tree: tree, parent: parent, message: message,
-                                           time: Int64(record.timing.started))
+                                           time: Int64(record.timing.started), signer: signer)
     }
 
     /// Stores every output file of at most `maxStoredOutput` bytes and returns the `outputs/` tree

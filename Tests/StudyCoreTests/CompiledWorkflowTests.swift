@@ -13,6 +13,7 @@ private func oneStageEncoding(dependency: Int?) -> [UInt8] {
     w.write("w.yaml"); w.write("t"); w.write("")
     w.write(JSONValue.object([:]))
     w.write(JSONValue.object(["sbatch_args": .array([])]))  // slurm: defaults
+    w.write(UInt64(0))                                // sign: false
     w.write(UInt64(1))
     w.write("a"); w.write(3); w.write(3)             // id, line, column
     w.write(UInt64(0)); w.write("true")               // shell action
@@ -58,7 +59,7 @@ struct CompiledWorkflowTests {
                       outputs: [Artifact(path: "results/km.json", location: at(10, 15))],
                       location: at(7, 3)),
             ],
-            slurm: SlurmDefaults(partition: "short", account: nil, sbatchArguments: ["--qos=low", "--exclusive"]))
+            slurm: SlurmDefaults(partition: "short", account: nil, sbatchArguments: ["--qos=low", "--exclusive"]), sign: true)
         let graph = try StageGraph.build(workflow).get()
         let compiled = CompiledWorkflow(workflow: workflow, graph: graph)
         #expect(try decode(compiled.encoded()) == compiled)
