@@ -7,6 +7,9 @@ need=()
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 command -v awk >/dev/null 2>&1 || need+=(gawk)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+# git and ssh-keygen: signed runs (`sign: true`) and the tests that check them with the real tools.
+command -v git >/dev/null 2>&1 || need+=(git)
+command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 # libgit2 for StudyProvenance (CLibGit2 finds it through pkg-config, so that is needed too).
 if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libgit2; then
     need+=(libgit2-dev)
