@@ -28,7 +28,7 @@ struct CrateCommand: ParsableCommand {
 
     @OptionGroup var options: LedgerOptions
 
-    @Argument(help: ArgumentHelp("A run number, or a prefix of a run id or commit id (default: the latest run).", valueName: "RUN"))
+    @Argument(help: ArgumentHelp("A run number, HEAD~N, or a prefix of a run id or commit id (default: the latest run).", valueName: "RUN"))
     var runID: String?
 
     @Option(name: .long, help: ArgumentHelp("Directory to write the crate into (absent or empty).", valueName: "DIR"))

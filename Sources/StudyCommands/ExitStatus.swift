@@ -21,7 +21,7 @@ struct ExitStatus: Equatable {
         case let error as CommandError: self.init(error)
         case let error as RunError: self.init(code: 2, standardError: Self.error(error.description))
         case let error as StoreError: self.init(code: 1, standardError: Self.error(error.description))
-        case let error as ProvenanceError: self.init(code: 1, standardError: Self.error(error.description))
+        case let error as ProvenanceError: self.init(code: error.isUsage ? 2 : 1, standardError: Self.error(error.description))
         case let error as SlurmError: self.init(code: error.isUsage ? 2 : 1, standardError: Self.error(error.description))
         default: self.init(argumentParser: error, command: command)
         }

@@ -11,7 +11,7 @@ struct LogCommand: ParsableCommand {
         One line a run: run number, the first 8 digits of its unique id, start time (UTC),
         stages that ran / were cached / failed, the outcome, the workspace's git commit at the time
         ('unborn' before the first commit) and '+dirty' when a source input or the workflow file
-        differed from that commit. RUN shows one run: a run number, or a prefix of a run id or
+        differed from that commit. RUN shows one run: a run number, HEAD~N, or a prefix of a run id or
         commit id. A signed run ('sign: true', 'run --sign') ends with its signer: the principal
         of git config 'gpg.ssh.allowedSignersFile' and the key's fingerprint, 'unknown key' or
         'BAD signature'. Only this workspace's runs are shown: other workspaces and git worktrees of the
@@ -36,7 +36,7 @@ struct LogCommand: ParsableCommand {
 
     @OptionGroup var options: LedgerOptions
 
-    @Argument(help: ArgumentHelp("Show only this run: a run number or a prefix of a run id or commit id.", valueName: "RUN"))
+    @Argument(help: ArgumentHelp("Show only this run: a run number, HEAD~N (N runs before the latest), or a prefix of a run id or commit id.", valueName: "RUN"))
     var runID: String?
 
     @Option(name: .customShort("n"), help: "Show only the newest N runs.")

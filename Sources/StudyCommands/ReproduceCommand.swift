@@ -27,7 +27,7 @@ struct ReproduceCommand: ParsableCommand {
         A run that failed is said to have failed: the stages that succeeded are reproduced, the
         failed and skipped ones are listed as 'not run', and the exit status is 1.
 
-        RUN is a run number of this workspace, or a prefix of a run id or commit id (see
+        RUN is a run number of this workspace, HEAD~N, or a prefix of a run id or commit id (see
         'studyflow log'); a number that names several runs is an error listing them.
 
         Examples:
@@ -41,7 +41,7 @@ struct ReproduceCommand: ParsableCommand {
 
     @OptionGroup var options: LedgerOptions
 
-    @Argument(help: ArgumentHelp("A run number, or a prefix of a run id or commit id (default: the latest run).", valueName: "RUN"))
+    @Argument(help: ArgumentHelp("A run number, HEAD~N, or a prefix of a run id or commit id (default: the latest run).", valueName: "RUN"))
     var runID: String?
 
     @Option(name: .long, help: ArgumentHelp("Reproduce only STAGE and what it depends on.", valueName: "STAGE"))

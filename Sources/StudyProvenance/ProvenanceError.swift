@@ -24,6 +24,15 @@ public enum ProvenanceError: Error, Equatable, CustomStringConvertible {
     /// The repository cannot be written (checked before a run starts).
     case notWritable(repository: String, directory: String, reason: String)
 
+    /// Whether the user named something that does not exist or is ambiguous (a run reference):
+    /// a usage mistake, exit 2 as `diff` gives it, rather than a failure of the ledger.
+    public var isUsage: Bool {
+        switch self {
+        case .unknownRun, .ambiguousRun, .otherWorkspace: return true
+        default: return false
+        }
+    }
+
     public var description: String {
         switch self {
         case .cannotOpen(let path, let reason):
@@ -35,7 +44,7 @@ public enum ProvenanceError: Error, Equatable, CustomStringConvertible {
         case .corrupt(let ref, let reason):
             return "provenance ref '\(ref)' cannot be read: \(reason); check it with 'git fsck' and 'git log \(ref)'"
         case .unknownRun(let id, let latest):
-            let hint = latest.map { "its runs are numbered up to \($0); give a run number or a run id (see 'studyflow log')" } ?? "no run is recorded yet"
+            let hint = latest.map { "its runs are numbered up to \($0); give a run number, HEAD~N (N runs before the latest) or a run id (see 'studyflow log')" } ?? "no run is recorded yet"
             return "no run '\(id)' in this workspace's provenance ledger; \(hint)"
         case .ambiguousRun(let id, let candidates):
             return "run '\(id)' is ambiguous in this workspace's history: it names \(candidates.joined(separator: ", ")); give the run id or a longer prefix of it (see 'studyflow log')"

@@ -43,13 +43,18 @@ extension RunLedger {
     }
 
     /// The run named by `reference`, nil for the latest run of this workspace. A reference is a run
-    /// number of this workspace (`12`), or a prefix of at least 4 characters of a run id or of a
-    /// run's commit id. A reference that fits several runs (a number repeated by an older history,
-    /// a short prefix) is an error listing them; never a guess.
+    /// number of this workspace (`12`), an offset from its latest run as `diff` reads one
+    /// (`HEAD~2`, see `RunReference.offset`), or a prefix of at least 4 characters of a run id or
+    /// of a run's commit id. A reference that fits several runs (a number repeated by an older
+    /// history, a short prefix) is an error listing them; never a guess.
     public func run(_ reference: String?) throws -> LoggedRun {
         let all = try runs()
         guard let latest = all.first else { throw ProvenanceError.noRuns(repository: repositoryPath) }
         guard let reference else { return latest }
+        if let offset = RunReference.offset(reference) {
+            guard offset < all.count else { throw ProvenanceError.unknownRun(reference, latest: latest.record.run) }
+            return all[offset]
+        }
         let text = reference.lowercased()
         if text.allSatisfy({ $0 >= "0" && $0 <= "9" }), let number = Int(text) {
             let numbered = all.filter { $0.record.run == number }

@@ -23,6 +23,9 @@ struct ExitStatusTests {
             == ExitStatus(code: 1, standardError: "studyflow: error: \(StoreError.missingObject(Digest.of(string: "x")).description)\n"))
         #expect(ExitStatus(for: ProvenanceError.raced(ref: "refs/studyflow/runs"))
             == ExitStatus(code: 1, standardError: "studyflow: error: \(ProvenanceError.raced(ref: "refs/studyflow/runs").description)\n"))
+        // A run reference that names nothing is the user's mistake, as in `diff`.
+        #expect(ExitStatus(for: ProvenanceError.unknownRun("9", latest: 2)).code == 2)
+        #expect(ExitStatus(for: ProvenanceError.ambiguousRun("1", candidates: ["a", "b"])).code == 2)
         // A SLURM mistake of the user's is usage (2); a controller that does not answer is a failure (1).
         #expect(ExitStatus(for: SlurmError.noNodes(partition: "gpu")).code == 2)
         #expect(ExitStatus(for: SlurmError.controllerDown("timeout")) == ExitStatus(

@@ -32,8 +32,8 @@ extension ProvenanceCommandsTests {
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stderr.contains("studyflow: reproducing run 1 (2 stages) in "))
         let unknown = try CLI.run(["reproduce", "-C", dir.path, "9"])
-        #expect(unknown.status == 1)
-        #expect(unknown.stderr == "studyflow: error: no run '9' in this workspace's provenance ledger; its runs are numbered up to 2; give a run number or a run id (see 'studyflow log')\n")
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr == "studyflow: error: no run '9' in this workspace's provenance ledger; its runs are numbered up to 2; give a run number, HEAD~N (N runs before the latest) or a run id (see 'studyflow log')\n")
     }
 
     @Test("a git worktree reads back its own runs only: 'reproduce 1' there never picks the main checkout's run 1")
@@ -56,7 +56,7 @@ extension ProvenanceCommandsTests {
         #expect(reproduce.status == 0, "\(reproduce.stderr)")
         #expect(reproduce.stdout == "identical  results/clean.txt\nidentical  results/count.txt\n")
         let foreign = try CLI.run(["reproduce", "-C", linked, mainIDs[0]])
-        #expect(foreign.status == 1)
+        #expect(foreign.status == 2)
         #expect(foreign.stderr == "studyflow: error: run '\(mainIDs[0])' was recorded by the workspace '\(dir.path)' in the main work tree, not this one; run the command there\n")
     }
 

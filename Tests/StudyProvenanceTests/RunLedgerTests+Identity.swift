@@ -50,10 +50,15 @@ extension RunLedgerTests {
         #expect(runs[1].label == "run 1 (id \(runs[1].id.prefix(8)), 2023-11-14T22:13:21Z)")
         #expect(throws: ProvenanceError.unknownRun("7", latest: 2)) { try ledger.run("7") }
         #expect(ProvenanceError.unknownRun("7", latest: 2).description
-            == "no run '7' in this workspace's provenance ledger; its runs are numbered up to 2; give a run number or a run id (see 'studyflow log')")
+            == "no run '7' in this workspace's provenance ledger; its runs are numbered up to 2; give a run number, HEAD~N (N runs before the latest) or a run id (see 'studyflow log')")
         // Too short to be a prefix, or not hex: never a guess.
         #expect(throws: ProvenanceError.unknownRun(String(runs[0].id.prefix(3)), latest: 2)) { try ledger.run(String(runs[0].id.prefix(3))) }
         #expect(throws: ProvenanceError.unknownRun("zzzz", latest: 2)) { try ledger.run("zzzz") }
+        // Offsets count this workspace's runs back from the latest, as `diff` reads them.
+        #expect(try ledger.run("HEAD").id == runs[0].id)
+        #expect(try ledger.run("HEAD~2").id == runs[2].id)
+        #expect(try ledger.run("head^").id == runs[1].id)
+        #expect(throws: ProvenanceError.unknownRun("HEAD~3", latest: 2)) { try ledger.run("HEAD~3") }
     }
 
     @Test("a run.json written before run ids and worktrees still loads; its commit id names it")
