@@ -38,5 +38,19 @@ public enum WorkflowFixtures {
     """
 
     /// Source files the diamond reads.
+    /// One stage `split` writing the directory output `results/parts/` from `data/in.txt`
+    /// (with `directoryOutputFiles`), for tests of what happens inside a directory output.
+    public static let directoryOutput = """
+        name: dir
+        stages:
+          split:
+            run: split ${inputs} ${outputs}
+            inputs: [data/in.txt]
+            outputs: [results/parts/]
+        """
+
+    /// The source file `directoryOutput` reads.
+    public static let directoryOutputFiles = ["data/in.txt": "a\n"]
+
     public static let diamondFiles = ["data/x.txt": "x1\n", "data/y.txt": "y1\n", "scripts/clean.py": "print('clean')\n"]
 }

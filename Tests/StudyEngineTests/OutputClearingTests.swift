@@ -91,14 +91,7 @@ struct OutputClearingTests {
 
     @Test("a file added to a recorded directory output moves the directory aside with it")
     func strayFileInDirectoryOutput() throws {
-        let ws = TestWorkspace(yaml: """
-            name: dir
-            stages:
-              split:
-                run: split ${inputs} ${outputs}
-                inputs: [data/in.txt]
-                outputs: [results/parts/]
-            """, files: ["data/in.txt": "a\n"])
+        let ws = TestWorkspace(yaml: WorkflowFixtures.directoryOutput, files: WorkflowFixtures.directoryOutputFiles)
         try #require(try ws.runFake().summary.ok)
         ws.directory.write("results/parts/notes.txt", "mine\n")
         ws.directory.write("data/in.txt", "b\n")

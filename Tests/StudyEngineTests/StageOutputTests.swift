@@ -34,14 +34,7 @@ struct StageOutputTests {
 
     @Test("a directory output is removed, with its contents, before the stage starts")
     func directoryOutputRemovedBeforeRun() throws {
-        let ws = TestWorkspace(yaml: """
-            name: dir
-            stages:
-              split:
-                run: split ${inputs} ${outputs}
-                inputs: [data/in.txt]
-                outputs: [results/parts/]
-            """, files: ["data/in.txt": "a\n"])
+        let ws = TestWorkspace(yaml: WorkflowFixtures.directoryOutput, files: WorkflowFixtures.directoryOutputFiles)
         try #require(try ws.runFake().summary.ok)
         ws.directory.write("results/parts/stray.txt", "left over\n")
         ws.directory.write("data/in.txt", "b\n")
@@ -75,14 +68,7 @@ struct StageOutputTests {
 
     @Test("a stage that writes a file where a directory output is declared fails, naming the directory")
     func fileInsteadOfDirectoryFails() throws {
-        let ws = TestWorkspace(yaml: """
-            name: dir
-            stages:
-              split:
-                run: split ${inputs} ${outputs}
-                inputs: [data/in.txt]
-                outputs: [results/parts/]
-            """, files: ["data/in.txt": "a\n"])
+        let ws = TestWorkspace(yaml: WorkflowFixtures.directoryOutput, files: WorkflowFixtures.directoryOutputFiles)
         let split: @Sendable (FakeExecutor.FakeJob) -> StageOutcome = { job in
             try? FileIO.writeAtomically(job.root + "/results/parts", Array("oops\n".utf8), durable: false)
             return .succeeded
