@@ -104,6 +104,43 @@ struct SurvivalTable {
         return SurvivalData(time: times, event: events)
     }
 
+    /// Survival data as `survival(time:event:rows:used:)`, plus the optional counting-process
+    /// `start` column (each row's interval is `(start, time]`, so `start < time` is required, as
+    /// R's `Surv(start, stop, event)` requires) and `weights` column (finite, non-negative).
+    func survival(time: Int, event: Int, start: Int?, weights: Int?, rows selected: [Int], used: [Int])
+        throws(SurvivalStageError) -> SurvivalData {
+        var data = try survival(time: time, event: event, rows: selected, used: used)
+        if let start {
+            var entries = [Double]()
+            entries.reserveCapacity(selected.count)
+            for (i, r) in selected.enumerated() {
+                let cell = NumberFormat.trimmed(rows[r][start])
+                guard let s = NumberFormat.parse(cell), s.isFinite else {
+                    throw SurvivalStageError("column '\(header[start])' (start) is not numeric: line \(lines[r]) has '\(cell)'")
+                }
+                guard s < data.time[i] else {
+                    throw SurvivalStageError("line \(lines[r]): start \(cell) ('\(header[start])') is not before stop "
+                        + "\(NumberFormat.trimmed(rows[r][time])) ('\(header[time])'); each row is the interval (start, stop], so start must be smaller")
+                }
+                entries.append(s)
+            }
+            data.start = entries
+        }
+        if let weights {
+            var values = [Double]()
+            values.reserveCapacity(selected.count)
+            for r in selected {
+                let cell = NumberFormat.trimmed(rows[r][weights])
+                guard let w = NumberFormat.parse(cell), w.isFinite, w >= 0 else {
+                    throw SurvivalStageError("column '\(header[weights])' (weights) must hold finite numbers ≥ 0: line \(lines[r]) has '\(cell)'")
+                }
+                values.append(w)
+            }
+            data.weights = values
+        }
+        return data
+    }
+
     /// The trimmed cells of `column` in `selected` rows, as written.
     func labels(_ column: Int, rows selected: [Int]) -> [String] {
         selected.map { NumberFormat.trimmed(rows[$0][column]) }
