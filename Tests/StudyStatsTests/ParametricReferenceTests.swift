@@ -1,0 +1,157 @@
+import Foundation
+import Testing
+@testable import StudyStats
+
+/// `ParametricModel` against `survival::survreg` (Reference/parametric.R → parametric.r-survival.json)
+/// at the issue's tolerance for survreg, 1e-5 relative, on every distribution.
+@Suite struct ParametricReferenceTests {
+    /// One model of parametric.R: its data set, time and event columns and covariates.
+    struct Case: CustomStringConvertible, Sendable {
+        var data: String
+        var key: String
+        var time: String
+        var event: String
+        var numeric: [String]
+        var categorical: [String] = []
+        var distribution: ParametricDistribution
+        var description: String { "\(data).\(key)" }
+    }
+
+    static let lung = ["age", "sex", "ph.ecog"]
+    static let rossi = ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
+    static let cases: [Case] = [
+        Case(data: "lung", key: "weibull", time: "time", event: "status", numeric: lung, distribution: .weibull),
+        Case(data: "lung", key: "exponential", time: "time", event: "status", numeric: lung, distribution: .exponential),
+        Case(data: "lung", key: "lognormal", time: "time", event: "status", numeric: lung, distribution: .lognormal),
+        Case(data: "lung", key: "loglogistic", time: "time", event: "status", numeric: lung, distribution: .loglogistic),
+        Case(data: "lung", key: "weibull_categorical", time: "time", event: "status", numeric: ["age"],
+             categorical: ["ph.ecog"], distribution: .weibull),
+        Case(data: "lung", key: "weibull_intercept", time: "time", event: "status", numeric: [], distribution: .weibull),
+        Case(data: "lung", key: "exponential_intercept", time: "time", event: "status", numeric: [], distribution: .exponential),
+        Case(data: "ovarian", key: "weibull", time: "futime", event: "fustat", numeric: ["age"], categorical: ["rx"],
+             distribution: .weibull),
+        Case(data: "ovarian", key: "lognormal", time: "futime", event: "fustat", numeric: ["age"], categorical: ["rx"],
+             distribution: .lognormal),
+        Case(data: "rossi", key: "weibull", time: "week", event: "arrest", numeric: rossi, distribution: .weibull),
+        Case(data: "rossi", key: "loglogistic", time: "week", event: "arrest", numeric: rossi, distribution: .loglogistic),
+        Case(data: "rossi", key: "exponential", time: "week", event: "arrest", numeric: rossi, distribution: .exponential),
+        Case(data: "rossi", key: "lognormal", time: "week", event: "arrest", numeric: rossi, distribution: .lognormal),
+    ]
+
+    static let reference: [String: Any] = {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Reference/parametric.r-survival.json")
+        return try! JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+    }()
+
+    /// Fits a case as the stage would: design over complete rows, survival data on the same rows.
+    static func fit(_ c: Case) throws -> ParametricModel {
+        let data = try ReferenceData.load(c.data)
+        var variables = c.numeric.map { CoxVariable($0, .numeric(data.columns[$0]!)) }
+        variables += c.categorical.map { CoxVariable($0, .categorical(data.text[$0]!)) }
+        let time = data.columns[c.time]!, event = data.columns[c.event]!
+        if variables.isEmpty {
+            return try ParametricModel.fit(SurvivalData(time: time.map { $0! }, event: event.map { $0! == 1 }),
+                                           design: nil, distribution: c.distribution)
+        }
+        let design = try CoxDesign.build(variables)
+        let survival = SurvivalData(time: design.rows.map { time[$0]! }, event: design.rows.map { event[$0]! == 1 })
+        return try ParametricModel.fit(survival, design: design, distribution: c.distribution)
+    }
+
+    static func r(_ c: Case) -> [String: Any] { (reference[c.data] as! [String: Any])[c.key] as! [String: Any] }
+
+    static func numbers(_ value: Any?) -> [Double?] { (value as? [Any])?.map { $0 as? Double } ?? [] }
+
+    @Test("coefficients, standard errors, z and p equal survreg's to 1e-5 relative, in R's term order", arguments: cases)
+    func coefficients(_ c: Case) throws {
+        let model = try Self.fit(c), r = Self.r(c)
+        #expect(model.coefficients.map(\.term) == (r["term"] as! [String]))
+        let columns: [(KeyPath<ParametricModel.Coefficient, Double>, String)] =
+            [(\.coefficient, "coef"), (\.standardError, "se"), (\.z, "z"), (\.p, "p")]
+        for (path, name) in columns {
+            let expected = Self.numbers(r[name])
+            #expect(expected.count == model.coefficients.count)
+            for (mine, theirs) in zip(model.coefficients.map { $0[keyPath: path] }, expected) {
+                #expect(close(mine, theirs, relative: 1e-5), "\(c) \(name): \(mine) vs R \(String(describing: theirs))")
+            }
+        }
+        #expect(model.count == r["n"] as! Int)
+        #expect(model.eventCount == r["events"] as! Int)
+        #expect(model.iterations == r["iter"] as! Int, "\(c): \(model.iterations) iterations, R took \(r["iter"]!)")
+        #expect(model.converged)
+    }
+
+    @Test("scale, Log(scale) with its se, log-likelihoods, variance matrix and the likelihood-ratio test equal survreg's", arguments: cases)
+    func scaleAndLikelihood(_ c: Case) throws {
+        let model = try Self.fit(c), r = Self.r(c)
+        #expect(close(model.scale, r["scale"] as? Double, relative: 1e-5), "\(c) scale \(model.scale)")
+        #expect(close(model.logScale?.coefficient, r["log_scale"] as? Double, relative: 1e-5))
+        #expect(close(model.logScale?.standardError, r["log_scale_se"] as? Double, relative: 1e-5))
+        #expect(close(model.logScale?.z, r["log_scale_z"] as? Double, relative: 1e-5))
+        #expect(close(model.logScale?.p, r["log_scale_p"] as? Double, relative: 1e-5))
+        #expect(close(model.logLikelihoodNull, r["loglik_null"] as? Double, relative: 1e-8), "\(c) null \(model.logLikelihoodNull)")
+        #expect(close(model.logLikelihoodFit, r["loglik_fit"] as? Double, relative: 1e-8), "\(c) fit \(model.logLikelihoodFit)")
+        let variance = Self.numbers(r["var"]), m = model.variance.count
+        #expect(variance.count == m * m)
+        for i in 0..<m { for j in 0..<m {
+            #expect(close(model.variance[i][j], variance[j * m + i], relative: 1e-5, absolute: 1e-12), "\(c) var[\(i)][\(j)]")
+        } }
+        let test = model.likelihoodRatio
+        #expect(close(test.statistic, r["chisq"] as? Double, relative: 1e-5, absolute: 1e-9))
+        #expect(test.df == r["df"] as! Int)
+        if test.df > 0 { #expect(close(test.p, r["chisq_p"] as? Double, relative: 1e-5)) }
+    }
+
+    @Test("the hazard-ratio form exp(-coef/scale) with its delta-method interval equals the reference for Weibull and exponential", arguments: cases)
+    func hazardRatios(_ c: Case) throws {
+        let model = try Self.fit(c)
+        guard let r = Self.r(c)["hazard_ratios"] as? [String: Any] else {
+            let none = c.distribution.hasHazardRatios ? [] : nil as [ParametricModel.HazardRatio]?
+            #expect(model.hazardRatios() == none)
+            return
+        }
+        let ratios = try #require(model.hazardRatios())
+        #expect(ratios.map(\.term) == (r["term"] as! [String]))
+        let columns: [(KeyPath<ParametricModel.HazardRatio, Double>, String)] =
+            [(\.hazardRatio, "hr"), (\.logStandardError, "log_hr_se"), (\.lower, "lower"), (\.upper, "upper")]
+        for (path, name) in columns {
+            for (mine, theirs) in zip(ratios.map { $0[keyPath: path] }, Self.numbers(r[name])) {
+                #expect(close(mine, theirs, relative: 1e-5), "\(c) \(name): \(mine) vs \(String(describing: theirs))")
+            }
+        }
+    }
+}
+
+@Suite struct ParametricModelRefusalTests {
+    @Test("a time of zero is refused naming the row, for every distribution, as R's invalid survival times")
+    func zeroTime() {
+        for distribution in ParametricDistribution.allCases {
+            let data = SurvivalData(time: [5, 0, 7], event: [true, false, true])
+            #expect(throws: ParametricError.nonPositiveTime(index: 1)) {
+                try ParametricModel.fit(data, design: nil, distribution: distribution)
+            }
+        }
+        #expect(ParametricError.nonPositiveTime(index: 1).description
+            == "row 2 has a time ≤ 0; the parametric distributions model log time, so every time must be positive (R: invalid survival times for this distribution); drop or correct the row")
+    }
+
+    @Test("data without an event are refused: the likelihood has no maximum")
+    func noEvents() {
+        let data = SurvivalData(time: [5, 6, 7], event: [false, false, false])
+        #expect(throws: ParametricError.noEvents) { try ParametricModel.fit(data, design: nil, distribution: .weibull) }
+    }
+
+    @Test("the log-normal censored term stays finite and smooth far in the upper tail")
+    func gaussianTail() {
+        for z in [-40.0, -5, 0, 5, 30, 34.9, 35.1, 60] {
+            let (h, h1, h2) = ParametricDistribution.lognormal.logTerms(z, event: false)
+            #expect(h.isFinite && h1.isFinite && h2.isFinite, "z = \(z)")
+            // The derivative agrees with a central difference of h.
+            let e = 1e-5
+            let numeric = (ParametricDistribution.lognormal.logTerms(z + e, event: false).h
+                - ParametricDistribution.lognormal.logTerms(z - e, event: false).h) / (2 * e)
+            #expect(abs(numeric - h1) <= 1e-5 * max(1, abs(h1)), "z = \(z): \(numeric) vs \(h1)")
+        }
+    }
+}
