@@ -33,8 +33,14 @@ struct ParametricSettings {
         let confLevel = reader.confLevel(w["conf_level"], "with.conf_level")
         let references = CoxSettings.categorical(w["categorical"], among: covariates, &reader)
         let interactions = CoxSettings.interactionList(w["interactions"], among: covariates, &reader)
-        if covariates.isEmpty, let first = references.keys.sorted().first {
-            reader.problem("with.categorical.\(first)", "'\(first)' is not among with.covariates; add it there")
+        // CoxSettings checks membership only against a non-empty list; an intercept-only model has none.
+        if covariates.isEmpty {
+            for name in references.keys.sorted() {
+                reader.problem("with.categorical.\(name)", "'\(name)' is not among with.covariates; add it there")
+            }
+            if !interactions.isEmpty {
+                reader.problem("with.interactions", "names columns but with.covariates is empty; list the columns there")
+            }
         }
         guard reader.problems.isEmpty, let time, let event, let distribution, let confLevel else { return nil }
         return ParametricSettings(time: time, event: event, covariates: covariates, distribution: distribution,
