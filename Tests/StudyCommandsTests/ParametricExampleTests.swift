@@ -38,7 +38,13 @@ struct ParametricExampleTests {
             with: "with: {start: inst, time: time, event: status, covariates: [age, sex, ph.ecog], distribution: weibull}"))
         let run = try CLI.run(["run", "-C", dir.path, "workflow.yaml"])
         #expect(run.status == 2)
-        #expect(run.stderr == "STDERR", "\(run.stderr)")
+        #expect(run.stderr == """
+            workflow.yaml:10:19: error: stage 'weibull' (survival/parametric): with.start: counting-process data (start, stop] \
+            are not supported by survival/parametric, which fits right-censored data only (interval censoring neither); \
+            remove 'start', or use survival/cox for (start, stop] data
+            studyflow: 1 error in workflow.yaml; nothing was run
+
+            """, "\(run.stderr)")
         #expect(!dir.exists("results"))
     }
 }

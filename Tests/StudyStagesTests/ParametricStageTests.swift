@@ -59,9 +59,9 @@ extension ResultModelSamples {
             "time": .string("t"), "event": .string("e"), "start": .string("entry"), "distribution": .string("weibul"),
             "covariates": .array([.string("a"), .string("a")]), "categorical": .object(["b": .null]), "dist": .string("x"),
             "conf_level": .integer(95)])) == [
-            "with: unknown setting 'dist'; did you mean 'distribution'? (settings: time, event, covariates, categorical, interactions, distribution, conf_level, start)",
+            "with: unknown setting 'dist' (settings: time, event, covariates, categorical, interactions, distribution, conf_level, start)",
             "with.start: counting-process data (start, stop] are not supported by survival/parametric, which fits right-censored data only (interval censoring neither); remove 'start', or use survival/cox for (start, stop] data",
-            "with.covariates[1]: 'a' is listed twice; list each covariate once",
+            "with.covariates[1]: covariate 'a' appears twice; names must be distinct",
             "with.distribution: must be one of weibull, exponential, lognormal, loglogistic, not 'weibul'; did you mean 'weibull'?",
             "with.conf_level: must lie strictly between 0 and 1, not 95",
             "with.categorical.b: 'b' is not among with.covariates; add it there",

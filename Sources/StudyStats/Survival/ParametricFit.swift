@@ -28,11 +28,11 @@ enum ParametricFit {
     /// halving keeping log σ within 1.1 of the last good value; done when the relative change of
     /// the log-likelihood is at most `tolerance` after a full step.
     static func newton(_ likelihood: inout ParametricLikelihood, start: [Double], maxIterations: Int) -> Result {
-        let m = likelihood.parameterCount, scaleIndex = likelihood.columns.count
+        let m = likelihood.parameterCount, scaleIndex = likelihood.columnCount
         let estimatesScale = m > scaleIndex
         var theta = start
         var loglik = likelihood.evaluate(theta, derivatives: true)
-        var next = add(theta, step(likelihood))
+        var next = add(theta, step(likelihood, at: theta))
         var nextLoglik = likelihood.evaluate(next, derivatives: true)
         var halving = 0
         for iteration in 1...max(1, maxIterations) {
@@ -55,7 +55,7 @@ enum ParametricFit {
                 halving = 0
                 loglik = nextLoglik
                 theta = next
-                next = add(next, step(likelihood))
+                next = add(next, step(likelihood, at: next))
             }
             nextLoglik = likelihood.evaluate(next, derivatives: true)
         }
@@ -64,10 +64,10 @@ enum ParametricFit {
     }
 
     /// The Newton step `I⁻¹ U` at the last evaluation, on J'J when I is not positive definite.
-    static func step(_ likelihood: ParametricLikelihood) -> [Double] {
+    static func step(_ likelihood: ParametricLikelihood, at theta: [Double]) -> [Double] {
         var factor = likelihood.information
         if CoxLinearAlgebra.cholesky(&factor, tolerance: choleskyTolerance) < factor.count {
-            factor = likelihood.outer
+            factor = likelihood.outerProduct(theta)
             CoxLinearAlgebra.cholesky(&factor, tolerance: choleskyTolerance)
         }
         return CoxLinearAlgebra.solve(factor, likelihood.score)
@@ -105,25 +105,26 @@ enum ParametricFit {
 
     /// survreg's start for the covariates: the weighted least-squares solution of the working
     /// response at z = 0 (each row's η set to its own log time) with σ from the intercept-only fit.
-    static func regressionStart(_ distribution: ParametricDistribution, columns: [[Double]], y: [Double],
-                                event: [Bool], weight: [Double], logScale: Double) -> [Double] {
-        let sigma = exp(logScale)
-        let (g0, gg0) = distribution.zeroDerivatives(sigma: sigma, event: true)
-        let (g1, gg1) = distribution.zeroDerivatives(sigma: sigma, event: false)
-        let p = columns.count
-        var gram = [[Double]](repeating: [Double](repeating: 0, count: p), count: p)
-        var right = [Double](repeating: 0, count: p)
-        for i in 0..<y.count {
-            let (dg, ddg) = event[i] ? (g0, gg0) : (g1, gg1)
-            let wt = -ddg * weight[i], response = wt * y[i] + weight[i] * dg
-            for j in 0..<p {
-                right[j] += columns[j][i] * response
-                for k in 0...j { gram[j][k] += columns[j][i] * columns[k][i] * wt }
+    static func regressionStart(_ likelihood: ParametricLikelihood, logScale: Double) -> [Double] {
+        let sigma = exp(logScale), distribution = likelihood.distribution
+        let exact = distribution.zeroDerivatives(sigma: sigma, event: true)
+        let censored = distribution.zeroDerivatives(sigma: sigma, event: false)
+        let p = likelihood.columnCount
+        var gram = [Double](repeating: 0, count: p * p), right = [Double](repeating: 0, count: p)
+        likelihood.x.withUnsafeBufferPointer { x in
+            for i in 0..<likelihood.y.count {
+                let (dg, ddg) = likelihood.event[i] ? exact : censored
+                let w = likelihood.weight[i], wt = -ddg * w, response = wt * likelihood.y[i] + w * dg
+                for j in 0..<p {
+                    let xj = x[i * p + j]
+                    right[j] += xj * response
+                    for k in 0...j { gram[j * p + k] += xj * x[i * p + k] * wt }
+                }
             }
         }
-        for j in 0..<p { for k in 0..<j { gram[k][j] = gram[j][k] } }
-        CoxLinearAlgebra.cholesky(&gram, tolerance: choleskyTolerance)
-        return CoxLinearAlgebra.solve(gram, right)
+        var matrix = (0..<p).map { j in (0..<p).map { k in gram[max(j, k) * p + min(j, k)] } }
+        CoxLinearAlgebra.cholesky(&matrix, tolerance: choleskyTolerance)
+        return CoxLinearAlgebra.solve(matrix, right)
     }
 }
 

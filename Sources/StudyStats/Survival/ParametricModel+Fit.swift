@@ -30,13 +30,13 @@ extension ParametricModel {
         var start = [guess.intercept] + scaleStart
         if !covariates.isEmpty {
             var likelihood = ParametricLikelihood(distribution: distribution, columns: [ones], y: y, event: data.event, weight: weight)
-            let fit0 = ParametricFit.newton(&likelihood, start: start, maxIterations: 20)
-            let logScale = estimatesScale ? fit0.theta[1] : guess.logScale
-            start = ParametricFit.regressionStart(distribution, columns: [ones] + scaled, y: y, event: data.event,
-                                                  weight: weight, logScale: logScale) + (estimatesScale ? [logScale] : [])
-            null = fit0
+            null = ParametricFit.newton(&likelihood, start: start, maxIterations: 20)
         }
         var likelihood = ParametricLikelihood(distribution: distribution, columns: [ones] + scaled, y: y, event: data.event, weight: weight)
+        if let null {
+            let logScale = estimatesScale ? null.theta[1] : guess.logScale
+            start = ParametricFit.regressionStart(likelihood, logScale: logScale) + (estimatesScale ? [logScale] : [])
+        }
         let fit = ParametricFit.newton(&likelihood, start: start, maxIterations: ParametricFit.maxIterations)
 
         // survreg reports the likelihood of T, not of log T: each event adds log(d log t / dt) = −log t.
