@@ -134,13 +134,19 @@ extension ResultModelSamples {
         }
     }
 
-    @Test("a time of zero fails the stage naming the column, the line and the cell")
+    @Test("a time of zero fails the stage naming the column, the file's line and the cell")
     func zeroTime() {
         let dir = TemporaryDirectory()
         dir.write("t.csv", "time,status,age\n5,1,60\n7,0,61\n0,1,62\n9,1,70\n")
         let run = SurvivalStageTests.run(ParametricStage(), table: dir.path + "/t.csv", with: [
             "time": .string("time"), "event": .string("status"), "covariates": .array([.string("age")])])
-        #expect(run.outcome == .failed(status: 1, message: "column 'time' (time) has a time ≤ 0: line 4 has '0'; the weibull model is on log time, so every time must be positive (R's survreg: invalid survival times for this distribution); drop or correct such rows"))
+        #expect(run.outcome == .failed(status: 1, message: "column 'time' (time) must hold positive, finite times for a parametric model: line 4 has '0'; the weibull model is on log time (R's survreg: invalid survival times for this distribution); drop or correct such rows"))
+        // The line is the file's, also after rows dropped for a missing value.
+        dir.write("u.csv", "time,status,age\n5,1,60\n7,0,\n8,1,\n0.0,1,62\n9,1,70\n")
+        let later = SurvivalStageTests.run(ParametricStage(), table: dir.path + "/u.csv", with: [
+            "time": .string("time"), "event": .string("status"), "covariates": .array([.string("age")]),
+            "distribution": .string("lognormal")])
+        #expect(later.outcome == .failed(status: 1, message: "column 'time' (time) must hold positive, finite times for a parametric model: line 5 has '0.0'; the lognormal model is on log time (R's survreg: invalid survival times for this distribution); drop or correct such rows"))
     }
 
     @Test("more parameters than events fail the stage with the counts")

@@ -13,6 +13,7 @@ import Testing
         var event: String
         var numeric: [String]
         var categorical: [String] = []
+        var interactions: [[String]] = []
         var distribution: ParametricDistribution
         var description: String { "\(data).\(key)" }
     }
@@ -26,6 +27,8 @@ import Testing
         Case(data: "lung", key: "loglogistic", time: "time", event: "status", numeric: lung, distribution: .loglogistic),
         Case(data: "lung", key: "weibull_categorical", time: "time", event: "status", numeric: ["age"],
              categorical: ["ph.ecog"], distribution: .weibull),
+        Case(data: "lung", key: "loglogistic_interaction", time: "time", event: "status", numeric: ["age", "sex"],
+             interactions: [["age", "sex"]], distribution: .loglogistic),
         Case(data: "lung", key: "weibull_intercept", time: "time", event: "status", numeric: [], distribution: .weibull),
         Case(data: "lung", key: "exponential_intercept", time: "time", event: "status", numeric: [], distribution: .exponential),
         Case(data: "ovarian", key: "weibull", time: "futime", event: "fustat", numeric: ["age"], categorical: ["rx"],
@@ -54,7 +57,7 @@ import Testing
             return try ParametricModel.fit(SurvivalData(time: time.map { $0! }, event: event.map { $0! == 1 }),
                                            design: nil, distribution: c.distribution)
         }
-        let design = try CoxDesign.build(variables)
+        let design = try CoxDesign.build(variables, interactions: c.interactions)
         let survival = SurvivalData(time: design.rows.map { time[$0]! }, event: design.rows.map { event[$0]! == 1 })
         return try ParametricModel.fit(survival, design: design, distribution: c.distribution)
     }
@@ -124,16 +127,18 @@ import Testing
 }
 
 @Suite struct ParametricModelRefusalTests {
-    @Test("a time of zero is refused naming the row, for every distribution, as R's invalid survival times")
-    func zeroTime() {
+    @Test("a time of zero, or an infinite one, is refused naming the row, for every distribution, as R's invalid survival times")
+    func invalidTime() {
         for distribution in ParametricDistribution.allCases {
-            let data = SurvivalData(time: [5, 0, 7], event: [true, false, true])
-            #expect(throws: ParametricError.nonPositiveTime(index: 1)) {
-                try ParametricModel.fit(data, design: nil, distribution: distribution)
+            for bad in [0, -0.0, .infinity, .nan] {
+                let data = SurvivalData(time: [5, bad, 7], event: [true, false, true])
+                #expect(throws: ParametricError.invalidTime(index: 1)) {
+                    try ParametricModel.fit(data, design: nil, distribution: distribution)
+                }
             }
         }
-        #expect(ParametricError.nonPositiveTime(index: 1).description
-            == "row 2 has a time ≤ 0; the parametric distributions model log time, so every time must be positive (R: invalid survival times for this distribution); drop or correct the row")
+        #expect(ParametricError.invalidTime(index: 1).description
+            == "row 2 has a time ≤ 0 or not finite; the parametric distributions model log time, so every time must be positive and finite (R: invalid survival times for this distribution); drop or correct the row")
     }
 
     @Test("data without an event are refused: the likelihood has no maximum")

@@ -30,16 +30,16 @@ public struct ParametricStage: StageKind {
         }
     }
 
-    /// Fails on the first row whose time is ≤ 0, naming its line: log time is undefined there.
+    /// Fails on the first row whose time is ≤ 0 or not finite, naming its line: log time is undefined there.
     static func requirePositiveTimes(_ table: SurvivalTable, settings: ParametricSettings,
                                      data: SurvivalData) throws(SurvivalStageError) {
-        guard let bad = data.time.firstIndex(where: { !($0 > 0) }) else { return }
+        guard let bad = data.time.firstIndex(where: { !($0 > 0 && $0.isFinite) }) else { return }
         var used = [try table.column(settings.time, for: "time"), try table.column(settings.event, for: "event")]
         for name in settings.covariates { used.append(try table.column(name, for: "covariates")) }
         let row = table.completeRows(used)[bad]
-        throw SurvivalStageError("column '\(settings.time)' (time) has a time ≤ 0: line \(table.lines[row]) has "
-            + "'\(NumberFormat.trimmed(table.rows[row][used[0]]))'; the \(settings.distribution.rawValue) model is on log time, "
-            + "so every time must be positive (R's survreg: invalid survival times for this distribution); drop or correct such rows")
+        throw SurvivalStageError("column '\(settings.time)' (time) must hold positive, finite times for a parametric model: line "
+            + "\(table.lines[row]) has '\(NumberFormat.trimmed(table.rows[row][used[0]]))'; the \(settings.distribution.rawValue) model "
+            + "is on log time (R's survreg: invalid survival times for this distribution); drop or correct such rows")
     }
 
     /// Builds the design (none for an intercept-only model) and fits it.

@@ -15,7 +15,7 @@ extension ParametricModel {
         throws(ParametricError) -> ParametricModel {
         let n = data.count
         if let design, design.rows.count != n { throw .lengthMismatch(design: design.rows.count, data: n) }
-        if let bad = data.time.firstIndex(where: { !($0 > 0) }) { throw .nonPositiveTime(index: bad) }
+        if let bad = data.time.firstIndex(where: { !($0 > 0 && $0.isFinite) }) { throw .invalidTime(index: bad) }
         guard data.event.contains(true) else { throw .noEvents }
         let y = data.time.map { log($0) }
         let weight = (0..<n).map { data.weight($0) }

@@ -83,9 +83,9 @@ public struct ParametricModel: Sendable, Equatable {
 
 /// Why a parametric model cannot be fitted to the data given.
 public enum ParametricError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// A time ≤ 0 (index into the data): log time is undefined, as R's "Invalid survival times for
-    /// this distribution".
-    case nonPositiveTime(index: Int)
+    /// A time ≤ 0 or not finite (index into the data): log time is undefined there, as R's
+    /// "Invalid survival times for this distribution".
+    case invalidTime(index: Int)
     /// No event among the rows: the likelihood has no maximum.
     case noEvents
     /// The design's rows and the survival data disagree in length.
@@ -93,8 +93,8 @@ public enum ParametricError: Error, Sendable, Equatable, CustomStringConvertible
 
     public var description: String {
         switch self {
-        case let .nonPositiveTime(index):
-            return "row \(index + 1) has a time ≤ 0; the parametric distributions model log time, so every time must be positive (R: invalid survival times for this distribution); drop or correct the row"
+        case let .invalidTime(index):
+            return "row \(index + 1) has a time ≤ 0 or not finite; the parametric distributions model log time, so every time must be positive and finite (R: invalid survival times for this distribution); drop or correct the row"
         case .noEvents:
             return "no events among the rows used, so the model has no maximum; check the event column"
         case let .lengthMismatch(design, data):

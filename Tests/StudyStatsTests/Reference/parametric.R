@@ -81,6 +81,7 @@ json <- obj(
     lognormal = model("lung", lung_formula, lung, "lognormal"),
     loglogistic = model("lung", lung_formula, lung, "loglogistic"),
     weibull_categorical = model("lung", Surv(time, status) ~ age + factor(ph.ecog), lung, "weibull"),
+    loglogistic_interaction = model("lung", Surv(time, status) ~ age + sex + age:sex, lung, "loglogistic"),
     weibull_intercept = model("lung", Surv(time, status) ~ 1, lung, "weibull"),
     exponential_intercept = model("lung", Surv(time, status) ~ 1, lung, "exponential")),
   ovarian = obj(
