@@ -147,6 +147,29 @@ import Testing
         #expect(throws: ParametricError.noEvents) { try ParametricModel.fit(data, design: nil, distribution: .weibull) }
     }
 
+    @Test("equal times leave no finite estimate of the scale: refused, not written as NaN")
+    func equalTimes() {
+        let data = SurvivalData(time: [5, 5, 5, 5], event: [true, true, true, true])
+        for distribution in [ParametricDistribution.weibull, .lognormal, .loglogistic] {
+            #expect(throws: ParametricError.notFinite(iterations: 30)) {
+                try ParametricModel.fit(data, design: nil, distribution: distribution)
+            }
+        }
+        #expect(ParametricError.notFinite(iterations: 30).description
+            == "the fit reached no finite estimate after 30 iterations; the scale tends to 0 when all times are equal or the covariates determine the times exactly; check the time column, or fix the scale with distribution: exponential")
+        // The exponential fixes the scale, so the same data have an answer: log(5).
+        #expect(abs((try? ParametricModel.fit(data, design: nil, distribution: .exponential))!.coefficients[0].coefficient - log(5)) < 1e-12)
+    }
+
+    @Test("separated data stop after 30 iterations, not converged, without a crash")
+    func separated() throws {
+        let design = try CoxDesign.build([CoxVariable("x", .numeric([0, 0, 0, 0, 1, 1, 1, 1]))])
+        let data = SurvivalData(time: [1, 2, 3, 4, 10, 11, 12, 13], event: [true, true, true, true, false, false, false, false])
+        let model = try ParametricModel.fit(data, design: design, distribution: .weibull)
+        #expect(!model.converged && model.iterations == 30)
+        #expect(model.coefficients[1].coefficient > 10)
+    }
+
     @Test("the log-normal censored term stays finite and smooth far in the upper tail")
     func gaussianTail() {
         for z in [-40.0, -5, 0, 5, 30, 34.9, 35.1, 60] {

@@ -42,6 +42,7 @@ extension ParametricModel {
         // survreg reports the likelihood of T, not of log T: each event adds log(d log t / dt) = −log t.
         var correction = 0.0
         for i in 0..<n where data.event[i] { correction -= weight[i] * y[i] }
+        guard fit.loglik.isFinite, fit.theta.allSatisfy(\.isFinite) else { throw .notFinite(iterations: fit.iterations) }
         let (theta, variance) = unstandardize(fit.theta, fit.variance, center: center, spread: spread)
         let terms = ["(Intercept)"] + (design?.terms ?? [])
         func row(_ k: Int, _ term: String) -> Coefficient {

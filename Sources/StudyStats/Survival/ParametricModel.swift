@@ -88,6 +88,9 @@ public enum ParametricError: Error, Sendable, Equatable, CustomStringConvertible
     case invalidTime(index: Int)
     /// No event among the rows: the likelihood has no maximum.
     case noEvents
+    /// The iteration ended on a non-finite log-likelihood or coefficient: typically σ → 0, when
+    /// every time is equal or the covariates determine the times exactly.
+    case notFinite(iterations: Int)
     /// The design's rows and the survival data disagree in length.
     case lengthMismatch(design: Int, data: Int)
 
@@ -95,6 +98,8 @@ public enum ParametricError: Error, Sendable, Equatable, CustomStringConvertible
         switch self {
         case let .invalidTime(index):
             return "row \(index + 1) has a time ≤ 0 or not finite; the parametric distributions model log time, so every time must be positive and finite (R: invalid survival times for this distribution); drop or correct the row"
+        case let .notFinite(iterations):
+            return "the fit reached no finite estimate after \(iterations) iterations; the scale tends to 0 when all times are equal or the covariates determine the times exactly; check the time column, or fix the scale with distribution: exponential"
         case .noEvents:
             return "no events among the rows used, so the model has no maximum; check the event column"
         case let .lengthMismatch(design, data):
