@@ -170,6 +170,39 @@ import Testing
         #expect(model.coefficients[1].coefficient > 10)
     }
 
+    @Test("a case weight of 2 fits as the row written twice: same estimates, log-likelihood and iterations")
+    func weights() throws {
+        let time: [Double] = [5, 8, 12, 3, 20, 7, 15, 9], x: [Double?] = [1, 0, 1, 0, 1, 1, 0, 0]
+        let event = [true, false, true, true, false, true, true, false]
+        let weights: [Double] = [1, 2, 1, 1, 2, 1, 1, 1]
+        var twiceTime = [Double](), twiceEvent = [Bool](), twiceX = [Double?]()
+        for i in time.indices { for _ in 0..<Int(weights[i]) { twiceTime.append(time[i]); twiceEvent.append(event[i]); twiceX.append(x[i]) } }
+        for distribution in ParametricDistribution.allCases {
+            let weighted = try ParametricModel.fit(SurvivalData(time: time, event: event, weights: weights),
+                                                   design: CoxDesign.build([CoxVariable("x", .numeric(x))]), distribution: distribution)
+            let twice = try ParametricModel.fit(SurvivalData(time: twiceTime, event: twiceEvent),
+                                                design: CoxDesign.build([CoxVariable("x", .numeric(twiceX))]), distribution: distribution)
+            for (a, b) in zip(weighted.coefficients, twice.coefficients) {
+                #expect(close(a.coefficient, b.coefficient, relative: 1e-10) && close(a.standardError, b.standardError, relative: 1e-10))
+            }
+            #expect(close(weighted.logLikelihoodFit, twice.logLikelihoodFit, relative: 1e-12))
+            #expect(close(weighted.logLikelihoodNull, twice.logLikelihoodNull, relative: 1e-12))
+            #expect(weighted.iterations == twice.iterations)
+        }
+    }
+
+    @Test("the hazard-ratio interval follows conf_level: exp(log hr ∓ z·se) with z of the level")
+    func hazardRatioLevel() throws {
+        let c = ParametricReferenceTests.cases[0]
+        let model = try ParametricReferenceTests.fit(c)
+        let at95 = try #require(model.hazardRatios()), at90 = try #require(model.hazardRatios(level: 0.9))
+        for (a, b) in zip(at95, at90) {
+            #expect(a.hazardRatio == b.hazardRatio && a.logStandardError == b.logStandardError)
+            #expect(close(b.lower, a.hazardRatio * exp(-1.6448536269514722 * a.logStandardError), relative: 1e-9))
+            #expect(close(b.upper, a.hazardRatio * exp(1.6448536269514722 * a.logStandardError), relative: 1e-9))
+        }
+    }
+
     @Test("the log-normal censored term stays finite and smooth far in the upper tail")
     func gaussianTail() {
         for z in [-40.0, -5, 0, 5, 30, 34.9, 35.1, 60] {

@@ -8,9 +8,13 @@ import Darwin
 /// `x'β + σ·W`, with W standard extreme value (Weibull, and exponential with σ fixed at 1),
 /// Gaussian (log-normal) or logistic (log-logistic).
 public enum ParametricDistribution: String, Sendable, CaseIterable {
+    /// Extreme-value errors on log time, scale estimated.
     case weibull
+    /// Weibull with the scale fixed at 1.
     case exponential
+    /// Gaussian errors on log time.
     case lognormal
+    /// Logistic errors on log time.
     case loglogistic
 
     /// The scale σ when the distribution fixes it (exponential: 1), nil when it is estimated.

@@ -16,10 +16,15 @@ import Darwin
 public struct ParametricModel: Sendable, Equatable {
     /// One row of R's `summary(fit)$table`.
     public struct Coefficient: Sendable, Equatable {
+        /// `(Intercept)`, a design term (`age`, `ph.ecog=1`, `age:sex`) or `Log(scale)`.
         public var term: String
+        /// The estimate on the log-time scale (R's `Value`).
         public var coefficient: Double
+        /// From the inverse information (R's `Std. Error`).
         public var standardError: Double
+        /// `coefficient / standardError`.
         public var z: Double
+        /// Two-sided normal p value of `z`.
         public var p: Double
     }
 
@@ -27,13 +32,18 @@ public struct ParametricModel: Sendable, Equatable {
     /// `hr = exp(−β/σ)`, with the standard error of `log hr` by the delta method on (β, log σ)
     /// and the interval `exp(log hr ∓ q·se)`, as `SurvRegCensCov::ConvertWeibull` gives them.
     public struct HazardRatio: Sendable, Equatable {
+        /// The covariate term.
         public var term: String
+        /// `exp(−β/σ)`.
         public var hazardRatio: Double
+        /// Standard error of `−β/σ` (the log hazard ratio).
         public var logStandardError: Double
+        /// The interval's ends at the level asked for.
         public var lower: Double
         public var upper: Double
     }
 
+    /// The error distribution fitted.
     public var distribution: ParametricDistribution
     /// `(Intercept)` first, then the design's terms in order.
     public var coefficients: [Coefficient]
@@ -46,12 +56,15 @@ public struct ParametricModel: Sendable, Equatable {
     /// Log-likelihood of the intercept-only model (R's `loglik[1]`) and of the fit (`loglik[2]`),
     /// both on the time scale (including `−Σ log t` over the events), as R reports them.
     public var logLikelihoodNull: Double
+    /// See `logLikelihoodNull`.
     public var logLikelihoodFit: Double
     /// Newton–Raphson iterations of the final fit (R's `iter`).
     public var iterations: Int
+    /// False when the iteration limit (30, as survreg) was reached first.
     public var converged: Bool
-    /// Rows used and events among them.
+    /// Rows used.
     public var count: Int
+    /// Events among the rows used.
     public var eventCount: Int
 
     /// The likelihood-ratio test against the intercept-only model (R's printed `Chisq`): statistic,
