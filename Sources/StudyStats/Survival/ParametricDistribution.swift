@@ -45,8 +45,10 @@ public enum ParametricDistribution: String, Sendable, CaseIterable {
             let w = exp(min(max(z, -200), 200))
             return event ? (z - w, 1 - w, -w) : (-w, -w, -w)
         case .loglogistic:
-            let f = z >= 0 ? 1 / (1 + exp(-z)) : exp(z) / (1 + exp(z))
-            let softplus = max(z, 0) + log1p(exp(-abs(z)))
+            // One exponential of a non-positive number serves F(z) and log(1 + e^z) without overflow.
+            let e = exp(-abs(z))
+            let f = z >= 0 ? 1 / (1 + e) : e / (1 + e)
+            let softplus = max(z, 0) + log1p(e)
             let spread = f * (1 - f)
             return event ? (z - 2 * softplus, 1 - 2 * f, -2 * spread) : (-softplus, -f, -spread)
         case .lognormal:
