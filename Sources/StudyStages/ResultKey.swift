@@ -26,4 +26,22 @@ enum ResultKey {
     static let type = "type"
     static let levels = "levels"
     static let observed = "observed"
+    // Shared by survival/cox and survival/parametric (the model terms, likelihoods and fit state).
+    static let terms = "terms"
+    static let coef = "coef"
+    static let z = "z"
+    static let hrLower = "hr_lower"
+    static let hrUpper = "hr_upper"
+    static let loglik = "loglik"
+    static let null = "null"
+    static let fit = "fit"
+    static let tests = "tests"
+    static let likelihoodRatio = "likelihood_ratio"
+    static let vcov = "vcov"
+    static let iterations = "iterations"
+    static let converged = "converged"
+    /// survival/parametric's σ and simulate/cohort's Weibull scale.
+    static let scale = "scale"
+    /// survival/kaplan-meier and survival/parametric echo their confidence level.
+    static let confLevel = "conf_level"
 }

@@ -105,6 +105,8 @@ struct KindVersionTests {
                                           with: .object(survival.merging(["group": .string("sex")]) { a, _ in a }))),
         ("survival/cox", KindFixture(inputs: ["table": "lung.csv"], outputs: ["result": "results/cox.json"],
                                      with: .object(survival.merging(["covariates": .array([.string("age"), .string("sex"), .string("ph.ecog")])]) { a, _ in a }))),
+        ("survival/parametric", KindFixture(inputs: ["table": "lung.csv"], outputs: ["result": "results/parametric.json"],
+                                            with: .object(survival.merging(["covariates": .array([.string("age"), .string("sex"), .string("ph.ecog")])]) { a, _ in a }))),
         ("simulate/cohort", KindFixture(inputs: [:], outputs: ["table": "out/cohort.csv", "truth": "out/truth.json"],
                                         with: .object(SimulationStageTests.cohort.merging(["patients": .integer(200)]) { _, b in b }))),
         ("simulate/trial", KindFixture(inputs: [:], outputs: ["result": "out/trial.json"], with: .object(trial))),

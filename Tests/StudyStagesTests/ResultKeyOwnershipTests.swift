@@ -17,6 +17,7 @@ import Testing
         Model(type: "KaplanMeierOutput", keys: KaplanMeierOutput.keys, sample: ResultModelSamples.kaplanMeier.encoded),
         Model(type: "LogRankOutput", keys: LogRankOutput.keys, sample: ResultModelSamples.logRank.encoded),
         Model(type: "CoxOutput", keys: CoxOutput.keys, sample: ResultModelSamples.cox.encoded),
+        Model(type: "ParametricOutput", keys: ParametricOutput.keys, sample: ResultModelSamples.parametric.encoded),
         Model(type: "TrialPowerOutput", keys: TrialPowerOutput.keys, sample: ResultModelSamples.trialPower.encoded),
         Model(type: "CohortTruthOutput", keys: CohortTruthOutput.keys, sample: ResultModelSamples.cohortTruth.encoded),
         Model(type: "IngestSummaryOutput", keys: IngestSummaryOutput.keys, sample: ResultModelSamples.ingestSummary.encoded),
@@ -29,7 +30,7 @@ import Testing
     /// Literals that spell a result key but mean something else. By folder, not file, so a
     /// settings reader may move within its family; keep this short and give the reason.
     static let otherMeanings: [(folder: String, keys: Set<String>, reason: String)] = [
-        ("Sources/StudyStages/Survival/", ["time", "event", "group", "strata", "covariates", "conf_type", "conf_level", "rho",
+        ("Sources/StudyStages/Survival/", ["time", "event", "group", "strata", "covariates", "conf_type", "conf_level", "rho", "distribution",
                                            "ties", "ph_test", "read"],
          "`with:` settings of the survival kinds (the result echoes some under the same name); the 'read' timing phase"),
         ("Sources/StudyStages/Simulation/", ["seed", "time", "event", "strata", "arms", "covariates", "log_hazard_ratios",

@@ -73,7 +73,7 @@ struct CohortTruthOutput: ResultModel {
         static let label = "label"
         static let proportion = "proportion"
         static let shape = "shape"
-        static let scale = "scale"
+        static let scale = ResultKey.scale
         static let prevalence = "prevalence"
         static let mean = "mean"
         static let sd = "sd"

@@ -63,23 +63,23 @@ struct CoxOutput: ResultModel {
     /// Member names only this model writes.
     enum Key {
         static let ties = "ties"
-        static let terms = "terms"
-        static let coef = "coef"
-        static let z = "z"
-        static let hrLower = "hr_lower"
-        static let hrUpper = "hr_upper"
+        static let terms = ResultKey.terms
+        static let coef = ResultKey.coef
+        static let z = ResultKey.z
+        static let hrLower = ResultKey.hrLower
+        static let hrUpper = ResultKey.hrUpper
         static let mayBeInfinite = "may_be_infinite"
-        static let loglik = "loglik"
-        static let null = "null"
-        static let fit = "fit"
-        static let tests = "tests"
-        static let likelihoodRatio = "likelihood_ratio"
+        static let loglik = ResultKey.loglik
+        static let null = ResultKey.null
+        static let fit = ResultKey.fit
+        static let tests = ResultKey.tests
+        static let likelihoodRatio = ResultKey.likelihoodRatio
         static let wald = "wald"
         static let score = "score"
         static let concordance = "concordance"
-        static let vcov = "vcov"
-        static let iterations = "iterations"
-        static let converged = "converged"
+        static let vcov = ResultKey.vcov
+        static let iterations = ResultKey.iterations
+        static let converged = ResultKey.converged
         static let warnings = "warnings"
         static let phTest = "ph_test"
         static let transform = "transform"

@@ -54,7 +54,7 @@ struct KaplanMeierOutput: ResultModel {
     /// Member names only this model writes.
     enum Key {
         static let confType = "conf_type"
-        static let confLevel = "conf_level"
+        static let confLevel = ResultKey.confLevel
         static let curves = "curves"
         static let rmst = "rmst"
         static let tau = "tau"
