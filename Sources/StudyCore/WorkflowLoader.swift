@@ -15,7 +15,7 @@ public struct WorkflowLoader: Sendable {
     public static let workflowKeys = ["name", "description", "params", "stages", "slurm", "sign"]
     /// Keys of a stage.
     public static let stageKeys = ["run", "uses", "with", "inputs", "outputs", "params", "env",
-                                   "threads", "resources", "retries", "description"]
+                                   "threads", "resources", "retries", "description", "foreach", "matrix", "name"]
 
     /// Creates a loader that accepts the given built-in kinds.
     public init(knownKinds: [String] = [], paramOverrides: [String: JSONValue] = [:]) {
@@ -76,15 +76,11 @@ public struct WorkflowLoader: Sendable {
             reader.error("missing required key 'name'; add e.g. 'name: my-study' at the top", at: top)
         }
         var stages: [Stage] = []
+        var fanouts: [FanoutGroup] = [], gathers: [Gather] = []
         let effectiveParams = params.merging(paramOverrides.filter { params[$0.key] != nil }) { $1 }
         if let stagesNode {
             if case .mapping = stagesNode {
-                for pair in reader.pairs(stagesNode, context: "in 'stages'") {
-                    if let stage = parseStage(id: pair.key, keyNode: pair.keyNode, node: pair.value,
-                                              workflowParams: effectiveParams, reader: &reader) {
-                        stages.append(stage)
-                    }
-                }
+                (stages, fanouts, gathers) = parseStages(stagesNode, workflowParams: effectiveParams, reader: &reader)
                 if stages.isEmpty && reader.diagnostics.isEmpty {
                     reader.error("'stages' is empty; add at least one stage", at: stagesNode)
                 }
@@ -95,7 +91,38 @@ public struct WorkflowLoader: Sendable {
             reader.error("missing required key 'stages'", at: top)
         }
         return Workflow(file: reader.file, name: name, description: description, params: params, stages: stages,
-                        slurm: slurm, sign: sign)
+                        slurm: slurm, sign: sign, fanouts: fanouts, gathers: gathers)
+    }
+
+    /// The entries of `stages:`, fan-outs expanded into their instances (contiguous, in
+    /// instance order), then gathered inputs resolved.
+    private func parseStages(_ node: Node, workflowParams: [String: JSONValue],
+                             reader: inout YAMLReader) -> ([Stage], [FanoutGroup], [Gather]) {
+        var stages: [Stage] = [], fanouts: [FanoutGroup] = []
+        var pending: [PendingGather] = []
+        var attempted: Set<String> = [], plain: Set<String> = []
+        for pair in reader.pairs(node, context: "in 'stages'") {
+            let firstGather = pending.count
+            let entry = parseStageEntry(id: pair.key, keyNode: pair.keyNode, node: pair.value, workflowParams: workflowParams,
+                                        gathers: &pending, reader: &reader)
+            if Self.firstPairs(pair.value).contains(where: { $0.key == "foreach" || $0.key == "matrix" }) {
+                attempted.insert(pair.key)
+            } else {
+                plain.insert(pair.key)
+            }
+            guard let entry else {
+                pending.removeSubrange(firstGather...)
+                continue
+            }
+            let range = stages.count..<(stages.count + entry.stages.count)
+            for index in firstGather..<pending.count { pending[index].stages = range }
+            if let items = entry.items {
+                fanouts.append(FanoutGroup(template: pair.key, stages: range, location: entry.location, items: items))
+            }
+            stages += entry.stages
+        }
+        let gathers = resolveGathers(pending, stages: &stages, fanouts: fanouts, attempted: attempted, plain: plain, reader: &reader)
+        return (stages, fanouts, gathers)
     }
 
     private func parseSlurm(_ node: Node, reader: inout YAMLReader) -> SlurmDefaults {
@@ -144,7 +171,7 @@ public struct WorkflowLoader: Sendable {
     /// a command as `STUDYFLOW_PARAM_<NAME upper-cased>`, so two names that differ only in case (in
     /// one `params:`, or a stage's against the workflow's) are refused: they would set one variable.
     private func parseParams(_ node: Node, context: String, workflowParams: [String: JSONValue]? = nil,
-                             reader: inout YAMLReader) -> [String: JSONValue] {
+                             fanout: Bool = false, reader: inout YAMLReader) -> [String: JSONValue] {
         guard case .mapping = node else {
             reader.error("'params' of \(context) must be a mapping of name to value, got \(reader.kindName(node))", at: node)
             return [:]
@@ -165,15 +192,18 @@ public struct WorkflowLoader: Sendable {
             }
             if case .scalar(let scalar) = pair.value {
                 _ = reportNotExpanded(scalar.string, node: pair.value, what: "parameter '\(pair.key)' of \(context)",
-                                      example: "a literal value", reader: &reader)
+                                      example: "a literal value", fanout: fanout, reader: &reader)
             }
             params[pair.key] = reader.value(pair.value, context: "in parameter '\(pair.key)'")
         }
         return params
     }
 
-    private func parseStage(id: String, keyNode: Node, node: Node, workflowParams: [String: JSONValue],
-                            reader: inout YAMLReader) -> Stage? {
+    /// Parses one stage as written. `fanout` says it is a `foreach:`/`matrix:` template: then
+    /// `${each…}`/`${matrix…}` are accepted where instances fill them in, and the texts holding
+    /// them are listed in the result for `instantiate`. Gathered inputs go to `gathers`.
+    func parseStage(id: String, keyNode: Node, node: Node, workflowParams: [String: JSONValue], fanout: Bool,
+                    gathers: inout [PendingGather], reader: inout YAMLReader) -> StageTemplate? {
         let where_ = "in stage '\(id)'"
         if !Self.isStageID(id) {
             reader.error("bad stage id '\(id)'; use letters, digits, '_' and '-'", at: keyNode)
@@ -189,27 +219,81 @@ public struct WorkflowLoader: Sendable {
         var values: [String: Node] = [:]
         for pair in pairs { values[pair.key] = pair.value }
 
-        var stage = Stage(id: id, action: .shell(CommandTemplate("")), location: reader.location(keyNode))
+        var template = StageTemplate(stage: Stage(id: id, action: .shell(CommandTemplate("")), location: reader.location(keyNode)))
         // Only `with:` needs a table: inputs and outputs carry their own locations.
         if let with = pairs.first(where: { $0.key == "with" }) {
-            stage.fields.setKey("with", reader.location(with.keyNode))
-            reader.recordFields(with.value, path: "with", into: &stage.fields)
+            template.stage.fields.setKey("with", reader.location(with.keyNode))
+            reader.recordFields(with.value, path: "with", into: &template.stage.fields)
         }
         if let params = values["params"] {
-            stage.params = parseParams(params, context: "stage '\(id)'", workflowParams: workflowParams, reader: &reader)
+            template.stage.params = parseParams(params, context: "stage '\(id)'", workflowParams: workflowParams,
+                                                fanout: fanout, reader: &reader)
+            if fanout { template.texts += itemTexts(in: params) }
         }
-        let scope = (stage: stage.params, workflow: workflowParams)
-        if let inputs = values["inputs"] { stage.inputs = parseArtifacts(inputs, role: "inputs", stage: id, params: scope, reader: &reader) }
-        if let outputs = values["outputs"] { stage.outputs = parseArtifacts(outputs, role: "outputs", stage: id, params: scope, reader: &reader) }
-        if let env = values["env"] { stage.env = parseEnv(env, stage: id, reader: &reader) }
-        if let threads = values["threads"] {
-            stage.resources.threads = reader.integer(threads, what: "'threads' of stage '\(id)'", range: 1...4096) ?? 1
+        let scope = (stage: template.stage.params, workflow: workflowParams)
+        let newGathers = gathers.count
+        if let inputs = values["inputs"] {
+            template.stage.inputs = parseArtifacts(inputs, role: "inputs", stage: id, params: scope, fanout: fanout,
+                                                   template: &template, gathers: &gathers, reader: &reader)
         }
-        if let retries = values["retries"] {
-            stage.resources.retries = reader.integer(retries, what: "'retries' of stage '\(id)'", range: 0...100) ?? 0
+        if let outputs = values["outputs"] {
+            template.stage.outputs = parseArtifacts(outputs, role: "outputs", stage: id, params: scope, fanout: fanout,
+                                                    template: &template, gathers: &gathers, reader: &reader)
         }
-        if let resources = values["resources"] { parseResources(resources, stage: &stage, reader: &reader) }
+        parseSettings(values, template: &template, fanout: fanout, reader: &reader)
+        let gathered = gathers[newGathers...].map(\.input)
+        parseAction(values, pairs: pairs, keyNode: keyNode, template: &template, gathered: gathered,
+                    workflowParams: workflowParams, fanout: fanout, reader: &reader)
+        if fanout {
+            template.paramsHaveItems = JSONValue.object(template.stage.params).holdsItemPlaceholder
+            if case .builtin(_, let with) = template.stage.action { template.withHasItems = with.holdsItemPlaceholder }
+        }
+        return template
+    }
 
+    /// `env`, `threads`, `retries` and `resources`; in a template, values holding item
+    /// placeholders are kept for `instantiate`.
+    private func parseSettings(_ values: [String: Node], template: inout StageTemplate, fanout: Bool, reader: inout YAMLReader) {
+        let id = template.stage.id
+        var deferred: [(StageTemplate.ItemSetting.Target, Node, String)] = []
+        if let env = values["env"] {
+            template.stage.env = parseEnv(env, stage: id, fanout: fanout, deferred: &deferred, reader: &reader)
+        }
+        for (key, range, target) in [("threads", 1...4096, StageTemplate.ItemSetting.Target.threads),
+                                     ("retries", 0...100, .retries)] {
+            guard let node = values[key] else { continue }
+            if fanout, node.mayHoldItemPlaceholder {
+                deferred.append((target, node, "'\(key)'"))
+                continue
+            }
+            let value = reader.integer(node, what: "'\(key)' of stage '\(id)'", range: range)
+            if key == "threads" { template.stage.resources.threads = value ?? 1 } else { template.stage.resources.retries = value ?? 0 }
+        }
+        if let resources = values["resources"] {
+            parseResources(resources, stage: &template.stage, fanout: fanout, deferred: &deferred, reader: &reader)
+        }
+        for (target, node, what) in deferred {
+            deferSetting(target, node: node, what: what, template: &template, reader: &reader)
+        }
+    }
+
+    /// Keeps a setting that holds item placeholders for `instantiate`; any other placeholder in it
+    /// is refused as in a plain stage.
+    private func deferSetting(_ target: StageTemplate.ItemSetting.Target, node: Node, what: String,
+                              template: inout StageTemplate, reader: inout YAMLReader) {
+        guard case .scalar(let scalar) = node else { return }
+        let text = CommandTemplate(scalar.string)
+        if reportNotExpanded(scalar.string, node: node, what: "\(what) of stage '\(template.stage.id)'", example: "a literal value",
+                             fanout: true, reader: &reader) { return }
+        template.settings.append(.init(target: target, template: text, node: node))
+        template.texts.append(.init(template: text, node: node, scalarFor: what))
+    }
+
+    /// `run` or `uses`/`with`.
+    private func parseAction(_ values: [String: Node], pairs: [(key: String, keyNode: Node, value: Node)], keyNode: Node,
+                             template: inout StageTemplate, gathered: [String], workflowParams: [String: JSONValue],
+                             fanout: Bool, reader: inout YAMLReader) {
+        let id = template.stage.id
         switch (values["run"], values["uses"]) {
         case (nil, nil):
             reader.error("stage '\(id)' needs 'run' (a shell command) or 'uses' (a built-in stage kind)", at: keyNode)
@@ -221,9 +305,13 @@ public struct WorkflowLoader: Sendable {
                              at: pairs.first { $0.key == "with" }!.keyNode)
             }
             if let text = reader.string(run, what: "'run' of stage '\(id)'") {
-                let template = CommandTemplate(text)
-                checkPlaceholders(template, node: run, stage: stage, workflowParams: workflowParams, reader: &reader)
-                stage.action = .shell(template)
+                let command = CommandTemplate(text)
+                checkPlaceholders(command, node: run, stage: template.stage, gathered: gathered, workflowParams: workflowParams,
+                                  fanout: fanout, reader: &reader)
+                if fanout, command.placeholders.contains(where: { $0.scope?.isItem == true }) {
+                    template.texts.append(.init(template: command, node: run, scalarFor: nil))
+                }
+                template.stage.action = .shell(command)
             }
         case (nil, let uses?):
             if let kind = reader.string(uses, what: "'uses' of stage '\(id)'") {
@@ -232,20 +320,37 @@ public struct WorkflowLoader: Sendable {
                     reader.error("unknown stage kind '\(kind)' in stage '\(id)' (known kinds: \(known))\(Spelling.hint(for: kind, among: knownKinds))", at: uses)
                 }
                 if let settings = values["with"] {
-                    checkSettingPlaceholders(settings, stage: id, names: Array(stage.params.keys) + Array(workflowParams.keys), reader: &reader)
+                    checkSettingPlaceholders(settings, stage: id, names: Array(template.stage.params.keys) + Array(workflowParams.keys),
+                                             fanout: fanout, reader: &reader)
+                    if fanout { template.texts += itemTexts(in: settings) }
                 }
                 let with = values["with"].map { reader.value($0, context: "in 'with' of stage '\(id)'") } ?? .object([:])
                 if case .object = with {} else {
                     reader.error("'with' of stage '\(id)' must be a mapping", at: values["with"]!)
                 }
-                stage.action = .builtin(kind: kind, with: with)
+                template.stage.action = .builtin(kind: kind, with: with)
             }
         }
-        return stage
+    }
+
+    /// Every scalar under `node` that holds an item placeholder, for per-instance checks.
+    func itemTexts(in node: Node) -> [StageTemplate.ItemText] {
+        switch node {
+        case .scalar(let scalar):
+            guard node.mayHoldItemPlaceholder else { return [] }
+            let text = CommandTemplate(scalar.string)
+            // A whole-value placeholder takes the item's value with its type; inside text, a scalar.
+            let whole = text.segments.count == 1
+            return text.placeholders.contains { $0.scope?.isItem == true }
+                ? [.init(template: text, node: node, scalarFor: whole ? nil : "text")] : []
+        case .sequence(let items): return items.flatMap(itemTexts)
+        case .mapping(let mapping): return mapping.map(\.value).flatMap(itemTexts)
+        }
     }
 
     private func parseArtifacts(_ node: Node, role: String, stage: String,
                                 params: (stage: [String: JSONValue], workflow: [String: JSONValue]),
+                                fanout: Bool, template: inout StageTemplate, gathers: inout [PendingGather],
                                 reader: inout YAMLReader) -> [Artifact] {
         var entries: [(name: String?, node: Node)] = []
         switch node {
@@ -264,38 +369,62 @@ public struct WorkflowLoader: Sendable {
         var artifacts: [Artifact] = []
         var seen: Set<String> = []
         for entry in entries {
+            if role == "inputs", case .mapping = entry.node {
+                if let gather = parseGather(entry.node, input: entry.name, stage: stage, reader: &reader) { gathers.append(gather) }
+                continue
+            }
             guard let written = reader.string(entry.node, what: "a path in '\(role)' of stage '\(stage)'") else { continue }
             let raw = expandPath(written, node: entry.node, role: role, stage: stage, stageParams: params.stage,
-                                 workflowParams: params.workflow, reader: &reader)
+                                 workflowParams: params.workflow, fanout: fanout, reader: &reader)
             let location = reader.location(entry.node)
-            let path: String, isDirectory: Bool
-            switch WorkspacePath.normalize(raw) {
-            case .inside(let p, let dir):
-                (path, isDirectory) = (p, dir)
-            case .absolute(let p, let dir), .escapes(let p, let dir):
-                if role == "outputs" {
-                    reader.error("output '\(raw)' of stage '\(stage)' is outside the workspace; write it under the workspace, e.g. 'results/…'", at: location)
+            if fanout, raw.holdsItemPlaceholder {
+                let text = CommandTemplate(raw)
+                template.paths.append(.init(isOutput: role == "outputs", index: artifacts.count, template: text, location: location))
+                template.texts.append(.init(template: CommandTemplate(written), node: entry.node, scalarFor: "a path"))
+                artifacts.append(Artifact(name: entry.name, path: raw, location: location))
+                continue
+            }
+            switch Self.artifact(raw, name: entry.name, role: role, owner: " of stage '\(stage)'", location: location) {
+            case .success(let artifact):
+                if !seen.insert(artifact.path).inserted {
+                    reader.error("path '\(raw)' is listed twice in '\(role)' of stage '\(stage)'", at: location)
                     continue
                 }
-                (path, isDirectory) = (p, dir)
-            case .empty:
-                if role == "outputs" && !raw.isEmpty {
-                    reader.error("output '\(raw)' of stage '\(stage)' is the workspace root itself, which holds '.git/', '.studyflow/' and the workflow file; write into a subdirectory, e.g. 'results/'", at: location)
-                } else {
-                    reader.error("empty path in '\(role)' of stage '\(stage)'", at: location)
-                }
-                continue
+                artifacts.append(artifact)
+            case .failure(let problem):
+                reader.error(problem.message, at: location)
             }
-            if !seen.insert(path).inserted {
-                reader.error("path '\(raw)' is listed twice in '\(role)' of stage '\(stage)'", at: location)
-                continue
-            }
-            artifacts.append(Artifact(name: entry.name, path: path, isDirectory: isDirectory, location: location))
         }
         return artifacts
     }
 
-    private func parseEnv(_ node: Node, stage: String, reader: inout YAMLReader) -> [String] {
+    /// A path's normalized artifact, or why it cannot be one; `owner` (` of stage 'x'`, or empty
+    /// when the message is prefixed with the instance) completes the message.
+    static func artifact(_ raw: String, name: String?, role: String, owner: String,
+                         location: SourceLocation) -> Result<Artifact, PathProblem> {
+        switch WorkspacePath.normalize(raw) {
+        case .inside(let path, let isDirectory):
+            return .success(Artifact(name: name, path: path, isDirectory: isDirectory, location: location))
+        case .absolute(let path, let isDirectory), .escapes(let path, let isDirectory):
+            if role == "outputs" {
+                return .failure(PathProblem(message: "output '\(raw)'\(owner) is outside the workspace; write it under the workspace, e.g. 'results/…'"))
+            }
+            return .success(Artifact(name: name, path: path, isDirectory: isDirectory, location: location))
+        case .empty:
+            if role == "outputs" && !raw.isEmpty {
+                return .failure(PathProblem(message: "output '\(raw)'\(owner) is the workspace root itself, which holds '.git/', '.studyflow/' and the workflow file; write into a subdirectory, e.g. 'results/'"))
+            }
+            return .failure(PathProblem(message: "empty path in '\(role)'\(owner)"))
+        }
+    }
+
+    /// Why a path cannot be an artifact.
+    struct PathProblem: Error {
+        var message: String
+    }
+
+    private func parseEnv(_ node: Node, stage: String, fanout: Bool,
+                          deferred: inout [(StageTemplate.ItemSetting.Target, Node, String)], reader: inout YAMLReader) -> [String] {
         guard case .sequence(let sequence) = node else {
             reader.error("'env' of stage '\(stage)' must be a list of variable names, got \(reader.kindName(node))", at: node)
             return []
@@ -303,7 +432,10 @@ public struct WorkflowLoader: Sendable {
         var names: [String] = []
         for item in sequence {
             guard let name = reader.string(item, what: "an entry of 'env' of stage '\(stage)'") else { continue }
-            if reportNotExpanded(name, node: item, what: "'env' of stage '\(stage)'", example: "[LANG]", reader: &reader) {
+            if fanout, item.mayHoldItemPlaceholder {
+                deferred.append((.env(names.count), item, "an entry of 'env'"))
+                names.append(name)
+            } else if reportNotExpanded(name, node: item, what: "'env' of stage '\(stage)'", example: "[LANG]", fanout: fanout, reader: &reader) {
                 continue
             } else if name.isEmpty || name.first!.isNumber || !Self.isName(name) {
                 reader.error("bad environment variable name '\(name)' in stage '\(stage)'", at: item)
@@ -314,7 +446,8 @@ public struct WorkflowLoader: Sendable {
         return names
     }
 
-    private func parseResources(_ node: Node, stage: inout Stage, reader: inout YAMLReader) {
+    private func parseResources(_ node: Node, stage: inout Stage, fanout: Bool,
+                                deferred: inout [(StageTemplate.ItemSetting.Target, Node, String)], reader: inout YAMLReader) {
         let context = "in 'resources' of stage '\(stage.id)'"
         guard case .mapping = node else {
             reader.error("'resources' of stage '\(stage.id)' must be a mapping like {memory: 2G, time: 30m}", at: node)
@@ -324,8 +457,12 @@ public struct WorkflowLoader: Sendable {
         reader.checkKeys(pairs, allowed: ["memory", "time"], context: context)
         for pair in pairs {
             guard let text = reader.string(pair.value, what: "'\(pair.key)' of stage '\(stage.id)'") else { continue }
+            if fanout, pair.value.mayHoldItemPlaceholder, pair.key == "memory" || pair.key == "time" {
+                deferred.append((pair.key == "memory" ? .memory : .time, pair.value, "'\(pair.key)'"))
+                continue
+            }
             if reportNotExpanded(text, node: pair.value, what: "'\(pair.key)' of stage '\(stage.id)'",
-                                 example: pair.key == "memory" ? "2G" : "30m", reader: &reader) { continue }
+                                 example: pair.key == "memory" ? "2G" : "30m", fanout: fanout, reader: &reader) { continue }
             switch pair.key {
             case "memory":
                 if ResourceFormat.memoryMegabytes(text) == nil {
@@ -340,23 +477,32 @@ public struct WorkflowLoader: Sendable {
         }
     }
 
-    private func checkPlaceholders(_ template: CommandTemplate, node: Node, stage: Stage,
-                                   workflowParams: [String: JSONValue], reader: inout YAMLReader) {
+    /// Checks `run`'s placeholders; `gathered` are the names of gathered inputs (filled in after
+    /// every stage is read). Item placeholders of a fan-out template are checked per instance.
+    private func checkPlaceholders(_ template: CommandTemplate, node: Node, stage: Stage, gathered: [String],
+                                   workflowParams: [String: JSONValue], fanout: Bool, reader: inout YAMLReader) {
         for placeholder in template.placeholders {
             let at = reader.location(of: placeholder.description, offset: placeholder.offset, in: node)
             guard let scope = placeholder.scope else {
                 let fixed = Spelling.suggestion(for: placeholder.scopeText, among: Placeholder.Scope.allCases.map(\.rawValue))
                 let hint = fixed.map { "; did you mean '${\($0)\(placeholder.name.map { "." + $0 } ?? "")}'?" }
-                    ?? "; placeholders are ${inputs.NAME}, ${outputs.NAME} and ${params.NAME}"
+                    ?? "; placeholders are ${inputs.NAME}, ${outputs.NAME} and ${params.NAME} (and ${each…}, ${matrix…} on fan-out stages)"
                 reader.error("undefined placeholder '\(placeholder)' in stage '\(stage.id)'\(hint)", at: at)
                 continue
             }
-            guard let name = placeholder.name else { continue }
+            if scope.isItem && !fanout {
+                reportNeedsFanout(placeholder, in: "stage '\(stage.id)'", at: at, reader: &reader)
+                continue
+            }
+            if let problem = placeholder.position.problem, scope.isItem {
+                reader.error("placeholder '\(placeholder)' in stage '\(stage.id)' \(Self.explain(problem, placeholder))", at: at)
+            }
+            guard let name = placeholder.name, !scope.isItem else { continue }
             let names: [String]
             switch scope {
-            case .inputs: names = stage.inputs.compactMap(\.name)
+            case .inputs: names = stage.inputs.compactMap(\.name) + gathered
             case .outputs: names = stage.outputs.compactMap(\.name)
-            case .params: names = Array(stage.params.keys) + Array(workflowParams.keys)
+            case .params, .each, .matrix: names = Array(stage.params.keys) + Array(workflowParams.keys)
             }
             if !names.contains(name) {
                 let defined = names.isEmpty ? "stage '\(stage.id)' names no \(scope.rawValue)" : "named \(scope.rawValue): " + Set(names).sorted().joined(separator: ", ")

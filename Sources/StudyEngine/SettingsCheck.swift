@@ -8,13 +8,14 @@ public enum SettingsCheck {
     /// problem naming no written field, at the stage's declaration.
     public static func diagnostics(_ workspace: Workspace) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
-        for stage in workspace.compiled.workflow.stages {
+        for (index, stage) in workspace.compiled.workflow.stages.enumerated() {
             guard case .builtin(let kindName, _) = stage.action,
                   let kind = workspace.registry.kind(named: kindName) else { continue }
             let declaration = StageDeclaration(
                 stage: stage.id, root: workspace.layout.root,
                 inputs: named(stage.inputs), outputs: named(stage.outputs),
-                with: workspace.resolver.settings(of: stage))
+                with: workspace.resolver.settings(of: stage),
+                gathered: workspace.compiled.workflow.gathered(forStage: index))
             for problem in kind.check(declaration) {
                 diagnostics.append(Diagnostic("stage '\(stage.id)' (\(kindName)): \(problem)", at: stage.location(forProblem: problem)))
             }
