@@ -582,6 +582,9 @@ public struct WorkflowLoader: Sendable {
                 return Diagnostic("a tab is used for indentation; YAML allows only spaces there: indent with spaces",
                                   at: SourceLocation(file: file, line: mark.line, column: mark.column))
             }
+            if let trap = flowPlaceholderDiagnostic(problem: problem, line: mark.line, column: mark.column, lines: lines, file: file) {
+                return trap
+            }
             let detail = context.map { " \($0.text)" } ?? ""
             return Diagnostic("YAML syntax error: \(problem)\(detail)", at: SourceLocation(file: file, line: mark.line, column: mark.column))
         case let .reader(problem, _, _, _):
