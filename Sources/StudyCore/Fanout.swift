@@ -106,19 +106,27 @@ public struct FanoutItem: Sendable, Equatable, Hashable {
         case "each":
             guard let name else { return .undefined(suggestion: "each.key") }
             if name == "key" { return .value(.string(eachKey)) }
-            var parts = name.split(separator: ".", omittingEmptySubsequences: false)
-            if parts.first == "value" {
-                parts.removeFirst()
-                var current = value
-                for part in parts {
-                    guard case .object(let members) = current, let next = members[String(part)] else {
-                        return .undefined(suggestion: suggestion(for: "each." + name))
-                    }
-                    current = next
-                }
-                return .value(current)
+            var parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            guard parts[0] == "value" else {
+                // A typo in the first word: suggest the corrected name only when it names something.
+                guard let fixed = Spelling.suggestion(for: parts[0], among: ["key", "value"]) else { return .undefined(suggestion: nil) }
+                parts[0] = fixed
+                let corrected = parts.joined(separator: ".")
+                if case .value = resolve(scope: "each", name: corrected) { return .undefined(suggestion: "each." + corrected) }
+                return .undefined(suggestion: nil)
             }
-            return .undefined(suggestion: suggestion(for: "each." + name))
+            var current = value
+            for (depth, part) in parts.enumerated().dropFirst() {
+                guard case .object(let members) = current else { return .undefined(suggestion: nil) }
+                guard let next = members[part] else {
+                    // Compare the misspelt field with its siblings only, so the hint is a near miss.
+                    guard let fixed = Spelling.suggestion(for: part, among: members.keys.sorted()) else { return .undefined(suggestion: nil) }
+                    parts[depth] = fixed
+                    return .undefined(suggestion: "each." + parts[...depth].joined(separator: "."))
+                }
+                current = next
+            }
+            return .value(current)
         case "matrix":
             if let name, let axis = axes.first(where: { $0.key == name }) { return .value(axis.value) }
             return .undefined(suggestion: suggestion(for: "matrix." + (name ?? "")))
