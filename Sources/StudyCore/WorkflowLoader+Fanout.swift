@@ -25,7 +25,7 @@ struct ParsedFanout {
     }
 }
 
-/// Fan-out keys of a stage. Not yet called from `parseStage`: FANOUT-PLAN.md §1 says where.
+/// Fan-out keys of a stage, read by `parseStageEntry` before the stage itself.
 extension WorkflowLoader {
     /// The keys of a stage that make it a fan-out template.
     static let fanoutKeys = ["foreach", "matrix", "name"]
