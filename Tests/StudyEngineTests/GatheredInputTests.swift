@@ -34,6 +34,17 @@ private final class GatherKind: StageKind {
     }
 }
 
+/// Refuses any `with.alpha` other than 1.
+private struct StrictKind: StageKind {
+    var name: String { "test/strict" }
+    var version: Int { 1 }
+    func check(_ declaration: StageDeclaration) -> [String] {
+        guard case .object(let with) = declaration.with, let alpha = with["alpha"], alpha != .integer(1) else { return [] }
+        return ["with.alpha: must be 1, not \(alpha.canonicalJSON)"]
+    }
+    func run(_ context: StageKindContext) -> StageOutcome { .succeeded }
+}
+
 @Suite("Built-in kinds receive gathered inputs as labelled lists")
 struct GatheredInputTests {
     @Test("the load check and the run see one labelled entry per instance, in instance order")
@@ -79,5 +90,28 @@ struct GatheredInputTests {
         let read = try StageSpecification(json: spec.json)
         #expect(read == spec)
         #expect(read.context(log: { _ in }).gathered == ["fits": entries])
+    }
+
+    @Test("a settings problem shared by instances is one diagnostic naming the first; item-dependent ones stay apart")
+    func sharedSettingsProblem() throws {
+        let kinds = StageKindRegistry([StrictKind()])
+        let yaml = """
+            name: g
+            stages:
+              fit:
+                foreach: {a: {alpha: 2}, b: {alpha: 2}, c: {alpha: 1}, d: {alpha: 3}}
+                uses: test/strict
+                with: {alpha: "${each.value.alpha}"}
+                outputs: {out: "results/fit-${each.key}.txt"}
+            """
+        let dir = TemporaryDirectory()
+        let workflow = try WorkflowLoader(knownKinds: kinds.names).load(text: yaml, file: "w.yaml")
+        let graph = try WorkflowValidator(probe: DiskPathProbe(root: dir.path)).validate(workflow)
+        let ws = Workspace(layout: StoreLayout(root: dir.path), compiled: CompiledWorkflow(workflow: workflow, graph: graph),
+                           registry: kinds, params: [:])
+        #expect(SettingsCheck.diagnostics(ws).map(\.description) == [
+            "w.yaml:6:19: error: stage 'fit@a' (and 1 more instance) (test/strict): with.alpha: must be 1, not 2",
+            "w.yaml:6:19: error: stage 'fit@d' (test/strict): with.alpha: must be 1, not 3",
+        ])
     }
 }
