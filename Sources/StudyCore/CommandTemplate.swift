@@ -1,8 +1,8 @@
 /// A `run:` command split into literal text and `${…}` placeholders, kept unexpanded so
 /// `--param` overrides can be applied on every run without reparsing the workflow.
 ///
-/// Only `${inputs…}`, `${outputs…}` and `${params…}` are placeholders; any other `${NAME}` is
-/// left for the shell, so `${HOME}` keeps working.
+/// Only `${inputs…}`, `${outputs…}`, `${params…}`, `${each…}` and `${matrix…}` are placeholders;
+/// any other `${NAME}` is left for the shell, so `${HOME}` keeps working.
 public struct CommandTemplate: Sendable, Equatable, Hashable {
     /// The command as written.
     public var text: String
@@ -120,6 +120,13 @@ public struct Placeholder: Sendable, Equatable, Hashable, CustomStringConvertibl
     /// What a placeholder refers to.
     public enum Scope: String, Sendable, CaseIterable {
         case inputs, outputs, params
+        /// `${each.key}`, `${each.value[.FIELD…]}`: the item of a `foreach:` (or matrix) instance.
+        case each
+        /// `${matrix.AXIS}`: an axis value of a `matrix:` instance.
+        case matrix
+
+        /// Scopes whose value comes from a fan-out instance's item, not from the stage.
+        public var isItem: Bool { self == .each || self == .matrix }
     }
     /// The scope as written; `nil` when the scope is not one of ours (e.g. `${input.raw}`).
     public var scope: Scope?
@@ -146,8 +153,8 @@ public struct Placeholder: Sendable, Equatable, Hashable, CustomStringConvertibl
         if let dot {
             name = String(body[body.index(after: dot)...])
         } else {
-            // `${inputs}` is ours; a plain `${NAME}` belongs to the shell.
-            guard let scope, scope != .params else { return nil }
+            // `${inputs}` is ours; a plain `${NAME}` (`${params}`, `${each}` too) belongs to the shell.
+            guard scope == .inputs || scope == .outputs else { return nil }
             name = nil
         }
     }

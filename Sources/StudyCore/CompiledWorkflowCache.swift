@@ -18,7 +18,7 @@ public enum StudyflowVersion {
 /// `CompiledWorkflow` encoding; an entry that does not match in every field is ignored.
 public struct CompiledWorkflowCache: Sendable {
     /// The first bytes of every entry; bump the number when the entry layout changes.
-    public static let magic = Array("studyflow-compiled 2\n".utf8)
+    public static let magic = Array("studyflow-compiled 3\n".utf8)
 
     /// The workspace root: relative paths are checked against it.
     public let root: String

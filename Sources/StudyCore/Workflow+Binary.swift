@@ -22,7 +22,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
     }
 
     /// Bumped whenever the encoding changes; a cache of another version is ignored.
-    public static let formatVersion: UInt64 = 4
+    public static let formatVersion: UInt64 = 5
 
     /// The binary encoding.
     public func encoded() -> [UInt8] {
@@ -73,6 +73,8 @@ public struct CompiledWorkflow: Sendable, Equatable {
             for word in commandWords[id] { w.write(word) }
         }
         for id in graph.order { w.write(UInt64(id)) }
+        w.write(workflow.fanouts)
+        w.write(workflow.gathers)
         return w.bytes
     }
 
@@ -108,6 +110,8 @@ public struct CompiledWorkflow: Sendable, Equatable {
             words.append(stageWords)
         }
         let order = try Self.readOrder(&r, count: count)
+        let fanouts = try r.readFanouts(file: file, stageCount: count)
+        let gathers = try r.readGathers(stageCount: count)
         guard r.isAtEnd else { throw BinaryFormatError() }
         var dependents = [[Int32]](repeating: [], count: count)
         for (id, deps) in dependencies.enumerated() {
@@ -118,7 +122,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
         }
         self.init(
             workflow: Workflow(file: file, name: name, description: description, params: params, stages: stages,
-                               slurm: slurm, sign: sign == 1),
+                               slurm: slurm, sign: sign == 1, fanouts: fanouts, gathers: gathers),
             graph: StageGraph(count: count, dependencies: dependencies, dependents: dependents,
                               inputProducers: producers, order: order),
             commandWords: words)
@@ -248,5 +252,86 @@ extension BinaryReader {
             return .object(members)
         default: throw BinaryFormatError()
         }
+    }
+}
+
+extension BinaryWriter {
+    /// Fan-out groups: template, range, location and each item (key, `each.key`, value, axes).
+    mutating func write(_ fanouts: [FanoutGroup]) {
+        write(UInt64(fanouts.count))
+        for group in fanouts {
+            write(group.template)
+            write(group.stages.lowerBound)
+            write(group.stages.upperBound)
+            write(group.location)
+            write(UInt64(group.items.count))
+            for item in group.items {
+                write(item.key)
+                write(item.eachKey)
+                write(item.value)
+                write(UInt64(item.axes.count))
+                for axis in item.axes { write(axis.key); write(axis.value) }
+            }
+        }
+    }
+
+    /// Gather records.
+    mutating func write(_ gathers: [Gather]) {
+        write(UInt64(gathers.count))
+        for gather in gathers {
+            write(gather.stage)
+            write(gather.input)
+            write(gather.template)
+            write(gather.output)
+            write(UInt64(gather.instances.count))
+            for instance in gather.instances { write(instance) }
+        }
+    }
+}
+
+extension BinaryReader {
+    /// Fan-out groups as `write(_: [FanoutGroup])` wrote them; ranges must lie in the stages,
+    /// in order, without overlap, with one item per instance.
+    mutating func readFanouts(file: String, stageCount: Int) throws(BinaryFormatError) -> [FanoutGroup] {
+        var groups: [FanoutGroup] = []
+        var end = 0
+        for _ in 0..<(try readCount()) {
+            let template = try readString()
+            let lower = try readInt(), upper = try readInt()
+            guard lower >= end, lower <= upper, upper <= stageCount else { throw BinaryFormatError() }
+            end = upper
+            let location = try readLocation(file: file)
+            let count = try readCount()
+            guard count == upper - lower else { throw BinaryFormatError() }
+            var items: [FanoutItem] = []
+            items.reserveCapacity(count)
+            for _ in 0..<count {
+                let key = try readString(), eachKey = try readString()
+                let value = try readJSON()
+                var axes: [FanoutEntry] = []
+                for _ in 0..<(try readCount()) { axes.append(FanoutEntry(key: try readString(), value: try readJSON())) }
+                items.append(FanoutItem(key: key, eachKey: eachKey, value: value, axes: axes))
+            }
+            groups.append(FanoutGroup(template: template, stages: lower..<upper, location: location, items: items))
+        }
+        return groups
+    }
+
+    /// Gather records; every index must name a stage.
+    mutating func readGathers(stageCount: Int) throws(BinaryFormatError) -> [Gather] {
+        var gathers: [Gather] = []
+        for _ in 0..<(try readCount()) {
+            let stage = try readInt()
+            guard stage >= 0, stage < stageCount else { throw BinaryFormatError() }
+            let input = try readString(), template = try readString(), output = try readString()
+            var instances: [Int] = []
+            for _ in 0..<(try readCount()) {
+                let instance = try readInt()
+                guard instance >= 0, instance < stageCount else { throw BinaryFormatError() }
+                instances.append(instance)
+            }
+            gathers.append(Gather(stage: stage, input: input, template: template, output: output, instances: instances))
+        }
+        return gathers
     }
 }

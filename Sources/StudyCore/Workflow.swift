@@ -18,10 +18,18 @@ public struct Workflow: Sendable, Equatable {
     /// `sign:`: whether every run commit is signed with the user's SSH key (`git config
     /// user.signingKey`), so the audit trail shows who made each result.
     public var sign: Bool
+    /// Fan-out templates (`foreach:` / `matrix:`) and the contiguous ranges of `stages` their
+    /// instances occupy, in declaration order; see `fanout(of:)`, `template(of:)`, `item(of:)`.
+    public var fanouts: [FanoutGroup]
+    /// Gathered inputs (`{each: TEMPLATE, output: NAME}`), for built-in kinds' labelled lists.
+    public var gathers: [Gather]
 
     /// Creates a workflow from already validated parts.
     public init(file: String, name: String, description: String = "", params: [String: JSONValue] = [:], stages: [Stage],
-                slurm: SlurmDefaults = SlurmDefaults(), sign: Bool = false) {
+                slurm: SlurmDefaults = SlurmDefaults(), sign: Bool = false, fanouts: [FanoutGroup] = [],
+                gathers: [Gather] = []) {
+        self.fanouts = fanouts
+        self.gathers = gathers
         self.file = file
         self.name = name
         self.description = description
@@ -34,7 +42,8 @@ public struct Workflow: Sendable, Equatable {
 
 /// One node of the workflow: a shell command or a built-in stage kind, with the artifacts it reads and writes.
 public struct Stage: Sendable, Equatable {
-    /// The stage id, `[A-Za-z0-9_-]+`, unique in the workflow.
+    /// The stage id, `[A-Za-z0-9_-]+`, unique in the workflow; a fan-out instance's is
+    /// `TEMPLATE@KEY` with the key in `[A-Za-z0-9_.+-]+`.
     public var id: String
     /// What the stage does.
     public var action: StageAction

@@ -7,8 +7,10 @@ extension WorkflowLoader {
     /// `raw` with each `${params.NAME}` replaced by the parameter's value; after reporting why it
     /// cannot be (another scope, an unknown name, a non-scalar value, an unclosed `${`), `raw`
     /// itself, so the artifact's name stays declared and no second error follows from it.
+    /// In a fan-out template (`fanout`), `${each…}`/`${matrix…}` are kept as written for
+    /// `instantiate`.
     func expandPath(_ raw: String, node: Node, role: String, stage: String, stageParams: [String: JSONValue],
-                    workflowParams: [String: JSONValue], reader: inout YAMLReader) -> String {
+                    workflowParams: [String: JSONValue], fanout: Bool = false, reader: inout YAMLReader) -> String {
         guard raw.utf8.contains(UInt8(ascii: "$")) else { return raw }
         let template = CommandTemplate(raw)
         let what = "a path in '\(role)' of stage '\(stage)'"
@@ -19,6 +21,11 @@ extension WorkflowLoader {
                 path += text
             case .placeholder(let placeholder):
                 let at = reader.location(of: placeholder.description, offset: placeholder.offset, in: node)
+                if placeholder.scope?.isItem == true {
+                    if fanout { path += placeholder.description } else { reportNeedsFanout(placeholder, in: what, at: at, reader: &reader) }
+                    ok = ok && fanout
+                    continue
+                }
                 guard placeholder.scope == .params, let name = placeholder.name else {
                     reportUnknownScope(placeholder, in: what, only: "${params.NAME}", at: at, reader: &reader)
                     ok = false
@@ -52,7 +59,8 @@ extension WorkflowLoader {
 
     /// Checks `${…}` in the string values of a built-in stage's `with:`: only `${params.NAME}`
     /// with a declared name expands there (at run time, with `--param` applied).
-    func checkSettingPlaceholders(_ node: Node, stage: String, names: [String], reader: inout YAMLReader) {
+    /// In a fan-out template (`fanout`), `${each…}`/`${matrix…}` are checked per instance instead.
+    func checkSettingPlaceholders(_ node: Node, stage: String, names: [String], fanout: Bool = false, reader: inout YAMLReader) {
         switch node {
         case .scalar(let scalar):
             guard scalar.string.utf8.contains(UInt8(ascii: "$")) else { return }
@@ -60,6 +68,10 @@ extension WorkflowLoader {
             let what = "'with' of stage '\(stage)'"
             for placeholder in template.placeholders {
                 let at = reader.location(of: placeholder.description, offset: placeholder.offset, in: node)
+                if placeholder.scope?.isItem == true {
+                    if !fanout { reportNeedsFanout(placeholder, in: what, at: at, reader: &reader) }
+                    continue
+                }
                 guard placeholder.scope == .params, let name = placeholder.name else {
                     reportUnknownScope(placeholder, in: what, only: "${params.NAME}", at: at, reader: &reader)
                     continue
@@ -72,19 +84,27 @@ extension WorkflowLoader {
                 reportUnclosed(in: scalar.string, offset: offset, node: node, stage: stage, reader: &reader)
             }
         case .sequence(let items):
-            for item in items { checkSettingPlaceholders(item, stage: stage, names: names, reader: &reader) }
+            for item in items { checkSettingPlaceholders(item, stage: stage, names: names, fanout: fanout, reader: &reader) }
         case .mapping(let mapping):
-            for (_, value) in mapping { checkSettingPlaceholders(value, stage: stage, names: names, reader: &reader) }
+            for (_, value) in mapping { checkSettingPlaceholders(value, stage: stage, names: names, fanout: fanout, reader: &reader) }
         }
     }
 
     /// Reports a placeholder in a setting where nothing expands (`resources`, `env`, `slurm`);
-    /// returns whether there was one.
-    func reportNotExpanded(_ text: String, node: Node, what: String, example: String, reader: inout YAMLReader) -> Bool {
+    /// returns whether there was one. In a fan-out template (`fanout`), item placeholders are
+    /// left for `instantiate`; elsewhere they are reported as needing `foreach:`.
+    func reportNotExpanded(_ text: String, node: Node, what: String, example: String, fanout: Bool = false,
+                           reader: inout YAMLReader) -> Bool {
         let template = CommandTemplate(text)
-        if let placeholder = template.placeholders.first {
+        for placeholder in template.placeholders {
+            let at = reader.location(of: placeholder.description, offset: placeholder.offset, in: node)
+            if placeholder.scope?.isItem == true {
+                if fanout { continue }
+                reportNeedsFanout(placeholder, in: what, at: at, reader: &reader)
+                return true
+            }
             reader.error("placeholder '\(placeholder)' in \(what) is not expanded: placeholders expand only in 'run', input and output paths and 'with'; write the value, e.g. \(example)",
-                         at: reader.location(of: placeholder.description, offset: placeholder.offset, in: node))
+                         at: at)
             return true
         }
         if let offset = template.unclosedOffset {
@@ -93,6 +113,12 @@ extension WorkflowLoader {
             return true
         }
         return false
+    }
+
+    /// `${each…}` or `${matrix…}` in a stage without `foreach:`/`matrix:`.
+    func reportNeedsFanout(_ placeholder: Placeholder, in what: String, at: SourceLocation, reader: inout YAMLReader) {
+        let needs = placeholder.scope == .matrix ? "'matrix:'" : "'foreach:' or 'matrix:'"
+        reader.error("placeholder '\(placeholder)' in \(what) needs \(needs) on the stage, which makes one instance per item; add it, or write the value out", at: at)
     }
 
     private func reportUnknownScope(_ placeholder: Placeholder, in what: String, only: String, at: SourceLocation,

@@ -15,7 +15,7 @@ public struct WorkflowLoader: Sendable {
     public static let workflowKeys = ["name", "description", "params", "stages", "slurm", "sign"]
     /// Keys of a stage.
     public static let stageKeys = ["run", "uses", "with", "inputs", "outputs", "params", "env",
-                                   "threads", "resources", "retries", "description"]
+                                   "threads", "resources", "retries", "description", "foreach", "matrix", "name"]
 
     /// Creates a loader that accepts the given built-in kinds.
     public init(knownKinds: [String] = [], paramOverrides: [String: JSONValue] = [:]) {
@@ -76,15 +76,11 @@ public struct WorkflowLoader: Sendable {
             reader.error("missing required key 'name'; add e.g. 'name: my-study' at the top", at: top)
         }
         var stages: [Stage] = []
+        var fanouts: [FanoutGroup] = [], gathers: [Gather] = []
         let effectiveParams = params.merging(paramOverrides.filter { params[$0.key] != nil }) { $1 }
         if let stagesNode {
             if case .mapping = stagesNode {
-                for pair in reader.pairs(stagesNode, context: "in 'stages'") {
-                    if let stage = parseStage(id: pair.key, keyNode: pair.keyNode, node: pair.value,
-                                              workflowParams: effectiveParams, reader: &reader) {
-                        stages.append(stage)
-                    }
-                }
+                (stages, fanouts, gathers) = parseStages(stagesNode, workflowParams: effectiveParams, reader: &reader)
                 if stages.isEmpty && reader.diagnostics.isEmpty {
                     reader.error("'stages' is empty; add at least one stage", at: stagesNode)
                 }
@@ -95,7 +91,38 @@ public struct WorkflowLoader: Sendable {
             reader.error("missing required key 'stages'", at: top)
         }
         return Workflow(file: reader.file, name: name, description: description, params: params, stages: stages,
-                        slurm: slurm, sign: sign)
+                        slurm: slurm, sign: sign, fanouts: fanouts, gathers: gathers)
+    }
+
+    /// The entries of `stages:`, fan-outs expanded into their instances (contiguous, in
+    /// instance order), then gathered inputs resolved.
+    private func parseStages(_ node: Node, workflowParams: [String: JSONValue],
+                             reader: inout YAMLReader) -> ([Stage], [FanoutGroup], [Gather]) {
+        var stages: [Stage] = [], fanouts: [FanoutGroup] = []
+        var pending: [PendingGather] = []
+        var attempted: Set<String> = [], plain: Set<String> = []
+        for pair in reader.pairs(node, context: "in 'stages'") {
+            let firstGather = pending.count
+            let entry = parseStageEntry(id: pair.key, keyNode: pair.keyNode, node: pair.value, workflowParams: workflowParams,
+                                        gathers: &pending, reader: &reader)
+            if Self.firstPairs(pair.value).contains(where: { $0.key == "foreach" || $0.key == "matrix" }) {
+                attempted.insert(pair.key)
+            } else {
+                plain.insert(pair.key)
+            }
+            guard let entry else {
+                pending.removeSubrange(firstGather...)
+                continue
+            }
+            let range = stages.count..<(stages.count + entry.stages.count)
+            for index in firstGather..<pending.count { pending[index].stages = range }
+            if let items = entry.items {
+                fanouts.append(FanoutGroup(template: pair.key, stages: range, location: entry.location, items: items))
+            }
+            stages += entry.stages
+        }
+        let gathers = resolveGathers(pending, stages: &stages, fanouts: fanouts, attempted: attempted, plain: plain, reader: &reader)
+        return (stages, fanouts, gathers)
     }
 
     private func parseSlurm(_ node: Node, reader: inout YAMLReader) -> SlurmDefaults {
@@ -143,8 +170,8 @@ public struct WorkflowLoader: Sendable {
     /// The `params:` of the workflow, or of a stage when `workflowParams` are given. Parameters reach
     /// a command as `STUDYFLOW_PARAM_<NAME upper-cased>`, so two names that differ only in case (in
     /// one `params:`, or a stage's against the workflow's) are refused: they would set one variable.
-    private func parseParams(_ node: Node, context: String, workflowParams: [String: JSONValue]? = nil,
-                             reader: inout YAMLReader) -> [String: JSONValue] {
+    func parseParams(_ node: Node, context: String, workflowParams: [String: JSONValue]? = nil,
+                             fanout: Bool = false, reader: inout YAMLReader) -> [String: JSONValue] {
         guard case .mapping = node else {
             reader.error("'params' of \(context) must be a mapping of name to value, got \(reader.kindName(node))", at: node)
             return [:]
@@ -165,198 +192,39 @@ public struct WorkflowLoader: Sendable {
             }
             if case .scalar(let scalar) = pair.value {
                 _ = reportNotExpanded(scalar.string, node: pair.value, what: "parameter '\(pair.key)' of \(context)",
-                                      example: "a literal value", reader: &reader)
+                                      example: "a literal value", fanout: fanout, reader: &reader)
             }
             params[pair.key] = reader.value(pair.value, context: "in parameter '\(pair.key)'")
         }
         return params
     }
 
-    private func parseStage(id: String, keyNode: Node, node: Node, workflowParams: [String: JSONValue],
-                            reader: inout YAMLReader) -> Stage? {
-        let where_ = "in stage '\(id)'"
-        if !Self.isStageID(id) {
-            reader.error("bad stage id '\(id)'; use letters, digits, '_' and '-'", at: keyNode)
-        } else if id.utf8.count > Self.maximumStageIDBytes {
-            reader.error("stage id '\(id.prefix(24))…' is \(id.utf8.count) bytes long, but stage ids may have at most \(Self.maximumStageIDBytes), because they name files such as '.studyflow/logs/RUN/ID.log' and file names hold at most 255 bytes; shorten it", at: keyNode)
-        }
-        guard case .mapping = node else {
-            reader.error("stage '\(id)' must be a mapping with 'run' or 'uses', got \(reader.kindName(node))", at: node)
-            return nil
-        }
-        let pairs = reader.pairs(node, context: where_)
-        reader.checkKeys(pairs, allowed: WorkflowLoader.stageKeys, context: where_)
-        var values: [String: Node] = [:]
-        for pair in pairs { values[pair.key] = pair.value }
-
-        var stage = Stage(id: id, action: .shell(CommandTemplate("")), location: reader.location(keyNode))
-        // Only `with:` needs a table: inputs and outputs carry their own locations.
-        if let with = pairs.first(where: { $0.key == "with" }) {
-            stage.fields.setKey("with", reader.location(with.keyNode))
-            reader.recordFields(with.value, path: "with", into: &stage.fields)
-        }
-        if let params = values["params"] {
-            stage.params = parseParams(params, context: "stage '\(id)'", workflowParams: workflowParams, reader: &reader)
-        }
-        let scope = (stage: stage.params, workflow: workflowParams)
-        if let inputs = values["inputs"] { stage.inputs = parseArtifacts(inputs, role: "inputs", stage: id, params: scope, reader: &reader) }
-        if let outputs = values["outputs"] { stage.outputs = parseArtifacts(outputs, role: "outputs", stage: id, params: scope, reader: &reader) }
-        if let env = values["env"] { stage.env = parseEnv(env, stage: id, reader: &reader) }
-        if let threads = values["threads"] {
-            stage.resources.threads = reader.integer(threads, what: "'threads' of stage '\(id)'", range: 1...4096) ?? 1
-        }
-        if let retries = values["retries"] {
-            stage.resources.retries = reader.integer(retries, what: "'retries' of stage '\(id)'", range: 0...100) ?? 0
-        }
-        if let resources = values["resources"] { parseResources(resources, stage: &stage, reader: &reader) }
-
-        switch (values["run"], values["uses"]) {
-        case (nil, nil):
-            reader.error("stage '\(id)' needs 'run' (a shell command) or 'uses' (a built-in stage kind)", at: keyNode)
-        case (_?, _?):
-            reader.error("stage '\(id)' has both 'run' and 'uses'; keep one of them", at: keyNode)
-        case (let run?, nil):
-            if values["with"] != nil {
-                reader.error("'with' applies only to 'uses' stages; stage '\(id)' has 'run' (use 'params' instead)",
-                             at: pairs.first { $0.key == "with" }!.keyNode)
-            }
-            if let text = reader.string(run, what: "'run' of stage '\(id)'") {
-                let template = CommandTemplate(text)
-                checkPlaceholders(template, node: run, stage: stage, workflowParams: workflowParams, reader: &reader)
-                stage.action = .shell(template)
-            }
-        case (nil, let uses?):
-            if let kind = reader.string(uses, what: "'uses' of stage '\(id)'") {
-                if !knownKinds.contains(kind) {
-                    let known = knownKinds.isEmpty ? "none yet" : knownKinds.joined(separator: ", ")
-                    reader.error("unknown stage kind '\(kind)' in stage '\(id)' (known kinds: \(known))\(Spelling.hint(for: kind, among: knownKinds))", at: uses)
-                }
-                if let settings = values["with"] {
-                    checkSettingPlaceholders(settings, stage: id, names: Array(stage.params.keys) + Array(workflowParams.keys), reader: &reader)
-                }
-                let with = values["with"].map { reader.value($0, context: "in 'with' of stage '\(id)'") } ?? .object([:])
-                if case .object = with {} else {
-                    reader.error("'with' of stage '\(id)' must be a mapping", at: values["with"]!)
-                }
-                stage.action = .builtin(kind: kind, with: with)
-            }
-        }
-        return stage
-    }
-
-    private func parseArtifacts(_ node: Node, role: String, stage: String,
-                                params: (stage: [String: JSONValue], workflow: [String: JSONValue]),
-                                reader: inout YAMLReader) -> [Artifact] {
-        var entries: [(name: String?, node: Node)] = []
-        switch node {
-        case .sequence(let sequence):
-            entries = sequence.map { (nil, $0) }
-        case .mapping:
-            for pair in reader.pairs(node, context: "in '\(role)' of stage '\(stage)'") {
-                if !Self.isName(pair.key) {
-                    reader.error("bad \(role.dropLast()) name '\(pair.key)' in stage '\(stage)'; use letters, digits and '_'", at: pair.keyNode)
-                }
-                entries.append((pair.key, pair.value))
-            }
-        case .scalar:
-            entries = [(nil, node)]
-        }
-        var artifacts: [Artifact] = []
-        var seen: Set<String> = []
-        for entry in entries {
-            guard let written = reader.string(entry.node, what: "a path in '\(role)' of stage '\(stage)'") else { continue }
-            let raw = expandPath(written, node: entry.node, role: role, stage: stage, stageParams: params.stage,
-                                 workflowParams: params.workflow, reader: &reader)
-            let location = reader.location(entry.node)
-            let path: String, isDirectory: Bool
-            switch WorkspacePath.normalize(raw) {
-            case .inside(let p, let dir):
-                (path, isDirectory) = (p, dir)
-            case .absolute(let p, let dir), .escapes(let p, let dir):
-                if role == "outputs" {
-                    reader.error("output '\(raw)' of stage '\(stage)' is outside the workspace; write it under the workspace, e.g. 'results/…'", at: location)
-                    continue
-                }
-                (path, isDirectory) = (p, dir)
-            case .empty:
-                if role == "outputs" && !raw.isEmpty {
-                    reader.error("output '\(raw)' of stage '\(stage)' is the workspace root itself, which holds '.git/', '.studyflow/' and the workflow file; write into a subdirectory, e.g. 'results/'", at: location)
-                } else {
-                    reader.error("empty path in '\(role)' of stage '\(stage)'", at: location)
-                }
-                continue
-            }
-            if !seen.insert(path).inserted {
-                reader.error("path '\(raw)' is listed twice in '\(role)' of stage '\(stage)'", at: location)
-                continue
-            }
-            artifacts.append(Artifact(name: entry.name, path: path, isDirectory: isDirectory, location: location))
-        }
-        return artifacts
-    }
-
-    private func parseEnv(_ node: Node, stage: String, reader: inout YAMLReader) -> [String] {
-        guard case .sequence(let sequence) = node else {
-            reader.error("'env' of stage '\(stage)' must be a list of variable names, got \(reader.kindName(node))", at: node)
-            return []
-        }
-        var names: [String] = []
-        for item in sequence {
-            guard let name = reader.string(item, what: "an entry of 'env' of stage '\(stage)'") else { continue }
-            if reportNotExpanded(name, node: item, what: "'env' of stage '\(stage)'", example: "[LANG]", reader: &reader) {
-                continue
-            } else if name.isEmpty || name.first!.isNumber || !Self.isName(name) {
-                reader.error("bad environment variable name '\(name)' in stage '\(stage)'", at: item)
-            } else {
-                names.append(name)
-            }
-        }
-        return names
-    }
-
-    private func parseResources(_ node: Node, stage: inout Stage, reader: inout YAMLReader) {
-        let context = "in 'resources' of stage '\(stage.id)'"
-        guard case .mapping = node else {
-            reader.error("'resources' of stage '\(stage.id)' must be a mapping like {memory: 2G, time: 30m}", at: node)
-            return
-        }
-        let pairs = reader.pairs(node, context: context)
-        reader.checkKeys(pairs, allowed: ["memory", "time"], context: context)
-        for pair in pairs {
-            guard let text = reader.string(pair.value, what: "'\(pair.key)' of stage '\(stage.id)'") else { continue }
-            if reportNotExpanded(text, node: pair.value, what: "'\(pair.key)' of stage '\(stage.id)'",
-                                 example: pair.key == "memory" ? "2G" : "30m", reader: &reader) { continue }
-            switch pair.key {
-            case "memory":
-                if ResourceFormat.memoryMegabytes(text) == nil {
-                    reader.error("'memory' of stage '\(stage.id)' must be a size like 512M or 2G, got '\(text)'", at: pair.value)
-                } else { stage.resources.memory = text }
-            case "time":
-                if ResourceFormat.timeMinutes(text) == nil {
-                    reader.error("'time' of stage '\(stage.id)' must be a duration like 90s, 30m, 2h or 1-00:00:00, got '\(text)'", at: pair.value)
-                } else { stage.resources.time = text }
-            default: break
-            }
-        }
-    }
-
-    private func checkPlaceholders(_ template: CommandTemplate, node: Node, stage: Stage,
-                                   workflowParams: [String: JSONValue], reader: inout YAMLReader) {
+    /// Checks `run`'s placeholders; `gathered` are the names of gathered inputs (filled in after
+    /// every stage is read). Item placeholders of a fan-out template are checked per instance.
+    func checkPlaceholders(_ template: CommandTemplate, node: Node, stage: Stage, gathered: [String],
+                                   workflowParams: [String: JSONValue], fanout: Bool, reader: inout YAMLReader) {
         for placeholder in template.placeholders {
             let at = reader.location(of: placeholder.description, offset: placeholder.offset, in: node)
             guard let scope = placeholder.scope else {
                 let fixed = Spelling.suggestion(for: placeholder.scopeText, among: Placeholder.Scope.allCases.map(\.rawValue))
                 let hint = fixed.map { "; did you mean '${\($0)\(placeholder.name.map { "." + $0 } ?? "")}'?" }
-                    ?? "; placeholders are ${inputs.NAME}, ${outputs.NAME} and ${params.NAME}"
+                    ?? "; placeholders are ${inputs.NAME}, ${outputs.NAME} and ${params.NAME} (and ${each…}, ${matrix…} on fan-out stages)"
                 reader.error("undefined placeholder '\(placeholder)' in stage '\(stage.id)'\(hint)", at: at)
                 continue
             }
-            guard let name = placeholder.name else { continue }
+            if scope.isItem && !fanout {
+                reportNeedsFanout(placeholder, in: "stage '\(stage.id)'", at: at, reader: &reader)
+                continue
+            }
+            if let problem = placeholder.position.problem, scope.isItem {
+                reader.error("placeholder '\(placeholder)' in stage '\(stage.id)' \(Self.explain(problem, placeholder))", at: at)
+            }
+            guard let name = placeholder.name, !scope.isItem else { continue }
             let names: [String]
             switch scope {
-            case .inputs: names = stage.inputs.compactMap(\.name)
+            case .inputs: names = stage.inputs.compactMap(\.name) + gathered
             case .outputs: names = stage.outputs.compactMap(\.name)
-            case .params: names = Array(stage.params.keys) + Array(workflowParams.keys)
+            case .params, .each, .matrix: names = Array(stage.params.keys) + Array(workflowParams.keys)
             }
             if !names.contains(name) {
                 let defined = names.isEmpty ? "stage '\(stage.id)' names no \(scope.rawValue)" : "named \(scope.rawValue): " + Set(names).sorted().joined(separator: ", ")
@@ -435,6 +303,9 @@ public struct WorkflowLoader: Sendable {
             if indentingTab(at: mark.line, column: mark.column, problem: problem, lines: lines) {
                 return Diagnostic("a tab is used for indentation; YAML allows only spaces there: indent with spaces",
                                   at: SourceLocation(file: file, line: mark.line, column: mark.column))
+            }
+            if let trap = flowPlaceholderDiagnostic(problem: problem, line: mark.line, column: mark.column, lines: lines, file: file) {
+                return trap
             }
             let detail = context.map { " \($0.text)" } ?? ""
             return Diagnostic("YAML syntax error: \(problem)\(detail)", at: SourceLocation(file: file, line: mark.line, column: mark.column))

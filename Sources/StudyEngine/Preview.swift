@@ -45,7 +45,8 @@ public struct Preview: Sendable {
             let staleUpstream = graph.dependencies[id].map(Int.init).filter { willRun[$0] }
             var reasons = staleUpstream.map { Reason.upstreamStale(stages[$0].id) }
             var action: Action = staleUpstream.isEmpty ? .upToDate : .run
-            switch try workspace.resolver.resolve(stage, commandWords: workspace.compiled.commandWords[id], assuming: restored) {
+            switch try workspace.resolver.resolve(stage, commandWords: workspace.compiled.commandWords[id], assuming: restored,
+                                                  item: workspace.compiled.workflow.item(of: id)) {
             case .failure:
                 // An input made upstream does not exist yet; the upstream reason says why.
                 if reasons.isEmpty { reasons = [.neverRun] }

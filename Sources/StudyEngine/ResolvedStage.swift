@@ -59,9 +59,11 @@ public struct StageResolver: Sendable {
 
     /// Resolves `stage`; `commandWords` are its candidate implicit inputs. Returns the missing path
     /// when a declared input does not exist. `assuming` gives digests to use instead of the disk
-    /// (a preview's outputs that a run would restore first).
-    public func resolve(_ stage: Stage, commandWords: [String],
-                        assuming: [String: Digest] = [:]) throws -> Result<ResolvedStage, MissingInput> {
+    /// (a preview's outputs that a run would restore first). `item` is the instance's item of a
+    /// fan-out (`Workflow.item(of:)`): `${each…}`/`${matrix…}` in `run` expand from it, quoted for
+    /// their position like every placeholder, so the key depends on this item and no other.
+    public func resolve(_ stage: Stage, commandWords: [String], assuming: [String: Digest] = [:],
+                        item: FanoutItem? = nil) throws -> Result<ResolvedStage, MissingInput> {
         var params = stage.params
         var inputs: [InputState] = []
         inputs.reserveCapacity(stage.inputs.count + commandWords.count)
@@ -97,6 +99,9 @@ public struct StageResolver: Sendable {
                 case (.params?, let name?):
                     let value = stage.params[name] ?? workflowParams[name] ?? .null
                     if stage.params[name] == nil { params[name] = value }
+                    return [value.scalarText]
+                case (.each?, _), (.matrix?, _):
+                    guard case .value(let value)? = item?.resolve(scope: placeholder.scopeText, name: placeholder.name) else { return [] }
                     return [value.scalarText]
                 default: return []
                 }

@@ -113,7 +113,8 @@ public final class Runner: Sendable {
         if interrupted.load(ordering: .relaxed) { return StageResult(stage: stage.id, status: .skipped) }
         do {
             let resolved: ResolvedStage
-            switch try workspace.resolver.resolve(stage, commandWords: workspace.compiled.commandWords[id]) {
+            switch try workspace.resolver.resolve(stage, commandWords: workspace.compiled.commandWords[id],
+                                                      item: workspace.compiled.workflow.item(of: id)) {
             case .success(let r): resolved = r
             case .failure(let missing):
                 return StageResult(stage: stage.id, status: .failed, failure: missing.description)
@@ -346,11 +347,18 @@ public final class Runner: Sendable {
                 stage: stage.id, root: workspace.layout.root, inputs: named(stage.inputs), outputs: named(stage.outputs),
                 with: resolved.with, params: resolved.params, inputProducers: producers,
                 threads: min(stage.resources.threads, max(1, options.jobs)), inputDigests: keyed.digests,
-                inputStamps: keyed.stamps, log: { line in appendToLog(logPath, line + "\n") })
+                inputStamps: keyed.stamps, gathered: gathered(id), log: { line in appendToLog(logPath, line + "\n") })
             action = .builtin(kind, context)
         }
         return StageJob(stage: stage.id, action: action, root: workspace.layout.root, environment: environment,
                         resources: stage.resources, logPath: logPath)
+    }
+
+    /// Stage `id`'s gathered inputs with absolute paths, for its `StageKindContext`.
+    private func gathered(_ id: Int) -> [String: [GatheredInput]] {
+        workspace.compiled.workflow.gathered(forStage: id).mapValues { entries in
+            entries.map { GatheredInput(label: $0.label, key: $0.key, stage: $0.stage, path: workspace.layout.absolute($0.path)) }
+        }
     }
 
     private func makeLogDirectory() throws {

@@ -35,9 +35,14 @@ public struct StageDeclaration: Sendable {
     public var outputs: [String: String]
     /// The `with:` settings with `${params.x}` resolved.
     public var with: JSONValue
+    /// Gathered inputs by input name: one entry per instance, in instance order, labelled (see
+    /// `GatheredInput`), with workspace-relative paths. `inputs[name]` holds only one of them.
+    public var gathered: [String: [GatheredInput]]
 
     /// Creates a declaration.
-    public init(stage: String, root: String, inputs: [String: String], outputs: [String: String], with: JSONValue) {
+    public init(stage: String, root: String, inputs: [String: String], outputs: [String: String], with: JSONValue,
+                gathered: [String: [GatheredInput]] = [:]) {
+        self.gathered = gathered
         self.stage = stage
         self.root = root
         self.inputs = inputs
@@ -74,6 +79,11 @@ public struct StageKindContext: Sendable {
     /// The `stat` of each single-file input taken before it was hashed for the key, by input name;
     /// `readInput(_:limit:)` trusts `inputDigests` only while the file read still has it.
     public var inputStamps: [String: FileStat]
+    /// Gathered inputs (`inputs: {models: {each: cox, output: result}}`) by input name: one entry
+    /// per instance gathered, in instance order, with its label (the item's `label` field, else
+    /// its key), instance key, instance stage id and absolute path. For such a name, `inputs`
+    /// holds only one path; read the list here.
+    public var gathered: [String: [GatheredInput]]
     /// Appends a line to the stage's log.
     public var log: @Sendable (String) -> Void
 
@@ -81,7 +91,8 @@ public struct StageKindContext: Sendable {
     public init(stage: String, root: String, inputs: [String: String], outputs: [String: String], with: JSONValue,
                 params: [String: JSONValue], inputProducers: [String: String] = [:], threads: Int = 1,
                 inputDigests: [String: Digest] = [:], inputStamps: [String: FileStat] = [:],
-                log: @escaping @Sendable (String) -> Void) {
+                gathered: [String: [GatheredInput]] = [:], log: @escaping @Sendable (String) -> Void) {
+        self.gathered = gathered
         self.stage = stage
         self.root = root
         self.inputs = inputs

@@ -66,7 +66,7 @@ struct CommandTemplateTests {
             case .inputs: return ["data/a b.csv", "data/plain.csv", "it's"]
             case .outputs: return ["results/out.csv"]
             case .params: return ["42"]
-            case nil: return []
+            case .each, .matrix, nil: return []
             }
         }
         #expect(expanded == "cat 'data/a b.csv' data/plain.csv 'it'\\''s' > results/out.csv # 42 ${HOME}")

@@ -26,6 +26,7 @@ private func oneStageEncoding(dependency: Int?) -> [UInt8] {
     w.write(UInt64(0))                                // input producers
     w.write(UInt64(0))                                // command words
     w.write(UInt64(0))                                // order: stage 0
+    w.write(UInt64(0)); w.write(UInt64(0))            // fan-out groups, gathers
     return w.bytes
 }
 

@@ -487,7 +487,7 @@ struct WorkflowLoaderPlaceholderTests {
     @Test("an unknown scope far from every scope lists the placeholders that exist")
     func unknownScope() {
         let yaml = "name: demo\nstages:\n  a:\n    run: echo ${stage.id}\n"
-        #expect(diagnostics(yaml) == "w.yaml:4:15: error: undefined placeholder '${stage.id}' in stage 'a'; placeholders are ${inputs.NAME}, ${outputs.NAME} and ${params.NAME}")
+        #expect(diagnostics(yaml) == "w.yaml:4:15: error: undefined placeholder '${stage.id}' in stage 'a'; placeholders are ${inputs.NAME}, ${outputs.NAME} and ${params.NAME} (and ${each…}, ${matrix…} on fan-out stages)")
     }
 
     @Test("an undefined parameter when none is declared says so")

@@ -37,6 +37,8 @@ public struct StageSpecification: Sendable, Equatable {
     /// The submitter's `stat` of each single-file input before it was hashed (may be empty); on a
     /// node whose file system reports other values the kind hashes instead.
     public var inputStamps: [String: FileStat]
+    /// Gathered inputs by name, absolute paths (optional within format 1, like `inputDigests`).
+    public var gathered: [String: [GatheredInput]]
 
     /// Freezes `context` for a stage of `kind`.
     public init(kind: any StageKind, context: StageKindContext) {
@@ -52,12 +54,13 @@ public struct StageSpecification: Sendable, Equatable {
         inputDigests = context.inputDigests
         // `readInput` reads regular files only, and the format stores a stamp as one.
         inputStamps = context.inputStamps.filter { $0.value.kind == .file }
+        gathered = context.gathered
     }
 
     /// The context a node runs the kind with; `log` receives its log lines.
     public func context(log: @escaping @Sendable (String) -> Void) -> StageKindContext {
         StageKindContext(stage: stage, root: root, inputs: inputs, outputs: outputs, with: with, params: params,
-                         inputProducers: inputProducers, inputDigests: inputDigests, inputStamps: inputStamps, log: log)
+                         inputProducers: inputProducers, inputDigests: inputDigests, inputStamps: inputStamps, gathered: gathered, log: log)
     }
 
     /// The JSON text written to `STAGE.spec.json`.
@@ -69,6 +72,7 @@ public struct StageSpecification: Sendable, Equatable {
             "with": with, "params": .object(params), "inputProducers": strings(inputProducers),
             "inputDigests": .object(inputDigests.mapValues { .string($0.hex) }),
             "inputStamps": .object(inputStamps.mapValues(Self.encode)),
+            "gathered": .object(gathered.mapValues { .array($0.map(Self.encode)) }),
         ])
         return value.typedJSON + "\n"
     }
@@ -130,6 +134,29 @@ public struct StageSpecification: Sendable, Equatable {
                 inputStamps[name] = stamp
             }
         }
+        gathered = [:]
+        if fields["gathered"] != nil {
+            for (name, value) in try object("gathered") {
+                guard case .array(let entries) = value, let list = Self.decodeGathered(entries) else {
+                    throw SpecificationError(message: "field 'gathered.\(name)' must be a list of {label, key, stage, path}")
+                }
+                gathered[name] = list
+            }
+        }
+    }
+
+    private static func encode(_ entry: GatheredInput) -> JSONValue {
+        .object(["label": .string(entry.label), "key": .string(entry.key), "stage": .string(entry.stage), "path": .string(entry.path)])
+    }
+
+    private static func decodeGathered(_ entries: [JSONValue]) -> [GatheredInput]? {
+        var list: [GatheredInput] = []
+        for entry in entries {
+            guard case .object(let f) = entry, case .string(let label)? = f["label"], case .string(let key)? = f["key"],
+                  case .string(let stage)? = f["stage"], case .string(let path)? = f["path"] else { return nil }
+            list.append(GatheredInput(label: label, key: key, stage: stage, path: path))
+        }
+        return list
     }
 
     /// A single file's `stat` as the specification stores it.

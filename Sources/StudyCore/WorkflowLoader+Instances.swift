@@ -1,0 +1,144 @@
+import Yams
+
+/// Fan-out at load: a `stages:` entry with `foreach:` or `matrix:` is parsed once as a
+/// `StageTemplate`, expanded into items (`FanoutSpec.expand`) and instantiated per item into
+/// plain `Stage`s `TEMPLATE@KEY`, so validation, the graph, the engine and provenance see
+/// ordinary stages and edges still come from paths.
+extension WorkflowLoader {
+    /// One `stages:` entry read: a plain stage, or a template's instances and their items.
+    struct StageEntry {
+        var stages: [Stage]
+        /// The items, in instance order, when the entry is a fan-out.
+        var items: [FanoutItem]?
+        var location: SourceLocation
+    }
+
+    /// Reads the entry `id`; `nil` after reporting why it cannot be used.
+    func parseStageEntry(id: String, keyNode: Node, node: Node, workflowParams: [String: JSONValue],
+                         gathers: inout [PendingGather], reader: inout YAMLReader) -> StageEntry? {
+        let pairs = Self.firstPairs(node)
+        let isFanout = pairs.contains { $0.key == "foreach" || $0.key == "matrix" }
+        let parsed = parseFanout(stage: id, pairs: pairs, workflowParams: workflowParams, reader: &reader)
+        guard let template = parseStage(id: id, keyNode: keyNode, node: node, workflowParams: workflowParams,
+                                        fanout: isFanout, gathers: &gathers, reader: &reader) else { return nil }
+        guard isFanout else { return StageEntry(stages: [template.stage], location: template.stage.location) }
+        guard let parsed else { return nil }
+        let items = expandFanout(parsed, stage: id, reader: &reader)
+        guard !items.isEmpty else { return nil }
+        var problems = InstanceProblems()
+        var stages: [Stage] = []
+        stages.reserveCapacity(items.count)
+        for item in items { stages.append(instantiate(template, item: item, problems: &problems, reader: reader)) }
+        problems.flush(into: &reader, template: id, at: template.stage.location)
+        return StageEntry(stages: stages, items: items, location: template.stage.location)
+    }
+
+    /// A mapping's pairs with string keys, first occurrence only, without reporting anything
+    /// (`parseStage` reports duplicate and unknown keys).
+    static func firstPairs(_ node: Node) -> [(key: String, keyNode: Node, value: Node)] {
+        guard case .mapping(let mapping) = node else { return [] }
+        var seen: Set<String> = []
+        var result: [(key: String, keyNode: Node, value: Node)] = []
+        for (keyNode, value) in mapping {
+            guard case .scalar(let scalar) = keyNode, seen.insert(scalar.string).inserted else { continue }
+            result.append((scalar.string, keyNode, value))
+        }
+        return result
+    }
+
+    /// The instance of `template` for `item`: the template with its id, item-dependent paths,
+    /// settings, `params` and `with` filled in. Mistakes that depend on the item go to `problems`.
+    func instantiate(_ template: StageTemplate, item: FanoutItem, problems: inout InstanceProblems,
+                     reader: YAMLReader) -> Stage {
+        var stage = template.stage
+        let id = template.stage.id + "@" + item.key
+        stage.id = id
+        for text in template.texts { check(text, item: item, instance: id, problems: &problems, reader: reader) }
+        if template.paramsHaveItems { stage.params = stage.params.mapValues { $0.substitutingItem(item) } }
+        if template.withHasItems, case .builtin(let kind, let with) = stage.action {
+            stage.action = .builtin(kind: kind, with: with.substitutingItem(item))
+        }
+        for path in template.paths {
+            let role = path.isOutput ? "outputs" : "inputs"
+            let name = path.isOutput ? stage.outputs[path.index].name : stage.inputs[path.index].name
+            switch Self.artifact(path.template.substitutingItem(item), name: name, role: role, owner: "", location: path.location) {
+            case .success(let artifact):
+                if path.isOutput { stage.outputs[path.index] = artifact } else { stage.inputs[path.index] = artifact }
+            case .failure(let problem):
+                problems.add(problem.message, instance: id, at: path.location)
+            }
+        }
+        if !template.paths.isEmpty {
+            for (role, artifacts) in [("inputs", stage.inputs), ("outputs", stage.outputs)] {
+                var seen: Set<String> = []
+                for artifact in artifacts where !seen.insert(artifact.path).inserted {
+                    problems.add("path '\(artifact.displayPath)' is listed twice in '\(role)'", instance: id, at: artifact.location)
+                }
+            }
+        }
+        // A placeholder left after substitution names nothing in this item; `check` reported it.
+        for setting in template.settings {
+            let text = setting.template.substitutingItem(item)
+            if text.holdsItemPlaceholder { continue }
+            apply(setting, text: text, to: &stage, problems: &problems, reader: reader)
+        }
+        return stage
+    }
+
+    /// Sets one item-dependent setting from its substituted text, checked as a plain stage's is.
+    private func apply(_ setting: StageTemplate.ItemSetting, text: String, to stage: inout Stage,
+                       problems: inout InstanceProblems, reader: YAMLReader) {
+        let at = reader.location(setting.node)
+        func integer(_ what: String, _ range: ClosedRange<Int>) -> Int? {
+            if let value = Int(text), range.contains(value) { return value }
+            problems.add("'\(what)' must be an integer from \(range.lowerBound) to \(range.upperBound), got '\(text)'", instance: stage.id, at: at)
+            return nil
+        }
+        switch setting.target {
+        case .env(let index):
+            if text.isEmpty || text.first!.isNumber || !Self.isName(text) {
+                problems.add("bad environment variable name '\(text)' in 'env'", instance: stage.id, at: at)
+            }
+            stage.env[index] = text
+        case .threads: stage.resources.threads = integer("threads", 1...4096) ?? 1
+        case .retries: stage.resources.retries = integer("retries", 0...100) ?? 0
+        case .memory:
+            if ResourceFormat.memoryMegabytes(text) == nil {
+                problems.add("'memory' must be a size like 512M or 2G, got '\(text)'", instance: stage.id, at: at)
+            }
+            stage.resources.memory = text
+        case .time:
+            if ResourceFormat.timeMinutes(text) == nil {
+                problems.add("'time' must be a duration like 90s, 30m, 2h or 1-00:00:00, got '\(text)'", instance: stage.id, at: at)
+            }
+            stage.resources.time = text
+        }
+    }
+
+    /// Checks that every item placeholder of `text` names something in `item`, and is a
+    /// string or number where the text needs one.
+    private func check(_ text: StageTemplate.ItemText, item: FanoutItem, instance: String,
+                       problems: inout InstanceProblems, reader: YAMLReader) {
+        for placeholder in text.template.placeholders where placeholder.scope?.isItem == true {
+            let message: String
+            switch item.resolve(scope: placeholder.scopeText, name: placeholder.name) {
+            case .value(let value):
+                guard let scalarFor = text.scalarFor, !value.isScalar else { continue }
+                message = "placeholder '\(placeholder)' is \(value.kindDescription) in this instance, but in \(scalarFor) it must be a string or a number; use one of its fields, e.g. '${each.value.FIELD}'"
+            case .undefined(let suggestion):
+                if placeholder.scope == .matrix && item.axes.isEmpty {
+                    message = "placeholder '\(placeholder)' applies only to 'matrix:' stages, and this one has 'foreach:'; use '${each.key}' or '${each.value…}'"
+                } else if let suggestion {
+                    message = "undefined placeholder '\(placeholder)'; did you mean '${\(suggestion)}'?"
+                } else {
+                    let names = item.placeholderNames
+                    let shown = names.prefix(8).map { "${\($0)}" }.joined(separator: ", ") + (names.count > 8 ? ", …" : "")
+                    message = "undefined placeholder '\(placeholder)' (its item defines \(shown))"
+                }
+            case .notThisScope:
+                continue
+            }
+            problems.add(message, instance: instance, at: reader.location(of: placeholder.description, offset: placeholder.offset, in: text.node))
+        }
+    }
+}
