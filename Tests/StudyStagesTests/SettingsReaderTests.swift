@@ -27,7 +27,7 @@ import _StudyTestSupport
     ])
 
     static let badCoxProblems = [
-        "with: unknown setting 'extra' (settings: time, event, covariates, categorical, interactions, strata, ties, conf_level, ph_test)",
+        "with: unknown setting 'extra' (settings: time, event, start, covariates, categorical, interactions, strata, cluster, weights, ties, conf_level, ph_test)",
         "with.covariates[1]: must be a column name, not {\"c\":1}",
         "with.ties: must be efron or breslow, not 3",
         "with.conf_level: must lie strictly between 0 and 1, not 2",
