@@ -11,7 +11,7 @@ import Darwin
 /// `uses: survival/cox`: a Cox proportional-hazards model of input `table`, written to output `result`.
 public struct CoxStage: StageKind {
     public var name: String { "survival/cox" }
-    public var version: Int { 4 }
+    public var version: Int { 3 }
 
     public init() {}
 
