@@ -161,7 +161,7 @@ struct CoxBreadthStageTests {
         return (dir, dir.path + "/t.csv")
     }
 
-    @Test("data errors name the line and column: start not before stop, a negative weight, an unknown cluster column, a cause that never occurs")
+    @Test("data errors name the line and column: start not before stop, a negative or zero weight, an unknown cluster column, a cause that never occurs")
     func rowErrors() {
         let (dir, path) = Self.csv("start,stop,e,a,w,id\n0,5,1,1,1,1\n2,9,0,2,1,1\n4,4,1,3,1,2\n0,3,1,4,-1,3\n")
         defer { _ = dir }
@@ -175,6 +175,12 @@ struct CoxBreadthStageTests {
         with = base.merging(["cluster": .string("patient")]) { a, _ in a }
         #expect(SurvivalStageTests.run(CoxStage(), table: path, with: with).outcome == .failed(status: 1, message:
             "unknown column 'patient' in 'cluster'; available columns: start, stop, e, a, w, id"))
+        let (zeroDir, zeroPath) = Self.csv("t,e,a,w\n1,1,1,1\n2,0,2,0\n3,1,3,1\n")
+        defer { _ = zeroDir }
+        #expect(SurvivalStageTests.run(CoxStage(), table: zeroPath, with: [
+            "time": .string("t"), "event": .string("e"), "covariates": .string("a"), "weights": .string("w"),
+        ]).outcome == .failed(status: 1, message:
+            "column 'w' (weights) must be positive for survival/cox, as R's coxph requires: line 3 has '0'; drop the row or give it a positive weight"))
         let fineGray: [String: JSONValue] = ["time": .string("stop"), "event": .string("e"), "cause": .integer(2), "covariates": .string("a")]
         #expect(SurvivalStageTests.run(FineGrayStage(), table: path, with: fineGray).outcome == .failed(status: 1, message:
             "cause '2' does not occur in column 'e' (event) among the rows used; its causes: 1; set cause to one of them"))

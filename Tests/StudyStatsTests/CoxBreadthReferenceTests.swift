@@ -153,3 +153,57 @@ struct CoxBreadthReferenceTests {
         #expect(fitted.robustScoreTest != nil)
     }
 }
+
+@Suite("Cox weights and robust variance edge cases")
+struct CoxWeightEdgeTests {
+    static let survival = SurvivalData(time: [1, 2, 3, 4, 5, 6], event: [true, false, true, true, false, true])
+    static let design = CoxDesign(terms: ["x"], columns: [[0.5, 1, 0, 2, 1.5, 3]])
+
+    @Test("a zero or non-finite weight is refused as R's coxph refuses it")
+    func invalidWeights() {
+        for bad in [0.0, -1, .nan, .infinity] {
+            var data = Self.survival
+            data.weights = [1, 1, bad, 1, 1, 1]
+            do {
+                _ = try CoxModel.fit(data, design: Self.design)
+                Issue.record("weight \(bad) was accepted")
+            } catch let error as CoxError {
+                #expect(error.description == "weight \(bad) of row 3 is not a positive number (R's coxph refuses it); drop the row or give it a positive weight")
+            } catch {
+                Issue.record("unexpected \(error)")
+            }
+        }
+    }
+
+    /// Breslow only: under Efron copies of a death are tied deaths, which a weighted death is not (R alike).
+    @Test("integer weights equal repeated rows under Breslow: same coefficients, loglik and model-based variance")
+    func integerWeightsAreCopies() throws {
+        var weighted = Self.survival
+        weighted.weights = [1, 2, 1, 3, 1, 2]
+        let copies = [0, 1, 1, 2, 3, 3, 3, 4, 5, 5]
+        let repeated = SurvivalData(time: copies.map { Self.survival.time[$0] }, event: copies.map { Self.survival.event[$0] })
+        let repeatedDesign = CoxDesign(terms: ["x"], columns: [copies.map { Self.design.columns[0][$0] }])
+        do {
+            let a = try CoxModel.fit(weighted, design: Self.design, ties: .breslow)
+            let b = try CoxModel.fit(repeated, design: repeatedDesign, ties: .breslow)
+            #expect(close(a.coefficients[0].coefficient, b.coefficients[0].coefficient, relative: 1e-10))
+            #expect(close(a.logLikelihoodFit, b.logLikelihoodFit, relative: 1e-10))
+            #expect(close(a.variance[0][0], b.variance[0][0], relative: 1e-9))
+            #expect(a.naiveVariance == nil)
+        }
+    }
+
+    @Test("a start at or after every event time leaves the row out of every risk set: the same fit as dropping it")
+    func lateEntryOnlyCensored() throws {
+        var data = Self.survival
+        data.start = [0, 0, 0, 0, 0, 6.5]
+        data.time[5] = 7
+        data.event[5] = false
+        let kept = [0, 1, 2, 3, 4]
+        let dropped = SurvivalData(time: kept.map { Self.survival.time[$0] }, event: kept.map { Self.survival.event[$0] })
+        let a = try CoxModel.fit(data, design: Self.design)
+        let b = try CoxModel.fit(dropped, design: CoxDesign(terms: ["x"], columns: [kept.map { Self.design.columns[0][$0] }]))
+        #expect(close(a.coefficients[0].coefficient, b.coefficients[0].coefficient, relative: 1e-10))
+        #expect(close(a.coefficients[0].standardError, b.coefficients[0].standardError, relative: 1e-10))
+    }
+}

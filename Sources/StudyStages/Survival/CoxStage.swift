@@ -57,6 +57,10 @@ public struct CoxStage: StageKind {
         let used = [time, event] + [start, weights].compactMap { $0 } + covariateColumns + strata + [cluster].compactMap { $0 }
         let rows = table.completeRows(used)
         let data = try table.survival(time: time, event: event, start: start, weights: weights, rows: rows, used: used)
+        if let weights, let at = data.weights?.firstIndex(where: { $0 <= 0 }) {
+            throw SurvivalStageError("column '\(table.header[weights])' (weights) must be positive for survival/cox, as R's coxph requires: "
+                + "line \(table.lines[rows[at]]) has '\(NumberFormat.trimmed(table.rows[rows[at]][weights]))'; drop the row or give it a positive weight")
+        }
         let variables = try covariates(table, names: settings.covariates, columns: covariateColumns, rows: rows,
                                        references: settings.references)
         return Input(data: data, variables: variables, strataCodes: strata.isEmpty ? nil : codes(table, strata, rows: rows),
@@ -91,7 +95,8 @@ public struct CoxStage: StageKind {
     /// A code per row for each combination of the cells of `columns` (R's `strata(a, b)`, or a
     /// cluster's values), numbered in the factor order of the combined labels.
     static func codes(_ table: SurvivalTable, _ columns: [Int], rows: [Int]) -> [Int] {
-        let labels = rows.map { r in columns.map { NumberFormat.trimmed(table.rows[r][$0]) }.joined(separator: "\u{1F}") }
+        let labels = columns.count == 1 ? table.labels(columns[0], rows: rows)
+            : rows.map { r in columns.map { NumberFormat.trimmed(table.rows[r][$0]) }.joined(separator: "\u{1F}") }
         let levels = columns.count == 1 ? SurvivalStageRunner.factorLevels(labels) : Array(Set(labels)).sorted()
         let index = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
         return labels.map { index[$0]! }

@@ -33,6 +33,9 @@ extension CoxModel {
             }
         }
         let rows = design.rows
+        if let weights = survival.weights, let bad = rows.first(where: { !(weights[$0] > 0 && weights[$0].isFinite) }) {
+            throw CoxError.invalidWeight(row: bad, value: weights[bad])
+        }
         let time = rows.map { survival.time[$0] }
         let event = rows.map { survival.event[$0] }
         let stratum = rows.map { strata?[$0] ?? 0 }

@@ -122,6 +122,8 @@ public enum CoxError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownColumn(String)
     /// A categorical value that is not among the levels given for its column.
     case unknownLevel(column: String, level: String)
+    /// A case weight that is not a positive finite number (R's coxph: "Invalid weights, must be >0").
+    case invalidWeight(row: Int, value: Double)
     /// A design column is constant, so its coefficient is not identified.
     case constantColumn(String)
     /// A categorical covariate with a single level among the rows used: R's `model.matrix` refuses
@@ -142,6 +144,8 @@ public enum CoxError: Error, Sendable, Equatable, CustomStringConvertible {
             return "unknown column '\(name)'; add it to the design's columns"
         case let .unknownLevel(column, level):
             return "value '\(level)' of column '\(column)' is not among its given levels; add it to the levels"
+        case let .invalidWeight(row, value):
+            return "weight \(value) of row \(row + 1) is not a positive number (R's coxph refuses it); drop the row or give it a positive weight"
         case let .constantColumn(name):
             return "column '\(name)' is constant among the rows used, so its coefficient is not identified (R's coxph reports NA); drop it from the model"
         case let .singleLevel(column, level):
