@@ -146,7 +146,7 @@ struct CoxBreadthStageTests {
         ])
         #expect(FineGrayStage().check(SettingsReaderTests.declaration(fineGray)) == [
             "with: unknown setting 'strata' (settings: time, event, cause, covariates, categorical, interactions, cluster, ties, conf_level)",
-            "with.cause: must be a cause, not '0' (0 marks censored rows); name another value of the event column",
+            "with.cause: must be a cause code, a positive whole number (0 marks censored rows), not '0'",
             "with.covariates: missing; list the covariate columns",
         ])
         #expect(FineGrayStage().check(SettingsReaderTests.declaration(.object([
@@ -184,5 +184,15 @@ struct CoxBreadthStageTests {
         let fineGray: [String: JSONValue] = ["time": .string("stop"), "event": .string("e"), "cause": .integer(2), "covariates": .string("a")]
         #expect(SurvivalStageTests.run(FineGrayStage(), table: path, with: fineGray).outcome == .failed(status: 1, message:
             "cause '2' does not occur in column 'e' (event) among the rows used; its causes: 1; set cause to one of them"))
+        let (textDir, textPath) = Self.csv("t,status,a\n1,death,1\n2,0,2\n")
+        defer { _ = textDir }
+        #expect(SurvivalStageTests.run(FineGrayStage(), table: textPath, with: [
+            "time": .string("t"), "event": .string("status"), "cause": .integer(1), "covariates": .string("a"),
+        ]).outcome == .failed(status: 1, message:
+            "column 'status' (event) must hold 0 for censored and a positive whole number for each cause: line 2 has 'death'; recode the column (e.g. with ingest/csv's map)"))
+        #expect(FineGrayStage().check(SettingsReaderTests.declaration(.object([
+            "time": .string("t"), "event": .string("e"), "cause": .string("pcm"), "covariates": .string("a")]))) == [
+            "with.cause: must be a cause code, a positive whole number (0 marks censored rows), not 'pcm'",
+        ])
     }
 }

@@ -10,10 +10,13 @@ struct FineGrayReferenceTests {
     struct Case: CustomStringConvertible, Sendable {
         var cause: Int
         var ties: CoxTies
-        var description: String { "finegray_cause\(cause)_\(ties.rawValue)" }
+        /// Clustered by patient (`cluster = id`) instead of R's default of each expanded row alone.
+        var cluster = false
+        var description: String { "finegray_cause\(cause)_\(cluster ? "cluster_" : "")\(ties.rawValue)" }
     }
 
     static let cases = [1, 2].flatMap { cause in CoxTies.allCases.map { Case(cause: cause, ties: $0) } }
+    static let clustered = CoxTies.allCases.map { Case(cause: 1, ties: $0, cluster: true) }
 
     static func fit(_ c: Case) throws -> (CoxModel, FineGray, [String: Any]) {
         let data = try ReferenceData.load("mgus2", results: "cox-breadth")
@@ -29,7 +32,7 @@ struct FineGrayReferenceTests {
         ])
         let (model, expansion) = try FineGray.fit(
             time: rows.map { data.columns["etime"]![$0]! }, status: rows.map { Int(data.columns["event"]![$0]!) },
-            cause: c.cause, design: design, ties: c.ties)
+            cause: c.cause, design: design, cluster: c.cluster ? rows.map { Int(data.columns["id"]![$0]!) } : nil, ties: c.ties)
         return (model, expansion, r)
     }
 
@@ -44,7 +47,7 @@ struct FineGrayReferenceTests {
         #expect(close(zip(weights, data.time).reduce(0) { $0 + $1.0 * $1.1 }, r["fgwt_stop_sum"] as? Double, relative: 1e-12))
     }
 
-    @Test("coef, se, robust se, z, p, interval and tests match R within 1e-6", arguments: cases)
+    @Test("coef, se, robust se, z, p, interval and tests match R within 1e-6, clustered by patient too", arguments: cases + clustered)
     func coefficients(_ c: Case) throws {
         let (model, _, r) = try Self.fit(c)
         #expect(model.eventCount == r["nevent"] as? Int)

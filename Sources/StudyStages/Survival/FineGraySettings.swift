@@ -3,11 +3,11 @@ import StudyStats
 
 /// The `with:` settings of `survival/fine-gray`, read through one `SettingsReader` at load
 /// (`check`) and at run: the competing-risks outcome (`time`, `event` with 0 for censored and
-/// other values for causes, the `cause` modelled) and the model terms as `survival/cox` takes them.
+/// positive whole numbers for causes, the `cause` modelled) and the model terms as `survival/cox` takes them.
 struct FineGraySettings {
     var time: String
     var event: String
-    /// The value of `event` whose subdistribution hazard is modelled (R's `etype`).
+    /// The event code whose subdistribution hazard is modelled (R's `etype`), as written.
     var cause: String
     var covariates: [String]
     var references: [String: String?]
@@ -26,8 +26,8 @@ struct FineGraySettings {
         let event = reader.column(w["event"], "with.event")
         let cause = reader.text(w["cause"], "with.cause", expected: "a value of the event column",
                                 missing: "missing; name the event value to model, e.g. cause: 1")
-        if let cause, cause.isEmpty || NumberFormat.parse(cause) == 0 {
-            reader.problem("with.cause", "must be a cause, not '\(cause)' (0 marks censored rows); name another value of the event column")
+        if let cause, !(NumberFormat.parse(cause).map { $0 > 0 && $0 == $0.rounded() } ?? false) {
+            reader.problem("with.cause", "must be a cause code, a positive whole number (0 marks censored rows), not '\(cause)'")
         }
         let covariates = reader.textList(w["covariates"], "with.covariates", item: "a column name",
                                         list: "a list of column names", distinct: "covariate")

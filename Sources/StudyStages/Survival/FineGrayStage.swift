@@ -76,11 +76,14 @@ public struct FineGrayStage: StageKind {
             }
             times.append(t)
             let e = NumberFormat.trimmed(table.rows[r][event])
-            let number = NumberFormat.parse(e)
-            if number == 0 { status.append(0); continue }
+            // Codes only: a text label such as "censored" must not silently become a cause.
+            guard let code = NumberFormat.parse(e), code >= 0, code == code.rounded() else {
+                throw SurvivalStageError("column '\(table.header[event])' (event) must hold 0 for censored and a positive whole number "
+                    + "for each cause: line \(table.lines[r]) has '\(e)'; recode the column (e.g. with ingest/csv's map)")
+            }
+            if code == 0 { status.append(0); continue }
             causes.insert(e)
-            let isCause = e == settings.cause || (number != nil && number == causeNumber)
-            status.append(isCause ? 1 : 2)
+            status.append(code == causeNumber ? 1 : 2)
         }
         guard status.contains(1) else {
             let seen = SurvivalStageRunner.factorLevels(Array(causes))

@@ -66,7 +66,8 @@ extension CoxModel {
         let predictor = problem.linearPredictor(core.beta)
         // R's concordance of weighted or counting-process fits is not implemented: none rather than a wrong one.
         let concordance = general ? nil : CoxConcordance.compute(
-            time: time, event: event, riskScore: predictor, strata: strata == nil ? nil : stratum, cluster: clusterCodes)
+            time: time, event: event, riskScore: predictor, strata: strata == nil ? nil : stratum,
+            cluster: isRobust ? clusterCodes : nil)
         return CoxModel(
             terms: design.terms, coefficients: coefficients, variance: variance,
             naiveVariance: isRobust ? core.variance : nil,

@@ -62,6 +62,8 @@ struct CoxScoreResiduals {
         let w = weight ?? []
         let byStop = StableOrder.ascending(rows.map { time[$0] }).reversed().map { rows[$0] }
         let byStart = start.map { start in StableOrder.ascending(rows.map { start[$0] }).reversed().map { rows[$0] } } ?? []
+        // The sums keep only the denominators and the risk-set count (p: 0): the weighted means
+        // need a and a2 but not the p × p sums, so those are kept here.
         var sums = RiskSetSums(p: 0)
         var a = [Double](repeating: 0, count: p), a2 = a
         var inc = Increments()

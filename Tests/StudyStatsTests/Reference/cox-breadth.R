@@ -90,6 +90,15 @@ fineGray <- function(cause, ties) {
          ",\"fgstatus_sum\":", one(sum(pdata$fgstatus)), "}")
 }
 for (cause in 1:2) for (ties in c("efron", "breslow")) fits[[sprintf("finegray_cause%d_%s", cause, ties)]] <- fineGray(cause, ties)
+# Clustered by subject: the expanded rows of one patient form one cluster.
+for (ties in c("efron", "breslow")) {
+  d <- na.omit(mgus2[, c("id", "etime", "event", "age", "sex", "hgb")])
+  d$status <- factor(d$event, levels = 0:2)
+  pdata <- finegray(Surv(etime, status) ~ age + sex + hgb + id, data = d, etype = "1")
+  call <- sprintf("coxph(Surv(fgstart, fgstop, fgstatus) ~ age + sex + hgb, data = finegray(Surv(etime, factor(event, 0:2)) ~ age + sex + hgb + id, data = na.omit(mgus2[, c('id', 'etime', 'event', 'age', 'sex', 'hgb')]), etype = '1'), weights = fgwt, cluster = id, ties = '%s')", ties)
+  fit <- coxph(Surv(fgstart, fgstop, fgstatus) ~ age + sex + hgb, data = pdata, weights = fgwt, cluster = id, ties = ties)
+  fits[[sprintf("finegray_cause1_cluster_%s", ties)]] <- describe(fit, call)
+}
 
 json <- paste0("{\"generated_by\":", q(paste0(R.version.string, ", survival ", packageVersion("survival"), " (cox-breadth.R)")),
                ",", paste0("\"", names(fits), "\":", unlist(fits), collapse = ","), "}")
