@@ -91,6 +91,26 @@ struct CoxBreadthStageTests {
         #expect(SurvivalStageTests.rel(SurvivalStageTests.num(concordance["se"]), r["concordance_se"] as? Double, 1e-6))
     }
 
+    @Test("ph_test with cluster is cox.zph of the same fit, which ignores the cluster (R alike)")
+    func phTestWithCluster() throws {
+        // Rows without 'inst' are dropped from both fits, so they differ only by the cluster.
+        let (dir, path) = Self.csv(try String(contentsOfFile: SurvivalStageTests.lungPath, encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix(",") }.joined(separator: "\n"))
+        defer { _ = dir }
+        let with: [String: JSONValue] = [
+            "time": .string("time"), "event": .string("status"), "covariates": .array([.string("age"), .string("sex")]),
+            "ph_test": .bool(true),
+        ]
+        let plain = try SurvivalStageTests.json(SurvivalStageTests.run(CoxStage(), table: path, with: with).text)
+        let clustered = try SurvivalStageTests.json(SurvivalStageTests.run(
+            CoxStage(), table: path, with: with.merging(["cluster": .string("inst")]) { a, _ in a }).text)
+        let ph = try #require(clustered["ph_test"] as? [String: Any])
+        #expect(NSDictionary(dictionary: ph).isEqual(to: try #require(plain["ph_test"] as? [String: Any])))
+        // R: cox.zph(coxph(Surv(time, status) ~ age + sex, lung[!is.na(lung$inst), ], cluster = inst)): GLOBAL 2.955668.
+        let global = try #require(ph["global"] as? [String: Any])
+        #expect(SurvivalStageTests.rel(SurvivalStageTests.num(global["chisq"]), 2.955668, 1e-6))
+    }
+
     @Test("weights: whole numbers keep the model-based variance; fractional weights make the fit robust, as R", arguments: ["w_int", "w_frac"])
     func weights(_ column: String) throws {
         let run = SurvivalStageTests.run(CoxStage(), table: Self.table("cox-breadth-rossi"), with: [
