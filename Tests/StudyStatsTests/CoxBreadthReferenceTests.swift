@@ -31,6 +31,8 @@ struct CoxBreadthReferenceTests {
              covariates: ["age", "surgery", "transplant"], ties: .efron),
         Case(key: "heart_weighted_cluster", csv: "cox-breadth-heart", time: "stop", event: "event", start: "start",
              weights: "w_int", covariates: ["age", "surgery", "transplant"], cluster: "id", ties: .efron),
+        Case(key: "heart_strata_all", csv: "cox-breadth-heart", time: "stop", event: "event", start: "start", weights: "w_frac",
+             covariates: ["age", "transplant"], strata: ["surgery"], cluster: "id", ties: .efron),
         Case(key: "lung_strata2", csv: "lung", time: "time", event: "status", covariates: ["age", "wt.loss"],
              strata: ["sex", "ph.ecog"], ties: .efron),
         Case(key: "colon_strata2", csv: "colon", time: "time", event: "status", covariates: ["age", "nodes"],

@@ -69,6 +69,7 @@ both("heart", "coxph(Surv(start, stop, event) ~ age + surgery + transplant, data
 both("heart_cluster", "coxph(Surv(start, stop, event) ~ age + surgery + transplant, data = heart, cluster = id, ties = '%s')")
 both("heart_weighted", "coxph(Surv(start, stop, event) ~ age + surgery + transplant, data = heart, weights = w_frac, ties = '%s')")
 both("heart_weighted_cluster", "coxph(Surv(start, stop, event) ~ age + surgery + transplant, data = heart, weights = w_int, cluster = id, ties = '%s')")
+both("heart_strata_all", "coxph(Surv(start, stop, event) ~ age + transplant + strata(surgery), data = heart, weights = w_frac, cluster = id, ties = '%s')")
 both("lung_strata2", "coxph(Surv(time, status) ~ age + wt.loss + strata(sex, ph.ecog), data = lung, ties = '%s')")
 both("colon_strata2", "coxph(Surv(time, status) ~ age + nodes + strata(sex, rx), data = colon, ties = '%s')")
 both("lung_cluster", "coxph(Surv(time, status) ~ age + sex + ph.ecog, data = lung, cluster = inst, ties = '%s')")
