@@ -63,7 +63,7 @@ import _StudyTestSupport
                   tie: efron
             """
         #expect(try SettingsReaderTests.loadDiagnostics(yaml) == [
-            "w.yaml:14:7: error: stage 'cox' (survival/cox): with: unknown setting 'tie'; did you mean 'ties'? (settings: time, event, covariates, categorical, interactions, strata, ties, conf_level, ph_test)",
+            "w.yaml:14:7: error: stage 'cox' (survival/cox): with: unknown setting 'tie'; did you mean 'ties'? (settings: time, event, start, covariates, categorical, interactions, strata, cluster, weights, ties, conf_level, ph_test)",
             "w.yaml:13:11: error: stage 'cox' (survival/cox): with.covariates[2]: must be a column name, not {\"c\":1}",
         ])
     }

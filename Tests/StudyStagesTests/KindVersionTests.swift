@@ -107,6 +107,9 @@ struct KindVersionTests {
                                      with: .object(survival.merging(["covariates": .array([.string("age"), .string("sex"), .string("ph.ecog")])]) { a, _ in a }))),
         ("survival/parametric", KindFixture(inputs: ["table": "lung.csv"], outputs: ["result": "results/parametric.json"],
                                             with: .object(survival.merging(["covariates": .array([.string("age"), .string("sex"), .string("ph.ecog")])]) { a, _ in a }))),
+        ("survival/fine-gray", KindFixture(inputs: ["table": "mgus2.csv"], outputs: ["result": "results/fine-gray.json"],
+                                           with: .object(["time": .string("etime"), "event": .string("event"), "cause": .integer(1),
+                                                          "covariates": .array([.string("age"), .string("sex"), .string("hgb")])]))),
         ("simulate/cohort", KindFixture(inputs: [:], outputs: ["table": "out/cohort.csv", "truth": "out/truth.json"],
                                         with: .object(SimulationStageTests.cohort.merging(["patients": .integer(200)]) { _, b in b }))),
         ("simulate/trial", KindFixture(inputs: [:], outputs: ["result": "out/trial.json"], with: .object(trial))),
@@ -122,6 +125,7 @@ struct KindVersionTests {
         try FileIO.createDirectories(dir.path + "/out")
         try FileIO.createDirectories(dir.path + "/results")
         dir.write("lung.csv", try String(contentsOfFile: SurvivalStageTests.lungPath, encoding: .utf8))
+        dir.write("mgus2.csv", try String(contentsOf: SurvivalStageTests.reference.appendingPathComponent("mgus2.csv"), encoding: .utf8))
         dir.write("published.yaml", ReportStageTests.published)
         for file in ["km.json", "logrank.json", "cox.json"] {
             dir.write("fixed/" + file, try String(contentsOf: reportInputs.appendingPathComponent(file), encoding: .utf8))

@@ -29,16 +29,18 @@ enum ResultModelSamples {
 
     static let cox = CoxOutput(
         ties: "efron", n: 40, events: 12, nDropped: 2,
-        terms: [.init(term: "age", coef: 0.011, hr: 1.011, se: 0.009, z: 1.2, p: 0.23, hrLower: 0.99, hrUpper: 1.03,
+        terms: [.init(term: "age", coef: 0.011, hr: 1.011, se: 0.009, robustSE: 0.0085, z: 1.2, p: 0.23, hrLower: 0.99, hrUpper: 1.03,
                       mayBeInfinite: false),
                 .init(term: "liver=1", coef: 21.5, hr: nil, se: nil, z: nil, p: nil, hrLower: 0, hrUpper: nil, mayBeInfinite: true)],
         loglikNull: -40.5, loglikFit: -35.25, likelihoodRatio: .init(statistic: 10.5, df: 2, p: 0.0052),
         wald: .init(statistic: nil, df: 2, p: nil), score: .init(statistic: 9.75, df: 2, p: 0.0076),
-        concordance: 0.64, concordanceSE: 0.025, vcov: [[8.1e-5, nil], [nil, nil]], iterations: 20, converged: false,
+        robustScore: .init(statistic: 8.5, df: 2, p: 0.014), concordance: 0.64, concordanceSE: 0.025, vcov: [[8.1e-5, nil], [nil, nil]], iterations: 20, converged: false,
         warnings: ["Loglik converged before variable liver=1; coefficient may be infinite."],
         phTest: .init(transform: "km", terms: [.init(term: "age", chisq: 0.5, df: 1, p: 0.48),
                                                .init(term: "liver=1", chisq: nil, df: 1, p: nil)],
                       global: .init(term: nil, chisq: 0.5, df: 2, p: 0.78)))
+
+    static let fineGray = FineGrayOutput(cause: "1", competingEvents: 850, expandedRows: 41568, fit: cox)
 
     static let trialPower = TrialPowerOutput(
         analysis: "cox", alpha: 0.05, replicates: 300, seed: 7, allocation: 0.5, controlMedian: 22,
@@ -87,6 +89,7 @@ enum ResultModelSamples {
         #expect(try Self.roundTrip(ungrouped) == ungrouped)
         #expect(try Self.roundTrip(ResultModelSamples.logRank) == ResultModelSamples.logRank)
         #expect(try Self.roundTrip(ResultModelSamples.cox) == ResultModelSamples.cox)
+        #expect(try Self.roundTrip(ResultModelSamples.fineGray) == ResultModelSamples.fineGray)
         var noPH = ResultModelSamples.cox
         noPH.phTest = nil
         #expect(try Self.roundTrip(noPH) == noPH)

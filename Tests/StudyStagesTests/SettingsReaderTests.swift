@@ -27,7 +27,7 @@ import _StudyTestSupport
     ])
 
     static let badCoxProblems = [
-        "with: unknown setting 'extra' (settings: time, event, covariates, categorical, interactions, strata, ties, conf_level, ph_test)",
+        "with: unknown setting 'extra' (settings: time, event, start, covariates, categorical, interactions, strata, cluster, weights, ties, conf_level, ph_test)",
         "with.covariates[1]: must be a column name, not {\"c\":1}",
         "with.ties: must be efron or breslow, not 3",
         "with.conf_level: must lie strictly between 0 and 1, not 2",
@@ -191,7 +191,7 @@ import _StudyTestSupport
     @Test("shapes a hostile user might try: a list for with:, a repeated covariate, an empty group, a list for a choice, a mapping for a column")
     func hostileShapes() {
         #expect(CoxStage().check(Self.declaration(.array([.string("t")]))) == [
-            "with: must be a mapping with time, event, covariates, categorical, interactions, strata, ties, conf_level, ph_test, not [\"t\"]",
+            "with: must be a mapping with time, event, start, covariates, categorical, interactions, strata, cluster, weights, ties, conf_level, ph_test, not [\"t\"]",
         ])
         #expect(CoxStage().check(Self.declaration(.object([
             "time": .string("t"), "event": .string("e"), "covariates": .array([.string("a"), .string(""), .string("a")]),

@@ -81,7 +81,7 @@ struct CoxReferenceTests {
     func concordance(_ c: Case) throws {
         let (model, _, r, _) = try Self.fit(c)
         let expected = try #require(r["concordance"] as? [String: Double])
-        let concordance = model.concordance
+        let concordance = try #require(model.concordance)
         #expect(close(concordance.concordance, expected["C"], absolute: 1e-9),
                 "C \(concordance.concordance) vs R \(expected["C"]!)")
         #expect(close(concordance.standardError, expected["se"], relative: 1e-6),

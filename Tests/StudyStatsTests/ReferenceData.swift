@@ -11,8 +11,8 @@ struct ReferenceData {
 
     static let names = ["lung", "ovarian", "colon", "rossi"]
 
-    /// Loads `NAME.csv` and `NAME.r-survival.json`.
-    static func load(_ name: String) throws -> ReferenceData {
+    /// Loads `NAME.csv` and `RESULTS.r-survival.json` (`RESULTS` defaults to `NAME`).
+    static func load(_ name: String, results: String? = nil) throws -> ReferenceData {
         let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Reference")
         let csv = try String(contentsOf: directory.appendingPathComponent(name + ".csv"), encoding: .utf8)
         var lines = csv.split(whereSeparator: \.isNewline).map(String.init)
@@ -31,7 +31,7 @@ struct ReferenceData {
                 text[name]!.append(missing ? nil : cell)
             }
         }
-        let data = try Data(contentsOf: directory.appendingPathComponent(name + ".r-survival.json"))
+        let data = try Data(contentsOf: directory.appendingPathComponent((results ?? name) + ".r-survival.json"))
         let r = try JSONSerialization.jsonObject(with: data) as! [String: Any]
         return ReferenceData(columns: columns, text: text, r: r)
     }

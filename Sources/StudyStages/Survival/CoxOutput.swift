@@ -11,6 +11,9 @@ struct CoxOutput: ResultModel {
         var coef: Double?
         var hr: Double?
         var se: Double?
+        /// The robust (sandwich) standard error of a robust fit (`cluster:`, non-integer weights);
+        /// z, p and the interval then use it. Written only for a robust fit.
+        var robustSE: Double? = nil
         var z: Double?
         var p: Double?
         var hrLower: Double?
@@ -51,6 +54,8 @@ struct CoxOutput: ResultModel {
     var likelihoodRatio: Test
     var wald: Test
     var score: Test
+    /// The robust score test of a robust fit (R's "Robust" line); written only then.
+    var robustScore: Test? = nil
     var concordance: Double?
     var concordanceSE: Double?
     var vcov: [[Double?]]
@@ -76,6 +81,8 @@ struct CoxOutput: ResultModel {
         static let likelihoodRatio = ResultKey.likelihoodRatio
         static let wald = "wald"
         static let score = "score"
+        static let robustSE = "robust_se"
+        static let robustScore = "robust_score"
         static let concordance = "concordance"
         static let vcov = ResultKey.vcov
         static let iterations = ResultKey.iterations
@@ -91,6 +98,7 @@ struct CoxOutput: ResultModel {
     static let keys = [ResultKey.kind, Key.ties, ResultKey.n, ResultKey.events, ResultKey.nDropped, Key.terms, ResultKey.term,
                        Key.coef, ResultKey.hr, ResultKey.se, Key.z, ResultKey.p, Key.hrLower, Key.hrUpper, Key.mayBeInfinite,
                        Key.loglik, Key.null, Key.fit, Key.tests, Key.likelihoodRatio, Key.wald, Key.score,
+                       Key.robustSE, Key.robustScore,
                        ResultKey.statistic, ResultKey.df, Key.concordance, ResultKey.estimate, Key.vcov, Key.iterations,
                        Key.converged, Key.warnings, Key.phTest, Key.transform, Key.chisq, Key.global]
 
@@ -98,7 +106,9 @@ struct CoxOutput: ResultModel {
         let terms = terms.map { t -> ResultJSON in
             var members: [(String, ResultJSON)] = [
                 (ResultKey.term, .string(t.term)), (Key.coef, .optional(t.coef)), (ResultKey.hr, .optional(t.hr)),
-                (ResultKey.se, .optional(t.se)), (Key.z, .optional(t.z)), (ResultKey.p, .optional(t.p)),
+                (ResultKey.se, .optional(t.se)),
+            ] + (t.robustSE == nil ? [] : [(Key.robustSE, .optional(t.robustSE))]) + [
+                (Key.z, .optional(t.z)), (ResultKey.p, .optional(t.p)),
                 (Key.hrLower, .optional(t.hrLower)), (Key.hrUpper, .optional(t.hrUpper)),
             ]
             if t.mayBeInfinite { members.append((Key.mayBeInfinite, .bool(true))) }
@@ -112,7 +122,8 @@ struct CoxOutput: ResultModel {
             (ResultKey.n, .integer(n)), (ResultKey.events, .integer(events)), (ResultKey.nDropped, .integer(nDropped)),
             (Key.terms, .array(terms)),
             (Key.loglik, .object([(Key.null, .optional(loglikNull)), (Key.fit, .optional(loglikFit))])),
-            (Key.tests, .object([(Key.likelihoodRatio, test(likelihoodRatio)), (Key.wald, test(wald)), (Key.score, test(score))])),
+            (Key.tests, .object([(Key.likelihoodRatio, test(likelihoodRatio)), (Key.wald, test(wald)), (Key.score, test(score))]
+                + (robustScore.map { [(Key.robustScore, test($0))] } ?? []))),
             (Key.concordance, .object([(ResultKey.estimate, .optional(concordance)), (ResultKey.se, .optional(concordanceSE))])),
             (Key.vcov, .array(vcov.map { row in .array(row.map { .optional($0) }) })),
             (Key.iterations, .integer(iterations)), (Key.converged, .bool(converged)),
@@ -136,6 +147,7 @@ struct CoxOutput: ResultModel {
         let terms = try root.member(Key.terms).items().map { (t) throws(ResultDecodingError) -> Term in
             Term(term: try t.member(ResultKey.term).string(), coef: try t.member(Key.coef).optionalNumber(),
                  hr: try t.member(ResultKey.hr).optionalNumber(), se: try t.member(ResultKey.se).optionalNumber(),
+                 robustSE: try t.optionalMember(Key.robustSE)?.optionalNumber(),
                  z: try t.member(Key.z).optionalNumber(), p: try t.member(ResultKey.p).optionalNumber(),
                  hrLower: try t.member(Key.hrLower).optionalNumber(), hrUpper: try t.member(Key.hrUpper).optionalNumber(),
                  mayBeInfinite: try t.optionalMember(Key.mayBeInfinite)?.bool() ?? false)
@@ -151,7 +163,9 @@ struct CoxOutput: ResultModel {
             terms: terms, loglikNull: try loglik.member(Key.null).optionalNumber(),
             loglikFit: try loglik.member(Key.fit).optionalNumber(),
             likelihoodRatio: try test(tests.member(Key.likelihoodRatio)), wald: try test(tests.member(Key.wald)),
-            score: try test(tests.member(Key.score)), concordance: try concordance.member(ResultKey.estimate).optionalNumber(),
+            score: try test(tests.member(Key.score)),
+            robustScore: try tests.optionalMember(Key.robustScore).map { (f) throws(ResultDecodingError) -> Test in try test(f) },
+            concordance: try concordance.member(ResultKey.estimate).optionalNumber(),
             concordanceSE: try concordance.member(ResultKey.se).optionalNumber(), vcov: vcov,
             iterations: try root.member(Key.iterations).integer(), converged: try root.member(Key.converged).bool(),
             warnings: try root.member(Key.warnings).items().map { (w) throws(ResultDecodingError) -> String in try w.string() },

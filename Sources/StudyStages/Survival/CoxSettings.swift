@@ -8,7 +8,14 @@ struct CoxSettings {
     var time: String
     var event: String
     var covariates: [String]
-    var strata: String?
+    /// `strata: a` or `strata: [a, b]`: the columns whose combinations are the strata (R's `strata(a, b)`).
+    var strata: [String]
+    /// `start:`: the entry column of counting-process rows `(start, time]`.
+    var start: String?
+    /// `cluster:`: the column whose values group rows for the robust variance (`cluster = id`).
+    var cluster: String?
+    /// `weights:`: the case-weight column (`weights = w`).
+    var weights: String?
     var ties: CoxTies
     var confLevel: Double
     var phTest: Bool
@@ -18,8 +25,8 @@ struct CoxSettings {
     /// `interactions: [[a, b], …]`.
     var interactions: [[String]]
 
-    static let known = ["time", "event", "covariates", "categorical", "interactions", "strata",
-                        "ties", "conf_level", "ph_test"]
+    static let known = ["time", "event", "start", "covariates", "categorical", "interactions", "strata",
+                        "cluster", "weights", "ties", "conf_level", "ph_test"]
 
     /// Reads `with:` with a fresh `reader`; nil when anything is wrong (the problems are in `reader`).
     static func read(_ with: JSONValue, _ reader: inout SettingsReader) -> CoxSettings? {
@@ -32,15 +39,26 @@ struct CoxSettings {
         case nil, .null?, .array([])?: reader.problem("with.covariates", "missing; list the covariate columns")
         default: break
         }
-        let strata = reader.optionalColumn(w["strata"], "with.strata")
+        let strata = reader.textList(w["strata"], "with.strata", item: "a column name",
+                                     list: "a column name or a list of column names", distinct: "strata column")
+        if case .array([])? = w["strata"] { reader.problem("with.strata", "must not be empty; name a column or leave strata out") }
+        let start = reader.optionalColumn(w["start"], "with.start")
+        let cluster = reader.optionalColumn(w["cluster"], "with.cluster")
+        let weights = reader.optionalColumn(w["weights"], "with.weights")
         let ties = reader.choice(w["ties"], "with.ties", among: ["efron", "breslow"], fallback: "efron").flatMap(CoxTies.init(rawValue:))
         let confLevel = reader.confLevel(w["conf_level"], "with.conf_level")
         let phTest = reader.bool(w["ph_test"], "with.ph_test") ?? false
+        if phTest, start != nil || weights != nil {
+            reader.problem("with.ph_test", "is not available with \(start != nil ? "'start'" : "'weights'") (the test of "
+                + "counting-process or weighted fits is not implemented); remove ph_test, or check proportional hazards "
+                + "on a fit without \(start != nil ? "start" : "weights")")
+        }
         let references = categorical(w["categorical"], among: covariates, &reader)
         let interactions = interactionList(w["interactions"], among: covariates, &reader)
         guard reader.problems.isEmpty, let time, let event, let ties, let confLevel else { return nil }
-        return CoxSettings(time: time, event: event, covariates: covariates, strata: strata, ties: ties, confLevel: confLevel,
-                           phTest: phTest, references: references, interactions: interactions)
+        return CoxSettings(time: time, event: event, covariates: covariates, strata: strata, start: start, cluster: cluster,
+                           weights: weights, ties: ties, confLevel: confLevel, phTest: phTest, references: references,
+                           interactions: interactions)
     }
 
     /// `categorical: {col: {reference: L}}` (or `{col: {}}` / `{col: null}` for the default

@@ -23,14 +23,10 @@ public struct CoxStage: StageKind {
 
     public func run(_ context: StageKindContext) -> StageOutcome {
         SurvivalStageRunner.run(context, CoxSettings.read) { (table, settings) throws(SurvivalStageError) -> ResultJSON in
-            let (timeName, eventName, covariates, strataName) = (settings.time, settings.event, settings.covariates, settings.strata)
-            let (ties, confLevel, phTest) = (settings.ties, settings.confLevel, settings.phTest)
-            let (references, interactions) = (settings.references, settings.interactions)
-
-            let input = try Self.read(table, time: timeName, event: eventName, covariates: covariates, strata: strataName,
-                                      references: references)
-            let (design, model) = try Self.fit(input, interactions: interactions, ties: ties, context: context)
-            return Self.output(model, design: design, input: input, confLevel: confLevel, phTest: phTest, context: context).encoded
+            let input = try Self.read(table, settings)
+            let (design, model) = try Self.fit(input, interactions: settings.interactions, ties: settings.ties, context: context)
+            return Self.output(model, design: design, input: input, confLevel: settings.confLevel, phTest: settings.phTest,
+                               context: context).encoded
         }
     }
 
@@ -40,24 +36,42 @@ public struct CoxStage: StageKind {
         var data: SurvivalData
         var variables: [CoxVariable]
         var strataCodes: [Int]?
+        /// Cluster codes (`cluster:`), one per complete row.
+        var clusterCodes: [Int]?
         /// Rows in the table before incomplete ones were dropped.
         var tableRows: Int
     }
 
-    /// Reads the model's columns from `table`.
-    static func read(_ table: SurvivalTable, time timeName: String, event eventName: String, covariates: [String],
-                     strata strataName: String?, references: [String: String?]) throws(SurvivalStageError) -> Input {
-        let time = try table.column(timeName, for: "time")
-        let event = try table.column(eventName, for: "event")
+    /// Reads the model's columns from `table`: rows missing any used value (time, event, start,
+    /// weights, a covariate, a strata or the cluster column) are dropped, as R's `na.omit`.
+    static func read(_ table: SurvivalTable, _ settings: CoxSettings) throws(SurvivalStageError) -> Input {
+        let time = try table.column(settings.time, for: "time")
+        let event = try table.column(settings.event, for: "event")
+        let start = try settings.start.map { name throws(SurvivalStageError) in try table.column(name, for: "start") }
+        let weights = try settings.weights.map { name throws(SurvivalStageError) in try table.column(name, for: "weights") }
         var covariateColumns = [Int]()
-        for name in covariates { covariateColumns.append(try table.column(name, for: "covariates")) }
-        let strata = try strataName.map { name throws(SurvivalStageError) in try table.column(name, for: "strata") }
-        let used = [time, event] + covariateColumns + (strata.map { [$0] } ?? [])
+        for name in settings.covariates { covariateColumns.append(try table.column(name, for: "covariates")) }
+        var strata = [Int]()
+        for name in settings.strata { strata.append(try table.column(name, for: "strata")) }
+        let cluster = try settings.cluster.map { name throws(SurvivalStageError) in try table.column(name, for: "cluster") }
+        let used = [time, event] + [start, weights].compactMap { $0 } + covariateColumns + strata + [cluster].compactMap { $0 }
         let rows = table.completeRows(used)
-        let data = try table.survival(time: time, event: event, rows: rows, used: used)
+        let data = try table.survival(time: time, event: event, start: start, weights: weights, rows: rows, used: used)
+        if let weights, let at = data.weights?.firstIndex(where: { $0 <= 0 }) {
+            throw SurvivalStageError("column '\(table.header[weights])' (weights) must be positive for survival/cox, as R's coxph requires: "
+                + "line \(table.lines[rows[at]]) has '\(NumberFormat.trimmed(table.rows[rows[at]][weights]))'; drop the row or give it a positive weight")
+        }
+        let variables = try covariates(table, names: settings.covariates, columns: covariateColumns, rows: rows,
+                                       references: settings.references)
+        return Input(data: data, variables: variables, strataCodes: strata.isEmpty ? nil : codes(table, strata, rows: rows),
+                     clusterCodes: cluster.map { codes(table, [$0], rows: rows) }, tableRows: table.rows.count)
+    }
 
+    /// Each covariate typed: numeric, or categorical with its reference level first.
+    static func covariates(_ table: SurvivalTable, names: [String], columns: [Int], rows: [Int],
+                           references: [String: String?]) throws(SurvivalStageError) -> [CoxVariable] {
         var variables = [CoxVariable]()
-        for (name, column) in zip(covariates, covariateColumns) {
+        for (name, column) in zip(names, columns) {
             let cells = table.labels(column, rows: rows)
             let numbers = cells.map { NumberFormat.parse($0) }
             // A quoted number (`"0"` from ingest/csv's category, R's factor) keeps the column categorical.
@@ -75,13 +89,17 @@ public struct CoxStage: StageKind {
             }
             variables.append(CoxVariable(name, .categorical(cells, levels: levels)))
         }
-        let strataCodes: [Int]? = strata.map { column in
-            let labels = table.labels(column, rows: rows)
-            let levels = SurvivalStageRunner.factorLevels(labels)
-            let index = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
-            return labels.map { index[$0]! }
-        }
-        return Input(data: data, variables: variables, strataCodes: strataCodes, tableRows: table.rows.count)
+        return variables
+    }
+
+    /// A code per row for each combination of the cells of `columns` (R's `strata(a, b)`, or a
+    /// cluster's values), numbered in the factor order of the combined labels.
+    static func codes(_ table: SurvivalTable, _ columns: [Int], rows: [Int]) -> [Int] {
+        let labels = columns.count == 1 ? table.labels(columns[0], rows: rows)
+            : rows.map { r in columns.map { NumberFormat.trimmed(table.rows[r][$0]) }.joined(separator: "\u{1F}") }
+        let levels = columns.count == 1 ? SurvivalStageRunner.factorLevels(labels) : Array(Set(labels)).sorted()
+        let index = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
+        return labels.map { index[$0]! }
     }
 
     /// Builds the design and fits it: what R's coxph does from a data frame (design, fit,
@@ -97,7 +115,7 @@ public struct CoxStage: StageKind {
             guard design.terms.count <= events else {
                 throw SurvivalStageError("the model has \(design.terms.count) terms but only \(events) events; use fewer covariates")
             }
-            model = try CoxModel.fit(input.data, design: design, strata: input.strataCodes, ties: ties)
+            model = try CoxModel.fit(input.data, design: design, strata: input.strataCodes, cluster: input.clusterCodes, ties: ties)
         } catch let error as SurvivalStageError {
             throw error
         } catch {
@@ -118,10 +136,13 @@ public struct CoxStage: StageKind {
         })
         let quantile = Distributions.normalQuantile(1 - (1 - confLevel) / 2)
         let terms = model.coefficients.map { c in
-            let lower = confLevel == 0.95 ? c.lowerHazardRatio95 : exp(c.coefficient - quantile * c.standardError)
-            let upper = confLevel == 0.95 ? c.upperHazardRatio95 : exp(c.coefficient + quantile * c.standardError)
+            // The interval uses the robust se of a robust fit, as R's summary does.
+            let se = c.robustStandardError ?? c.standardError
+            let lower = confLevel == 0.95 ? c.lowerHazardRatio95 : exp(c.coefficient - quantile * se)
+            let upper = confLevel == 0.95 ? c.upperHazardRatio95 : exp(c.coefficient + quantile * se)
             return CoxOutput.Term(term: c.term, coef: c.coefficient.finiteOrNil, hr: c.hazardRatio.finiteOrNil,
-                                  se: c.standardError.finiteOrNil, z: c.z.finiteOrNil, p: c.p.finiteOrNil,
+                                  se: c.standardError.finiteOrNil, robustSE: c.robustStandardError?.finiteOrNil,
+                                  z: c.z.finiteOrNil, p: c.p.finiteOrNil,
                                   hrLower: lower.finiteOrNil, hrUpper: upper.finiteOrNil, mayBeInfinite: infinite.contains(c.term))
         }
         func test(_ t: CoxTest) -> CoxOutput.Test {
@@ -140,7 +161,8 @@ public struct CoxStage: StageKind {
             ties: model.ties.rawValue, n: model.count, events: model.eventCount, nDropped: input.tableRows - model.count,
             terms: terms, loglikNull: model.logLikelihoodNull.finiteOrNil, loglikFit: model.logLikelihoodFit.finiteOrNil,
             likelihoodRatio: test(model.likelihoodRatioTest), wald: test(model.waldTest), score: test(model.scoreTest),
-            concordance: model.concordance.concordance.finiteOrNil, concordanceSE: model.concordance.standardError.finiteOrNil,
+            robustScore: model.robustScoreTest.map(test),
+            concordance: model.concordance?.concordance.finiteOrNil, concordanceSE: model.concordance?.standardError.finiteOrNil,
             vcov: model.variance.map { row in row.map(\.finiteOrNil) }, iterations: model.iterations,
             converged: !model.warnings.contains { if case .didNotConverge = $0 { true } else { false } },
             warnings: model.warnings.map(\.description), phTest: ph)

@@ -25,9 +25,13 @@ public struct CoxConcordance: Sendable, Equatable {
     /// score order with Fenwick trees over time slots (`computeBySlots`): with times in whole days
     /// the trees are small and stay in cache.
     ///
+    /// With `cluster` (a code per subject, as `coxph(..., cluster = id)`), the influences are summed
+    /// within each cluster before they are squared, as R's `concordancefit` does.
+    ///
     /// - Complexity: O(n log T) for n subjects and T distinct times, plus linear sorts.
-    public static func compute(time: [Double], event: [Bool], riskScore: [Double], strata: [Int]? = nil) -> CoxConcordance {
-        computeBySlots(time: time, event: event, riskScore: riskScore, strata: strata)
+    public static func compute(time: [Double], event: [Bool], riskScore: [Double], strata: [Int]? = nil,
+                               cluster: [Int]? = nil) -> CoxConcordance {
+        computeBySlots(time: time, event: event, riskScore: riskScore, strata: strata, cluster: cluster)
     }
 
     /// Counts every pair (O(n²) comparisons, in a fixed order) and the jackknife influence of each

@@ -18,12 +18,15 @@ extension CoxConcordance {
     /// order), so the standard error agrees to rounding.
     ///
     /// - Complexity: O(n log T) for n subjects with T distinct times, plus the linear radix sorts.
-    static func computeBySlots(time: [Double], event: [Bool], riskScore: [Double], strata: [Int]?) -> CoxConcordance {
+    static func computeBySlots(time: [Double], event: [Bool], riskScore: [Double], strata: [Int]?,
+                               cluster: [Int]? = nil) -> CoxConcordance {
         let n = time.count
         // Per stratum, per subject in score order: concordant, discordant and score-tied pairs.
         // The variance is summed in that order (not handed back to subjects in input order: a
         // random write per subject was a fifth of the sweep).
         var perGroup: [(concordant: [Int], discordant: [Int], tied: [Int])] = []
+        // With clusters: the subject at each score position, to sum its influence into its cluster.
+        var subjects: [[Int]] = []
         var pairs = PairCounts()
         for members in stratumGroups(count: n, strata: strata) where !members.isEmpty {
             // Without strata the one group is every subject in order: no gathered copies.
@@ -37,6 +40,7 @@ extension CoxConcordance {
             var sweep = ScoreOrderedSweep(slots: slots, slotAt: byScore.map { slots.slot[$0] })
             sweep.run(scoreAt: byScore.map { scores[$0] }, pairs: &pairs)
             perGroup.append((sweep.concordantAt, sweep.discordantAt, sweep.tiedAt))
+            if cluster != nil { subjects.append(byScore.map { members[$0] }) }
         }
         pairs.tiedY -= pairs.tiedXY
 
@@ -44,13 +48,15 @@ extension CoxConcordance {
         let somers = Double(pairs.concordant - pairs.discordant) / total
         let perPair = 1 / total
         var variance = 0.0
-        for group in perGroup {
+        var perCluster = [Int: Double]()
+        for (g, group) in perGroup.enumerated() {
             for k in group.concordant.indices {
                 let c = Double(group.concordant[k]), d = Double(group.discordant[k]), t = Double(group.tied[k])
                 let dfbeta = ((c - d) - somers * (c + d + t)) * perPair
-                variance += dfbeta * dfbeta
+                if let cluster { perCluster[cluster[subjects[g][k]], default: 0] += dfbeta } else { variance += dfbeta * dfbeta }
             }
         }
+        if cluster != nil { variance = perCluster.keys.sorted().reduce(0) { $0 + perCluster[$1]! * perCluster[$1]! } }
         return pairs.concordance(somers: somers, variance: variance)
     }
 }

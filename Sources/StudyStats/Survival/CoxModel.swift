@@ -8,8 +8,11 @@ public struct CoxModel: Sendable, Equatable {
     public var terms: [String]
     /// One row of the coefficient table per term.
     public var coefficients: [CoxCoefficient]
-    /// The variance matrix of the coefficients: the inverse of the information at the fit.
+    /// The variance matrix of the coefficients (R's `vcov(fit)`): the inverse of the information
+    /// at the fit, or the robust (sandwich) variance when the fit is robust.
     public var variance: [[Double]]
+    /// The model-based variance of a robust fit (R's `fit$naive.var`); nil when not robust.
+    public var naiveVariance: [[Double]]?
     /// Partial log-likelihood at beta = 0.
     public var logLikelihoodNull: Double
     /// Partial log-likelihood at the fitted coefficients.
@@ -20,6 +23,8 @@ public struct CoxModel: Sendable, Equatable {
     public var waldTest: CoxTest
     /// Score (log-rank) test at beta = 0: u' · information⁻¹ · u, as `coxph` computes it.
     public var scoreTest: CoxTest
+    /// The robust score test at beta = 0 of a robust fit (R's `fit$rscore`, summary's "Robust").
+    public var robustScoreTest: CoxTest?
     /// How tied event times were handled.
     public var ties: CoxTies
     /// Newton-Raphson iterations R's criterion needed (R's `iter`).
@@ -28,8 +33,9 @@ public struct CoxModel: Sendable, Equatable {
     public var count: Int
     /// Number of events among the subjects used.
     public var eventCount: Int
-    /// Harrell's concordance of the linear predictor, as `coxph` reports it.
-    public var concordance: CoxConcordance
+    /// Harrell's concordance of the linear predictor, as `coxph` reports it; nil for weighted or
+    /// counting-process fits, whose concordance is not computed.
+    public var concordance: CoxConcordance?
     /// The linear predictor of each used row, centred as R centres it (`predict(fit, type = "lp")`).
     public var linearPredictor: [Double]
     /// Problems that did not stop the fit, such as a coefficient running to infinity.
@@ -52,15 +58,17 @@ public struct CoxCoefficient: Sendable, Equatable {
     public var coefficient: Double
     /// exp(coef) (R's `exp(coef)`).
     public var hazardRatio: Double
-    /// Standard error of the coefficient (R's `se(coef)`).
+    /// Model-based standard error of the coefficient (R's `se(coef)`).
     public var standardError: Double
-    /// coef / se (R's `z`).
+    /// Robust (sandwich) standard error (R's `robust se`); nil when the fit is not robust.
+    public var robustStandardError: Double?
+    /// coef / se, the robust se when there is one (R's `z`).
     public var z: Double
     /// Two-sided normal p value of `z` (R's `Pr(>|z|)`).
     public var p: Double
-    /// exp(coef − 1.959964 · se) (R's `lower .95`).
+    /// exp(coef − 1.959964 · se), the robust se when there is one (R's `lower .95`).
     public var lowerHazardRatio95: Double
-    /// exp(coef + 1.959964 · se) (R's `upper .95`).
+    /// exp(coef + 1.959964 · se), the robust se when there is one (R's `upper .95`).
     public var upperHazardRatio95: Double
 }
 
@@ -114,6 +122,8 @@ public enum CoxError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownColumn(String)
     /// A categorical value that is not among the levels given for its column.
     case unknownLevel(column: String, level: String)
+    /// A case weight that is not a positive finite number (R's coxph: "Invalid weights, must be >0").
+    case invalidWeight(row: Int, value: Double)
     /// A design column is constant, so its coefficient is not identified.
     case constantColumn(String)
     /// A categorical covariate with a single level among the rows used: R's `model.matrix` refuses
@@ -134,6 +144,8 @@ public enum CoxError: Error, Sendable, Equatable, CustomStringConvertible {
             return "unknown column '\(name)'; add it to the design's columns"
         case let .unknownLevel(column, level):
             return "value '\(level)' of column '\(column)' is not among its given levels; add it to the levels"
+        case let .invalidWeight(row, value):
+            return "weight \(value) of row \(row + 1) is not a positive number (R's coxph refuses it); drop the row or give it a positive weight"
         case let .constantColumn(name):
             return "column '\(name)' is constant among the rows used, so its coefficient is not identified (R's coxph reports NA); drop it from the model"
         case let .singleLevel(column, level):
