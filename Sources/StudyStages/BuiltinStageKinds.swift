@@ -4,6 +4,6 @@ import StudyEngine
 public enum BuiltinStageKinds {
     /// The kinds, in no particular order (the registry sorts names).
     public static var all: [any StageKind] {
-        [IngestCSV(), KaplanMeierStage(), LogRankStage(), CoxStage(), SimulateCohort(), SimulateTrial(), ReportStage()]
+        [IngestCSV(), KaplanMeierStage(), LogRankStage(), CoxStage(), CumulativeIncidenceStage(), SimulateCohort(), SimulateTrial(), ReportStage()]
     }
 }

@@ -26,4 +26,13 @@ enum ResultKey {
     static let type = "type"
     static let levels = "levels"
     static let observed = "observed"
+    // Curves with pointwise limits (survival/kaplan-meier, survival/cumulative-incidence).
+    static let confLevel = "conf_level"
+    static let curves = "curves"
+    static let steps = "steps"
+    static let stdErr = "std_err"
+    static let lower = "lower"
+    static let upper = "upper"
+    static let groups = "groups"
+    static let tests = "tests"
 }

@@ -16,6 +16,8 @@ import Testing
     static let models: [Model] = [
         Model(type: "KaplanMeierOutput", keys: KaplanMeierOutput.keys, sample: ResultModelSamples.kaplanMeier.encoded),
         Model(type: "LogRankOutput", keys: LogRankOutput.keys, sample: ResultModelSamples.logRank.encoded),
+        Model(type: "CumulativeIncidenceOutput", keys: CumulativeIncidenceOutput.keys,
+              sample: ResultModelSamples.cumulativeIncidence.encoded),
         Model(type: "CoxOutput", keys: CoxOutput.keys, sample: ResultModelSamples.cox.encoded),
         Model(type: "TrialPowerOutput", keys: TrialPowerOutput.keys, sample: ResultModelSamples.trialPower.encoded),
         Model(type: "CohortTruthOutput", keys: CohortTruthOutput.keys, sample: ResultModelSamples.cohortTruth.encoded),

@@ -72,7 +72,6 @@ struct CoxOutput: ResultModel {
         static let loglik = "loglik"
         static let null = "null"
         static let fit = "fit"
-        static let tests = "tests"
         static let likelihoodRatio = "likelihood_ratio"
         static let wald = "wald"
         static let score = "score"
@@ -90,7 +89,7 @@ struct CoxOutput: ResultModel {
     static let kind: String? = "survival/cox"
     static let keys = [ResultKey.kind, Key.ties, ResultKey.n, ResultKey.events, ResultKey.nDropped, Key.terms, ResultKey.term,
                        Key.coef, ResultKey.hr, ResultKey.se, Key.z, ResultKey.p, Key.hrLower, Key.hrUpper, Key.mayBeInfinite,
-                       Key.loglik, Key.null, Key.fit, Key.tests, Key.likelihoodRatio, Key.wald, Key.score,
+                       Key.loglik, Key.null, Key.fit, ResultKey.tests, Key.likelihoodRatio, Key.wald, Key.score,
                        ResultKey.statistic, ResultKey.df, Key.concordance, ResultKey.estimate, Key.vcov, Key.iterations,
                        Key.converged, Key.warnings, Key.phTest, Key.transform, Key.chisq, Key.global]
 
@@ -112,7 +111,7 @@ struct CoxOutput: ResultModel {
             (ResultKey.n, .integer(n)), (ResultKey.events, .integer(events)), (ResultKey.nDropped, .integer(nDropped)),
             (Key.terms, .array(terms)),
             (Key.loglik, .object([(Key.null, .optional(loglikNull)), (Key.fit, .optional(loglikFit))])),
-            (Key.tests, .object([(Key.likelihoodRatio, test(likelihoodRatio)), (Key.wald, test(wald)), (Key.score, test(score))])),
+            (ResultKey.tests, .object([(Key.likelihoodRatio, test(likelihoodRatio)), (Key.wald, test(wald)), (Key.score, test(score))])),
             (Key.concordance, .object([(ResultKey.estimate, .optional(concordance)), (ResultKey.se, .optional(concordanceSE))])),
             (Key.vcov, .array(vcov.map { row in .array(row.map { .optional($0) }) })),
             (Key.iterations, .integer(iterations)), (Key.converged, .bool(converged)),
@@ -140,7 +139,7 @@ struct CoxOutput: ResultModel {
                  hrLower: try t.member(Key.hrLower).optionalNumber(), hrUpper: try t.member(Key.hrUpper).optionalNumber(),
                  mayBeInfinite: try t.optionalMember(Key.mayBeInfinite)?.bool() ?? false)
         }
-        let loglik = try root.member(Key.loglik), tests = try root.member(Key.tests)
+        let loglik = try root.member(Key.loglik), tests = try root.member(ResultKey.tests)
         let concordance = try root.member(Key.concordance)
         let vcov = try root.member(Key.vcov).items().map { (row) throws(ResultDecodingError) -> [Double?] in
             try row.items().map { (v) throws(ResultDecodingError) -> Double? in try v.optionalNumber() }
