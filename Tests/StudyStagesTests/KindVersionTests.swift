@@ -105,6 +105,8 @@ struct KindVersionTests {
                                           with: .object(survival.merging(["group": .string("sex")]) { a, _ in a }))),
         ("survival/cox", KindFixture(inputs: ["table": "lung.csv"], outputs: ["result": "results/cox.json"],
                                      with: .object(survival.merging(["covariates": .array([.string("age"), .string("sex"), .string("ph.ecog")])]) { a, _ in a }))),
+        ("survival/cumulative-incidence", KindFixture(inputs: ["table": "mgus2.csv"], outputs: ["result": "results/cuminc.json"],
+                                                      with: .object(["time": .string("etime"), "event": .string("event"), "group": .string("sex")]))),
         ("simulate/cohort", KindFixture(inputs: [:], outputs: ["table": "out/cohort.csv", "truth": "out/truth.json"],
                                         with: .object(SimulationStageTests.cohort.merging(["patients": .integer(200)]) { _, b in b }))),
         ("simulate/trial", KindFixture(inputs: [:], outputs: ["result": "out/trial.json"], with: .object(trial))),
@@ -120,6 +122,7 @@ struct KindVersionTests {
         try FileIO.createDirectories(dir.path + "/out")
         try FileIO.createDirectories(dir.path + "/results")
         dir.write("lung.csv", try String(contentsOfFile: SurvivalStageTests.lungPath, encoding: .utf8))
+        dir.write("mgus2.csv", try String(contentsOf: SurvivalStageTests.reference.appendingPathComponent("mgus2.csv"), encoding: .utf8))
         dir.write("published.yaml", ReportStageTests.published)
         for file in ["km.json", "logrank.json", "cox.json"] {
             dir.write("fixed/" + file, try String(contentsOf: reportInputs.appendingPathComponent(file), encoding: .utf8))
