@@ -86,14 +86,17 @@ struct KaplanMeierOutput: ResultModel {
                        ResultKey.lower, ResultKey.upper, Key.rmst, Key.tau, ResultKey.se, ResultKey.steps, Key.nRisk, Key.nEvent,
                        Key.nCensor, Key.survival, ResultKey.stdErr, Key.rmstDifference, ResultKey.groups, ResultKey.p]
 
+    /// `rmst_difference` is written only when there is one, so a result without it keeps the bytes
+    /// it had before the member existed.
     var encoded: ResultJSON {
-        .object([
+        var members: [(String, ResultJSON)] = [
             (ResultKey.kind, .string(Self.kind!)), (ResultKey.time, .string(time)), (ResultKey.event, .string(event)),
             (ResultKey.group, .optional(group)), (Key.confType, .string(confType)), (ResultKey.confLevel, .number(confLevel)),
             (ResultKey.n, .integer(n)), (ResultKey.nDropped, .integer(nDropped)),
             (ResultKey.curves, .array(curves.map(Self.encode))),
-            (Key.rmstDifference, rmstDifference.map(Self.encode) ?? .null),
-        ])
+        ]
+        if let rmstDifference { members.append((Key.rmstDifference, Self.encode(rmstDifference))) }
+        return .object(members)
     }
 
     private static func encode(_ d: MeanDifference) -> ResultJSON {
