@@ -40,6 +40,10 @@ struct SurvivalBreadthExampleTests {
         #expect(abs((tests[0]["statistic"] as? Double ?? 0) - 1.1945078250755148) < 1e-6)
         #expect(abs((tests[1]["statistic"] as? Double ?? 0) - 11.651259012127738) < 1e-6)
         #expect(tests.allSatisfy { $0["df"] as? Int == 1 })
+
+        let again = try CLI.run(["run", "-C", dir.path, "workflow.yaml", "--json"])
+        #expect(again.status == 0)
+        #expect(again.stdout.split(separator: "\n").last?.contains("\"ran\":[]") == true, "\(again.stdout)")
     }
 
     @Test("log-rank with start or weights is a load error naming the field and saying R does not define it")
@@ -58,7 +62,12 @@ struct SurvivalBreadthExampleTests {
             """)
         let result = try CLI.run(["run", "-C", dir.path, "lr.yaml"])
         #expect(result.status == 2)
-        #expect(result.stderr == "GOLDEN")
+        #expect(result.stderr == """
+            lr.yaml:7:64: error: stage 'lr' (survival/log-rank): with.start: is not supported by survival/log-rank: R's survival::survdiff defines the log-rank test for right-censored data only (it stops with "Right censored data only" on Surv(start, stop, event)); drop start, or fit survival/cox with start: instead
+            lr.yaml:7:80: error: stage 'lr' (survival/log-rank): with.weights: is not supported by survival/log-rank: R's survival::survdiff takes no case weights (it has no weights argument); drop weights, or fit survival/cox with weights: instead
+            studyflow: 2 errors in lr.yaml; nothing was run
+
+            """)
         #expect(!dir.exists("results/lr.json"))
     }
 }
