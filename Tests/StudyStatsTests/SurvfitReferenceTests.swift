@@ -116,6 +116,13 @@ struct KaplanMeierBreadthTests {
         expectCurves(fit, try SurvfitReference.load().r["km_counting_fractional_weights"] as! [String: Any], variable: "")
     }
 
+    @Test("zero weights still give time points, as survfit keeps them (n.risk may reach 0, the curve stays put)")
+    func zeroWeights() throws {
+        let data = SurvivalData(time: [1, 2, 3, 4, 5], event: [true, true, false, true, true], weights: [1, 0, 1, 0, 1])
+        let fit = KaplanMeier.fit(data)
+        expectCurves(fit, try SurvfitReference.load().r["km_zero_weights"] as! [String: Any], variable: "")
+    }
+
     @Test("the RMST difference is second minus first with the normal interval from summary(fit, rmean = tau)",
           arguments: ["lung_sex_365", "lung_sex_500_90", "heart_transplant_365"])
     func rmstDifference(name: String) throws {

@@ -74,6 +74,11 @@ km_frac <- km("survfit(Surv(time, status) ~ sex, data = lung, weights = 0.25 + (
 km_counting_frac <- km("survfit(Surv(start, stop, event) ~ 1, data = heart, weights = 0.25 + (row %% 5) * 0.375)",
                        survfit(Surv(start, stop, event) ~ 1, data = heart, weights = w_frac), 365)
 
+# Zero weights: the rows still give time points (n.risk may reach 0; the curve stays where it was).
+zero <- data.frame(t = c(1, 2, 3, 4, 5), e = c(1, 1, 0, 1, 1), w = c(1, 0, 1, 0, 1))
+km_zero <- km("survfit(Surv(t, e) ~ 1, weights = c(1, 0, 1, 0, 1)) on t = 1:5, e = c(1, 1, 0, 1, 1)",
+              survfit(Surv(t, e) ~ 1, data = zero, weights = w), 4)
+
 rmst <- obj(
   lung_sex_365 = rmst_difference(survfit(Surv(time, status) ~ sex, data = lung), 365),
   lung_sex_500_90 = rmst_difference(survfit(Surv(time, status) ~ sex, data = lung, conf.int = 0.9), 500, 0.9),
@@ -113,5 +118,5 @@ version <- paste0(R.version$version.string, ", survival ", packageVersion("survi
 json <- obj(generated_by = quote(paste0(version, " (survfit.R)")),
             data_files = str(c("lung.csv", "heart.csv", "mgus2.csv")),
             km_counting = km_counting, km_whole_weights = km_whole, km_fractional_weights = km_frac,
-            km_counting_fractional_weights = km_counting_frac, rmst_difference = rmst, cumulative_incidence = cif)
+            km_counting_fractional_weights = km_counting_frac, km_zero_weights = km_zero, rmst_difference = rmst, cumulative_incidence = cif)
 writeLines(json, file.path(here, "survfit.r-survival.json"))
