@@ -32,7 +32,7 @@ public enum GrayTest {
         }
         let (score, variance) = pass.finish()
         let df = groups - 1
-        guard let solved = solveSymmetric(variance, score) else {
+        guard let solved = solve(variance, score) else {
             return GrayTestResult(statistic: nil, df: df, p: nil)
         }
         var statistic = 0.0
@@ -44,7 +44,7 @@ public enum GrayTest {
     /// Solves `matrix · x = vector` by Gaussian elimination with partial pivoting; nil when the
     /// matrix is singular to working precision (cuminc then reports no statistic: its QR is rank
     /// deficient).
-    static func solveSymmetric(_ matrix: [[Double]], _ vector: [Double]) -> [Double]? {
+    static func solve(_ matrix: [[Double]], _ vector: [Double]) -> [Double]? {
         let scale = matrix.indices.map { abs(matrix[$0][$0]) }.max() ?? 0
         guard scale > 0, scale.isFinite else { return nil }
         var a = matrix, b = vector

@@ -49,7 +49,7 @@ public enum KaplanMeier {
         for level in levels ?? factorLevels(groups) {
             let members = groups.indices.filter { groups[$0] == level }
             guard !members.isEmpty else { continue }
-            curves.append(fitCurve(group: level, data.subset(members), confType: confType, z: z, robust: robust))
+            curves.append(fitCurve(group: level, rows(members, of: data), confType: confType, z: z, robust: robust))
         }
         return KaplanMeierResult(curves: curves, confType: confType, confLevel: confLevel, robust: robust)
     }

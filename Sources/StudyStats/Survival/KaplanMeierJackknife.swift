@@ -50,10 +50,10 @@ struct KaplanMeierJackknife {
     }
 }
 
-extension SurvivalData {
-    /// The rows `rows` of these data, in that order, with their start times and weights.
-    func subset(_ rows: [Int]) -> SurvivalData {
-        SurvivalData(time: rows.map { time[$0] }, event: rows.map { event[$0] },
-                     start: start.map { s in rows.map { s[$0] } }, weights: weights.map { w in rows.map { w[$0] } })
+extension KaplanMeier {
+    /// The rows `rows` of `data`, in that order, with their start times and weights: one group's data.
+    static func rows(_ rows: [Int], of data: SurvivalData) -> SurvivalData {
+        SurvivalData(time: rows.map { data.time[$0] }, event: rows.map { data.event[$0] },
+                     start: data.start.map { s in rows.map { s[$0] } }, weights: data.weights.map { w in rows.map { w[$0] } })
     }
 }
