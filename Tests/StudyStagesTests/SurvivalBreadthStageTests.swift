@@ -77,6 +77,14 @@ import _StudyTestSupport
             == .failed(status: 1, message: "column 'e' (event) has no events among the rows used (every code is 0, censored)"))
         #expect(Self.run(kind, csv: "t,e\n-1,1\n", with: Self.survival).outcome
             == .failed(status: 1, message: "column 't' (time) has a negative time: line 2 has '-1'"))
+        let many = "t,e,g\n" + (1...21).map { "\($0),\($0),\($0 % 2)" }.joined(separator: "\n") + "\n"
+        #expect(Self.run(kind, csv: many, with: Self.survival).outcome
+            == .failed(status: 1, message: "column 'e' (event) has 21 distinct event codes; an event column holds 0 for censored and one code per event type (at most 20): name the event-code column, not a time or a measurement"))
+        #expect(Self.run(kind, csv: many, with: ["time": .string("t"), "event": .string("g"), "group": .string("t")]).outcome
+            == .succeeded, "21 groups are within the limit")
+        let ids = "t,e,id\n" + (1...101).map { "\($0),\($0 % 2),\($0)" }.joined(separator: "\n") + "\n"
+        #expect(Self.run(kind, csv: ids, with: Self.survival.merging(["group": .string("id")]) { a, _ in a }).outcome
+            == .failed(status: 1, message: "column 'id' (group) has 101 levels; cumulative incidence compares at most 100 groups (Gray's test grows with their square): name a grouping column, not an identifier or a measurement"))
     }
 
     @Test("Kaplan-Meier weights and start data problems name the line")

@@ -11,6 +11,11 @@ public struct CumulativeIncidenceStage: StageKind {
 
     public init() {}
 
+    /// More event types or groups than this is a column named by mistake (a time, an id), not a
+    /// competing-risks design; refusing it keeps a typo from taking minutes and gigabytes.
+    static let maxEventTypes = 20
+    static let maxGroups = 100
+
     /// Settings problems that need no data (unknown or mistyped settings, conf_level, labels that
     /// are not event codes, repeated or empty names), all at once, so they stop the workflow at load.
     public func check(_ declaration: StageDeclaration) -> [String] {
@@ -27,6 +32,9 @@ public struct CumulativeIncidenceStage: StageKind {
             let outcome = try Self.outcomes(table, time: time, event: event, rows: rows, used: used, labels: settings.labels)
             let labels = group.map { table.labels($0, rows: rows) }
             let levels = labels.map { SurvivalStageRunner.factorLevels($0) }
+            if let levels, levels.count > Self.maxGroups, let groupName = settings.group {
+                throw SurvivalStageError("column '\(groupName)' (group) has \(levels.count) levels; cumulative incidence compares at most \(Self.maxGroups) groups (Gray's test grows with their square): name a grouping column, not an identifier or a measurement")
+            }
             let fitStart = SystemClock.threadCPUSeconds()
             let fit = CumulativeIncidence.fit(time: outcome.time, cause: outcome.cause, causes: outcome.names.count,
                                               groups: labels, levels: levels, confLevel: settings.confLevel)
@@ -87,6 +95,9 @@ public struct CumulativeIncidenceStage: StageKind {
         let types = Set(codes.filter { $0 != 0 }).sorted()
         guard !types.isEmpty else {
             throw SurvivalStageError("column '\(name)' (event) has no events among the rows used (every code is 0, censored)")
+        }
+        guard types.count <= maxEventTypes else {
+            throw SurvivalStageError("column '\(name)' (event) has \(types.count) distinct event codes; an event column holds 0 for censored and one code per event type (at most \(maxEventTypes)): name the event-code column, not a time or a measurement")
         }
         let index = Dictionary(uniqueKeysWithValues: types.enumerated().map { ($1, $0 + 1) })
         let cause = codes.map { $0 == 0 ? 0 : index[$0]! }

@@ -38,9 +38,10 @@ public enum CumulativeIncidence {
         }
         precondition(groups.count == time.count, "groups must have one label per row")
         var curves: [CumulativeIncidenceCurve] = []
+        var rowsOf: [String: [Int]] = [:]  // one pass, however many groups
+        for (i, label) in groups.enumerated() { rowsOf[label, default: []].append(i) }
         for level in levels ?? KaplanMeier.factorLevels(groups) {
-            let members = groups.indices.filter { groups[$0] == level }
-            guard !members.isEmpty else { continue }
+            guard let members = rowsOf[level] else { continue }
             curves += fitGroup(group: level, time: members.map { time[$0] }, cause: members.map { cause[$0] },
                                causes: causes, z: z)
         }
