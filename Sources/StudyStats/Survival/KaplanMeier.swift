@@ -46,9 +46,10 @@ public enum KaplanMeier {
         }
         precondition(groups.count == data.count, "groups must have one label per subject")
         var curves = [KaplanMeierCurve]()
+        var rowsOf: [String: [Int]] = [:]  // one pass, however many groups
+        for (i, label) in groups.enumerated() { rowsOf[label, default: []].append(i) }
         for level in levels ?? factorLevels(groups) {
-            let members = groups.indices.filter { groups[$0] == level }
-            guard !members.isEmpty else { continue }
+            guard let members = rowsOf[level] else { continue }
             curves.append(fitCurve(group: level, rows(members, of: data), confType: confType, z: z, robust: robust))
         }
         return KaplanMeierResult(curves: curves, confType: confType, confLevel: confLevel, robust: robust)
