@@ -4,7 +4,7 @@ import StudyEngine
 public enum BuiltinStageKinds {
     /// The kinds, in no particular order (the registry sorts names).
     public static var all: [any StageKind] {
-        [IngestCSV(), KaplanMeierStage(), LogRankStage(), CoxStage(), FineGrayStage(), ParametricStage(), SimulateCohort(), SimulateTrial(),
+        [IngestCSV(), KaplanMeierStage(), LogRankStage(), CoxStage(), FineGrayStage(), ParametricStage(), CumulativeIncidenceStage(), SimulateCohort(), SimulateTrial(),
          ReportStage()]
     }
 }

@@ -44,4 +44,11 @@ enum ResultKey {
     static let scale = "scale"
     /// survival/kaplan-meier and survival/parametric echo their confidence level.
     static let confLevel = "conf_level"
+    // Curves with pointwise limits (survival/kaplan-meier, survival/cumulative-incidence).
+    static let curves = "curves"
+    static let steps = "steps"
+    static let stdErr = "std_err"
+    static let lower = "lower"
+    static let upper = "upper"
+    static let groups = "groups"
 }

@@ -110,6 +110,8 @@ struct KindVersionTests {
         ("survival/fine-gray", KindFixture(inputs: ["table": "mgus2.csv"], outputs: ["result": "results/fine-gray.json"],
                                            with: .object(["time": .string("etime"), "event": .string("event"), "cause": .integer(1),
                                                           "covariates": .array([.string("age"), .string("sex"), .string("hgb")])]))),
+        ("survival/cumulative-incidence", KindFixture(inputs: ["table": "mgus2.csv"], outputs: ["result": "results/cuminc.json"],
+                                                      with: .object(["time": .string("etime"), "event": .string("event"), "group": .string("sex")]))),
         ("simulate/cohort", KindFixture(inputs: [:], outputs: ["table": "out/cohort.csv", "truth": "out/truth.json"],
                                         with: .object(SimulationStageTests.cohort.merging(["patients": .integer(200)]) { _, b in b }))),
         ("simulate/trial", KindFixture(inputs: [:], outputs: ["result": "out/trial.json"], with: .object(trial))),

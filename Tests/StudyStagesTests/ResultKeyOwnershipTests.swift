@@ -18,6 +18,8 @@ import Testing
     static let models: [Model] = [
         Model(type: "KaplanMeierOutput", keys: KaplanMeierOutput.keys, sample: ResultModelSamples.kaplanMeier.encoded),
         Model(type: "LogRankOutput", keys: LogRankOutput.keys, sample: ResultModelSamples.logRank.encoded),
+        Model(type: "CumulativeIncidenceOutput", keys: CumulativeIncidenceOutput.keys,
+              sample: ResultModelSamples.cumulativeIncidence.encoded),
         Model(type: "CoxOutput", keys: CoxOutput.keys, sample: ResultModelSamples.cox.encoded),
         Model(type: "ParametricOutput", keys: ParametricOutput.keys, sample: ResultModelSamples.parametric.encoded),
         Model(type: "FineGrayOutput", keys: FineGrayOutput.keys, sample: ResultModelSamples.fineGray.encoded,

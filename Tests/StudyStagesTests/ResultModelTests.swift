@@ -20,7 +20,17 @@ enum ResultModelSamples {
             KaplanMeierOutput.Curve(
                 group: "1", n: 3, events: 0, median: .init(estimate: nil, lower: nil, upper: nil), rmst: nil,
                 steps: [.init(time: 1e-3, nRisk: 3, nEvent: 0, nCensor: 3, survival: 1, stdErr: 0, lower: 1, upper: 1)]),
-        ])
+        ],
+        rmstDifference: .init(groups: ["0", "1"], estimate: 1.25, se: 0.5, lower: 0.27, upper: 2.23, p: nil))
+
+    static let cumulativeIncidence = CumulativeIncidenceOutput(
+        time: "etime", event: "event", group: "sex", confLevel: 0.95, n: 5, nDropped: 1,
+        curves: [.init(group: "F", event: "progression", n: 3, events: 1,
+                       steps: [.init(time: 2, estimate: 0, stdErr: 0, lower: nil, upper: nil),
+                               .init(time: 4.5, estimate: 0.5, stdErr: 0.25, lower: 0.19, upper: 1)]),
+                 .init(group: "M", event: "death", n: 2, events: 2,
+                       steps: [.init(time: 1, estimate: 1, stdErr: nil, lower: 1, upper: 1)])],
+        tests: [.init(event: "progression", statistic: 1.2, df: 1, p: 0.27), .init(event: "death", statistic: nil, df: 1, p: nil)])
 
     static let logRank = LogRankOutput(
         rho: 0, statistic: 10.326741954885632, df: 1, p: nil,
@@ -88,6 +98,11 @@ enum ResultModelSamples {
         ungrouped.curves = [ungrouped.curves[1]]
         #expect(try Self.roundTrip(ungrouped) == ungrouped)
         #expect(try Self.roundTrip(ResultModelSamples.logRank) == ResultModelSamples.logRank)
+        #expect(try Self.roundTrip(ResultModelSamples.cumulativeIncidence) == ResultModelSamples.cumulativeIncidence)
+        var untested = ResultModelSamples.cumulativeIncidence
+        untested.group = nil
+        untested.tests = nil
+        #expect(try Self.roundTrip(untested) == untested)
         #expect(try Self.roundTrip(ResultModelSamples.cox) == ResultModelSamples.cox)
         #expect(try Self.roundTrip(ResultModelSamples.fineGray) == ResultModelSamples.fineGray)
         var noPH = ResultModelSamples.cox
@@ -165,8 +180,12 @@ enum ResultModelSamples {
         #expect(Self.decodeError(CoxOutput.self, Self.replacing(ResultModelSamples.cox, #""global":{"chisq":0.5,"df":2"#, #""global":{"chisq":0.5"#))
             == "'results/x.json': ph_test.global.df: missing")
         // Steps are read by column for speed; the path still names the row.
-        #expect(Self.decodeError(KaplanMeierOutput.self, Self.replacing(ResultModelSamples.kaplanMeier, #""time":7.5,"n_risk":1"#, #""time":7.5,"n_risk":1.5"#))
-            == "'results/x.json': curves[0].steps[1].n_risk: expected a whole number, found 1.5")
+        #expect(Self.decodeError(KaplanMeierOutput.self, Self.replacing(ResultModelSamples.kaplanMeier, #""time":7.5,"n_risk":1"#, #""time":7.5,"n_risk":null"#))
+            == "'results/x.json': curves[0].steps[1].n_risk: expected a number, found null")
+        #expect(Self.decodeError(KaplanMeierOutput.self, Self.replacing(ResultModelSamples.kaplanMeier, #""groups":["0","1"]"#, #""groups":"0""#))
+            == "'results/x.json': rmst_difference.groups: expected a list, found \"0\"")
+        #expect(Self.decodeError(CumulativeIncidenceOutput.self, Self.replacing(ResultModelSamples.cumulativeIncidence, #""df":1,"p":0.27"#, #""df":1.5,"p":0.27"#))
+            == "'results/x.json': tests[0].df: expected a whole number, found 1.5")
         #expect(Self.decodeError(KaplanMeierOutput.self, Self.replacing(ResultModelSamples.kaplanMeier, #""survival":1,"#, #""survival":null,"#))
             == "'results/x.json': curves[1].steps[0].survival: expected a number, found null")
         #expect(Self.decodeError(KaplanMeierOutput.self, #"{"kind":"survival/cox"}"#)

@@ -182,7 +182,7 @@ import _StudyTestSupport
                   rmst_tau: -4
             """
         #expect(try Self.loadDiagnostics(yaml) == [
-            "w.yaml:10:7: error: stage 'km' (survival/kaplan-meier): with: unknown setting 'conf_levl'; did you mean 'conf_level'? (settings: time, event, group, conf_type, conf_level, rmst_tau)",
+            "w.yaml:10:7: error: stage 'km' (survival/kaplan-meier): with: unknown setting 'conf_levl'; did you mean 'conf_level'? (settings: time, event, group, start, weights, conf_type, conf_level, rmst_tau)",
             "w.yaml:9:14: error: stage 'km' (survival/kaplan-meier): with.event: must be a single name, not [\"e\"]",
             "w.yaml:11:17: error: stage 'km' (survival/kaplan-meier): with.rmst_tau: must be positive, not -4",
         ])

@@ -32,7 +32,7 @@ import Testing
         #expect(KaplanMeierStage().check(Self.declaration([
             "event": .string("e"), "conf_typ": .string("log"), "conf_type": .string("plain"),
             "conf_level": .number(1.5), "rmst_tau": .integer(0)])) == [
-            "with: unknown setting 'conf_typ'; did you mean 'conf_type'? (settings: time, event, group, conf_type, conf_level, rmst_tau)",
+            "with: unknown setting 'conf_typ'; did you mean 'conf_type'? (settings: time, event, group, start, weights, conf_type, conf_level, rmst_tau)",
             "with.time: missing; name a column of the table",
             "with.conf_type: must be log or log-log, not 'plain'",
             "with.conf_level: must lie strictly between 0 and 1, not 1.5",

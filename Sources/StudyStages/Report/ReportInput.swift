@@ -104,10 +104,12 @@ struct ReportInput: Sendable {
         get throws(ReportError) {
             let result = try decode(KaplanMeierOutput.self)
             let curves = result.curves.map { c in
-                SurvivalCurve(group: c.group, n: c.n, events: c.events, median: c.median.estimate,
+                SurvivalCurve(group: c.group, n: c.n, events: Int(c.events.rounded()), median: c.median.estimate,
                               medianLower: c.median.lower, medianUpper: c.median.upper,
                               steps: c.steps.map { s in
-                                  SurvivalCurve.Step(time: s.time, nRisk: s.nRisk, nEvent: s.nEvent, nCensor: s.nCensor,
+                                  // Weighted fits have fractional counts; the chart and at-risk table show them rounded.
+                                  SurvivalCurve.Step(time: s.time, nRisk: Int(s.nRisk.rounded()), nEvent: Int(s.nEvent.rounded()),
+                                                     nCensor: Int(s.nCensor.rounded()),
                                                      survival: s.survival, lower: s.lower, upper: s.upper)
                               })
             }

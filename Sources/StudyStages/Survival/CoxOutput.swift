@@ -152,7 +152,7 @@ struct CoxOutput: ResultModel {
                  hrLower: try t.member(Key.hrLower).optionalNumber(), hrUpper: try t.member(Key.hrUpper).optionalNumber(),
                  mayBeInfinite: try t.optionalMember(Key.mayBeInfinite)?.bool() ?? false)
         }
-        let loglik = try root.member(Key.loglik), tests = try root.member(Key.tests)
+        let loglik = try root.member(Key.loglik), tests = try root.member(ResultKey.tests)
         let concordance = try root.member(Key.concordance)
         let vcov = try root.member(Key.vcov).items().map { (row) throws(ResultDecodingError) -> [Double?] in
             try row.items().map { (v) throws(ResultDecodingError) -> Double? in try v.optionalNumber() }

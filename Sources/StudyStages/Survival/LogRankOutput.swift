@@ -26,12 +26,11 @@ struct LogRankOutput: ResultModel {
     /// Member names only this model writes.
     enum Key {
         static let rho = "rho"
-        static let groups = "groups"
         static let expected = "expected"
     }
 
     static let kind: String? = "survival/log-rank"
-    static let keys = [ResultKey.kind, Key.rho, ResultKey.statistic, ResultKey.df, ResultKey.p, Key.groups, ResultKey.group,
+    static let keys = [ResultKey.kind, Key.rho, ResultKey.statistic, ResultKey.df, ResultKey.p, ResultKey.groups, ResultKey.group,
                        ResultKey.n, ResultKey.observed, Key.expected, ResultKey.strata, ResultKey.nDropped]
 
     var encoded: ResultJSON {
@@ -41,14 +40,14 @@ struct LogRankOutput: ResultModel {
         }
         return .object([
             (ResultKey.kind, .string(Self.kind!)), (Key.rho, .number(rho)), (ResultKey.statistic, .optional(statistic)),
-            (ResultKey.df, .integer(df)), (ResultKey.p, .optional(p)), (Key.groups, .array(groups)),
+            (ResultKey.df, .integer(df)), (ResultKey.p, .optional(p)), (ResultKey.groups, .array(groups)),
             (ResultKey.strata, .optional(strata)),
             (ResultKey.n, .integer(n)), (ResultKey.nDropped, .integer(nDropped)),
         ])
     }
 
     static func decode(_ root: ResultField) throws(ResultDecodingError) -> LogRankOutput {
-        let groups = try root.member(Key.groups).items().map { (g) throws(ResultDecodingError) -> Group in
+        let groups = try root.member(ResultKey.groups).items().map { (g) throws(ResultDecodingError) -> Group in
             Group(group: try g.member(ResultKey.group).label(), n: try g.member(ResultKey.n).integer(),
                   observed: try g.member(ResultKey.observed).number(), expected: try g.member(Key.expected).number())
         }

@@ -9,7 +9,8 @@ public struct LogRankStage: StageKind {
 
     public init() {}
 
-    /// Settings problems that need no data (unknown or mistyped settings, a negative rho), all at once.
+    /// Settings problems that need no data (unknown or mistyped settings, a negative rho, `start` or
+    /// `weights`, which R's survdiff does not define), all at once.
     public func check(_ declaration: StageDeclaration) -> [String] {
         SurvivalStageRunner.check(declaration, LogRankSettings.read)
     }

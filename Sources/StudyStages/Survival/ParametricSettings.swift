@@ -47,3 +47,12 @@ struct ParametricSettings {
                                   confLevel: confLevel, references: references, interactions: interactions)
     }
 }
+
+extension ParametricSettings {
+    /// The columns a parametric fit reads, as the Cox reader takes them (no strata, start,
+    /// cluster or weights: right-censored rows only), so both kinds read tables one way.
+    var coxColumns: CoxSettings {
+        CoxSettings(time: time, event: event, covariates: covariates, strata: [], start: nil, cluster: nil, weights: nil,
+                    ties: .efron, confLevel: confLevel, phTest: false, references: references, interactions: interactions)
+    }
+}

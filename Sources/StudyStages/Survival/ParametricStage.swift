@@ -19,8 +19,7 @@ public struct ParametricStage: StageKind {
 
     public func run(_ context: StageKindContext) -> StageOutcome {
         SurvivalStageRunner.run(context, ParametricSettings.read) { (table, settings) throws(SurvivalStageError) -> ResultJSON in
-            let input = try CoxStage.read(table, time: settings.time, event: settings.event, covariates: settings.covariates,
-                                          strata: nil, references: settings.references)
+            let input = try CoxStage.read(table, settings.coxColumns)
             try Self.requirePositiveTimes(table, settings: settings, data: input.data)
             let (design, model) = try Self.fit(input, settings: settings)
             if !model.converged {

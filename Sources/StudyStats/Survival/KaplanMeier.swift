@@ -26,6 +26,10 @@ public enum KaplanMeier {
     /// `groups[i]` labels subject `i`. Curves come in factor order: `levels` when given (levels with no
     /// subjects are skipped, subjects whose label is not a level are left out as R drops NA), otherwise the sorted distinct labels, numerically when every label is a
     /// number (as R orders a numeric variable), else by code point. `confLevel` is the two-sided level.
+    /// `data.start` makes the fit a counting-process one (`Surv(start, stop, event)`: a row is at
+    /// risk at t when start < t ≤ stop) and `data.weights` weights each row (`weights =`); as in
+    /// survfit, any non-integer weight switches the standard error from Greenwood's to the
+    /// infinitesimal jackknife with each row its own cluster (`robust = TRUE`).
     public static func fit(
         _ data: SurvivalData,
         groups: [String]? = nil,
@@ -35,20 +39,20 @@ public enum KaplanMeier {
     ) -> KaplanMeierResult {
         precondition(confLevel > 0 && confLevel < 1, "confLevel must lie strictly between 0 and 1")
         let z = Distributions.normalQuantile(1 - (1 - confLevel) / 2)
+        let robust = data.weights?.contains { $0 != $0.rounded(.down) } ?? false
         guard let groups else {
-            let curve = fitCurve(group: nil, time: data.time, event: data.event, confType: confType, z: z)
-            return KaplanMeierResult(curves: [curve], confType: confType, confLevel: confLevel)
+            let curve = fitCurve(group: nil, data, confType: confType, z: z, robust: robust)
+            return KaplanMeierResult(curves: [curve], confType: confType, confLevel: confLevel, robust: robust)
         }
         precondition(groups.count == data.count, "groups must have one label per subject")
         var curves = [KaplanMeierCurve]()
+        var rowsOf: [String: [Int]] = [:]  // one pass, however many groups
+        for (i, label) in groups.enumerated() { rowsOf[label, default: []].append(i) }
         for level in levels ?? factorLevels(groups) {
-            let members = groups.indices.filter { groups[$0] == level }
-            guard !members.isEmpty else { continue }
-            curves.append(fitCurve(
-                group: level, time: members.map { data.time[$0] }, event: members.map { data.event[$0] },
-                confType: confType, z: z))
+            guard let members = rowsOf[level] else { continue }
+            curves.append(fitCurve(group: level, rows(members, of: data), confType: confType, z: z, robust: robust))
         }
-        return KaplanMeierResult(curves: curves, confType: confType, confLevel: confLevel)
+        return KaplanMeierResult(curves: curves, confType: confType, confLevel: confLevel, robust: robust)
     }
 
     /// R's default factor level order: distinct labels sorted numerically when all are numbers, else by code point.
@@ -61,36 +65,58 @@ public enum KaplanMeier {
         return distinct.sorted()
     }
 
-    /// One curve, computed as survfitkm.c does: survival as a running product over distinct times and
-    /// Greenwood's sum for the standard error of -log S.
+    /// One curve, computed as survfitkm.c does: a forward pass over the distinct stop times, rows
+    /// entering the risk set once their start is passed and leaving after their stop; survival as a
+    /// running product and Greenwood's sum (or the jackknife) for the standard error of -log S.
+    ///
+    /// - Complexity: O(n) after the radix sorts of the stop (and start) times.
     static func fitCurve(
-        group: String?, time: [Double], event: [Bool], confType: ConfidenceType, z: Double
+        group: String?, _ data: SurvivalData, confType: ConfidenceType, z: Double, robust: Bool
     ) -> KaplanMeierCurve {
+        let time = data.time, event = data.event
         let order = StableOrder.ascending(time)  // (time, index) order in linear time
+        let entryOrder = data.start.map { StableOrder.ascending($0) }
+        var jackknife = robust ? KaplanMeierJackknife(count: time.count) : nil
         var steps = [KaplanMeierStep]()
-        var survival = 1.0
-        var greenwood = 0.0
-        var start = 0
-        while start < order.count {
-            let t = time[order[start]]
-            var end = start
-            var deaths = 0
+        var survival = 1.0, greenwood = 0.0, atRisk = 0.0
+        var entered = 0, first = 0
+        if entryOrder == nil {
+            for i in 0..<time.count {
+                atRisk += data.weight(i)
+                jackknife?.enter(i, weight: data.weight(i))
+            }
+        }
+        while first < order.count {
+            let t = time[order[first]]
+            if let entryOrder, let start = data.start {
+                while entered < entryOrder.count && start[entryOrder[entered]] < t {
+                    atRisk += data.weight(entryOrder[entered])
+                    jackknife?.enter(entryOrder[entered], weight: data.weight(entryOrder[entered]))
+                    entered += 1
+                }
+            }
+            var end = first
+            var deaths = 0.0, censored = 0.0
             while end < order.count && time[order[end]] == t {
-                if event[order[end]] { deaths += 1 }
+                if event[order[end]] { deaths += data.weight(order[end]) } else { censored += data.weight(order[end]) }
                 end += 1
             }
-            let atRisk = Double(order.count - start)
             if deaths > 0 {
-                let d = Double(deaths)
-                survival *= (atRisk - d) / atRisk
-                greenwood += d / (atRisk * (atRisk - d))
+                survival *= (atRisk - deaths) / atRisk
+                greenwood += deaths / (atRisk * (atRisk - deaths))
             }
-            let stdErr = greenwood.squareRoot()
+            let stdErr: Double
+            if jackknife != nil {
+                stdErr = jackknife!.step(order[first..<end], data, atRisk: atRisk, deaths: deaths).squareRoot()
+            } else {
+                stdErr = greenwood.squareRoot()
+            }
             let (lower, upper) = limits(survival: survival, stdErr: stdErr, type: confType, z: z)
             steps.append(KaplanMeierStep(
-                time: t, nRisk: order.count - start, nEvent: deaths, nCensor: end - start - deaths,
+                time: t, nRisk: atRisk, nEvent: deaths, nCensor: censored,
                 survival: survival, stdErr: stdErr, lower: lower, upper: upper))
-            start = end
+            for k in first..<end { atRisk -= data.weight(order[k]) }
+            first = end
         }
         return KaplanMeierCurve(group: group, n: time.count, steps: steps)
     }
@@ -119,4 +145,7 @@ public struct KaplanMeierResult: Sendable, Equatable {
     public var confType: KaplanMeier.ConfidenceType
     /// Two-sided confidence level of the limits, e.g. 0.95.
     public var confLevel: Double
+    /// Whether the standard errors are the infinitesimal jackknife's (non-integer weights) rather
+    /// than Greenwood's.
+    public var robust: Bool = false
 }

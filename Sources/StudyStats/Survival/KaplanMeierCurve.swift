@@ -23,8 +23,8 @@ public struct KaplanMeierCurve: Sendable, Equatable {
             upper: Self.firstHalf(steps.map(\.upper), times))
     }
 
-    /// Total number of events.
-    public var events: Int { steps.reduce(0) { $0 + $1.nEvent } }
+    /// Total number of events (weighted when the fit was).
+    public var events: Double { steps.reduce(0) { $0 + $1.nEvent } }
 
     /// The restricted mean survival time up to `tau` and its standard error, as `print(survfit, rmean = tau)`.
     ///
@@ -36,7 +36,7 @@ public struct KaplanMeierCurve: Sendable, Equatable {
         guard !kept.isEmpty else { return KaplanMeierRestrictedMean(estimate: tau, standardError: 0) }
         let times = kept.map(\.time) + [tau]
         let hazard = kept.map { step in
-            step.nRisk == step.nEvent ? 0 : Double(step.nEvent) / (Double(step.nRisk) * Double(step.nRisk - step.nEvent))
+            step.nRisk == step.nEvent ? 0 : step.nEvent / (step.nRisk * (step.nRisk - step.nEvent))
         } + [0]
         // Rectangle i spans (times[i-1], times[i]] at the height the curve had after times[i-1].
         var rectangles = [times[0]]
@@ -74,15 +74,16 @@ public struct KaplanMeierCurve: Sendable, Equatable {
 public struct KaplanMeierStep: Sendable, Equatable {
     /// The distinct time.
     public var time: Double
-    /// Subjects still under observation just before `time` (R's `n.risk`).
-    public var nRisk: Int
-    /// Events at `time` (R's `n.event`).
-    public var nEvent: Int
-    /// Censorings at `time` (R's `n.censor`).
-    public var nCensor: Int
+    /// Subjects still under observation just before `time` (R's `n.risk`; summed weights when weighted).
+    public var nRisk: Double
+    /// Events at `time` (R's `n.event`; weighted likewise).
+    public var nEvent: Double
+    /// Censorings at `time` (R's `n.censor`; weighted likewise).
+    public var nCensor: Double
     /// The Kaplan-Meier estimate S(time).
     public var survival: Double
-    /// Greenwood standard error of -log S (R's `$std.err`), sqrt(Σ d / (n (n - d))); infinite once S is 0.
+    /// Standard error of -log S (R's `$std.err`): Greenwood's sqrt(Σ d / (n (n - d))), infinite once S
+    /// is 0, or the infinitesimal jackknife's for non-integer weights (R's `$std.err` / S then).
     public var stdErr: Double
     /// Lower pointwise confidence limit; nil where R gives NA.
     public var lower: Double?
