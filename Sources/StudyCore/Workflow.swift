@@ -18,6 +18,11 @@ public struct Workflow: Sendable, Equatable {
     /// `sign:`: whether every run commit is signed with the user's SSH key (`git config
     /// user.signingKey`), so the audit trail shows who made each result.
     public var sign: Bool
+    /// The files `include:` merged in (and the patterns that named them), so caches, snapshots and
+    /// provenance cover them as they cover the workflow file itself.
+    public var includes = WorkflowIncludes()
+    /// `profiles:` by name; `--profile NAME` selects one.
+    public var profiles: [String: Profile] = [:]
 
     /// Creates a workflow from already validated parts.
     public init(file: String, name: String, description: String = "", params: [String: JSONValue] = [:], stages: [Stage],

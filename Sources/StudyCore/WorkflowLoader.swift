@@ -10,17 +10,25 @@ public struct WorkflowLoader: Sendable {
     /// `--param` values, applied to `${params.NAME}` in input and output paths (names the
     /// workflow does not declare are ignored here; the command reports them).
     public var paramOverrides: [String: JSONValue]
+    /// `--profile NAME`: its `params` stand between the workflow's and `paramOverrides` (an
+    /// unknown name is ignored here; the command reports it).
+    public var profile: String?
+    /// Where `include:` reads files; nil refuses `include:` (a loader with no file access).
+    public var files: (any WorkflowFiles)?
 
     /// Top-level keys of a workflow file.
-    public static let workflowKeys = ["name", "description", "params", "stages", "slurm", "sign"]
+    public static let workflowKeys = ["name", "description", "params", "stages", "slurm", "sign", "include", "profiles"]
     /// Keys of a stage.
     public static let stageKeys = ["run", "uses", "with", "inputs", "outputs", "params", "env",
                                    "threads", "resources", "retries", "description"]
 
     /// Creates a loader that accepts the given built-in kinds.
-    public init(knownKinds: [String] = [], paramOverrides: [String: JSONValue] = [:]) {
+    public init(knownKinds: [String] = [], paramOverrides: [String: JSONValue] = [:], profile: String? = nil,
+                files: (any WorkflowFiles)? = nil) {
         self.knownKinds = knownKinds.sorted()
         self.paramOverrides = paramOverrides
+        self.profile = profile
+        self.files = files
     }
 
     /// Parses `text` (the contents of `file`) or throws every diagnostic found.
@@ -57,7 +65,7 @@ public struct WorkflowLoader: Sendable {
         reader.checkKeys(pairs, allowed: WorkflowLoader.workflowKeys, context: "at the top level")
         var name = "", description = ""
         var params: [String: JSONValue] = [:]
-        var stagesNode: Node?
+        var nodes: [String: Node] = [:]
         var slurm = SlurmDefaults()
         var sign = false
         for pair in pairs {
@@ -66,39 +74,50 @@ public struct WorkflowLoader: Sendable {
             case "name": name = reader.string(pair.value, what: "'name'") ?? ""
             case "description": description = reader.string(pair.value, what: "'description'") ?? ""
             case "params": params = parseParams(pair.value, context: "workflow", reader: &reader)
-            case "stages": stagesNode = pair.value
             case "sign": sign = reader.boolean(pair.value, what: "'sign'") ?? false
-            default: break
+            default: nodes[pair.key] = pair.value
             }
         }
         let top = SourceLocation(file: reader.file, line: 1, column: 1)
         if !pairs.contains(where: { $0.key == "name" }) {
             reader.error("missing required key 'name'; add e.g. 'name: my-study' at the top", at: top)
         }
-        var stages: [Stage] = []
-        let effectiveParams = params.merging(paramOverrides.filter { params[$0.key] != nil }) { $1 }
-        if let stagesNode {
-            if case .mapping = stagesNode {
-                for pair in reader.pairs(stagesNode, context: "in 'stages'") {
-                    if let stage = parseStage(id: pair.key, keyNode: pair.keyNode, node: pair.value,
-                                              workflowParams: effectiveParams, reader: &reader) {
-                        stages.append(stage)
-                    }
-                }
-                if stages.isEmpty && reader.diagnostics.isEmpty {
-                    reader.error("'stages' is empty; add at least one stage", at: stagesNode)
-                }
-            } else {
-                reader.error("'stages' must be a mapping of stage id to stage, got \(reader.kindName(stagesNode))", at: stagesNode)
-            }
-        } else {
+        var included = nodes["include"].map { loadIncludes($0, reader: &reader) } ?? IncludeSet()
+        params = mergeIncludedParams(params, node: pairs.first { $0.key == "params" }?.value, into: &included, reader: &reader)
+        let profiles = nodes["profiles"].map { parseProfiles($0, params: params, reader: &reader) } ?? [:]
+        var effectiveParams = params.merging(profile.flatMap { profiles[$0]?.params } ?? [:]) { $1 }
+        effectiveParams.merge(paramOverrides.filter { params[$0.key] != nil }) { $1 }
+        var stages = nodes["stages"].map { parseStages($0, workflowParams: effectiveParams, reader: &reader) } ?? []
+        stages += includedStages(&included, after: stages, workflowParams: effectiveParams, reader: &reader)
+        if nodes["stages"] == nil && !included.declaresStages {
             reader.error("missing required key 'stages'", at: top)
+        } else if stages.isEmpty && reader.diagnostics.isEmpty {
+            reader.error("'stages' is empty; add at least one stage", at: nodes["stages"].map { reader.location($0) } ?? top)
         }
-        return Workflow(file: reader.file, name: name, description: description, params: params, stages: stages,
-                        slurm: slurm, sign: sign)
+        var workflow = Workflow(file: reader.file, name: name, description: description, params: params, stages: stages,
+                                slurm: slurm, sign: sign)
+        workflow.includes = included.includes
+        workflow.profiles = profiles
+        return workflow
     }
 
-    private func parseSlurm(_ node: Node, reader: inout YAMLReader) -> SlurmDefaults {
+    /// The stages of one file's `stages:` mapping, with `workflowParams` for its placeholders.
+    func parseStages(_ stagesNode: Node, workflowParams: [String: JSONValue], reader: inout YAMLReader) -> [Stage] {
+        guard case .mapping = stagesNode else {
+            reader.error("'stages' must be a mapping of stage id to stage, got \(reader.kindName(stagesNode))", at: stagesNode)
+            return []
+        }
+        var stages: [Stage] = []
+        for pair in reader.pairs(stagesNode, context: "in 'stages'") {
+            if let stage = parseStage(id: pair.key, keyNode: pair.keyNode, node: pair.value,
+                                      workflowParams: workflowParams, reader: &reader) {
+                stages.append(stage)
+            }
+        }
+        return stages
+    }
+
+    func parseSlurm(_ node: Node, reader: inout YAMLReader) -> SlurmDefaults {
         var slurm = SlurmDefaults()
         guard case .mapping = node else {
             reader.error("'slurm' must be a mapping like {partition: short, account: lab, sbatch_args: [--qos=normal]}, got \(reader.kindName(node))", at: node)
@@ -143,7 +162,7 @@ public struct WorkflowLoader: Sendable {
     /// The `params:` of the workflow, or of a stage when `workflowParams` are given. Parameters reach
     /// a command as `STUDYFLOW_PARAM_<NAME upper-cased>`, so two names that differ only in case (in
     /// one `params:`, or a stage's against the workflow's) are refused: they would set one variable.
-    private func parseParams(_ node: Node, context: String, workflowParams: [String: JSONValue]? = nil,
+    func parseParams(_ node: Node, context: String, workflowParams: [String: JSONValue]? = nil,
                              reader: inout YAMLReader) -> [String: JSONValue] {
         guard case .mapping = node else {
             reader.error("'params' of \(context) must be a mapping of name to value, got \(reader.kindName(node))", at: node)

@@ -140,7 +140,17 @@ extension RunLedger {
         return result
     }
 
-    /// The run facts that differ: workflow file, name and digest, source commit, version, executor, outcome.
+    /// One fact per included workflow file: its sha256 in each run (nil where a run lacks it).
+    private static func includedFacts(_ a: RunRecord, _ b: RunRecord) -> [(String, JSONValue?, JSONValue?)] {
+        let old = Dictionary(a.workflow.includes.map { ($0.path, $0.digest.hex) }, uniquingKeysWith: { $1 })
+        let new = Dictionary(b.workflow.includes.map { ($0.path, $0.digest.hex) }, uniquingKeysWith: { $1 })
+        return Set(old.keys).union(new.keys).sorted().map { path in
+            ("workflow.includes[\(path)].sha256", old[path].map(JSONValue.string), new[path].map(JSONValue.string))
+        }
+    }
+
+    /// The run facts that differ: workflow file, name and digest, included files, profile, source
+    /// commit, version, executor, outcome.
     static func runFacts(_ a: RunRecord, _ b: RunRecord) -> [RunDiff.Fact] {
         func text(_ s: String?) -> JSONValue? { s.map(JSONValue.string) }
         let pairs: [(String, JSONValue?, JSONValue?)] = [
@@ -152,7 +162,8 @@ extension RunLedger {
             ("studyflow", text(a.agent.studyflowVersion), text(b.agent.studyflowVersion)),
             ("executor", text(a.agent.executor), text(b.agent.executor)),
             ("outcome", text(a.outcome.rawValue), text(b.outcome.rawValue)),
-        ]
+            ("workflow.profile", text(a.workflow.profile), text(b.workflow.profile)),
+        ] + includedFacts(a, b)
         return pairs.filter { $0.1 != $0.2 }.map { RunDiff.Fact(name: $0.0, old: $0.1, new: $0.2) }
     }
 
