@@ -29,13 +29,14 @@ struct WorkflowSettingsOptions: ParsableArguments {
         guard let stat = FileStat.following(absolute) else {
             throw CommandError.usage("params file '\(given)' does not exist; name a YAML file of 'NAME: value' lines")
         }
-        guard stat.kind == .file, let bytes = FileIO.read(absolute) else {
-            throw CommandError.usage("params file '\(given)' is not a readable regular file; name a YAML file of 'NAME: value' lines")
-        }
+        let unreadable = CommandError.usage("params file '\(given)' is not a readable regular file; name a YAML file of 'NAME: value' lines")
+        guard stat.kind == .file else { throw unreadable }
         do {
-            if let size = FileIO.size(absolute) { try WorkflowLoader.checkSize(size, file: display) }
+            // The size is checked before reading, so a huge file is refused without filling memory.
+            try WorkflowLoader.checkSize(Int(stat.size), file: display)
+            guard let bytes = FileIO.read(absolute) else { throw unreadable }
             settings.file = try ParamsFile.parse(bytes, file: display)
-        } catch {
+        } catch let error as WorkflowDiagnostics {
             throw CommandError.invalidWorkflow(error, file: display)
         }
         return settings
