@@ -53,6 +53,9 @@ struct IncludeCommandTests {
         #expect(try Self.ran(dir) == [])
         #expect(try Self.ran(dir) == [])  // answered from the snapshot
         dir.write("Workflows/cohorts/msk.yaml", Self.msk.replacingOccurrences(of: "echo msk", with: "echo MSK"))
+        // status reads the compiled-workflow cache (no snapshot): it must see the edit too.
+        let status = try CLI.run(["status", "-C", dir.path, "--json"])
+        #expect(status.stdout.contains("{\"action\":\"run\",\"reasons\":[\"command changed\"],\"stage\":\"msk\",\"state\":\"stale\"}"), "\(status.stdout)")
         #expect(try Self.ran(dir) == ["msk"])
         #expect(dir.read("results/msk.txt") == "MSK 1\n")
     }
