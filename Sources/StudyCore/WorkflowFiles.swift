@@ -18,11 +18,16 @@ public protocol WorkflowFiles: Sendable {
     func entries(_ path: String) -> [String]?
     /// The size of a regular file in bytes, so an oversized one is refused before it is read.
     func size(_ path: String) -> Int?
+    /// What identifies the file behind `path` however it is spelled (through a symbolic link, or a
+    /// linked directory), so a cycle or a second inclusion is found by file, not by spelling.
+    func identity(_ path: String) -> String
 }
 
 extension WorkflowFiles {
     /// Without a cheaper way, the size of the contents.
     public func size(_ path: String) -> Int? { contents(path)?.count }
+    /// Without links, a path is its own identity.
+    public func identity(_ path: String) -> String { path }
 }
 
 /// What a path names, as far as `include:` cares.
@@ -66,6 +71,8 @@ public struct DiskWorkflowFiles: WorkflowFiles {
     }
 
     public func size(_ path: String) -> Int? { FileIO.size(absolute(path)) }
+
+    public func identity(_ path: String) -> String { FileIO.realPath(absolute(path)) ?? path }
 }
 
 /// Workflow files held in memory, for tests and for replaying a recorded run's included files.

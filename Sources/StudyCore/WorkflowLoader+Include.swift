@@ -12,10 +12,10 @@ struct IncludeSet {
 
     var documents: [Document] = []
     var includes = WorkflowIncludes()
-    /// Where each file was included, to report a second inclusion.
-    var includedAt: [String: SourceLocation] = [:]
-    /// The chain of files being loaded, outermost first, to report cycles.
-    var stack: [String] = []
+    /// Where each file (by identity) was included and under which path, to report a second inclusion.
+    var includedAt: [String: (path: String, at: SourceLocation)] = [:]
+    /// The chain of files being loaded, outermost first, with their identities, to report cycles.
+    var stack: [(path: String, identity: String)] = []
 
     /// Whether any included file has a `stages:` key.
     var declaresStages: Bool { documents.contains { $0.stages != nil } }
@@ -35,7 +35,7 @@ extension WorkflowLoader {
     /// Loads every file `node` (the main file's `include:`) names, depth first.
     func loadIncludes(_ node: Node, reader: inout YAMLReader) -> IncludeSet {
         var set = IncludeSet()
-        set.stack = [reader.file]
+        set.stack = [(reader.file, files?.identity(reader.file) ?? reader.file)]
         includeEntries(node, reader: &reader, into: &set)
         return set
     }
@@ -115,29 +115,31 @@ extension WorkflowLoader {
     /// Reads and parses one included file, then its own includes.
     private func includeFile(_ path: String, at location: SourceLocation, files: any WorkflowFiles,
                              reader: inout YAMLReader, into set: inout IncludeSet) {
-        if let start = set.stack.firstIndex(of: path) {
-            let cycle = (set.stack[start...] + [path]).joined(separator: " -> ")
+        let identity = files.identity(path)
+        if let start = set.stack.firstIndex(where: { $0.identity == identity }) {
+            let cycle = (set.stack[start...].map(\.path) + [path]).joined(separator: " -> ")
             reader.error("include cycle: \(cycle); a file cannot include itself, directly or through others: remove one of these includes", at: location)
             return
         }
-        if let first = set.includedAt[path] {
-            reader.error("file '\(path)' is already included at \(first); include each file once", at: location)
+        if let first = set.includedAt[identity] {
+            let same = first.path == path ? "" : " (as '\(first.path)', the same file)"
+            reader.error("file '\(path)' is already included at \(first.at)\(same); include each file once", at: location)
             return
         }
-        set.includedAt[path] = location
+        set.includedAt[identity] = (path, location)
         guard set.includedAt.count <= Self.maximumIncludedFiles else {
             if set.includedAt.count == Self.maximumIncludedFiles + 1 {
                 reader.error("more than \(Self.maximumIncludedFiles) files are included; merge some of them", at: location)
             }
             return
         }
-        guard let document = parseIncludedFile(path, at: location, mainFile: set.stack[0], files: files, reader: &reader) else { return }
+        guard let document = parseIncludedFile(path, at: location, mainFile: set.stack[0].path, files: files, reader: &reader) else { return }
         let index = set.documents.count
         set.documents.append(document.document)
         set.includes.files.append(IncludedFile(path: path, digest: document.digest))
         var nested = document.document.reader
         if let include = document.include {
-            set.stack.append(path)
+            set.stack.append((path, identity))
             includeEntries(include, reader: &nested, into: &set)
             set.stack.removeLast()
         }

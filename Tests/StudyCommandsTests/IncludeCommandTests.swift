@@ -156,6 +156,21 @@ struct IncludeCommandTests {
         #expect(validate.status == 2)
     }
 
+    @Test("a cycle through a linked directory is found by file, not by spelling")
+    func linkedCycle() throws {
+        let dir = Self.workspace()
+        dir.write("Workflows/study.yaml", Self.workflow.replacingOccurrences(of: "[cohorts/*.yaml]", with: "[loop/x.yaml]"))
+        dir.write("Workflows/x.yaml", "include: [loop/x.yaml]\n")
+        #expect(symlink(".", dir.path + "/Workflows/loop") == 0)
+        let result = try CLI.run(["validate", "-C", dir.path, "Workflows/study.yaml"])
+        #expect(result.status == 2)
+        #expect(result.stderr == """
+        Workflows/loop/x.yaml:1:11: error: include cycle: Workflows/loop/x.yaml -> Workflows/loop/loop/x.yaml; a file cannot include itself, directly or through others: remove one of these includes
+        studyflow: 1 error in Workflows/study.yaml; nothing was run
+
+        """)
+    }
+
     @Test("validate reports the included files; provenance records them, and reproduce restores them")
     func provenance() throws {
         let dir = Self.workspace()
