@@ -209,6 +209,7 @@ extension WorkflowLoader {
     /// (or twice up to case, which would export one variable) is reported where the second stands.
     func mergeIncludedParams(_ params: [String: JSONValue], node: Node?, into set: inout IncludeSet,
                              reader: inout YAMLReader) -> [String: JSONValue] {
+        guard !set.documents.isEmpty else { return params }
         var merged = params
         var declared: [String: (name: String, at: SourceLocation)] = [:]
         for (name, at) in keyLocations(node, reader: reader) { declared[name.uppercased()] = (name, at) }
@@ -235,6 +236,8 @@ extension WorkflowLoader {
     /// diagnostics into `reader`.
     func includedStages(_ set: inout IncludeSet, after earlier: [Stage], workflowParams: [String: JSONValue],
                         reader: inout YAMLReader) -> [Stage] {
+        // A workflow without includes (the 100,000-stage case too) pays nothing here.
+        guard !set.documents.isEmpty else { return [] }
         var seen: [String: SourceLocation] = [:]
         for stage in earlier where seen[stage.id] == nil { seen[stage.id] = stage.location }
         var stages: [Stage] = []
