@@ -140,6 +140,26 @@ struct IncludeCommandTests {
         #expect(partition.stderr == "studyflow: error: --partition, --account and --sbatch-arg apply only with --executor slurm (or a profile with 'executor: slurm')\n")
     }
 
+    @Test("a profile's jobs limit the run as -j does, and -j beats it")
+    func profileJobs() throws {
+        let dir = TemporaryDirectory()
+        // Two independent stages that fail if they ever run at the same time.
+        let stage = "    run: mkdir busy.lock && sleep 1 && rmdir busy.lock && echo ok > ${outputs.out}\n"
+        dir.write("Workflows/jobs.yaml", """
+        name: jobs
+        profiles: {serial: {jobs: 1}}
+        stages:
+          one:
+        \(stage)    outputs: {out: results/one.txt}
+          two:
+        \(stage)    outputs: {out: results/two.txt}
+
+        """)
+        #expect(try Self.ran(dir, ["--profile", "serial"]).sorted() == ["one", "two"])
+        let parallel = try CLI.run(["run", "-C", dir.path, "--profile", "serial", "-j", "2", "--force-all"])
+        #expect(parallel.status == 1, "both stages ran at once under -j 2: \(parallel.stderr)")
+    }
+
     @Test("a mistake in an included file is reported there, exit 2, nothing runs")
     func positionedError() throws {
         let dir = Self.workspace()
