@@ -14,6 +14,8 @@ struct IncludeSet {
     var includes = WorkflowIncludes()
     /// Where each file (by identity) was included and under which path, to report a second inclusion.
     var includedAt: [String: (path: String, at: SourceLocation)] = [:]
+    /// Bytes of every included file read so far: together they may not exceed one workflow file's limit.
+    var totalBytes = 0
     /// The chain of files being loaded, outermost first, with their identities, to report cycles.
     var stack: [(path: String, identity: String)] = []
 
@@ -131,6 +133,13 @@ extension WorkflowLoader {
             if set.includedAt.count == Self.maximumIncludedFiles + 1 {
                 reader.error("more than \(Self.maximumIncludedFiles) files are included; merge some of them", at: location)
             }
+            return
+        }
+        let before = set.totalBytes
+        set.totalBytes += files.size(path) ?? 0
+        guard set.totalBytes <= YAMLLimits.workflow.maxBytes else {
+            guard before <= YAMLLimits.workflow.maxBytes else { return }
+            reader.error("included files add up to more than \(YAMLLimits.mebibytes(YAMLLimits.workflow.maxBytes)) MiB, the limit of one workflow; include fewer or smaller files", at: location)
             return
         }
         guard let document = parseIncludedFile(path, at: location, mainFile: set.stack[0].path, files: files, reader: &reader) else { return }

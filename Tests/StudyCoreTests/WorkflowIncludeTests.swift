@@ -223,3 +223,39 @@ private struct MemoryProbe: PathProbe {
     func exists(_ path: String) -> Bool { true }
     func staysInside(_ path: String) -> Bool { true }
 }
+
+/// Files that claim a size of their own (an in-memory stand-in for huge files on disk).
+private struct SizedFiles: WorkflowFiles {
+    var memory: MemoryWorkflowFiles
+    var claimedSize: Int
+    func contents(_ path: String) -> [UInt8]? { memory.contents(path) }
+    func kind(_ path: String) -> WorkflowFileKind? { memory.kind(path) }
+    func entries(_ path: String) -> [String]? { memory.entries(path) }
+    func size(_ path: String) -> Int? { claimedSize }
+}
+
+@Suite("include: limits against hostile inputs")
+struct WorkflowIncludeLimitTests {
+    @Test("more than 1,000 included files is one error")
+    func tooManyFiles() {
+        var files = ["Workflows/study.yaml": main]
+        for i in 0...WorkflowLoader.maximumIncludedFiles { files["Workflows/cohorts/f\(i).yaml"] = "description: f\(i)\n" }
+        #expect(diagnostics(files) == "Workflows/study.yaml:3:11: error: more than 1000 files are included; merge some of them")
+    }
+
+    @Test("included files may not add up to more than one workflow file's limit; one over it alone is refused before reading")
+    func tooManyBytes() {
+        let files = MemoryWorkflowFiles(["Workflows/study.yaml": main, "Workflows/cohorts/a.yaml": "description: a\n",
+                                         "Workflows/cohorts/b.yaml": "description: b\n"])
+        func message(size: Int) -> String? {
+            do {
+                _ = try WorkflowLoader(files: SizedFiles(memory: files, claimedSize: size)).load(text: main, file: "Workflows/study.yaml")
+                return nil
+            } catch {
+                return error.description
+            }
+        }
+        #expect(message(size: 40 << 20) == "Workflows/study.yaml:3:11: error: included files add up to more than 64 MiB, the limit of one workflow; include fewer or smaller files")
+        #expect(message(size: 65 << 20) == "Workflows/study.yaml:3:11: error: included files add up to more than 64 MiB, the limit of one workflow; include fewer or smaller files")
+    }
+}
