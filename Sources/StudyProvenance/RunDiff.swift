@@ -167,21 +167,28 @@ extension RunLedger {
         return pairs.filter { $0.1 != $0.2 }.map { RunDiff.Fact(name: $0.0, old: $0.1, new: $0.2) }
     }
 
+    /// The workflow file `run` stored, with the files it included merged in.
+    private func document(of run: LoggedRun) throws -> WorkflowDocument? {
+        guard var document = try workflowBytes(of: run).flatMap({ WorkflowDocument(bytes: $0) }) else { return nil }
+        document.merge(included: try includedFiles(of: run))
+        return document
+    }
+
     /// Workflow parameters (the file's `params` with the run's `--param` values over them) and
     /// every stage's declaration in the workflow file each run stored, plus the resolved params
     /// of stages whose records differ.
     func compareDeclarations(_ old: LoggedRun, _ new: LoggedRun, records: StageComparison, into result: inout RunDiff) throws {
         // One workflow file gives both sides' declarations when the runs ran the same bytes.
-        let sameFile = old.record.workflow.digest == new.record.workflow.digest
-        let a = sameFile && old.record.workflow.params == new.record.workflow.params ? nil : try workflowBytes(of: old).flatMap { WorkflowDocument(bytes: $0) }
-        let b = sameFile ? a : try workflowBytes(of: new).flatMap { WorkflowDocument(bytes: $0) }
+        let sameFile = old.record.workflow.digest == new.record.workflow.digest && old.record.workflow.includes == new.record.workflow.includes
+        let a = sameFile && old.record.workflow.params == new.record.workflow.params ? nil : try document(of: old)
+        let b = sameFile ? a : try document(of: new)
         var paramsA = a?.params ?? [:], paramsB = b?.params ?? [:]
         paramsA.merge(old.record.workflow.params) { $1 }
         paramsB.merge(new.record.workflow.params) { $1 }
         for change in JSONResultDiff().changes(from: .object(paramsA), to: .object(paramsB)) {
             result.params.append(.init(name: change.path, old: change.old, new: change.new))
         }
-        if let a, let b, old.record.workflow.digest != new.record.workflow.digest {
+        if let a, let b, !sameFile {
             for stage in Set(a.stages.keys).union(b.stages.keys).sorted() {
                 guard let before = a.stages[stage], let after = b.stages[stage] else { continue }
                 for change in JSONResultDiff().changes(from: before, to: after) {

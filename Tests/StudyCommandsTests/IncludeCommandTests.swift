@@ -176,6 +176,20 @@ struct IncludeCommandTests {
         #expect(validate.status == 2)
     }
 
+    @Test("diff names an edited included file and the settings that moved in it")
+    func diffIncluded() throws {
+        let dir = Self.workspace()
+        #expect(try Self.ran(dir) == ["items", "msk"])
+        let edited = Self.msk.replacingOccurrences(of: "echo msk", with: "echo MSK")
+        dir.write("Workflows/cohorts/msk.yaml", edited)
+        #expect(try Self.ran(dir) == ["msk"])
+        let diff = try CLI.run(["diff", "-C", dir.path])
+        #expect(diff.status == 0, "\(diff.stderr)")
+        let before = Digest.of(Array(Self.msk.utf8)).hex, after = Digest.of(Array(edited.utf8)).hex
+        #expect(diff.stdout.contains("  workflow.includes[Workflows/cohorts/msk.yaml].sha256  \"\(before)\" → \"\(after)\"\n"), "\(diff.stdout)")
+        #expect(diff.stdout.contains("  'msk' run  \"echo msk ${params.width} > ${outputs.out}\" → \"echo MSK ${params.width} > ${outputs.out}\"\n"), "\(diff.stdout)")
+    }
+
     @Test("a cycle through a linked directory is found by file, not by spelling")
     func linkedCycle() throws {
         let dir = Self.workspace()
