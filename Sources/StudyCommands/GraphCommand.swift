@@ -20,12 +20,17 @@ struct GraphCommand: ParsableCommand {
 
     @OptionGroup var workspace: WorkspaceOptions
 
+    @OptionGroup var settingsOptions: WorkflowSettingsOptions
+
     @Option(name: .long, help: "Output format: dot, mermaid or json.")
     var format: Format = .dot
 
     func run() throws {
         let layout = try workspace.layout()
-        let compiled = try WorkflowSource(layout: layout, registry: StudyflowCommand.registry).load(workspace.workflow)
+        let source = WorkflowSource(layout: layout, registry: StudyflowCommand.registry)
+        let settings = try settingsOptions.resolve(workspace, layout: layout)
+        let compiled = try source.load(try source.read(workspace.workflow), settings: settings)
+        _ = try settings.parameters(for: compiled.workflow)
         Console.out(GraphRenderer.render(compiled, format: format))
     }
 }

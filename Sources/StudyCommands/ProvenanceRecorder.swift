@@ -37,7 +37,7 @@ final class ProvenanceRecorder: RunObserver {
 
     /// Writes the run's commit. `started` is the wall-clock start; `file` the workflow file.
     func record(into ledger: RunLedger, workspace: Workspace, file: WorkflowSource.File, params: [String: JSONValue],
-                started: Double) throws {
+                profile: String? = nil, started: Double) throws {
         let (info, collected, summary) = state.withLock { ($0.info, $0.results, $0.summary) }
         // No `.started` event: the engine refused the run before it began (unknown --until stage).
         guard info != nil else { return }
@@ -71,13 +71,26 @@ final class ProvenanceRecorder: RunObserver {
         }
         let workflowPath = Self.relative(file.display, root: workspace.layout.root)
         if let workflowPath { sources.insert(workflowPath) }
+        let included = Self.includedFiles(workspace)
+        for file in included { sources.insert(file.path) }
         let run = RunRecord(
             run: info?.run ?? summary?.run ?? 0,
-            workflow: .init(file: workflowPath ?? file.display, digest: file.digest, name: workspace.compiled.workflow.name, params: params),
+            workflow: .init(file: workflowPath ?? file.display, digest: file.digest, name: workspace.compiled.workflow.name, params: params,
+                            includes: workspace.compiled.workflow.includes.files, profile: profile),
             timing: .init(started: started, finished: SystemClock.wallSeconds()),
             agent: .init(studyflowVersion: StudyflowVersion.current, host: Timestamp.hostName(), executor: executor),
             source: ledger.sourceState(paths: sources.sorted()), outcome: outcome, stages: .init(counting: results.map(\.status)))
-        _ = try ledger.record(run, stages: records, workflowBytes: Array(file.text.utf8))
+        _ = try ledger.record(run, stages: records, workflowBytes: Array(file.text.utf8), includedFiles: included)
+    }
+
+    /// The included workflow files inside the workspace whose bytes on disk are still those the
+    /// run loaded (an edit during the run leaves only the digest in run.json).
+    static func includedFiles(_ workspace: Workspace) -> [(path: String, bytes: [UInt8])] {
+        workspace.compiled.workflow.includes.files.compactMap { file in
+            guard !file.path.hasPrefix("/"), let bytes = FileIO.read(workspace.layout.absolute(file.path)),
+                  Digest.of(bytes) == file.digest else { return nil }
+            return (file.path, bytes)
+        }
     }
 
     /// A stage's record from its result; a stage that failed or was skipped has no action record,

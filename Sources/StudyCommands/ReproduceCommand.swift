@@ -75,13 +75,19 @@ struct ReproduceCommand: ParsableCommand {
 
         let workflowPath = run.record.workflow.file.hasPrefix("/") ? "Workflows/reproduced.yaml" : run.record.workflow.file
         let text = String(decoding: workflowBytes, as: UTF8.self)
-        let declared = try? WorkflowLoader(knownKinds: StudyflowCommand.registry.names, paramOverrides: run.record.workflow.params).load(text: text, file: workflowPath)
+        // The run's included workflow files come from its record, as its workflow file does.
+        let included = try ledger.includedFiles(of: run)
+        let declared = try? WorkflowLoader(knownKinds: StudyflowCommand.registry.names, paramOverrides: run.record.workflow.params,
+                                           files: MemoryWorkflowFiles(bytes: included)).load(text: text, file: workflowPath)
         let lineage = ScratchWorkspace.lineageInputs(of: declared, records: Array(records.values))
-        let scratch = try ScratchWorkspace.make(copying: lineage.inputs.filter { $0 != workflowPath }, from: layout.root,
-                                                except: lineage.produced.union([workflowPath]))
+        let recorded = Set(included.keys).union([workflowPath])
+        let scratch = try ScratchWorkspace.make(copying: lineage.inputs.filter { !recorded.contains($0) }, from: layout.root,
+                                                except: lineage.produced.union(recorded))
         defer { if !keep { scratch.remove() } }
-        if let parent = WorkspacePath.directory(of: scratch.layout.absolute(workflowPath)) { try FileIO.createDirectories(parent) }
-        try FileIO.writeAtomically(scratch.layout.absolute(workflowPath), workflowBytes, durable: false)
+        for (path, bytes) in included.merging([workflowPath: workflowBytes], uniquingKeysWith: { $1 }) {
+            if let parent = WorkspacePath.directory(of: scratch.layout.absolute(path)) { try FileIO.createDirectories(parent) }
+            try FileIO.writeAtomically(scratch.layout.absolute(path), bytes, durable: false)
+        }
         Console.err(Self.editedSources(records, produced: lineage.produced, layout: layout, name: name))
 
         let source = WorkflowSource(layout: scratch.layout, registry: StudyflowCommand.registry)

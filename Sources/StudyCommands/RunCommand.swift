@@ -24,6 +24,7 @@ struct RunCommand: ParsableCommand {
           studyflow run --force clean            # clean and everything downstream
           studyflow run -k                       # keep going past failures
           studyflow run --param seed=7 --json    # NDJSON events on stdout
+          studyflow run --profile cluster --params-file params/full.yaml
           studyflow run --executor slurm --partition short --sbatch-arg=--qos=normal
         """
     )
@@ -52,11 +53,10 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Retries for every failing stage (overrides 'retries:').")
     var retries: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Override a workflow parameter.", valueName: "K=V"))
-    var param: [String] = []
+    @OptionGroup var settingsOptions: WorkflowSettingsOptions
 
-    @Option(name: .long, help: "Where stages run: local, or slurm (each stage an sbatch job).")
-    var executor: String = "local"
+    @Option(name: .long, help: "Where stages run: local (default), or slurm (each stage an sbatch job).")
+    var executor: String?
 
     @Option(name: .long, help: "SLURM partition for every job (--executor slurm).")
     var partition: String?
@@ -89,15 +89,17 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if let retries, retries < 0 { throw ValidationError("--retries must not be negative") }
-        if executor != "local" && executor != "slurm" {
+        if let executor, executor != "local" && executor != "slurm" {
             throw ValidationError("unknown executor '\(executor)'; available: local, slurm")
         }
-        if executor != "slurm", partition != nil || account != nil || !sbatchArguments.isEmpty {
-            throw ValidationError("--partition, --account and --sbatch-arg apply only with --executor slurm")
+        // A profile may choose slurm; then the workflow is needed to tell (see `makeExecutor`).
+        if settingsOptions.profile == nil, executor != "slurm", partition != nil || account != nil || !sbatchArguments.isEmpty {
+            throw ValidationError(Self.slurmOnly)
         }
         if !(pollInterval > 0 && pollInterval <= 60) { throw ValidationError("--poll-interval must be in (0, 60] seconds") }
-        for p in param where !p.contains("=") { throw ValidationError("--param '\(p)' must look like NAME=VALUE") }
     }
+
+    static let slurmOnly = "--partition, --account and --sbatch-arg apply only with --executor slurm"
 
     func run() throws {
         var phases = PhaseTimer(enabled: timings)
@@ -105,8 +107,9 @@ struct RunCommand: ParsableCommand {
         let layout = try workspace.layout()
         let source = WorkflowSource(layout: layout, registry: StudyflowCommand.registry)
         let file = try source.read(workspace.workflow)
+        let settings = try settingsOptions.resolve(workspace, layout: layout)
         if dryRun {
-            let (_, options, ws) = try loadChecked(source, file)
+            let (_, options, ws) = try loadChecked(source, file, settings)
             PreviewPrinter.printDryRun(try Preview.evaluate(ws, options: options), json: json)
             return
         }
@@ -115,7 +118,7 @@ struct RunCommand: ParsableCommand {
         // loaded before the lock creates .studyflow/. Later runs lock first, keeping the no-op
         // check cheap, and write nothing else before loading either.
         let firstRun = FileStat.of(layout.lockFile) == nil
-        let preloaded = firstRun ? try loadChecked(source, file, useCache: false) : nil
+        let preloaded = firstRun ? try loadChecked(source, file, settings, useCache: false) : nil
         // A missing or unusable signing key stops the run before the lock or the ledger is made.
         let runSigner = try signer(layout, workflow: preloaded?.0.workflow, file: file.display)
         let lock = try acquireLock(layout)
@@ -123,25 +126,29 @@ struct RunCommand: ParsableCommand {
         phases.mark("read + lock")
         let display: any RunObserver = json ? JSONEventWriter() : ProgressReporter(terminal: Console.stderrIsTerminal)
         // Unchecked names are fine here: a snapshot is only written by a run whose parameters were valid.
-        let snapshot = SnapshotCheck(stamp: source.stamp, workflowDigest: file.digest, params: splitParams(param))
+        let snapshot = SnapshotCheck(stamp: source.stamp + settings.snapshotSuffix, workflowDigest: file.digest,
+                                     params: settings.overrides)
         let started = SystemClock.wallSeconds()
         let ledger = try RunSession.openLedger(layout, firstRun: firstRun)
         ledger?.signer = runSigner
         phases.mark("open ledger")
-        var session = RunSession(layout: layout, file: file, ledger: ledger, started: started, executorName: executor,
+        var session = RunSession(layout: layout, file: file, ledger: ledger, started: started, executorName: executor ?? "local",
                                  reporter: verbose ? ObserverList([VerboseLog(), display]) : display, snapshot: snapshot)
-        if let stages = snapshot.shortcut(layout, force: force, forceAll: forceAll, targets: until, explaining: verbose) {
+        session.profile = settings.profile
+        // Which executor a profile picks is known only after loading: a no-op is then checked in full.
+        let executorKnown = executor != nil || settings.profile == nil
+        if executorKnown, let stages = snapshot.shortcut(layout, force: force, forceAll: forceAll, targets: until, explaining: verbose) {
             phases.mark("snapshot")
             if try session.answerFromSnapshot(stages, phases: &phases) { return }
         }
 
-        let (compiled, options, ws) = try preloaded ?? loadChecked(source, file)
+        let (compiled, options, ws) = try preloaded ?? loadChecked(source, file, settings)
         phases.mark("load workflow")
         if ledger?.signer == nil, let workflowSigner = try signer(layout, workflow: compiled.workflow, file: file.display) {
             ledger?.signer = workflowSigner
         }
         try session.preflight()
-        let (summary, signalStatus) = try session.execute(ws, options: options, executor: try makeExecutor(compiled.workflow, lock: lock),
+        let (summary, signalStatus) = try session.execute(ws, options: options, executor: try makeExecutor(compiled.workflow, settings: settings, lock: lock),
                                                           phases: &phases)
         if summary.interrupted {
             Console.err("studyflow: interrupted; finished stages are cached, rerun 'studyflow run' to continue\n")
@@ -152,9 +159,10 @@ struct RunCommand: ParsableCommand {
 
     /// The workflow, the run's options and the workspace, with every load-time check passed
     /// (`CommandError.invalidWorkflow` otherwise); without `useCache` nothing is written.
-    private func loadChecked(_ source: WorkflowSource, _ file: WorkflowSource.File, useCache: Bool = true) throws -> (CompiledWorkflow, RunOptions, Workspace) {
-        let compiled = try source.load(file, useCache: useCache, params: splitParams(param))
-        let options = try runOptions(compiled.workflow)
+    private func loadChecked(_ source: WorkflowSource, _ file: WorkflowSource.File, _ settings: WorkflowSettings,
+                             useCache: Bool = true) throws -> (CompiledWorkflow, RunOptions, Workspace) {
+        let compiled = try source.load(file, useCache: useCache, settings: settings)
+        let options = try runOptions(compiled.workflow, settings: settings)
         let ws = Workspace(layout: source.layout, compiled: compiled, registry: source.registry, params: options.params)
         try source.checkSettings(ws)
         return (compiled, options, ws)
@@ -178,11 +186,20 @@ struct RunCommand: ParsableCommand {
 
     /// The local executor, or a SLURM executor whose cluster has been checked: tools on PATH, the
     /// controller answering, every stage's `threads` within the largest node. Nothing is submitted yet.
-    private func makeExecutor(_ workflow: Workflow, lock: WorkspaceLock) throws -> any Executor {
-        guard executor == "slurm" else { return LocalExecutor(holding: lock) }
-        // The command line wins over the workflow's `slurm:` block; its sbatch arguments come last.
-        let settings = SlurmSettings(partition: partition ?? workflow.slurm.partition, account: account ?? workflow.slurm.account,
-                                     extraArguments: workflow.slurm.sbatchArguments + sbatchArguments,
+    private func makeExecutor(_ workflow: Workflow, settings workflowSettings: WorkflowSettings, lock: WorkspaceLock) throws -> any Executor {
+        let profile = try workflowSettings.selectedProfile(of: workflow)
+        guard (executor ?? profile?.executor ?? "local") == "slurm" else {
+            if partition != nil || account != nil || !sbatchArguments.isEmpty {
+                throw CommandError.usage(Self.slurmOnly + " (or a profile with 'executor: slurm')")
+            }
+            return LocalExecutor(holding: lock)
+        }
+        // The command line wins over the profile's `slurm:`, which wins over the workflow's; sbatch
+        // arguments follow in that order, the command line's last.
+        let profiled = profile?.slurm ?? SlurmDefaults()
+        let settings = SlurmSettings(partition: partition ?? profiled.partition ?? workflow.slurm.partition,
+                                     account: account ?? profiled.account ?? workflow.slurm.account,
+                                     extraArguments: workflow.slurm.sbatchArguments + profiled.sbatchArguments + sbatchArguments,
                                      pollInterval: pollInterval, studyflowBinary: ExecutablePath.current,
                                      searchPath: ExecutablePath.searchPath)
         let slurm = try SlurmExecutor(settings: settings)
@@ -190,9 +207,11 @@ struct RunCommand: ParsableCommand {
         return slurm
     }
 
-    private func runOptions(_ workflow: Workflow) throws -> RunOptions {
-        RunOptions(jobs: jobs ?? ProcessorCount.online, keepGoing: keepGoing, force: force, forceAll: forceAll,
-                   targets: until, retries: retries, params: try parseParams(param, workflow: workflow))
+    private func runOptions(_ workflow: Workflow, settings: WorkflowSettings) throws -> RunOptions {
+        let params = try settings.parameters(for: workflow)
+        let profile = try settings.selectedProfile(of: workflow)
+        return RunOptions(jobs: jobs ?? profile?.jobs ?? ProcessorCount.online, keepGoing: keepGoing, force: force, forceAll: forceAll,
+                          targets: until, retries: retries, params: params)
     }
 
     private func acquireLock(_ layout: StoreLayout) throws -> WorkspaceLock {
@@ -206,13 +225,11 @@ struct RunCommand: ParsableCommand {
     }
 }
 
-/// Parses `--param K=V` against the workflow's declared parameters.
-func parseParams(_ raw: [String], workflow: Workflow) throws -> [String: JSONValue] {
-    let values = splitParams(raw)
+/// Checks `--param K=V` names against the workflow's declared parameters (a usage error names the first unknown one).
+func checkParamNames(_ values: [String: JSONValue], workflow: Workflow) throws {
     for name in values.keys.sorted() where workflow.params[name] == nil {
         throw CommandError.usage(RunError.unknownParam(name, suggestion: Spelling.suggestion(for: name, among: workflow.params.keys)).description)
     }
-    return values
 }
 
 /// `--param K=V` values typed as YAML types a plain scalar, not yet checked against a workflow.

@@ -19,6 +19,8 @@ struct RunSession {
     let executorName: String
     let reporter: any RunObserver
     let snapshot: SnapshotCheck
+    /// `--profile NAME`, recorded with the run.
+    var profile: String?
     /// The number a no-op attempt reserved when the ledger wanted the run recorded in full.
     private var reservedRun: Int?
 
@@ -94,7 +96,8 @@ struct RunSession {
         if let ledger {
             // Every run that got past loading is recorded: success, failed stages, interruption.
             do {
-                try recorder.record(into: ledger, workspace: workspace, file: file, params: options.params, started: started)
+                try recorder.record(into: ledger, workspace: workspace, file: file, params: options.params, profile: profile,
+                                    started: started)
             } catch let error as ProvenanceError {
                 throw CommandError.failure("run \(runNumber) finished but was not recorded in the provenance ledger: \(error)")
             } catch let error as SigningError {

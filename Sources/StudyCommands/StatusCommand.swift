@@ -17,8 +17,7 @@ struct StatusCommand: ParsableCommand {
 
     @OptionGroup var workspace: WorkspaceOptions
 
-    @Option(name: .long, help: ArgumentHelp("Evaluate with a workflow parameter overridden.", valueName: "K=V"))
-    var param: [String] = []
+    @OptionGroup var settingsOptions: WorkflowSettingsOptions
 
     @Flag(name: .long, help: "Print {\"stages\":[{\"stage\",\"state\",\"reasons\"}]} as JSON.")
     var json = false
@@ -27,8 +26,9 @@ struct StatusCommand: ParsableCommand {
         let layout = try workspace.layout()
         let registry = StudyflowCommand.registry
         let source = WorkflowSource(layout: layout, registry: registry)
-        let compiled = try source.load(workspace.workflow, params: splitParams(param))
-        let params = try parseParams(param, workflow: compiled.workflow)
+        let settings = try settingsOptions.resolve(workspace, layout: layout)
+        let compiled = try source.load(try source.read(workspace.workflow), settings: settings)
+        let params = try settings.parameters(for: compiled.workflow)
         let ws = Workspace(layout: layout, compiled: compiled, registry: registry, params: params)
         try source.checkSettings(ws)
         let preview = try Preview.evaluate(ws, options: RunOptions(params: params))

@@ -58,13 +58,19 @@ struct WorkflowSource {
         try load(try read(given), useCache: useCache, params: params)
     }
 
+    /// The compiled form of `file` under `--param`, `--params-file` and `--profile` settings
+    /// (names are checked by `WorkflowSettings.parameters(for:)` once it is loaded).
+    func load(_ file: File, useCache: Bool = true, settings: WorkflowSettings) throws -> CompiledWorkflow {
+        try load(file, useCache: useCache, params: settings.overrides, profile: settings.profile)
+    }
+
     /// The compiled form of `file` through `CompiledWorkflowCache` (without `useCache` nothing is
     /// read from or written to `.studyflow/workflows/`).
-    func load(_ file: File, useCache: Bool = true, params: [String: JSONValue] = [:]) throws -> CompiledWorkflow {
+    func load(_ file: File, useCache: Bool = true, params: [String: JSONValue] = [:], profile: String? = nil) throws -> CompiledWorkflow {
         let cache = CompiledWorkflowCache(root: layout.root, path: useCache ? layout.compiledWorkflow(for: file.absolute) : nil,
                                           kinds: registry.names)
         do {
-            return try cache.load(text: file.text, digest: file.digest, file: file.display, params: params)
+            return try cache.load(text: file.text, digest: file.digest, file: file.display, params: params, profile: profile)
         } catch let error as WorkflowDiagnostics {
             throw CommandError.invalidWorkflow(error, file: file.display)
         }

@@ -39,15 +39,20 @@ public struct CompiledWorkflowCache: Sendable {
     }
 
     /// The compiled form of `text` (whose bytes have `digest`; `file` names it in diagnostics).
-    /// `params` (`--param` values) expand `${params.NAME}` in paths, so they are part of what the
-    /// cached form was compiled with. Workflow mistakes throw `WorkflowDiagnostics`.
-    public func load(text: String, digest: Digest, file: String, params: [String: JSONValue] = [:]) throws -> CompiledWorkflow {
-        let stamp = params.isEmpty ? self.stamp : self.stamp + " " + JSONValue.object(params).canonicalJSON
-        if let path, let cached = FileIO.read(path), let compiled = decode(cached, digest: digest, stamp: stamp, file: file) {
+    /// `params` (`--params-file` and `--param` values) and `profile` expand `${params.NAME}` in
+    /// paths, so they are part of what the cached form was compiled with; so is every file
+    /// `include:` merged, whose bytes and pattern matches are checked again on a hit.
+    /// Workflow mistakes throw `WorkflowDiagnostics`.
+    public func load(text: String, digest: Digest, file: String, params: [String: JSONValue] = [:],
+                     profile: String? = nil) throws -> CompiledWorkflow {
+        var stamp = params.isEmpty ? self.stamp : self.stamp + " " + JSONValue.object(params).canonicalJSON
+        if let profile { stamp += " profile=" + profile }
+        if let path, let cached = FileIO.read(path), let compiled = decode(cached, digest: digest, stamp: stamp, file: file),
+           compiled.workflow.includes.isCurrent(in: files) {
             try checkSources(compiled)
             return compiled
         }
-        let encoded = try compile(text: text, file: file, params: params).encoded()
+        let encoded = try compile(text: text, file: file, params: params, profile: profile).encoded()
         if let path, (try? FileIO.createDirectories(Self.directory(of: path))) != nil {
             var w = BinaryWriter(capacity: encoded.count + 256)
             w.append(Self.magic)
@@ -65,9 +70,14 @@ public struct CompiledWorkflowCache: Sendable {
         return try encoded.withUnsafeBytes { try CompiledWorkflow(decoding: $0) }
     }
 
+    /// Where `include:` reads files: the workspace on disk.
+    public var files: any WorkflowFiles { DiskWorkflowFiles(root: root) }
+
     /// Parses and validates `text` (no cache).
-    public func compile(text: String, file: String, params: [String: JSONValue] = [:]) throws(WorkflowDiagnostics) -> CompiledWorkflow {
-        let workflow = try WorkflowLoader(knownKinds: kinds, paramOverrides: params).load(text: text, file: file)
+    public func compile(text: String, file: String, params: [String: JSONValue] = [:],
+                        profile: String? = nil) throws(WorkflowDiagnostics) -> CompiledWorkflow {
+        let workflow = try WorkflowLoader(knownKinds: kinds, paramOverrides: params, profile: profile, files: files)
+            .load(text: text, file: file)
         let graph = try WorkflowValidator(probe: DiskPathProbe(root: root)).validate(workflow)
         return CompiledWorkflow(workflow: workflow, graph: graph)
     }

@@ -55,16 +55,19 @@ struct OutputPathRules {
         return mapped
     }
 
-    /// The workflow file's workspace-relative path as written and with links resolved.
+    /// The workspace-relative paths of the workflow file and its included files, as written and
+    /// with links resolved.
     private func workflowFilePaths() -> Set<String> {
         var paths: Set<String> = []
-        switch WorkspacePath.normalize(workflow.file) {
-        case .inside(let path, _):
-            paths.insert(path)
-        case .absolute(let path, _):
-            if let relative = probe.workspacePath(ofOutside: path) { paths.insert(relative) }
-        case .escapes, .empty:
-            break
+        for file in [workflow.file] + workflow.includes.files.map(\.path) {
+            switch WorkspacePath.normalize(file) {
+            case .inside(let path, _):
+                paths.insert(path)
+            case .absolute(let path, _):
+                if let relative = probe.workspacePath(ofOutside: path) { paths.insert(relative) }
+            case .escapes, .empty:
+                break
+            }
         }
         for path in paths { if let real = probe.resolve(path) { paths.insert(real) } }
         return paths

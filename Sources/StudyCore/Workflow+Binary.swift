@@ -34,9 +34,13 @@ public struct CompiledWorkflow: Sendable, Equatable {
         w.write(JSONValue.object(workflow.params))
         w.write(workflow.slurm.json)
         w.write(UInt64(workflow.sign ? 1 : 0))
+        w.write(workflow.includes)
+        w.write(JSONValue.object(workflow.profiles.mapValues(\.json)))
         w.write(UInt64(workflow.stages.count))
         for (id, stage) in workflow.stages.enumerated() {
             w.write(stage.id)
+            // Stages of included files are positioned in them; the main file's write "".
+            w.write(stage.location.file == workflow.file ? "" : stage.location.file)
             w.write(stage.location)
             switch stage.action {
             case .shell(let template):
@@ -89,6 +93,13 @@ public struct CompiledWorkflow: Sendable, Equatable {
         guard let slurm = SlurmDefaults(json: try r.readJSON()) else { throw BinaryFormatError() }
         let sign = try r.readUInt()
         guard sign <= 1 else { throw BinaryFormatError() }
+        let includes = try r.readIncludes()
+        guard case .object(let profileValues) = try r.readJSON() else { throw BinaryFormatError() }
+        var profiles: [String: Profile] = [:]
+        for (name, value) in profileValues {
+            guard let profile = Profile(json: value) else { throw BinaryFormatError() }
+            profiles[name] = profile
+        }
         let count = try r.readCount()
         var stages: [Stage] = []
         var dependencies: [[Int32]] = [], producers: [[Int32]] = [], words: [[String]] = []
@@ -120,17 +131,22 @@ public struct CompiledWorkflow: Sendable, Equatable {
                 dependents[Int(dep)].append(Int32(id))
             }
         }
+        var workflow = Workflow(file: file, name: name, description: description, params: params, stages: stages,
+                                slurm: slurm, sign: sign == 1, fanouts: fanouts, gathers: gathers)
+        workflow.includes = includes
+        workflow.profiles = profiles
         self.init(
-            workflow: Workflow(file: file, name: name, description: description, params: params, stages: stages,
-                               slurm: slurm, sign: sign == 1, fanouts: fanouts, gathers: gathers),
+            workflow: workflow,
             graph: StageGraph(count: count, dependencies: dependencies, dependents: dependents,
                               inputProducers: producers, order: order),
             commandWords: words)
     }
 
     /// One stage's declaration, as `encoded()` wrote it.
-    private static func readStage(_ r: inout BinaryReader, file: String) throws(BinaryFormatError) -> Stage {
+    private static func readStage(_ r: inout BinaryReader, file mainFile: String) throws(BinaryFormatError) -> Stage {
         let id = try r.readString()
+        let stageFile = try r.readString()
+        let file = stageFile.isEmpty ? mainFile : stageFile
         let location = try r.readLocation(file: file)
         let action: StageAction
         switch try r.readUInt() {
@@ -179,6 +195,22 @@ public struct CompiledWorkflow: Sendable, Equatable {
 }
 
 extension BinaryWriter {
+    mutating func write(_ includes: WorkflowIncludes) {
+        write(UInt64(includes.files.count))
+        for file in includes.files {
+            write(file.path)
+            write(file.digest)
+        }
+        write(UInt64(includes.patterns.count))
+        for pattern in includes.patterns {
+            write(pattern.pattern)
+            for list in [pattern.matches, pattern.directories] {
+                write(UInt64(list.count))
+                for path in list { write(path) }
+            }
+        }
+    }
+
     mutating func write(_ location: SourceLocation) {
         write(location.line)
         write(location.column)
@@ -225,6 +257,24 @@ extension BinaryReader {
             }
         }
         return fields
+    }
+
+    mutating func readIncludes() throws(BinaryFormatError) -> WorkflowIncludes {
+        var includes = WorkflowIncludes()
+        for _ in 0..<(try readCount()) {
+            includes.files.append(IncludedFile(path: try readString(), digest: try readDigest()))
+        }
+        for _ in 0..<(try readCount()) {
+            let pattern = try readString()
+            var lists: [[String]] = []
+            for _ in 0..<2 {
+                var list: [String] = []
+                for _ in 0..<(try readCount()) { list.append(try readString()) }
+                lists.append(list)
+            }
+            includes.patterns.append(IncludePattern(pattern: pattern, matches: lists[0], directories: lists[1]))
+        }
+        return includes
     }
 
     mutating func readLocation(file: String) throws(BinaryFormatError) -> SourceLocation {

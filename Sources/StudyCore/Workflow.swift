@@ -23,6 +23,11 @@ public struct Workflow: Sendable, Equatable {
     public var fanouts: [FanoutGroup]
     /// Gathered inputs (`{each: TEMPLATE, output: NAME}`), for built-in kinds' labelled lists.
     public var gathers: [Gather]
+    /// The files `include:` merged in (and the patterns that named them), so caches, snapshots and
+    /// provenance cover them as they cover the workflow file itself.
+    public var includes = WorkflowIncludes()
+    /// `profiles:` by name; `--profile NAME` selects one.
+    public var profiles: [String: Profile] = [:]
 
     /// Creates a workflow from already validated parts.
     public init(file: String, name: String, description: String = "", params: [String: JSONValue] = [:], stages: [Stage],

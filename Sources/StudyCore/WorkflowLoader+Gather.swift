@@ -3,6 +3,8 @@ import Yams
 /// A gathered input as written (`inputs: {models: {each: cox, output: result, where: {…}}}`),
 /// resolved after every stage is read, because the template may be declared later.
 struct PendingGather {
+    /// The file that declares it (the workflow or an included file), for positioned errors.
+    var file: String
     var input: String
     var template: String
     var templateNode: Node
@@ -33,7 +35,7 @@ extension WorkflowLoader {
         }
         guard let template = reader.string(each.value, what: "'each' \(context)"),
               let outputName = reader.string(output.value, what: "'output' \(context)") else { return nil }
-        var gather = PendingGather(input: input, template: template, templateNode: each.value, output: outputName,
+        var gather = PendingGather(file: reader.file, input: input, template: template, templateNode: each.value, output: outputName,
                                    outputNode: output.value, node: node)
         if let filter = pairs.first(where: { $0.key == "where" }) {
             gather.whereNode = filter.value
@@ -62,26 +64,29 @@ extension WorkflowLoader {
                         attempted: Set<String>, plain: Set<String>, reader: inout YAMLReader) -> [Gather] {
         var gathers: [Gather] = []
         for gather in pending {
+            // Errors are positioned in the file that declares the gather.
+            var local = YAMLReader(file: gather.file, text: "")
+            defer { reader.diagnostics += local.diagnostics }
             let what = "input '\(gather.input)' of stage '\(stages[gather.stages.lowerBound].id.split(separator: "@")[0])'"
             guard let group = fanouts.first(where: { $0.template == gather.template }) else {
                 if attempted.contains(gather.template) { continue }
                 if plain.contains(gather.template) {
-                    reader.error("\(what) gathers from stage '\(gather.template)', which has no 'foreach:' or 'matrix:', so it has no instances; read its output by path instead", at: gather.templateNode)
+                    local.error("\(what) gathers from stage '\(gather.template)', which has no 'foreach:' or 'matrix:', so it has no instances; read its output by path instead", at: gather.templateNode)
                 } else {
                     let known = fanouts.map(\.template)
                     let listed = known.isEmpty ? "the workflow has no fan-out stages" : "fan-out stages: " + known.joined(separator: ", ")
-                    reader.error("\(what) gathers from unknown stage '\(gather.template)'\(Spelling.hint(for: gather.template, among: known)) (\(listed))", at: gather.templateNode)
+                    local.error("\(what) gathers from unknown stage '\(gather.template)'\(Spelling.hint(for: gather.template, among: known)) (\(listed))", at: gather.templateNode)
                 }
                 continue
             }
             let names = stages[group.stages.lowerBound].outputs.compactMap(\.name)
             guard names.contains(gather.output) else {
                 let listed = names.isEmpty ? "it names no outputs" : "its outputs: " + names.joined(separator: ", ")
-                reader.error("\(what) gathers output '\(gather.output)' of stage '\(gather.template)', which has no such output\(Spelling.hint(for: gather.output, among: names)) (\(listed))", at: gather.outputNode)
+                local.error("\(what) gathers output '\(gather.output)' of stage '\(gather.template)', which has no such output\(Spelling.hint(for: gather.output, among: names)) (\(listed))", at: gather.outputNode)
                 continue
             }
-            guard let chosen = select(gather, in: group, what: what, reader: &reader) else { continue }
-            let location = reader.location(gather.node)
+            guard let chosen = select(gather, in: group, what: what, reader: &local) else { continue }
+            let location = local.location(gather.node)
             let instances = chosen.map { group.stages.lowerBound + $0 }
             for consumer in gather.stages {
                 for instance in instances {

@@ -10,17 +10,25 @@ public struct WorkflowLoader: Sendable {
     /// `--param` values, applied to `${params.NAME}` in input and output paths (names the
     /// workflow does not declare are ignored here; the command reports them).
     public var paramOverrides: [String: JSONValue]
+    /// `--profile NAME`: its `params` stand between the workflow's and `paramOverrides` (an
+    /// unknown name is ignored here; the command reports it).
+    public var profile: String?
+    /// Where `include:` reads files; nil refuses `include:` (a loader with no file access).
+    public var files: (any WorkflowFiles)?
 
     /// Top-level keys of a workflow file.
-    public static let workflowKeys = ["name", "description", "params", "stages", "slurm", "sign"]
+    public static let workflowKeys = ["name", "description", "params", "stages", "slurm", "sign", "include", "profiles"]
     /// Keys of a stage.
     public static let stageKeys = ["run", "uses", "with", "inputs", "outputs", "params", "env",
                                    "threads", "resources", "retries", "description", "foreach", "matrix", "name"]
 
     /// Creates a loader that accepts the given built-in kinds.
-    public init(knownKinds: [String] = [], paramOverrides: [String: JSONValue] = [:]) {
+    public init(knownKinds: [String] = [], paramOverrides: [String: JSONValue] = [:], profile: String? = nil,
+                files: (any WorkflowFiles)? = nil) {
         self.knownKinds = knownKinds.sorted()
         self.paramOverrides = paramOverrides
+        self.profile = profile
+        self.files = files
     }
 
     /// Parses `text` (the contents of `file`) or throws every diagnostic found.
@@ -57,7 +65,7 @@ public struct WorkflowLoader: Sendable {
         reader.checkKeys(pairs, allowed: WorkflowLoader.workflowKeys, context: "at the top level")
         var name = "", description = ""
         var params: [String: JSONValue] = [:]
-        var stagesNode: Node?
+        var nodes: [String: Node] = [:]
         var slurm = SlurmDefaults()
         var sign = false
         for pair in pairs {
@@ -66,66 +74,86 @@ public struct WorkflowLoader: Sendable {
             case "name": name = reader.string(pair.value, what: "'name'") ?? ""
             case "description": description = reader.string(pair.value, what: "'description'") ?? ""
             case "params": params = parseParams(pair.value, context: "workflow", reader: &reader)
-            case "stages": stagesNode = pair.value
             case "sign": sign = reader.boolean(pair.value, what: "'sign'") ?? false
-            default: break
+            default: nodes[pair.key] = pair.value
             }
         }
         let top = SourceLocation(file: reader.file, line: 1, column: 1)
         if !pairs.contains(where: { $0.key == "name" }) {
             reader.error("missing required key 'name'; add e.g. 'name: my-study' at the top", at: top)
         }
-        var stages: [Stage] = []
-        var fanouts: [FanoutGroup] = [], gathers: [Gather] = []
-        let effectiveParams = params.merging(paramOverrides.filter { params[$0.key] != nil }) { $1 }
-        if let stagesNode {
-            if case .mapping = stagesNode {
-                (stages, fanouts, gathers) = parseStages(stagesNode, workflowParams: effectiveParams, reader: &reader)
-                if stages.isEmpty && reader.diagnostics.isEmpty {
-                    reader.error("'stages' is empty; add at least one stage", at: stagesNode)
-                }
-            } else {
-                reader.error("'stages' must be a mapping of stage id to stage, got \(reader.kindName(stagesNode))", at: stagesNode)
-            }
-        } else {
-            reader.error("missing required key 'stages'", at: top)
+        var included = nodes["include"].map { loadIncludes($0, reader: &reader) } ?? IncludeSet()
+        params = mergeIncludedParams(params, node: pairs.first { $0.key == "params" }?.value, into: &included, reader: &reader)
+        let profiles = nodes["profiles"].map { parseProfiles($0, params: params, reader: &reader) } ?? [:]
+        var effectiveParams = params.merging(profile.flatMap { profiles[$0]?.params } ?? [:]) { $1 }
+        effectiveParams.merge(paramOverrides.filter { params[$0.key] != nil }) { $1 }
+        var collected = StageCollection()
+        if let node = nodes["stages"] {
+            collectStages(node, workflowParams: effectiveParams, acrossFiles: false, into: &collected, reader: &reader)
         }
-        return Workflow(file: reader.file, name: name, description: description, params: params, stages: stages,
-                        slurm: slurm, sign: sign, fanouts: fanouts, gathers: gathers)
+        collectIncludedStages(&included, into: &collected, workflowParams: effectiveParams, reader: &reader)
+        let gathers = resolveGathers(collected.pending, stages: &collected.stages, fanouts: collected.fanouts,
+                                     attempted: collected.attempted, plain: collected.plain, reader: &reader)
+        let stages = collected.stages
+        if nodes["stages"] == nil && !included.declaresStages {
+            reader.error("missing required key 'stages'", at: top)
+        } else if stages.isEmpty && reader.diagnostics.isEmpty {
+            reader.error("'stages' is empty; add at least one stage", at: nodes["stages"].map { reader.location($0) } ?? top)
+        }
+        var workflow = Workflow(file: reader.file, name: name, description: description, params: params, stages: stages,
+                                slurm: slurm, sign: sign, fanouts: collected.fanouts, gathers: gathers)
+        workflow.includes = included.includes
+        workflow.profiles = profiles
+        return workflow
     }
 
-    /// The entries of `stages:`, fan-outs expanded into their instances (contiguous, in
-    /// instance order), then gathered inputs resolved.
-    private func parseStages(_ node: Node, workflowParams: [String: JSONValue],
-                             reader: inout YAMLReader) -> ([Stage], [FanoutGroup], [Gather]) {
-        var stages: [Stage] = [], fanouts: [FanoutGroup] = []
+    /// The stages declared so far across the workflow file and its included files: fan-outs
+    /// expanded into their instances (contiguous, in instance order), gathers waiting for every
+    /// template to be known, and where each entry was declared (duplicates across files).
+    struct StageCollection {
+        var stages: [Stage] = []
+        var fanouts: [FanoutGroup] = []
         var pending: [PendingGather] = []
         var attempted: Set<String> = [], plain: Set<String> = []
-        for pair in reader.pairs(node, context: "in 'stages'") {
-            let firstGather = pending.count
-            let entry = parseStageEntry(id: pair.key, keyNode: pair.keyNode, node: pair.value, workflowParams: workflowParams,
-                                        gathers: &pending, reader: &reader)
-            if Self.firstPairs(pair.value).contains(where: { $0.key == "foreach" || $0.key == "matrix" }) {
-                attempted.insert(pair.key)
-            } else {
-                plain.insert(pair.key)
-            }
-            guard let entry else {
-                pending.removeSubrange(firstGather...)
-                continue
-            }
-            let range = stages.count..<(stages.count + entry.stages.count)
-            for index in firstGather..<pending.count { pending[index].stages = range }
-            if let items = entry.items {
-                fanouts.append(FanoutGroup(template: pair.key, stages: range, location: entry.location, items: items))
-            }
-            stages += entry.stages
-        }
-        let gathers = resolveGathers(pending, stages: &stages, fanouts: fanouts, attempted: attempted, plain: plain, reader: &reader)
-        return (stages, fanouts, gathers)
+        var declared: [String: SourceLocation] = [:]
     }
 
-    private func parseSlurm(_ node: Node, reader: inout YAMLReader) -> SlurmDefaults {
+    /// Adds one file's `stages:` mapping to `collection`. `acrossFiles` reports an entry whose id
+    /// an earlier file already declared (within one file YAML's duplicate-key check does).
+    func collectStages(_ node: Node, workflowParams: [String: JSONValue], acrossFiles: Bool,
+                       into collection: inout StageCollection, reader: inout YAMLReader) {
+        guard case .mapping = node else {
+            reader.error("'stages' must be a mapping of stage id to stage, got \(reader.kindName(node))", at: node)
+            return
+        }
+        for pair in reader.pairs(node, context: "in 'stages'") {
+            if acrossFiles, let first = collection.declared[pair.key] {
+                reader.error("stage '\(pair.key)' is also declared at \(first); stage ids must be unique across the workflow and its included files: rename one of them", at: pair.keyNode)
+                continue
+            }
+            if collection.declared[pair.key] == nil { collection.declared[pair.key] = reader.location(pair.keyNode) }
+            let firstGather = collection.pending.count
+            let entry = parseStageEntry(id: pair.key, keyNode: pair.keyNode, node: pair.value, workflowParams: workflowParams,
+                                        gathers: &collection.pending, reader: &reader)
+            if Self.firstPairs(pair.value).contains(where: { $0.key == "foreach" || $0.key == "matrix" }) {
+                collection.attempted.insert(pair.key)
+            } else {
+                collection.plain.insert(pair.key)
+            }
+            guard let entry else {
+                collection.pending.removeSubrange(firstGather...)
+                continue
+            }
+            let range = collection.stages.count..<(collection.stages.count + entry.stages.count)
+            for index in firstGather..<collection.pending.count { collection.pending[index].stages = range }
+            if let items = entry.items {
+                collection.fanouts.append(FanoutGroup(template: pair.key, stages: range, location: entry.location, items: items))
+            }
+            collection.stages += entry.stages
+        }
+    }
+
+    func parseSlurm(_ node: Node, reader: inout YAMLReader) -> SlurmDefaults {
         var slurm = SlurmDefaults()
         guard case .mapping = node else {
             reader.error("'slurm' must be a mapping like {partition: short, account: lab, sbatch_args: [--qos=normal]}, got \(reader.kindName(node))", at: node)

@@ -44,7 +44,7 @@ public struct SnapshotCheck: Sendable {
             environment.formUnion(stage.env)
         }
         Snapshot.write(workspace.layout, header: header, stages: summary.results.map(\.stage), paths: paths,
-                       environment: environment.sorted(), cache: workspace.statCache, runStart: runStart,
+                       watched: workspace.compiled.workflow.includes.watchedPaths, environment: environment.sorted(), cache: workspace.statCache, runStart: runStart,
                        digestEnvironment: digestEnvironment)
     }
 

@@ -140,7 +140,17 @@ extension RunLedger {
         return result
     }
 
-    /// The run facts that differ: workflow file, name and digest, source commit, version, executor, outcome.
+    /// One fact per included workflow file: its sha256 in each run (nil where a run lacks it).
+    private static func includedFacts(_ a: RunRecord, _ b: RunRecord) -> [(String, JSONValue?, JSONValue?)] {
+        let old = Dictionary(a.workflow.includes.map { ($0.path, $0.digest.hex) }, uniquingKeysWith: { $1 })
+        let new = Dictionary(b.workflow.includes.map { ($0.path, $0.digest.hex) }, uniquingKeysWith: { $1 })
+        return Set(old.keys).union(new.keys).sorted().map { path in
+            ("workflow.includes[\(path)].sha256", old[path].map(JSONValue.string), new[path].map(JSONValue.string))
+        }
+    }
+
+    /// The run facts that differ: workflow file, name and digest, included files, profile, source
+    /// commit, version, executor, outcome.
     static func runFacts(_ a: RunRecord, _ b: RunRecord) -> [RunDiff.Fact] {
         func text(_ s: String?) -> JSONValue? { s.map(JSONValue.string) }
         let pairs: [(String, JSONValue?, JSONValue?)] = [
@@ -152,8 +162,16 @@ extension RunLedger {
             ("studyflow", text(a.agent.studyflowVersion), text(b.agent.studyflowVersion)),
             ("executor", text(a.agent.executor), text(b.agent.executor)),
             ("outcome", text(a.outcome.rawValue), text(b.outcome.rawValue)),
-        ]
+            ("workflow.profile", text(a.workflow.profile), text(b.workflow.profile)),
+        ] + includedFacts(a, b)
         return pairs.filter { $0.1 != $0.2 }.map { RunDiff.Fact(name: $0.0, old: $0.1, new: $0.2) }
+    }
+
+    /// The workflow file `run` stored, with the files it included merged in.
+    private func document(of run: LoggedRun) throws -> WorkflowDocument? {
+        guard var document = try workflowBytes(of: run).flatMap({ WorkflowDocument(bytes: $0) }) else { return nil }
+        document.merge(included: try includedFiles(of: run))
+        return document
     }
 
     /// Workflow parameters (the file's `params` with the run's `--param` values over them) and
@@ -161,16 +179,16 @@ extension RunLedger {
     /// of stages whose records differ.
     func compareDeclarations(_ old: LoggedRun, _ new: LoggedRun, records: StageComparison, into result: inout RunDiff) throws {
         // One workflow file gives both sides' declarations when the runs ran the same bytes.
-        let sameFile = old.record.workflow.digest == new.record.workflow.digest
-        let a = sameFile && old.record.workflow.params == new.record.workflow.params ? nil : try workflowBytes(of: old).flatMap { WorkflowDocument(bytes: $0) }
-        let b = sameFile ? a : try workflowBytes(of: new).flatMap { WorkflowDocument(bytes: $0) }
+        let sameFile = old.record.workflow.digest == new.record.workflow.digest && old.record.workflow.includes == new.record.workflow.includes
+        let a = sameFile && old.record.workflow.params == new.record.workflow.params ? nil : try document(of: old)
+        let b = sameFile ? a : try document(of: new)
         var paramsA = a?.params ?? [:], paramsB = b?.params ?? [:]
         paramsA.merge(old.record.workflow.params) { $1 }
         paramsB.merge(new.record.workflow.params) { $1 }
         for change in JSONResultDiff().changes(from: .object(paramsA), to: .object(paramsB)) {
             result.params.append(.init(name: change.path, old: change.old, new: change.new))
         }
-        if let a, let b, old.record.workflow.digest != new.record.workflow.digest {
+        if let a, let b, !sameFile {
             for stage in Set(a.stages.keys).union(b.stages.keys).sorted() {
                 guard let before = a.stages[stage], let after = b.stages[stage] else { continue }
                 for change in JSONResultDiff().changes(from: before, to: after) {

@@ -124,6 +124,19 @@ extension RunLedger {
         return try stageRecords(run, memo: &memo)
     }
 
+    /// The bytes of each file the run's workflow included (`included/PATH` of its commit), by
+    /// path; a file the run did not store is missing.
+    public func includedFiles(of run: LoggedRun) throws -> [String: [UInt8]] {
+        guard !run.record.workflow.includes.isEmpty else { return [:] }
+        let commit = try repository.commit(run.commit)
+        var files: [String: [UInt8]] = [:]
+        for file in run.record.workflow.includes {
+            guard let blob = try repository.entry("included/" + file.path, inTree: commit.tree) else { continue }
+            files[file.path] = try repository.readBlob(blob)
+        }
+        return files
+    }
+
     /// The workflow file's bytes as `run` ran it (`workflow.yaml` of its commit), nil if absent.
     public func workflowBytes(of run: LoggedRun) throws -> [UInt8]? {
         let commit = try repository.commit(run.commit)

@@ -16,6 +16,7 @@ import Darwin
 /// run.json              RunRecord: run id, times, version, host, workflow file and digest,
 ///                       executor, the repository's HEAD commit and the dirty flag
 /// workflow.yaml         the workflow file's bytes
+/// included/PATH         the bytes of each file its `include:` merged, at its workspace path
 /// stages/<id>.json      one StageRecord a stage: kind, key, params, inputs and outputs with
 ///                       sha256 and size, status, exit status, seconds, executor, job id
 /// outputs/<path>        every output file up to 1 MiB, as the run left it
@@ -198,7 +199,8 @@ public final class RunLedger {
 
     /// Records a run in full: every stage record, every stored output, `run.json` and the commit.
     /// `record.stages.digest` is computed here from `stages`.
-    public func record(_ record: RunRecord, stages: [StageRecord], workflowBytes: [UInt8]?) throws -> GitOID {
+    public func record(_ record: RunRecord, stages: [StageRecord], workflowBytes: [UInt8]?,
+                       includedFiles: [(path: String, bytes: [UInt8])] = []) throws -> GitOID {
         var record = record
         record.stages.digest = RunRecord.digest(ofStages: stages.map(\.stage))
         stampIdentity(&record)
@@ -231,6 +233,11 @@ public final class RunLedger {
         ]
         if let workflowBytes {
             root.append(.init(name: "workflow.yaml", id: try repository.writeBlob(workflowBytes), isTree: false))
+        }
+        if !includedFiles.isEmpty {
+            let included = OutputDirectory()
+            for file in includedFiles { included.insert(file.path.split(separator: "/").map(String.init)[...], try repository.writeBlob(file.bytes)) }
+            root.append(.init(name: "included", id: try included.write(repository), isTree: true))
         }
         if let outputs = try writeOutputs(stages, cache: &cache) { root.append(.init(name: "outputs", id: outputs, isTree: true)) }
         let tree = try repository.writeTree(root)

@@ -49,15 +49,45 @@ public struct RunRecord: Equatable, Sendable {
         public var digest: Digest
         /// The workflow's `name:`.
         public var name: String
-        /// The `--param` overrides the run was given (to re-run it as it was).
+        /// The parameter overrides the run was given — its profile's, params file's and
+        /// `--param` values, by precedence — to re-run it as it was.
         public var params: [String: JSONValue]
+        /// The files `include:` merged, with the digests of their bytes as loaded.
+        public var includes: [IncludedFile]
+        /// `--profile NAME`, nil without one.
+        public var profile: String?
 
         /// Creates a workflow identity.
-        public init(file: String, digest: Digest, name: String, params: [String: JSONValue] = [:]) {
+        public init(file: String, digest: Digest, name: String, params: [String: JSONValue] = [:],
+                    includes: [IncludedFile] = [], profile: String? = nil) {
             self.file = file
             self.digest = digest
             self.name = name
             self.params = params
+            self.includes = includes
+            self.profile = profile
+        }
+
+        /// The `workflow` member of run.json; included files only when there are some, so older
+        /// records keep their bytes.
+        var json: JSONValue {
+            var members: [String: JSONValue] = ["file": .string(file), "sha256": .string(digest.hex), "name": .string(name)]
+            if !includes.isEmpty {
+                members["includes"] = .array(includes.map { .object(["file": .string($0.path), "sha256": .string($0.digest.hex)]) })
+            }
+            if let profile { members["profile"] = .string(profile) }
+            return .object(members)
+        }
+
+        /// Reads the `workflow` member back (with the run's `params`); nil without a digest.
+        init?(json: JSONValue, params: [String: JSONValue]) {
+            guard let digest = json["sha256"]?.stringValue.flatMap({ Digest(hex: $0) }) else { return nil }
+            let includes = (json["includes"]?.arrayValue ?? []).compactMap { item -> IncludedFile? in
+                guard let path = item["file"]?.stringValue, let digest = item["sha256"]?.stringValue.flatMap({ Digest(hex: $0) }) else { return nil }
+                return IncludedFile(path: path, digest: digest)
+            }
+            self.init(file: json["file"]?.stringValue ?? "", digest: digest, name: json["name"]?.stringValue ?? "",
+                      params: params, includes: includes, profile: json["profile"]?.stringValue)
         }
     }
 
@@ -208,7 +238,7 @@ extension RunRecord {
             "finished": .string(Timestamp.iso8601(timing.finished)),
             "startedEpoch": .number(timing.started), "finishedEpoch": .number(timing.finished),
             "studyflow": .string(agent.studyflowVersion), "host": .string(agent.host),
-            "workflow": .object(["file": .string(workflow.file), "sha256": .string(workflow.digest.hex), "name": .string(workflow.name)]),
+            "workflow": workflow.json,
             "executor": .string(agent.executor), "params": .object(workflow.params), "workspace": .string(place.workspace),
             "sourceCommit": source.commit.map(JSONValue.string) ?? .null,
             "dirty": source.dirty.map(JSONValue.bool) ?? .null, "dirtyPaths": .array(source.dirtyPaths.map(JSONValue.string)),
@@ -226,13 +256,12 @@ extension RunRecord {
     /// Reads `run.json` back; nil when it is not a run record. Members added over time (ids,
     /// worktrees, the repository kind) may be missing; an unknown outcome is kept verbatim.
     public init?(json: JSONValue) {
-        guard let run = json["run"]?.intValue, let workflow = json["workflow"],
-              let digest = workflow["sha256"]?.stringValue.flatMap({ Digest(hex: $0) }),
+        guard let run = json["run"]?.intValue,
+              let workflow = json["workflow"].flatMap({ Workflow(json: $0, params: json["params"]?.objectValue ?? [:]) }),
               let stagesDigest = json["stagesDigest"]?.stringValue.flatMap({ Digest(hex: $0) }) else { return nil }
         self.run = run
         id = json["id"]?.stringValue
-        self.workflow = Workflow(file: workflow["file"]?.stringValue ?? "", digest: digest, name: workflow["name"]?.stringValue ?? "",
-                                 params: json["params"]?.objectValue ?? [:])
+        self.workflow = workflow
         timing = Timing(started: json["startedEpoch"]?.doubleValue ?? 0, finished: json["finishedEpoch"]?.doubleValue ?? 0)
         agent = Agent(studyflowVersion: json["studyflow"]?.stringValue ?? "", host: json["host"]?.stringValue ?? "",
                       executor: json["executor"]?.stringValue ?? "local")

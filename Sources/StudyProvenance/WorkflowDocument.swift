@@ -15,4 +15,14 @@ struct WorkflowDocument {
         params = root["params"]?.objectValue ?? [:]
         stages = root["stages"]?.objectValue ?? [:]
     }
+
+    /// Adds the params and stages of the files the workflow included (as the run stored them);
+    /// the loader refused duplicates, so nothing is replaced.
+    mutating func merge(included files: [String: [UInt8]]) {
+        for path in files.keys.sorted() {
+            guard let document = WorkflowDocument(bytes: files[path]!) else { continue }
+            params.merge(document.params) { first, _ in first }
+            stages.merge(document.stages) { first, _ in first }
+        }
+    }
 }

@@ -34,13 +34,15 @@ public enum Snapshot {
         }
     }
 
-    static let magic = Array("studyflow-snapshot 1\n".utf8)
+    static let magic = Array("studyflow-snapshot 2\n".utf8)
 
     /// Writes the snapshot if every path's `stat` predates `runStart` by `StatCache.racyWindow` and
     /// every file agrees with the stat cache; otherwise removes any old snapshot. `paths` are
     /// workspace paths of every artifact (directories are walked); missing paths are recorded as absent.
+    /// `watched` paths (included workflow files, directories an include pattern listed) are
+    /// recorded by `stat` alone: neither hashed nor walked.
     public static func write(_ layout: StoreLayout, header: Header, stages: [String], paths: [String],
-                             environment: [String], cache: StatCache, runStart: Int64,
+                             watched: [String] = [], environment: [String], cache: StatCache, runStart: Int64,
                              digestEnvironment: ([String]) -> Digest) {
         let limit = runStart - StatCache.racyWindow
         let rootFD = open(layout.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -85,6 +87,20 @@ public enum Snapshot {
         }
         w.write(UInt64(entries))
         w.append(entryBytes.bytes)
+        w.write(UInt64(watched.count))
+        for path in watched {
+            guard let st = FileStat.at(rootFD, path, followingSymlinks: true) else {
+                w.write(UInt64(0))
+                w.write(path)
+                continue
+            }
+            guard st.mtime < limit, st.ctime < limit else { return discard(layout) }
+            w.write(UInt64(1))
+            w.write(path)
+            w.write(st.kind == .directory)
+            for value in [st.size, st.mtime, st.ctime] { w.write(Int(value)) }
+            w.write(st.inode)
+        }
         try? FileIO.writeAtomically(layout.snapshot, w.bytes, durable: false)
     }
 
@@ -112,20 +128,23 @@ public enum Snapshot {
                 let count = try r.readCount()
                 stages.reserveCapacity(count)
                 for _ in 0..<count { stages.append(try r.readString()) }
-                let entries = try r.readCount()
-                for _ in 0..<entries {
-                    let present = try r.readUInt() == 1
-                    let path = try r.readString()
-                    let now = FileStat.at(rootFD, path, followingSymlinks: true)
-                    guard present else {
-                        if now != nil { return nil }
-                        continue
+                // Artifacts, then watched paths: both as (present, path, kind, size, mtime, ctime, inode).
+                for _ in 0..<2 {
+                    let entries = try r.readCount()
+                    for _ in 0..<entries {
+                        let present = try r.readUInt() == 1
+                        let path = try r.readString()
+                        let now = FileStat.at(rootFD, path, followingSymlinks: true)
+                        guard present else {
+                            if now != nil { return nil }
+                            continue
+                        }
+                        let isDirectory = try r.readBool()
+                        let size = Int64(try r.readInt()), mtime = Int64(try r.readInt()), ctime = Int64(try r.readInt())
+                        let inode = try r.readUInt()
+                        guard let now, now.size == size, now.mtime == mtime, now.ctime == ctime, now.inode == inode,
+                              (now.kind == .directory) == isDirectory else { return nil }
                     }
-                    let isDirectory = try r.readBool()
-                    let size = Int64(try r.readInt()), mtime = Int64(try r.readInt()), ctime = Int64(try r.readInt())
-                    let inode = try r.readUInt()
-                    guard let now, now.size == size, now.mtime == mtime, now.ctime == ctime, now.inode == inode,
-                          (now.kind == .directory) == isDirectory else { return nil }
                 }
                 return r.isAtEnd ? stages : nil
             } catch {

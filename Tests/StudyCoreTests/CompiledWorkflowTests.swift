@@ -14,8 +14,10 @@ private func oneStageEncoding(dependency: Int?) -> [UInt8] {
     w.write(JSONValue.object([:]))
     w.write(JSONValue.object(["sbatch_args": .array([])]))  // slurm: defaults
     w.write(UInt64(0))                                // sign: false
+    w.write(UInt64(0)); w.write(UInt64(0))            // include: no files, no patterns
+    w.write(JSONValue.object([:]))                    // profiles
     w.write(UInt64(1))
-    w.write("a"); w.write(3); w.write(3)             // id, line, column
+    w.write("a"); w.write(""); w.write(3); w.write(3) // id, file ("": the workflow's), line, column
     w.write(UInt64(0)); w.write("true")               // shell action
     w.write(UInt64(0)); w.write(UInt64(0))            // no inputs, no outputs
     w.write(JSONValue.object([:]))                    // params
