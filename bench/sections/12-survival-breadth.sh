@@ -13,4 +13,6 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 WORK=$ROOT/bench/work/survival-breadth
 mkdir -p "$WORK"
 bash "$ROOT/bench/install-r.sh"
-python3 "$ROOT/bench/survival/breadth.py" "$STUDYFLOW" "$WORK"
+# The table is also kept in bench/results/survival-breadth-last-run.txt (set -o pipefail keeps
+# the driver's exit status).
+python3 "$ROOT/bench/survival/breadth.py" "$STUDYFLOW" "$WORK" | tee "$ROOT/bench/results/survival-breadth-last-run.txt"

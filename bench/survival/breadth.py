@@ -217,6 +217,9 @@ def print_table(rows):
     print("  process: the whole `studyflow run` (CPU = user + sys, wall); stage: its thread-CPU phases and wall.")
     print("  R: ingest = read.csv + write.csv; read + cox = read.csv + coxph; cox cluster = coxph(cluster = id);")
     print("  cum. incid. = survfit(Surv(time, factor(event)) ~ group) + cmprsk::cuminc (R's CPU is the sum).")
+    load = open("/proc/loadavg").read().split()[:3] if os.path.exists("/proc/loadavg") else ["?"]
+    print(f"  machine: {os.cpu_count()} cores, load average {' '.join(load)} at the start of the table; "
+          f"{time.strftime('%Y-%m-%d', time.gmtime())}")
     header = (f"{'task':<12} {'rows':>9} {'process CPU':>12} {'process wall':>12} {'stage CPU':>12} "
               f"{'stage wall':>12} {'R CPU':>12} {'R wall':>12}  target / check")
     print(header)
