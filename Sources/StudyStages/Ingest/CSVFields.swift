@@ -8,85 +8,133 @@ struct CSVFields {
     /// The bytes the fields point into: the file's, with the doubled quotes of a quoted field
     /// collapsed in place (which only ever shortens the field).
     private(set) var bytes: [UInt8]
-    /// Per field, its first byte.
-    private var starts: [Int]
-    /// Per field, one past its last byte, with `quotedFlag` set when it was written in quotes.
-    private var ends: [Int]
+    /// Per field, 8 bytes: its first byte's offset, its length (saturated at `longLength`, the
+    /// true length then in `longLengths`) and whether it was written in quotes.
+    private var packed: [UInt64]
+    /// The lengths of fields of `longLength` bytes or more, by field index.
+    private var longLengths: [Int: Int]
     /// Per record, the index of its first field; one entry more than there are records.
     private var firsts: [Int]
     /// Per record, the 1-based line its first line starts on (the header is line 1).
     private(set) var lines: [Int]
 
-    private static let quotedFlag = 1 << 62
+    /// The bit layout of `packed`: offset << 23 | length << 1 | quoted (offsets to 2^41 bytes).
+    private static let lengthBits: UInt64 = 22
+    private static let longLength = Int((1 << lengthBits) - 1)
 
-    init(bytes: [UInt8], starts: [Int], ends: [Int], firsts: [Int], lines: [Int]) {
-        self.bytes = bytes
-        self.starts = starts
-        self.ends = ends
-        self.firsts = firsts
-        self.lines = lines
+    private static func pack(_ start: Int, _ length: Int, quoted: Bool) -> UInt64 {
+        UInt64(start) << (lengthBits + 1) | UInt64(Swift.min(length, longLength)) << 1 | (quoted ? 1 : 0)
     }
 
     /// Builds the offsets of a tokenizer: `field` once per field, `endRecord` after each record
     /// (or `dropRecord` for a blank line), then `finish`.
     struct Builder {
-        private var starts: [Int] = []
-        private var ends: [Int] = []
+        private var packed: [UInt64] = []
+        private var longLengths: [Int: Int] = [:]
         private var firsts: [Int] = [0]
         private var lines: [Int] = []
         /// Quoted fields holding a doubled quote, collapsed by `finish`.
         private var escaped: [Int] = []
+        /// Whether the last field added is empty.
+        private var lastEmpty = false
 
-        init(expectedFields: Int) {
-            starts.reserveCapacity(expectedFields)
-            ends.reserveCapacity(expectedFields)
+        /// Room for `fields` fields and `records` records (upper bounds), so nothing is copied as it grows.
+        init(fields: Int, records: Int) {
+            packed.reserveCapacity(fields)
+            firsts.reserveCapacity(records + 1)
+            lines.reserveCapacity(records)
+        }
+
+        @inline(__always)
+        mutating func field(_ start: Int, _ end: Int, quoted: Bool = false, escaped hasDoubledQuote: Bool = false) {
+            if hasDoubledQuote { escaped.append(packed.count) }
+            if end - start >= CSVFields.longLength { longLengths[packed.count] = end - start }
+            lastEmpty = end == start
+            packed.append(CSVFields.pack(start, end - start, quoted: quoted))
         }
 
         /// Whether the record being read is one empty field: a blank line.
-        var pendingIsBlank: Bool {
-            starts.count - firsts[firsts.count - 1] == 1 && starts[starts.count - 1] == ends[ends.count - 1] & ~CSVFields.quotedFlag
-        }
-
-        mutating func field(_ start: Int, _ end: Int, quoted: Bool = false, escaped hasDoubledQuote: Bool = false) {
-            if hasDoubledQuote { escaped.append(starts.count) }
-            starts.append(start)
-            ends.append(quoted ? end | CSVFields.quotedFlag : end)
-        }
+        var pendingIsBlank: Bool { lastEmpty && packed.count - firsts[firsts.count - 1] == 1 }
 
         mutating func endRecord(line: Int) {
-            firsts.append(starts.count)
+            firsts.append(packed.count)
             lines.append(line)
         }
 
-        /// Forgets the fields of the record being read (a blank line).
+        /// Forgets the fields of the record being read (a blank line: one empty field).
         mutating func dropRecord() {
-            let first = firsts[firsts.count - 1]
-            if escaped.last.map({ $0 >= first }) == true { escaped.removeAll { $0 >= first } }
-            starts.removeSubrange(first...)
-            ends.removeSubrange(first...)
+            packed.removeSubrange(firsts[firsts.count - 1]...)
         }
 
         /// The fields over `bytes`, doubled quotes collapsed.
         consuming func finish(_ bytes: consuming [UInt8]) -> CSVFields {
-            var bytes = bytes
-            if !escaped.isEmpty {
-                bytes.withUnsafeMutableBufferPointer { buffer in
-                    for f in escaped { ends[f] = Self.collapse(buffer, from: starts[f], to: ends[f]) }
+            var fields = CSVFields(bytes: bytes, packed: packed, longLengths: longLengths, firsts: firsts, lines: lines)
+            if !escaped.isEmpty { fields.collapse(escaped) }
+            return fields
+        }
+    }
+
+    /// Collapses each `""` of the quoted `fields` to `"`, in place, and shortens them.
+    private mutating func collapse(_ fields: [Int]) {
+        var bytes = self.bytes
+        self.bytes = []
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            for f in fields {
+                let (start, end) = bounds(f)
+                var read = start, write = start
+                while read < end {
+                    buffer[write] = buffer[read]
+                    read += buffer[read] == UInt8(ascii: "\"") ? 2 : 1
+                    write += 1
+                }
+                if longLengths[f] != nil { longLengths[f] = write - start }
+                packed[f] = Self.pack(start, write - start, quoted: true)
+            }
+        }
+        self.bytes = bytes
+    }
+
+    /// The start and end offsets of field `f` (an index over all fields).
+    @inline(__always)
+    private func bounds(_ f: Int) -> (Int, Int) {
+        let p = packed[f]
+        let start = Int(p >> (Self.lengthBits + 1))
+        let length = Int((p >> 1) & UInt64(Self.longLength))
+        return (start, start + (length == Self.longLength ? longLengths[f]! : length))
+    }
+
+    /// Calls `body` with an unchecked view of the cells, for loops over a million rows.
+    func withCells<R>(_ body: (Cells) -> R) -> R {
+        bytes.withUnsafeBufferPointer { bytes in
+            packed.withUnsafeBufferPointer { packed in
+                firsts.withUnsafeBufferPointer { firsts in
+                    body(Cells(bytes: bytes, packed: packed, firsts: firsts, longLengths: longLengths))
                 }
             }
-            return CSVFields(bytes: bytes, starts: starts, ends: ends, firsts: firsts, lines: lines)
+        }
+    }
+
+    /// The cells of a `CSVFields` in place, valid only inside `withCells`.
+    struct Cells {
+        let bytes: UnsafeBufferPointer<UInt8>
+        fileprivate let packed: UnsafeBufferPointer<UInt64>
+        fileprivate let firsts: UnsafeBufferPointer<Int>
+        fileprivate let longLengths: [Int: Int]
+
+        /// The byte range of field `field` of `record` (which must have it) in `bytes`.
+        @inline(__always)
+        func range(_ record: Int, _ field: Int) -> Range<Int> {
+            let f = firsts[record] + field
+            let p = packed[f]
+            let start = Int(p >> (CSVFields.lengthBits + 1))
+            let length = Int((p >> 1) & UInt64(CSVFields.longLength))
+            return start..<(start + (length == CSVFields.longLength ? longLengths[f]! : length))
         }
 
-        /// Collapses each `""` of `start..<end` (flag kept) to `"` and returns the new end.
-        private static func collapse(_ buffer: UnsafeMutableBufferPointer<UInt8>, from start: Int, to flaggedEnd: Int) -> Int {
-            let end = flaggedEnd & ~CSVFields.quotedFlag
-            var read = start, write = start
-            while read < end {
-                buffer[write] = buffer[read]
-                read += buffer[read] == UInt8(ascii: "\"") ? 2 : 1
-                write += 1
-            }
-            return write | (flaggedEnd & CSVFields.quotedFlag)
+        /// The bytes of field `field` of `record`.
+        @inline(__always)
+        subscript(record: Int, field: Int) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(rebasing: bytes[range(record, field)])
         }
     }
 
@@ -97,15 +145,14 @@ struct CSVFields {
     func width(_ record: Int) -> Int { firsts[record + 1] - firsts[record] }
 
     /// The byte range of field `field` of `record` (which must have it) in `bytes`.
-    @inline(__always)
     func range(_ record: Int, _ field: Int) -> Range<Int> {
-        let f = firsts[record] + field
-        return starts[f]..<(ends[f] & ~Self.quotedFlag)
+        let (start, end) = bounds(firsts[record] + field)
+        return start..<end
     }
 
     /// Whether field `field` of `record` was written in quotes.
     func isQuoted(_ record: Int, _ field: Int) -> Bool {
-        ends[firsts[record] + field] & Self.quotedFlag != 0
+        packed[firsts[record] + field] & 1 != 0
     }
 
     /// Field `field` of `record` as a String.
@@ -121,8 +168,8 @@ struct CSVFields {
 
     /// Whether quotes say "text" (`CSVReader.quotesCarryType`): some non-empty field is unquoted.
     var quotesCarryType: Bool {
-        for f in starts.indices where ends[f] & Self.quotedFlag == 0 && ends[f] > starts[f] { return true }
-        return false
+        // Unquoted (bit 0 clear) with a length other than 0 (bits 1...22).
+        packed.contains { $0 & 1 == 0 && $0 & (UInt64(Self.longLength) << 1) != 0 }
     }
 
     /// Whether some record from `first` on has a quoted number that is not NA in column `column`

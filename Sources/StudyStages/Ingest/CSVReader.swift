@@ -119,7 +119,14 @@ struct CSVReader {
         var i = start
         let quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
         let delimiter = self.delimiter
-        var builder = CSVFields.Builder(expectedFields: count / 4 + 16)
+        // A field ends at a delimiter or line end (or in quotes, which only overcounts): a quick
+        // count bounds the fields and records, so the offsets are allocated once.
+        var ends = 0, lineEnds = 0
+        for b in bytes {
+            if b == delimiter { ends += 1 }
+            if b == lf || b == cr { lineEnds += 1 }
+        }
+        var builder = CSVFields.Builder(fields: ends + lineEnds + 1, records: lineEnds + 1)
         var line = 1
         while i < count {
             let first = line

@@ -235,13 +235,15 @@ struct Ingest {
     private mutating func typedCells(_ rows: [Int], _ index: Int, as type: ColumnType, spec: IngestSettings.ColumnSpec) -> [CellValue] {
         var values: [CellValue] = []
         values.reserveCapacity(rows.count)
-        let bytes = table.bytes
-        bytes.withUnsafeBufferPointer { buffer in
+        // A copy (of references), so that the loop may record errors in `self` while it reads.
+        let table = self.table
+        table.withCells { cells in
             var last: (range: Range<Int>, value: CellValue)?
             for r in rows {
-                let range = table.range(r, index)
-                if let value = quickCell(UnsafeBufferPointer(rebasing: buffer[range]), as: type,
-                                         repeating: last.flatMap { buffer[$0.range].elementsEqual(buffer[range]) ? $0.value : nil }) {
+                let range = cells.range(r, index)
+                let bytes = UnsafeBufferPointer(rebasing: cells.bytes[range])
+                if let value = quickCell(bytes, as: type,
+                                         repeating: last.flatMap { cells.bytes[$0.range].elementsEqual(bytes) ? $0.value : nil }) {
                     values.append(value)
                     if case .text = value { last = (range, value) }
                     continue
@@ -404,43 +406,53 @@ struct Ingest {
         out.reserveCapacity((count + 1) * max(columns.count, 1) * 8)
         out.append(contentsOf: columns.map { CSVReader.escape($0.name) }.joined(separator: ",").utf8)
         out.append(UInt8(ascii: "\n"))
-        for i in 0..<count {
-            for c in columns.indices {
-                if c > 0 { out.append(UInt8(ascii: ",")) }
-                let value = columns[c].values[i]
-                if case .number(let d) = value {
-                    spellings.append(d, to: &out)
-                } else if case .text(var s) = value, s.withUTF8({ bytes in
-                    // Text that needs no quoting goes in as it is; text that would read back as a
-                    // number or a boolean is quoted, so the next reader keeps it text (R's write.csv
-                    // convention).
-                    var numberLike = !bytes.isEmpty
-                    for b in bytes {
-                        if b == UInt8(ascii: ",") || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\n") || b == UInt8(ascii: "\r") {
-                            return false
+        Self.withValues(columns[...], []) { values in
+            for i in 0..<count {
+                for c in values.indices {
+                    if c > 0 { out.append(UInt8(ascii: ",")) }
+                    let value = values[c][i]
+                    if case .number(let d) = value {
+                        spellings.append(d, to: &out)
+                    } else if case .text(var s) = value, s.withUTF8({ bytes in
+                        // Text that needs no quoting goes in as it is; text that would read back as a
+                        // number or a boolean is quoted, so the next reader keeps it text (R's write.csv
+                        // convention).
+                        var numberLike = !bytes.isEmpty
+                        for b in bytes {
+                            if b == UInt8(ascii: ",") || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\n") || b == UInt8(ascii: "\r") {
+                                return false
+                            }
+                            if numberLike && !Self.mayBeInNumber(b) { numberLike = false }
                         }
-                        if numberLike && !Self.mayBeInNumber(b) { numberLike = false }
-                    }
-                    // Quoted straight from the bytes: they hold no quote, delimiter or line break.
-                    if (numberLike && (NumberFormat.exactDecimal(bytes: bytes) != nil
-                                       || NumberFormat.parse(String(decoding: bytes, as: UTF8.self)) != nil))
-                        || bytes.elementsEqual("true".utf8) || bytes.elementsEqual("false".utf8) {
-                        out.append(UInt8(ascii: "\""))
+                        // Quoted straight from the bytes: they hold no quote, delimiter or line break.
+                        if (numberLike && (NumberFormat.exactDecimal(bytes: bytes) != nil
+                                           || NumberFormat.parse(String(decoding: bytes, as: UTF8.self)) != nil))
+                            || bytes.elementsEqual("true".utf8) || bytes.elementsEqual("false".utf8) {
+                            out.append(UInt8(ascii: "\""))
+                            out.append(contentsOf: bytes)
+                            out.append(UInt8(ascii: "\""))
+                            return true
+                        }
                         out.append(contentsOf: bytes)
-                        out.append(UInt8(ascii: "\""))
                         return true
+                    }) {
+                        continue
+                    } else {
+                        out.append(contentsOf: CSVReader.escape(Column.text(value)).utf8)
                     }
-                    out.append(contentsOf: bytes)
-                    return true
-                }) {
-                    continue
-                } else {
-                    out.append(contentsOf: CSVReader.escape(Column.text(value)).utf8)
                 }
+                out.append(UInt8(ascii: "\n"))
             }
-            out.append(UInt8(ascii: "\n"))
         }
         return out
+    }
+
+    /// Calls `body` with every column's values as buffers, so that the row-by-row writer reads a
+    /// cell without retaining its column's array.
+    private static func withValues(_ columns: ArraySlice<Column>, _ buffers: [UnsafeBufferPointer<CellValue>],
+                                   _ body: ([UnsafeBufferPointer<CellValue>]) -> Void) {
+        guard let first = columns.first else { return body(buffers) }
+        first.values.withUnsafeBufferPointer { withValues(columns.dropFirst(), buffers + [$0], body) }
     }
 
     /// Whether byte `b` can be part of a number `NumberFormat.parse` accepts (digits, sign, point,

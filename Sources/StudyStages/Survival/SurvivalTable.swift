@@ -89,18 +89,18 @@ struct SurvivalTable {
         return t.isEmpty || (t.count == 2 && t[0] == UInt8(ascii: "N") && t[1] == UInt8(ascii: "A"))
     }
 
-    /// Calls `body` with the file's bytes, for reading cells in place by `cell(_:_:_:)`.
-    private func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws(SurvivalStageError) -> R) throws(SurvivalStageError) -> R {
-        let result: Result<R, SurvivalStageError> = fields.bytes.withUnsafeBufferPointer { buffer in
-            do throws(SurvivalStageError) { return .success(try body(buffer)) } catch { return .failure(error) }
+    /// Calls `body` with the cells in place, for reading them by `cell(_:_:_:)`.
+    private func withCells<R>(_ body: (CSVFields.Cells) throws(SurvivalStageError) -> R) throws(SurvivalStageError) -> R {
+        let result: Result<R, SurvivalStageError> = fields.withCells { cells in
+            do throws(SurvivalStageError) { return .success(try body(cells)) } catch { return .failure(error) }
         }
         return try result.get()
     }
 
-    /// The bytes of data row `row`, column `column`, within `bytes` (from `withBytes`).
+    /// The bytes of data row `row`, column `column` (record `row + 1` of the file).
     @inline(__always)
-    private func cell(_ bytes: UnsafeBufferPointer<UInt8>, _ row: Int, _ column: Int) -> UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(rebasing: bytes[fields.range(row + 1, column)])
+    private func cell(_ cells: CSVFields.Cells, _ row: Int, _ column: Int) -> UnsafeBufferPointer<UInt8> {
+        cells[row + 1, column]
     }
 
     /// The trimmed cell as a String, for messages.
@@ -110,7 +110,7 @@ struct SurvivalTable {
 
     /// Indices of rows with no missing cell in `columns`.
     func completeRows(_ columns: [Int]) -> [Int] {
-        fields.bytes.withUnsafeBufferPointer { bytes in
+        fields.withCells { bytes in
             var complete = [Int]()
             complete.reserveCapacity(fields.count - 1)
             for r in 0..<(fields.count - 1) where !columns.contains(where: { Self.isMissing(bytes: cell(bytes, r, $0)) }) {
@@ -130,7 +130,7 @@ struct SurvivalTable {
         var events = [Bool]()
         times.reserveCapacity(selected.count)
         events.reserveCapacity(selected.count)
-        try withBytes { (bytes) throws(SurvivalStageError) in
+        try withCells { (bytes) throws(SurvivalStageError) in
             for r in selected {
                 guard let t = NumberFormat.parse(bytes: cell(bytes, r, time)) else {
                     throw SurvivalStageError("column '\(header[time])' (time) is not numeric: line \(lines[r]) has '\(trimmedText(r, time))'")
@@ -179,7 +179,7 @@ struct SurvivalTable {
         if let start {
             var entries = [Double]()
             entries.reserveCapacity(selected.count)
-            try withBytes { (bytes) throws(SurvivalStageError) in
+            try withCells { (bytes) throws(SurvivalStageError) in
                 for (i, r) in selected.enumerated() {
                     guard let s = NumberFormat.parse(bytes: cell(bytes, r, start)), s.isFinite else {
                         throw SurvivalStageError("column '\(header[start])' (start) is not numeric: line \(lines[r]) has '\(trimmedText(r, start))'")
@@ -203,7 +203,7 @@ struct SurvivalTable {
     private func weightValues(_ weights: Int, rows selected: [Int]) throws(SurvivalStageError) -> [Double] {
         var values = [Double]()
         values.reserveCapacity(selected.count)
-        try withBytes { (bytes) throws(SurvivalStageError) in
+        try withCells { (bytes) throws(SurvivalStageError) in
             for r in selected {
                 guard let w = NumberFormat.parse(bytes: cell(bytes, r, weights)), w.isFinite, w >= 0 else {
                     throw SurvivalStageError("column '\(header[weights])' (weights) must hold finite numbers ≥ 0: line \(lines[r]) has '\(trimmedText(r, weights))'")
@@ -217,14 +217,14 @@ struct SurvivalTable {
     /// The cells of `column` in `selected` rows as numbers (`NumberFormat.parse` of the trimmed
     /// cell), nil where a cell is not one; read from the bytes, with no String per cell.
     func numbers(_ column: Int, rows selected: [Int]) -> [Double?] {
-        fields.bytes.withUnsafeBufferPointer { bytes in
+        fields.withCells { bytes in
             selected.map { NumberFormat.parse(bytes: NumberFormat.trimmed(bytes: cell(bytes, $0, column))) }
         }
     }
 
     /// The trimmed cells of `column` in `selected` rows, as written.
     func labels(_ column: Int, rows selected: [Int]) -> [String] {
-        fields.bytes.withUnsafeBufferPointer { bytes in
+        fields.withCells { bytes in
             var labels = [String]()
             labels.reserveCapacity(selected.count)
             // A run of equal cells (a sorted or grouped file) shares one String.
@@ -325,7 +325,7 @@ enum SurvivalStageRunner {
 
     /// R's default factor level order: numerically when every label is a number, else by code point.
     static func factorLevels(_ labels: [String]) -> [String] {
-        let distinct = Array(Set(labels))
+        let distinct = Column.distinct(labels)
         let numbers = distinct.map { NumberFormat.parse($0) }
         if numbers.allSatisfy({ $0 != nil }) {
             return zip(distinct, numbers).sorted { a, b in
