@@ -236,14 +236,15 @@ struct Ingest {
         var values: [CellValue] = []
         values.reserveCapacity(rows.count)
         // A copy (of references), so that the loop may record errors in `self` while it reads.
-        let table = self.table
+        // `self` stays out of the loop's fast path: a method call there copied the whole Ingest per cell.
+        let (table, tokens) = (self.table, asciiNATokens)
         table.withCells { cells in
             var last: (range: Range<Int>, value: CellValue)?
             for r in rows {
                 let range = cells.range(r, index)
                 let bytes = UnsafeBufferPointer(rebasing: cells.bytes[range])
-                if let value = quickCell(bytes, as: type,
-                                         repeating: last.flatMap { cells.bytes[$0.range].elementsEqual(bytes) ? $0.value : nil }) {
+                let repeated = last.flatMap { cells.bytes[$0.range].elementsEqual(bytes) ? $0.value : nil }
+                if let value = Self.quickCell(bytes, as: type, naTokens: tokens, repeating: repeated) {
                     values.append(value)
                     if case .text = value { last = (range, value) }
                     continue
@@ -258,8 +259,9 @@ struct Ingest {
     /// A cell of declared `type` decided on its bytes: an NA token, a number that converts, or text
     /// (`repeating`, the previous cell's value when the bytes are the same); nil for the rest.
     @inline(__always)
-    private func quickCell(_ bytes: UnsafeBufferPointer<UInt8>, as type: ColumnType, repeating: @autoclosure () -> CellValue?) -> CellValue? {
-        guard let na = isNA(bytes: bytes) else { return nil }
+    private static func quickCell(_ bytes: UnsafeBufferPointer<UInt8>, as type: ColumnType, naTokens: [[UInt8]],
+                                  repeating: CellValue?) -> CellValue? {
+        guard let na = isNA(bytes: bytes, tokens: naTokens) else { return nil }
         if na { return .na }
         switch type {
         case .number, .integer:
@@ -267,7 +269,7 @@ struct Ingest {
             // What `Column.convert` gives a number or an integer, without its result wrapping.
             return type == .number || (d == d.rounded() && Swift.abs(d) <= 9_007_199_254_740_992) ? .number(d) : nil
         case .category, .string:
-            return repeating() ?? .text(String(decoding: bytes, as: UTF8.self))
+            return repeating ?? .text(String(decoding: bytes, as: UTF8.self))
         case .boolean:
             return nil
         }
@@ -310,13 +312,13 @@ struct Ingest {
     /// `isNA` decided on a cell's bytes when it is ASCII with nothing to trim (an ASCII string is
     /// canonically equivalent only to itself); nil for other cells, which go the general way.
     @inline(__always)
-    private func isNA(bytes: UnsafeBufferPointer<UInt8>) -> Bool? {
+    private static func isNA(bytes: UnsafeBufferPointer<UInt8>, tokens asciiNATokens: [[UInt8]]) -> Bool? {
         if let first = bytes.first, let last = bytes.last,
            first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09 { return nil }
         var ascii: UInt8 = 0
         for b in bytes { ascii |= b }
         guard ascii < 0x80 else { return nil }
-        return asciiNATokens.contains { token in token.elementsEqual(bytes) }
+        return asciiNATokens.contains { token in token.count == bytes.count && token.elementsEqual(bytes) }
     }
 
     /// Whether a raw cell is an NA token, as written or without surrounding spaces.
@@ -325,7 +327,7 @@ struct Ingest {
         // an ASCII token (an ASCII string is canonically equivalent only to itself), decided on
         // the bytes without building or comparing strings; other cells go the general way.
         var copy = raw
-        if let quick = copy.withUTF8({ isNA(bytes: $0) }) { return quick }
+        if let quick = copy.withUTF8({ Self.isNA(bytes: $0, tokens: asciiNATokens) }) { return quick }
         // A scan of the few tokens compares short strings bit for bit; hashing every cell of a
         // million-row file twice was a tenth of the ingest time.
         if naTokens.contains(raw) { return true }

@@ -24,7 +24,9 @@ struct NumberSpellings {
         let slot = Int(truncatingIfNeeded: (bits &* 0x9E37_79B9_7F4A_7C15) >> 50)
         let length = Int(lengths[slot])
         if length > 0 && keys[slot] == bits {
-            spellings.withUnsafeBufferPointer { out.append(contentsOf: $0[(slot * Self.width)..<(slot * Self.width + length)]) }
+            spellings.withUnsafeBufferPointer {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[(slot * Self.width)..<(slot * Self.width + length)]))
+            }
             return
         }
         let spelling = Array(NumberFormat.format(d).utf8)
@@ -48,7 +50,7 @@ struct NumberSpellings {
                 magnitude /= 10
                 count += 1
             } while magnitude > 0
-            out.append(contentsOf: buffer[(24 - count)...])
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(24 - count)...]))
         }
     }
 }
