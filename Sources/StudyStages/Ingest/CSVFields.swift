@@ -17,6 +17,9 @@ struct CSVFields {
     private var firsts: [Int]
     /// Per record, the 1-based line its first line starts on (the header is line 1).
     private(set) var lines: [Int]
+    /// Whether any field was written in quotes: most large files quote none, and then no column
+    /// needs to be searched for a quoted number.
+    private(set) var hasQuotedField = false
 
     /// The bit layout of `packed`: offset << 23 | length << 1 | quoted (offsets to 2^41 bytes).
     private static let lengthBits: UInt64 = 22
@@ -37,6 +40,8 @@ struct CSVFields {
         private var escaped: [Int] = []
         /// Whether the last field added is empty.
         private var lastEmpty = false
+        /// Whether a field was quoted (a blank line's `""` included, which only costs a search).
+        private var anyQuoted = false
 
         /// Room for `fields` fields and `records` records (upper bounds), so nothing is copied as it grows.
         init(fields: Int, records: Int) {
@@ -49,6 +54,7 @@ struct CSVFields {
         mutating func field(_ start: Int, _ end: Int, quoted: Bool = false, escaped hasDoubledQuote: Bool = false) {
             if hasDoubledQuote { escaped.append(packed.count) }
             if end - start >= CSVFields.longLength { longLengths[packed.count] = end - start }
+            if quoted { anyQuoted = true }
             lastEmpty = end == start
             packed.append(CSVFields.pack(start, end - start, quoted: quoted))
         }
@@ -68,7 +74,8 @@ struct CSVFields {
 
         /// The fields over `bytes`, doubled quotes collapsed.
         consuming func finish(_ bytes: consuming [UInt8]) -> CSVFields {
-            var fields = CSVFields(bytes: bytes, packed: packed, longLengths: longLengths, firsts: firsts, lines: lines)
+            var fields = CSVFields(bytes: bytes, packed: packed, longLengths: longLengths, firsts: firsts, lines: lines,
+                                   hasQuotedField: anyQuoted)
             if !escaped.isEmpty { fields.collapse(escaped) }
             return fields
         }
@@ -175,6 +182,7 @@ struct CSVFields {
     /// Whether some record from `first` on has a quoted number that is not NA in column `column`
     /// (`CSVReader.hasQuotedNumber`).
     func hasQuotedNumber(column: Int, from first: Int = 1, isNA: (String) -> Bool) -> Bool {
+        guard hasQuotedField else { return false }
         for r in first..<count where column < width(r) && isQuoted(r, column) {
             let field = string(r, column)
             if NumberFormat.parse(field) != nil && !isNA(field) { return true }

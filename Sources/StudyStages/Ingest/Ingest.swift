@@ -293,7 +293,7 @@ struct Ingest {
         // A mapped cell is the map's text, not the file's: its quotes say nothing.
         let quotesCount = quotesCarryType && !mapped
         if raws.allSatisfy({ $0 == nil || NumberFormat.parse($0!) != nil }) {
-            let quotedNumber = rows.contains { r in
+            let quotedNumber = quotesCount && table.hasQuotedField && rows.contains { r in
                 guard table.isQuoted(r, index) else { return false }
                 let field = table.string(r, index)
                 return NumberFormat.parse(field) != nil && !isNA(field)
