@@ -21,6 +21,26 @@ enum NumberFormat {
         return d
     }
 
+    /// `parse(_:)` over UTF-8 bytes (a CSV field in place), with the same answer for the same text:
+    /// the common plain decimal is read from the bytes, anything else goes through `parse(_:)`.
+    static func parse(bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        if let d = exactDecimal(bytes: bytes) { return d }
+        // Only a decimal with spaces, an exponent or many digits (or not a number) gets here.
+        let t = trimmed(bytes: bytes)
+        guard !t.isEmpty, t.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2B || $0 == 0x2D || $0 == 0x2E
+                                        || $0 == 0x45 || $0 == 0x65 }),
+              let d = Double(String(decoding: t, as: UTF8.self)), d.isFinite else { return nil }
+        return d
+    }
+
+    /// `bytes` without leading and trailing spaces and tabs, as `trimmed(_:)` does for a String.
+    static func trimmed(bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        var start = 0, end = bytes.count
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        return start == 0 && end == bytes.count ? bytes : UnsafeBufferPointer(rebasing: bytes[start..<end])
+    }
+
     /// `text` without leading and trailing spaces and tabs.
     static func trimmed(_ text: String) -> String {
         // Most cells have nothing to trim; look at the two end bytes only (`utf8.last` is slow),

@@ -13,7 +13,10 @@ struct Ingest {
     let file: String
     let settings: IngestSettings
     let header: [String]
-    let rows: [CSVReader.Record]
+    /// The file's records as byte ranges; record 0 is the header, the data rows follow.
+    let table: CSVFields
+    /// The number of data rows read.
+    var rowCount: Int { table.count - 1 }
     /// Whether a quoted number is text (`CSVReader.quotesCarryType`): an untyped column holding
     /// one is a category, as a column written by ingest/csv as a category reads back as one.
     let quotesCarryType: Bool
@@ -27,12 +30,13 @@ struct Ingest {
         problems.enumerated().sorted { ($0.element.row, $0.offset) < ($1.element.row, $1.offset) }.map(\.element.text)
     }
 
-    init(file: String, settings: IngestSettings, header: [String], rows: [CSVReader.Record], quotesCarryType: Bool = false) {
+    /// An ingest of `table`, whose first record is the header.
+    init(file: String, settings: IngestSettings, table: CSVFields, quotesCarryType: Bool = false) {
         self.file = file
         self.quotesCarryType = quotesCarryType
         self.settings = settings
-        self.header = header
-        self.rows = rows
+        self.header = table.count > 0 ? table.strings(0) : []
+        self.table = table
         naTokens = settings.na.sorted()
         asciiNATokens = naTokens.filter { $0.utf8.allSatisfy { $0 < 0x80 } }.map { Array($0.utf8) }
     }
@@ -50,13 +54,15 @@ struct Ingest {
     /// problems (a bad cell becomes NA for the later phases, a missing column or a broken
     /// expression is left out), so one run lists all the errors of the file at once.
     mutating func run() -> Output? {
-        var usable: [CSVReader.Record] = []
-        usable.reserveCapacity(rows.count)
-        for record in rows {
-            if record.fields.count == header.count {
+        // Data records (indices into `table`) as wide as the header.
+        var usable: [Int] = []
+        usable.reserveCapacity(rowCount)
+        for record in 1..<max(table.count, 1) {
+            if table.width(record) == header.count {
                 usable.append(record)
             } else {
-                error("\(file):\(record.row): expected \(header.count) fields, found \(record.fields.count)", row: record.row)
+                let row = table.lines[record]
+                error("\(file):\(row): expected \(header.count) fields, found \(table.width(record))", row: row)
             }
         }
         let specs = resolveSpecs()
@@ -99,7 +105,7 @@ struct Ingest {
     /// column with a constant of another type is one error before any row is read; any other
     /// evaluation error is one error (its first row, and how many rows share it), never a line per
     /// row; a filter that keeps none of the rows it saw is an error naming it.
-    private mutating func applyFilter(_ filter: Expression, _ columns: [Column], _ usable: [CSVReader.Record],
+    private mutating func applyFilter(_ filter: Expression, _ columns: [Column], _ usable: [Int],
                                       _ keep: inout [Bool]) -> Int {
         let text = settings.filterText ?? ""
         let types = Dictionary(columns.map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a })
@@ -121,7 +127,7 @@ struct Ingest {
                     dropped += 1
                 }
             } catch {
-                if failure == nil { failure = (usable[i].row, error.message, 0) }
+                if failure == nil { failure = (table.lines[usable[i]], error.message, 0) }
                 failure!.count += 1
             }
         }
@@ -185,55 +191,88 @@ struct Ingest {
             + available.map { "'\($0)'" }.joined(separator: ", ") + Spelling.hint(for: name, among: available)
     }
 
-    /// Typed columns from raw cells; every bad value is an error naming row, column and value, and
-    /// reads as NA in the later phases.
-    private mutating func convert(_ specs: [(spec: IngestSettings.ColumnSpec, index: Int)],
-                                  _ rows: [CSVReader.Record]) -> [Column] {
+    /// Typed columns from raw cells of the `rows` records; every bad value is an error naming row,
+    /// column and value, and reads as NA in the later phases.
+    private mutating func convert(_ specs: [(spec: IngestSettings.ColumnSpec, index: Int)], _ rows: [Int]) -> [Column] {
         var columns: [Column] = []
         for (spec, index) in specs {
-            // A declared type and no map (the common case): one pass, no list of raw cells. It
-            // finds the same errors in the same order as the general way below.
+            // A declared type and no map (the common case): one pass over the bytes, no list of
+            // raw cells and no String per number. It finds the same errors in the same order as
+            // the general way below.
             if let type = spec.type, spec.map == nil {
-                var values: [CellValue] = []
-                values.reserveCapacity(rows.count)
-                // By index, not `for record in rows`: a copy of each record retains its arrays.
-                for r in rows.indices {
-                    let raw = rows[r].fields[index]
-                    if isNA(raw) { values.append(.na); continue }
-                    if type == .number, let d = NumberFormat.parse(raw) {
-                        // What `Column.convert` gives a number, without its result wrapping.
-                        values.append(.number(d))
-                        continue
-                    }
-                    values.append(cell(raw, as: type, spec: spec, row: rows[r].row))
-                }
-                columns.append(Column(name: spec.name, type: type, values: values))
+                columns.append(Column(name: spec.name, type: type, values: typedCells(rows, index, as: type, spec: spec)))
                 continue
             }
             var raws: [String?] = []
             raws.reserveCapacity(rows.count)
-            for r in rows.indices {
-                let raw = rows[r].fields[index]
+            for r in rows {
+                let raw = table.string(r, index)
                 if isNA(raw) { raws.append(nil); continue }
                 guard let map = spec.map else { raws.append(raw); continue }
                 if let replacement = map[raw] ?? map[NumberFormat.trimmed(raw)] {
                     raws.append(replacement.flatMap { isNA($0) ? nil : $0 })
                 } else {
                     let keys = map.keys.sorted().map { "'\($0)'" }.joined(separator: ", ")
-                    error("\(file):\(rows[r].row): column '\(spec.from)': '\(raw)' is not in the map (\(keys))", row: rows[r].row)
+                    error("\(file):\(table.lines[r]): column '\(spec.from)': '\(raw)' is not in the map (\(keys))", row: table.lines[r])
                     raws.append(nil)
                 }
             }
             let type = spec.type ?? inferType(raws, rows, column: index, mapped: spec.map != nil)
             var values: [CellValue] = []
             values.reserveCapacity(rows.count)
-            for (r, raw) in raws.enumerated() {
+            for (i, raw) in raws.enumerated() {
                 guard let raw else { values.append(.na); continue }
-                values.append(cell(raw, as: type, spec: spec, row: rows[r].row))
+                values.append(cell(raw, as: type, spec: spec, row: table.lines[rows[i]]))
             }
             columns.append(Column(name: spec.name, type: type, values: values))
         }
         return columns
+    }
+
+    /// Column `index` of the `rows` records as values of a declared `type`, read from the bytes:
+    /// NA tokens and plain numbers without a String, text through one String per run of equal
+    /// cells; anything else (and every error) the way `cell(_:as:spec:row:)` goes.
+    private mutating func typedCells(_ rows: [Int], _ index: Int, as type: ColumnType, spec: IngestSettings.ColumnSpec) -> [CellValue] {
+        var values: [CellValue] = []
+        values.reserveCapacity(rows.count)
+        // A copy (of references), so that the loop may record errors in `self` while it reads.
+        // `self` stays out of the loop's fast path: a method call there copied the whole Ingest per cell.
+        let (table, tokens) = (self.table, asciiNATokens)
+        table.withCells { cells in
+            var last: (range: Range<Int>, value: CellValue)?
+            for r in rows {
+                let range = cells.range(r, index)
+                let bytes = UnsafeBufferPointer(rebasing: cells.bytes[range])
+                let repeated = last.flatMap { cells.bytes[$0.range].elementsEqual(bytes) ? $0.value : nil }
+                if let value = Self.quickCell(bytes, as: type, naTokens: tokens, repeating: repeated) {
+                    values.append(value)
+                    if case .text = value { last = (range, value) }
+                    continue
+                }
+                let raw = table.string(r, index)
+                values.append(isNA(raw) ? .na : cell(raw, as: type, spec: spec, row: table.lines[r]))
+            }
+        }
+        return values
+    }
+
+    /// A cell of declared `type` decided on its bytes: an NA token, a number that converts, or text
+    /// (`repeating`, the previous cell's value when the bytes are the same); nil for the rest.
+    @inline(__always)
+    private static func quickCell(_ bytes: UnsafeBufferPointer<UInt8>, as type: ColumnType, naTokens: [[UInt8]],
+                                  repeating: CellValue?) -> CellValue? {
+        guard let na = isNA(bytes: bytes, tokens: naTokens) else { return nil }
+        if na { return .na }
+        switch type {
+        case .number, .integer:
+            guard let d = NumberFormat.parse(bytes: bytes) else { return nil }
+            // What `Column.convert` gives a number or an integer, without its result wrapping.
+            return type == .number || (d == d.rounded() && Swift.abs(d) <= 9_007_199_254_740_992) ? .number(d) : nil
+        case .category, .string:
+            return repeating ?? .text(String(decoding: bytes, as: UTF8.self))
+        case .boolean:
+            return nil
+        }
     }
 
     /// `raw` as a value of `type`, or NA after an error naming the row, column and value.
@@ -250,19 +289,36 @@ struct Ingest {
     /// a boolean when every cell is `true` or `false` (as a boolean is written), else a category.
     /// When quotes carry type, a quoted cell is text (R's `write.csv` convention): it makes the
     /// column a category, so a category of numbers or of `true`/`false` stays one downstream.
-    private func inferType(_ raws: [String?], _ rows: [CSVReader.Record], column index: Int, mapped: Bool) -> ColumnType {
+    private func inferType(_ raws: [String?], _ rows: [Int], column index: Int, mapped: Bool) -> ColumnType {
         // A mapped cell is the map's text, not the file's: its quotes say nothing.
         let quotesCount = quotesCarryType && !mapped
         if raws.allSatisfy({ $0 == nil || NumberFormat.parse($0!) != nil }) {
-            return quotesCount && CSVReader.hasQuotedNumber(rows, column: index, isNA: isNA) ? .category : .number
+            let quotedNumber = quotesCount && table.hasQuotedField && rows.contains { r in
+                guard table.isQuoted(r, index) else { return false }
+                let field = table.string(r, index)
+                return NumberFormat.parse(field) != nil && !isNA(field)
+            }
+            return quotesCount && quotedNumber ? .category : .number
         }
         var sawValue = false
         for r in raws.indices {
             guard let raw = raws[r] else { continue }
-            guard raw == "true" || raw == "false", !(quotesCount && rows[r].isQuoted(index)) else { return .category }
+            guard raw == "true" || raw == "false", !(quotesCount && table.isQuoted(rows[r], index)) else { return .category }
             sawValue = true
         }
         return sawValue ? .boolean : .category
+    }
+
+    /// `isNA` decided on a cell's bytes when it is ASCII with nothing to trim (an ASCII string is
+    /// canonically equivalent only to itself); nil for other cells, which go the general way.
+    @inline(__always)
+    private static func isNA(bytes: UnsafeBufferPointer<UInt8>, tokens asciiNATokens: [[UInt8]]) -> Bool? {
+        if let first = bytes.first, let last = bytes.last,
+           first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09 { return nil }
+        var ascii: UInt8 = 0
+        for b in bytes { ascii |= b }
+        guard ascii < 0x80 else { return nil }
+        return asciiNATokens.contains { token in token.count == bytes.count && token.elementsEqual(bytes) }
     }
 
     /// Whether a raw cell is an NA token, as written or without surrounding spaces.
@@ -271,15 +327,7 @@ struct Ingest {
         // an ASCII token (an ASCII string is canonically equivalent only to itself), decided on
         // the bytes without building or comparing strings; other cells go the general way.
         var copy = raw
-        let quick: Bool? = copy.withUTF8 { bytes in
-            if let first = bytes.first, let last = bytes.last,
-               first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09 { return nil }
-            var ascii: UInt8 = 0
-            for b in bytes { ascii |= b }
-            guard ascii < 0x80 else { return nil }
-            return asciiNATokens.contains { token in token.elementsEqual(bytes) }
-        }
-        if let quick { return quick }
+        if let quick = copy.withUTF8({ Self.isNA(bytes: $0, tokens: asciiNATokens) }) { return quick }
         // A scan of the few tokens compares short strings bit for bit; hashing every cell of a
         // million-row file twice was a tenth of the ingest time.
         if naTokens.contains(raw) { return true }
@@ -290,7 +338,7 @@ struct Ingest {
     /// Appends derived columns, each after the derived columns it reads; a cycle is an error. A
     /// derived column that reads an unknown or broken column is left out (and remembered in
     /// `brokenNames`), so the others are still computed and checked.
-    private mutating func deriveColumns(_ columns: inout [Column], _ rows: [CSVReader.Record]) {
+    private mutating func deriveColumns(_ columns: inout [Column], _ rows: [Int]) {
         let derivedNames = settings.derive.map(\.name)
         var pending: [(name: String, expression: Expression)] = []
         for (name, expression) in settings.derive {
@@ -324,7 +372,8 @@ struct Ingest {
                 do throws(Expression.EvaluationError) {
                     values.append(try expression.evaluate { col in inputs.first { $0.name == col }!.values[i] })
                 } catch {
-                    self.error("\(file):\(rows[i].row): with.derive.\(name): \(error.message)", row: rows[i].row)
+                    let row = table.lines[rows[i]]
+                    self.error("\(file):\(row): with.derive.\(name): \(error.message)", row: row)
                     values.append(.na)
                 }
             }
@@ -359,43 +408,53 @@ struct Ingest {
         out.reserveCapacity((count + 1) * max(columns.count, 1) * 8)
         out.append(contentsOf: columns.map { CSVReader.escape($0.name) }.joined(separator: ",").utf8)
         out.append(UInt8(ascii: "\n"))
-        for i in 0..<count {
-            for c in columns.indices {
-                if c > 0 { out.append(UInt8(ascii: ",")) }
-                let value = columns[c].values[i]
-                if case .number(let d) = value {
-                    spellings.append(d, to: &out)
-                } else if case .text(var s) = value, s.withUTF8({ bytes in
-                    // Text that needs no quoting goes in as it is; text that would read back as a
-                    // number or a boolean is quoted, so the next reader keeps it text (R's write.csv
-                    // convention).
-                    var numberLike = !bytes.isEmpty
-                    for b in bytes {
-                        if b == UInt8(ascii: ",") || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\n") || b == UInt8(ascii: "\r") {
-                            return false
+        Self.withValues(columns[...], []) { values in
+            for i in 0..<count {
+                for c in values.indices {
+                    if c > 0 { out.append(UInt8(ascii: ",")) }
+                    let value = values[c][i]
+                    if case .number(let d) = value {
+                        spellings.append(d, to: &out)
+                    } else if case .text(var s) = value, s.withUTF8({ bytes in
+                        // Text that needs no quoting goes in as it is; text that would read back as a
+                        // number or a boolean is quoted, so the next reader keeps it text (R's write.csv
+                        // convention).
+                        var numberLike = !bytes.isEmpty
+                        for b in bytes {
+                            if b == UInt8(ascii: ",") || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\n") || b == UInt8(ascii: "\r") {
+                                return false
+                            }
+                            if numberLike && !Self.mayBeInNumber(b) { numberLike = false }
                         }
-                        if numberLike && !Self.mayBeInNumber(b) { numberLike = false }
-                    }
-                    // Quoted straight from the bytes: they hold no quote, delimiter or line break.
-                    if (numberLike && (NumberFormat.exactDecimal(bytes: bytes) != nil
-                                       || NumberFormat.parse(String(decoding: bytes, as: UTF8.self)) != nil))
-                        || bytes.elementsEqual("true".utf8) || bytes.elementsEqual("false".utf8) {
-                        out.append(UInt8(ascii: "\""))
+                        // Quoted straight from the bytes: they hold no quote, delimiter or line break.
+                        if (numberLike && (NumberFormat.exactDecimal(bytes: bytes) != nil
+                                           || NumberFormat.parse(String(decoding: bytes, as: UTF8.self)) != nil))
+                            || bytes.elementsEqual("true".utf8) || bytes.elementsEqual("false".utf8) {
+                            out.append(UInt8(ascii: "\""))
+                            out.append(contentsOf: bytes)
+                            out.append(UInt8(ascii: "\""))
+                            return true
+                        }
                         out.append(contentsOf: bytes)
-                        out.append(UInt8(ascii: "\""))
                         return true
+                    }) {
+                        continue
+                    } else {
+                        out.append(contentsOf: CSVReader.escape(Column.text(value)).utf8)
                     }
-                    out.append(contentsOf: bytes)
-                    return true
-                }) {
-                    continue
-                } else {
-                    out.append(contentsOf: CSVReader.escape(Column.text(value)).utf8)
                 }
+                out.append(UInt8(ascii: "\n"))
             }
-            out.append(UInt8(ascii: "\n"))
         }
         return out
+    }
+
+    /// Calls `body` with every column's values as buffers, so that the row-by-row writer reads a
+    /// cell without retaining its column's array.
+    private static func withValues(_ columns: ArraySlice<Column>, _ buffers: [UnsafeBufferPointer<CellValue>],
+                                   _ body: ([UnsafeBufferPointer<CellValue>]) -> Void) {
+        guard let first = columns.first else { return body(buffers) }
+        first.values.withUnsafeBufferPointer { withValues(columns.dropFirst(), buffers + [$0], body) }
     }
 
     /// Whether byte `b` can be part of a number `NumberFormat.parse` accepts (digits, sign, point,
@@ -407,7 +466,7 @@ struct Ingest {
     private func summary(_ columns: [Column], kept: Int, filterDropped: Int,
                          requireDropped: [String: Int]) -> IngestSummaryOutput {
         IngestSummaryOutput(
-            file: file, rowsRead: rows.count, rowsKept: kept, rowsDropped: rows.count - kept,
+            file: file, rowsRead: rowCount, rowsKept: kept, rowsDropped: rowCount - kept,
             filterDropped: settings.filter != nil ? filterDropped : nil,
             requireDropped: requireDropped.keys.sorted().map { IngestSummaryOutput.Required(column: $0, dropped: requireDropped[$0]!) },
             columns: columns.map { column in

@@ -83,19 +83,16 @@ public struct IngestCSV: StageKind {
         guard let bytes = FileIO.read(input) else { return fail(["\(file): cannot read the file"], context) }
         let tsv = file.hasSuffix(".tsv") || file.hasSuffix(".tab")
         let reader = CSVReader(delimiter: settings.delimiter ?? UInt8(ascii: tsv ? "\t" : ","), encoding: settings.encoding)
-        var records: [CSVReader.Record]
+        let table: CSVFields
         do throws(CSVReader.Failure) {
-            records = try reader.records(bytes)
+            table = try reader.fields(bytes)
         } catch {
             let fix = error.invalidEncoding ? "; declare `encoding: latin1` in the stage's with:, or convert the file to UTF-8" : ""
             return fail(["\(file):\(error.row): \(error.message)\(fix)"], context)
         }
-        guard !records.isEmpty else { return fail(["\(file): the file is empty; expected a header row"], context) }
-        // Moved out, not copied: a copy of the data rows retained every row's fields once more.
-        let header = records.removeFirst()
+        guard table.count > 0 else { return fail(["\(file): the file is empty; expected a header row"], context) }
         clock.mark("read")
-        let quotesCarryType = CSVReader.quotesCarryType(CollectionOfOne(header)) || CSVReader.quotesCarryType(records)
-        var ingest = Ingest(file: file, settings: settings, header: header.fields, rows: records, quotesCarryType: quotesCarryType)
+        var ingest = Ingest(file: file, settings: settings, table: table, quotesCarryType: table.quotesCarryType)
         guard let result = ingest.run() else { return fail(ingest.errors, context) }
         clock.mark("convert")
         do {
@@ -107,7 +104,7 @@ public struct IngestCSV: StageKind {
             return fail(["ingest/csv: \(error)"], context)
         }
         clock.mark("write")
-        context.log("ingest/csv: \(file): kept \(result.kept) of \(records.count) rows")
+        context.log("ingest/csv: \(file): kept \(result.kept) of \(ingest.rowCount) rows")
         context.log(clock.line)
         return .succeeded
     }

@@ -6,9 +6,13 @@
 /// was a large part of writing a million-row table.
 struct NumberSpellings {
     private static let slots = 16384
+    /// Bytes a slot holds; a longer spelling is written uncached.
+    private static let width = 32
     private var keys = [UInt64](repeating: 0, count: slots)
-    private var filled = [Bool](repeating: false, count: slots)
-    private var spellings = [[UInt8]](repeating: [], count: slots)
+    /// Per slot, the spelling's length; 0 marks an empty slot (no spelling is empty).
+    private var lengths = [UInt8](repeating: 0, count: slots)
+    /// The spellings, `width` bytes a slot, in one buffer: one array per slot cost a retain per cell.
+    private var spellings = [UInt8](repeating: 0, count: slots * width)
 
     /// Appends the spelling of `d` to `out`.
     mutating func append(_ d: Double, to out: inout [UInt8]) {
@@ -18,15 +22,19 @@ struct NumberSpellings {
         }
         let bits = d.bitPattern
         let slot = Int(truncatingIfNeeded: (bits &* 0x9E37_79B9_7F4A_7C15) >> 50)
-        if filled[slot] && keys[slot] == bits {
-            out.append(contentsOf: spellings[slot])
+        let length = Int(lengths[slot])
+        if length > 0 && keys[slot] == bits {
+            spellings.withUnsafeBufferPointer {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[(slot * Self.width)..<(slot * Self.width + length)]))
+            }
             return
         }
         let spelling = Array(NumberFormat.format(d).utf8)
-        keys[slot] = bits
-        filled[slot] = true
-        spellings[slot] = spelling
         out.append(contentsOf: spelling)
+        guard spelling.count <= Self.width else { return }
+        keys[slot] = bits
+        lengths[slot] = UInt8(spelling.count)
+        spellings.replaceSubrange((slot * Self.width)..<(slot * Self.width + spelling.count), with: spelling)
     }
 
     /// Decimal digits of `value` as `String(value)` writes them (`-0.0` never gets here as a
@@ -42,7 +50,7 @@ struct NumberSpellings {
                 magnitude /= 10
                 count += 1
             } while magnitude > 0
-            out.append(contentsOf: buffer[(24 - count)...])
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(24 - count)...]))
         }
     }
 }

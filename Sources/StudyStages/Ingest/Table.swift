@@ -19,15 +19,26 @@ struct Column: Sendable {
     /// The distinct non-NA values of a category column, sorted; nil for other types.
     var levels: [String]? {
         guard type == .category else { return nil }
-        // A run of equal values is hashed once: hashing a million cells of a four-level column
-        // was a noticeable part of an ingest.
-        var seen: Set<String> = []
-        var last: String? = nil
-        for case .text(let s) in values where s != last {
-            seen.insert(s)
-            last = s
+        return Self.distinct(values.lazy.compactMap { if case .text(let s) = $0 { s } else { nil } }).sorted()
+    }
+
+    /// The distinct strings of `labels`, in no particular order. A factor has few levels: they are
+    /// found by comparing with the ones seen so far, and only past `few` of them by hashing, since
+    /// hashing a million cells of a four-level column was a noticeable part of an ingest.
+    static func distinct<S: Sequence<String>>(_ labels: S, few: Int = 16) -> [String] {
+        var seen: [String] = []
+        var iterator = labels.makeIterator()
+        while let label = iterator.next() {
+            if seen.contains(label) { continue }
+            guard seen.count < few else {
+                var all = Set(seen)
+                all.insert(label)
+                while let next = iterator.next() { all.insert(next) }
+                return Array(all)
+            }
+            seen.append(label)
         }
-        return seen.sorted()
+        return seen
     }
 
     /// A cell as written in the normalized CSV.

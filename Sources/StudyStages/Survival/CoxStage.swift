@@ -72,13 +72,14 @@ public struct CoxStage: StageKind {
                            references: [String: String?]) throws(SurvivalStageError) -> [CoxVariable] {
         var variables = [CoxVariable]()
         for (name, column) in zip(names, columns) {
-            let cells = table.labels(column, rows: rows)
-            let numbers = cells.map { NumberFormat.parse($0) }
+            // Typed from the bytes (as `labels` then `parse`); labels are made only for a factor.
+            let numbers = table.numbers(column, rows: rows)
             // A quoted number (`"0"` from ingest/csv's category, R's factor) keeps the column categorical.
             if references[name] == nil, !table.quotedText[column], numbers.allSatisfy({ $0 != nil }) {
                 variables.append(CoxVariable(name, .numeric(numbers)))
                 continue
             }
+            let cells = table.labels(column, rows: rows)
             var levels = SurvivalStageRunner.factorLevels(cells)
             if let reference = references[name] ?? nil {
                 guard let at = levels.firstIndex(of: reference) else {

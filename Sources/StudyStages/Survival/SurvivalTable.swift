@@ -8,25 +8,47 @@ struct SurvivalStageError: Error, Sendable {
     init(_ message: String) { self.message = message }
 }
 
-/// The CSV table a survival stage reads (input `table`), as text cells by column name.
+/// The CSV table a survival stage reads (input `table`): the file's fields as byte ranges
+/// (`CSVFields`), typed straight from the bytes, so a million-row table is never a million rows
+/// of Strings; a String is made only for a label a stage keeps (`labels`) or for a message.
 struct SurvivalTable {
     /// Column names in file order.
     var header: [String]
-    /// Data rows (without the header), each padded to the header's width.
-    var rows: [[String]]
     /// The 1-based line each data row starts on.
     var lines: [Int]
     /// Per column: whether it holds a quoted number in a file whose quotes carry type
     /// (`CSVReader.quotesCarryType`), i.e. it was written as text (ingest/csv's `category`, R's
     /// factor): such a column is never treated as numeric.
     var quotedText: [Bool] = []
+    /// The file's records; data row `r` is record `r + 1`, each as wide as the header.
+    private let fields: CSVFields
+
+    /// The data rows (without the header), each cell as text: `rows.count`, `rows[r][c]`.
+    var rows: Rows { Rows(fields: fields) }
+
+    /// The data rows as a collection of rows of String cells, made on access.
+    struct Rows: RandomAccessCollection {
+        fileprivate let fields: CSVFields
+        var startIndex: Int { 0 }
+        var endIndex: Int { fields.count - 1 }
+        subscript(row: Int) -> Row { Row(fields: fields, record: row + 1) }
+    }
+
+    /// One data row; `row[c]` is the cell of column `c` as written.
+    struct Row: RandomAccessCollection {
+        fileprivate let fields: CSVFields
+        fileprivate let record: Int
+        var startIndex: Int { 0 }
+        var endIndex: Int { fields.width(record) }
+        subscript(column: Int) -> String { fields.string(record, column) }
+    }
 
     /// Reads and parses the CSV at `path`; `display` names it in an encoding error.
     static func load(_ path: String, display: String? = nil) throws(SurvivalStageError) -> SurvivalTable {
         guard let bytes = FileIO.read(path) else { throw SurvivalStageError("cannot read input table '\(path)'") }
-        let records: [CSVReader.Record]
+        let fields: CSVFields
         do {
-            records = try CSVReader(delimiter: UInt8(ascii: ",")).records(bytes)
+            fields = try CSVReader(delimiter: UInt8(ascii: ",")).fields(bytes)
         } catch {
             if error.invalidEncoding {
                 throw SurvivalStageError("\(display ?? path):\(error.row): \(error.message); convert the file to UTF-8, "
@@ -34,22 +56,16 @@ struct SurvivalTable {
             }
             throw SurvivalStageError("input table line \(error.row): \(error.message)")
         }
-        guard let first = records.first else { throw SurvivalStageError("input table is empty; it needs a header row") }
-        let header = first.fields.map { NumberFormat.trimmed($0) }
-        var rows = [[String]]()
-        var lines = [Int]()
-        for record in records.dropFirst() {
-            guard record.fields.count == header.count else {
-                throw SurvivalStageError("input table line \(record.row) has \(record.fields.count) fields but the header has \(header.count)")
-            }
-            rows.append(record.fields)
-            lines.append(record.row)
+        guard fields.count > 0 else { throw SurvivalStageError("input table is empty; it needs a header row") }
+        let header = fields.strings(0).map { NumberFormat.trimmed($0) }
+        for r in 1..<fields.count where fields.width(r) != header.count {
+            throw SurvivalStageError("input table line \(fields.lines[r]) has \(fields.width(r)) fields but the header has \(header.count)")
         }
-        let quotesCarryType = CSVReader.quotesCarryType(records)
+        let quotesCarryType = fields.quotesCarryType
         let quotedText = header.indices.map { c in
-            quotesCarryType && CSVReader.hasQuotedNumber(records, from: 1, column: c, isNA: isMissing)
+            quotesCarryType && fields.hasQuotedNumber(column: c, from: 1, isNA: isMissing)
         }
-        return SurvivalTable(header: header, rows: rows, lines: lines, quotedText: quotedText)
+        return SurvivalTable(header: header, lines: Array(fields.lines.dropFirst()), quotedText: quotedText, fields: fields)
     }
 
     /// The index of column `name`, which parameter `parameter` names.
@@ -66,9 +82,42 @@ struct SurvivalTable {
         return t.isEmpty || t == "NA"
     }
 
+    /// `isMissing` over a cell's bytes: empty or `NA` once spaces and tabs are trimmed.
+    @inline(__always)
+    private static func isMissing(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let t = NumberFormat.trimmed(bytes: bytes)
+        return t.isEmpty || (t.count == 2 && t[0] == UInt8(ascii: "N") && t[1] == UInt8(ascii: "A"))
+    }
+
+    /// Calls `body` with the cells in place, for reading them by `cell(_:_:_:)`.
+    private func withCells<R>(_ body: (CSVFields.Cells) throws(SurvivalStageError) -> R) throws(SurvivalStageError) -> R {
+        let result: Result<R, SurvivalStageError> = fields.withCells { cells in
+            do throws(SurvivalStageError) { return .success(try body(cells)) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    /// The bytes of data row `row`, column `column` (record `row + 1` of the file).
+    @inline(__always)
+    private func cell(_ cells: CSVFields.Cells, _ row: Int, _ column: Int) -> UnsafeBufferPointer<UInt8> {
+        cells[row + 1, column]
+    }
+
+    /// The trimmed cell as a String, for messages.
+    private func trimmedText(_ row: Int, _ column: Int) -> String {
+        NumberFormat.trimmed(fields.string(row + 1, column))
+    }
+
     /// Indices of rows with no missing cell in `columns`.
     func completeRows(_ columns: [Int]) -> [Int] {
-        rows.indices.filter { r in columns.allSatisfy { !SurvivalTable.isMissing(rows[r][$0]) } }
+        fields.withCells { bytes in
+            var complete = [Int]()
+            complete.reserveCapacity(fields.count - 1)
+            for r in 0..<(fields.count - 1) where !columns.contains(where: { Self.isMissing(bytes: cell(bytes, r, $0)) }) {
+                complete.append(r)
+            }
+            return complete
+        }
     }
 
     /// Survival data from the `time` and `event` columns of `selected` rows.
@@ -79,29 +128,46 @@ struct SurvivalTable {
         }
         var times = [Double]()
         var events = [Bool]()
-        for r in selected {
-            let cell = NumberFormat.trimmed(rows[r][time])
-            guard let t = NumberFormat.parse(cell) else {
-                throw SurvivalStageError("column '\(header[time])' (time) is not numeric: line \(lines[r]) has '\(cell)'")
-            }
-            guard t >= 0 else {
-                throw SurvivalStageError("column '\(header[time])' (time) has a negative time: line \(lines[r]) has '\(cell)'")
-            }
-            times.append(t)
-            let e = NumberFormat.trimmed(rows[r][event])
-            switch e.lowercased() {
-            case "true": events.append(true)
-            case "false": events.append(false)
-            default:
-                switch NumberFormat.parse(e) {
-                case 1: events.append(true)
-                case 0: events.append(false)
-                default:
-                    throw SurvivalStageError("column '\(header[event])' (event) must be 0/1 or true/false: line \(lines[r]) has '\(e)'")
+        times.reserveCapacity(selected.count)
+        events.reserveCapacity(selected.count)
+        try withCells { (bytes) throws(SurvivalStageError) in
+            for r in selected {
+                guard let t = NumberFormat.parse(bytes: cell(bytes, r, time)) else {
+                    throw SurvivalStageError("column '\(header[time])' (time) is not numeric: line \(lines[r]) has '\(trimmedText(r, time))'")
                 }
+                guard t >= 0 else {
+                    throw SurvivalStageError("column '\(header[time])' (time) has a negative time: line \(lines[r]) has '\(trimmedText(r, time))'")
+                }
+                times.append(t)
+                guard let e = Self.event(cell(bytes, r, event)) else {
+                    throw SurvivalStageError("column '\(header[event])' (event) must be 0/1 or true/false: line \(lines[r]) has '\(trimmedText(r, event))'")
+                }
+                events.append(e)
             }
         }
         return SurvivalData(time: times, event: events)
+    }
+
+    /// An event cell: `true`/`false` in any case, or a number equal to 1 or 0; nil otherwise.
+    private static func event(_ raw: UnsafeBufferPointer<UInt8>) -> Bool? {
+        let bytes = NumberFormat.trimmed(bytes: raw)
+        if bytes.count == 1 {
+            // The common `0`/`1`, decided without parsing.
+            if bytes[0] == UInt8(ascii: "1") { return true }
+            if bytes[0] == UInt8(ascii: "0") { return false }
+        }
+        if bytes.count == 4 || bytes.count == 5 {
+            // Unicode lowercasing as `String.lowercased()`: only "true"/"false" spelled in some case
+            // lower to them (no other character lowercases to an ASCII letter of these words).
+            let lowered = String(decoding: bytes, as: UTF8.self).lowercased()
+            if lowered == "true" { return true }
+            if lowered == "false" { return false }
+        }
+        switch NumberFormat.parse(bytes: bytes) {
+        case 1: return true
+        case 0: return false
+        default: return nil
+        }
     }
 
     /// Survival data as `survival(time:event:rows:used:)`, plus the optional counting-process
@@ -113,37 +179,68 @@ struct SurvivalTable {
         if let start {
             var entries = [Double]()
             entries.reserveCapacity(selected.count)
-            for (i, r) in selected.enumerated() {
-                let cell = NumberFormat.trimmed(rows[r][start])
-                guard let s = NumberFormat.parse(cell), s.isFinite else {
-                    throw SurvivalStageError("column '\(header[start])' (start) is not numeric: line \(lines[r]) has '\(cell)'")
+            try withCells { (bytes) throws(SurvivalStageError) in
+                for (i, r) in selected.enumerated() {
+                    guard let s = NumberFormat.parse(bytes: cell(bytes, r, start)), s.isFinite else {
+                        throw SurvivalStageError("column '\(header[start])' (start) is not numeric: line \(lines[r]) has '\(trimmedText(r, start))'")
+                    }
+                    guard s < data.time[i] else {
+                        throw SurvivalStageError("line \(lines[r]): start \(trimmedText(r, start)) ('\(header[start])') is not before stop "
+                            + "\(trimmedText(r, time)) ('\(header[time])'); each row is the interval (start, stop], so start must be smaller")
+                    }
+                    entries.append(s)
                 }
-                guard s < data.time[i] else {
-                    throw SurvivalStageError("line \(lines[r]): start \(cell) ('\(header[start])') is not before stop "
-                        + "\(NumberFormat.trimmed(rows[r][time])) ('\(header[time])'); each row is the interval (start, stop], so start must be smaller")
-                }
-                entries.append(s)
             }
             data.start = entries
         }
         if let weights {
-            var values = [Double]()
-            values.reserveCapacity(selected.count)
-            for r in selected {
-                let cell = NumberFormat.trimmed(rows[r][weights])
-                guard let w = NumberFormat.parse(cell), w.isFinite, w >= 0 else {
-                    throw SurvivalStageError("column '\(header[weights])' (weights) must hold finite numbers ≥ 0: line \(lines[r]) has '\(cell)'")
-                }
-                values.append(w)
-            }
-            data.weights = values
+            data.weights = try weightValues(weights, rows: selected)
         }
         return data
     }
 
+    /// The `weights` column of `selected` rows: finite numbers ≥ 0.
+    private func weightValues(_ weights: Int, rows selected: [Int]) throws(SurvivalStageError) -> [Double] {
+        var values = [Double]()
+        values.reserveCapacity(selected.count)
+        try withCells { (bytes) throws(SurvivalStageError) in
+            for r in selected {
+                guard let w = NumberFormat.parse(bytes: cell(bytes, r, weights)), w.isFinite, w >= 0 else {
+                    throw SurvivalStageError("column '\(header[weights])' (weights) must hold finite numbers ≥ 0: line \(lines[r]) has '\(trimmedText(r, weights))'")
+                }
+                values.append(w)
+            }
+        }
+        return values
+    }
+
+    /// The cells of `column` in `selected` rows as numbers (`NumberFormat.parse` of the trimmed
+    /// cell), nil where a cell is not one; read from the bytes, with no String per cell.
+    func numbers(_ column: Int, rows selected: [Int]) -> [Double?] {
+        fields.withCells { bytes in
+            selected.map { NumberFormat.parse(bytes: NumberFormat.trimmed(bytes: cell(bytes, $0, column))) }
+        }
+    }
+
     /// The trimmed cells of `column` in `selected` rows, as written.
     func labels(_ column: Int, rows selected: [Int]) -> [String] {
-        selected.map { NumberFormat.trimmed(rows[$0][column]) }
+        fields.withCells { bytes in
+            var labels = [String]()
+            labels.reserveCapacity(selected.count)
+            // A run of equal cells (a sorted or grouped file) shares one String.
+            var last: (bytes: UnsafeBufferPointer<UInt8>, label: String)?
+            for r in selected {
+                let raw = cell(bytes, r, column)
+                if let last, last.bytes.elementsEqual(raw) {
+                    labels.append(last.label)
+                    continue
+                }
+                let label = NumberFormat.trimmed(String(decoding: raw, as: UTF8.self))
+                labels.append(label)
+                last = (raw, label)
+            }
+            return labels
+        }
     }
 }
 
@@ -228,7 +325,7 @@ enum SurvivalStageRunner {
 
     /// R's default factor level order: numerically when every label is a number, else by code point.
     static func factorLevels(_ labels: [String]) -> [String] {
-        let distinct = Array(Set(labels))
+        let distinct = Column.distinct(labels)
         let numbers = distinct.map { NumberFormat.parse($0) }
         if numbers.allSatisfy({ $0 != nil }) {
             return zip(distinct, numbers).sorted { a, b in
