@@ -81,6 +81,7 @@ import _StudyTestSupport
         results.dir.write("gathered.yaml", """
             - quantity: Hazard ratio
               published: 0.59
+              citation: Therneau, survival package vignette
               reproduced: {input: models, value: "terms[0].hr"}
             """)
         let layout = ReportStageTests.layout(figures: [], tables: [.object(["type": .string("published"), "file": .string("gathered.yaml")])])
