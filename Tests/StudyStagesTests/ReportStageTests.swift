@@ -68,25 +68,33 @@ import _StudyTestSupport
             .object(["type": .string("published"), "file": .string("published.yaml")]),
         ])
 
-    static func run(_ results: Results, with: JSONValue, inputs: [String: String]? = nil)
+    static func run(_ results: Results, with: JSONValue, inputs: [String: String]? = nil,
+                    gathered: [String: [GatheredInput]] = [:])
         -> (outcome: StageOutcome, html: String?, summary: String?, log: [String]) {
         results.dir.write("published.yaml", published)
         let log = LogLines()
-        let absolute = (inputs ?? results.inputs).mapValues { results.dir.path + "/" + $0 }
+        var absolute = (inputs ?? results.inputs).mapValues { results.dir.path + "/" + $0 }
+        for (name, entries) in gathered { absolute[name] = results.dir.path + "/" + entries[0].path }
+        let absoluteGathered = gathered.mapValues { entries in
+            entries.map { GatheredInput(label: $0.label, key: $0.key, stage: $0.stage, path: results.dir.path + "/" + $0.path) }
+        }
         let context = StageKindContext(
             stage: "report", root: results.dir.path, inputs: absolute,
             outputs: ["report": results.dir.path + "/out/report.html", "summary": results.dir.path + "/out/report.md"],
             with: with, params: [:], inputProducers: ["km": "km", "logrank": "logrank", "cox": "cox", "cox_multi": "cox_multi"],
-            log: { log.append($0) })
+            gathered: absoluteGathered, log: { log.append($0) })
         try? FileIO.createDirectories(results.dir.path + "/out")
         let outcome = ReportStage().run(context)
         return (outcome, results.dir.read("out/report.html"), results.dir.read("out/report.md"), log.lines)
     }
 
-    static func check(_ results: Results, with: JSONValue, inputs: [String: String]? = nil) -> [String] {
+    static func check(_ results: Results, with: JSONValue, inputs: [String: String]? = nil,
+                      gathered: [String: [GatheredInput]] = [:]) -> [String] {
         results.dir.write("published.yaml", published)
-        return ReportStage().check(StageDeclaration(stage: "report", root: results.dir.path, inputs: inputs ?? results.inputs,
-                                                    outputs: ["report": "out/report.html"], with: with))
+        var declared = inputs ?? results.inputs
+        for (name, entries) in gathered { declared[name] = entries[0].path }
+        return ReportStage().check(StageDeclaration(stage: "report", root: results.dir.path, inputs: declared,
+                                                    outputs: ["report": "out/report.html"], with: with, gathered: gathered))
     }
 
     @Test("the report shows R's numbers: log-rank p, Cox HR and CI, medians and numbers at risk")

@@ -20,6 +20,9 @@ struct ReportSettings: Sendable {
         var caption: String?
         /// Row-block labels of a forest plot, one per input.
         var labels: [String]?
+        /// Each input's label when `labels:` gives none: a gathered instance's label (its item's
+        /// `label` field, else its key); `nil` for a plain input (then its name, when there are several).
+        var defaultLabels: [String?] = []
         var xLabel: String?
         var medians: Bool
         var confidence: Bool
@@ -50,18 +53,37 @@ struct ReportSettings: Sendable {
 
     /// Reads `with` against the stage's declared inputs (name → workspace path). Returns the layout
     /// and every problem found; the layout is usable only when there are none.
-    static func read(_ with: JSONValue, inputs: [String: String]) -> (layout: ReportSettings, problems: [String]) {
-        var reader = Reader(inputs: inputs)
+    ///
+    /// A forest figure naming a gathered input (`gathered`, by input name) draws one block per
+    /// instance: its `inputs` list holds `gatheredName(NAME, KEY)` for each, in instance order.
+    static func read(_ with: JSONValue, inputs: [String: String],
+                     gathered: [String: [GatheredInput]] = [:]) -> (layout: ReportSettings, problems: [String]) {
+        var reader = Reader(inputs: inputs, gathered: gathered)
         let layout = reader.layout(with)
         return (layout, reader.settings.problems)
+    }
+
+    /// The name under which the report reads instance `key` of gathered input `input`
+    /// (`models[nsclc]`); brackets cannot occur in a declared input's name, so it never collides.
+    static func gatheredName(_ input: String, _ key: String) -> String { "\(input)[\(key)]" }
+
+    /// Why gathered input `name` cannot stand where one result is expected: a fix follows.
+    static func gatheredProblem(_ name: String, _ entries: [GatheredInput], needs: String) -> String {
+        let template = entries.first.map { String($0.stage.prefix { $0 != "@" }) } ?? "?"
+        let count = entries.count == 1 ? "1 instance" : "\(entries.count) instances"
+        return "'\(name)' gathers \(count) of '\(template)'; \(needs) takes one result: name a single input, or draw the instances in a forest figure"
     }
 
     /// The report's own checks (input names, figure shapes) over the shared `SettingsReader`.
     private struct Reader {
         let inputs: [String: String]
+        let gathered: [String: [GatheredInput]]
         var settings = SettingsReader()
 
-        init(inputs: [String: String]) { self.inputs = inputs }
+        init(inputs: [String: String], gathered: [String: [GatheredInput]]) {
+            self.inputs = inputs
+            self.gathered = gathered
+        }
 
         mutating func layout(_ with: JSONValue) -> ReportSettings {
             guard let m = settings.mapping(with, "with", known: ["title", "authors", "sections"], unknown: .atKey(label: "known"),
@@ -103,13 +125,18 @@ struct ReportSettings: Sendable {
             guard let m = settings.mapping(value, field, known: Self.figureKeys, unknown: .atKey(label: "known"),
                                            expected: "a mapping with type, input (or inputs), title and caption") else { return nil }
             let type = kind(m["type"], at: "\(field).type", FigureType.self)
-            let names = figureInputs(m, type, at: field)
+            let (names, defaultLabels) = figureInputs(m, type, at: field)
             var labels: [String]? = nil
             if case .array(let items)? = m["labels"] {
                 labels = items.enumerated().compactMap { k, item in string(item, at: "\(field).labels[\(k)]", required: true) }
                 if type != .forest { settings.problem("\(field).labels", "only a forest figure takes labels") }
-                if items.count != names.count {
+                let gathers = Set(names.compactMap { name in gathered.keys.first { name.hasPrefix($0 + "[") } })
+                if items.count != names.count && gathers.isEmpty {
                     settings.problem("\(field).labels", "\(items.count) labels for \(names.count) inputs; give one label per input")
+                } else if items.count != names.count {
+                    let counts = gathers.sorted().map { "'\($0)' gathers \(gathered[$0]!.count)" }.joined(separator: ", ")
+                    settings.problem("\(field).labels", "\(items.count) labels for \(names.count) blocks (\(counts)); "
+                        + "give one label per block, or leave labels out to use each instance's label")
                 }
             } else if m["labels"] != nil {
                 settings.problem("\(field).labels", "must be a list of names, one per input")
@@ -121,19 +148,37 @@ struct ReportSettings: Sendable {
             let confidence = settings.bool(m["confidence"], "\(field).confidence") ?? true
             guard let type else { return nil }
             return Figure(type: type, inputs: names, title: title ?? Self.defaultTitle(type), caption: caption,
-                          labels: labels, xLabel: xLabel, medians: medians, confidence: confidence, field: field)
+                          labels: labels, defaultLabels: defaultLabels, xLabel: xLabel, medians: medians,
+                          confidence: confidence, field: field)
         }
 
-        /// A figure's `input:` or `inputs:`, each an input of the stage, as many as its type takes.
-        mutating func figureInputs(_ m: [String: JSONValue], _ type: FigureType?, at field: String) -> [String] {
-            var names: [String] = []
+        /// A figure's `input:` or `inputs:`, each an input of the stage, as many as its type takes;
+        /// a gathered input in a forest figure stands for its instances (with their labels).
+        mutating func figureInputs(_ m: [String: JSONValue], _ type: FigureType?, at field: String) -> ([String], [String?]) {
+            var names: [String] = [], labels: [String?] = []
+            func add(_ name: String, at itemField: String) {
+                guard let entries = gathered[name] else {
+                    names.append(name)
+                    labels.append(nil)
+                    return
+                }
+                guard type == .forest || type == nil else {
+                    settings.problem(itemField, Self.gatheredFigureProblem(name, entries, type))
+                    return
+                }
+                if entries.isEmpty { settings.problem(itemField, "'\(name)' gathers no instances; check its 'where:'") }
+                for entry in entries {
+                    names.append(ReportSettings.gatheredName(name, entry.key))
+                    labels.append(entry.label)
+                }
+            }
             if m["input"] != nil && m["inputs"] != nil {
                 settings.problem(field, "give either input or inputs, not both")
             } else if let one = m["input"] {
-                if let name = inputName(one, at: "\(field).input") { names = [name] }
+                if let name = inputName(one, at: "\(field).input") { add(name, at: "\(field).input") }
             } else if case .array(let items)? = m["inputs"] {
                 for (k, item) in items.enumerated() {
-                    if let name = inputName(item, at: "\(field).inputs[\(k)]") { names.append(name) }
+                    if let name = inputName(item, at: "\(field).inputs[\(k)]") { add(name, at: "\(field).inputs[\(k)]") }
                 }
                 if items.isEmpty { settings.problem("\(field).inputs", "must name at least one input") }
             } else if m["inputs"] != nil {
@@ -148,7 +193,12 @@ struct ReportSettings: Sendable {
                 settings.problem("\(field).inputs", "a power figure takes one trial-power result, not \(names.count)")
             default: break
             }
-            return names
+            return (names, labels)
+        }
+
+        static func gatheredFigureProblem(_ name: String, _ entries: [GatheredInput], _ type: FigureType?) -> String {
+            let needs = type == .power ? "a power figure" : "each input of a kaplan-meier figure"
+            return ReportSettings.gatheredProblem(name, entries, needs: needs)
         }
 
         /// A figure's or table's `type:`, one of `T`'s names.
@@ -191,6 +241,10 @@ struct ReportSettings: Sendable {
                 return nil
             }
             guard let name = inputName(one, at: "\(field).input") else { return nil }
+            if let entries = gathered[name] {
+                settings.problem("\(field).input", ReportSettings.gatheredProblem(name, entries, needs: "a \(type.rawValue) table"))
+                return nil
+            }
             return Table(type: type, input: name, file: nil, fileInput: nil, title: title, field: field)
         }
 

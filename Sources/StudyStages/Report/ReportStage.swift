@@ -20,7 +20,8 @@ public struct ReportStage: StageKind {
         for name in declaration.outputs.keys.sorted() where name != "report" && name != "summary" {
             problems.append("outputs.\(name): unknown output; report/html writes 'report' (HTML) and optionally 'summary' (Markdown)")
         }
-        let (layout, layoutProblems) = ReportSettings.read(declaration.with, inputs: declaration.inputs)
+        let (layout, layoutProblems) = ReportSettings.read(declaration.with, inputs: declaration.inputs,
+                                                           gathered: declaration.gathered)
         problems += layoutProblems
         for table in layout.sections.flatMap(\.tables) where table.type == .published {
             guard let file = table.file else { continue }
@@ -32,6 +33,11 @@ public struct ReportStage: StageKind {
             }
             let parsed = PublishedFigures.parse(text, inputs: Set(declaration.inputs.keys))
             problems += parsed.problems.map { "\(table.field).file: '\(file)' \($0)" }
+            for entry in parsed.figures.entries {
+                guard let entries = declaration.gathered[entry.input] else { continue }
+                problems.append("\(table.field).file: '\(file)': quantity '\(entry.quantity)': "
+                    + ReportSettings.gatheredProblem(entry.input, entries, needs: "a published value"))
+            }
         }
         return problems
     }
@@ -70,7 +76,20 @@ struct ReportBuilder {
     /// What the report read and how much of it it had to hash itself, for the stage's log.
     private(set) var reading = ReadCount()
 
-    init(context: StageKindContext) { self.context = context }
+    /// Reads `context`, with each instance of a gathered input also named
+    /// `ReportSettings.gatheredName(NAME, KEY)` (its path and producing instance), so a forest
+    /// block reads, and its provenance row names, one instance like any input.
+    init(context: StageKindContext) {
+        var context = context
+        for (name, entries) in context.gathered {
+            for entry in entries {
+                let instance = ReportSettings.gatheredName(name, entry.key)
+                context.inputs[instance] = entry.path
+                context.inputProducers[instance] = entry.stage
+            }
+        }
+        self.context = context
+    }
 
     /// The input's path relative to the workspace, as the workflow names it.
     func relative(_ path: String) -> String {
@@ -80,6 +99,9 @@ struct ReportBuilder {
 
     mutating func input(_ name: String) throws(ReportError) -> ReportInput {
         if let input = loaded[name] { return input }
+        if let entries = context.gathered[name] {
+            throw ReportError("input " + ReportSettings.gatheredProblem(name, entries, needs: "a published value"))
+        }
         guard let path = context.inputs[name] else { throw ReportError("input '\(name)' is not declared") }
         let file: InputBytes
         do throws(InputReadError) {
@@ -112,7 +134,7 @@ struct ReportBuilder {
     }
 
     mutating func document() throws(ReportError) -> ReportDocument {
-        let (layout, problems) = ReportSettings.read(context.with, inputs: relativeInputs)
+        let (layout, problems) = ReportSettings.read(context.with, inputs: relativeInputs, gathered: context.gathered)
         if !problems.isEmpty { throw ReportError(problems.joined(separator: "\n")) }
         var sections: [ReportDocument.Section] = []
         var figureNumber = 0, tableNumber = 0
@@ -131,7 +153,10 @@ struct ReportBuilder {
         return ReportDocument(title: layout.title, authors: layout.authors, sections: sections, provenance: provenance)
     }
 
-    var relativeInputs: [String: String] { context.inputs.mapValues { relative($0) } }
+    /// The declared inputs, workspace-relative (without the gathered instances' own names).
+    var relativeInputs: [String: String] { declaredInputs.mapValues { relative($0) } }
+
+    var declaredInputs: [String: String] { context.inputs.filter { !$0.key.contains("[") } }
 
     mutating func render(_ figure: ReportSettings.Figure, number: Int) throws(ReportError) -> ReportDocument.Figure {
         let item = "Figure \(number)"
@@ -166,7 +191,7 @@ struct ReportBuilder {
             var models: [ForestChart.Model] = []
             for (k, input) in inputs.enumerated() {
                 try input.require([.cox], for: "\(figure.field).inputs")
-                let label = figure.labels?[k] ?? (inputs.count > 1 ? input.name : "")
+                let label = figure.labels?[k] ?? figure.defaultLabels[k] ?? (inputs.count > 1 ? input.name : "")
                 models.append(ForestChart.Model(label: label, result: try input.cox))
             }
             let chart = ForestChart(models: models, title: figure.title, xLabel: figure.xLabel ?? "Hazard ratio (log scale)")
@@ -221,7 +246,7 @@ struct ReportBuilder {
         guard case .valid(let text) = UTF8Check.validate(bytes) else {
             throw ReportError("\(table.field).file: '\(relative(path))' \(PublishedFigures.encodingProblem(bytes) ?? "is not UTF-8")")
         }
-        let parsed = PublishedFigures.parse(text, inputs: Set(context.inputs.keys))
+        let parsed = PublishedFigures.parse(text, inputs: Set(declaredInputs.keys))
         if let first = parsed.problems.first { throw ReportError("\(table.field).file: '\(relative(path))' \(first)") }
         var rows: [PublishedComparison] = []
         var seen: Set<String> = []
