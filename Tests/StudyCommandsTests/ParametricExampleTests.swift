@@ -36,10 +36,13 @@ struct ParametricExampleTests {
         dir.write("workflow.yaml", text.replacingOccurrences(
             of: "with: {time: time, event: status, covariates: [age, sex, ph.ecog], distribution: weibull}",
             with: "with: {start: inst, time: time, event: status, covariates: [age, sex, ph.ecog], distribution: weibull}"))
+        // The line of the weibull stage's `with:` (the example holds other kinds' stages too).
+        let line = try #require(text.split(separator: "\n", omittingEmptySubsequences: false)
+            .firstIndex { $0.contains("distribution: weibull}") }) + 1
         let run = try CLI.run(["run", "-C", dir.path, "workflow.yaml"])
         #expect(run.status == 2)
         #expect(run.stderr == """
-            workflow.yaml:10:19: error: stage 'weibull' (survival/parametric): with.start: counting-process data (start, stop] \
+            workflow.yaml:\(line):19: error: stage 'weibull' (survival/parametric): with.start: counting-process data (start, stop] \
             are not supported by survival/parametric, which fits right-censored data only (interval censoring neither); \
             remove 'start', or use survival/cox for (start, stop] data
             studyflow: 1 error in workflow.yaml; nothing was run
