@@ -51,13 +51,18 @@ public struct RunRecord: Equatable, Sendable {
         public var name: String
         /// The `--param` overrides the run was given (to re-run it as it was).
         public var params: [String: JSONValue]
+        /// Each fan-out template's instance keys in instance order (`instances` in run.json,
+        /// absent without fan-outs), so `diff` can say which instances came or went.
+        public var instances: [String: [String]]
 
         /// Creates a workflow identity.
-        public init(file: String, digest: Digest, name: String, params: [String: JSONValue] = [:]) {
+        public init(file: String, digest: Digest, name: String, params: [String: JSONValue] = [:],
+                    instances: [String: [String]] = [:]) {
             self.file = file
             self.digest = digest
             self.name = name
             self.params = params
+            self.instances = instances
         }
     }
 
@@ -203,6 +208,16 @@ public struct RunRecord: Equatable, Sendable {
 extension RunRecord {
     /// The canonical JSON object.
     public var json: JSONValue {
+        guard case .object(var members) = plainJSON else { return plainJSON }
+        // Only runs with fan-outs carry the member, so other runs' records keep their bytes.
+        if !workflow.instances.isEmpty {
+            members["instances"] = .object(workflow.instances.mapValues { .array($0.map(JSONValue.string)) })
+        }
+        return .object(members)
+    }
+
+    /// The members every record has.
+    private var plainJSON: JSONValue {
         .object([
             "run": .integer(run), "started": .string(Timestamp.iso8601(timing.started)),
             "finished": .string(Timestamp.iso8601(timing.finished)),
@@ -232,7 +247,8 @@ extension RunRecord {
         self.run = run
         id = json["id"]?.stringValue
         self.workflow = Workflow(file: workflow["file"]?.stringValue ?? "", digest: digest, name: workflow["name"]?.stringValue ?? "",
-                                 params: json["params"]?.objectValue ?? [:])
+                                 params: json["params"]?.objectValue ?? [:],
+                                 instances: (json["instances"]?.objectValue ?? [:]).mapValues { ($0.arrayValue ?? []).compactMap(\.stringValue) })
         timing = Timing(started: json["startedEpoch"]?.doubleValue ?? 0, finished: json["finishedEpoch"]?.doubleValue ?? 0)
         agent = Agent(studyflowVersion: json["studyflow"]?.stringValue ?? "", host: json["host"]?.stringValue ?? "",
                       executor: json["executor"]?.stringValue ?? "local")
