@@ -80,6 +80,16 @@ struct FanoutProvenanceCommandTests {
         #expect(none.stderr == "studyflow: error: no stage matches 'cxo@*'; did you mean 'cox@*'?\n")
     }
 
+    @Test("audit names the instance that wrote a file, and its template in --json")
+    func audit() throws {
+        let dir = FanoutCommandTests.workspace()
+        try CLI.run(["run", "-C", dir.path, "-j", "1"])
+        let text = try CLI.run(["audit", "-C", dir.path, "results/forest.txt"])
+        #expect(text.stdout.contains("stage 'cox@luad' (shell)"), "\(text.stdout)")
+        let json = try CLI.run(["audit", "-C", dir.path, "results/cox-msk.txt", "--json"])
+        #expect(json.stdout.contains(#""stage":"cox@msk""#) && json.stdout.contains(#""template":"cox""#), "\(json.stdout)")
+    }
+
     @Test("reproduce --stage takes a glob; one that matches no recorded stage names the run")
     func reproduce() throws {
         let dir = FanoutCommandTests.workspace()
