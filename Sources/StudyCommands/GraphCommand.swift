@@ -99,7 +99,7 @@ enum GraphRenderer {
         var index = 0
         while index < workflow.stages.count {
             let stage = workflow.stages[index]
-            if !expand, let (group, _) = workflow.fanout(of: index) {
+            if !expand, let group = workflow.fanout(of: index)?.group {
                 let range = workflow.fanouts[group].stages
                 for i in range { nodeOf[i] = nodes.count }
                 nodes.append(Node(name: workflow.fanouts[group].template, kind: stage.action.kindName, instances: range.count, stage: index))

@@ -60,8 +60,9 @@ struct LogCommand: ParsableCommand {
     private func selectedStages(_ name: String, ledger: RunLedger) throws -> [String] {
         let ids = try ledger.recordedStageIDs(limit: count)
         guard StageSelector.isGlob(name) || (!ids.contains(name) && ids.contains { $0.hasPrefix(name + "@") }) else { return [name] }
-        do { return try StageSelector(ids: ids).selectIDs([name]) } catch {
-            throw CommandError.usage(error.description.replacingOccurrences(of: "'studyflow status' lists the stages", with: "'studyflow log' lists the runs"))
+        do throws(StageSelectionError) { return try StageSelector(ids: ids).selectIDs([name]) } catch {
+            guard case .noMatch(_, nil) = error else { throw CommandError.usage(error.description) }
+            throw CommandError.usage("no stage of the recorded runs matches '\(name)'; 'studyflow status' lists the workflow's stages")
         }
     }
 

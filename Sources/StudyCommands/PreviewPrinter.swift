@@ -42,8 +42,9 @@ enum PreviewPrinter {
             }
             return
         }
+        let all = "\(preview.entries.count) stages" + ProgressReporter.instanceCount(preview.entries.map(\.stage))
         if stale.isEmpty {
-            Console.out("studyflow: nothing to do; all \(preview.entries.count) stages up to date\n")
+            Console.out("studyflow: nothing to do; all \(all) up to date\n")
             return
         }
         let width = stale.map(\.stage.count).max() ?? 0
@@ -51,7 +52,6 @@ enum PreviewPrinter {
             let verb = entry.action == .restore ? "restore" : "run    "
             Console.out("\(verb) \(entry.stage.padding(to: width))  \(ReasonText.joined(entry.reasons))\n")
         }
-        let all = "\(preview.entries.count) stages" + ProgressReporter.instanceCount(preview.entries.map(\.stage))
         Console.out("studyflow: dry run: \(stale.count) of \(all) would run or be restored; nothing was run\n")
     }
 }

@@ -123,7 +123,7 @@ struct ReproduceCommand: ParsableCommand {
         var chosen: [String] = [], seen: Set<String> = []
         for pattern in stage {
             let ids: [String]
-            do { ids = try selector.selectIDs([pattern]) } catch {
+            do throws(StageSelectionError) { ids = try selector.selectIDs([pattern]) } catch {
                 let (what, suggestion) = switch error {
                 case .unknown(_, let suggestion): ("has no stage '\(pattern)'", suggestion)
                 case .noMatch(_, let suggestion): ("has no stage matching '\(pattern)'", suggestion)

@@ -78,9 +78,9 @@ struct Selection {
 
     init(workspace: Workspace, options: RunOptions) throws {
         let graph = workspace.compiled.graph
-        let selector = StageSelector(workflow: workspace.compiled.workflow)
         func indices(_ patterns: [String]) throws -> [Int] {
-            do { return try selector.select(patterns) } catch {
+            guard !patterns.isEmpty else { return [] }
+            do throws(StageSelectionError) { return try StageSelector(workflow: workspace.compiled.workflow).select(patterns) } catch {
                 switch error {
                 case .unknown(let name, let suggestion): throw RunError.unknownStage(name, suggestion: suggestion)
                 case .noMatch(let pattern, let suggestion): throw RunError.noStageMatches(pattern, suggestion: suggestion)

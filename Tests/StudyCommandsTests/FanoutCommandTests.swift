@@ -108,8 +108,8 @@ struct FanoutCommandTests {
         """)
         let dry = try CLI.run(["run", "-n", "-C", dir.path, "--until", "cox@msk"])
         #expect(dry.stdout == """
-        run ingest@msk  never run
-        run cox@msk     upstream ingest@msk is stale
+        run     ingest@msk  never run
+        run     cox@msk     upstream ingest@msk is stale
         studyflow: dry run: 2 of 2 stages (2 instances of 2 fan-outs) would run or be restored; nothing was run
 
         """)
