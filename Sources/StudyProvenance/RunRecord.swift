@@ -248,7 +248,7 @@ extension RunRecord {
         id = json["id"]?.stringValue
         self.workflow = Workflow(file: workflow["file"]?.stringValue ?? "", digest: digest, name: workflow["name"]?.stringValue ?? "",
                                  params: json["params"]?.objectValue ?? [:],
-                                 instances: (json["instances"]?.objectValue ?? [:]).mapValues { ($0.arrayValue ?? []).compactMap(\.stringValue) })
+                                 instances: (json["instances"]?.objectValue ?? [:]).mapValues { $0.arrayValue.compactMap(\.stringValue) })
         timing = Timing(started: json["startedEpoch"]?.doubleValue ?? 0, finished: json["finishedEpoch"]?.doubleValue ?? 0)
         agent = Agent(studyflowVersion: json["studyflow"]?.stringValue ?? "", host: json["host"]?.stringValue ?? "",
                       executor: json["executor"]?.stringValue ?? "local")

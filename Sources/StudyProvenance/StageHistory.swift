@@ -24,6 +24,7 @@ public struct StageHistory: Sendable {
     public var entries: [Entry]
 }
 
+extension RunLedger {
     /// Every stage id the newest `limit` runs recorded, sorted: what `log --stage 'cox@*'`
     /// matches a glob or a fan-out template against.
     public func recordedStageIDs(limit: Int? = nil) throws -> [String] {
@@ -33,7 +34,6 @@ public struct StageHistory: Sendable {
         return ids.sorted()
     }
 
-extension RunLedger {
     /// The history of stage `name` — or, when no run has a stage of that id, of the stage that wrote
     /// output `name` in each run — over this workspace's newest `limit` runs (all when nil).
     /// A name that is neither is `StageHistoryError.unknown`, with the closest stage id.
