@@ -78,6 +78,8 @@ struct FanoutProvenanceCommandTests {
         let none = try CLI.run(["log", "-C", dir.path, "--stage", "cxo@*"])
         #expect(none.status == 2)
         #expect(none.stderr == "studyflow: error: no stage matches 'cxo@*'; did you mean 'cox@*'?\n")
+        let far = try CLI.run(["log", "-C", dir.path, "--stage", "zzzz*"])
+        #expect(far.stderr == "studyflow: error: no stage of the recorded runs matches 'zzzz*'; 'studyflow status' lists the workflow's stages\n")
     }
 
     @Test("audit names the instance that wrote a file, and its template in --json")
