@@ -115,6 +115,7 @@ struct AuditCommand: ParsableCommand {
             members["run"] = .integer(step.run.record.run)
             members["runID"] = .string(step.run.id)
             members["commit"] = .string(step.run.commit.hex)
+            if let template = StageSelector.template(ofInstance: step.record.stage) { members["template"] = .string(template) }
             let made = step.madeBy.record
             members["madeBy"] = .object([
                 "run": .integer(made.run), "id": .string(step.madeBy.id), "commit": .string(step.madeBy.commit.hex),

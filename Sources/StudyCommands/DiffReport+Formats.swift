@@ -18,6 +18,7 @@ extension DiffReport {
         table("Stage settings", ["stage", "setting", a, b],
               diff.settings.map { [code($0.stage), code($0.field), code(value($0.old)), code(value($0.new))] })
         table("Source files", ["file", a, b, "read by"], diff.inputs.map { [code($0.path), file($0.old), file($0.new), code($0.stage)] })
+        table("Instances", ["instance", "change"], diff.instances.map { [code($0.stage), $0.added ? "added" : "removed"] })
         table("Stages", ["stage", "change"], diff.stages.map { [code($0.stage), cell($0.details.joined(separator: ", "))] })
         table("Outputs", ["file", a, b, "written by"], diff.outputs.map { [code($0.path), file($0.old), file($0.new), code($0.stage)] })
         var shown: [String: Int] = [:]
@@ -92,6 +93,10 @@ extension DiffReport {
             "params": .array(diff.params.map { .object(pair($0.old, $0.new).merging(["name": .string($0.name)]) { $1 }) }),
             "settings": .array(diff.settings.map {
                 .object(pair($0.old, $0.new).merging(["stage": .string($0.stage), "field": .string($0.field)]) { $1 })
+            }),
+            "instances": .array(diff.instances.map {
+                .object(["stage": .string($0.stage), "template": .string($0.template), "key": .string($0.key),
+                         "change": .string($0.added ? "added" : "removed")])
             }),
             "inputs": .array(diff.inputs.map(fileChange)), "stages": .array(stages), "outputs": .array(diff.outputs.map(fileChange)),
             "results": .array(diff.results.map(result)), "unavailable": .array(diff.unavailable.map(JSONValue.string)),

@@ -38,6 +38,7 @@ enum DiffReport {
         section("params", diff.params.map { "\($0.name)  \(value($0.old)) → \(value($0.new))" })
         section("settings", diff.settings.map { "'\($0.stage)' \($0.field)  \(value($0.old)) → \(value($0.new))" })
         section("inputs", diff.inputs.map { "\($0.path)  \(describe($0, a: a, b: b))  (read by '\($0.stage)')" })
+        section("instances", diff.instances.map { "instance '\($0.stage)' \($0.added ? "added" : "removed")" })
         section("stages", diff.stages.map { "'\($0.stage)'  \($0.details.joined(separator: ", "))" })
         section("outputs", diff.outputs.map { "\($0.path)  \(describe($0, a: a, b: b))  (written by '\($0.stage)')" })
         section("results", resultLines(diff.results) { "\($0.file) \($0.change.path)  \(value($0.change.old)) → \(value($0.change.new))" })

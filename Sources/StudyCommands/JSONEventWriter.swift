@@ -16,6 +16,7 @@ struct JSONEventWriter: RunObserver {
                 "status": .string(result.status.rawValue),
                 "seconds": .number((result.seconds * 1000).rounded() / 1000),
             ]
+            if let template = StageSelector.template(ofInstance: result.stage) { object["template"] = .string(template) }
             if !result.reasons.isEmpty { object["reasons"] = .array(result.reasons.map { .string($0.description) }) }
             if let status = result.exitStatus, result.status.isFailure { object["exit_status"] = .integer(Int(status)) }
             if let failure = result.failure { object["error"] = .string(failure) }

@@ -22,7 +22,8 @@ struct LogCommand: ParsableCommand {
         --stage NAME lists one stage's history instead, newest first: run, stage key, status,
         duration ('-' when cached) and what changed since the previous run that recorded it
         (input changed, param a → b, output changed, or unchanged). NAME is a stage id, or an
-        output path: then each run shows the stage that wrote that file.
+        output path: then each run shows the stage that wrote that file. A fan-out template
+        ('cox') or a glob ('cox@*', 'cox@m?k') lists each recorded instance's history in turn.
 
         Examples:
           studyflow log
@@ -31,6 +32,7 @@ struct LogCommand: ParsableCommand {
           studyflow log --json | jq .run
           studyflow log --stage cox
           studyflow log --stage results/km.json -n 10
+          studyflow log --stage 'cox@*'
         """
     )
 
@@ -45,7 +47,7 @@ struct LogCommand: ParsableCommand {
     @Flag(name: .long, help: "One JSON object per run (its run.json plus the commit id), one a line.")
     var json = false
 
-    @Option(name: .long, help: ArgumentHelp("One stage's history across runs: a stage id or an output path.", valueName: "NAME"))
+    @Option(name: .long, help: ArgumentHelp("One stage's history across runs: a stage id, an output path, or a fan-out template or glob ('cox@*': each instance in turn).", valueName: "NAME"))
     var stage: String?
 
     func validate() throws {
@@ -53,15 +55,31 @@ struct LogCommand: ParsableCommand {
         if stage != nil, let runID { throw ValidationError("--stage lists every run; drop the run '\(runID)' (or use -n N for the newest N runs)") }
     }
 
+    /// `--stage NAME`: an id as is; a glob (`cox@*`) or a fan-out template (`cox`) becomes every
+    /// recorded instance it names, by the rule `run --until` uses (`StageSelector`).
+    private func selectedStages(_ name: String, ledger: RunLedger) throws -> [String] {
+        let ids = try ledger.recordedStageIDs(limit: count)
+        guard StageSelector.isGlob(name) || (!ids.contains(name) && ids.contains { $0.hasPrefix(name + "@") }) else { return [name] }
+        do throws(StageSelectionError) { return try StageSelector(ids: ids).selectIDs([name]) } catch {
+            guard case .noMatch(_, nil) = error else { throw CommandError.usage(error.description) }
+            throw CommandError.usage("no stage of the recorded runs matches '\(name)'; 'studyflow status' lists the workflow's stages")
+        }
+    }
+
     func run() throws {
         let (ledger, layout) = try options.ledger()
         if let stage {
-            let name = stage.contains("/") ? AuditCommand.normalize(try options.path(stage), root: layout.root) : stage
-            let history: StageHistory
-            do { history = try ledger.history(of: name, limit: count) } catch let error as StageHistoryError {
-                throw CommandError.usage(error.description)
+            let names = stage.contains("/") ? [AuditCommand.normalize(try options.path(stage), root: layout.root)]
+                : try selectedStages(stage, ledger: ledger)
+            var out: [String] = []
+            for name in names {
+                let history: StageHistory
+                do { history = try ledger.history(of: name, limit: count) } catch let error as StageHistoryError {
+                    throw CommandError.usage(error.description)
+                }
+                out.append(json ? StageLog.json(history) : StageLog.text(history))
             }
-            Console.out(json ? StageLog.json(history) : StageLog.text(history))
+            Console.out(out.joined(separator: json ? "" : "\n"))
             return
         }
         let runs = try runID.map { [try ledger.run($0)] } ?? ledger.runs(limit: count)

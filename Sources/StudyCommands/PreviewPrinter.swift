@@ -7,7 +7,7 @@ enum PreviewPrinter {
     static func printStatus(_ preview: Preview, json: Bool) {
         if json {
             let stages: [JSONValue] = preview.entries.map { entry in
-                .object([
+                withTemplate([
                     "stage": .string(entry.stage),
                     "state": .string(entry.isStale ? "stale" : "up-to-date"),
                     "action": .string(entry.action.rawValue),
@@ -20,13 +20,14 @@ enum PreviewPrinter {
         let width = preview.entries.map(\.stage.count).max() ?? 0
         for entry in preview.entries {
             var line = (entry.isStale ? "stale      " : "up-to-date ") + entry.stage.padding(to: width)
-            if !entry.reasons.isEmpty { line += "  " + entry.reasons.map(\.description).joined(separator: "; ") }
+            if !entry.reasons.isEmpty { line += "  " + ReasonText.joined(entry.reasons) }
             Console.out(line.trimmingTrailingSpaces() + "\n")
         }
         let stale = preview.entries.filter(\.isStale).count
+        let all = "\(preview.entries.count) stages" + ProgressReporter.instanceCount(preview.entries.map(\.stage))
         Console.out(stale == 0
-            ? "studyflow: all \(preview.entries.count) stages up to date\n"
-            : "studyflow: \(stale) of \(preview.entries.count) stages stale; 'studyflow run' brings them up to date\n")
+            ? "studyflow: all \(all) up to date\n"
+            : "studyflow: \(stale) of \(all) stale; 'studyflow run' brings them up to date\n")
     }
 
     /// `run -n`: only what would happen, make-style.
@@ -34,23 +35,35 @@ enum PreviewPrinter {
         let stale = preview.entries.filter(\.isStale)
         if json {
             for entry in stale {
-                Console.out(JSONValue.object([
+                Console.out(withTemplate([
                     "event": .string("plan"), "stage": .string(entry.stage), "action": .string(entry.action.rawValue),
                     "reasons": .array(entry.reasons.map { .string($0.description) }),
                 ]).canonicalJSON + "\n")
             }
             return
         }
+        let all = "\(preview.entries.count) stages" + ProgressReporter.instanceCount(preview.entries.map(\.stage))
         if stale.isEmpty {
-            Console.out("studyflow: nothing to do; all \(preview.entries.count) stages up to date\n")
+            Console.out("studyflow: nothing to do; all \(all) up to date\n")
             return
         }
         let width = stale.map(\.stage.count).max() ?? 0
         for entry in stale {
             let verb = entry.action == .restore ? "restore" : "run    "
-            Console.out("\(verb) \(entry.stage.padding(to: width))  \(entry.reasons.map(\.description).joined(separator: "; "))\n")
+            Console.out("\(verb) \(entry.stage.padding(to: width))  \(ReasonText.joined(entry.reasons))\n")
         }
-        Console.out("studyflow: dry run: \(stale.count) of \(preview.entries.count) stages would run or be restored; nothing was run\n")
+        Console.out("studyflow: dry run: \(stale.count) of \(all) would run or be restored; nothing was run\n")
+    }
+}
+
+extension PreviewPrinter {
+    /// `object` with `"template":"cox"` added when its `"stage"` is an instance `cox@KEY`.
+    static func withTemplate(_ object: [String: JSONValue]) -> JSONValue {
+        var object = object
+        if case .string(let stage)? = object["stage"], let template = StageSelector.template(ofInstance: stage) {
+            object["template"] = .string(template)
+        }
+        return .object(object)
     }
 }
 

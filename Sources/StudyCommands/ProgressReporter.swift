@@ -39,6 +39,16 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
         ticker?.resume()
     }
 
+    /// ` (7 instances of 'cox')` or ` (12 instances of 2 fan-outs)` when fan-out instances ran or
+    /// were checked, else empty: the stage count alone would hide that 1,000 of them are one template.
+    static func instanceCount(_ ids: [String]) -> String {
+        var templates: Set<String> = [], count = 0
+        for id in ids { if let template = StageSelector.template(ofInstance: id) { templates.insert(template); count += 1 } }
+        guard let first = templates.first else { return "" }
+        let noun = count == 1 ? "instance" : "instances"
+        return templates.count == 1 ? " (\(count) \(noun) of '\(first)')" : " (\(count) \(noun) of \(templates.count) fan-outs)"
+    }
+
     /// The text after `warning: ` of each such line of a stage's log. Logs over 1 MiB (a command's
     /// own chatter, not a built-in stage's few lines) are not read.
     static func warnings(inLog path: String?) -> [String] {
@@ -87,7 +97,8 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
             }
             let total = summary.results.count
             let verdict = summary.outcome == .failed ? "FAILED" : summary.outcome.rawValue
-            Console.out("studyflow: \(total) stage\(total == 1 ? "" : "s"): \(parts.joined(separator: ", ")) in \(format(summary.seconds)) — \(verdict)\n")
+            let stages = "\(total) stage\(total == 1 ? "" : "s")" + Self.instanceCount(summary.results.map(\.stage))
+            Console.out("studyflow: \(stages): \(parts.joined(separator: ", ")) in \(format(summary.seconds)) — \(verdict)\n")
             if !summary.ok && !summary.interrupted {
                 Console.err("studyflow: fix the failing stage and rerun 'studyflow run'; stages that succeeded stay cached\n")
             }
@@ -102,7 +113,7 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
         if result.status.didWork {
             text += "  " + format(result.seconds)
         }
-        if !result.reasons.isEmpty { text += "  (" + result.reasons.map(\.description).joined(separator: "; ") + ")" }
+        if !result.reasons.isEmpty { text += "  (" + ReasonText.joined(result.reasons) + ")" }
         return text + "\n"
     }
 

@@ -76,7 +76,8 @@ final class ProvenanceRecorder: RunObserver {
         let run = RunRecord(
             run: info?.run ?? summary?.run ?? 0,
             workflow: .init(file: workflowPath ?? file.display, digest: file.digest, name: workspace.compiled.workflow.name, params: params,
-                            includes: workspace.compiled.workflow.includes.files, profile: profile),
+                            includes: workspace.compiled.workflow.includes.files, profile: profile,
+                            instances: Self.instances(of: workspace.compiled.workflow)),
             timing: .init(started: started, finished: SystemClock.wallSeconds()),
             agent: .init(studyflowVersion: StudyflowVersion.current, host: Timestamp.hostName(), executor: executor),
             source: ledger.sourceState(paths: sources.sorted()), outcome: outcome, stages: .init(counting: results.map(\.status)))
@@ -91,6 +92,13 @@ final class ProvenanceRecorder: RunObserver {
                   Digest.of(bytes) == file.digest else { return nil }
             return (file.path, bytes)
         }
+    }
+
+    /// Each fan-out template's instance keys, in instance order, for `run.json`.
+    static func instances(of workflow: Workflow) -> [String: [String]] {
+        var result: [String: [String]] = [:]
+        for group in workflow.fanouts { result[group.template] = group.items.map(\.key) }
+        return result
     }
 
     /// A stage's record from its result; a stage that failed or was skipped has no action record,

@@ -44,7 +44,7 @@ struct ReproduceCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("A run number, HEAD~N, or a prefix of a run id or commit id (default: the latest run).", valueName: "RUN"))
     var runID: String?
 
-    @Option(name: .long, help: ArgumentHelp("Reproduce only STAGE and what it depends on.", valueName: "STAGE"))
+    @Option(name: .long, help: ArgumentHelp("Reproduce only STAGE (an id, a fan-out template or a glob like 'cox@*') and what it depends on.", valueName: "STAGE"))
     var stage: [String] = []
 
     @Option(name: [.customShort("j", allowingJoined: true), .long], help: "Stages to run at once (default: the processor count).")
@@ -62,12 +62,12 @@ struct ReproduceCommand: ParsableCommand {
         let run = try ledger.run(runID)
         let records = try ledger.stages(of: run)
         let name = "run \(run.record.run)"
-        try checkSelection(records, name: name)
+        let chosen = try chosenStages(records, name: name)
         guard let workflowBytes = try ledger.workflowBytes(of: run) else {
             throw CommandError.failure("\(name) did not record its workflow file; it cannot be reproduced")
         }
         let failure = Self.failure(of: run, records: records)
-        let wanted = stage.isEmpty ? records.values.filter { $0.key != nil }.map(\.stage) : stage
+        let wanted = stage.isEmpty ? records.values.filter { $0.key != nil }.map(\.stage) : chosen
         if let failure {
             guard !wanted.isEmpty else { throw CommandError.failure("\(failure) before any stage succeeded; there is nothing to reproduce") }
             Console.err("studyflow: \(failure); reproducing the \(wanted.count) stage\(wanted.count == 1 ? "" : "s") that succeeded\n")
@@ -121,18 +121,37 @@ struct ReproduceCommand: ParsableCommand {
         if report.differs > 0 || report.notRun > 0 { throw CommandError.exit(1) }
     }
 
-    /// Rejects `--stage` names the run does not have, or has without recorded outputs.
-    private func checkSelection(_ records: [String: StageRecord], name: String) throws {
-        for id in stage {
-            guard let record = records[id] else {
-                throw CommandError.usage("\(name) has no stage '\(id)'; its stages: \(records.keys.sorted().joined(separator: ", "))")
+    /// The recorded stages `--stage` names (ids, fan-out templates, globs such as `cox@*`, one rule
+    /// with `run --until`); rejects names the run does not have, or has without recorded outputs.
+    /// A glob or template keeps its instances that succeeded and is an error only if none did.
+    private func chosenStages(_ records: [String: StageRecord], name: String) throws -> [String] {
+        let selector = StageSelector(ids: records.keys.sorted())
+        var chosen: [String] = [], seen: Set<String> = []
+        for pattern in stage {
+            let ids: [String]
+            do throws(StageSelectionError) { ids = try selector.selectIDs([pattern]) } catch {
+                let (what, suggestion) = switch error {
+                case .unknown(_, let suggestion): ("has no stage '\(pattern)'", suggestion)
+                case .noMatch(_, let suggestion): ("has no stage matching '\(pattern)'", suggestion)
+                }
+                let hint = suggestion.map { "did you mean '\($0)'?" } ?? "its stages: " + Self.listed(selector.ids)
+                throw CommandError.usage("\(name) \(what); \(hint)")
             }
-            if record.key == nil {
-                let succeeded = records.values.filter { $0.key != nil }.map(\.stage).sorted()
-                let hint = succeeded.isEmpty ? "no stage of it succeeded" : "name one that succeeded: " + succeeded.joined(separator: ", ")
-                throw CommandError.usage("stage '\(id)' \(record.status) in \(name), so it has no recorded outputs to reproduce; \(hint)")
+            let succeeded = ids.filter { records[$0]?.key != nil }
+            if succeeded.isEmpty, let record = records[ids[0]] {
+                let all = records.values.filter { $0.key != nil }.map(\.stage).sorted()
+                let hint = all.isEmpty ? "no stage of it succeeded" : "name one that succeeded: " + Self.listed(all)
+                let what = ids.count == 1 ? "stage '\(ids[0])' \(record.status)" : "no stage matching '\(pattern)' succeeded"
+                throw CommandError.usage("\(what) in \(name), so it has no recorded outputs to reproduce; \(hint)")
             }
+            for id in succeeded where seen.insert(id).inserted { chosen.append(id) }
         }
+        return chosen
+    }
+
+    /// Up to 10 names, then how many more.
+    private static func listed(_ names: [String]) -> String {
+        names.prefix(10).joined(separator: ", ") + (names.count > 10 ? " and \(names.count - 10) more" : "")
     }
 
     /// `run 3 failed at stage 'x'` (or `was interrupted at stage 'x'`) for a run that did not

@@ -22,6 +22,12 @@ struct RunCommand: ParsableCommand {
           studyflow run -n                       # dry run: what would run, and why
           studyflow run --until km               # km and everything it needs
           studyflow run --force clean            # clean and everything downstream
+          studyflow run --until 'cox@*'          # every instance of fan-out cox (also: --until cox)
+          studyflow run --force cox@msk          # one instance and what reads it
+
+        STAGE (--until, --force) is a stage id, a fan-out instance 'cox@msk', a fan-out template
+        'cox' (all its instances), or a glob with *, ? and [...] ('cox@m*'; quote it for the
+        shell). A name or glob that selects no stage is an error.
           studyflow run -k                       # keep going past failures
           studyflow run --param seed=7 --json    # NDJSON events on stdout
           studyflow run --profile cluster --params-file params/full.yaml
@@ -41,13 +47,13 @@ struct RunCommand: ParsableCommand {
     @Flag(name: [.short, .long], help: "Keep running stages that do not depend on a failed one.")
     var keepGoing = false
 
-    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Run STAGE and everything downstream even if up to date.", valueName: "STAGE"))
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Run STAGE (an id, a fan-out template or a glob like 'cox@*') and everything downstream even if up to date.", valueName: "STAGE"))
     var force: [String] = []
 
     @Flag(name: .long, help: "Run every selected stage even if up to date.")
     var forceAll = false
 
-    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Run only STAGE and what it depends on.", valueName: "STAGE"))
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Run only STAGE (an id, a fan-out template or a glob like 'cox@*') and what it depends on.", valueName: "STAGE"))
     var until: [String] = []
 
     @Option(name: .long, help: "Retries for every failing stage (overrides 'retries:').")

@@ -20,7 +20,7 @@ struct VerboseLog: RunObserver {
             logger.debug("\(stage): starting (attempt \(attempt))")
         case .stageFinished(let result):
             let key = result.record.map { " key \($0.key.short)" } ?? ""
-            let why = result.reasons.isEmpty ? "" : " because " + result.reasons.map(\.description).joined(separator: "; ")
+            let why = result.reasons.isEmpty ? "" : " because " + ReasonText.joined(result.reasons)
             logger.debug("\(result.stage): \(result.status.rawValue)\(key)\(why)")
         case .finished(let summary):
             logger.debug("run \(summary.run): finished, ok=\(summary.ok)")

@@ -78,13 +78,13 @@ struct Selection {
 
     init(workspace: Workspace, options: RunOptions) throws {
         let graph = workspace.compiled.graph
-        func indices(_ ids: [String]) throws -> [Int] {
-            try ids.map { id in
-                guard let index = workspace.stageIndex(id) else {
-                    let names = workspace.compiled.workflow.stages.map(\.id)
-                    throw RunError.unknownStage(id, suggestion: Spelling.suggestion(for: id, among: names))
+        func indices(_ patterns: [String]) throws -> [Int] {
+            guard !patterns.isEmpty else { return [] }
+            do throws(StageSelectionError) { return try StageSelector(workflow: workspace.compiled.workflow).select(patterns) } catch {
+                switch error {
+                case .unknown(let name, let suggestion): throw RunError.unknownStage(name, suggestion: suggestion)
+                case .noMatch(let pattern, let suggestion): throw RunError.noStageMatches(pattern, suggestion: suggestion)
                 }
-                return index
             }
         }
         let targets = try indices(options.targets)
@@ -101,12 +101,16 @@ struct Selection {
 /// A run that cannot start: the user named something that does not exist.
 public enum RunError: Error, Sendable, CustomStringConvertible {
     case unknownStage(String, suggestion: String?)
+    /// A glob (`--until 'cox@*'`) that matches no stage.
+    case noStageMatches(String, suggestion: String?)
     case unknownParam(String, suggestion: String?)
 
     public var description: String {
         switch self {
         case .unknownStage(let id, let suggestion):
-            return "no stage named '\(id)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? "; 'studyflow status' lists the stages")
+            return StageSelectionError.unknown(id, suggestion: suggestion).description
+        case .noStageMatches(let pattern, let suggestion):
+            return StageSelectionError.noMatch(pattern, suggestion: suggestion).description
         case .unknownParam(let name, let suggestion):
             return "no workflow parameter named '\(name)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? "; declare it under 'params:' in the workflow")
         }

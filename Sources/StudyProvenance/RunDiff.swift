@@ -59,6 +59,19 @@ public struct RunDiff: Sendable {
         public var details: [String]
     }
 
+    /// A fan-out instance one run's workflow had and the other's not (from `run.json`'s
+    /// `instances`): `instance cox@luad added`.
+    public struct InstanceChange: Equatable, Sendable {
+        /// The template id (`cox`) and the instance key (`luad`).
+        public var template: String
+        public var key: String
+        /// Whether the newer run has it (added) or only the older one (removed).
+        public var added: Bool
+
+        /// The instance's stage id, `cox@luad`.
+        public var stage: String { template + "@" + key }
+    }
+
     /// A value that differs inside a JSON output both runs stored.
     public struct ResultChange: Equatable, Sendable {
         /// The JSON output and the value inside it.
@@ -98,6 +111,8 @@ public struct RunDiff: Sendable {
     public var settings: [Setting] = []
     /// Source files (read, written by no stage) whose sha256 differs.
     public var inputs: [FileChange] = []
+    /// Fan-out instances in one run's workflow only, by template then instance order.
+    public var instances: [InstanceChange] = []
     /// Stages in one run only, or whose key, kind, status or outputs differ.
     public var stages: [StageChange] = []
     /// Outputs whose sha256 differs, or that one run lacks.
@@ -112,7 +127,7 @@ public struct RunDiff: Sendable {
 
     /// Whether the runs agree on everything compared (run facts aside).
     public var isEmpty: Bool {
-        params.isEmpty && settings.isEmpty && inputs.isEmpty && stages.isEmpty && outputs.isEmpty && results.isEmpty
+        params.isEmpty && settings.isEmpty && inputs.isEmpty && instances.isEmpty && stages.isEmpty && outputs.isEmpty && results.isEmpty
     }
 
     /// Workspace paths of every file that differs (inputs and outputs).
@@ -130,6 +145,7 @@ extension RunLedger {
     public func diff(_ old: LoggedRun, _ new: LoggedRun, options: RunDiff.Options = .init()) throws -> RunDiff {
         var result = RunDiff(old: old, new: new)
         result.run = Self.runFacts(old.record, new.record)
+        result.instances = Self.instanceChanges(old.record.workflow.instances, new.record.workflow.instances)
         var comparison = try StageComparison(ledger: self, old: old, new: new)
         result.unchangedStages = comparison.unchanged
         result.stages = comparison.stageChanges()
@@ -138,6 +154,19 @@ extension RunLedger {
         try compareDeclarations(old, new, records: comparison, into: &result)
         try compareOutputBytes(&result, options: options)
         return result
+    }
+
+    /// Instances removed (in the older run's order) then added (in the newer run's), per template
+    /// sorted by name; a template only one run has counts all its instances.
+    static func instanceChanges(_ old: [String: [String]], _ new: [String: [String]]) -> [RunDiff.InstanceChange] {
+        var changes: [RunDiff.InstanceChange] = []
+        for template in Set(old.keys).union(new.keys).sorted() {
+            let before = old[template] ?? [], after = new[template] ?? []
+            let had = Set(before), has = Set(after)
+            changes += before.filter { !has.contains($0) }.map { .init(template: template, key: $0, added: false) }
+            changes += after.filter { !had.contains($0) }.map { .init(template: template, key: $0, added: true) }
+        }
+        return changes
     }
 
     /// One fact per included workflow file: its sha256 in each run (nil where a run lacks it).

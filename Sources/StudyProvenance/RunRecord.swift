@@ -56,16 +56,20 @@ public struct RunRecord: Equatable, Sendable {
         public var includes: [IncludedFile]
         /// `--profile NAME`, nil without one.
         public var profile: String?
+        /// Each fan-out template's instance keys in instance order (`instances` in run.json,
+        /// absent without fan-outs), so `diff` can say which instances came or went.
+        public var instances: [String: [String]]
 
         /// Creates a workflow identity.
         public init(file: String, digest: Digest, name: String, params: [String: JSONValue] = [:],
-                    includes: [IncludedFile] = [], profile: String? = nil) {
+                    includes: [IncludedFile] = [], profile: String? = nil, instances: [String: [String]] = [:]) {
             self.file = file
             self.digest = digest
             self.name = name
             self.params = params
             self.includes = includes
             self.profile = profile
+            self.instances = instances
         }
 
         /// The `workflow` member of run.json; included files only when there are some, so older
@@ -79,15 +83,15 @@ public struct RunRecord: Equatable, Sendable {
             return .object(members)
         }
 
-        /// Reads the `workflow` member back (with the run's `params`); nil without a digest.
-        init?(json: JSONValue, params: [String: JSONValue]) {
+        /// Reads the `workflow` member back (with the run's `params` and `instances`); nil without a digest.
+        init?(json: JSONValue, params: [String: JSONValue], instances: [String: [String]]) {
             guard let digest = json["sha256"]?.stringValue.flatMap({ Digest(hex: $0) }) else { return nil }
             let includes = (json["includes"]?.arrayValue ?? []).compactMap { item -> IncludedFile? in
                 guard let path = item["file"]?.stringValue, let digest = item["sha256"]?.stringValue.flatMap({ Digest(hex: $0) }) else { return nil }
                 return IncludedFile(path: path, digest: digest)
             }
             self.init(file: json["file"]?.stringValue ?? "", digest: digest, name: json["name"]?.stringValue ?? "",
-                      params: params, includes: includes, profile: json["profile"]?.stringValue)
+                      params: params, includes: includes, profile: json["profile"]?.stringValue, instances: instances)
         }
     }
 
@@ -233,6 +237,16 @@ public struct RunRecord: Equatable, Sendable {
 extension RunRecord {
     /// The canonical JSON object.
     public var json: JSONValue {
+        guard case .object(var members) = plainJSON else { return plainJSON }
+        // Only runs with fan-outs carry the member, so other runs' records keep their bytes.
+        if !workflow.instances.isEmpty {
+            members["instances"] = .object(workflow.instances.mapValues { .array($0.map(JSONValue.string)) })
+        }
+        return .object(members)
+    }
+
+    /// The members every record has.
+    private var plainJSON: JSONValue {
         .object([
             "run": .integer(run), "started": .string(Timestamp.iso8601(timing.started)),
             "finished": .string(Timestamp.iso8601(timing.finished)),
@@ -257,7 +271,10 @@ extension RunRecord {
     /// worktrees, the repository kind) may be missing; an unknown outcome is kept verbatim.
     public init?(json: JSONValue) {
         guard let run = json["run"]?.intValue,
-              let workflow = json["workflow"].flatMap({ Workflow(json: $0, params: json["params"]?.objectValue ?? [:]) }),
+              let workflow = json["workflow"].flatMap({
+                  Workflow(json: $0, params: json["params"]?.objectValue ?? [:],
+                           instances: (json["instances"]?.objectValue ?? [:]).mapValues { $0.arrayValue.compactMap(\.stringValue) })
+              }),
               let stagesDigest = json["stagesDigest"]?.stringValue.flatMap({ Digest(hex: $0) }) else { return nil }
         self.run = run
         id = json["id"]?.stringValue

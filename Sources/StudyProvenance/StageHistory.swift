@@ -25,6 +25,15 @@ public struct StageHistory: Sendable {
 }
 
 extension RunLedger {
+    /// Every stage id the newest `limit` runs recorded, sorted: what `log --stage 'cox@*'`
+    /// matches a glob or a fan-out template against.
+    public func recordedStageIDs(limit: Int? = nil) throws -> [String] {
+        let runs = try runs()
+        var ids: Set<String> = []
+        for run in runs.prefix(limit ?? runs.count) { ids.formUnion(try stageBlobs(run).keys) }
+        return ids.sorted()
+    }
+
     /// The history of stage `name` — or, when no run has a stage of that id, of the stage that wrote
     /// output `name` in each run — over this workspace's newest `limit` runs (all when nil).
     /// A name that is neither is `StageHistoryError.unknown`, with the closest stage id.
