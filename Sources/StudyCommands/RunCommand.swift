@@ -142,6 +142,7 @@ struct RunCommand: ParsableCommand {
         }
         try session.preflight()
         let (summary, signalStatus) = try session.execute(ws, options: options, executor: try makeExecutor(compiled.workflow, lock: lock),
+                                                          reload: { try loadChecked(source, file, useCache: false, settled: true).2 },
                                                           phases: &phases)
         if summary.interrupted {
             Console.err("studyflow: interrupted; finished stages are cached, rerun 'studyflow run' to continue\n")
@@ -152,8 +153,9 @@ struct RunCommand: ParsableCommand {
 
     /// The workflow, the run's options and the workspace, with every load-time check passed
     /// (`CommandError.invalidWorkflow` otherwise); without `useCache` nothing is written.
-    private func loadChecked(_ source: WorkflowSource, _ file: WorkflowSource.File, useCache: Bool = true) throws -> (CompiledWorkflow, RunOptions, Workspace) {
-        let compiled = try source.load(file, useCache: useCache, params: splitParams(param))
+    private func loadChecked(_ source: WorkflowSource, _ file: WorkflowSource.File, useCache: Bool = true,
+                             settled: Bool = false) throws -> (CompiledWorkflow, RunOptions, Workspace) {
+        let compiled = try source.load(file, useCache: useCache, params: splitParams(param), settled: settled)
         let options = try runOptions(compiled.workflow)
         let ws = Workspace(layout: source.layout, compiled: compiled, registry: source.registry, params: options.params)
         try source.checkSettings(ws)

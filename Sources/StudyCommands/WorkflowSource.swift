@@ -60,11 +60,12 @@ struct WorkflowSource {
 
     /// The compiled form of `file` through `CompiledWorkflowCache` (without `useCache` nothing is
     /// read from or written to `.studyflow/workflows/`).
-    func load(_ file: File, useCache: Bool = true, params: [String: JSONValue] = [:]) throws -> CompiledWorkflow {
+    /// `settled`: the stages writing `levels:` tables have run (see `LevelsTables`).
+    func load(_ file: File, useCache: Bool = true, params: [String: JSONValue] = [:], settled: Bool = false) throws -> CompiledWorkflow {
         let cache = CompiledWorkflowCache(root: layout.root, path: useCache ? layout.compiledWorkflow(for: file.absolute) : nil,
                                           kinds: registry.names)
         do {
-            return try cache.load(text: file.text, digest: file.digest, file: file.display, params: params)
+            return try cache.load(text: file.text, digest: file.digest, file: file.display, params: params, settled: settled)
         } catch let error as WorkflowDiagnostics {
             throw CommandError.invalidWorkflow(error, file: file.display)
         }

@@ -18,7 +18,7 @@ public enum StudyflowVersion {
 /// `CompiledWorkflow` encoding; an entry that does not match in every field is ignored.
 public struct CompiledWorkflowCache: Sendable {
     /// The first bytes of every entry; bump the number when the entry layout changes.
-    public static let magic = Array("studyflow-compiled 3\n".utf8)
+    public static let magic = Array("studyflow-compiled 4\n".utf8)
 
     /// The workspace root: relative paths are checked against it.
     public let root: String
@@ -41,14 +41,18 @@ public struct CompiledWorkflowCache: Sendable {
     /// The compiled form of `text` (whose bytes have `digest`; `file` names it in diagnostics).
     /// `params` (`--param` values) expand `${params.NAME}` in paths, so they are part of what the
     /// cached form was compiled with. Workflow mistakes throw `WorkflowDiagnostics`.
-    public func load(text: String, digest: Digest, file: String, params: [String: JSONValue] = [:]) throws -> CompiledWorkflow {
+    /// A workflow with `foreach: {levels: …}` is never cached: its instances depend on a table,
+    /// not only on the file; `settled` says its producing stages have run (see `LevelsTables`).
+    public func load(text: String, digest: Digest, file: String, params: [String: JSONValue] = [:],
+                     settled: Bool = false) throws -> CompiledWorkflow {
         let stamp = params.isEmpty ? self.stamp : self.stamp + " " + JSONValue.object(params).canonicalJSON
         if let path, let cached = FileIO.read(path), let compiled = decode(cached, digest: digest, stamp: stamp, file: file) {
             try checkSources(compiled)
             return compiled
         }
-        let encoded = try compile(text: text, file: file, params: params).encoded()
-        if let path, (try? FileIO.createDirectories(Self.directory(of: path))) != nil {
+        let compiled = try compile(text: text, file: file, params: params, settled: settled)
+        let encoded = compiled.encoded()
+        if let path, compiled.workflow.levels.isEmpty, (try? FileIO.createDirectories(Self.directory(of: path))) != nil {
             var w = BinaryWriter(capacity: encoded.count + 256)
             w.append(Self.magic)
             w.write(digest)
@@ -66,8 +70,10 @@ public struct CompiledWorkflowCache: Sendable {
     }
 
     /// Parses and validates `text` (no cache).
-    public func compile(text: String, file: String, params: [String: JSONValue] = [:]) throws(WorkflowDiagnostics) -> CompiledWorkflow {
-        let workflow = try WorkflowLoader(knownKinds: kinds, paramOverrides: params).load(text: text, file: file)
+    public func compile(text: String, file: String, params: [String: JSONValue] = [:],
+                        settled: Bool = false) throws(WorkflowDiagnostics) -> CompiledWorkflow {
+        let loader = WorkflowLoader(knownKinds: kinds, paramOverrides: params, tables: LevelsTables(root: root, settled: settled))
+        let workflow = try loader.load(text: text, file: file)
         let graph = try WorkflowValidator(probe: DiskPathProbe(root: root)).validate(workflow)
         return CompiledWorkflow(workflow: workflow, graph: graph)
     }

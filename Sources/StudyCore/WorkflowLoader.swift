@@ -10,6 +10,9 @@ public struct WorkflowLoader: Sendable {
     /// `--param` values, applied to `${params.NAME}` in input and output paths (names the
     /// workflow does not declare are ignored here; the command reports them).
     public var paramOverrides: [String: JSONValue]
+    /// Where `foreach: {levels: …}` tables are read; nil reads none (such fan-outs wait for the
+    /// stage that writes their table, or are an error when none does).
+    public var tables: LevelsTables?
 
     /// Top-level keys of a workflow file.
     public static let workflowKeys = ["name", "description", "params", "stages", "slurm", "sign"]
@@ -18,9 +21,10 @@ public struct WorkflowLoader: Sendable {
                                    "threads", "resources", "retries", "description", "foreach", "matrix", "name"]
 
     /// Creates a loader that accepts the given built-in kinds.
-    public init(knownKinds: [String] = [], paramOverrides: [String: JSONValue] = [:]) {
+    public init(knownKinds: [String] = [], paramOverrides: [String: JSONValue] = [:], tables: LevelsTables? = nil) {
         self.knownKinds = knownKinds.sorted()
         self.paramOverrides = paramOverrides
+        self.tables = tables
     }
 
     /// Parses `text` (the contents of `file`) or throws every diagnostic found.
@@ -76,12 +80,12 @@ public struct WorkflowLoader: Sendable {
             reader.error("missing required key 'name'; add e.g. 'name: my-study' at the top", at: top)
         }
         var stages: [Stage] = []
-        var fanouts: [FanoutGroup] = [], gathers: [Gather] = []
+        var fanouts: [FanoutGroup] = [], gathers: [Gather] = [], levels: [LevelsFanout] = []
         let effectiveParams = params.merging(paramOverrides.filter { params[$0.key] != nil }) { $1 }
         if let stagesNode {
             if case .mapping = stagesNode {
-                (stages, fanouts, gathers) = parseStages(stagesNode, workflowParams: effectiveParams, reader: &reader)
-                if stages.isEmpty && reader.diagnostics.isEmpty {
+                (stages, fanouts, gathers, levels) = parseStages(stagesNode, workflowParams: effectiveParams, reader: &reader)
+                if stages.isEmpty && levels.isEmpty && reader.diagnostics.isEmpty {
                     reader.error("'stages' is empty; add at least one stage", at: stagesNode)
                 }
             } else {
@@ -91,14 +95,15 @@ public struct WorkflowLoader: Sendable {
             reader.error("missing required key 'stages'", at: top)
         }
         return Workflow(file: reader.file, name: name, description: description, params: params, stages: stages,
-                        slurm: slurm, sign: sign, fanouts: fanouts, gathers: gathers)
+                        slurm: slurm, sign: sign, fanouts: fanouts, gathers: gathers, levels: levels)
     }
 
     /// The entries of `stages:`, fan-outs expanded into their instances (contiguous, in
     /// instance order), then gathered inputs resolved.
     private func parseStages(_ node: Node, workflowParams: [String: JSONValue],
-                             reader: inout YAMLReader) -> ([Stage], [FanoutGroup], [Gather]) {
+                             reader: inout YAMLReader) -> ([Stage], [FanoutGroup], [Gather], [LevelsFanout]) {
         var stages: [Stage] = [], fanouts: [FanoutGroup] = []
+        var levels: [PendingLevels] = []
         var pending: [PendingGather] = []
         var attempted: Set<String> = [], plain: Set<String> = []
         for pair in reader.pairs(node, context: "in 'stages'") {
@@ -114,6 +119,7 @@ public struct WorkflowLoader: Sendable {
                 pending.removeSubrange(firstGather...)
                 continue
             }
+            if let pendingLevels = entry.levels { levels.append(pendingLevels) }
             let range = stages.count..<(stages.count + entry.stages.count)
             for index in firstGather..<pending.count { pending[index].stages = range }
             if let items = entry.items {
@@ -121,8 +127,9 @@ public struct WorkflowLoader: Sendable {
             }
             stages += entry.stages
         }
+        let settled = settleLevels(levels, stages: stages, gathers: pending, reader: &reader)
         let gathers = resolveGathers(pending, stages: &stages, fanouts: fanouts, attempted: attempted, plain: plain, reader: &reader)
-        return (stages, fanouts, gathers)
+        return (stages, fanouts, gathers, settled)
     }
 
     private func parseSlurm(_ node: Node, reader: inout YAMLReader) -> SlurmDefaults {
