@@ -129,7 +129,10 @@ extension FanoutSpec {
         guard problems.isEmpty else { return }
         var seen: [String: String] = [:]
         seen.reserveCapacity(drafts.count)
-        let fix = name == nil ? "set 'name:' to a template that gives one, e.g. name: ${each.value.id}" : "change 'name:'"
+        var fix = name == nil ? "set 'name:' to a template that gives one, e.g. name: ${each.value.id}" : "change 'name:'"
+        if case .levels(let table, _) = source, name == nil {
+            fix = "levels become keys by their letters, digits and '_.+-' alone, so make the levels in '\(table)' differ in those"
+        }
         for draft in drafts {
             let key = draft.item.key
             if !FanoutItem.isKey(key) {
