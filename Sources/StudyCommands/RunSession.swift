@@ -91,6 +91,7 @@ struct RunSession {
         var observers: [any RunObserver] = [reporter, recorder]
         let producers = TwoPhaseEvents.producers(workspace.compiled.workflow)
         var signalStatus: Int32 = 0
+        var phaseTwo: RunOptions?
         if !producers.isEmpty, let reload {
             // Data-driven fan-outs: run what writes their tables, then expand them and run the rest.
             let joined = TwoPhaseEvents(observers)
@@ -115,8 +116,9 @@ struct RunSession {
                 try record(recorder, workspace: workspace, options: options, run: runNumber, phases: &phases)
                 throw error
             }
+            phaseTwo = TwoPhaseEvents.secondPhaseOptions(options, firstPhase: joined.firstPhaseStages, workspace: workspace)
         }
-        let runner = Runner(workspace: workspace, executor: executor, options: options, observers: observers,
+        let runner = Runner(workspace: workspace, executor: executor, options: phaseTwo ?? options, observers: observers,
                             run: runNumber, snapshot: snapshot)
         let signals = SignalTrap { runner.interrupt() }
         let outcome = Result { try runner.execute() }

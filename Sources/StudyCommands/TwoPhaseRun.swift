@@ -46,6 +46,26 @@ final class TwoPhaseEvents: RunObserver, Sendable {
         for observer in observers { observer.handle(forward) }
     }
 
+    /// The options of the second phase: what `--force`/`--force-all` selects, minus the stages
+    /// the first phase already ran (forcing them again would run them twice in one run).
+    static func secondPhaseOptions(_ options: RunOptions, firstPhase: Set<String>, workspace: Workspace) -> RunOptions {
+        guard options.forceAll || !options.force.isEmpty else { return options }
+        var second = options
+        let stages = workspace.compiled.workflow.stages
+        let cone: [Bool]
+        if options.forceAll {
+            cone = [Bool](repeating: true, count: stages.count)
+        } else {
+            cone = workspace.compiled.graph.downstreamCone(of: options.force.compactMap { workspace.stageIndex($0) })
+        }
+        second.forceAll = false
+        second.force = stages.indices.filter { cone[$0] && !firstPhase.contains(stages[$0].id) }.map { stages[$0].id }
+        return second
+    }
+
+    /// The ids of the stages the first phase finished.
+    var firstPhaseStages: Set<String> { state.withLock { Set($0.first.keys) } }
+
     /// The options of the first phase: only the table producers as targets, and only the forced
     /// stages that exist before the fan-outs expand.
     static func firstPhaseOptions(_ options: RunOptions, producers: [String], workflow: Workflow) -> RunOptions {

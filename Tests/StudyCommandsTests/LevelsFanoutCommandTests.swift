@@ -29,7 +29,7 @@ struct LevelsFanoutCommandTests {
     static func statuses(_ result: CLI.Result) -> [String: String] {
         var out: [String: String] = [:]
         for line in result.stdout.split(separator: "\n") {
-            guard let value = try? JSONValue.parse(String(line)), case .object(let members) = value,
+            guard let value = try? JSONValue.parse(Array(line.utf8)), case .object(let members) = value,
                   members["event"] == .string("stage"), case .string(let stage)? = members["stage"],
                   case .string(let status)? = members["status"] else { continue }
             out[stage] = status
@@ -69,6 +69,9 @@ struct LevelsFanoutCommandTests {
         #expect(Self.statuses(first) == ["types": "ran", "fit@NSCLC": "ran", "fit@Skin_Cancer_Non-Melanoma": "ran", "summary": "ran"])
         #expect(dir.read("results/fit-Skin_Cancer_Non-Melanoma.txt") == "Skin Cancer, Non-Melanoma\n")
         #expect(dir.read("results/summary.txt") == "NSCLC\nSkin Cancer, Non-Melanoma\n")
+        let log = try CLI.run(["log", "-C", dir.path])
+        #expect(log.stdout.split(separator: "\n").filter { $0.hasPrefix("run ") }.count == 1, "one run, one record: \(log.stdout)")
+        #expect(log.stdout.contains("4 ran, 0 cached, 0 failed"), "\(log.stdout)")
         let again = try CLI.run(["run", "--json", "-C", dir.path])
         #expect(Self.statuses(again).values.allSatisfy { $0 == "cached" }, "\(again.stdout)")
         #expect(Self.statuses(again).count == 4)
@@ -88,6 +91,16 @@ struct LevelsFanoutCommandTests {
         #expect(removed.status == 0, "\(removed.stderr)")
         #expect(Self.statuses(removed) == ["types": "ran", "fit@Bladder": "cached", "fit@NSCLC": "cached", "summary": "ran"])
         #expect(dir.read("results/summary.txt") == "Bladder\nNSCLC\n")
+    }
+
+    @Test("'--force' of the table's producer runs it once and forces the instances it expands to")
+    func forceProducer() throws {
+        let dir = Self.workspace("id,cancer_type\n1,NSCLC\n2,Melanoma\n")
+        #expect(try CLI.run(["run", "-C", dir.path]).status == 0)
+        let forced = try CLI.run(["run", "--json", "--force", "types", "-C", dir.path])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(forced.stdout.components(separatedBy: "\"stage\":\"types\"").count == 2, "\(forced.stdout)")
+        #expect(Self.statuses(forced) == ["types": "ran", "fit@Melanoma": "ran", "fit@NSCLC": "ran", "summary": "ran"])
     }
 
     @Test("a table no stage writes expands at load; missing, it is a load error")
