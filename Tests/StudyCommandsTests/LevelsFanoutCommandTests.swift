@@ -93,14 +93,17 @@ struct LevelsFanoutCommandTests {
         #expect(dir.read("results/summary.txt") == "Bladder\nNSCLC\n")
     }
 
-    @Test("'--force' of the table's producer runs it once and forces the instances it expands to")
+    @Test("'--force' of the table's producer runs it once in the run; instances that do not read the table stay cached")
     func forceProducer() throws {
         let dir = Self.workspace("id,cancer_type\n1,NSCLC\n2,Melanoma\n")
         #expect(try CLI.run(["run", "-C", dir.path]).status == 0)
         let forced = try CLI.run(["run", "--json", "--force", "types", "-C", dir.path])
         #expect(forced.status == 0, "\(forced.stderr)")
         #expect(forced.stdout.components(separatedBy: "\"stage\":\"types\"").count == 2, "\(forced.stdout)")
-        #expect(Self.statuses(forced) == ["types": "ran", "fit@Melanoma": "ran", "fit@NSCLC": "ran", "summary": "ran"])
+        #expect(Self.statuses(forced) == ["types": "ran", "fit@Melanoma": "cached", "fit@NSCLC": "cached", "summary": "cached"])
+        let all = try CLI.run(["run", "--json", "--force-all", "-C", dir.path])
+        #expect(all.stdout.components(separatedBy: "\"stage\":\"types\"").count == 2, "\(all.stdout)")
+        #expect(Self.statuses(all) == ["types": "ran", "fit@Melanoma": "ran", "fit@NSCLC": "ran", "summary": "ran"])
     }
 
     @Test("a table no stage writes expands at load; missing, it is a load error")
@@ -139,11 +142,11 @@ struct LevelsFanoutCommandTests {
         dir.write("data/types.csv", "id,cancer_type\n1,a\n")
         let noColumn = try CLI.run(["validate", "-C", dir.path])
         #expect(noColumn.status == 2)
-        #expect(noColumn.stderr.contains("Workflows/main.yaml:4:53: error: 'levels' of stage 'fit': table 'data/types.csv' has no column 'cancer_typ'; did you mean 'cancer_type'? (its columns: 'id', 'cancer_type')"), "\(noColumn.stderr)")
+        #expect(noColumn.stderr.contains("Workflows/main.yaml:4:55: error: 'levels' of stage 'fit': table 'data/types.csv' has no column 'cancer_typ'; did you mean 'cancer_type'? (its columns: 'id', 'cancer_type')"), "\(noColumn.stderr)")
         dir.write("data/types.csv", "id,cancer_typ\n1,\n2,\n")
         let empty = try CLI.run(["validate", "-C", dir.path])
         #expect(empty.status == 2)
-        #expect(empty.stderr.contains("Workflows/main.yaml:4:53: error: 'levels' of stage 'fit': column 'cancer_typ' of table 'data/types.csv' has no values, so there is nothing to fan out over; add rows, or use another column"), "\(empty.stderr)")
+        #expect(empty.stderr.contains("Workflows/main.yaml:4:55: error: 'levels' of stage 'fit': column 'cancer_typ' of table 'data/types.csv' has no values, so there is nothing to fan out over; add rows, or use another column"), "\(empty.stderr)")
         dir.write("data/types.csv", "id,cancer_typ\n1,Skin Cancer\n2,Skin-Cancer\n3,Skin  Cancer\n")
         let collision = try CLI.run(["validate", "-C", dir.path])
         #expect(collision.status == 2)
