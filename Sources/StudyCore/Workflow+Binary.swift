@@ -22,7 +22,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
     }
 
     /// Bumped whenever the encoding changes; a cache of another version is ignored.
-    public static let formatVersion: UInt64 = 5
+    public static let formatVersion: UInt64 = 6
 
     /// The binary encoding.
     public func encoded() -> [UInt8] {

@@ -78,3 +78,16 @@ struct LevelsTableTests {
         }
     }
 }
+
+@Suite("levels fan-outs in the compiled form")
+struct LevelsEncodingTests {
+    @Test("a workflow's levels records round-trip through the binary encoding")
+    func roundTrip() throws {
+        var workflow = Workflow(file: "w.yaml", name: "w", stages: [])
+        workflow.levels = [LevelsFanout(template: "fit", table: "t.csv", column: "c", producer: "types", expanded: false, readers: ["a", "b"]),
+                           LevelsFanout(template: "g", table: "u.csv", column: "d", producer: nil, expanded: true)]
+        let compiled = CompiledWorkflow(workflow: workflow, graph: try StageGraph.build(workflow).get())
+        let decoded = try compiled.encoded().withUnsafeBytes { try CompiledWorkflow(decoding: $0) }
+        #expect(decoded.workflow.levels == workflow.levels)
+    }
+}
