@@ -13,6 +13,9 @@ enum PreviewPrinter {
                     "action": .string(entry.action.rawValue),
                     "reasons": .array(entry.reasons.map { .string($0.description) }),
                 ])
+            } + preview.waiting.map { waiting in
+                .object(["stage": .string(waiting.stage), "state": .string("waiting"), "action": .string("expand"),
+                         "reasons": .array([.string(waiting.note)])])
             }
             Console.out(JSONValue.object(["stages": .array(stages)]).canonicalJSON + "\n")
             return
@@ -23,6 +26,7 @@ enum PreviewPrinter {
             if !entry.reasons.isEmpty { line += "  " + ReasonText.joined(entry.reasons) }
             Console.out(line.trimmingTrailingSpaces() + "\n")
         }
+        for waiting in preview.waiting { Console.out("waiting    \(waiting.stage.padding(to: width))  \(waiting.note)\n") }
         let stale = preview.entries.filter(\.isStale).count
         let all = "\(preview.entries.count) stages" + ProgressReporter.instanceCount(preview.entries.map(\.stage))
         Console.out(stale == 0
@@ -40,9 +44,16 @@ enum PreviewPrinter {
                     "reasons": .array(entry.reasons.map { .string($0.description) }),
                 ]).canonicalJSON + "\n")
             }
+            for waiting in preview.waiting {
+                Console.out(JSONValue.object([
+                    "event": .string("plan"), "stage": .string(waiting.stage), "action": .string("expand"),
+                    "reasons": .array([.string(waiting.note)]),
+                ]).canonicalJSON + "\n")
+            }
             return
         }
         let all = "\(preview.entries.count) stages" + ProgressReporter.instanceCount(preview.entries.map(\.stage))
+        for waiting in preview.waiting { Console.out("expand  \(waiting.stage)  \(waiting.note)\n") }
         if stale.isEmpty {
             Console.out("studyflow: nothing to do; all \(all) up to date\n")
             return

@@ -155,6 +155,7 @@ struct RunCommand: ParsableCommand {
         }
         try session.preflight()
         let (summary, signalStatus) = try session.execute(ws, options: options, executor: try makeExecutor(compiled.workflow, settings: settings, lock: lock),
+                                                          reload: { try loadChecked(source, file, settings, useCache: false, settled: true).2 },
                                                           phases: &phases)
         if summary.interrupted {
             Console.err("studyflow: interrupted; finished stages are cached, rerun 'studyflow run' to continue\n")
@@ -166,8 +167,8 @@ struct RunCommand: ParsableCommand {
     /// The workflow, the run's options and the workspace, with every load-time check passed
     /// (`CommandError.invalidWorkflow` otherwise); without `useCache` nothing is written.
     private func loadChecked(_ source: WorkflowSource, _ file: WorkflowSource.File, _ settings: WorkflowSettings,
-                             useCache: Bool = true) throws -> (CompiledWorkflow, RunOptions, Workspace) {
-        let compiled = try source.load(file, useCache: useCache, settings: settings)
+                             useCache: Bool = true, settled: Bool = false) throws -> (CompiledWorkflow, RunOptions, Workspace) {
+        let compiled = try source.load(file, useCache: useCache, settings: settings, settled: settled)
         let options = try runOptions(compiled.workflow, settings: settings)
         let ws = Workspace(layout: source.layout, compiled: compiled, registry: source.registry, params: options.params)
         try source.checkSettings(ws)

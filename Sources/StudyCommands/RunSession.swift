@@ -83,16 +83,56 @@ struct RunSession {
     /// Runs the selected stages of `workspace` on `executor` (Ctrl-C interrupts them), records the
     /// run in the ledger whatever its outcome, and returns the summary with the exit status a
     /// signal asks for.
+    /// `reload` loads the workflow again once the stages that write `levels:` tables have run.
     func execute(_ workspace: Workspace, options: RunOptions, executor: any Executor,
+                 reload: (() throws -> Workspace)? = nil,
                  phases: inout PhaseTimer) throws -> (summary: RunSummary, signalStatus: Int32) {
         let runNumber = try reservedRun ?? nextRunNumber()
         let recorder = ProvenanceRecorder()
-        let runner = Runner(workspace: workspace, executor: executor, options: options, observers: [reporter, recorder],
+        var workspace = workspace
+        var observers: [any RunObserver] = [reporter, recorder]
+        let producers = TwoPhaseEvents.producers(workspace.compiled.workflow)
+        var signalStatus: Int32 = 0
+        var phaseTwo: RunOptions?
+        if !producers.isEmpty, let reload {
+            // Data-driven fan-outs: run what writes their tables, then expand them and run the rest.
+            let joined = TwoPhaseEvents(observers)
+            observers = [joined]
+            let first = TwoPhaseEvents.firstPhaseOptions(options, producers: producers, workflow: workspace.compiled.workflow)
+            let firstRunner = Runner(workspace: workspace, executor: executor, options: first, observers: observers,
+                                     run: runNumber, snapshot: snapshot)
+            let firstSignals = SignalTrap { firstRunner.interrupt() }
+            let firstSummary = try firstRunner.execute()
+            firstSignals.cancel()
+            signalStatus = firstSignals.exitStatus
+            joined.beginSecondPhase()
+            if !firstSummary.ok {
+                joined.handle(.finished(firstSummary))
+                try record(recorder, workspace: workspace, options: options, run: runNumber, phases: &phases)
+                return (firstSummary, signalStatus)
+            }
+            do {
+                workspace = try reload()
+            } catch {
+                joined.handle(.finished(firstSummary))
+                try record(recorder, workspace: workspace, options: options, run: runNumber, phases: &phases)
+                throw error
+            }
+            phaseTwo = TwoPhaseEvents.secondPhaseOptions(options, firstPhase: joined.firstPhaseStages, workspace: workspace)
+        }
+        let runner = Runner(workspace: workspace, executor: executor, options: phaseTwo ?? options, observers: observers,
                             run: runNumber, snapshot: snapshot)
         let signals = SignalTrap { runner.interrupt() }
         let outcome = Result { try runner.execute() }
         phases.mark("run stages")
         signals.cancel()
+        try record(recorder, workspace: workspace, options: options, run: runNumber, phases: &phases)
+        return (try outcome.get(), signalStatus != 0 ? signalStatus : signals.exitStatus)
+    }
+
+    /// Records the run in the ledger whatever its outcome.
+    private func record(_ recorder: ProvenanceRecorder, workspace: Workspace, options: RunOptions, run runNumber: Int,
+                        phases: inout PhaseTimer) throws {
         if let ledger {
             // Every run that got past loading is recorded: success, failed stages, interruption.
             do {
@@ -105,7 +145,6 @@ struct RunSession {
             }
             phases.mark("provenance")
         }
-        return (try outcome.get(), signals.exitStatus)
     }
 
     private func nextRunNumber() throws -> Int {

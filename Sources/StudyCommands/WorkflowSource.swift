@@ -60,17 +60,20 @@ struct WorkflowSource {
 
     /// The compiled form of `file` under `--param`, `--params-file` and `--profile` settings
     /// (names are checked by `WorkflowSettings.parameters(for:)` once it is loaded).
-    func load(_ file: File, useCache: Bool = true, settings: WorkflowSettings) throws -> CompiledWorkflow {
-        try load(file, useCache: useCache, params: settings.overrides, profile: settings.profile)
+    func load(_ file: File, useCache: Bool = true, settings: WorkflowSettings, settled: Bool = false) throws -> CompiledWorkflow {
+        try load(file, useCache: useCache, params: settings.overrides, profile: settings.profile, settled: settled)
     }
 
     /// The compiled form of `file` through `CompiledWorkflowCache` (without `useCache` nothing is
     /// read from or written to `.studyflow/workflows/`).
-    func load(_ file: File, useCache: Bool = true, params: [String: JSONValue] = [:], profile: String? = nil) throws -> CompiledWorkflow {
+    /// `settled`: the stages writing `levels:` tables have run (see `LevelsTables`).
+    func load(_ file: File, useCache: Bool = true, params: [String: JSONValue] = [:], profile: String? = nil,
+              settled: Bool = false) throws -> CompiledWorkflow {
         let cache = CompiledWorkflowCache(root: layout.root, path: useCache ? layout.compiledWorkflow(for: file.absolute) : nil,
                                           kinds: registry.names)
         do {
-            return try cache.load(text: file.text, digest: file.digest, file: file.display, params: params, profile: profile)
+            return try cache.load(text: file.text, digest: file.digest, file: file.display, params: params, profile: profile,
+                                  settled: settled)
         } catch let error as WorkflowDiagnostics {
             throw CommandError.invalidWorkflow(error, file: file.display)
         }

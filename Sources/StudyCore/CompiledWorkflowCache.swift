@@ -18,7 +18,7 @@ public enum StudyflowVersion {
 /// `CompiledWorkflow` encoding; an entry that does not match in every field is ignored.
 public struct CompiledWorkflowCache: Sendable {
     /// The first bytes of every entry; bump the number when the entry layout changes.
-    public static let magic = Array("studyflow-compiled 3\n".utf8)
+    public static let magic = Array("studyflow-compiled 5\n".utf8)
 
     /// The workspace root: relative paths are checked against it.
     public let root: String
@@ -43,8 +43,10 @@ public struct CompiledWorkflowCache: Sendable {
     /// paths, so they are part of what the cached form was compiled with; so is every file
     /// `include:` merged, whose bytes and pattern matches are checked again on a hit.
     /// Workflow mistakes throw `WorkflowDiagnostics`.
+    /// A workflow with `foreach: {levels: …}` is never cached: its instances depend on a table,
+    /// not only on the file; `settled` says its producing stages have run (see `LevelsTables`).
     public func load(text: String, digest: Digest, file: String, params: [String: JSONValue] = [:],
-                     profile: String? = nil) throws -> CompiledWorkflow {
+                     profile: String? = nil, settled: Bool = false) throws -> CompiledWorkflow {
         var stamp = params.isEmpty ? self.stamp : self.stamp + " " + JSONValue.object(params).canonicalJSON
         if let profile { stamp += " profile=" + profile }
         if let path, let cached = FileIO.read(path), let compiled = decode(cached, digest: digest, stamp: stamp, file: file),
@@ -52,8 +54,9 @@ public struct CompiledWorkflowCache: Sendable {
             try checkSources(compiled)
             return compiled
         }
-        let encoded = try compile(text: text, file: file, params: params, profile: profile).encoded()
-        if let path, (try? FileIO.createDirectories(Self.directory(of: path))) != nil {
+        let compiled = try compile(text: text, file: file, params: params, profile: profile, settled: settled)
+        let encoded = compiled.encoded()
+        if let path, compiled.workflow.levels.isEmpty, (try? FileIO.createDirectories(Self.directory(of: path))) != nil {
             var w = BinaryWriter(capacity: encoded.count + 256)
             w.append(Self.magic)
             w.write(digest)
@@ -75,8 +78,9 @@ public struct CompiledWorkflowCache: Sendable {
 
     /// Parses and validates `text` (no cache).
     public func compile(text: String, file: String, params: [String: JSONValue] = [:],
-                        profile: String? = nil) throws(WorkflowDiagnostics) -> CompiledWorkflow {
-        let workflow = try WorkflowLoader(knownKinds: kinds, paramOverrides: params, profile: profile, files: files)
+                        profile: String? = nil, settled: Bool = false) throws(WorkflowDiagnostics) -> CompiledWorkflow {
+        let workflow = try WorkflowLoader(knownKinds: kinds, paramOverrides: params, profile: profile, files: files,
+                                          tables: LevelsTables(root: root, settled: settled))
             .load(text: text, file: file)
         let graph = try WorkflowValidator(probe: DiskPathProbe(root: root)).validate(workflow)
         return CompiledWorkflow(workflow: workflow, graph: graph)

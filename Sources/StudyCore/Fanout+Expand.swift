@@ -16,7 +16,9 @@ extension FanoutSpec {
     /// naming nothing, invalid or duplicate keys, a `name:` that cannot expand. `stage` is the
     /// template's id, for messages.
     /// - Complexity: O(instances × axes + exclusions × instances).
-    public func expand(stage: String) -> FanoutExpansion {
+    /// `levels` are a `levels:` source's values, read from its table by the caller (without them
+    /// such a source is a problem: its instances are not known yet).
+    public func expand(stage: String, levels: [String]? = nil) -> FanoutExpansion {
         var problems: [FanoutProblem] = []
         var drafts: [Draft]
         switch source {
@@ -24,8 +26,12 @@ extension FanoutSpec {
         case .map(let entries): drafts = Self.mapDrafts(entries, stage: stage, problems: &problems)
         case .matrix(let matrix): drafts = matrix.drafts(stage: stage, problems: &problems)
         case .levels(let table, _):
-            problems.append(FanoutProblem("stage '\(stage)' expands only after '\(table)' is written; its instances are not known yet", origin: .spec))
-            drafts = []
+            guard let levels else {
+                problems.append(FanoutProblem("stage '\(stage)' expands only after '\(table)' is written; its instances are not known yet", origin: .spec))
+                drafts = []
+                break
+            }
+            drafts = Self.levelDrafts(levels, stage: stage, problems: &problems)
         }
         if let name { applyName(name, to: &drafts, stage: stage, problems: &problems) }
         checkKeys(drafts, stage: stage, problems: &problems)
@@ -47,6 +53,23 @@ extension FanoutSpec {
             let text = value.scalarText
             drafts.append(Draft(item: FanoutItem(key: text, eachKey: text, value: value), origin: .item(index),
                                 label: "item \(index + 1) ('\(text)')"))
+        }
+        return drafts
+    }
+
+    /// One item per level: the key is the level mapped by `FanoutItem.key(forLevel:)`, `each.value`
+    /// the level as written.
+    private static func levelDrafts(_ levels: [String], stage: String, problems: inout [FanoutProblem]) -> [Draft] {
+        if levels.count > maximumInstances { problems.append(tooMany(levels.count, stage: stage)); return [] }
+        var drafts: [Draft] = []
+        drafts.reserveCapacity(levels.count)
+        for level in levels {
+            guard let key = FanoutItem.key(forLevel: level) else {
+                problems.append(FanoutProblem("level '\(level)' of stage '\(stage)' has no letter, digit or '_.+-' to make an instance key from; set 'name:' to a template that gives one, or change the table", origin: .spec))
+                continue
+            }
+            drafts.append(Draft(item: FanoutItem(key: key, eachKey: key, value: .string(level)), origin: .spec,
+                                label: "level '\(level)'"))
         }
         return drafts
     }
@@ -106,7 +129,10 @@ extension FanoutSpec {
         guard problems.isEmpty else { return }
         var seen: [String: String] = [:]
         seen.reserveCapacity(drafts.count)
-        let fix = name == nil ? "set 'name:' to a template that gives one, e.g. name: ${each.value.id}" : "change 'name:'"
+        var fix = name == nil ? "set 'name:' to a template that gives one, e.g. name: ${each.value.id}" : "change 'name:'"
+        if case .levels(let table, _) = source, name == nil {
+            fix = "levels become keys by their letters, digits and '_.+-' alone, so make the levels in '\(table)' differ in those"
+        }
         for draft in drafts {
             let key = draft.item.key
             if !FanoutItem.isKey(key) {

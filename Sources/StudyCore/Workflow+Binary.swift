@@ -22,7 +22,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
     }
 
     /// Bumped whenever the encoding changes; a cache of another version is ignored.
-    public static let formatVersion: UInt64 = 5
+    public static let formatVersion: UInt64 = 7
 
     /// The binary encoding.
     public func encoded() -> [UInt8] {
@@ -79,6 +79,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
         for id in graph.order { w.write(UInt64(id)) }
         w.write(workflow.fanouts)
         w.write(workflow.gathers)
+        w.write(workflow.levels)
         return w.bytes
     }
 
@@ -123,6 +124,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
         let order = try Self.readOrder(&r, count: count)
         let fanouts = try r.readFanouts(file: file, stageCount: count)
         let gathers = try r.readGathers(stageCount: count)
+        let levels = try r.readLevels()
         guard r.isAtEnd else { throw BinaryFormatError() }
         var dependents = [[Int32]](repeating: [], count: count)
         for (id, deps) in dependencies.enumerated() {
@@ -132,7 +134,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
             }
         }
         var workflow = Workflow(file: file, name: name, description: description, params: params, stages: stages,
-                                slurm: slurm, sign: sign == 1, fanouts: fanouts, gathers: gathers)
+                                slurm: slurm, sign: sign == 1, fanouts: fanouts, gathers: gathers, levels: levels)
         workflow.includes = includes
         workflow.profiles = profiles
         self.init(
@@ -246,7 +248,37 @@ extension BinaryWriter {
     }
 }
 
+extension BinaryWriter {
+    /// Data-driven fan-outs.
+    mutating func write(_ levels: [LevelsFanout]) {
+        write(UInt64(levels.count))
+        for entry in levels {
+            write(entry.template)
+            write(entry.table)
+            write(entry.column)
+            write(entry.producer ?? "")
+            write(entry.expanded)
+            write(UInt64(entry.readers.count))
+            for reader in entry.readers { write(reader) }
+        }
+    }
+}
+
 extension BinaryReader {
+    /// Data-driven fan-outs as `write(_: [LevelsFanout])` wrote them.
+    mutating func readLevels() throws(BinaryFormatError) -> [LevelsFanout] {
+        var result: [LevelsFanout] = []
+        for _ in 0..<(try readCount()) {
+            let template = try readString(), table = try readString(), column = try readString()
+            let producer = try readString()
+            let expanded = try readBool()
+            var readers: [String] = []
+            for _ in 0..<(try readCount()) { readers.append(try readString()) }
+            result.append(LevelsFanout(template: template, table: table, column: column,
+                                       producer: producer.isEmpty ? nil : producer, expanded: expanded, readers: readers))
+        }
+        return result
+    }
     mutating func readFieldLocations(file: String) throws(BinaryFormatError) -> FieldLocations {
         var fields = FieldLocations()
         for k in 0..<2 {

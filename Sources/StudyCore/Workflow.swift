@@ -28,12 +28,15 @@ public struct Workflow: Sendable, Equatable {
     public var includes = WorkflowIncludes()
     /// `profiles:` by name; `--profile NAME` selects one.
     public var profiles: [String: Profile] = [:]
+    /// Data-driven fan-outs (`foreach: {levels: …}`), expanded or waiting for their table.
+    public var levels: [LevelsFanout]
 
     /// Creates a workflow from already validated parts.
     public init(file: String, name: String, description: String = "", params: [String: JSONValue] = [:], stages: [Stage],
                 slurm: SlurmDefaults = SlurmDefaults(), sign: Bool = false, fanouts: [FanoutGroup] = [],
-                gathers: [Gather] = []) {
+                gathers: [Gather] = [], levels: [LevelsFanout] = []) {
         self.fanouts = fanouts
+        self.levels = levels
         self.gathers = gathers
         self.file = file
         self.name = name

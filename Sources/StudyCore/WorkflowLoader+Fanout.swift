@@ -51,8 +51,8 @@ extension WorkflowLoader {
     }
 
     /// Expands `parsed`, reporting each problem at the node it concerns.
-    func expandFanout(_ parsed: ParsedFanout, stage: String, reader: inout YAMLReader) -> [FanoutItem] {
-        let expansion = parsed.spec.expand(stage: stage)
+    func expandFanout(_ parsed: ParsedFanout, stage: String, levels: [String]? = nil, reader: inout YAMLReader) -> [FanoutItem] {
+        let expansion = parsed.spec.expand(stage: stage, levels: levels)
         for problem in expansion.problems {
             reader.error(problem.message, at: parsed.location(of: problem.origin, reader: reader))
         }

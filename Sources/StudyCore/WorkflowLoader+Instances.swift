@@ -11,6 +11,8 @@ extension WorkflowLoader {
         /// The items, in instance order, when the entry is a fan-out.
         var items: [FanoutItem]?
         var location: SourceLocation
+        /// A `levels:` fan-out's table, settled after every stage is read (`settleLevels`).
+        var levels: PendingLevels? = nil
     }
 
     /// Reads the entry `id`; `nil` after reporting why it cannot be used.
@@ -23,14 +25,36 @@ extension WorkflowLoader {
                                         fanout: isFanout, gathers: &gathers, reader: &reader) else { return nil }
         guard isFanout else { return StageEntry(stages: [template.stage], location: template.stage.location) }
         guard let parsed else { return nil }
-        let items = expandFanout(parsed, stage: id, reader: &reader)
+        var levels: PendingLevels?
+        if case .levels(let raw, let column) = parsed.spec.source {
+            let tableNode = Self.levelsField("table", of: parsed.node) ?? parsed.node
+            guard let table = levelsTablePath(raw, node: tableNode, stage: id, reader: &reader) else { return nil }
+            levels = PendingLevels(template: id, table: table, column: column, node: parsed.node,
+                                   columnNode: Self.levelsField("column", of: parsed.node))
+            switch readLevels(table: table, column: column) {
+            case .failure(let problem):
+                levels?.problem = problem
+                return StageEntry(stages: [], location: template.stage.location, levels: levels)
+            case .success(let values):
+                levels?.problem = nil
+                return instances(of: template, items: expandFanout(parsed, stage: id, levels: values, reader: &reader),
+                                 levels: levels, reader: &reader)
+            }
+        }
+        return instances(of: template, items: expandFanout(parsed, stage: id, reader: &reader), levels: nil, reader: &reader)
+    }
+
+    /// The entry of `template`'s instances, one per item; nil when there are none (reported).
+    private func instances(of template: StageTemplate, items: [FanoutItem], levels: PendingLevels?,
+                           reader: inout YAMLReader) -> StageEntry? {
+        let id = template.stage.id
         guard !items.isEmpty else { return nil }
         var problems = InstanceProblems()
         var stages: [Stage] = []
         stages.reserveCapacity(items.count)
         for item in items { stages.append(instantiate(template, item: item, problems: &problems, reader: reader)) }
         problems.flush(into: &reader, template: id, at: template.stage.location)
-        return StageEntry(stages: stages, items: items, location: template.stage.location)
+        return StageEntry(stages: stages, items: items, location: template.stage.location, levels: levels)
     }
 
     /// A mapping's pairs with string keys, first occurrence only, without reporting anything

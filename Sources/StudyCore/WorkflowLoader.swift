@@ -15,6 +15,9 @@ public struct WorkflowLoader: Sendable {
     public var profile: String?
     /// Where `include:` reads files; nil refuses `include:` (a loader with no file access).
     public var files: (any WorkflowFiles)?
+    /// Where `foreach: {levels: …}` tables are read; nil reads none (such fan-outs wait for the
+    /// stage that writes their table, or are an error when none does).
+    public var tables: LevelsTables?
 
     /// Top-level keys of a workflow file.
     public static let workflowKeys = ["name", "description", "params", "stages", "slurm", "sign", "include", "profiles"]
@@ -24,11 +27,12 @@ public struct WorkflowLoader: Sendable {
 
     /// Creates a loader that accepts the given built-in kinds.
     public init(knownKinds: [String] = [], paramOverrides: [String: JSONValue] = [:], profile: String? = nil,
-                files: (any WorkflowFiles)? = nil) {
+                files: (any WorkflowFiles)? = nil, tables: LevelsTables? = nil) {
         self.knownKinds = knownKinds.sorted()
         self.paramOverrides = paramOverrides
         self.profile = profile
         self.files = files
+        self.tables = tables
     }
 
     /// Parses `text` (the contents of `file`) or throws every diagnostic found.
@@ -92,16 +96,17 @@ public struct WorkflowLoader: Sendable {
             collectStages(node, workflowParams: effectiveParams, acrossFiles: false, into: &collected, reader: &reader)
         }
         collectIncludedStages(&included, into: &collected, workflowParams: effectiveParams, reader: &reader)
+        let levels = settleLevels(collected.levels, stages: collected.stages, gathers: collected.pending, reader: &reader)
         let gathers = resolveGathers(collected.pending, stages: &collected.stages, fanouts: collected.fanouts,
                                      attempted: collected.attempted, plain: collected.plain, reader: &reader)
         let stages = collected.stages
         if nodes["stages"] == nil && !included.declaresStages {
             reader.error("missing required key 'stages'", at: top)
-        } else if stages.isEmpty && reader.diagnostics.isEmpty {
+        } else if stages.isEmpty && levels.isEmpty && reader.diagnostics.isEmpty {
             reader.error("'stages' is empty; add at least one stage", at: nodes["stages"].map { reader.location($0) } ?? top)
         }
         var workflow = Workflow(file: reader.file, name: name, description: description, params: params, stages: stages,
-                                slurm: slurm, sign: sign, fanouts: collected.fanouts, gathers: gathers)
+                                slurm: slurm, sign: sign, fanouts: collected.fanouts, gathers: gathers, levels: levels)
         workflow.includes = included.includes
         workflow.profiles = profiles
         return workflow
@@ -114,6 +119,7 @@ public struct WorkflowLoader: Sendable {
         var stages: [Stage] = []
         var fanouts: [FanoutGroup] = []
         var pending: [PendingGather] = []
+        var levels: [PendingLevels] = []
         var attempted: Set<String> = [], plain: Set<String> = []
         var declared: [String: SourceLocation] = [:]
     }
@@ -144,6 +150,7 @@ public struct WorkflowLoader: Sendable {
                 collection.pending.removeSubrange(firstGather...)
                 continue
             }
+            if let pendingLevels = entry.levels { collection.levels.append(pendingLevels) }
             let range = collection.stages.count..<(collection.stages.count + entry.stages.count)
             for index in firstGather..<collection.pending.count { collection.pending[index].stages = range }
             if let items = entry.items {

@@ -29,6 +29,9 @@ public struct Preview: Sendable {
 
     /// Entries for the selected stages, in topological order.
     public var entries: [Entry]
+    /// Stages not known or not runnable until a `levels:` table is written: a template as
+    /// `TEMPLATE@*`, and the stages that gather from it, each with "expands after STAGE runs".
+    public var waiting: [(stage: String, note: String)] = []
 
     /// Evaluates the selected stages of `workspace` under `options`.
     public static func evaluate(_ workspace: Workspace, options: RunOptions) throws -> Preview {
@@ -67,7 +70,20 @@ public struct Preview: Sendable {
             willRun[id] = action == .run
             entries.append(Entry(stage: stage.id, action: action, reasons: reasons))
         }
-        return Preview(entries: entries)
+        var preview = Preview(entries: entries)
+        preview.listWaiting(workspace.compiled.workflow)
+        return preview
+    }
+
+    /// Moves the stages that wait for a `levels:` table out of `entries` into `waiting`.
+    mutating func listWaiting(_ workflow: Workflow) {
+        for levels in workflow.levels where !levels.expanded {
+            waiting.append((levels.template + "@*", levels.waitingNote))
+            for reader in levels.readers {
+                entries.removeAll { $0.stage == reader }
+                waiting.append((reader, "expands after '\(levels.producer ?? levels.table)' runs (it gathers from '\(levels.template)')"))
+            }
+        }
     }
 }
 

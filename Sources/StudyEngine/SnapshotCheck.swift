@@ -32,7 +32,8 @@ public struct SnapshotCheck: Sendable {
 
     /// Records the snapshot after `summary` when the run covered every stage and all were cached.
     func record(after summary: RunSummary, workspace: Workspace, options: RunOptions, runStart: Int64) {
-        guard summary.ok, options.targets.isEmpty, options.force.isEmpty, !options.forceAll,
+        // A `levels:` fan-out's instances come from a table the snapshot does not watch.
+        guard summary.ok, workspace.compiled.workflow.levels.isEmpty, options.targets.isEmpty, options.force.isEmpty, !options.forceAll,
               summary.results.count == workspace.compiled.workflow.stages.count,
               summary.results.allSatisfy({ $0.status == .cached }) else { return }
         var paths: [String] = []

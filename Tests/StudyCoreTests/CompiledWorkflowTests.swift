@@ -29,6 +29,7 @@ private func oneStageEncoding(dependency: Int?) -> [UInt8] {
     w.write(UInt64(0))                                // command words
     w.write(UInt64(0))                                // order: stage 0
     w.write(UInt64(0)); w.write(UInt64(0))            // fan-out groups, gathers
+    w.write(UInt64(0))                                // levels fan-outs
     return w.bytes
 }
 
