@@ -37,16 +37,7 @@ public struct ParamsFile: Sendable, Equatable {
         var text = try WorkflowLoader.text(of: bytes, file: file)
         if text.unicodeScalars.first == "\u{FEFF}" { text = String(text.unicodeScalars.dropFirst()) }
         var reader = YAMLReader(file: file, text: text)
-        let root: Node?
-        do {
-            root = try YAMLLimits.workflow.compose(text)
-        } catch let excess as YAMLLimits.Excess {
-            throw WorkflowDiagnostics([Diagnostic(excess.message, at: SourceLocation(file: file, line: excess.line, column: excess.column))])
-        } catch let error as YamlError {
-            throw WorkflowDiagnostics([WorkflowLoader.syntaxDiagnostic(error, file: file, lines: reader.lines)])
-        } catch {
-            throw WorkflowDiagnostics([Diagnostic("cannot parse YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1))])
-        }
+        let root = try WorkflowLoader.compose(text, file: file, lines: reader.lines)
         guard let root else { return ParamsFile(file: file, entries: []) }
         guard case .mapping = root else {
             reader.error("a params file must be a mapping of parameter name to value, like 'seed: 7', got \(reader.kindName(root))", at: root)

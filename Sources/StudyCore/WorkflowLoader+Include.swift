@@ -178,16 +178,8 @@ extension WorkflowLoader {
         var own = YAMLReader(file: path, text: body)
         let top = SourceLocation(file: path, line: 1, column: 1)
         let root: Node?
-        do {
-            root = try YAMLLimits.workflow.compose(body)
-        } catch let excess as YAMLLimits.Excess {
-            reader.error(excess.message, at: SourceLocation(file: path, line: excess.line, column: excess.column))
-            return nil
-        } catch let error as YamlError {
-            reader.diagnostics.append(Self.syntaxDiagnostic(error, file: path, lines: own.lines))
-            return nil
-        } catch {
-            reader.error("cannot parse YAML: \(error)", at: top)
+        do { root = try Self.compose(body, file: path, lines: own.lines) } catch {
+            reader.diagnostics += error.diagnostics
             return nil
         }
         guard let root, case .mapping = root else {

@@ -41,16 +41,7 @@ public struct WorkflowLoader: Sendable {
     public func load(text: String, file: String) throws(WorkflowDiagnostics) -> Workflow {
         let text = text.unicodeScalars.first == "\u{FEFF}" ? String(text.unicodeScalars.dropFirst()) : text
         var reader = YAMLReader(file: file, text: text)
-        let root: Node?
-        do {
-            root = try YAMLLimits.workflow.compose(text)
-        } catch let excess as YAMLLimits.Excess {
-            throw WorkflowDiagnostics([Diagnostic(excess.message, at: SourceLocation(file: file, line: excess.line, column: excess.column))])
-        } catch let error as YamlError {
-            throw WorkflowDiagnostics([WorkflowLoader.syntaxDiagnostic(error, file: file, lines: reader.lines)])
-        } catch {
-            throw WorkflowDiagnostics([Diagnostic("cannot parse YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1))])
-        }
+        let root = try Self.compose(text, file: file, lines: reader.lines)
         guard let root else {
             throw WorkflowDiagnostics([Diagnostic("workflow file is empty; 'studyflow init' writes an example to start from",
                                                   at: SourceLocation(file: file, line: 1, column: 1))])
@@ -62,6 +53,20 @@ public struct WorkflowLoader: Sendable {
         let workflow = parseWorkflow(root, reader: &reader)
         if !reader.diagnostics.isEmpty { throw WorkflowDiagnostics(reader.diagnostics) }
         return workflow
+    }
+
+    /// The YAML node tree of `text`, bounded by `YAMLLimits.workflow`; a syntax error or an excess
+    /// is one positioned diagnostic (workflow, included and params files alike).
+    static func compose(_ text: String, file: String, lines: [Substring]) throws(WorkflowDiagnostics) -> Node? {
+        do {
+            return try YAMLLimits.workflow.compose(text)
+        } catch let excess as YAMLLimits.Excess {
+            throw WorkflowDiagnostics([Diagnostic(excess.message, at: SourceLocation(file: file, line: excess.line, column: excess.column))])
+        } catch let error as YamlError {
+            throw WorkflowDiagnostics([WorkflowLoader.syntaxDiagnostic(error, file: file, lines: lines)])
+        } catch {
+            throw WorkflowDiagnostics([Diagnostic("cannot parse YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1))])
+        }
     }
 
     private func parseWorkflow(_ root: Node, reader: inout YAMLReader) -> Workflow {

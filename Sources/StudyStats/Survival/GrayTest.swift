@@ -45,29 +45,7 @@ public enum GrayTest {
     /// matrix is singular to working precision (cuminc then reports no statistic: its QR is rank
     /// deficient).
     static func solve(_ matrix: [[Double]], _ vector: [Double]) -> [Double]? {
-        let scale = matrix.indices.map { abs(matrix[$0][$0]) }.max() ?? 0
-        guard scale > 0, scale.isFinite else { return nil }
-        var a = matrix, b = vector
-        let m = b.count
-        for column in 0..<m {
-            var pivot = column
-            for row in column + 1..<m where abs(a[row][column]) > abs(a[pivot][column]) { pivot = row }
-            guard abs(a[pivot][column]) > 1e-7 * scale else { return nil }
-            a.swapAt(column, pivot)
-            b.swapAt(column, pivot)
-            for row in column + 1..<m {
-                let factor = a[row][column] / a[column][column]
-                for c in column..<m { a[row][c] -= factor * a[column][c] }
-                b[row] -= factor * b[column]
-            }
-        }
-        var x = [Double](repeating: 0, count: m)
-        for row in stride(from: m - 1, through: 0, by: -1) {
-            var sum = b[row]
-            for c in row + 1..<m { sum -= a[row][c] * x[c] }
-            x[row] = sum / a[row][row]
-        }
-        return x
+        GaussianElimination.solve(matrix, vector, singularBelow: 1e-7)
     }
 }
 

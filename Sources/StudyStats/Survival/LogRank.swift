@@ -132,27 +132,7 @@ public enum LogRank {
 
     /// Solves `matrix · x = vector` by Gaussian elimination with partial pivoting (as R's `solve`, LAPACK dgesv).
     static func solve(_ matrix: [[Double]], _ vector: [Double]) -> [Double] {
-        var a = matrix
-        var b = vector
-        let m = b.count
-        for column in 0..<m {
-            var pivot = column
-            for row in column + 1..<m where abs(a[row][column]) > abs(a[pivot][column]) { pivot = row }
-            a.swapAt(column, pivot)
-            b.swapAt(column, pivot)
-            for row in column + 1..<m {
-                let factor = a[row][column] / a[column][column]
-                for c in column..<m { a[row][c] -= factor * a[column][c] }
-                b[row] -= factor * b[column]
-            }
-        }
-        var x = [Double](repeating: 0, count: m)
-        for row in stride(from: m - 1, through: 0, by: -1) {
-            var sum = b[row]
-            for c in row + 1..<m { sum -= a[row][c] * x[c] }
-            x[row] = sum / a[row][row]
-        }
-        return x
+        GaussianElimination.solve(matrix, vector)!
     }
 }
 
