@@ -118,7 +118,7 @@ struct SlurmExecutorTests {
         #expect(outcome.withLock { $0 } == .failed(status: 137, message: "job 3 exited with status 137"))
     }
 
-    @Test("cancelAll scancels every outstanding job in one call and the waiting workers return cancelled")
+    @Test("cancelAll scancels every outstanding job (the waiting ones in one call) and the workers return cancelled")
     func cancelAll() throws {
         let slurm = FakeSlurm(), dir = TemporaryDirectory()
         slurm.set("hold")
@@ -136,7 +136,11 @@ struct SlurmExecutorTests {
         executor.cancelAll()
         #expect(group.wait(timeout: .now() + 5) == .success)
         #expect(outcomes.withLock { $0 } == ["a": .cancelled, "b": .cancelled])
-        #expect(slurm.calls("scancel") == ["1 2"])
+        // Jobs already waiting go in one scancel; a job whose worker had submitted it but not yet
+        // begun to wait (possible under load) is cancelled by that worker itself, right after.
+        let scancels = slurm.calls("scancel")
+        #expect(scancels.flatMap { $0.split(separator: " ").map(String.init) }.sorted() == ["1", "2"])
+        #expect(scancels.count <= 2)
         #expect(slurm.queued.isEmpty)
         // Nothing more is submitted after Ctrl-C.
         #expect(executor.submit(job("true", in: dir, stage: "c")).outcome == .cancelled)
