@@ -77,7 +77,10 @@ final class ProvenanceRecorder: RunObserver {
             timing: .init(started: started, finished: SystemClock.wallSeconds()),
             agent: .init(studyflowVersion: StudyflowVersion.current, host: Timestamp.hostName(), executor: executor),
             source: ledger.sourceState(paths: sources.sorted()), outcome: outcome, stages: .init(counting: results.map(\.status)))
-        _ = try ledger.record(run, stages: records, workflowBytes: Array(file.text.utf8))
+        // A successful run of every stage leaves the workspace up to date (the engine snapshots
+        // it), so the next run is likely a no-op: prepare its record now.
+        let preparing = summary?.ok == true && results.count == stages.count
+        _ = try ledger.record(run, stages: records, workflowBytes: Array(file.text.utf8), preparingNoOp: preparing)
     }
 
     /// A stage's record from its result; a stage that failed or was skipped has no action record,

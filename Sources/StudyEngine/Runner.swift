@@ -29,8 +29,8 @@ public final class Runner: Sendable {
     private let clearer: OutputClearer
     private let movedAside: Mutex<[[MovedAside]]>
 
-    /// A runner for run number `run` of `workspace`; with `snapshot`, a run that changes nothing
-    /// records a snapshot so the next one can take the no-op shortcut.
+    /// A runner for run number `run` of `workspace`; with `snapshot`, a run that leaves every stage
+    /// up to date records a snapshot so the next one can take the no-op shortcut.
     public init(workspace: Workspace, executor: any Executor, options: RunOptions, observers: [any RunObserver], run: Int,
                 snapshot: SnapshotCheck? = nil) {
         self.snapshot = snapshot
@@ -50,7 +50,6 @@ public final class Runner: Sendable {
     /// unknown stage names; failed stages are results.
     public func execute() throws -> RunSummary {
         let start = SystemClock.monotonicSeconds()
-        let wallStart = SystemClock.wallNanoseconds()
         let selection = try Selection(workspace: workspace, options: options)
         let graph = workspace.compiled.graph
         let plan = Plan(graph: graph, selected: selection.selected, keepGoing: options.keepGoing)
@@ -80,7 +79,7 @@ public final class Runner: Sendable {
         let ordered = results.withLock { results in graph.order.compactMap { results[Int($0)] } }
         let summary = RunSummary(run: run, results: ordered, interrupted: interrupted.load(ordering: .relaxed),
                                  seconds: SystemClock.monotonicSeconds() - start)
-        snapshot?.record(after: summary, workspace: workspace, options: options, runStart: wallStart)
+        snapshot?.record(after: summary, workspace: workspace, options: options)
         emit(.finished(summary))
         return summary
     }
