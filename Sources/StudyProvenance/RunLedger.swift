@@ -212,7 +212,8 @@ public final class RunLedger {
     private func prepareNoOp(after commit: GitOID, tree: GitOID, stages: [StageRecord], cache: inout BlobCache) throws {
         guard stages.allSatisfy({ $0.status.known?.hasOutputs == true }),
               stages.contains(where: { $0.status != .known(.cached) }) else { return }
-        let stagesTree = try writeStagesTree(stages.map(\.asCached), cache: &cache)
+        // Lazily: a second array of 10,000 records would add to the run's peak memory.
+        let stagesTree = try writeStagesTree(stages.lazy.map(\.asCached), cache: &cache)
         let noOpTree = try repository.writeTree([.init(name: "stages", id: stagesTree, isTree: true)], base: tree)
         let text = "\(Self.noOpMagic)\(repositoryPath)\n\(commit.hex) \(noOpTree.hex)\n"
         try FileIO.writeAtomically(layout.provenanceNoOp, Array(text.utf8), durable: false)
@@ -267,7 +268,7 @@ public final class RunLedger {
     }
 
     /// Writes the `stages/` tree of `stages`.
-    private func writeStagesTree(_ stages: [StageRecord], cache: inout BlobCache) throws -> GitOID {
+    private func writeStagesTree(_ stages: some Collection<StageRecord>, cache: inout BlobCache) throws -> GitOID {
         var stageEntries: [GitRepository.TreeEntry] = []
         stageEntries.reserveCapacity(stages.count)
         var treeFingerprint = DigestBuilder()

@@ -32,6 +32,8 @@ command -v ninja >/dev/null || { echo "scale bench: ninja not found (bench/run.s
 # Outside any repository: each workspace's ledger is its own bare repository.
 WORK=$(mktemp -d /tmp/studyflow-scale-bench-XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
+export SCALE_RESULTS=$WORK/results.tsv
+: >"$SCALE_RESULTS"
 
 # ninja_defaults DIR: replace gen.py's `build all: phony …` by a `default` line of the same outputs.
 ninja_defaults() {
@@ -72,6 +74,8 @@ for i in range(runs + (1 if runs > 1 else 0)):
     rss.append(int(open(rss_file).read().split()[-1]) / 1024)
 os.unlink(rss_file)
 print("  %-46s %10.1f %10.1f %9.1f" % (label, statistics.median(wall), statistics.mean(cpu), max(rss)))
+with open(os.environ["SCALE_RESULTS"], "a") as f:
+    f.write("%s\t%.1f\t%.1f\t%.1f\n" % (label, statistics.median(wall), statistics.mean(cpu), max(rss)))
 PY
 }
 header() {
@@ -126,7 +130,7 @@ if ! "$SF" validate -C "$F" >"$WORK/validate.log" 2>&1; then
   echo "  fan-out not available: 'studyflow validate' rejects foreach:/matrix: ($(head -n 1 "$WORK/validate.log"))"
 else
   measure "studyflow run -n" "$RUNS" "" "$SF" run -n -C "$F"
-  measure "ninja -n" "$RUNS" "" ninja -n -C "$F"
+  measure "ninja -n (same graph)" "$RUNS" "" ninja -n -C "$F"
   start=$SECONDS
   "$SF" run -j 2 -C "$F" >/dev/null 2>&1 || { echo "scale bench: fan-out cold run failed" >&2; exit 1; }
   echo "  (studyflow cold run: $((SECONDS - start)) s)"
@@ -134,7 +138,7 @@ else
   ninja -j 2 -C "$F" >/dev/null || { echo "scale bench: ninja cold build failed" >&2; exit 1; }
   echo "  (ninja cold build: $((SECONDS - start)) s)"
   measure "studyflow no-op rerun" "$RUNS" "" "$SF" run -j 2 -C "$F"
-  measure "ninja no-op" "$RUNS" "" ninja -j 2 -C "$F"
+  measure "ninja no-op (same graph)" "$RUNS" "" ninja -j 2 -C "$F"
 fi
 
 # --- (b) the explicit layered YAML ---------------------------------------------------------------
@@ -144,7 +148,7 @@ ninja_defaults "$X"
 header "(b) explicit $EXPLICIT-stage layered YAML, $(($(wc -c <"$X/Workflows/bench.yaml") / 1048576)) MiB, dry run (target: ≤ 3 s)"
 measure "studyflow run -n, first (parse + check)" "$RUNS" "rm -rf '$X/.studyflow'" "$SF" run -n -C "$X"
 measure "studyflow run -n, again (compiled cache)" "$RUNS" "" "$SF" run -n -C "$X"
-measure "ninja -n" "$RUNS" "" ninja -n -C "$X"
+measure "ninja -n (explicit graph)" "$RUNS" "" ninja -n -C "$X"
 
 # --- (c) and (d): cold run of the wide workflow, then no-op runs -------------------------------
 W=$WORK/wide
@@ -161,6 +165,30 @@ measure "studyflow no-op right after the cold run" 1 "" "$SF" run -j 2 -C "$W/sf
 flip="echo flip >> '$W/sf/src/in0.txt' && '$SF' run -j 2 -C '$W/sf'"
 measure "studyflow no-op after a run that ran 1 stage" "$RUNS" "$flip" "$SF" run -j 2 -C "$W/sf"
 measure "studyflow no-op after a no-op" "$RUNS" "" "$SF" run -j 2 -C "$W/sf"
-measure "ninja no-op" "$RUNS" "" ninja -j 2 -C "$W/ninja"
+measure "ninja no-op (wide graph)" "$RUNS" "" ninja -j 2 -C "$W/ninja"
 echo "  ledger: $(git --git-dir "$W/sf/.studyflow/provenance.git" rev-list --count refs/studyflow/runs) commits," \
   "$(du -sh "$W/sf/.studyflow/provenance.git" | cut -f1) on disk; load average $(cut -d' ' -f1 /proc/loadavg)"
+
+# Verdicts from the rows above (wall medians; a missing row means its case was skipped).
+python3 - "$SCALE_RESULTS" <<'PY'
+import sys
+rows = {}
+for line in open(sys.argv[1]):
+    label, wall, cpu, rss = line.rstrip("\n").split("\t")
+    rows[label] = (float(wall), float(cpu), float(rss))
+def check(name, ok):
+    print("  %-62s %s" % (name, "ok" if ok else "MISS"))
+print()
+print("== scale: targets ==")
+if "studyflow run -n" in rows:
+    check("(a) run -n ≤ ninja -n", rows["studyflow run -n"][0] <= rows["ninja -n (same graph)"][0])
+    check("(a) no-op rerun ≤ ninja no-op", rows["studyflow no-op rerun"][0] <= rows["ninja no-op (same graph)"][0])
+    check("(a) peak RSS ≤ 150 MiB", max(rows["studyflow run -n"][2], rows["studyflow no-op rerun"][2]) <= 150)
+else:
+    print("  (a) skipped: fan-out not available")
+check("(b) explicit YAML, first dry run ≤ 3 s", rows["studyflow run -n, first (parse + check)"][0] <= 3000)
+check("(c) cold run peak RSS ≤ 60 MiB", rows["studyflow cold run"][2] <= 60)
+ninja = rows["ninja no-op (wide graph)"][0]
+check("(d) no-op right after the cold run ≤ 1.5 × ninja", rows["studyflow no-op right after the cold run"][0] <= 1.5 * ninja)
+check("(d) no-op after a run that ran 1 stage ≤ 1.5 × ninja", rows["studyflow no-op after a run that ran 1 stage"][0] <= 1.5 * ninja)
+PY
