@@ -29,7 +29,10 @@ final class ProvenanceRecorder: RunObserver {
             switch event {
             case .started(let info): state.info = info
             case .stageFinished(let result): state.results.append(result)
-            case .finished(let summary): state.summary = summary
+            case .finished(let summary):
+                // The summary holds every result: a second copy of 10,000 of them is peak memory.
+                state.summary = summary
+                state.results = []
             case .stageStarted: break
             }
         }
@@ -81,7 +84,11 @@ final class ProvenanceRecorder: RunObserver {
             timing: .init(started: started, finished: SystemClock.wallSeconds()),
             agent: .init(studyflowVersion: StudyflowVersion.current, host: Timestamp.hostName(), executor: executor),
             source: ledger.sourceState(paths: sources.sorted()), outcome: outcome, stages: .init(counting: results.map(\.status)))
-        _ = try ledger.record(run, stages: records, workflowBytes: Array(file.text.utf8), includedFiles: included)
+        // A successful run of every stage leaves the workspace up to date (the engine snapshots
+        // it), so the next run is likely a no-op: prepare its record now.
+        let preparing = summary?.ok == true && results.count == stages.count
+        _ = try ledger.record(run, stages: records, workflowBytes: Array(file.text.utf8), includedFiles: included,
+                              preparingNoOp: preparing)
     }
 
     /// The included workflow files inside the workspace whose bytes on disk are still those the

@@ -59,7 +59,9 @@ struct RunSession {
         // The ledger records a no-op run by reusing the previous commit's tree; when the previous
         // run was not the same no-op (first run with the ledger, another HEAD…), the full path
         // records it in full, and the next no-op run takes this shortcut again.
-        let recorded = try ledger.map { try recordNoOp(into: $0, run: runNumber, stages: stages) }
+        // flatMap, not map: a ledger that declines the shortcut (nil) must send the run down the
+        // full path, or the run would go unrecorded.
+        let recorded = try ledger.flatMap { try recordNoOp(into: $0, run: runNumber, stages: stages) }
         phases.mark("provenance")
         guard ledger == nil || recorded != nil else {
             reservedRun = runNumber

@@ -30,27 +30,44 @@ public enum CommandWords {
         return result
     }
 
-    /// Splits on whitespace and shell punctuation, keeping redirection operators as words.
+    /// Splits on whitespace and shell punctuation, keeping redirection operators as words. Works on
+    /// UTF-8 bytes: every separator is ASCII, and no byte of a multi-byte character is, so a word is
+    /// cut exactly where the characters would cut it (and a 100,000-stage workflow does not pay for
+    /// grapheme breaking on every command).
     static func words(_ text: String) -> [String] {
         var words: [String] = []
-        var current = ""
-        func flush() { if !current.isEmpty { words.append(current); current = "" } }
-        var chars = Array(text)
-        chars.append(" ")
-        var i = 0
-        while i < chars.count {
-            let c = chars[i]
-            switch c {
-            case ">":
-                let op = (current == "2" || current == "&") ? current + ">" : ">"
-                if current == "2" || current == "&" { current = "" } else { flush() }
-                if i + 1 < chars.count, chars[i + 1] == ">" { words.append(op + ">"); i += 1 } else { words.append(op) }
-            case " ", "\t", "\n", ";", "|", "&", "<", "(", ")", "`", "\"", "'":
-                flush()
-            default:
-                current.append(c)
+        var text = text
+        text.withUTF8 { bytes in
+            var start = 0
+            func flush(_ end: Int) {
+                if end > start { words.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)) }
             }
-            i += 1
+            var i = 0
+            while i < bytes.count {
+                switch bytes[i] {
+                case UInt8(ascii: ">"):
+                    // `2>` and `&>` are one operator when the digit or ampersand is the whole word so far.
+                    let prefix = i - start == 1 && (bytes[start] == UInt8(ascii: "2") || bytes[start] == UInt8(ascii: "&"))
+                        ? String(UnicodeScalar(bytes[start])) : ""
+                    if prefix.isEmpty { flush(i) }
+                    if i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: ">") {
+                        words.append(prefix + ">>")
+                        i += 1
+                    } else {
+                        words.append(prefix + ">")
+                    }
+                    start = i + 1
+                case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: ";"), UInt8(ascii: "|"),
+                     UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "`"),
+                     UInt8(ascii: "\""), UInt8(ascii: "'"):
+                    flush(i)
+                    start = i + 1
+                default:
+                    break
+                }
+                i += 1
+            }
+            flush(bytes.count)
         }
         return words
     }

@@ -29,8 +29,8 @@ public final class Runner: Sendable {
     private let clearer: OutputClearer
     private let movedAside: Mutex<[[MovedAside]]>
 
-    /// A runner for run number `run` of `workspace`; with `snapshot`, a run that changes nothing
-    /// records a snapshot so the next one can take the no-op shortcut.
+    /// A runner for run number `run` of `workspace`; with `snapshot`, a run that leaves every stage
+    /// up to date records a snapshot so the next one can take the no-op shortcut.
     public init(workspace: Workspace, executor: any Executor, options: RunOptions, observers: [any RunObserver], run: Int,
                 snapshot: SnapshotCheck? = nil) {
         self.snapshot = snapshot
@@ -77,7 +77,12 @@ public final class Runner: Sendable {
         let commitError = committer.finish()
         try? workspace.statCache.save()
         if let commitError { throw commitError }
-        let ordered = results.withLock { results in graph.order.compactMap { results[Int($0)] } }
+        // Moved out, not copied: the summary is the one list of results from here on.
+        let ordered = results.withLock { results in
+            let ordered = graph.order.compactMap { results[Int($0)] }
+            results = []
+            return ordered
+        }
         let summary = RunSummary(run: run, results: ordered, interrupted: interrupted.load(ordering: .relaxed),
                                  seconds: SystemClock.monotonicSeconds() - start)
         snapshot?.record(after: summary, workspace: workspace, options: options, runStart: wallStart)
@@ -95,7 +100,7 @@ public final class Runner: Sendable {
     private func finish(_ id: Int, _ result: StageResult) {
         var result = result
         result.movedAside = movedAside.withLock { $0[id] }
-        results.withLock { $0[id] = result }
+        results.withLock { if id < $0.count { $0[id] = result } }
         emit(.stageFinished(result))
     }
 

@@ -1,8 +1,8 @@
 import StudyCore
 import StudyStore
 
-/// The no-op shortcut (see `Snapshot`): answers "is everything up to date?" from the last no-change
-/// run's snapshot, and writes a new snapshot after a run in which every stage was cached.
+/// The no-op shortcut (see `Snapshot`): answers "is everything up to date?" from the snapshot of
+/// the last run that left every stage up to date, and writes a new one after each such run.
 public struct SnapshotCheck: Sendable {
     /// The snapshot header the current invocation must match.
     public var header: Snapshot.Header
@@ -30,12 +30,15 @@ public struct SnapshotCheck: Sendable {
         return unchangedStages(layout)
     }
 
-    /// Records the snapshot after `summary` when the run covered every stage and all were cached.
+    /// Records the snapshot after `summary` when the run covered every stage and left each one up
+    /// to date: cached, restored or run successfully. A run that executed stages snapshots too, so
+    /// the first no-op run after it takes the shortcut (its fresh outputs are read once more here,
+    /// see `Snapshot`). `runStart` is when the run began, after the workflow files were loaded.
     func record(after summary: RunSummary, workspace: Workspace, options: RunOptions, runStart: Int64) {
         // A `levels:` fan-out's instances come from a table the snapshot does not watch.
         guard summary.ok, workspace.compiled.workflow.levels.isEmpty, options.targets.isEmpty, options.force.isEmpty, !options.forceAll,
               summary.results.count == workspace.compiled.workflow.stages.count,
-              summary.results.allSatisfy({ $0.status == .cached }) else { return }
+              summary.results.allSatisfy({ $0.status.hasOutputs }) else { return }
         var paths: [String] = []
         var environment: Set<String> = []
         for (id, stage) in workspace.compiled.workflow.stages.enumerated() {
@@ -45,8 +48,9 @@ public struct SnapshotCheck: Sendable {
             environment.formUnion(stage.env)
         }
         Snapshot.write(workspace.layout, header: header, stages: summary.results.map(\.stage), paths: paths,
-                       watched: workspace.compiled.workflow.includes.watchedPaths, environment: environment.sorted(), cache: workspace.statCache, runStart: runStart,
-                       digestEnvironment: digestEnvironment)
+                       watched: workspace.compiled.workflow.includes.watchedPaths, environment: environment.sorted(),
+                       cache: workspace.statCache, runStart: runStart, digestEnvironment: digestEnvironment)
+        try? workspace.statCache.save()
     }
 
     private func digestEnvironment(_ names: [String]) -> Digest {

@@ -23,7 +23,8 @@ import Darwin
 /// ```
 /// Records are canonical JSON (sorted keys, one member a line), so `git diff RUN1 RUN2` shows what
 /// changed. Consecutive runs share unchanged stage records and output blobs by object id; a no-op
-/// run (`recordNoOp`) writes only `run.json`, one tree and the commit.
+/// run (`recordNoOp`) writes only `run.json`, one tree and the commit, also right after a run that
+/// executed stages, which prepared that no-op run's stage records (`prepareNoOp`).
 ///
 /// One instance owns the repository handle; use it from one thread at a time.
 public final class RunLedger {
@@ -183,30 +184,97 @@ public final class RunLedger {
         }
         guard let runBlob = try repository.entry("run.json", inTree: previous.tree),
               let json = JSONText.parse(try repository.readBlob(runBlob)), var record = RunRecord(json: json),
-              record.outcome == .known(.ok), record.stages.allCached, record.stages.total == stages.count,
+              record.outcome == .known(.ok), record.stages.total == stages.count,
               record.stages.digest == RunRecord.digest(ofStages: stages), record.workflow.digest == workflowDigest,
               record.workflow.file == workflowFile, isOwn(record), record.source.repository == sourceRepository,
               record.source.commit == headCommitID else { return nil }
+        // After a no-op run its tree is the next one's; after a run that executed stages, the tree
+        // it prepared with every stage record as cached (`prepareNoOp`).
+        var base = previous.tree
+        if !record.stages.allCached {
+            guard let prepared = preparedNoOp(after: tip) else { return nil }
+            base = prepared
+            record.stages = RunRecord.Stages(counts: [StageStatus.cached.rawValue: stages.count], digest: record.stages.digest)
+        }
         record.run = run
         record.id = RunID.generate()
         record.place.workspaceRoot = layout.root
         record.timing = RunRecord.Timing(started: started, finished: SystemClock.wallSeconds())
         record.agent = RunRecord.Agent(studyflowVersion: studyflowVersion, host: Timestamp.hostName(), executor: executor)
         let blob = try repository.writeBlob(record.encoded)
-        let tree = try repository.writeTree([.init(name: "run.json", id: blob, isTree: false)], base: previous.tree)
+        let tree = try repository.writeTree([.init(name: "run.json", id: blob, isTree: false)], base: base)
         return try commit(tree: tree, record: record, parent: tip)
     }
 
+    /// Prepares the record of a no-op run right after the run recorded as `commit`, whose stage
+    /// records are `stages` (every one ran, was restored or cached): the same tree with each stage
+    /// record as a cached stage's. Written while the executing run is recording anyway, it lets
+    /// that no-op run write one blob, one tree and a commit instead of every stage record.
+    private func prepareNoOp(after commit: GitOID, tree: GitOID, stages: [StageRecord], cache: inout BlobCache) throws {
+        guard stages.allSatisfy({ $0.status.known?.hasOutputs == true }),
+              stages.contains(where: { $0.status != .known(.cached) }) else { return }
+        // Lazily: a second array of 10,000 records would add to the run's peak memory.
+        let stagesTree = try writeStagesTree(stages.lazy.map(\.asCached), cache: &cache)
+        let noOpTree = try repository.writeTree([.init(name: "stages", id: stagesTree, isTree: true)], base: tree)
+        let text = "\(Self.noOpMagic)\(repositoryPath)\n\(commit.hex) \(noOpTree.hex)\n"
+        try FileIO.writeAtomically(layout.provenanceNoOp, Array(text.utf8), durable: false)
+    }
+
+    private static let noOpMagic = "studyflow-provenance-noop 1\n"
+
+    /// The tree `prepareNoOp` wrote for a no-op run after `commit`, when it is still in the repository.
+    private func preparedNoOp(after commit: GitOID) -> GitOID? {
+        guard let text = FileIO.readText(layout.provenanceNoOp) else { return nil }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.count >= 3, lines[0] + "\n" == Self.noOpMagic, lines[1] == repositoryPath else { return nil }
+        let ids = lines[2].split(separator: " ")
+        guard ids.count == 2, GitOID(hex: ids[0]) == commit, let tree = GitOID(hex: ids[1]), repository.contains(tree) else { return nil }
+        return tree
+    }
+
     /// Records a run in full: every stage record, every stored output, `run.json` and the commit.
-    /// `record.stages.digest` is computed here from `stages`.
+    /// `record.stages.digest` is computed here from `stages`. With `preparingNoOp` (a successful
+    /// run of every stage that executed some), the record of a no-op run after it is prepared too.
     public func record(_ record: RunRecord, stages: [StageRecord], workflowBytes: [UInt8]?,
-                       includedFiles: [(path: String, bytes: [UInt8])] = []) throws -> GitOID {
+                       includedFiles: [(path: String, bytes: [UInt8])] = [], preparingNoOp: Bool = false) throws -> GitOID {
         var record = record
         record.stages.digest = RunRecord.digest(ofStages: stages.map(\.stage))
         stampIdentity(&record)
         var cache = BlobCache(path: layout.provenanceBlobCache, repository: repositoryPath)
         cache.validate { repository.contains($0) }
         defer { cache.save() }
+        let stagesTree = try writeStagesTree(stages, cache: &cache)
+        var root: [GitRepository.TreeEntry] = [
+            .init(name: "run.json", id: try repository.writeBlob(record.encoded), isTree: false),
+            .init(name: "stages", id: stagesTree, isTree: true),
+        ]
+        if let workflowBytes {
+            root.append(.init(name: "workflow.yaml", id: try repository.writeBlob(workflowBytes), isTree: false))
+        }
+        if !includedFiles.isEmpty {
+            let included = OutputDirectory()
+            for file in includedFiles { included.insert(file.path.split(separator: "/").map(String.init)[...], try repository.writeBlob(file.bytes)) }
+            root.append(.init(name: "included", id: try included.write(repository), isTree: true))
+        }
+        if let outputs = try writeOutputs(stages, cache: &cache) { root.append(.init(name: "outputs", id: outputs, isTree: true)) }
+        let tree = try repository.writeTree(root)
+        var attempt = 0
+        while true {
+            let parent = try repository.resolve(Self.ref)
+            do {
+                let id = try commit(tree: tree, record: record, parent: parent)
+                if preparingNoOp { try? prepareNoOp(after: id, tree: tree, stages: stages, cache: &cache) }
+                return id
+            } catch ProvenanceError.raced(let ref) {
+                // Another process moved the ref between reading the parent and writing: retry on the new tip.
+                attempt += 1
+                if attempt == 3 { throw ProvenanceError.raced(ref: ref) }
+            }
+        }
+    }
+
+    /// Writes the `stages/` tree of `stages`.
+    private func writeStagesTree(_ stages: some Collection<StageRecord>, cache: inout BlobCache) throws -> GitOID {
         var stageEntries: [GitRepository.TreeEntry] = []
         stageEntries.reserveCapacity(stages.count)
         var treeFingerprint = DigestBuilder()
@@ -226,32 +294,7 @@ public final class RunLedger {
             treeFingerprint.field(stage.stage)
             id.bytes.withUnsafeBytes { treeFingerprint.update($0) }
         }
-        let stagesTree = try cachedTree(treeFingerprint.finalize(), cache: &cache) { try repository.writeTree(stageEntries) }
-        var root: [GitRepository.TreeEntry] = [
-            .init(name: "run.json", id: try repository.writeBlob(record.encoded), isTree: false),
-            .init(name: "stages", id: stagesTree, isTree: true),
-        ]
-        if let workflowBytes {
-            root.append(.init(name: "workflow.yaml", id: try repository.writeBlob(workflowBytes), isTree: false))
-        }
-        if !includedFiles.isEmpty {
-            let included = OutputDirectory()
-            for file in includedFiles { included.insert(file.path.split(separator: "/").map(String.init)[...], try repository.writeBlob(file.bytes)) }
-            root.append(.init(name: "included", id: try included.write(repository), isTree: true))
-        }
-        if let outputs = try writeOutputs(stages, cache: &cache) { root.append(.init(name: "outputs", id: outputs, isTree: true)) }
-        let tree = try repository.writeTree(root)
-        var attempt = 0
-        while true {
-            let parent = try repository.resolve(Self.ref)
-            do {
-                return try commit(tree: tree, record: record, parent: parent)
-            } catch ProvenanceError.raced(let ref) {
-                // Another process moved the ref between reading the parent and writing: retry on the new tip.
-                attempt += 1
-                if attempt == 3 { throw ProvenanceError.raced(ref: ref) }
-            }
-        }
+        return try cachedTree(treeFingerprint.finalize(), cache: &cache) { try repository.writeTree(stageEntries) }
     }
 
     /// The workspace repository's HEAD commit id, nil without one.

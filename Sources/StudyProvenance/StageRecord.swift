@@ -113,6 +113,17 @@ public struct StageRecord: Equatable, Sendable {
         return b.finalize()
     }
 
+    /// The record a later run in which this stage was cached gives it: the same key, inputs and
+    /// outputs, no execution (status `cached`, no exit status, 0 seconds, no job).
+    public var asCached: StageRecord {
+        var record = self
+        record.status = .known(.cached)
+        record.exitStatus = nil
+        record.seconds = 0
+        record.jobID = nil
+        return record
+    }
+
     /// The bytes of `stages/<id>.json`.
     public var encoded: [UInt8] { Array(JSONText.pretty(json).utf8) }
 

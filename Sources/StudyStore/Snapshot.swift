@@ -5,17 +5,21 @@ import Darwin
 #endif
 import StudyCore
 
-/// The state of a workspace after a run that changed nothing: every artifact's `stat`, the
-/// workflow's digest, the parameters and environment that entered the keys.
+/// The state of a workspace after a run that left every stage up to date: every artifact's
+/// `stat`, the workflow's digest, the parameters and environment that entered the keys.
 ///
 /// When all of it still holds, every stage key and every output is what that run verified, so the
 /// next run can report all stages up to date after reading one file and calling `stat` once per
 /// artifact — no workflow parsing, no key computation, no record decoding. Anything that differs
 /// (a touched file, an edited workflow, another `--param`) falls back to the full check, which
-/// decides by content and writes a fresh snapshot.
+/// decides by content and writes a fresh snapshot. Any successful run of every stage writes one,
+/// including a run that executed stages, so the first no-op run after it is already answered here.
 ///
-/// Only artifacts whose `stat` predates the run by a safety margin are trusted (git's racy-clean
-/// rule): a file modified in the same clock tick as it was read would otherwise look unchanged.
+/// A `stat` is trusted only when the file was read well after its last change (git's racy-clean
+/// rule): a file modified in the same clock tick as it was read could change again unseen. Outputs
+/// a run just wrote are read again when the snapshot is written; the few written within the racy
+/// window of that moment are recorded with their digest (a directory with its listing) and read
+/// again by every check, as git re-reads racily clean index entries.
 public enum Snapshot {
     /// What must match besides the files: built from the workflow file, `--param`s and `env:` values.
     public struct Header: Equatable, Sendable {
@@ -34,17 +38,24 @@ public enum Snapshot {
         }
     }
 
-    static let magic = Array("studyflow-snapshot 2\n".utf8)
+    static let magic = Array("studyflow-snapshot 3\n".utf8)
 
-    /// Writes the snapshot if every path's `stat` predates `runStart` by `StatCache.racyWindow` and
-    /// every file agrees with the stat cache; otherwise removes any old snapshot. `paths` are
-    /// workspace paths of every artifact (directories are walked); missing paths are recorded as absent.
-    /// `watched` paths (included workflow files, directories an include pattern listed) are
-    /// recorded by `stat` alone: neither hashed nor walked.
+    /// How an artifact is recorded: absent, trusted by its `stat`, or racy (its `stat` plus the
+    /// digest of its bytes, or of its names for a directory, to compare on every check).
+    enum EntryKind: UInt64 {
+        case absent = 0, trusted = 1, racyFile = 2, racyDirectory = 3
+    }
+
+    /// Writes the snapshot if every file agrees with the stat cache (re-reading racy entries);
+    /// otherwise removes any old snapshot. `paths` are workspace paths of every artifact
+    /// (directories are walked); missing paths are recorded as absent. Re-read files are
+    /// remembered in `cache` (the caller saves it). `watched` paths (included workflow files,
+    /// directories an include pattern listed) are recorded by `stat` alone, neither hashed nor
+    /// walked: the run loaded them at `runStart`, so a `stat` within the racy window of that moment
+    /// may hide an edit the run never saw, and then no snapshot is written.
     public static func write(_ layout: StoreLayout, header: Header, stages: [String], paths: [String],
                              watched: [String] = [], environment: [String], cache: StatCache, runStart: Int64,
                              digestEnvironment: ([String]) -> Digest) {
-        let limit = runStart - StatCache.racyWindow
         let rootFD = open(layout.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard rootFD >= 0 else { return }
         defer { close(rootFD) }
@@ -65,43 +76,77 @@ public enum Snapshot {
         while let path = pending.popLast() {
             guard seen.insert(path).inserted else { continue }
             entries += 1
+            // Taken before the entry is read or listed: a change after that shows in its stat.
+            let readAt = SystemClock.wallNanoseconds()
             guard let st = FileStat.at(rootFD, path, followingSymlinks: true) else {
-                entryBytes.write(UInt64(0))
+                entryBytes.write(EntryKind.absent.rawValue)
                 entryBytes.write(path)
                 continue
             }
-            guard st.mtime < limit, st.ctime < limit else { return discard(layout) }
+            let kind: EntryKind, digest: Digest?
             switch st.kind {
             case .file:
-                guard cache.digest(of: path, stat: st) != nil else { return discard(layout) }
+                guard let known = cache.entry(of: path, stat: st) else { return discard(layout) }
+                if known.trusted {
+                    (kind, digest) = (.trusted, nil)
+                } else {
+                    guard let again = reread(layout, path, stat: st, expecting: known.digest, cache: cache) else { return discard(layout) }
+                    (kind, digest) = again ? (.trusted, nil) : (.racyFile, known.digest)
+                }
             case .directory:
-                for child in (try? FileIO.listDirectory(layout.absolute(path))) ?? [] { pending.append(path + "/" + child) }
+                guard let names = try? FileIO.listDirectory(layout.absolute(path)) else { return discard(layout) }
+                for child in names { pending.append(path + "/" + child) }
+                let racy = StatCache.isRacy(st, hashedAt: readAt)
+                (kind, digest) = racy ? (.racyDirectory, listingDigest(names)) : (.trusted, nil)
             case .symlink, .other:
                 return discard(layout)
             }
-            entryBytes.write(UInt64(1))
-            entryBytes.write(path)
-            entryBytes.write(st.kind == .directory)
-            for value in [st.size, st.mtime, st.ctime] { entryBytes.write(Int(value)) }
-            entryBytes.write(st.inode)
+            write(&entryBytes, kind, path, st, digest)
         }
         w.write(UInt64(entries))
         w.append(entryBytes.bytes)
         w.write(UInt64(watched.count))
         for path in watched {
             guard let st = FileStat.at(rootFD, path, followingSymlinks: true) else {
-                w.write(UInt64(0))
+                w.write(EntryKind.absent.rawValue)
                 w.write(path)
                 continue
             }
-            guard st.mtime < limit, st.ctime < limit else { return discard(layout) }
-            w.write(UInt64(1))
-            w.write(path)
-            w.write(st.kind == .directory)
-            for value in [st.size, st.mtime, st.ctime] { w.write(Int(value)) }
-            w.write(st.inode)
+            guard !StatCache.isRacy(st, hashedAt: runStart) else { return discard(layout) }
+            write(&w, .trusted, path, st, nil)
         }
         try? FileIO.writeAtomically(layout.snapshot, w.bytes, durable: false)
+    }
+
+    /// One present entry: kind, path, whether a directory, size, mtime, ctime, inode, and for a
+    /// racy entry the digest to compare at every check.
+    private static func write(_ w: inout BinaryWriter, _ kind: EntryKind, _ path: String, _ st: FileStat, _ digest: Digest?) {
+        w.write(kind.rawValue)
+        w.write(path)
+        w.write(st.kind == .directory)
+        for value in [st.size, st.mtime, st.ctime] { w.write(Int(value)) }
+        w.write(st.inode)
+        if let digest { w.write(digest) }
+    }
+
+    /// Reads a file whose stat cache entry is racy again: nil when its bytes are not `expecting`
+    /// any more or it changed while read; true when it can now be trusted by its `stat` (and is
+    /// remembered so), false when it is still within the racy window and must be read at every check.
+    private static func reread(_ layout: StoreLayout, _ path: String, stat: FileStat, expecting: Digest, cache: StatCache) -> Bool? {
+        let readAt = SystemClock.wallNanoseconds()
+        guard let (digest, _) = try? FileHasher.hash(layout.absolute(path)), digest == expecting,
+              FileStat.following(layout.absolute(path)) == stat else { return nil }
+        guard !StatCache.isRacy(stat, hashedAt: readAt) else { return false }
+        cache.remember(path, stat: stat, digest: digest, hashedAt: readAt)
+        return true
+    }
+
+    /// The digest of a directory's sorted entry names.
+    static func listingDigest(_ names: [String]) -> Digest {
+        var b = DigestBuilder()
+        b.field(UInt64(names.count))
+        for name in names { b.field(name) }
+        return b.finalize()
     }
 
     private static func discard(_ layout: StoreLayout) {
@@ -128,14 +173,14 @@ public enum Snapshot {
                 let count = try r.readCount()
                 stages.reserveCapacity(count)
                 for _ in 0..<count { stages.append(try r.readString()) }
-                // Artifacts, then watched paths: both as (present, path, kind, size, mtime, ctime, inode).
+                // Artifacts, then watched paths, both encoded by `write(_:_:_:_:_:)`.
                 for _ in 0..<2 {
                     let entries = try r.readCount()
                     for _ in 0..<entries {
-                        let present = try r.readUInt() == 1
+                        guard let kind = EntryKind(rawValue: try r.readUInt()) else { return nil }
                         let path = try r.readString()
                         let now = FileStat.at(rootFD, path, followingSymlinks: true)
-                        guard present else {
+                        guard kind != .absent else {
                             if now != nil { return nil }
                             continue
                         }
@@ -144,6 +189,16 @@ public enum Snapshot {
                         let inode = try r.readUInt()
                         guard let now, now.size == size, now.mtime == mtime, now.ctime == ctime, now.inode == inode,
                               (now.kind == .directory) == isDirectory else { return nil }
+                        switch kind {
+                        case .racyFile:
+                            let expected = try r.readDigest()
+                            guard (try? FileHasher.hash(layout.absolute(path)))?.0 == expected else { return nil }
+                        case .racyDirectory:
+                            let expected = try r.readDigest()
+                            guard let names = try? FileIO.listDirectory(layout.absolute(path)), listingDigest(names) == expected else { return nil }
+                        case .absent, .trusted:
+                            break
+                        }
                     }
                 }
                 return r.isAtEnd ? stages : nil

@@ -22,7 +22,7 @@ public final class StatCache: Sendable {
     private let state: Mutex<State>
     private let path: String
     /// Entries whose mtime is this close to the time they were hashed are re-hashed (nanoseconds).
-    static let racyWindow: Int64 = 100_000_000
+    public static let racyWindow: Int64 = 100_000_000
 
     static let magic = Array("studyflow-stat 1\n".utf8)
 
@@ -54,10 +54,34 @@ public final class StatCache: Sendable {
     /// The remembered digest of `path` if `stat` still matches and the entry is not racy.
     public func digest(of path: String, stat: FileStat) -> Digest? {
         state.withLock { state in
-            guard let entry = state.entries[path], entry.stat == stat,
-                  stat.mtime < entry.hashedAt - Self.racyWindow, stat.ctime < entry.hashedAt - Self.racyWindow
+            guard let entry = state.entries[path], entry.stat == stat, !Self.isRacy(stat, hashedAt: entry.hashedAt)
             else { return nil }
             return entry.digest
+        }
+    }
+
+    /// The remembered digest of `path` if `stat` still matches, and whether it can be trusted
+    /// without reading the file (false: the entry is racy, so the file may have changed since it
+    /// was hashed without its `stat` showing it; only re-reading can tell).
+    public func entry(of path: String, stat: FileStat) -> (digest: Digest, trusted: Bool)? {
+        state.withLock { state in
+            guard let entry = state.entries[path], entry.stat == stat else { return nil }
+            return (entry.digest, !Self.isRacy(stat, hashedAt: entry.hashedAt))
+        }
+    }
+
+    /// Whether a file with `stat` read at `hashedAt` (nanoseconds) could change again without a
+    /// visible change of its `stat`.
+    public static func isRacy(_ stat: FileStat, hashedAt: Int64) -> Bool {
+        !(stat.mtime < hashedAt - racyWindow && stat.ctime < hashedAt - racyWindow)
+    }
+
+    /// Remembers that `path`, as described by `stat`, has `digest`, read at `hashedAt` (nanoseconds).
+    public func remember(_ path: String, stat: FileStat, digest: Digest, hashedAt: Int64) {
+        let entry = Entry(stat: stat, digest: digest, hashedAt: hashedAt)
+        state.withLock { state in
+            state.entries[path] = entry
+            state.dirty = true
         }
     }
 

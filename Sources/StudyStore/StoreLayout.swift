@@ -8,13 +8,14 @@ import StudyCore
 ///   quarantine/abcdef…      objects whose bytes no longer matched their name, moved aside
 ///   actions.log             action records: stage key -> output digests (append-only, checksummed)
 ///   stat-cache              path -> (size, mtime, inode) -> digest
-///   snapshot                every artifact's stat after a run that changed nothing
+///   snapshot                every artifact's stat after a run that left every stage up to date
 ///   workflows/NAME.bin      compiled workflows, keyed by the YAML file's digest
 ///   logs/RUN/STAGE.log      stdout and stderr of each stage run
 ///   lock                    the workspace lock, holding the holder's pid
 ///   run-counter             the last run number
 ///   provenance.git/         bare git repository of run records, when the workspace is in no repository
 ///   provenance-blobs        SHA-256 -> git blob id of outputs already in the provenance repository
+///   provenance-noop         the tree a no-op run right after the ledger's newest run records
 ///   output-claims           output paths stages were started on, whether or not they succeeded
 ///   trash/RUN/PATH          what run RUN moved aside instead of deleting (studyflow did not make it)
 /// ```
@@ -39,7 +40,7 @@ public struct StoreLayout: Sendable, Equatable {
     public var statCache: String { stateDirectory + "/stat-cache" }
     /// The workspace lock file.
     public var lockFile: String { stateDirectory + "/lock" }
-    /// The no-change snapshot (see `Snapshot`).
+    /// The up-to-date snapshot (see `Snapshot`).
     public var snapshot: String { stateDirectory + "/snapshot" }
     /// The run counter.
     public var runCounter: String { stateDirectory + "/run-counter" }
@@ -50,6 +51,9 @@ public struct StoreLayout: Sendable, Equatable {
     /// Which outputs (by SHA-256) the provenance repository already holds, and as which git blob, so
     /// recording a run does not re-read and re-hash every output.
     public var provenanceBlobCache: String { stateDirectory + "/provenance-blobs" }
+    /// The ledger's newest run commit and the tree a no-op run after it records (its stage records
+    /// as cached), prepared by a run that executed stages so the next no-op run writes one commit.
+    public var provenanceNoOp: String { stateDirectory + "/provenance-noop" }
     /// Compiled workflows.
     public var workflowsDirectory: String { stateDirectory + "/workflows" }
 

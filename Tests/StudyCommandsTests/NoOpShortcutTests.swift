@@ -94,4 +94,54 @@ struct NoOpShortcutTests {
         dir.write("Workflows/main.yaml", Self.workflow.replacingOccurrences(of: "cp ${inputs} ${outputs.out}", with: "cat ${inputs} > ${outputs.out}"))
         #expect(try Self.ran(dir) == "\"copy\"")
     }
+
+    /// `git` on the workspace's bare ledger.
+    static func ledger(_ dir: TemporaryDirectory, _ args: [String]) throws -> String {
+        let out = try GitCLI.run(["--git-dir", dir.path + "/.studyflow/provenance.git"] + args, in: dir.path)
+        #expect(out.status == 0, "git \(args): \(out.stderr)")
+        return out.stdout
+    }
+
+    @Test("the first no-op after a run that executed stages takes the shortcut and records the stage records a full check would")
+    func noOpRightAfterExecutingRun() throws {
+        let dir = TemporaryDirectory()
+        dir.write("Workflows/main.yaml", Self.workflow)
+        dir.write("data/in.txt", "1\n")
+        dir.write("scripts/make.sh", "seq 1 \"$1\"\n")
+        #expect(try Self.ran(dir) == "\"make\",\"copy\",\"tree\"")
+        // No pause: the outputs are fresh, within the racy window, and still the snapshot holds.
+        #expect(dir.exists(".studyflow/snapshot"))
+        #expect(dir.exists(".studyflow/provenance-noop"))
+        // Answered from the snapshot: the workflow is not even loaded (its compiled form is not rewritten).
+        dir.delete(".studyflow/workflows")
+        #expect(try Self.ran(dir) == "")
+        #expect(!dir.exists(".studyflow/workflows"))
+        let ref = "refs/studyflow/runs"
+        #expect(try Self.ledger(dir, ["log", "-1", "--format=%s", ref]) == "run 2: 3 stages, 0 ran, 3 cached, ok\n")
+        // Run 2 wrote only its run.json on top of the tree run 1 prepared: stage records as cached.
+        #expect(try Self.ledger(dir, ["diff-tree", "-r", "--name-only", "--no-commit-id", "\(ref)~1", ref]).contains("stages/make.json"))
+        #expect(try Self.ledger(dir, ["show", "\(ref):stages/make.json"]).contains("\"status\": \"cached\""))
+        let fastStages = try Self.ledger(dir, ["rev-parse", "\(ref):stages"])
+        let fastOutputs = try Self.ledger(dir, ["rev-parse", "\(ref):outputs"])
+        // A touch defeats the snapshot: the full check records the same no-op in full.
+        dir.touch("data/in.txt")
+        #expect(try Self.ran(dir) == "")
+        #expect(dir.exists(".studyflow/workflows"))
+        #expect(try Self.ledger(dir, ["rev-parse", "\(ref):stages"]) == fastStages)
+        #expect(try Self.ledger(dir, ["rev-parse", "\(ref):outputs"]) == fastOutputs)
+    }
+
+    @Test("after a run that executed stages, an edited output is still seen by the next run")
+    func editAfterExecutingRun() throws {
+        let dir = TemporaryDirectory()
+        dir.write("Workflows/main.yaml", Self.workflow)
+        dir.write("data/in.txt", "1\n")
+        dir.write("scripts/make.sh", "seq 1 \"$1\"\n")
+        _ = try Self.ran(dir)
+        dir.write("results/copy.txt", "x\n")
+        let restored = try CLI.run(["run", "-C", dir.path, "--json"])
+        #expect(restored.stdout.contains("\"restored\":[\"copy\"]"), "\(restored.stdout)")
+        dir.write("data/in.txt", "2\n")
+        #expect(try Self.ran(dir) == "\"make\",\"tree\"")
+    }
 }

@@ -140,6 +140,34 @@ struct RunLedgerTests {
                                       workflowDigest: Digest.of(string: "name: t\n"), studyflowVersion: "test", executor: "local") == nil)
     }
 
+    @Test("a run that executed stages prepares the next no-op: one commit whose stage records are the cached ones")
+    func noOpAfterExecutingRun() throws {
+        let ws = try Workspace()
+        let ledger = try RunLedger.open(ws.layout, create: true)
+        let ran = try ws.stages()
+        _ = try ledger.record(ws.runRecord(1, ran, ledger: ledger), stages: ran, workflowBytes: nil, preparingNoOp: true)
+        let second = try ledger.recordNoOp(run: 2, started: 1, stages: ["clean", "km"], workflowFile: "Workflows/main.yaml",
+                                           workflowDigest: Digest.of(string: "name: t\n"), studyflowVersion: "test", executor: "local")
+        #expect(second != nil)
+        #expect(try ws.git(["log", "-1", "--format=%s", RunLedger.ref]) == "run 2: 2 stages, 0 ran, 2 cached, ok\n")
+        #expect(try ws.git(["show", "\(RunLedger.ref):stages/clean.json"]) == String(decoding: ran[0].asCached.encoded, as: UTF8.self))
+        #expect(try ws.git(["rev-parse", "\(RunLedger.ref):outputs"]) == ws.git(["rev-parse", "\(RunLedger.ref)~1:outputs"]))
+        // The same stage records as a run that checked fully and found every stage cached.
+        let cached = try ws.stages(status: .cached)
+        _ = try ledger.record(ws.runRecord(3, cached, ledger: ledger), stages: cached, workflowBytes: nil)
+        #expect(try ws.git(["rev-parse", "\(RunLedger.ref):stages"]) == ws.git(["rev-parse", "\(RunLedger.ref)~1:stages"]))
+    }
+
+    @Test("a failed run prepares no no-op record")
+    func noOpAfterFailedRun() throws {
+        let ws = try Workspace()
+        let ledger = try RunLedger.open(ws.layout, create: true)
+        var stages = try ws.stages()
+        stages[1].status = .known(.failed)
+        _ = try ledger.record(ws.runRecord(1, stages, ledger: ledger), stages: stages, workflowBytes: nil, preparingNoOp: true)
+        #expect(!ws.dir.exists(".studyflow/provenance-noop"))
+    }
+
     @Test("lineage walks back to source files and finds a file only an older run produced")
     func lineage() throws {
         let ws = try Workspace()
