@@ -62,6 +62,24 @@ struct CrateGraph {
         return true
     }
 
+    /// Copies an included workflow file (`include:`) into the crate as a File that is part of the
+    /// main workflow `workflowPath` (`isPartOf`: in the workflow's `hasPart` it would count as a
+    /// tool); false when it cannot be written.
+    mutating func addWorkflowPart(_ path: String, of workflowPath: String, bytes: [UInt8]) -> Bool {
+        if files[path] != nil { return true }
+        let target = directory + "/" + path
+        if let parent = WorkspacePath.directory(of: target) { try? FileIO.createDirectories(parent) }
+        guard (try? FileIO.writeAtomically(target, bytes, durable: false)) != nil else { return false }
+        files[path] = .object([
+            "@id": .string(RunCrate.id(path)), "@type": .array(["File", "SoftwareSourceCode"].map(JSONValue.string)),
+            "name": .string(path), "description": .string("workflow file included by the main workflow"),
+            "isPartOf": ref(RunCrate.id(workflowPath)),
+            "programmingLanguage": ref("#studyflow-language"),
+            "sha256": .string(Digest.of(bytes).hex), "contentSize": .string(String(bytes.count)),
+        ])
+        return true
+    }
+
     /// One stage: its tool, step, execution (CreateAction) and orchestration (ControlAction),
     /// with the files it read and, when its outputs stand, wrote.
     mutating func addStage(_ record: StageRecord, position: Int, produced: Set<String>, into steps: inout Steps) {

@@ -30,7 +30,8 @@ public struct RunCrate {
     }
 
     /// Writes the crate of `run` into `directory` (created; must be empty or absent): the
-    /// workflow file, every available input and output, and `ro-crate-metadata.json`.
+    /// workflow file and the files it included, every available input and output, and
+    /// `ro-crate-metadata.json`.
     /// Returns the number of files written besides the metadata.
     @discardableResult
     public func write(_ run: LoggedRun, ledger: RunLedger, into directory: String) throws -> Int {
@@ -41,6 +42,11 @@ public struct RunCrate {
         let workflowPath = run.record.workflow.file.hasPrefix("/") ? "workflow.yaml" : run.record.workflow.file
         _ = crate.addFile(workflowPath, digest: Digest.of(workflowBytes), size: Int64(workflowBytes.count), bytes: workflowBytes)
         crate.files[workflowPath] = nil  // described below as the main entity, not as a plain File
+        // Included workflow files are part of the workflow's source: copied with their recorded bytes.
+        for file in run.record.workflow.includes where !file.path.hasPrefix("/") {
+            guard let bytes = try ledger.includedBytes(of: run, path: file.path), Digest.of(bytes) == file.digest else { continue }
+            _ = crate.addWorkflowPart(file.path, of: workflowPath, bytes: bytes)
+        }
 
         let produced = Set(records.flatMap { $0.outputs.map(\.path) })
         var steps = CrateGraph.Steps()

@@ -143,4 +143,12 @@ extension RunLedger {
         guard let blob = try repository.entry("workflow.yaml", inTree: commit.tree) else { return nil }
         return try repository.readBlob(blob)
     }
+
+    /// The bytes of the included workflow file `path` as `run` recorded them (`included/PATH` in its
+    /// tree), nil when the run did not keep them (a file outside the workspace, or edited during the run).
+    public func includedBytes(of run: LoggedRun, path: String) throws -> [UInt8]? {
+        let commit = try repository.commit(run.commit)
+        guard let blob = try repository.entry("included/" + path, inTree: commit.tree) else { return nil }
+        return try repository.readBlob(blob)
+    }
 }

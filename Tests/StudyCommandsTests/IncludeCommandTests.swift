@@ -224,4 +224,22 @@ struct IncludeCommandTests {
         #expect(reproduce.status == 0, "\(reproduce.stdout)\(reproduce.stderr)")
         #expect(reproduce.stdout == "identical  results/items.txt\nidentical  results/msk.txt\n")
     }
+
+    @Test("the crate carries each included file with its recorded bytes, as part of the main workflow")
+    func crateIncludesFiles() throws {
+        let dir = Self.workspace()
+        #expect(try CLI.run(["run", "-C", dir.path]).status == 0)
+        // Edited after the run: the crate still holds the bytes the run loaded.
+        dir.write("Workflows/cohorts/msk.yaml", Self.msk + "# edited\n")
+        let out = dir.path + "/crate"
+        let crate = try CLI.run(["crate", "-C", dir.path, "--output", out])
+        #expect(crate.status == 0, "\(crate.stderr)")
+        #expect(FileManager.default.contents(atPath: out + "/Workflows/cohorts/msk.yaml").map { String(decoding: $0, as: UTF8.self) } == Self.msk)
+        let metadata = try #require(FileManager.default.contents(atPath: out + "/ro-crate-metadata.json"))
+        let document = try #require(try JSONSerialization.jsonObject(with: metadata) as? [String: Any])
+        let graph = try #require(document["@graph"] as? [[String: Any]])
+        let entity = try #require(graph.first { $0["@id"] as? String == "Workflows/cohorts/msk.yaml" })
+        #expect(entity["sha256"] as? String == Digest.of(Array(Self.msk.utf8)).hex)
+        #expect((entity["isPartOf"] as? [String: Any])?["@id"] as? String == "Workflows/study.yaml")
+    }
 }
