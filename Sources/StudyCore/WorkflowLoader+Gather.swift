@@ -67,7 +67,7 @@ extension WorkflowLoader {
             // Errors are positioned in the file that declares the gather.
             var local = YAMLReader(file: gather.file, text: "")
             defer { reader.diagnostics += local.diagnostics }
-            let what = "input '\(gather.input)' of stage '\(stages[gather.stages.lowerBound].id.split(separator: "@")[0])'"
+            let what = "input '\(gather.input)' of stage '\(StageSelector.template(ofInstance: stages[gather.stages.lowerBound].id) ?? stages[gather.stages.lowerBound].id)'"
             guard let group = fanouts.first(where: { $0.template == gather.template }) else {
                 if attempted.contains(gather.template) { continue }
                 if plain.contains(gather.template) {

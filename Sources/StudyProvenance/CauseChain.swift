@@ -109,7 +109,7 @@ struct CauseWalk {
         if a == nil, b != nil { return ["stage '\(stage)' is new in run \(diff.new.record.run)"] }
         var causes: [String] = []
         if let a, let b, a.kind != b.kind { causes.append("stage '\(stage)' kind \(a.kind) → \(b.kind)") }
-        let template = stage.split(separator: "@", maxSplits: 1).first.map(String.init) ?? stage
+        let template = StageSelector.template(ofInstance: stage) ?? stage
         for setting in diff.settings where setting.stage == stage || setting.stage == template {
             causes.append("stage '\(setting.stage)' \(setting.field) \(Self.text(setting.old)) → \(Self.text(setting.new))")
         }
