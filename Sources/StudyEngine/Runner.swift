@@ -193,7 +193,16 @@ public final class Runner: Sendable {
         let stage = resolved.stage
         try makeLogDirectory()
         let logPath = workspace.layout.log(run: run, stage: stage.id)
-        let job = makeJob(resolved, id: id, logPath: logPath)
+        var job = makeJob(resolved, id: id, logPath: logPath)
+        let staging = options.sandbox.applies(to: stage) ? SandboxStaging(stage: stage, layout: workspace.layout) : nil
+        if let staging {
+            guard let bwrap = options.sandbox.bwrap else {
+                let error = options.sandbox.everyStage ? SandboxError.bwrapMissingForFlag : .bwrapMissing(stage: stage.id)
+                return StageResult(stage: stage.id, status: .failed, reasons: reasons, failure: error.description)
+            }
+            job.sandbox = staging.invocation(inputs: resolved.inputs.map(\.path), bwrap: bwrap, system: options.sandbox.system,
+                                             passed: ["PATH"] + stage.env + job.environment.keys.sorted())
+        }
         let attempts = 1 + (options.retries ?? stage.resources.retries)
         var outcome = StageOutcome.cancelled
         var jobID: String?
@@ -209,7 +218,9 @@ public final class Runner: Sendable {
                                    failure: "stage '\(stage.id)': \(refusal)", attempts: attempt - 1)
             }
             try clearOutputs(of: stage, id: id, attempt: attempt)
+            try staging?.prepare()
             let execution = executor.submit(attemptJob)
+            try staging?.collect(stage.outputs)
             outcome = execution.outcome
             jobID = execution.jobID
             if outcome == .succeeded || outcome == .cancelled || interrupted.load(ordering: .relaxed) { break }
@@ -222,8 +233,9 @@ public final class Runner: Sendable {
                                jobID: jobID)
         case .failed(let status, let message):
             return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
-                               exitStatus: status, failure: "stage '\(stage.id)' failed: \(message)" + LogTail.render(logPath),
-                               logPath: existing(logPath), attempts: attempt, jobID: jobID)
+                               exitStatus: status, failure: "stage '\(stage.id)' failed: \(message)"
+                                   + (staging == nil ? "" : sandboxNote(resolved, logPath: logPath)) + LogTail.render(logPath),
+                               logPath: existing(logPath), attempts: attempt, jobID: jobID, sandboxed: staging != nil)
         case .succeeded:
             break
         }
@@ -253,7 +265,15 @@ public final class Runner: Sendable {
         }
         ran.withLock { $0[id] = true }
         return StageResult(stage: stage.id, status: .ran, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start, record: record,
-                           exitStatus: 0, logPath: existing(logPath), attempts: attempt, jobID: jobID)
+                           exitStatus: 0, logPath: existing(logPath), attempts: attempt, jobID: jobID, sandboxed: staging != nil)
+    }
+
+    /// Why a sandboxed stage may have failed, naming the workspace path its log shows it missed.
+    private func sandboxNote(_ resolved: ResolvedStage, logPath: String) -> String {
+        let diagnosis = SandboxDiagnosis(root: workspace.layout.root, inputs: resolved.inputs.map(\.path),
+                                         outputs: resolved.stage.outputs.map(\.path),
+                                         byFlag: options.sandbox.everyStage && !resolved.stage.sandbox)
+        return diagnosis.note(log: FileIO.readText(logPath) ?? "") { FileStat.of(workspace.layout.absolute($0)) != nil }
     }
 
     /// Empties a stage's declared outputs before an attempt, so every attempt starts from a clean
