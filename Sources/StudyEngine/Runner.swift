@@ -194,14 +194,9 @@ public final class Runner: Sendable {
         try makeLogDirectory()
         let logPath = workspace.layout.log(run: run, stage: stage.id)
         var job = makeJob(resolved, id: id, logPath: logPath)
-        let staging = options.sandbox.applies(to: stage) ? SandboxStaging(stage: stage, layout: workspace.layout) : nil
-        if let staging {
-            guard let bwrap = options.sandbox.bwrap else {
-                let error = options.sandbox.everyStage ? SandboxError.bwrapMissingForFlag : .bwrapMissing(stage: stage.id)
-                return StageResult(stage: stage.id, status: .failed, reasons: reasons, failure: error.description)
-            }
-            job.sandbox = staging.invocation(inputs: resolved.inputs.map(\.path), bwrap: bwrap, system: options.sandbox.system,
-                                             passed: ["PATH"] + stage.env + job.environment.keys.sorted())
+        let staging: SandboxStaging?
+        do { staging = try sandbox(&job, resolved) } catch {
+            return StageResult(stage: stage.id, status: .failed, reasons: reasons, failure: error.description)
         }
         let attempts = 1 + (options.retries ?? stage.resources.retries)
         var outcome = StageOutcome.cancelled
@@ -266,6 +261,19 @@ public final class Runner: Sendable {
         ran.withLock { $0[id] = true }
         return StageResult(stage: stage.id, status: .ran, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start, record: record,
                            exitStatus: 0, logPath: existing(logPath), attempts: attempt, jobID: jobID, sandboxed: staging != nil)
+    }
+
+    /// For a stage that runs sandboxed: its staging plan, with `job` set to run under bwrap.
+    private func sandbox(_ job: inout StageJob, _ resolved: ResolvedStage) throws(SandboxError) -> SandboxStaging? {
+        let stage = resolved.stage
+        guard options.sandbox.applies(to: stage) else { return nil }
+        guard let bwrap = options.sandbox.bwrap else {
+            throw options.sandbox.everyStage ? SandboxError.bwrapMissingForFlag : .bwrapMissing(stage: stage.id)
+        }
+        let staging = SandboxStaging(stage: stage, layout: workspace.layout)
+        job.sandbox = staging.invocation(inputs: resolved.inputs.map(\.path), bwrap: bwrap, system: options.sandbox.system,
+                                         passed: ["PATH"] + stage.env + job.environment.keys.sorted())
+        return staging
     }
 
     /// Why a sandboxed stage may have failed, naming the workspace path its log shows it missed.

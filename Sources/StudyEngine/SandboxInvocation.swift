@@ -55,7 +55,7 @@ public struct SandboxInvocation: Sendable, Equatable {
     /// inside an output's parent shows over the staging directory). The workspace skeleton is
     /// made read-only last, unless an output's parent is the root itself.
     public func arguments(command: String) -> [String] {
-        var a = [bwrap, "--unshare-all", "--die-with-parent"]
+        var a = [bwrap] + Self.isolation
         for entry in system {
             switch entry.kind {
             case .directory: a += ["--ro-bind", entry.path, entry.path]
@@ -98,14 +98,23 @@ public struct SandboxInvocation: Sendable, Equatable {
         return words.joined(separator: " ")
     }
 
+    /// New namespaces for everything (no network, IPC, PID or host name shared) and death with the
+    /// stage's supervisor.
+    #if os(Linux)
+    static let isolation = ["--unshare-all", "--die-with-parent"]
+    #else
+    // bubblewrap runs only on Linux: elsewhere `SandboxSettings.resolve` finds no bwrap, so a
+    // sandboxed stage stops the run before anything runs and no argv is ever built.
+    static let isolation: [String] = []
+    #endif
+
     /// `PATH` when the caller has none.
     static let defaultPath = "/usr/local/bin:/usr/bin:/bin"
 
     private static func depth(_ path: String) -> Int { path.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: "/") ? 1 : 0) } }
 
     private static func isShellName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else { return false }
-        return name.utf8.allSatisfy { $0 == UInt8(ascii: "_") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0)
-            || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+        guard let first = name.first, !first.isNumber else { return false }
+        return name.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
     }
 }

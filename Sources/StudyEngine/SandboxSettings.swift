@@ -32,12 +32,12 @@ public struct SandboxSettings: Sendable {
     /// Settings for a run of `stages`, with `bwrap` looked up on `searchPath`; throws before
     /// anything runs when a stage would be sandboxed and `bwrap` is missing.
     public static func resolve(everyStage: Bool, stages: [Stage], searchPath: String) throws(SandboxError) -> SandboxSettings {
-        var settings = SandboxSettings(everyStage: everyStage, bwrap: find("bwrap", on: searchPath))
-        guard let first = stages.first(where: settings.applies) else { return settings }
-        guard settings.bwrap != nil else {
+        let bwrap = find("bwrap", on: searchPath)
+        // Probed whenever bwrap is there: stages of a data-driven fan-out appear only mid-run.
+        let settings = SandboxSettings(everyStage: everyStage, bwrap: bwrap, system: bwrap == nil ? [] : SystemEntry.probe())
+        if bwrap == nil, let first = stages.first(where: settings.applies) {
             throw everyStage ? SandboxError.bwrapMissingForFlag : SandboxError.bwrapMissing(stage: first.id)
         }
-        settings.system = SystemEntry.probe()
         return settings
     }
 

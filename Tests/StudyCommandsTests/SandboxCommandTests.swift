@@ -46,6 +46,32 @@ struct SandboxCommandTests {
         #expect(try record(dir, "copy").contains("\"environment\": {\n    \"sandbox\": true\n  }"))
     }
 
+    @Test("the sandbox example runs, reruns nothing, and fails naming data/title.txt once its stage stops declaring it",
+          .enabled(if: bwrapInstalled, "bubblewrap is not installed"))
+    func example() throws {
+        let dir = TemporaryDirectory()
+        try CLI.copyExample("sandbox", to: dir.path)
+        #expect(try CLI.run(["run", "-C", dir.path, "workflow.yaml"]).status == 0)
+        #expect(dir.read("results/report.txt") == """
+        Responses by arm (sandboxed stages; rows without a response are dropped)
+
+        chemotherapy: 4 patients, 1 responders
+        immunotherapy: 3 patients, 2 responders
+
+        """)
+        #expect(try CLI.run(["run", "-C", dir.path, "workflow.yaml", "--json"]).stdout.contains("\"ran\":[]"))
+        let yaml = dir.read("workflow.yaml") ?? ""
+        dir.write("workflow.yaml", yaml.replacingOccurrences(of: ", title: data/title.txt}", with: "}"))
+        let failed = try CLI.run(["run", "-C", dir.path, "workflow.yaml"])
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("""
+        studyflow: error: stage 'report' failed: exited with status 2; it ran sandboxed and could not read 'data/title.txt', which is not among its inputs: declare it in 'inputs:' (or name it in 'run:'), or set 'sandbox: false'
+        --- last lines of \(dir.path)/.studyflow/logs/3/report.log ---
+        report.awk: cannot open data/title.txt: No such file or directory
+
+        """))
+    }
+
     @Test("without bwrap on PATH a sandboxed run stops before anything runs and names the fix; a dry run still works")
     func missingBwrap() throws {
         let dir = TemporaryDirectory()

@@ -3,10 +3,12 @@ import StudyCore
 import StudyStore
 import Testing
 
+// bubblewrap and its namespace flags exist only on Linux.
+#if os(Linux)
 /// The bubblewrap command line of a sandboxed stage, exactly: system directories, the private
 /// `/tmp`, the read-only workspace skeleton, inputs read-only and staging directories at the
-/// outputs' parents, for file and directory artifacts and paths with spaces; the environment it
-/// passes; the SLURM job-script form; and the missing-bwrap errors.
+/// outputs' parents, for file and directory artifacts and paths with spaces; and the SLURM
+/// job-script form.
 @Suite("Sandbox invocation")
 struct SandboxInvocationTests {
     private let system = [SystemEntry("/usr", .directory), SystemEntry("/bin", .symlink("usr/bin")), SystemEntry("/etc", .directory)]
@@ -52,16 +54,6 @@ struct SandboxInvocationTests {
         ])
     }
 
-    @Test("the command sees HOME=/tmp, PATH and the passed variables that are set, the stage's own winning, and nothing else")
-    func environment() {
-        let invocation = SandboxInvocation(bwrap: "/usr/bin/bwrap", root: "/ws", system: [], readOnly: [], writable: [],
-                                           passed: ["PATH", "LANG", "UNSET", "STUDYFLOW_STAGE"])
-        let caller = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "SECRET": "x", "HOME": "/root", "STUDYFLOW_STAGE": "outer"]
-        #expect(invocation.environment(stage: ["STUDYFLOW_STAGE": "s"], caller: { caller[$0] })
-                == ["HOME=/tmp", "LANG=C.UTF-8", "PATH=/usr/bin:/bin", "STUDYFLOW_STAGE=s"])
-        #expect(invocation.environment(stage: [:], caller: { _ in nil }) == ["HOME=/tmp", "PATH=/usr/local/bin:/usr/bin:/bin"])
-    }
-
     @Test("a SLURM job script runs the same argv, quoted, under 'env -i' that keeps only the passed variables by expansion")
     func jobScriptLine() {
         let invocation = staging(outputs: [Artifact(path: "out/a b.txt")], root: "/ws").invocation(
@@ -78,6 +70,22 @@ struct SandboxInvocationTests {
         #expect(submission.command(for: .shell("echo hi"), sandbox: invocation, studyflowBinary: "/bin/studyflow")
                 == "env -i HOME=/tmp /usr/bin/bwrap --unshare-all --die-with-parent --proc /proc --dev /dev --tmpfs /tmp --tmpfs /ws --remount-ro /ws --chdir /ws /bin/sh -c 'echo hi'")
         #expect(submission.command(for: .shell("echo hi"), studyflowBinary: "/bin/studyflow") == "/bin/sh -c 'echo hi'")
+    }
+}
+#endif
+
+/// What sandboxed stages need from the host, on every platform: the environment the command sees,
+/// and the errors when `bwrap` is missing.
+@Suite("Sandbox settings")
+struct SandboxSettingsTests {
+    @Test("the command sees HOME=/tmp, PATH and the passed variables that are set, the stage's own winning, and nothing else")
+    func environment() {
+        let invocation = SandboxInvocation(bwrap: "/usr/bin/bwrap", root: "/ws", system: [], readOnly: [], writable: [],
+                                           passed: ["PATH", "LANG", "UNSET", "STUDYFLOW_STAGE"])
+        let caller = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "SECRET": "x", "HOME": "/root", "STUDYFLOW_STAGE": "outer"]
+        #expect(invocation.environment(stage: ["STUDYFLOW_STAGE": "s"], caller: { caller[$0] })
+                == ["HOME=/tmp", "LANG=C.UTF-8", "PATH=/usr/bin:/bin", "STUDYFLOW_STAGE=s"])
+        #expect(invocation.environment(stage: [:], caller: { _ in nil }) == ["HOME=/tmp", "PATH=/usr/local/bin:/usr/bin:/bin"])
     }
 
     @Test("a missing bwrap is an error before anything runs, naming the stage or the flag and the fix")
