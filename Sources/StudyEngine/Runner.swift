@@ -201,6 +201,7 @@ public final class Runner: Sendable {
         let attempts = 1 + (options.retries ?? stage.resources.retries)
         var outcome = StageOutcome.cancelled
         var jobID: String?
+        var discarded: String?
         var attempt = 0
         while attempt < attempts {
             attempt += 1
@@ -215,7 +216,7 @@ public final class Runner: Sendable {
             try clearOutputs(of: stage, id: id, attempt: attempt)
             try staging?.prepare()
             let execution = executor.submit(attemptJob)
-            try staging?.collect(stage.outputs)
+            if let staging { discarded = try staging.finish(stage, job: attemptJob) }
             outcome = execution.outcome
             jobID = execution.jobID
             if outcome == .succeeded || outcome == .cancelled || interrupted.load(ordering: .relaxed) { break }
@@ -259,8 +260,11 @@ public final class Runner: Sendable {
             workspace.hasher.remember(output: output, manifest: output.isDirectory ? workspace.objects.manifest(output.digest) : nil)
         }
         ran.withLock { $0[id] = true }
-        return StageResult(stage: stage.id, status: .ran, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start, record: record,
-                           exitStatus: 0, logPath: existing(logPath), attempts: attempt, jobID: jobID, sandboxed: staging != nil)
+        var result = StageResult(stage: stage.id, status: .ran, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
+                                 record: record, exitStatus: 0, logPath: existing(logPath), attempts: attempt, jobID: jobID,
+                                 sandboxed: staging != nil)
+        result.warnings += discarded.map { [$0] } ?? []
+        return result
     }
 
     /// For a stage that runs sandboxed: its staging plan, with `job` set to run under bwrap.

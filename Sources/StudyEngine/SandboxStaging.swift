@@ -52,8 +52,10 @@ struct SandboxStaging {
     }
 
     /// Moves each output the command wrote from its staging directory to its place in the
-    /// workspace, then removes the staging directories.
-    func collect(_ outputs: [Artifact]) throws {
+    /// workspace, then removes the staging directories. Returns what else the command wrote there
+    /// (workspace-relative), which is discarded; `mounted` are the absolute paths bwrap mounted
+    /// (its mount points there are not the command's).
+    func collect(_ outputs: [Artifact], mounted: [String]) throws -> [String] {
         for output in outputs {
             let parent = WorkspacePath.directory(of: output.path) ?? ""
             guard let index = parents.firstIndex(of: parent) else { continue }
@@ -63,7 +65,33 @@ struct SandboxStaging {
             try FileIO.removeTree(target)
             if rename(staged, target) != 0 { throw FileIO.Failure("move the sandbox's output to", target) }
         }
+        var discarded: [String] = []
+        for (index, parent) in parents.enumerated() {
+            let target = parent.isEmpty ? root : root + "/" + parent
+            let mountPoints = Set(mounted.compactMap { path -> String? in
+                guard path.hasPrefix(target + "/") else { return nil }
+                return String(path.dropFirst(target.count + 1).prefix { $0 != "/" })
+            })
+            for name in (try? FileIO.listDirectory(directory + "/\(index)")) ?? [] where !mountPoints.contains(name) {
+                discarded.append(parent.isEmpty ? name : parent + "/" + name)
+            }
+        }
         try FileIO.removeTree(directory)
+        return discarded
+    }
+
+    /// After an attempt of `stage` run as `job`: its outputs moved into place, and the warning
+    /// for anything else it wrote beside them, if it did.
+    func finish(_ stage: Stage, job: StageJob) throws -> String? {
+        let mounted = (job.sandbox?.readOnly ?? []) + (job.sandbox?.writable.map(\.target) ?? [])
+        return Self.warning(stage: stage.id, discarded: try collect(stage.outputs, mounted: mounted))
+    }
+
+    /// The warning for files a sandboxed stage wrote beside its outputs, which were dropped.
+    static func warning(stage: String, discarded: [String]) -> String? {
+        guard !discarded.isEmpty else { return nil }
+        let names = discarded.prefix(3).map { "'\($0)'" }.joined(separator: ", ") + (discarded.count > 3 ? " and \(discarded.count - 3) more" : "")
+        return "stage '\(stage)' ran sandboxed and also wrote \(names), not among its outputs, so \(discarded.count == 1 ? "it was" : "they were") discarded; declare \(discarded.count == 1 ? "it" : "them") in 'outputs:' to keep \(discarded.count == 1 ? "it" : "them")"
     }
 
     /// `path` (workspace-relative, `../…` or absolute) as a clean absolute path.

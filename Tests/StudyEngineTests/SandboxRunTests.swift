@@ -157,3 +157,29 @@ struct SandboxRunTests {
         #expect(summary.results.map(\.sandboxed) == [true, true])
     }
 }
+
+extension SandboxRunTests {
+    @Test("what a stage writes beside its outputs is discarded with a warning naming it; mount points of inputs there are not blamed")
+    func besideOutputs() throws {
+        let ws = TestWorkspace(yaml: """
+        name: demo
+        stages:
+          first:
+            run: "echo a > ${outputs}"
+            outputs: [results/a.txt]
+          second:
+            run: "cat ${inputs} > ${outputs.b} && echo log > results/run.log && mkdir results/tmp"
+            inputs: [results/a.txt]
+            outputs: {b: results/b.txt}
+            sandbox: true
+        """)
+        let summary = try ws.run(try options(workflow: ws), executor: LocalExecutor()).summary
+        #expect(summary.ok, "\(summary.results.compactMap(\.failure))")
+        #expect(ws.directory.read("results/b.txt") == "a\n")
+        #expect(!ws.directory.exists("results/run.log") && !ws.directory.exists("results/tmp"))
+        #expect(summary.results.first { $0.stage == "second" }?.warnings == [
+            "stage 'second' ran sandboxed and also wrote 'results/run.log', 'results/tmp', not among its outputs, so they were discarded; declare them in 'outputs:' to keep them",
+        ])
+        #expect(summary.results.first { $0.stage == "first" }?.warnings == [])
+    }
+}
