@@ -183,3 +183,30 @@ extension SandboxRunTests {
         #expect(summary.results.first { $0.stage == "first" }?.warnings == [])
     }
 }
+
+extension SandboxRunTests {
+    @Test("fan-out instances inherit their template's 'sandbox: true' and run under bwrap as SLURM jobs, each seeing only its own item's input")
+    func fanoutOnSlurm() throws {
+        let slurm = FakeSlurm()
+        let ws = TestWorkspace(yaml: """
+        name: demo
+        stages:
+          count:
+            foreach: [a, b]
+            run: "cat ${inputs} > ${outputs} && ls data >> ${outputs}"
+            inputs: ["data/${each.key}.txt"]
+            outputs: ["out/${each.key}.txt"]
+            sandbox: true
+        """, files: ["data/a.txt": "aa\n", "data/b.txt": "bbbb\n"])
+        let summary = try ws.run(try options(workflow: ws), executor: try SlurmExecutor(settings: slurm.settings())).summary
+        #expect(summary.ok, "\(summary.results.compactMap(\.failure))")
+        #expect(summary.results.map(\.stage) == ["count@a", "count@b"])
+        #expect(summary.results.map(\.sandboxed) == [true, true])
+        #expect(ws.directory.read("out/a.txt") == "aa\na.txt\n")
+        #expect(ws.directory.read("out/b.txt") == "bbbb\nb.txt\n")
+        for key in ["a", "b"] {
+            #expect(ws.directory.read(".studyflow/logs/1/count@\(key).sbatch")?.contains("/bin/sh -c ") == true)
+            #expect(ws.directory.read(".studyflow/logs/1/count@\(key).sbatch")?.contains("--ro-bind \(ws.directory.path)/data/\(key).txt ") == true)
+        }
+    }
+}
