@@ -10,6 +10,9 @@ trap 'rm -rf "$work"' EXIT
 passed=0; failed=0
 check() { if "$@"; then passed=$((passed + 1)); else echo "FAILED: $*" >&2; failed=$((failed + 1)); fi; }
 
+# Workflows/examples/sandbox runs its stages under bubblewrap (checked in depth by 55-sandbox.sh).
+command -v bwrap > /dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=900 \
+    --no-install-recommends bubblewrap > /dev/null
 for example in "$root"/Workflows/examples/*/; do
     name=$(basename "$example")
     cp -R "$example" "$work/$name"

@@ -112,6 +112,14 @@ final class ProvenanceRecorder: RunObserver {
     /// so its declaration gives the kind and the paths (without digests).
     static func stageRecord(_ result: StageResult, declared: Stage?, sizes: inout [String: Int64], layout: StoreLayout,
                             executor: String) -> StageRecord {
+        var record = stageRecordFacts(result, declared: declared, sizes: &sizes, layout: layout, executor: executor)
+        if result.sandboxed { record.environment = StageEnvironment(sandbox: true) }
+        return record
+    }
+
+    /// The record's facts without the environment.
+    private static func stageRecordFacts(_ result: StageResult, declared: Stage?, sizes: inout [String: Int64], layout: StoreLayout,
+                                         executor: String) -> StageRecord {
         let executed = result.status.didWork
         let exit: Int32? = result.status == .ran ? 0 : result.exitStatus
         guard let action = result.record else {

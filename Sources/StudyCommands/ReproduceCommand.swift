@@ -94,8 +94,13 @@ struct ReproduceCommand: ParsableCommand {
         let compiled = try source.load(workflowPath, useCache: false, params: run.record.workflow.params)
         let present = Set(compiled.workflow.stages.map(\.id))
         let targets = wanted.filter(present.contains).sorted()
-        let runOptions = RunOptions(jobs: jobs ?? ProcessorCount.online, forceAll: true, targets: targets,
+        var runOptions = RunOptions(jobs: jobs ?? ProcessorCount.online, forceAll: true, targets: targets,
                                     params: run.record.workflow.params)
+        // Sandboxed stages reproduce sandboxed; without bwrap nothing runs.
+        do {
+            runOptions.sandbox = try SandboxSettings.resolve(everyStage: false, stages: compiled.workflow.stages,
+                                                             searchPath: ExecutablePath.searchPath)
+        } catch { throw CommandError.usage(error.description) }
         let ws = Workspace(layout: scratch.layout, compiled: compiled, registry: StudyflowCommand.registry, params: run.record.workflow.params)
         let runner = Runner(workspace: ws, executor: LocalExecutor(), options: runOptions, observers: [], run: 1)
         Console.err("studyflow: reproducing \(name) (\(targets.count) stage\(targets.count == 1 ? "" : "s")) in \(scratch.layout.root)\n")

@@ -86,6 +86,9 @@ struct RunCommand: ParsableCommand {
     @Flag(name: [.short, .long], help: "Explain every decision (stage, key, reasons) on stderr.")
     var verbose = false
 
+    @Flag(name: .long, help: "Run every 'run:' stage under bubblewrap, seeing only its inputs (as 'sandbox: true' does).")
+    var sandbox = false
+
     @Flag(name: .long, help: "Sign the run's commit with your SSH key (git config user.signingKey), as 'sign: true' does.")
     var sign = false
 
@@ -217,8 +220,15 @@ struct RunCommand: ParsableCommand {
     private func runOptions(_ workflow: Workflow, settings: WorkflowSettings) throws -> RunOptions {
         let params = try settings.parameters(for: workflow)
         let profile = try settings.selectedProfile(of: workflow)
-        return RunOptions(jobs: jobs ?? profile?.jobs ?? ProcessorCount.online, keepGoing: keepGoing, force: force, forceAll: forceAll,
-                          targets: until, retries: retries, params: params)
+        var options = RunOptions(jobs: jobs ?? profile?.jobs ?? ProcessorCount.online, keepGoing: keepGoing, force: force,
+                                 forceAll: forceAll, targets: until, retries: retries, params: params)
+        // A missing bwrap stops the run before anything runs (a dry run needs none).
+        do {
+            options.sandbox = try SandboxSettings.resolve(everyStage: sandbox, stages: workflow.stages, searchPath: ExecutablePath.searchPath)
+        } catch where !dryRun {
+            throw CommandError.usage(error.description)
+        } catch {}
+        return options
     }
 
     private func acquireLock(_ layout: StoreLayout) throws -> WorkspaceLock {

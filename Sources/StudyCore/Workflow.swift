@@ -69,6 +69,9 @@ public struct Stage: Sendable, Equatable {
     public var location: SourceLocation
     /// Where each field of `with:`, `inputs:` and `outputs:` is written, for checks of one value.
     public var fields: FieldLocations
+    /// `sandbox:` (or the workflow's default, for `run:` stages): run the command under bubblewrap,
+    /// seeing only its inputs and the files its command names. Not part of the stage key.
+    public var sandbox = false
 
     /// Creates a stage; defaults suit a test fixture.
     public init(

@@ -48,6 +48,7 @@ extension WorkflowLoader {
         let gathered = gathers[newGathers...].map(\.input)
         parseAction(values, pairs: pairs, keyNode: keyNode, template: &template, gathered: gathered,
                     workflowParams: workflowParams, fanout: fanout, reader: &reader)
+        if let node = values["sandbox"] { parseSandbox(node, stage: &template.stage, reader: &reader) }
         if fanout {
             template.paramsHaveItems = JSONValue.object(template.stage.params).holdsItemPlaceholder
             if case .builtin(_, let with) = template.stage.action { template.withHasItems = with.holdsItemPlaceholder }
@@ -79,6 +80,17 @@ extension WorkflowLoader {
         for (target, node, what) in deferred {
             deferSetting(target, node: node, what: what, template: &template, reader: &reader)
         }
+    }
+
+    /// `sandbox: true|false`; only a `run:` stage can run under bubblewrap (a `uses:` stage runs
+    /// inside studyflow itself).
+    private func parseSandbox(_ node: Node, stage: inout Stage, reader: inout YAMLReader) {
+        guard let value = reader.boolean(node, what: "'sandbox' of stage '\(stage.id)'") else { return }
+        if value, case .builtin(let kind, _) = stage.action {
+            reader.error("'sandbox' applies only to 'run:' stages; stage '\(stage.id)' uses the built-in kind '\(kind)', which runs inside studyflow: remove 'sandbox: true'", at: node)
+            return
+        }
+        stage.sandbox = value
     }
 
     /// Keeps a setting that holds item placeholders for `instantiate`; any other placeholder in it

@@ -20,10 +20,10 @@ public struct WorkflowLoader: Sendable {
     public var tables: LevelsTables?
 
     /// Top-level keys of a workflow file.
-    public static let workflowKeys = ["name", "description", "params", "stages", "slurm", "sign", "include", "profiles"]
+    public static let workflowKeys = ["name", "description", "params", "stages", "slurm", "sign", "include", "profiles", "sandbox"]
     /// Keys of a stage.
     public static let stageKeys = ["run", "uses", "with", "inputs", "outputs", "params", "env",
-                                   "threads", "resources", "retries", "description", "foreach", "matrix", "name"]
+                                   "threads", "resources", "retries", "description", "foreach", "matrix", "name", "sandbox"]
 
     /// Creates a loader that accepts the given built-in kinds.
     public init(knownKinds: [String] = [], paramOverrides: [String: JSONValue] = [:], profile: String? = nil,
@@ -77,6 +77,7 @@ public struct WorkflowLoader: Sendable {
         var nodes: [String: Node] = [:]
         var slurm = SlurmDefaults()
         var sign = false
+        var collected = StageCollection()
         for pair in pairs {
             switch pair.key {
             case "slurm": slurm = parseSlurm(pair.value, reader: &reader)
@@ -84,6 +85,7 @@ public struct WorkflowLoader: Sendable {
             case "description": description = reader.string(pair.value, what: "'description'") ?? ""
             case "params": params = parseParams(pair.value, context: "workflow", reader: &reader)
             case "sign": sign = reader.boolean(pair.value, what: "'sign'") ?? false
+            case "sandbox": collected.sandbox = reader.boolean(pair.value, what: "'sandbox'") ?? false
             default: nodes[pair.key] = pair.value
             }
         }
@@ -96,7 +98,6 @@ public struct WorkflowLoader: Sendable {
         let profiles = nodes["profiles"].map { parseProfiles($0, params: params, reader: &reader) } ?? [:]
         var effectiveParams = params.merging(profile.flatMap { profiles[$0]?.params } ?? [:]) { $1 }
         effectiveParams.merge(paramOverrides.filter { params[$0.key] != nil }) { $1 }
-        var collected = StageCollection()
         if let node = nodes["stages"] {
             collectStages(node, workflowParams: effectiveParams, acrossFiles: false, into: &collected, reader: &reader)
         }
@@ -127,6 +128,8 @@ public struct WorkflowLoader: Sendable {
         var levels: [PendingLevels] = []
         var attempted: Set<String> = [], plain: Set<String> = []
         var declared: [String: SourceLocation] = [:]
+        /// The workflow's `sandbox:`, the default of every `run:` stage that has none of its own.
+        var sandbox = false
     }
 
     /// Adds one file's `stages:` mapping to `collection`. `acrossFiles` reports an entry whose id
@@ -161,7 +164,11 @@ public struct WorkflowLoader: Sendable {
             if let items = entry.items {
                 collection.fanouts.append(FanoutGroup(template: pair.key, stages: range, location: entry.location, items: items))
             }
-            collection.stages += entry.stages
+            var stages = entry.stages
+            if collection.sandbox, !Self.firstPairs(pair.value).contains(where: { $0.key == "sandbox" }) {
+                for i in stages.indices { if case .shell = stages[i].action { stages[i].sandbox = true } }
+            }
+            collection.stages += stages
         }
     }
 

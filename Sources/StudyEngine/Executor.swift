@@ -56,6 +56,8 @@ public struct StageJob: Sendable {
     public var logPath: String
     /// 1 for the first try, 2 for the first retry, …
     public var attempt: Int
+    /// For a sandboxed shell stage: the bwrap command line that runs it (`sandbox: true`).
+    public var sandbox: SandboxInvocation?
 
     /// What a job runs.
     public enum Action: Sendable {

@@ -87,16 +87,21 @@ public final class LocalExecutor: Executor {
         defer { close(readEnd) }
         var environment = inherited.compactMap { job.environment[$0.name] == nil ? $0.entry : nil }
         for (name, value) in job.environment.sorted(by: { $0.key < $1.key }) { environment.append("\(name)=\(value)") }
+        var (path, arguments) = ("/bin/sh", ["sh", "-c", command])
+        if let sandbox = job.sandbox {
+            (path, arguments) = (sandbox.bwrap, sandbox.arguments(command: command))
+            environment = sandbox.environment(stage: job.environment, caller: callerVariable)
+        }
 
         let spawned = ProcessSpawner.spawnStage(
-            path: "/bin/sh", arguments: ["sh", "-c", command], environment: environment,
+            path: path, arguments: arguments, environment: environment,
             directory: job.root, output: writeEnd, inherit: lockDescriptor, graceSeconds: Self.graceSeconds)
         close(writeEnd)
         let pid: pid_t
         switch spawned {
         case .success(let p): pid = p
         case .failure(let error):
-            return .failed(status: 127, message: "cannot start /bin/sh: \(String(cString: strerror(error.code)))")
+            return .failed(status: 127, message: "cannot start \(path): \(String(cString: strerror(error.code)))")
         }
         let stopNow = children.withLock { set in
             set.insert(pid)
@@ -115,6 +120,11 @@ public final class LocalExecutor: Executor {
         }
         let signal = status & 0x7F
         return .failed(status: 128 + signal, message: "killed by signal \(signal)")
+    }
+
+    /// The value of `name` in the environment stages inherit.
+    private func callerVariable(_ name: String) -> String? {
+        inherited.first { $0.name == name }.map { String($0.entry.dropFirst(name.utf8.count + 1)) }
     }
 
     /// Copies everything from `fd` to the log at `path` until end of file (every holder of the

@@ -70,11 +70,14 @@ public struct StageResult: Sendable {
     public var warnings: [String] = []
     /// What was found at its output paths and moved into `.studyflow/trash/` instead of deleted.
     public var movedAside: [MovedAside] = []
+    /// Whether it executed under bubblewrap (`sandbox: true` or `run --sandbox`), for its record.
+    public var sandboxed = false
 
     /// Creates a result.
     public init(stage: String, status: StageStatus, reasons: [Reason] = [], seconds: Double = 0, record: ActionRecord? = nil,
                 exitStatus: Int32? = nil, failure: String? = nil, logPath: String? = nil, attempts: Int = 0,
-                jobID: String? = nil) {
+                jobID: String? = nil, sandboxed: Bool = false) {
+        self.sandboxed = sandboxed
         self.stage = stage
         self.status = status
         self.reasons = reasons

@@ -16,6 +16,8 @@ public struct RunOptions: Sendable {
     public var retries: Int?
     /// `--param K=V` overrides of workflow parameters.
     public var params: [String: JSONValue]
+    /// Which stages run under bubblewrap (`sandbox: true`, `--sandbox`) and with which `bwrap`.
+    public var sandbox = SandboxSettings()
 
     /// Defaults: one job per processor, fail fast, nothing forced, every stage.
     public init(jobs: Int = ProcessorCount.online, keepGoing: Bool = false, force: [String] = [], forceAll: Bool = false,

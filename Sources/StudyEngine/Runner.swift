@@ -198,10 +198,15 @@ public final class Runner: Sendable {
         let stage = resolved.stage
         try makeLogDirectory()
         let logPath = workspace.layout.log(run: run, stage: stage.id)
-        let job = makeJob(resolved, id: id, logPath: logPath)
+        var job = makeJob(resolved, id: id, logPath: logPath)
+        let staging: SandboxStaging?
+        do { staging = try sandbox(&job, resolved) } catch {
+            return StageResult(stage: stage.id, status: .failed, reasons: reasons, failure: error.description)
+        }
         let attempts = 1 + (options.retries ?? stage.resources.retries)
         var outcome = StageOutcome.cancelled
         var jobID: String?
+        var discarded: String?
         var attempt = 0
         while attempt < attempts {
             attempt += 1
@@ -214,7 +219,9 @@ public final class Runner: Sendable {
                                    failure: "stage '\(stage.id)': \(refusal)", attempts: attempt - 1)
             }
             try clearOutputs(of: stage, id: id, attempt: attempt)
+            try staging?.prepare()
             let execution = executor.submit(attemptJob)
+            if let staging { discarded = try staging.finish(stage, job: attemptJob) }
             outcome = execution.outcome
             jobID = execution.jobID
             if outcome == .succeeded || outcome == .cancelled || interrupted.load(ordering: .relaxed) { break }
@@ -227,8 +234,9 @@ public final class Runner: Sendable {
                                jobID: jobID)
         case .failed(let status, let message):
             return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
-                               exitStatus: status, failure: "stage '\(stage.id)' failed: \(message)" + LogTail.render(logPath),
-                               logPath: existing(logPath), attempts: attempt, jobID: jobID)
+                               exitStatus: status, failure: "stage '\(stage.id)' failed: \(message)"
+                                   + (staging == nil ? "" : sandboxNote(resolved, logPath: logPath)) + LogTail.render(logPath),
+                               logPath: existing(logPath), attempts: attempt, jobID: jobID, sandboxed: staging != nil)
         case .succeeded:
             break
         }
@@ -257,8 +265,32 @@ public final class Runner: Sendable {
             workspace.hasher.remember(output: output, manifest: output.isDirectory ? workspace.objects.manifest(output.digest) : nil)
         }
         ran.withLock { $0[id] = true }
-        return StageResult(stage: stage.id, status: .ran, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start, record: record,
-                           exitStatus: 0, logPath: existing(logPath), attempts: attempt, jobID: jobID)
+        var result = StageResult(stage: stage.id, status: .ran, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
+                                 record: record, exitStatus: 0, logPath: existing(logPath), attempts: attempt, jobID: jobID,
+                                 sandboxed: staging != nil)
+        result.warnings += discarded.map { [$0] } ?? []
+        return result
+    }
+
+    /// For a stage that runs sandboxed: its staging plan, with `job` set to run under bwrap.
+    private func sandbox(_ job: inout StageJob, _ resolved: ResolvedStage) throws(SandboxError) -> SandboxStaging? {
+        let stage = resolved.stage
+        guard options.sandbox.applies(to: stage) else { return nil }
+        guard let bwrap = options.sandbox.bwrap else {
+            throw options.sandbox.everyStage ? SandboxError.bwrapMissingForFlag : .bwrapMissing(stage: stage.id)
+        }
+        let staging = SandboxStaging(stage: stage, layout: workspace.layout)
+        job.sandbox = staging.invocation(inputs: resolved.inputs.map(\.path), bwrap: bwrap, system: options.sandbox.system,
+                                         passed: ["PATH"] + stage.env + job.environment.keys.sorted())
+        return staging
+    }
+
+    /// Why a sandboxed stage may have failed, naming the workspace path its log shows it missed.
+    private func sandboxNote(_ resolved: ResolvedStage, logPath: String) -> String {
+        let diagnosis = SandboxDiagnosis(root: workspace.layout.root, inputs: resolved.inputs.map(\.path),
+                                         outputs: resolved.stage.outputs.map(\.path),
+                                         byFlag: options.sandbox.everyStage && !resolved.stage.sandbox)
+        return diagnosis.note(log: FileIO.readText(logPath) ?? "") { FileStat.of(workspace.layout.absolute($0)) != nil }
     }
 
     /// Empties a stage's declared outputs before an attempt, so every attempt starts from a clean

@@ -50,6 +50,8 @@ public struct StageRecord: Equatable, Sendable {
     public var executor: String
     /// A batch executor's job id (SLURM); nil for the local executor.
     public var jobID: String?
+    /// The environment it ran in (sandboxed, …); nil when nothing is known, and then omitted.
+    public var environment: StageEnvironment?
 
     /// Creates a record.
     public init(stage: String, kind: String, key: Digest?, params: [String: JSONValue] = [:], inputs: [File] = [],
@@ -76,14 +78,16 @@ public struct StageRecord: Equatable, Sendable {
             if f.isDirectory { o["directory"] = .bool(true) }
             return .object(o)
         }
-        return .object([
+        var record: [String: JSONValue] = [
             "stage": .string(stage), "kind": .string(kind), "key": key.map { .string($0.hex) } ?? .null,
             "params": .object(params), "inputs": .array(inputs.map(file)), "outputs": .array(outputs.map(file)),
             "status": .string(status.rawValue), "exitStatus": exitStatus.map { .integer(Int($0)) } ?? .null,
             // Milliseconds are plenty and keep the record short.
             "seconds": .number((seconds * 1000).rounded() / 1000), "executor": .string(executor),
             "job": jobID.map(JSONValue.string) ?? .null,
-        ])
+        ]
+        if let environment, !environment.isEmpty { record["environment"] = environment.json }
+        return .object(record)
     }
 
     /// A digest of every field `encoded` writes, so the ledger can find the record's blob in its
@@ -110,6 +114,8 @@ public struct StageRecord: Equatable, Sendable {
         b.field(JSONValue.format((seconds * 1000).rounded() / 1000))
         b.field(executor)
         b.field(jobID ?? "-")
+        // Only when present, so records without an environment keep their fingerprints.
+        if let environment, !environment.isEmpty { b.field("environment"); b.field(environment.json.canonicalJSON) }
         return b.finalize()
     }
 
@@ -140,5 +146,6 @@ public struct StageRecord: Equatable, Sendable {
                   outputs: (json["outputs"]?.arrayValue ?? []).compactMap(file), status: Recorded(rawValue: status),
                   exitStatus: json["exitStatus"]?.intValue.map(Int32.init), seconds: json["seconds"]?.doubleValue ?? 0,
                   executor: json["executor"]?.stringValue ?? "local", jobID: json["job"]?.stringValue)
+        environment = json["environment"].flatMap(StageEnvironment.init(json:))
     }
 }

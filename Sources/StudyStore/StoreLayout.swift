@@ -18,6 +18,7 @@ import StudyCore
 ///   provenance-noop         the tree a no-op run right after the ledger's newest run records
 ///   output-claims           output paths stages were started on, whether or not they succeeded
 ///   trash/RUN/PATH          what run RUN moved aside instead of deleting (studyflow did not make it)
+///   sandbox/STAGE/N         a sandboxed stage's staging directories while it runs (see SandboxStaging)
 /// ```
 public struct StoreLayout: Sendable, Equatable {
     /// Absolute, symlink-free workspace root; stage paths are relative to it.
@@ -66,6 +67,10 @@ public struct StoreLayout: Sendable, Equatable {
     /// What run `run` moved aside from workspace path `path`: `trash/RUN/PATH`. A rename into it
     /// stays on the workspace's file system, so even a large output is moved, never copied.
     public func trash(run: Int, path: String) -> String { trashDirectory + "/\(run)/" + path }
+
+    /// Where sandboxed stage `stage` writes its outputs while it runs: one directory per output
+    /// parent directory, moved into the workspace when it ends.
+    public func sandboxStaging(stage: String) -> String { stateDirectory + "/sandbox/" + stage }
 
     /// The object holding bytes with `digest`: `objects/ab/cdef…`.
     public func object(_ digest: Digest) -> String {

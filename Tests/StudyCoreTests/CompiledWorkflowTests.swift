@@ -24,6 +24,7 @@ private func oneStageEncoding(dependency: Int?) -> [UInt8] {
     w.write(UInt64(0))                                // env
     w.write(1); w.write(0); w.write(""); w.write("")  // threads, retries, memory, time
     w.write(UInt64(0)); w.write(UInt64(0))            // field locations: values, keys
+    w.write(true)                                     // sandbox: true
     if let dependency { w.write(UInt64(1)); w.write(dependency) } else { w.write(UInt64(0)) }
     w.write(UInt64(0))                                // input producers
     w.write(UInt64(0))                                // command words
@@ -99,6 +100,7 @@ struct CompiledWorkflowTests {
     func handWrittenEncoding() throws {
         let decoded = try decode(oneStageEncoding(dependency: nil))
         #expect(decoded.workflow.stages.map(\.id) == ["a"])
+        #expect(decoded.workflow.stages[0].sandbox)
         #expect(decoded.workflow.stages[0].location == SourceLocation(file: "w.yaml", line: 3, column: 3))
         #expect(decoded.graph.order == [0])
     }

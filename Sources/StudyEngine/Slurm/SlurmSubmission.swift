@@ -62,10 +62,12 @@ struct SlurmSubmission: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// The command line the job script runs for `action`.
-    func command(for action: StageJob.Action, studyflowBinary: String) -> String {
+    /// The command line the job script runs for `action`; a sandboxed shell stage runs under the
+    /// same bwrap argv as locally.
+    func command(for action: StageJob.Action, sandbox: SandboxInvocation? = nil, studyflowBinary: String) -> String {
         switch action {
         case .shell(let command):
+            if let sandbox { return sandbox.shellCommand(command: command) }
             return "/bin/sh -c \(ShellQuote.quote(command))"
         case .builtin:
             return "\(ShellQuote.quote(studyflowBinary)) exec-stage \(ShellQuote.quote(specFile))"
