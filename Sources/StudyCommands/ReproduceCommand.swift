@@ -96,7 +96,12 @@ struct ReproduceCommand: ParsableCommand {
         let targets = wanted.filter(present.contains).sorted()
         let runOptions = RunOptions(jobs: jobs ?? ProcessorCount.online, forceAll: true, targets: targets,
                                     params: run.record.workflow.params)
-        let ws = Workspace(layout: scratch.layout, compiled: compiled, registry: StudyflowCommand.registry, params: run.record.workflow.params)
+        // Container stages run in the image by the digest the run recorded, never by what its tag names now.
+        let used = records.values.compactMap { $0.environment?.container }
+        let containers = try ContainerCheck.setup(for: compiled.workflow, runtime: used.first.flatMap { $0.runtime.isEmpty ? nil : $0.runtime },
+                                                  pinned: Dictionary(used.map { ($0.image, $0.digest) }) { first, _ in first })
+        let ws = Workspace(layout: scratch.layout, compiled: compiled, registry: StudyflowCommand.registry, params: run.record.workflow.params,
+                           containers: containers)
         let runner = Runner(workspace: ws, executor: LocalExecutor(), options: runOptions, observers: [], run: 1)
         Console.err("studyflow: reproducing \(name) (\(targets.count) stage\(targets.count == 1 ? "" : "s")) in \(scratch.layout.root)\n")
         let summary = try runner.execute()

@@ -56,6 +56,9 @@ public struct StageJob: Sendable {
     public var logPath: String
     /// 1 for the first try, 2 for the first retry, …
     public var attempt: Int
+    /// For a shell stage with `container:`, how its runtime runs `sh -c COMMAND` in the image
+    /// instead of `/bin/sh` on the host.
+    public var container: ContainerInvocation?
 
     /// What a job runs.
     public enum Action: Sendable {
@@ -67,7 +70,9 @@ public struct StageJob: Sendable {
 
     /// Creates a job.
     public init(stage: String, action: Action, root: String, environment: [String: String],
-                resources: StageResources = StageResources(), logPath: String, attempt: Int = 1) {
+                resources: StageResources = StageResources(), logPath: String, attempt: Int = 1,
+                container: ContainerInvocation? = nil) {
+        self.container = container
         self.stage = stage
         self.action = action
         self.root = root

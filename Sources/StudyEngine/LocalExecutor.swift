@@ -85,18 +85,27 @@ public final class LocalExecutor: Executor {
         }
         let (readEnd, writeEnd) = (fds[0], fds[1])
         defer { close(readEnd) }
-        var environment = inherited.compactMap { job.environment[$0.name] == nil ? $0.entry : nil }
-        for (name, value) in job.environment.sorted(by: { $0.key < $1.key }) { environment.append("\(name)=\(value)") }
+        // A container's runtime runs with the caller's environment (its own configuration, e.g.
+        // CONTAINERS_CONF, applies); the stage inside sees only the variables the invocation passes.
+        var values = job.environment
+        if let container = job.container {
+            var current: [String: String] = [:]
+            for entry in inherited { current[entry.name] = String(entry.entry.dropFirst(entry.name.utf8.count + 1)) }
+            values.merge(container.environment(values: current.merging(job.environment) { $1 })) { $1 }
+        }
+        var environment = inherited.compactMap { values[$0.name] == nil ? $0.entry : nil }
+        for (name, value) in values.sorted(by: { $0.key < $1.key }) { environment.append("\(name)=\(value)") }
+        let argv = job.container?.arguments(command: command) ?? ["/bin/sh", "-c", command]
 
         let spawned = ProcessSpawner.spawnStage(
-            path: "/bin/sh", arguments: ["sh", "-c", command], environment: environment,
+            path: argv[0], arguments: [job.container == nil ? "sh" : argv[0]] + argv.dropFirst(), environment: environment,
             directory: job.root, output: writeEnd, inherit: lockDescriptor, graceSeconds: Self.graceSeconds)
         close(writeEnd)
         let pid: pid_t
         switch spawned {
         case .success(let p): pid = p
         case .failure(let error):
-            return .failed(status: 127, message: "cannot start /bin/sh: \(String(cString: strerror(error.code)))")
+            return .failed(status: 127, message: "cannot start \(argv[0]): \(String(cString: strerror(error.code)))")
         }
         let stopNow = children.withLock { set in
             set.insert(pid)
