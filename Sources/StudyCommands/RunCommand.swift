@@ -177,7 +177,8 @@ struct RunCommand: ParsableCommand {
                              useCache: Bool = true, settled: Bool = false) throws -> (CompiledWorkflow, RunOptions, Workspace) {
         let compiled = try source.load(file, useCache: useCache, settings: settings, settled: settled)
         let options = try runOptions(compiled.workflow, settings: settings)
-        let containers = try ContainerCheck.setup(for: compiled.workflow, runtime: containerRuntime, pull: pull)
+        let runtime = try containerRuntime ?? settings.selectedProfile(of: compiled.workflow)?.containerRuntime
+        let containers = try ContainerCheck.setup(for: compiled.workflow, runtime: runtime, pull: pull)
         let ws = Workspace(layout: source.layout, compiled: compiled, registry: source.registry, params: options.params,
                            containers: containers)
         try source.checkSettings(ws)

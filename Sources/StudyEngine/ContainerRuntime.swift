@@ -82,7 +82,7 @@ public struct ContainerRuntime: Sendable, Equatable {
 
 /// Why container stages cannot run: the runtime or an image is missing. Raised at plan time,
 /// before any stage runs.
-public enum ContainerError: Error, Sendable, Equatable, CustomStringConvertible {
+public indirect enum ContainerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `--container-runtime` named something that is not podman, docker or apptainer.
     case unknownRuntime(String)
     /// No runtime on PATH (`named` nil), or the named one is not there.

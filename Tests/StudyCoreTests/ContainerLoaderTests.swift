@@ -1,4 +1,4 @@
-import StudyCore
+@testable import StudyCore
 import Testing
 import _StudyTestSupport
 
@@ -108,7 +108,7 @@ struct ContainerLoaderTests {
             run: echo
         """) == "w.yaml:5:16: error: placeholder in 'container' of stage 'a' is not expanded: every instance of a fan-out runs in its template's image; write the image out, e.g. 'localhost/tools:1'")
         #expect(diagnostics("name: demo\nparams: {v: 1}\nstages:\n  a: {run: echo, container: 'tools:${params.v}'}\n")
-            == "w.yaml:4:35: error: placeholder '${params.v}' in 'container' of stage 'a' is not expanded: placeholders expand only in 'run', input and output paths and 'with'; write the value, e.g. 'localhost/tools:1'")
+            == "w.yaml:4:36: error: placeholder '${params.v}' in 'container' of stage 'a' is not expanded: placeholders expand only in 'run', input and output paths and 'with'; write the value, e.g. 'localhost/tools:1'")
     }
 
     @Test("the compiled workflow keeps container and network")
@@ -121,5 +121,14 @@ struct ContainerLoaderTests {
         #expect(decoded.workflow.stages[0].container == "localhost/x:1")
         #expect(decoded.workflow.stages[0].network)
         #expect(decoded.workflow.stages[1].container == nil)
+    }
+
+    @Test("a profile may name the container runtime; an unknown one is a load error")
+    func profileRuntime() throws {
+        let workflow = try load("name: demo\nprofiles:\n  lab: {container_runtime: docker}\nstages:\n  a: {run: echo}\n")
+        #expect(workflow.profiles["lab"]?.containerRuntime == "docker")
+        #expect(Profile(json: workflow.profiles["lab"]!.json) == workflow.profiles["lab"])
+        #expect(diagnostics("name: demo\nprofiles:\n  lab: {container_runtime: nosuch}\nstages:\n  a: {run: echo}\n")
+            == "w.yaml:3:28: error: unknown container runtime 'nosuch' in profile 'lab'; use podman, docker or apptainer (or a path to one of them)")
     }
 }

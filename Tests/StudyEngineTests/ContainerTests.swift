@@ -96,7 +96,7 @@ struct ContainerInvocationTests {
 @Suite("Containers: runtime discovery")
 struct ContainerRuntimeTests {
     @Test("podman is preferred over docker over apptainer, in PATH order")
-    func discoveryOrder() {
+    func discoveryOrder() throws {
         let all: Set<String> = ["/usr/local/bin/apptainer", "/usr/local/bin/docker", "/usr/bin/podman"]
         let find = { (set: Set<String>) in
             ContainerRuntime.locate(named: nil, searchPath: "/usr/local/bin::relative:/usr/bin", isExecutable: { set.contains($0) })
@@ -108,7 +108,7 @@ struct ContainerRuntimeTests {
     }
 
     @Test("a named runtime is looked up by name or taken as a path; unknown names are refused")
-    func named() {
+    func named() throws {
         let onPath: Set<String> = ["/usr/bin/podman", "/usr/local/bin/docker", "/opt/podman"]
         let locate = { (name: String) in
             ContainerRuntime.locate(named: name, searchPath: "/usr/local/bin:/usr/bin", isExecutable: { onPath.contains($0) })
