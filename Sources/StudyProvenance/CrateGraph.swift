@@ -209,9 +209,10 @@ struct CrateGraph {
     /// The whole `ro-crate-metadata.json` document.
     var document: JSONValue {
         // `sha256` is not a term of the RO-Crate 1.1 context; the Workflow Run Crate terms define it.
-        // So are the container terms (Process Run Crate, "Representing container images").
+        // So are the container terms (Process Run Crate, "Representing container images"), added
+        // only when there is an image, so crates of host-only runs keep their bytes.
         var terms: [String: JSONValue] = [:]
-        for term in ["sha256", "containerImage", "ContainerImage", "registry", "tag"] {
+        for term in ["sha256"] + (containerImages.isEmpty ? [] : ["containerImage", "ContainerImage", "registry", "tag"]) {
             terms[term] = .string("https://w3id.org/ro/terms/workflow-run#" + term)
         }
         let context = JSONValue.array([.string("https://w3id.org/ro/crate/1.1/context"), .object(terms)])
