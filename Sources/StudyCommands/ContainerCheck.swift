@@ -7,12 +7,12 @@ import StudyEngine
 enum ContainerCheck {
     /// The setup for `workflow`'s stages; `runtime` is `--container-runtime`, `pull` is `--pull`,
     /// `pinned` the digests `reproduce` must run with.
-    static func setup(for workflow: Workflow, runtime: String? = nil, pull: Bool = false,
+    static func setup(for workflow: Workflow, root: String, runtime: String? = nil, pull: Bool = false,
                       pinned: [String: String] = [:]) throws -> ContainerSetup {
         let result = ContainerSetup.resolve(stages: workflow.stages, runtimeName: runtime, pull: pull,
                                             searchPath: ExecutablePath.searchPath,
                                             isExecutable: ContainerRuntime.systemIsExecutable,
-                                            host: PullReporting(base: SystemContainerHost()), pinned: pinned)
+                                            host: PullReporting(base: SystemContainerHost()), pinned: pinned, root: root)
         switch result {
         case .success(let setup): return setup
         case .failure(let error): throw CommandError.usage(error.description)

@@ -98,7 +98,7 @@ struct ReproduceCommand: ParsableCommand {
                                     params: run.record.workflow.params)
         // Container stages run in the image by the digest the run recorded, never by what its tag names now.
         let used = records.values.compactMap { $0.environment?.container }
-        let containers = try ContainerCheck.setup(for: compiled.workflow, runtime: used.first.flatMap { $0.runtime.isEmpty ? nil : $0.runtime },
+        let containers = try ContainerCheck.setup(for: compiled.workflow, root: scratch.layout.root, runtime: used.first.flatMap { $0.runtime.isEmpty ? nil : $0.runtime },
                                                   pinned: Dictionary(used.map { ($0.image, $0.digest) }) { first, _ in first })
         let ws = Workspace(layout: scratch.layout, compiled: compiled, registry: StudyflowCommand.registry, params: run.record.workflow.params,
                            containers: containers)

@@ -178,7 +178,7 @@ struct RunCommand: ParsableCommand {
         let compiled = try source.load(file, useCache: useCache, settings: settings, settled: settled)
         let options = try runOptions(compiled.workflow, settings: settings)
         let runtime = try containerRuntime ?? settings.selectedProfile(of: compiled.workflow)?.containerRuntime
-        let containers = try ContainerCheck.setup(for: compiled.workflow, runtime: runtime, pull: pull)
+        let containers = try ContainerCheck.setup(for: compiled.workflow, root: source.layout.root, runtime: runtime, pull: pull)
         let ws = Workspace(layout: source.layout, compiled: compiled, registry: source.registry, params: options.params,
                            containers: containers)
         try source.checkSettings(ws)

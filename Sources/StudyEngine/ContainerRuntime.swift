@@ -93,6 +93,8 @@ public indirect enum ContainerError: Error, Sendable, Equatable, CustomStringCon
     case imageMissing(image: String, stage: String, more: Int, runtime: ContainerRuntime.Kind)
     /// `--pull` could not pull an image.
     case pullFailed(image: String, stage: String, runtime: ContainerRuntime.Kind, message: String)
+    /// The workspace path holds a character the runtime's mount syntax cannot carry.
+    case unmountableRoot(String, stage: String)
     /// `reproduce` needs an image by the digest a run recorded, and it is gone.
     case recordedImageMissing(image: String, digest: String, stage: String, runtime: ContainerRuntime.Kind)
 
@@ -110,6 +112,8 @@ public indirect enum ContainerError: Error, Sendable, Equatable, CustomStringCon
             return "image '\(image)' of stage '\(stage)'\(Self.others(more)) is not in \(runtime.rawValue)'s image store and studyflow does not pull silently; run '\(Self.pullCommand(runtime, image))', or rerun with --pull"
         case .pullFailed(let image, let stage, let runtime, let message):
             return "could not pull image '\(image)' of stage '\(stage)' with \(runtime.rawValue): \(message); check the name and the registry, or load the image yourself"
+        case .unmountableRoot(let root, let stage):
+            return "stage '\(stage)' runs in a container, but the workspace path '\(root)' holds ':' or ',', which the runtime's bind-mount syntax cannot carry; move or link the workspace to a path without them"
         case .recordedImageMissing(let image, let digest, let stage, let runtime):
             return "stage '\(stage)' ran in image '\(image)' with digest \(digest), which is no longer in \(runtime.rawValue)'s image store; load that exact image again (e.g. '\(Self.pullCommand(runtime, image))' if the registry still has it) to reproduce the run"
         }

@@ -49,10 +49,11 @@ public struct ContainerSetup: Sendable, Equatable {
     /// podman, docker, apptainer on `searchPath`) and inspects each distinct image once (10,000
     /// instances of one template cost one inspect). A missing image is an error naming its first
     /// stage, unless `pull` allows pulling it. `pinned` (from `reproduce`) maps an image to the
-    /// digest a run recorded: that digest must be present and is what runs.
+    /// digest a run recorded: that digest must be present and is what runs. `root`, the workspace,
+    /// must be mountable (`-v ROOT:ROOT`).
     public static func resolve(stages: [Stage], runtimeName: String?, pull: Bool, searchPath: String,
                                isExecutable: (String) -> Bool, host: any ContainerHost,
-                               pinned: [String: String] = [:]) -> Result<ContainerSetup, ContainerError> {
+                               pinned: [String: String] = [:], root: String? = nil) -> Result<ContainerSetup, ContainerError> {
         var users: [String: (first: String, count: Int)] = [:]
         var order: [String] = []
         for stage in stages {
@@ -63,6 +64,9 @@ public struct ContainerSetup: Sendable, Equatable {
             }
         }
         guard let firstImage = order.first else { return .success(.none) }
+        if let root, root.contains(":") || root.contains(",") {
+            return .failure(.unmountableRoot(root, stage: users[firstImage]!.first))
+        }
         var runtime: ContainerRuntime
         switch ContainerRuntime.locate(named: runtimeName, searchPath: searchPath, isExecutable: isExecutable) {
         case .success(let found): runtime = found

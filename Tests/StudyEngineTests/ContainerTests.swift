@@ -280,3 +280,20 @@ struct ContainerKeyTests {
         #expect(record.container == ContainerUse(image: "localhost/tools:1", digest: "sha256:" + digestA, runtime: "podman", runtimeVersion: "4.3.1"))
     }
 }
+
+@Suite("Containers: workspace mount")
+struct ContainerMountTests {
+    @Test("a workspace path the bind-mount syntax cannot carry stops the run before anything runs")
+    func unmountableRoot() {
+        let host = FakeContainerHost(images: ["x:1": digestA])
+        let result = ContainerSetup.resolve(stages: [shell("a", container: "x:1")], runtimeName: nil, pull: false,
+                                            searchPath: "/usr/bin", isExecutable: { $0 == "/usr/bin/podman" }, host: host,
+                                            root: "/data/study:v2")
+        let error = ContainerError.unmountableRoot("/data/study:v2", stage: "a")
+        #expect(throws: error) { try result.get() }
+        #expect(error.description == "stage 'a' runs in a container, but the workspace path '/data/study:v2' holds ':' or ',', which the runtime's bind-mount syntax cannot carry; move or link the workspace to a path without them")
+        let plain = ContainerSetup.resolve(stages: [shell("a")], runtimeName: nil, pull: false, searchPath: "/usr/bin",
+                                           isExecutable: { _ in false }, host: host, root: "/data/study:v2")
+        #expect(throws: Never.self) { try plain.get() }
+    }
+}
