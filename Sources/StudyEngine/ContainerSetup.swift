@@ -71,6 +71,7 @@ public struct ContainerSetup: Sendable, Equatable {
         switch ContainerRuntime.locate(named: runtimeName, searchPath: searchPath, isExecutable: isExecutable) {
         case .success(let found): runtime = found
         case .failure(let error):
+            if case .unknownRuntime = error { return .failure(error) }
             let total = users.values.reduce(0) { $0 + $1.count }
             return .failure(.runtimeMissing(error, stage: users[firstImage]!.first, image: firstImage, more: total - 1))
         }
