@@ -86,6 +86,9 @@ struct AuditCommand: ParsableCommand {
             out += "  stage '\(r.stage)' (\(r.kind)), key \(r.key?.short ?? "none"), \(r.status) in run \(step.run.record.run)\n"
             out += "    made by run \(made.run) (id \(RunID.short(step.madeBy.id)), commit \(step.madeBy.commit.short), \(Timestamp.iso8601(made.timing.started))), source commit \(made.sourceDescription)\n"
             if !r.params.isEmpty { out += "    params \(JSONValue.object(r.params).canonicalJSON)\n" }
+            if let container = r.environment?.container {
+                out += "    container \(container.image) \(container.digest) (\(container.runtime) \(container.runtimeVersion))\n"
+            }
             for input in r.inputs { out += "    input  \(describe(input))\n" }
             for output in r.outputs { out += "    output \(describe(output))\n" }
         }

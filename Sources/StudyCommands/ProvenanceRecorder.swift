@@ -63,7 +63,7 @@ final class ProvenanceRecorder: RunObserver {
         records.reserveCapacity(results.count)
         for result in results {
             records.append(Self.stageRecord(result, declared: indexByID[result.stage].map { stages[$0] }, sizes: &sizes, layout: workspace.layout,
-                                            executor: executor))
+                                            executor: executor, containers: workspace.resolver.containers))
         }
 
         var produced: Set<String> = []
@@ -111,15 +111,19 @@ final class ProvenanceRecorder: RunObserver {
     /// A stage's record from its result; a stage that failed or was skipped has no action record,
     /// so its declaration gives the kind and the paths (without digests).
     static func stageRecord(_ result: StageResult, declared: Stage?, sizes: inout [String: Int64], layout: StoreLayout,
-                            executor: String) -> StageRecord {
-        var record = stageRecordFacts(result, declared: declared, sizes: &sizes, layout: layout, executor: executor)
-        if result.sandboxed { record.environment = StageEnvironment(sandbox: true) }
+                            executor: String, containers: ContainerSetup? = nil) -> StageRecord {
+        var record = stageRecordFacts(result, declared: declared, sizes: &sizes, layout: layout, executor: executor, containers: containers)
+        if result.sandboxed {
+            var environment = record.environment ?? StageEnvironment()
+            environment.sandbox = true
+            record.environment = environment
+        }
         return record
     }
 
-    /// The record's facts without the environment.
+    /// The record's facts, with the container the stage ran in.
     private static func stageRecordFacts(_ result: StageResult, declared: Stage?, sizes: inout [String: Int64], layout: StoreLayout,
-                                         executor: String) -> StageRecord {
+                                         executor: String, containers: ContainerSetup?) -> StageRecord {
         let executed = result.status.didWork
         let exit: Int32? = result.status == .ran ? 0 : result.exitStatus
         guard let action = result.record else {
@@ -128,7 +132,7 @@ final class ProvenanceRecorder: RunObserver {
                                inputs: (declared?.inputs ?? []).map { .init(path: $0.path, sha256: nil, size: nil, isDirectory: $0.isDirectory) },
                                outputs: (declared?.outputs ?? []).map { .init(path: $0.path, sha256: nil, size: nil, isDirectory: $0.isDirectory) },
                                status: .known(result.status), exitStatus: exit, seconds: executed ? result.seconds : 0,
-                               executor: executor, jobID: result.jobID)
+                               executor: executor, jobID: result.jobID, environment: environment(declared.flatMap { containers?.use(for: $0) }))
         }
         var params: [String: JSONValue] = [:]
         for (name, text) in action.params { params[name] = JSONText.parse(text) ?? .string(text) }
@@ -140,7 +144,12 @@ final class ProvenanceRecorder: RunObserver {
         let outputs = action.outputs.map { StageRecord.File(path: $0.path, sha256: $0.digest, size: $0.size, isDirectory: $0.isDirectory) }
         return StageRecord(stage: result.stage, kind: action.kind, key: action.key, params: params, inputs: inputs, outputs: outputs,
                            status: .known(result.status), exitStatus: exit, seconds: executed ? result.seconds : 0,
-                           executor: executor, jobID: result.jobID)
+                           executor: executor, jobID: result.jobID, environment: environment(action.container))
+    }
+
+    /// The record's environment for a container use (nil for a host stage).
+    static func environment(_ use: ContainerUse?) -> StageEnvironment? {
+        use.map { StageEnvironment(container: .init(image: $0.image, digest: $0.digest, runtime: $0.runtime, runtimeVersion: $0.runtimeVersion)) }
     }
 
     /// `path` relative to `root` when it lies inside it.

@@ -101,7 +101,12 @@ struct ReproduceCommand: ParsableCommand {
             runOptions.sandbox = try SandboxSettings.resolve(everyStage: false, stages: compiled.workflow.stages,
                                                              searchPath: ExecutablePath.searchPath)
         } catch { throw CommandError.usage(error.description) }
-        let ws = Workspace(layout: scratch.layout, compiled: compiled, registry: StudyflowCommand.registry, params: run.record.workflow.params)
+        // Container stages run in the image by the digest the run recorded, never by what its tag names now.
+        let used = records.values.compactMap { $0.environment?.container }
+        let containers = try ContainerCheck.setup(for: compiled.workflow, root: scratch.layout.root, runtime: used.first.flatMap { $0.runtime.isEmpty ? nil : $0.runtime },
+                                                  pinned: Dictionary(used.map { ($0.image, $0.digest) }) { first, _ in first })
+        let ws = Workspace(layout: scratch.layout, compiled: compiled, registry: StudyflowCommand.registry, params: run.record.workflow.params,
+                           containers: containers)
         let runner = Runner(workspace: ws, executor: LocalExecutor(), options: runOptions, observers: [], run: 1)
         Console.err("studyflow: reproducing \(name) (\(targets.count) stage\(targets.count == 1 ? "" : "s")) in \(scratch.layout.root)\n")
         let summary = try runner.execute()

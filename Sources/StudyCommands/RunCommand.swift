@@ -32,6 +32,7 @@ struct RunCommand: ParsableCommand {
           studyflow run --param seed=7 --json    # NDJSON events on stdout
           studyflow run --profile cluster --params-file params/full.yaml
           studyflow run --executor slurm --partition short --sbatch-arg=--qos=normal
+          studyflow run --container-runtime podman --pull   # 'container:' stages; pull missing images
         """
     )
 
@@ -76,6 +77,12 @@ struct RunCommand: ParsableCommand {
 
     @Option(name: .long, help: "Seconds between squeue polls (--executor slurm).")
     var pollInterval: Double = 0.25
+
+    @Option(name: .long, help: ArgumentHelp("Run 'container:' stages with NAME: podman, docker or apptainer, or a path to one (default: the first of them on PATH).", valueName: "NAME"))
+    var containerRuntime: String?
+
+    @Flag(name: .long, help: "Pull container images that are not present locally (never done silently).")
+    var pull = false
 
     @Flag(name: .long, help: "Fail at once if another run holds the workspace, instead of waiting.")
     var noWait = false
@@ -173,7 +180,10 @@ struct RunCommand: ParsableCommand {
                              useCache: Bool = true, settled: Bool = false) throws -> (CompiledWorkflow, RunOptions, Workspace) {
         let compiled = try source.load(file, useCache: useCache, settings: settings, settled: settled)
         let options = try runOptions(compiled.workflow, settings: settings)
-        let ws = Workspace(layout: source.layout, compiled: compiled, registry: source.registry, params: options.params)
+        let runtime = try containerRuntime ?? settings.selectedProfile(of: compiled.workflow)?.containerRuntime
+        let containers = try ContainerCheck.setup(for: compiled.workflow, root: source.layout.root, runtime: runtime, pull: pull)
+        let ws = Workspace(layout: source.layout, compiled: compiled, registry: source.registry, params: options.params,
+                           containers: containers)
         try source.checkSettings(ws)
         return (compiled, options, ws)
     }

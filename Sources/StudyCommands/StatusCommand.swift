@@ -29,7 +29,8 @@ struct StatusCommand: ParsableCommand {
         let settings = try settingsOptions.resolve(workspace, layout: layout)
         let compiled = try source.load(try source.read(workspace.workflow), settings: settings)
         let params = try settings.parameters(for: compiled.workflow)
-        let ws = Workspace(layout: layout, compiled: compiled, registry: registry, params: params)
+        let ws = Workspace(layout: layout, compiled: compiled, registry: registry, params: params,
+                           containers: try ContainerCheck.setup(for: compiled.workflow, root: layout.root))
         try source.checkSettings(ws)
         let preview = try Preview.evaluate(ws, options: RunOptions(params: params))
         PreviewPrinter.printStatus(preview, json: json)

@@ -19,9 +19,13 @@ public struct Profile: Sendable, Equatable {
     public var executor: String?
     /// `slurm:`, as the workflow's `slurm:` block.
     public var slurm: SlurmDefaults
+    /// `container_runtime:`, as `--container-runtime` (which wins over it).
+    public var containerRuntime: String?
 
     /// Keys of a profile.
-    public static let keys = ["description", "executor", "jobs", "params", "slurm"]
+    public static let keys = ["container_runtime", "description", "executor", "jobs", "params", "slurm"]
+    /// The runtimes `container_runtime:` may name (or a path ending in one).
+    public static let containerRuntimes = ["apptainer", "docker", "podman"]
     /// The executors `executor:` may name.
     public static let executors = ["local", "slurm"]
 
@@ -38,6 +42,7 @@ public struct Profile: Sendable, Equatable {
         var members: [String: JSONValue] = ["params": .object(params), "slurm": slurm.json]
         if let jobs { members["jobs"] = .integer(jobs) }
         if let executor { members["executor"] = .string(executor) }
+        if let containerRuntime { members["container_runtime"] = .string(containerRuntime) }
         return .object(members)
     }
 
@@ -54,6 +59,11 @@ public struct Profile: Sendable, Equatable {
         switch members["executor"] {
         case nil: break
         case .string(let name)?: executor = name
+        default: return nil
+        }
+        switch members["container_runtime"] {
+        case nil: break
+        case .string(let name)?: containerRuntime = name
         default: return nil
         }
     }

@@ -22,7 +22,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
     }
 
     /// Bumped whenever the encoding changes; a cache of another version is ignored.
-    public static let formatVersion: UInt64 = 8
+    public static let formatVersion: UInt64 = 9
 
     /// The binary encoding.
     public func encoded() -> [UInt8] {
@@ -70,6 +70,9 @@ public struct CompiledWorkflow: Sendable, Equatable {
             w.write(stage.resources.time ?? "")
             w.write(stage.fields)
             w.write(stage.sandbox)
+            w.write(stage.container ?? "")
+            w.write(stage.container != nil)
+            w.write(stage.network)
             for list in [graph.dependencies[id], graph.inputProducers[id]] {
                 w.write(UInt64(list.count))
                 for x in list { w.write(Int(x)) }
@@ -178,9 +181,13 @@ public struct CompiledWorkflow: Sendable, Equatable {
         let resources = StageResources(threads: threads, memory: memory.isEmpty ? nil : memory,
                                        time: time.isEmpty ? nil : time, retries: retries)
         let fields = try r.readFieldLocations(file: file)
+        let sandbox = try r.readBool()
+        let image = try r.readString()
+        let container = try r.readBool() ? image : nil
         var stage = Stage(id: id, action: action, inputs: lists[0], outputs: lists[1], params: stageParams,
-                          env: env, resources: resources, location: location, fields: fields)
-        stage.sandbox = try r.readBool()
+                          env: env, resources: resources, location: location, fields: fields,
+                          container: container, network: try r.readBool())
+        stage.sandbox = sandbox
         return stage
     }
 

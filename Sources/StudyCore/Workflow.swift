@@ -72,15 +72,23 @@ public struct Stage: Sendable, Equatable {
     /// `sandbox:` (or the workflow's default, for `run:` stages): run the command under bubblewrap,
     /// seeing only its inputs and the files its command names. Not part of the stage key.
     public var sandbox = false
+    /// `container:` — the image (a tag or `name@sha256:…`) a `run` stage runs in, own or the
+    /// workflow's default; `nil` runs it on the host. Its content digest enters the stage key.
+    public var container: String?
+    /// `network: true` — the stage's container keeps the network (default: none). Not keyed: a
+    /// well-declared stage writes the same bytes either way.
+    public var network: Bool
 
     /// Creates a stage; defaults suit a test fixture.
     public init(
         id: String, action: StageAction, inputs: [Artifact] = [], outputs: [Artifact] = [],
         params: [String: JSONValue] = [:], env: [String] = [], resources: StageResources = StageResources(),
         location: SourceLocation = SourceLocation(file: "<memory>", line: 1, column: 1),
-        fields: FieldLocations = FieldLocations()
+        fields: FieldLocations = FieldLocations(), container: String? = nil, network: Bool = false
     ) {
         self.fields = fields
+        self.container = container
+        self.network = network
         self.id = id
         self.action = action
         self.inputs = inputs

@@ -46,6 +46,14 @@ extension WorkflowLoader {
                 }
             case "slurm":
                 profile.slurm = parseSlurm(pair.value, reader: &reader)
+            case "container_runtime":
+                guard let runtime = reader.string(pair.value, what: "'container_runtime' of \(context)") else { continue }
+                let base = runtime.split(separator: "/").last.map(String.init) ?? ""
+                if Profile.containerRuntimes.contains(base) {
+                    profile.containerRuntime = runtime
+                } else {
+                    reader.error("unknown container runtime '\(runtime)' in \(context); use podman, docker or apptainer (or a path to one of them)", at: pair.value)
+                }
             case "description":
                 _ = reader.string(pair.value, what: "'description' of \(context)")
             default:

@@ -49,6 +49,7 @@ extension WorkflowLoader {
         parseAction(values, pairs: pairs, keyNode: keyNode, template: &template, gathered: gathered,
                     workflowParams: workflowParams, fanout: fanout, reader: &reader)
         if let node = values["sandbox"] { parseSandbox(node, stage: &template.stage, reader: &reader) }
+        parseContainerKeys(pairs, stage: &template.stage, reader: &reader)
         if fanout {
             template.paramsHaveItems = JSONValue.object(template.stage.params).holdsItemPlaceholder
             if case .builtin(_, let with) = template.stage.action { template.withHasItems = with.holdsItemPlaceholder }

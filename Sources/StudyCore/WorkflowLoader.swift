@@ -20,10 +20,10 @@ public struct WorkflowLoader: Sendable {
     public var tables: LevelsTables?
 
     /// Top-level keys of a workflow file.
-    public static let workflowKeys = ["name", "description", "params", "stages", "slurm", "sign", "include", "profiles", "sandbox"]
+    public static let workflowKeys = ["container", "description", "include", "name", "network", "params", "profiles", "sandbox", "sign", "slurm", "stages"]
     /// Keys of a stage.
-    public static let stageKeys = ["run", "uses", "with", "inputs", "outputs", "params", "env",
-                                   "threads", "resources", "retries", "description", "foreach", "matrix", "name", "sandbox"]
+    public static let stageKeys = ["container", "description", "env", "foreach", "inputs", "matrix", "name", "network",
+                                   "outputs", "params", "resources", "retries", "run", "sandbox", "threads", "uses", "with"]
 
     /// Creates a loader that accepts the given built-in kinds.
     public init(knownKinds: [String] = [], paramOverrides: [String: JSONValue] = [:], profile: String? = nil,
@@ -86,6 +86,7 @@ public struct WorkflowLoader: Sendable {
             case "params": params = parseParams(pair.value, context: "workflow", reader: &reader)
             case "sign": sign = reader.boolean(pair.value, what: "'sign'") ?? false
             case "sandbox": collected.sandbox = reader.boolean(pair.value, what: "'sandbox'") ?? false
+            case "container", "network": continue
             default: nodes[pair.key] = pair.value
             }
         }
@@ -105,6 +106,7 @@ public struct WorkflowLoader: Sendable {
         let levels = settleLevels(collected.levels, stages: collected.stages, gathers: collected.pending, reader: &reader)
         let gathers = resolveGathers(collected.pending, stages: &collected.stages, fanouts: collected.fanouts,
                                      attempted: collected.attempted, plain: collected.plain, reader: &reader)
+        applyContainerDefaults(pairs, to: &collected.stages, reader: &reader)
         let stages = collected.stages
         if nodes["stages"] == nil && !included.declaresStages {
             reader.error("missing required key 'stages'", at: top)

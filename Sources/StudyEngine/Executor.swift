@@ -58,6 +58,9 @@ public struct StageJob: Sendable {
     public var attempt: Int
     /// For a sandboxed shell stage: the bwrap command line that runs it (`sandbox: true`).
     public var sandbox: SandboxInvocation?
+    /// For a shell stage with `container:`, how its runtime runs `sh -c COMMAND` in the image
+    /// instead of `/bin/sh` on the host.
+    public var container: ContainerInvocation?
 
     /// What a job runs.
     public enum Action: Sendable {
@@ -69,7 +72,9 @@ public struct StageJob: Sendable {
 
     /// Creates a job.
     public init(stage: String, action: Action, root: String, environment: [String: String],
-                resources: StageResources = StageResources(), logPath: String, attempt: Int = 1) {
+                resources: StageResources = StageResources(), logPath: String, attempt: Int = 1,
+                container: ContainerInvocation? = nil) {
+        self.container = container
         self.stage = stage
         self.action = action
         self.root = root

@@ -85,10 +85,21 @@ public final class LocalExecutor: Executor {
         }
         let (readEnd, writeEnd) = (fds[0], fds[1])
         defer { close(readEnd) }
-        var environment = inherited.compactMap { job.environment[$0.name] == nil ? $0.entry : nil }
-        for (name, value) in job.environment.sorted(by: { $0.key < $1.key }) { environment.append("\(name)=\(value)") }
+        // A container's runtime runs with the caller's environment (its own configuration, e.g.
+        // CONTAINERS_CONF, applies); the stage inside sees only the variables the invocation passes.
+        var values = job.environment
+        if let container = job.container {
+            var current: [String: String] = [:]
+            for entry in inherited { current[entry.name] = String(entry.entry.dropFirst(entry.name.utf8.count + 1)) }
+            values.merge(container.environment(values: current.merging(job.environment) { $1 })) { $1 }
+        }
+        var environment = inherited.compactMap { values[$0.name] == nil ? $0.entry : nil }
+        for (name, value) in values.sorted(by: { $0.key < $1.key }) { environment.append("\(name)=\(value)") }
         var (path, arguments) = ("/bin/sh", ["sh", "-c", command])
-        if let sandbox = job.sandbox {
+        if let container = job.container {
+            let argv = container.arguments(command: command)
+            (path, arguments) = (argv[0], argv)
+        } else if let sandbox = job.sandbox {
             (path, arguments) = (sandbox.bwrap, sandbox.arguments(command: command))
             environment = sandbox.environment(stage: job.environment, caller: callerVariable)
         }

@@ -15,6 +15,9 @@ public enum Reason: Hashable, Sendable, CustomStringConvertible {
     case paramChanged(name: String, from: String?, to: String?)
     /// A listed environment variable's value differs.
     case envChanged(String)
+    /// The container image's content digest differs (a retag, or a changed `container:`); the
+    /// digests are `sha256:…`, nil when the stage ran on the host or runs there now.
+    case containerChanged(image: String, from: String?, to: String?)
     /// The `run` text (or the built-in's `with`) differs.
     case commandChanged
     /// The stage kind or its implementation version differs.
@@ -40,6 +43,10 @@ public enum Reason: Hashable, Sendable, CustomStringConvertible {
         case .paramChanged(let name, let from, let to):
             return "param \(name) \(from ?? "(unset)") → \(to ?? "(unset)")"
         case .envChanged(let name): return "env \(name) changed"
+        case .containerChanged(let image, let from?, let to?):
+            return "container \(image) changed (\(Self.short(from)) → \(Self.short(to)))"
+        case .containerChanged(let image, nil, let to?): return "container \(image) added (\(Self.short(to)))"
+        case .containerChanged(let image, _, nil): return "container \(image) removed"
         case .commandChanged: return "command changed"
         case .kindChanged(let from, let to): return "kind \(from) → \(to)"
         case .upstreamReran(let s): return "upstream \(s) reran"
@@ -48,5 +55,11 @@ public enum Reason: Hashable, Sendable, CustomStringConvertible {
         case .outputEdited(let p): return "output \(p) edited"
         case .outputNotInStore(let p): return "output \(p) not in the store"
         }
+    }
+
+    /// `sha256:` and the first 12 hex digits, as `podman images` shows image IDs.
+    static func short(_ digest: String) -> String {
+        let hex = digest.hasPrefix("sha256:") ? digest.dropFirst(7) : Substring(digest)
+        return "sha256:" + hex.prefix(12) + (hex.count > 12 ? "…" : "")
     }
 }

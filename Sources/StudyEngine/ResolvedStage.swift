@@ -20,6 +20,9 @@ public struct ResolvedStage: Sendable {
     public var env: [String: String?]
     /// Inputs that entered the key: declared ones in order, then files the command names.
     public var inputs: [InputState]
+    /// The container it runs in, with the image's content digest (which entered the key); nil
+    /// for a host stage.
+    public var container: ContainerUse?
     /// The stage key.
     public var key: Digest
     /// The `stat` of each input's files taken before they were hashed for the key, by input path
@@ -44,6 +47,8 @@ public struct StageResolver: Sendable {
     public var registry: StageKindRegistry
     /// Reads an environment variable.
     public var environment: @Sendable (String) -> String?
+    /// The run's runtime and image digests, settled at plan time.
+    public var containers: ContainerSetup = .none
 
     /// Version of the key encoding; bump to invalidate every key.
     static let keyVersion = "studyflow-key 1"
@@ -132,9 +137,12 @@ public struct StageResolver: Sendable {
         for input in inputs { b.field(input.path); b.field(input.digest) }
         b.field(UInt64(stage.outputs.count))
         for output in stage.outputs { b.field(output.displayPath) }
+        // Only when present, tagged and versioned, so a host stage keeps the key it always had.
+        let container = containers.use(for: stage)
+        if let container { b.field("container 1"); b.field(container.digest) }
         return .success(ResolvedStage(stage: stage, kindTag: kindTag, command: command, with: with,
                                       commandDigest: commandDigest, params: params, env: env, inputs: inputs,
-                                      key: b.finalize(), inputStamps: stamps))
+                                      container: container, key: b.finalize(), inputStamps: stamps))
     }
 
     /// `with:` of a built-in stage with `${params.x}` resolved (`.null` for shell stages).

@@ -259,7 +259,8 @@ public final class Runner: Sendable {
         }
         let record = ActionRecord(stage: stage.id, key: resolved.key, kind: resolved.kindTag,
                                   commandDigest: resolved.commandDigest, params: resolved.recordedParams,
-                                  env: resolved.recordedEnv, inputs: resolved.inputs, outputs: outputs)
+                                  env: resolved.recordedEnv, inputs: resolved.inputs, outputs: outputs,
+                                  container: resolved.container)
         committer.submit(record)
         for output in outputs {
             workspace.hasher.remember(output: output, manifest: output.isDirectory ? workspace.objects.manifest(output.digest) : nil)
@@ -387,8 +388,12 @@ public final class Runner: Sendable {
                 inputStamps: keyed.stamps, gathered: gathered(id), log: { line in appendToLog(logPath, line + "\n") })
             action = .builtin(kind, context)
         }
+        // Inside a container the stage sees only what its key covers: STUDYFLOW_* and its `env:`.
+        let variables = Set(environment.keys).union(stage.env).sorted()
+        let container = workspace.resolver.containers.invocation(for: stage, root: workspace.layout.root,
+                                                                 user: (getuid(), getgid()), variables: variables)
         return StageJob(stage: stage.id, action: action, root: workspace.layout.root, environment: environment,
-                        resources: stage.resources, logPath: logPath)
+                        resources: stage.resources, logPath: logPath, container: container)
     }
 
     /// Stage `id`'s gathered inputs with absolute paths, for its `StageKindContext`.

@@ -22,10 +22,12 @@ public struct SandboxSettings: Sendable {
         self.system = system
     }
 
-    /// Whether `stage` runs sandboxed: a `run:` stage with `sandbox: true`, or any `run:` stage
-    /// under `run --sandbox`. Built-in stages run inside studyflow and are never sandboxed.
+    /// Whether `stage` runs sandboxed: a host `run:` stage with `sandbox: true`, or any host `run:`
+    /// stage under `run --sandbox`. Built-in stages run inside studyflow and container stages in
+    /// their image: neither is sandboxed.
     public func applies(to stage: Stage) -> Bool {
-        guard case .shell = stage.action else { return false }
+        // A container already isolates its stage: only host `run:` stages are sandboxed.
+        guard case .shell = stage.action, stage.container == nil else { return false }
         return everyStage || stage.sandbox
     }
 

@@ -36,7 +36,9 @@ public struct SnapshotCheck: Sendable {
     /// see `Snapshot`). `runStart` is when the run began, after the workflow files were loaded.
     func record(after summary: RunSummary, workspace: Workspace, options: RunOptions, runStart: Int64) {
         // A `levels:` fan-out's instances come from a table the snapshot does not watch.
-        guard summary.ok, workspace.compiled.workflow.levels.isEmpty, options.targets.isEmpty, options.force.isEmpty, !options.forceAll,
+        // Nor does it watch container images: a retag must be seen, so such workflows check fully
+        // (one inspect per distinct image).
+        guard summary.ok, workspace.compiled.workflow.levels.isEmpty, !workspace.compiled.workflow.stages.contains(where: { $0.container != nil }), options.targets.isEmpty, options.force.isEmpty, !options.forceAll,
               summary.results.count == workspace.compiled.workflow.stages.count,
               summary.results.allSatisfy({ $0.status.hasOutputs }) else { return }
         var paths: [String] = []

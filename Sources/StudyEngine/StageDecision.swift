@@ -71,6 +71,10 @@ public struct Staleness: Sendable {
         guard let previous else { return [.neverRun] }
         var reasons: [Reason] = []
         if previous.kind != resolved.kindTag { reasons.append(.kindChanged(from: previous.kind, to: resolved.kindTag)) }
+        if previous.container?.digest != resolved.container?.digest {
+            let image = resolved.container?.image ?? previous.container?.image ?? ""
+            reasons.append(.containerChanged(image: image, from: previous.container?.digest, to: resolved.container?.digest))
+        }
         if previous.commandDigest != resolved.commandDigest { reasons.append(.commandChanged) }
         let params = resolved.recordedParams
         for name in Set(params.keys).union(previous.params.keys).sorted() where params[name] != previous.params[name] {

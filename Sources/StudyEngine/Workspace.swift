@@ -28,7 +28,8 @@ public struct Workspace: Sendable {
     /// Opens the store of `layout` for `compiled`, with workflow parameters overridden by `params`.
     public init(layout: StoreLayout, compiled: CompiledWorkflow, registry: StageKindRegistry,
                 params: [String: JSONValue] = [:],
-                environment: @escaping @Sendable (String) -> String? = Workspace.processEnvironment) {
+                environment: @escaping @Sendable (String) -> String? = Workspace.processEnvironment,
+                containers: ContainerSetup = .none) {
         self.layout = layout
         self.compiled = compiled
         self.registry = registry
@@ -36,8 +37,10 @@ public struct Workspace: Sendable {
         log = SharedActionLog(ActionLog(path: layout.actionLog))
         statCache = StatCache(path: layout.statCache)
         hasher = ArtifactHasher(layout: layout, cache: statCache)
-        resolver = StageResolver(workflowParams: compiled.workflow.params.merging(params) { $1 }, hasher: hasher,
-                                 registry: registry, environment: environment)
+        var resolver = StageResolver(workflowParams: compiled.workflow.params.merging(params) { $1 }, hasher: hasher,
+                                     registry: registry, environment: environment)
+        resolver.containers = containers
+        self.resolver = resolver
         staleness = Staleness(log: log, objects: objects, hasher: hasher)
         claims = OutputClaims(path: layout.outputClaims)
     }

@@ -11,6 +11,8 @@ struct CrateGraph {
     var graph: [JSONValue] = []
     /// File entities by workspace path, for every file copied into the crate.
     var files: [String: JSONValue] = [:]
+    /// @ids of the `ContainerImage` entities written so far.
+    var containerImages: Set<String> = []
 
     /// What the stages contribute to the workflow and run entities.
     struct Steps {
@@ -115,12 +117,33 @@ struct CrateGraph {
                 ? "http://schema.org/CompletedActionStatus" : "http://schema.org/FailedActionStatus"),
         ]
         if let key = record.key { actionObject["identifier"] = .string(key.hex) }
+        if let container = record.environment?.container {
+            actionObject["containerImage"] = ref(addContainerImage(container))
+        }
         graph.append(.object(actionObject))
         graph.append(.object(["@id": .string(control), "@type": .string("ControlAction"), "name": .string("orchestrate " + record.stage),
                               "instrument": ref(step), "object": ref(action)]))
         steps.controlRefs.append(ref(control))
         steps.stepRefs.append(ref(step))
         steps.toolRefs.append(ref(tool))
+    }
+
+    /// The Workflow Run Crate `ContainerImage` of `container` (once per image and digest), and its @id.
+    mutating func addContainerImage(_ container: StageEnvironment.Container) -> String {
+        let id = "#image-" + container.digest.replacingOccurrences(of: "sha256:", with: "")
+        if containerImages.insert(id).inserted {
+            let parts = ContainerImageName(container.image)
+            var entity: [String: JSONValue] = [
+                "@id": .string(id), "@type": .string("ContainerImage"),
+                "additionalType": ref("https://w3id.org/ro/terms/workflow-run#" + (container.runtime == "apptainer" ? "SIFImage" : "DockerImage")),
+                "registry": .string(parts.registry), "name": .string(parts.name),
+                "sha256": .string(String(container.digest.dropFirst(container.digest.hasPrefix("sha256:") ? 7 : 0))),
+                "description": .string("\(container.image), run with \(container.runtime) \(container.runtimeVersion)"),
+            ]
+            if let tag = parts.tag { entity["tag"] = .string(tag) }
+            graph.append(.object(entity))
+        }
+        return id
     }
 
     /// A FormalParameter per file path a stage reads or writes.
@@ -204,8 +227,41 @@ struct CrateGraph {
     /// The whole `ro-crate-metadata.json` document.
     var document: JSONValue {
         // `sha256` is not a term of the RO-Crate 1.1 context; the Workflow Run Crate terms define it.
-        let context = JSONValue.array([.string("https://w3id.org/ro/crate/1.1/context"),
-                                       .object(["sha256": .string("https://w3id.org/ro/terms/workflow-run#sha256")])])
+        // So are the container terms (Process Run Crate, "Representing container images"), added
+        // only when there is an image, so crates of host-only runs keep their bytes.
+        var terms: [String: JSONValue] = [:]
+        for term in ["sha256"] + (containerImages.isEmpty ? [] : ["containerImage", "ContainerImage", "registry", "tag"]) {
+            terms[term] = .string("https://w3id.org/ro/terms/workflow-run#" + term)
+        }
+        let context = JSONValue.array([.string("https://w3id.org/ro/crate/1.1/context"), .object(terms)])
         return .object(["@context": context, "@graph": .array(graph)])
+    }
+}
+
+/// An image reference split as the `ContainerImage` entity wants it: `localhost/tools:1` is
+/// registry `localhost`, name `tools`, tag `1`; a name without a registry host is Docker Hub's.
+struct ContainerImageName {
+    var registry: String
+    var name: String
+    var tag: String?
+
+    init(_ reference: String) {
+        var rest = Substring(reference)
+        if let at = rest.firstIndex(of: "@") { rest = rest[..<at] }
+        var components = rest.split(separator: "/", omittingEmptySubsequences: false)
+        let first = components.first ?? ""
+        if components.count > 1, first == "localhost" || first.contains(".") || first.contains(":") {
+            registry = String(first)
+            components.removeFirst()
+        } else {
+            registry = "docker.io"
+        }
+        var last = components.last ?? ""
+        tag = nil
+        if let colon = last.lastIndex(of: ":") {
+            tag = String(last[last.index(after: colon)...])
+            last = last[..<colon]
+        }
+        name = (components.dropLast().map(String.init) + [String(last)]).joined(separator: "/")
     }
 }

@@ -50,13 +50,14 @@ public struct StageRecord: Equatable, Sendable {
     public var executor: String
     /// A batch executor's job id (SLURM); nil for the local executor.
     public var jobID: String?
-    /// The environment it ran in (sandboxed, …); nil when nothing is known, and then omitted.
+    /// The environment it ran in (container, sandbox); nil for a plain host stage, and then omitted.
     public var environment: StageEnvironment?
 
     /// Creates a record.
     public init(stage: String, kind: String, key: Digest?, params: [String: JSONValue] = [:], inputs: [File] = [],
                 outputs: [File] = [], status: Recorded<StageStatus>, exitStatus: Int32? = nil, seconds: Double = 0,
-                executor: String = "local", jobID: String? = nil) {
+                executor: String = "local", jobID: String? = nil, environment: StageEnvironment? = nil) {
+        self.environment = environment.flatMap { $0.isEmpty ? nil : $0 }
         self.stage = stage
         self.kind = kind
         self.key = key
@@ -78,7 +79,7 @@ public struct StageRecord: Equatable, Sendable {
             if f.isDirectory { o["directory"] = .bool(true) }
             return .object(o)
         }
-        var record: [String: JSONValue] = [
+        var members: [String: JSONValue] = [
             "stage": .string(stage), "kind": .string(kind), "key": key.map { .string($0.hex) } ?? .null,
             "params": .object(params), "inputs": .array(inputs.map(file)), "outputs": .array(outputs.map(file)),
             "status": .string(status.rawValue), "exitStatus": exitStatus.map { .integer(Int($0)) } ?? .null,
@@ -86,8 +87,8 @@ public struct StageRecord: Equatable, Sendable {
             "seconds": .number((seconds * 1000).rounded() / 1000), "executor": .string(executor),
             "job": jobID.map(JSONValue.string) ?? .null,
         ]
-        if let environment, !environment.isEmpty { record["environment"] = environment.json }
-        return .object(record)
+        if let environment, !environment.isEmpty { members["environment"] = environment.json }
+        return .object(members)
     }
 
     /// A digest of every field `encoded` writes, so the ledger can find the record's blob in its
@@ -145,7 +146,7 @@ public struct StageRecord: Equatable, Sendable {
                   params: json["params"]?.objectValue ?? [:], inputs: (json["inputs"]?.arrayValue ?? []).compactMap(file),
                   outputs: (json["outputs"]?.arrayValue ?? []).compactMap(file), status: Recorded(rawValue: status),
                   exitStatus: json["exitStatus"]?.intValue.map(Int32.init), seconds: json["seconds"]?.doubleValue ?? 0,
-                  executor: json["executor"]?.stringValue ?? "local", jobID: json["job"]?.stringValue)
-        environment = json["environment"].flatMap(StageEnvironment.init(json:))
+                  executor: json["executor"]?.stringValue ?? "local", jobID: json["job"]?.stringValue,
+                  environment: json["environment"].flatMap(StageEnvironment.init(json:)))
     }
 }

@@ -19,10 +19,14 @@ public struct ActionRecord: Equatable, Sendable {
     public var inputs: [InputState]
     /// Outputs as stored.
     public var outputs: [OutputState]
+    /// The container the stage ran in (its digest entered the key); nil for a host stage.
+    public var container: ContainerUse?
 
     /// Creates a record.
     public init(stage: String, key: Digest, kind: String, commandDigest: Digest, params: [String: String] = [:],
-                env: [String: Digest?] = [:], inputs: [InputState] = [], outputs: [OutputState] = []) {
+                env: [String: Digest?] = [:], inputs: [InputState] = [], outputs: [OutputState] = [],
+                container: ContainerUse? = nil) {
+        self.container = container
         self.stage = stage
         self.key = key
         self.kind = kind
@@ -31,6 +35,27 @@ public struct ActionRecord: Equatable, Sendable {
         self.env = env
         self.inputs = inputs
         self.outputs = outputs
+    }
+}
+
+/// The image a stage ran in and the runtime that ran it, as `status` explains a changed image
+/// and provenance records it.
+public struct ContainerUse: Equatable, Sendable {
+    /// The reference as written (`localhost/tools:1`).
+    public var image: String
+    /// The image's content digest (its image ID, `sha256:…`), which entered the stage key.
+    public var digest: String
+    /// `podman`, `docker` or `apptainer`.
+    public var runtime: String
+    /// The runtime's version (`4.3.1`), empty when it could not be read.
+    public var runtimeVersion: String
+
+    /// Creates a container use.
+    public init(image: String, digest: String, runtime: String, runtimeVersion: String) {
+        self.image = image
+        self.digest = digest
+        self.runtime = runtime
+        self.runtimeVersion = runtimeVersion
     }
 }
 
@@ -69,6 +94,12 @@ extension ActionRecord {
             w.write(output.isDirectory)
             w.write(output.isExecutable)
         }
+        // Optional facts follow as tagged trailers, so records without them keep their bytes and
+        // older records (which end here) still read: tag 1 is the container.
+        if let container {
+            w.write(UInt64(1))
+            for text in [container.image, container.digest, container.runtime, container.runtimeVersion] { w.write(text) }
+        }
     }
 
     init(from r: inout BinaryReader) throws(BinaryFormatError) {
@@ -89,6 +120,15 @@ extension ActionRecord {
         for _ in 0..<(try r.readCount()) {
             outputs.append(OutputState(path: try r.readString(), digest: try r.readDigest(), size: Int64(try r.readInt()),
                                        isDirectory: try r.readBool(), isExecutable: try r.readBool()))
+        }
+        container = nil
+        while !r.isAtEnd {
+            switch try r.readUInt() {
+            case 1:
+                container = ContainerUse(image: try r.readString(), digest: try r.readString(), runtime: try r.readString(),
+                                         runtimeVersion: try r.readString())
+            default: throw BinaryFormatError()
+            }
         }
     }
 }

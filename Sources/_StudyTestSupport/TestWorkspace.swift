@@ -13,6 +13,8 @@ public final class TestWorkspace: @unchecked Sendable {
     public var yaml: String
     /// Environment seen by stages' `env:` lists.
     public var environment: [String: String] = [:]
+    /// The container runtime and image digests runs see (set a fake to test container stages).
+    public var containers: ContainerSetup = .none
     private var runs = 0
 
     /// A workspace with `yaml` as `Workflows/main.yaml` and the given source files.
@@ -32,7 +34,7 @@ public final class TestWorkspace: @unchecked Sendable {
     public func workspace(params: [String: JSONValue] = [:]) throws -> Workspace {
         let env = environment
         return Workspace(layout: layout, compiled: try compile(), registry: StageKindRegistry(), params: params,
-                         environment: { env[$0] })
+                         environment: { env[$0] }, containers: containers)
     }
 
     /// Runs the workflow with a fake executor (or `executor`), returning the summary and the executor.

@@ -4,8 +4,47 @@ import Testing
 
 /// The `"environment"` member of a stage record: present only when something is known, read back
 /// as written, and part of the record's fingerprint only when present.
-@Suite("Stage record environment")
+@Suite("StageEnvironment")
 struct StageEnvironmentTests {
+    static let container = StageEnvironment.Container(image: "localhost/tools:1", digest: "sha256:" + String(repeating: "d", count: 64),
+                                                      runtime: "podman", runtimeVersion: "4.3.1")
+
+    @Test("a container stage's record holds environment.container with image, digest, runtime and version")
+    func recordJSON() throws {
+        let record = StageRecord(stage: "boxed", kind: "shell", key: Digest.of(string: "k"), status: .known(.ran),
+                                 environment: StageEnvironment(container: Self.container))
+        let environment = try #require(record.json["environment"])
+        #expect(environment.canonicalJSON == #"{"container":{"digest":"sha256:\#(String(repeating: "d", count: 64))","image":"localhost/tools:1","runtime":"podman","runtime_version":"4.3.1"}}"#)
+        let back = try #require(StageRecord(json: record.json))
+        #expect(back == record)
+        #expect(back.fingerprint == record.fingerprint)
+    }
+
+    @Test("a host stage's record has no environment, and its fingerprint is what it always was")
+    func hostRecord() {
+        let plain = StageRecord(stage: "host", kind: "shell", key: Digest.of(string: "k"), status: .known(.ran))
+        let empty = StageRecord(stage: "host", kind: "shell", key: Digest.of(string: "k"), status: .known(.ran),
+                                environment: StageEnvironment())
+        #expect(plain.json["environment"] == nil)
+        #expect(empty == plain)
+        let boxed = StageRecord(stage: "host", kind: "shell", key: Digest.of(string: "k"), status: .known(.ran),
+                                environment: StageEnvironment(container: Self.container))
+        #expect(boxed.fingerprint != plain.fingerprint)
+    }
+
+    @Test("image references split into registry, name and tag for the crate's ContainerImage")
+    func imageNames() {
+        func parts(_ reference: String) -> [String?] {
+            let name = ContainerImageName(reference)
+            return [name.registry, name.name, name.tag]
+        }
+        #expect(parts("localhost/studyflow-test:1") == ["localhost", "studyflow-test", "1"])
+        #expect(parts("debian:12") == ["docker.io", "debian", "12"])
+        #expect(parts("quay.io/biocontainers/samtools:1.9") == ["quay.io", "biocontainers/samtools", "1.9"])
+        #expect(parts("registry:5000/lab/r") == ["registry:5000", "lab/r", nil])
+        #expect(parts("debian@sha256:" + String(repeating: "e", count: 64)) == ["docker.io", "debian", nil])
+    }
+
     private func record(_ environment: StageEnvironment?) -> StageRecord {
         var record = StageRecord(stage: "clean", kind: "shell", key: Digest.of(string: "k"), status: .known(.ran), exitStatus: 0)
         record.environment = environment

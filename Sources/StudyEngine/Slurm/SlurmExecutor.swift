@@ -43,7 +43,8 @@ public final class SlurmExecutor: Executor {
                 let spec = StageSpecification(kind: kind, context: context)
                 try FileIO.writeAtomically(submission.specFile, Array(spec.json.utf8), durable: false)
             }
-            let command = submission.command(for: job.action, sandbox: job.sandbox, studyflowBinary: settings.studyflowBinary)
+            let command = submission.command(for: job.action, container: job.container, sandbox: job.sandbox,
+                                             studyflowBinary: settings.studyflowBinary)
             try FileIO.writeAtomically(submission.script, Array(submission.scriptText(for: job, command: command).utf8),
                                        durable: false)
         } catch {

@@ -62,16 +62,29 @@ struct SlurmSubmission: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// The command line the job script runs for `action`; a sandboxed shell stage runs under the
-    /// same bwrap argv as locally.
-    func command(for action: StageJob.Action, sandbox: SandboxInvocation? = nil, studyflowBinary: String) -> String {
+    /// The command line the job script runs for `action`; a shell stage with a container runs the
+    /// same runtime command line as the local executor (the job script exports the values its
+    /// `-e NAME` arguments pass in), a sandboxed one the same bwrap argv.
+    func command(for action: StageJob.Action, container: ContainerInvocation? = nil, sandbox: SandboxInvocation? = nil,
+                 studyflowBinary: String) -> String {
         switch action {
         case .shell(let command):
+            if let container {
+                let exports = container.runtime.kind == .apptainer ? Self.apptainerExports(container) : ""
+                return exports + container.arguments(command: command).map(ShellQuote.quote).joined(separator: " ")
+            }
             if let sandbox { return sandbox.shellCommand(command: command) }
             return "/bin/sh -c \(ShellQuote.quote(command))"
         case .builtin:
             return "\(ShellQuote.quote(studyflowBinary)) exec-stage \(ShellQuote.quote(specFile))"
         }
+    }
+}
+
+extension SlurmSubmission {
+    /// `APPTAINERENV_NAME="$NAME" ` for each passed variable, so apptainer's clean environment gets them.
+    static func apptainerExports(_ container: ContainerInvocation) -> String {
+        container.variables.map { "APPTAINERENV_\($0)=\"$\($0)\" " }.joined()
     }
 }
 
