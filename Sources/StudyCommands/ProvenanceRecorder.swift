@@ -123,9 +123,10 @@ final class ProvenanceRecorder: RunObserver {
             return .init(path: input.path, sha256: input.digest, size: size)
         }
         let outputs = action.outputs.map { StageRecord.File(path: $0.path, sha256: $0.digest, size: $0.size, isDirectory: $0.isDirectory) }
+        let tools = action.tools.map { StageEnvironment.Tool(name: $0.name, path: $0.path, sha256: $0.digest, version: $0.version) }
         return StageRecord(stage: result.stage, kind: action.kind, key: action.key, params: params, inputs: inputs, outputs: outputs,
                            status: .known(result.status), exitStatus: exit, seconds: executed ? result.seconds : 0,
-                           executor: executor, jobID: result.jobID)
+                           executor: executor, jobID: result.jobID, environment: tools.isEmpty ? nil : StageEnvironment(tools: tools))
     }
 
     /// `path` relative to `root` when it lies inside it.

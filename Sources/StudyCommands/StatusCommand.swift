@@ -32,6 +32,6 @@ struct StatusCommand: ParsableCommand {
         let ws = Workspace(layout: layout, compiled: compiled, registry: registry, params: params)
         try source.checkSettings(ws)
         let preview = try Preview.evaluate(ws, options: RunOptions(params: params))
-        PreviewPrinter.printStatus(preview, json: json)
+        PreviewPrinter.printStatus(preview, json: json, notes: ToolNotes.notes(ws, stages: preview.entries.map(\.stage)))
     }
 }

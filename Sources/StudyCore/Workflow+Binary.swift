@@ -22,7 +22,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
     }
 
     /// Bumped whenever the encoding changes; a cache of another version is ignored.
-    public static let formatVersion: UInt64 = 7
+    public static let formatVersion: UInt64 = 8
 
     /// The binary encoding.
     public func encoded() -> [UInt8] {
@@ -69,6 +69,8 @@ public struct CompiledWorkflow: Sendable, Equatable {
             w.write(stage.resources.memory ?? "")
             w.write(stage.resources.time ?? "")
             w.write(stage.fields)
+            w.write(UInt64(stage.tools.count))
+            for tool in stage.tools { w.write(tool) }
             for list in [graph.dependencies[id], graph.inputProducers[id]] {
                 w.write(UInt64(list.count))
                 for x in list { w.write(Int(x)) }
@@ -177,8 +179,12 @@ public struct CompiledWorkflow: Sendable, Equatable {
         let resources = StageResources(threads: threads, memory: memory.isEmpty ? nil : memory,
                                        time: time.isEmpty ? nil : time, retries: retries)
         let fields = try r.readFieldLocations(file: file)
-        return Stage(id: id, action: action, inputs: lists[0], outputs: lists[1], params: stageParams,
-                     env: env, resources: resources, location: location, fields: fields)
+        var tools: [String] = []
+        for _ in 0..<(try r.readCount()) { tools.append(try r.readString()) }
+        var stage = Stage(id: id, action: action, inputs: lists[0], outputs: lists[1], params: stageParams,
+                          env: env, resources: resources, location: location, fields: fields)
+        stage.tools = tools
+        return stage
     }
 
     /// The topological order: each of the `count` stage ids exactly once.

@@ -69,6 +69,9 @@ public struct Stage: Sendable, Equatable {
     public var location: SourceLocation
     /// Where each field of `with:`, `inputs:` and `outputs:` is written, for checks of one value.
     public var fields: FieldLocations
+    /// `tools:` (or the workflow's default): programs whose SHA-256 enters the stage key, so
+    /// upgrading one reruns the stage. Each entry's position is `fields.values["tools[i]"]`.
+    public var tools: [String] = []
 
     /// Creates a stage; defaults suit a test fixture.
     public init(

@@ -48,6 +48,7 @@ extension WorkflowLoader {
         let gathered = gathers[newGathers...].map(\.input)
         parseAction(values, pairs: pairs, keyNode: keyNode, template: &template, gathered: gathered,
                     workflowParams: workflowParams, fanout: fanout, reader: &reader)
+        checkToolsApply(template.stage, node: values["tools"], reader: &reader)
         if fanout {
             template.paramsHaveItems = JSONValue.object(template.stage.params).holdsItemPlaceholder
             if case .builtin(_, let with) = template.stage.action { template.withHasItems = with.holdsItemPlaceholder }
@@ -60,6 +61,11 @@ extension WorkflowLoader {
     private func parseSettings(_ values: [String: Node], template: inout StageTemplate, fanout: Bool, reader: inout YAMLReader) {
         let id = template.stage.id
         var deferred: [(StageTemplate.ItemSetting.Target, Node, String)] = []
+        if let tools = values["tools"], let parsed = parseTools(tools, owner: "stage '\(id)'", reader: &reader) {
+            template.stage.tools = parsed.names
+            for (i, location) in parsed.locations.enumerated() { template.stage.fields.setValue("tools[\(i)]", location) }
+            template.stage.fields.setValue("tools", reader.location(tools))
+        }
         if let env = values["env"] {
             template.stage.env = parseEnv(env, stage: id, fanout: fanout, deferred: &deferred, reader: &reader)
         }

@@ -20,10 +20,10 @@ public struct WorkflowLoader: Sendable {
     public var tables: LevelsTables?
 
     /// Top-level keys of a workflow file.
-    public static let workflowKeys = ["name", "description", "params", "stages", "slurm", "sign", "include", "profiles"]
+    public static let workflowKeys = ["name", "description", "params", "stages", "slurm", "sign", "include", "profiles", "tools"]
     /// Keys of a stage.
     public static let stageKeys = ["run", "uses", "with", "inputs", "outputs", "params", "env",
-                                   "threads", "resources", "retries", "description", "foreach", "matrix", "name"]
+                                   "threads", "resources", "retries", "description", "foreach", "matrix", "name", "tools"]
 
     /// Creates a loader that accepts the given built-in kinds.
     public init(knownKinds: [String] = [], paramOverrides: [String: JSONValue] = [:], profile: String? = nil,
@@ -77,6 +77,7 @@ public struct WorkflowLoader: Sendable {
         var nodes: [String: Node] = [:]
         var slurm = SlurmDefaults()
         var sign = false
+        var tools: (names: [String], locations: [SourceLocation])?
         for pair in pairs {
             switch pair.key {
             case "slurm": slurm = parseSlurm(pair.value, reader: &reader)
@@ -84,6 +85,7 @@ public struct WorkflowLoader: Sendable {
             case "description": description = reader.string(pair.value, what: "'description'") ?? ""
             case "params": params = parseParams(pair.value, context: "workflow", reader: &reader)
             case "sign": sign = reader.boolean(pair.value, what: "'sign'") ?? false
+            case "tools": tools = parseTools(pair.value, owner: "the workflow", reader: &reader)
             default: nodes[pair.key] = pair.value
             }
         }
@@ -104,7 +106,8 @@ public struct WorkflowLoader: Sendable {
         let levels = settleLevels(collected.levels, stages: collected.stages, gathers: collected.pending, reader: &reader)
         let gathers = resolveGathers(collected.pending, stages: &collected.stages, fanouts: collected.fanouts,
                                      attempted: collected.attempted, plain: collected.plain, reader: &reader)
-        let stages = collected.stages
+        var stages = collected.stages
+        if let tools { Self.applyDefaultTools(tools, to: &stages) }
         if nodes["stages"] == nil && !included.declaresStages {
             reader.error("missing required key 'stages'", at: top)
         } else if stages.isEmpty && levels.isEmpty && reader.diagnostics.isEmpty {

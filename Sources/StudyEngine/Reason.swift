@@ -15,6 +15,12 @@ public enum Reason: Hashable, Sendable, CustomStringConvertible {
     case paramChanged(name: String, from: String?, to: String?)
     /// A listed environment variable's value differs.
     case envChanged(String)
+    /// A tool that `tools:` lists is another file now; `from`/`to` are its version lines, or short
+    /// digests when those are equal (`tool python3 changed (3.11.2 → 3.11.9)`).
+    case toolChanged(name: String, from: String, to: String)
+    /// `tools:` lists a program it did not list when the stage last ran, or no longer lists one.
+    case toolListed(String)
+    case toolUnlisted(String)
     /// The `run` text (or the built-in's `with`) differs.
     case commandChanged
     /// The stage kind or its implementation version differs.
@@ -40,6 +46,9 @@ public enum Reason: Hashable, Sendable, CustomStringConvertible {
         case .paramChanged(let name, let from, let to):
             return "param \(name) \(from ?? "(unset)") → \(to ?? "(unset)")"
         case .envChanged(let name): return "env \(name) changed"
+        case .toolChanged(let name, let from, let to): return "tool \(name) changed (\(from) → \(to))"
+        case .toolListed(let name): return "tool \(name) added to tools:"
+        case .toolUnlisted(let name): return "tool \(name) removed from tools:"
         case .commandChanged: return "command changed"
         case .kindChanged(let from, let to): return "kind \(from) → \(to)"
         case .upstreamReran(let s): return "upstream \(s) reran"

@@ -25,6 +25,8 @@ public struct ResolvedStage: Sendable {
     /// The `stat` of each input's files taken before they were hashed for the key, by input path
     /// (none for digests a preview assumed); compared again after the stage ran.
     public var inputStamps: [String: ArtifactStamp] = [:]
+    /// The tools `tools:` lists, whose digests entered the key (empty without `tools:`).
+    public var tools: [ToolState] = []
 
     /// The parameters as the record stores them.
     public var recordedParams: [String: String] { params.mapValues(\.canonicalJSON) }
@@ -44,6 +46,8 @@ public struct StageResolver: Sendable {
     public var registry: StageKindRegistry
     /// Reads an environment variable.
     public var environment: @Sendable (String) -> String?
+    /// Resolves `tools:` for the key; stages that list tools need one.
+    public var tools: ToolResolver?
 
     /// Version of the key encoding; bump to invalidate every key.
     static let keyVersion = "studyflow-key 1"
@@ -132,9 +136,27 @@ public struct StageResolver: Sendable {
         for input in inputs { b.field(input.path); b.field(input.digest) }
         b.field(UInt64(stage.outputs.count))
         for output in stage.outputs { b.field(output.displayPath) }
-        return .success(ResolvedStage(stage: stage, kindTag: kindTag, command: command, with: with,
-                                      commandDigest: commandDigest, params: params, env: env, inputs: inputs,
-                                      key: b.finalize(), inputStamps: stamps))
+        let tools = try listedTools(of: stage)
+        if !tools.isEmpty {
+            // A tagged, versioned field only when present: a stage without `tools:` keeps its key.
+            b.field("tools 1")
+            b.field(UInt64(tools.count))
+            for tool in tools.sorted(by: { $0.name < $1.name }) { b.field(tool.name); b.field(tool.digest) }
+        }
+        var resolved = ResolvedStage(stage: stage, kindTag: kindTag, command: command, with: with,
+                                     commandDigest: commandDigest, params: params, env: env, inputs: inputs,
+                                     key: b.finalize(), inputStamps: stamps)
+        resolved.tools = tools
+        return .success(resolved)
+    }
+
+    /// The `tools:` of a `run` stage, resolved (none for built-in kinds, which run no program).
+    private func listedTools(of stage: Stage) throws -> [ToolState] {
+        guard !stage.tools.isEmpty, case .shell = stage.action else { return [] }
+        guard let tools else {
+            throw ToolError(stage: stage.id, tool: stage.tools[0], searchPath: environment("PATH") ?? ToolResolver.defaultSearchPath)
+        }
+        return try tools.listed(stage)
     }
 
     /// `with:` of a built-in stage with `${params.x}` resolved (`.null` for shell stages).

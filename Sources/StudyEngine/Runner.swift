@@ -76,6 +76,7 @@ public final class Runner: Sendable {
         _ = scheduler.run()
         let commitError = committer.finish()
         try? workspace.statCache.save()
+        workspace.tools.save()
         if let commitError { throw commitError }
         let ordered = results.withLock { results in graph.order.compactMap { results[Int($0)] } }
         let summary = RunSummary(run: run, results: ordered, interrupted: interrupted.load(ordering: .relaxed),
@@ -194,6 +195,8 @@ public final class Runner: Sendable {
         try makeLogDirectory()
         let logPath = workspace.layout.log(run: run, stage: stage.id)
         let job = makeJob(resolved, id: id, logPath: logPath)
+        // What the command is about to call, resolved as it starts (recorded, not keyed, unless listed).
+        let tools = workspace.tools.used(by: stage, listed: resolved.tools)
         let attempts = 1 + (options.retries ?? stage.resources.retries)
         var outcome = StageOutcome.cancelled
         var jobID: String?
@@ -246,7 +249,7 @@ public final class Runner: Sendable {
         }
         let record = ActionRecord(stage: stage.id, key: resolved.key, kind: resolved.kindTag,
                                   commandDigest: resolved.commandDigest, params: resolved.recordedParams,
-                                  env: resolved.recordedEnv, inputs: resolved.inputs, outputs: outputs)
+                                  env: resolved.recordedEnv, inputs: resolved.inputs, outputs: outputs, tools: tools)
         committer.submit(record)
         for output in outputs {
             workspace.hasher.remember(output: output, manifest: output.isDirectory ? workspace.objects.manifest(output.digest) : nil)

@@ -50,11 +50,14 @@ public struct StageRecord: Equatable, Sendable {
     public var executor: String
     /// A batch executor's job id (SLURM); nil for the local executor.
     public var jobID: String?
+    /// The software it ran with (host tools); nil when nothing was recorded.
+    public var environment: StageEnvironment?
 
     /// Creates a record.
     public init(stage: String, kind: String, key: Digest?, params: [String: JSONValue] = [:], inputs: [File] = [],
                 outputs: [File] = [], status: Recorded<StageStatus>, exitStatus: Int32? = nil, seconds: Double = 0,
-                executor: String = "local", jobID: String? = nil) {
+                executor: String = "local", jobID: String? = nil, environment: StageEnvironment? = nil) {
+        self.environment = environment
         self.stage = stage
         self.kind = kind
         self.key = key
@@ -76,14 +79,16 @@ public struct StageRecord: Equatable, Sendable {
             if f.isDirectory { o["directory"] = .bool(true) }
             return .object(o)
         }
-        return .object([
+        var object: [String: JSONValue] = [
             "stage": .string(stage), "kind": .string(kind), "key": key.map { .string($0.hex) } ?? .null,
             "params": .object(params), "inputs": .array(inputs.map(file)), "outputs": .array(outputs.map(file)),
             "status": .string(status.rawValue), "exitStatus": exitStatus.map { .integer(Int($0)) } ?? .null,
             // Milliseconds are plenty and keep the record short.
             "seconds": .number((seconds * 1000).rounded() / 1000), "executor": .string(executor),
             "job": jobID.map(JSONValue.string) ?? .null,
-        ])
+        ]
+        if let environment { object["environment"] = environment.json }
+        return .object(object)
     }
 
     /// A digest of every field `encoded` writes, so the ledger can find the record's blob in its
@@ -110,6 +115,7 @@ public struct StageRecord: Equatable, Sendable {
         b.field(JSONValue.format((seconds * 1000).rounded() / 1000))
         b.field(executor)
         b.field(jobID ?? "-")
+        environment?.fingerprint(into: &b)
         return b.finalize()
     }
 
@@ -128,6 +134,7 @@ public struct StageRecord: Equatable, Sendable {
                   params: json["params"]?.objectValue ?? [:], inputs: (json["inputs"]?.arrayValue ?? []).compactMap(file),
                   outputs: (json["outputs"]?.arrayValue ?? []).compactMap(file), status: Recorded(rawValue: status),
                   exitStatus: json["exitStatus"]?.intValue.map(Int32.init), seconds: json["seconds"]?.doubleValue ?? 0,
-                  executor: json["executor"]?.stringValue ?? "local", jobID: json["job"]?.stringValue)
+                  executor: json["executor"]?.stringValue ?? "local", jobID: json["job"]?.stringValue,
+                  environment: json["environment"].flatMap(StageEnvironment.init(json:)))
     }
 }

@@ -19,10 +19,13 @@ public struct ActionRecord: Equatable, Sendable {
     public var inputs: [InputState]
     /// Outputs as stored.
     public var outputs: [OutputState]
+    /// The programs the stage ran (those `tools:` lists are in the key); empty when none were found.
+    public var tools: [ToolState] = []
 
     /// Creates a record.
     public init(stage: String, key: Digest, kind: String, commandDigest: Digest, params: [String: String] = [:],
-                env: [String: Digest?] = [:], inputs: [InputState] = [], outputs: [OutputState] = []) {
+                env: [String: Digest?] = [:], inputs: [InputState] = [], outputs: [OutputState] = [], tools: [ToolState] = []) {
+        self.tools = tools
         self.stage = stage
         self.key = key
         self.kind = kind
@@ -69,6 +72,7 @@ extension ActionRecord {
             w.write(output.isDirectory)
             w.write(output.isExecutable)
         }
+        encodeSections(into: &w)
     }
 
     init(from r: inout BinaryReader) throws(BinaryFormatError) {
@@ -90,5 +94,6 @@ extension ActionRecord {
             outputs.append(OutputState(path: try r.readString(), digest: try r.readDigest(), size: Int64(try r.readInt()),
                                        isDirectory: try r.readBool(), isExecutable: try r.readBool()))
         }
+        try decodeSections(from: &r)
     }
 }

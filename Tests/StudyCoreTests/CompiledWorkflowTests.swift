@@ -24,6 +24,7 @@ private func oneStageEncoding(dependency: Int?) -> [UInt8] {
     w.write(UInt64(0))                                // env
     w.write(1); w.write(0); w.write(""); w.write("")  // threads, retries, memory, time
     w.write(UInt64(0)); w.write(UInt64(0))            // field locations: values, keys
+    w.write(UInt64(0))                                // tools
     if let dependency { w.write(UInt64(1)); w.write(dependency) } else { w.write(UInt64(0)) }
     w.write(UInt64(0))                                // input producers
     w.write(UInt64(0))                                // command words
