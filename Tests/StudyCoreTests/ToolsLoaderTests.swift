@@ -32,7 +32,7 @@ struct ToolsLoaderTests {
         #expect(workflow.stages.map(\.tools) == [["python3", "/usr/bin/awk"], ["Rscript"], [], []])
         // A missing default tool is reported at the workflow's entry, a stage's own at the stage's.
         #expect(workflow.stages[0].fields.values["tools[1]"]?.description == "w.yaml:2:18")
-        #expect(workflow.stages[1].fields.values["tools[0]"]?.description == "w.yaml:5:36")
+        #expect(workflow.stages[1].fields.values["tools[0]"]?.description == "w.yaml:5:33")
     }
 
     @Test("fan-out instances inherit their template's tools")
@@ -61,7 +61,7 @@ struct ToolsLoaderTests {
     @Test("a tools value that is not a list of program names is a positioned error with a fix")
     func mistakes() {
         #expect(diagnostics("name: t\nstages:\n  a: {run: x, tools: python3}\n")
-            == "w.yaml:3:22: error: 'tools' of stage 'a' must be a list of programs like [python3, Rscript], got a string")
+            == "w.yaml:3:22: error: 'tools' of stage 'a' must be a list of programs like [python3, Rscript], got a scalar")
         #expect(diagnostics("name: t\ntools: {a: 1}\nstages:\n  a: {run: x}\n")
             == "w.yaml:2:8: error: 'tools' of the workflow must be a list of programs like [python3, Rscript], got a mapping")
         #expect(diagnostics("name: t\nstages:\n  a: {run: x, tools: [bin/tool]}\n")
@@ -73,6 +73,6 @@ struct ToolsLoaderTests {
         #expect(diagnostics("name: t\nstages:\n  a: {run: x, tools: [sh, sh]}\n")
             == "w.yaml:3:27: error: tool 'sh' is listed twice in 'tools' of stage 'a'; remove one")
         #expect(diagnostics("name: t\nstages:\n  a: {uses: survival/kaplan-meier, outputs: [r.json], tools: [R]}\n")
-            == "w.yaml:3:63: error: 'tools' applies only to 'run' stages; stage 'a' uses the built-in kind 'survival/kaplan-meier', which runs no program; remove 'tools'")
+            == "w.yaml:3:62: error: 'tools' applies only to 'run' stages; stage 'a' uses the built-in kind 'survival/kaplan-meier', which runs no program; remove 'tools'")
     }
 }

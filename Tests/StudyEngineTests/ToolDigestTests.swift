@@ -103,9 +103,10 @@ struct ToolDigestTests {
     @Test("a workspace script's #! interpreter is recorded, looked up through PATH for /usr/bin/env")
     func shebangScript() throws {
         let yaml = "name: s\nstages:\n  a:\n    run: ./scripts/run.py > ${outputs.out}\n    outputs: {out: out.txt}\n"
-        let (ws, _) = workspace(yaml, files: ["scripts/run.py": "#!/usr/bin/env -S fakepy -u\nprint(1)\n"])
+        let (ws, tools) = workspace(yaml, files: ["scripts/run.py": "#!/usr/bin/env -S fakepy -u\nprint(1)\n"])
         let recorded = try #require(try ws.runFake().summary.results.first?.record).tools
         #expect(recorded.map(\.name) == ["fakepy"])
+        #expect(recorded.map(\.path) == [tools.bin.path + "/fakepy"])
         #expect(recorded.map(\.version) == ["fakepy 3.11.2"])
     }
 
@@ -126,12 +127,10 @@ struct ToolDigestTests {
         func key(_ yaml: String) throws -> Digest {
             ws.yaml = yaml
             let w = try ws.workspace()
-            guard case .success(let resolved) = try w.resolver.resolve(w.compiled.workflow.stages[0], commandWords: []) else {
-                throw ToolError(stage: "?", tool: "?", searchPath: "")
-            }
+            let resolved = try w.resolver.resolve(w.compiled.workflow.stages[0], commandWords: []).get()
             return resolved.key
         }
-        let none = try key(toolsYAML.replacing("    tools: [fakepy]\n", with: ""))
+        let none = try key(toolsYAML.replacing("\n    tools: [fakepy]", with: ""))
         let empty = try key(toolsYAML.replacing("tools: [fakepy]", with: "tools: []"))
         let listed = try key(toolsYAML)
         #expect(none == empty)
