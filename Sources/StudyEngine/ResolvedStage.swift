@@ -137,17 +137,21 @@ public struct StageResolver: Sendable {
         b.field(UInt64(stage.outputs.count))
         for output in stage.outputs { b.field(output.displayPath) }
         let tools = try listedTools(of: stage)
-        if !tools.isEmpty {
-            // A tagged, versioned field only when present: a stage without `tools:` keeps its key.
-            b.field("tools 1")
-            b.field(UInt64(tools.count))
-            for tool in tools.sorted(by: { $0.name < $1.name }) { b.field(tool.name); b.field(tool.digest) }
-        }
+        Self.keyFields(of: tools, into: &b)
         var resolved = ResolvedStage(stage: stage, kindTag: kindTag, command: command, with: with,
                                      commandDigest: commandDigest, params: params, env: env, inputs: inputs,
                                      key: b.finalize(), inputStamps: stamps)
         resolved.tools = tools
         return .success(resolved)
+    }
+
+    /// The listed tools' digests as a tagged, versioned key field, only when there are any: a
+    /// stage without `tools:` keeps its key.
+    static func keyFields(of tools: [ToolState], into b: inout DigestBuilder) {
+        guard !tools.isEmpty else { return }
+        b.field("tools 1")
+        b.field(UInt64(tools.count))
+        for tool in tools.sorted(by: { $0.name < $1.name }) { b.field(tool.name); b.field(tool.digest) }
     }
 
     /// The `tools:` of a `run` stage, resolved (none for built-in kinds, which run no program).
