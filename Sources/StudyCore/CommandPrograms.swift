@@ -132,11 +132,9 @@ public enum CommandPrograms {
     static let keywords: Set<String> = ["fi", "done", "case", "esac", "for", "in", "}", "function", "select", "[[", "]]"]
 
     /// Builtins of dash and bash (as `sh`): they run inside the shell, so no program is involved.
-    static let builtins: Set<String> = [
-        ":", ".", "source", "alias", "bg", "break", "cd", "continue", "echo", "eval", "exit", "export", "false", "fc", "fg",
-        "getopts", "hash", "jobs", "kill", "local", "printf", "pwd", "read", "readonly", "return", "set", "shift", "test",
-        "[", "times", "trap", "true", "type", "ulimit", "umask", "unalias", "unset", "wait", "let", "declare", "typeset",
-    ]
+    static let builtins = Set((": . source alias bg break cd continue echo eval exit export false fc fg getopts hash jobs kill "
+        + "local printf pwd read readonly return set shift test [ times trap true type ulimit umask unalias unset wait let "
+        + "declare typeset").split(separator: " ").map(String.init))
 
     /// The word's text after quote removal, or nil when the shell would expand something in it.
     static func text(_ units: ArraySlice<ShellLexer.Unit>) -> String? {
