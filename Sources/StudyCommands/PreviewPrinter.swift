@@ -4,15 +4,18 @@ import StudyEngine
 /// Prints a `Preview` for `status` and `run -n`, as text or JSON.
 enum PreviewPrinter {
     /// `status`: every stage, up to date or stale, with reasons.
-    static func printStatus(_ preview: Preview, json: Bool) {
+    static func printStatus(_ preview: Preview, json: Bool, notes: [String: [String]] = [:]) {
         if json {
-            let stages: [JSONValue] = preview.entries.map { entry in
-                withTemplate([
+            let stages: [JSONValue] = preview.entries.map { entry -> JSONValue in
+                var members: [String: JSONValue] = [
                     "stage": .string(entry.stage),
                     "state": .string(entry.isStale ? "stale" : "up-to-date"),
                     "action": .string(entry.action.rawValue),
                     "reasons": .array(entry.reasons.map { .string($0.description) }),
-                ])
+                ]
+                // Changed tools that `tools:` does not list: not reasons, they rerun nothing.
+                if let notes = notes[entry.stage] { members["notes"] = .array(notes.map(JSONValue.string)) }
+                return withTemplate(members)
             } + preview.waiting.map { waiting in
                 .object(["stage": .string(waiting.stage), "state": .string("waiting"), "action": .string("expand"),
                          "reasons": .array([.string(waiting.note)])])
@@ -25,6 +28,7 @@ enum PreviewPrinter {
             var line = (entry.isStale ? "stale      " : "up-to-date ") + entry.stage.padding(to: width)
             if !entry.reasons.isEmpty { line += "  " + ReasonText.joined(entry.reasons) }
             Console.out(line.trimmingTrailingSpaces() + "\n")
+            for note in notes[entry.stage] ?? [] { Console.out("           \(entry.stage): \(note)\n") }
         }
         for waiting in preview.waiting { Console.out("waiting    \(waiting.stage.padding(to: width))  \(waiting.note)\n") }
         let stale = preview.entries.filter(\.isStale).count

@@ -142,14 +142,17 @@ final class ProvenanceRecorder: RunObserver {
             return .init(path: input.path, sha256: input.digest, size: size)
         }
         let outputs = action.outputs.map { StageRecord.File(path: $0.path, sha256: $0.digest, size: $0.size, isDirectory: $0.isDirectory) }
+        let tools = action.tools.map { StageEnvironment.Tool(name: $0.name, path: $0.path, sha256: $0.digest, version: $0.version) }
         return StageRecord(stage: result.stage, kind: action.kind, key: action.key, params: params, inputs: inputs, outputs: outputs,
                            status: .known(result.status), exitStatus: exit, seconds: executed ? result.seconds : 0,
-                           executor: executor, jobID: result.jobID, environment: environment(action.container))
+                           executor: executor, jobID: result.jobID, environment: environment(action.container, tools: tools))
     }
 
-    /// The record's environment for a container use (nil for a host stage).
-    static func environment(_ use: ContainerUse?) -> StageEnvironment? {
-        use.map { StageEnvironment(container: .init(image: $0.image, digest: $0.digest, runtime: $0.runtime, runtimeVersion: $0.runtimeVersion)) }
+    /// The record's environment: the container the stage ran in, the programs it called on the host.
+    static func environment(_ use: ContainerUse?, tools: [StageEnvironment.Tool] = []) -> StageEnvironment? {
+        let container = use.map { StageEnvironment.Container(image: $0.image, digest: $0.digest, runtime: $0.runtime, runtimeVersion: $0.runtimeVersion) }
+        let environment = StageEnvironment(container: container, tools: tools.isEmpty ? nil : tools)
+        return environment.isEmpty ? nil : environment
     }
 
     /// `path` relative to `root` when it lies inside it.

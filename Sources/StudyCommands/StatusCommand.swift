@@ -33,6 +33,6 @@ struct StatusCommand: ParsableCommand {
                            containers: try ContainerCheck.setup(for: compiled.workflow, root: layout.root))
         try source.checkSettings(ws)
         let preview = try Preview.evaluate(ws, options: RunOptions(params: params))
-        PreviewPrinter.printStatus(preview, json: json)
+        PreviewPrinter.printStatus(preview, json: json, notes: ToolNotes.notes(ws, stages: preview.entries.map(\.stage)))
     }
 }

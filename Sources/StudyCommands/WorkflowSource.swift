@@ -87,7 +87,7 @@ struct WorkflowSource {
     /// that would replace a source file (`SourceFileCheck`); problems throw
     /// `CommandError.invalidWorkflow`, as a workflow that does not validate.
     func checkSettings(_ workspace: Workspace) throws {
-        let diagnostics = SettingsCheck.diagnostics(workspace) + SourceFileCheck.diagnostics(workspace)
+        let diagnostics = SettingsCheck.diagnostics(workspace) + SourceFileCheck.diagnostics(workspace) + ToolCheck.diagnostics(workspace)
         guard !diagnostics.isEmpty else { return }
         throw CommandError.invalidWorkflow(WorkflowDiagnostics(diagnostics), file: workspace.compiled.workflow.file)
     }

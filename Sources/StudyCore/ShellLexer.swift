@@ -18,6 +18,9 @@ struct ShellLexer {
     private let backticks: Int
     private var pendingHereDocuments: [(delimiter: [UInt8], stripTabs: Bool)] = []
     private(set) var positions: [Int: ShellPosition] = [:]
+    /// Every word outside backticks as a range of `units`, and whether it starts a command
+    /// (`CommandPrograms` reads the programs a command calls from them).
+    private(set) var words: [(range: Range<Int>, startsCommand: Bool)] = []
     private(set) var aborted = false
     /// Why lexing stopped early; every placeholder not yet placed gets this problem.
     private(set) var abortProblem = ShellPosition.Problem.tooDeep
@@ -70,23 +73,25 @@ struct ShellLexer {
     }
 
     /// Commands up to the end or, with `closesParenthesis`, the `)` that closes `$(`.
-    private mutating func script(closesParenthesis: Bool) {
+    mutating func script(closesParenthesis: Bool) {
         guard enter() else { return }
         defer { depth -= 1 }
         var parentheses = 0, cases = 0
         var wordStart = true, commandStart = true, wordIsCommand = false
         var word: [UInt8] = []
+        var wordBegin = 0
         // `case` and `esac` count only as the first word of a command; a pattern's `)` inside
         // `case` does not close `$(`.
         func endWord() {
             guard !word.isEmpty else { return }
+            words.append((wordBegin..<i, wordIsCommand))
             if wordIsCommand, word == Array("case".utf8) { cases += 1 }
             if wordIsCommand, word == Array("esac".utf8), cases > 0 { cases -= 1 }
             commandStart = wordIsCommand && ShellLexer.leadsCommand.contains(word)
             word.removeAll()
         }
         func addToWord(_ c: UInt8) {
-            if word.isEmpty { wordIsCommand = commandStart }
+            if word.isEmpty { wordIsCommand = commandStart; wordBegin = i }
             word.append(c)
         }
         while i < units.count {
@@ -127,6 +132,7 @@ struct ShellLexer {
                 quotingOrLiteral(c, inDoubleQuotes: false)
             }
         }
+        endWord()
     }
 
     /// Reserved words after which the next word starts a command.

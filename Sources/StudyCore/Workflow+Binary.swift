@@ -22,7 +22,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
     }
 
     /// Bumped whenever the encoding changes; a cache of another version is ignored.
-    public static let formatVersion: UInt64 = 9
+    public static let formatVersion: UInt64 = 10
 
     /// The binary encoding.
     public func encoded() -> [UInt8] {
@@ -73,6 +73,8 @@ public struct CompiledWorkflow: Sendable, Equatable {
             w.write(stage.container ?? "")
             w.write(stage.container != nil)
             w.write(stage.network)
+            w.write(UInt64(stage.tools.count))
+            for tool in stage.tools { w.write(tool) }
             for list in [graph.dependencies[id], graph.inputProducers[id]] {
                 w.write(UInt64(list.count))
                 for x in list { w.write(Int(x)) }
@@ -184,10 +186,14 @@ public struct CompiledWorkflow: Sendable, Equatable {
         let sandbox = try r.readBool()
         let image = try r.readString()
         let container = try r.readBool() ? image : nil
+        let network = try r.readBool()
+        var tools: [String] = []
+        for _ in 0..<(try r.readCount()) { tools.append(try r.readString()) }
         var stage = Stage(id: id, action: action, inputs: lists[0], outputs: lists[1], params: stageParams,
                           env: env, resources: resources, location: location, fields: fields,
-                          container: container, network: try r.readBool())
+                          container: container, network: network)
         stage.sandbox = sandbox
+        stage.tools = tools
         return stage
     }
 

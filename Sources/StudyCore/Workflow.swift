@@ -78,6 +78,9 @@ public struct Stage: Sendable, Equatable {
     /// `network: true` — the stage's container keeps the network (default: none). Not keyed: a
     /// well-declared stage writes the same bytes either way.
     public var network: Bool
+    /// `tools:` (or the workflow's default): programs whose SHA-256 enters the stage key, so
+    /// upgrading one reruns the stage. Each entry's position is `fields.values["tools[i]"]`.
+    public var tools: [String] = []
 
     /// Creates a stage; defaults suit a test fixture.
     public init(

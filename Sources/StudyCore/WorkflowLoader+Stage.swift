@@ -50,6 +50,7 @@ extension WorkflowLoader {
                     workflowParams: workflowParams, fanout: fanout, reader: &reader)
         if let node = values["sandbox"] { parseSandbox(node, stage: &template.stage, reader: &reader) }
         parseContainerKeys(pairs, stage: &template.stage, reader: &reader)
+        checkToolsApply(template.stage, node: values["tools"], reader: &reader)
         if fanout {
             template.paramsHaveItems = JSONValue.object(template.stage.params).holdsItemPlaceholder
             if case .builtin(_, let with) = template.stage.action { template.withHasItems = with.holdsItemPlaceholder }
@@ -62,6 +63,11 @@ extension WorkflowLoader {
     private func parseSettings(_ values: [String: Node], template: inout StageTemplate, fanout: Bool, reader: inout YAMLReader) {
         let id = template.stage.id
         var deferred: [(StageTemplate.ItemSetting.Target, Node, String)] = []
+        if let tools = values["tools"], let parsed = parseTools(tools, owner: "stage '\(id)'", reader: &reader) {
+            template.stage.tools = parsed.names
+            for (i, location) in parsed.locations.enumerated() { template.stage.fields.setValue("tools[\(i)]", location) }
+            template.stage.fields.setValue("tools", reader.location(tools))
+        }
         if let env = values["env"] {
             template.stage.env = parseEnv(env, stage: id, fanout: fanout, deferred: &deferred, reader: &reader)
         }

@@ -20,10 +20,11 @@ public struct WorkflowLoader: Sendable {
     public var tables: LevelsTables?
 
     /// Top-level keys of a workflow file.
-    public static let workflowKeys = ["container", "description", "include", "name", "network", "params", "profiles", "sandbox", "sign", "slurm", "stages"]
+    public static let workflowKeys = ["container", "description", "include", "name", "network", "params", "profiles", "sandbox", "sign", "slurm",
+                                      "stages", "tools"]
     /// Keys of a stage.
     public static let stageKeys = ["container", "description", "env", "foreach", "inputs", "matrix", "name", "network",
-                                   "outputs", "params", "resources", "retries", "run", "sandbox", "threads", "uses", "with"]
+                                   "outputs", "params", "resources", "retries", "run", "sandbox", "threads", "tools", "uses", "with"]
 
     /// Creates a loader that accepts the given built-in kinds.
     public init(knownKinds: [String] = [], paramOverrides: [String: JSONValue] = [:], profile: String? = nil,
@@ -78,6 +79,7 @@ public struct WorkflowLoader: Sendable {
         var slurm = SlurmDefaults()
         var sign = false
         var collected = StageCollection()
+        var tools: (names: [String], locations: [SourceLocation])?
         for pair in pairs {
             switch pair.key {
             case "slurm": slurm = parseSlurm(pair.value, reader: &reader)
@@ -87,6 +89,7 @@ public struct WorkflowLoader: Sendable {
             case "sign": sign = reader.boolean(pair.value, what: "'sign'") ?? false
             case "sandbox": collected.sandbox = reader.boolean(pair.value, what: "'sandbox'") ?? false
             case "container", "network": continue
+            case "tools": tools = parseTools(pair.value, owner: "the workflow", reader: &reader)
             default: nodes[pair.key] = pair.value
             }
         }
@@ -107,7 +110,8 @@ public struct WorkflowLoader: Sendable {
         let gathers = resolveGathers(collected.pending, stages: &collected.stages, fanouts: collected.fanouts,
                                      attempted: collected.attempted, plain: collected.plain, reader: &reader)
         applyContainerDefaults(pairs, to: &collected.stages, reader: &reader)
-        let stages = collected.stages
+        var stages = collected.stages
+        if let tools { Self.applyDefaultTools(tools, to: &stages) }
         if nodes["stages"] == nil && !included.declaresStages {
             reader.error("missing required key 'stages'", at: top)
         } else if stages.isEmpty && levels.isEmpty && reader.diagnostics.isEmpty {

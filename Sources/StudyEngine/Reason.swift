@@ -18,6 +18,12 @@ public enum Reason: Hashable, Sendable, CustomStringConvertible {
     /// The container image's content digest differs (a retag, or a changed `container:`); the
     /// digests are `sha256:…`, nil when the stage ran on the host or runs there now.
     case containerChanged(image: String, from: String?, to: String?)
+    /// A tool that `tools:` lists is another file now; `from`/`to` are its version lines, or short
+    /// digests when those are equal (`tool python3 changed (3.11.2 → 3.11.9)`).
+    case toolChanged(name: String, from: String, to: String)
+    /// `tools:` lists a program it did not list when the stage last ran, or no longer lists one.
+    case toolListed(String)
+    case toolUnlisted(String)
     /// The `run` text (or the built-in's `with`) differs.
     case commandChanged
     /// The stage kind or its implementation version differs.
@@ -47,6 +53,9 @@ public enum Reason: Hashable, Sendable, CustomStringConvertible {
             return "container \(image) changed (\(Self.short(from)) → \(Self.short(to)))"
         case .containerChanged(let image, nil, let to?): return "container \(image) added (\(Self.short(to)))"
         case .containerChanged(let image, _, nil): return "container \(image) removed"
+        case .toolChanged(let name, let from, let to): return "tool \(name) changed (\(from) → \(to))"
+        case .toolListed(let name): return "tool \(name) added to tools:"
+        case .toolUnlisted(let name): return "tool \(name) removed from tools:"
         case .commandChanged: return "command changed"
         case .kindChanged(let from, let to): return "kind \(from) → \(to)"
         case .upstreamReran(let s): return "upstream \(s) reran"

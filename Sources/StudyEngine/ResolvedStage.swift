@@ -28,6 +28,8 @@ public struct ResolvedStage: Sendable {
     /// The `stat` of each input's files taken before they were hashed for the key, by input path
     /// (none for digests a preview assumed); compared again after the stage ran.
     public var inputStamps: [String: ArtifactStamp] = [:]
+    /// The tools `tools:` lists, whose digests entered the key (empty without `tools:`).
+    public var tools: [ToolState] = []
 
     /// The parameters as the record stores them.
     public var recordedParams: [String: String] { params.mapValues(\.canonicalJSON) }
@@ -49,6 +51,8 @@ public struct StageResolver: Sendable {
     public var environment: @Sendable (String) -> String?
     /// The run's runtime and image digests, settled at plan time.
     public var containers: ContainerSetup = .none
+    /// Resolves `tools:` for the key; stages that list tools need one.
+    public var tools: ToolResolver?
 
     /// Version of the key encoding; bump to invalidate every key.
     static let keyVersion = "studyflow-key 1"
@@ -140,9 +144,31 @@ public struct StageResolver: Sendable {
         // Only when present, tagged and versioned, so a host stage keeps the key it always had.
         let container = containers.use(for: stage)
         if let container { b.field("container 1"); b.field(container.digest) }
-        return .success(ResolvedStage(stage: stage, kindTag: kindTag, command: command, with: with,
-                                      commandDigest: commandDigest, params: params, env: env, inputs: inputs,
-                                      container: container, key: b.finalize(), inputStamps: stamps))
+        let tools = try listedTools(of: stage)
+        Self.keyFields(of: tools, into: &b)
+        var resolved = ResolvedStage(stage: stage, kindTag: kindTag, command: command, with: with,
+                                     commandDigest: commandDigest, params: params, env: env, inputs: inputs,
+                                     container: container, key: b.finalize(), inputStamps: stamps)
+        resolved.tools = tools
+        return .success(resolved)
+    }
+
+    /// The listed tools' digests as a tagged, versioned key field, only when there are any: a
+    /// stage without `tools:` keeps its key.
+    static func keyFields(of tools: [ToolState], into b: inout DigestBuilder) {
+        guard !tools.isEmpty else { return }
+        b.field("tools 1")
+        b.field(UInt64(tools.count))
+        for tool in tools.sorted(by: { $0.name < $1.name }) { b.field(tool.name); b.field(tool.digest) }
+    }
+
+    /// The `tools:` of a `run` stage, resolved (none for built-in kinds, which run no program).
+    private func listedTools(of stage: Stage) throws -> [ToolState] {
+        guard !stage.tools.isEmpty, case .shell = stage.action, stage.container == nil else { return [] }
+        guard let tools else {
+            throw ToolError(stage: stage.id, tool: stage.tools[0], searchPath: environment("PATH") ?? ToolResolver.defaultSearchPath)
+        }
+        return try tools.listed(stage)
     }
 
     /// `with:` of a built-in stage with `${params.x}` resolved (`.null` for shell stages).

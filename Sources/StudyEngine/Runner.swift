@@ -76,6 +76,7 @@ public final class Runner: Sendable {
         _ = scheduler.run()
         let commitError = committer.finish()
         try? workspace.statCache.save()
+        workspace.tools.save()
         if let commitError { throw commitError }
         // Moved out, not copied: the summary is the one list of results from here on.
         let ordered = results.withLock { results in
@@ -203,6 +204,7 @@ public final class Runner: Sendable {
         do { staging = try sandbox(&job, resolved) } catch {
             return StageResult(stage: stage.id, status: .failed, reasons: reasons, failure: error.description)
         }
+        let tools = hostTools(resolved)
         let attempts = 1 + (options.retries ?? stage.resources.retries)
         var outcome = StageOutcome.cancelled
         var jobID: String?
@@ -260,7 +262,7 @@ public final class Runner: Sendable {
         let record = ActionRecord(stage: stage.id, key: resolved.key, kind: resolved.kindTag,
                                   commandDigest: resolved.commandDigest, params: resolved.recordedParams,
                                   env: resolved.recordedEnv, inputs: resolved.inputs, outputs: outputs,
-                                  container: resolved.container)
+                                  container: resolved.container, tools: tools)
         committer.submit(record)
         for output in outputs {
             workspace.hasher.remember(output: output, manifest: output.isDirectory ? workspace.objects.manifest(output.digest) : nil)
@@ -271,6 +273,13 @@ public final class Runner: Sendable {
                                  sandboxed: staging != nil)
         result.warnings += discarded.map { [$0] } ?? []
         return result
+    }
+
+    /// What a host stage's command is about to call, resolved as it starts (recorded, not keyed
+    /// unless listed); a container stage runs the image's programs, not the host's.
+    private func hostTools(_ resolved: ResolvedStage) -> [ToolState] {
+        guard resolved.container == nil else { return [] }
+        return workspace.tools.used(by: resolved.stage, listed: resolved.tools)
     }
 
     /// For a stage that runs sandboxed: its staging plan, with `job` set to run under bwrap.

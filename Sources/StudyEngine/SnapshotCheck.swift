@@ -48,10 +48,13 @@ public struct SnapshotCheck: Sendable {
             paths.append(contentsOf: stage.outputs.map(\.path))
             paths.append(contentsOf: workspace.compiled.commandWords[id])
             environment.formUnion(stage.env)
+            // Listed tools are found through PATH: another PATH may find other files.
+            if !stage.tools.isEmpty { environment.insert("PATH") }
         }
         Snapshot.write(workspace.layout, header: header, stages: summary.results.map(\.stage), paths: paths,
-                       watched: workspace.compiled.workflow.includes.watchedPaths, environment: environment.sorted(),
-                       cache: workspace.statCache, runStart: runStart, digestEnvironment: digestEnvironment)
+                       watched: workspace.compiled.workflow.includes.watchedPaths + workspace.tools.watchedPaths,
+                       environment: environment.sorted(), cache: workspace.statCache, runStart: runStart,
+                       digestEnvironment: digestEnvironment)
         try? workspace.statCache.save()
     }
 

@@ -84,6 +84,7 @@ public struct Staleness: Sendable {
         for name in Set(env.keys).union(previous.env.keys).sorted() where env[name] != previous.env[name] {
             reasons.append(.envChanged(name))
         }
+        reasons += toolReasons(resolved.tools, against: previous.tools.filter(\.listed))
         var old: [String: Digest] = [:]
         for input in previous.inputs { old[input.path] = input.digest }
         var current: Set<String> = []
@@ -99,5 +100,21 @@ public struct Staleness: Sendable {
         let outputs = resolved.stage.outputs.map(\.path)
         if reasons.isEmpty, outputs != previous.outputs.map(\.path) { reasons.append(.commandChanged) }
         return reasons.isEmpty ? [.commandChanged] : reasons
+    }
+
+    /// How the listed tools differ from those the record listed, by name.
+    static func toolReasons(_ current: [ToolState], against previous: [ToolState]) -> [Reason] {
+        var old: [String: ToolState] = [:]
+        for tool in previous { old[tool.name] = tool }
+        var reasons: [Reason] = []
+        for tool in current.sorted(by: { $0.name < $1.name }) {
+            guard let before = old.removeValue(forKey: tool.name) else { reasons.append(.toolListed(tool.name)); continue }
+            if before.digest != tool.digest {
+                let change = ToolState.change(from: before, to: tool)
+                reasons.append(.toolChanged(name: tool.name, from: change.from, to: change.to))
+            }
+        }
+        for name in old.keys.sorted() { reasons.append(.toolUnlisted(name)) }
+        return reasons
     }
 }

@@ -24,6 +24,8 @@ public struct Workspace: Sendable {
     public let staleness: Staleness
     /// Output paths stages were started on (see `OutputClaims`).
     public let claims: OutputClaims
+    /// Host programs the stages call, resolved once per run (`tools:` and run records).
+    public let tools: ToolResolver
 
     /// Opens the store of `layout` for `compiled`, with workflow parameters overridden by `params`.
     public init(layout: StoreLayout, compiled: CompiledWorkflow, registry: StageKindRegistry,
@@ -37,8 +39,11 @@ public struct Workspace: Sendable {
         log = SharedActionLog(ActionLog(path: layout.actionLog))
         statCache = StatCache(path: layout.statCache)
         hasher = ArtifactHasher(layout: layout, cache: statCache)
+        tools = ToolResolver(root: layout.root, searchPath: environment("PATH"), statCache: statCache,
+                             versions: ToolVersions(path: layout.toolVersions))
         var resolver = StageResolver(workflowParams: compiled.workflow.params.merging(params) { $1 }, hasher: hasher,
                                      registry: registry, environment: environment)
+        resolver.tools = tools
         resolver.containers = containers
         self.resolver = resolver
         staleness = Staleness(log: log, objects: objects, hasher: hasher)

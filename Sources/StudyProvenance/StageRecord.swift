@@ -50,7 +50,7 @@ public struct StageRecord: Equatable, Sendable {
     public var executor: String
     /// A batch executor's job id (SLURM); nil for the local executor.
     public var jobID: String?
-    /// The environment it ran in (container, sandbox); nil for a plain host stage, and then omitted.
+    /// The environment it ran in (container, host tools, sandbox); nil for none, and then omitted.
     public var environment: StageEnvironment?
 
     /// Creates a record.

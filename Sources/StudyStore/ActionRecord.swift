@@ -21,12 +21,15 @@ public struct ActionRecord: Equatable, Sendable {
     public var outputs: [OutputState]
     /// The container the stage ran in (its digest entered the key); nil for a host stage.
     public var container: ContainerUse?
+    /// The programs the stage ran (those `tools:` lists are in the key); empty when none were found.
+    public var tools: [ToolState] = []
 
     /// Creates a record.
     public init(stage: String, key: Digest, kind: String, commandDigest: Digest, params: [String: String] = [:],
                 env: [String: Digest?] = [:], inputs: [InputState] = [], outputs: [OutputState] = [],
-                container: ContainerUse? = nil) {
+                container: ContainerUse? = nil, tools: [ToolState] = []) {
         self.container = container
+        self.tools = tools
         self.stage = stage
         self.key = key
         self.kind = kind
@@ -94,12 +97,13 @@ extension ActionRecord {
             w.write(output.isDirectory)
             w.write(output.isExecutable)
         }
-        // Optional facts follow as tagged trailers, so records without them keep their bytes and
-        // older records (which end here) still read: tag 1 is the container.
+        // Optional facts follow as tagged sections, so records without them keep their bytes and
+        // older records (which end here) still read: tag 1 is the container, tag 2 the tools.
         if let container {
-            w.write(UInt64(1))
+            w.write(Self.containerSection)
             for text in [container.image, container.digest, container.runtime, container.runtimeVersion] { w.write(text) }
         }
+        encodeTools(into: &w)
     }
 
     init(from r: inout BinaryReader) throws(BinaryFormatError) {
@@ -122,12 +126,16 @@ extension ActionRecord {
                                        isDirectory: try r.readBool(), isExecutable: try r.readBool()))
         }
         container = nil
-        while !r.isAtEnd {
+        sections: while !r.isAtEnd {
             switch try r.readUInt() {
-            case 1:
+            case Self.containerSection:
                 container = ContainerUse(image: try r.readString(), digest: try r.readString(), runtime: try r.readString(),
                                          runtimeVersion: try r.readString())
-            default: throw BinaryFormatError()
+            case Self.toolsSection:
+                try decodeTools(from: &r)
+            default:
+                // A newer version's section: its payload cannot be skipped, so reading stops here.
+                break sections
             }
         }
     }

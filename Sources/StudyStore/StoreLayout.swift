@@ -39,6 +39,8 @@ public struct StoreLayout: Sendable, Equatable {
     public var actionLog: String { stateDirectory + "/actions.log" }
     /// The stat cache.
     public var statCache: String { stateDirectory + "/stat-cache" }
+    /// Version lines of host tools by SHA-256, so each distinct binary is asked `--version` once.
+    public var toolVersions: String { stateDirectory + "/tool-versions" }
     /// The workspace lock file.
     public var lockFile: String { stateDirectory + "/lock" }
     /// The up-to-date snapshot (see `Snapshot`).

@@ -26,6 +26,7 @@ private func oneStageEncoding(dependency: Int?) -> [UInt8] {
     w.write(UInt64(0)); w.write(UInt64(0))            // field locations: values, keys
     w.write(true)                                     // sandbox: true
     w.write(""); w.write(false); w.write(false)       // container: none, network: false
+    w.write(UInt64(0))                                // tools
     if let dependency { w.write(UInt64(1)); w.write(dependency) } else { w.write(UInt64(0)) }
     w.write(UInt64(0))                                // input producers
     w.write(UInt64(0))                                // command words

@@ -67,4 +67,28 @@ struct StageEnvironmentTests {
         #expect(record(nil).fingerprint != record(StageEnvironment(sandbox: true)).fingerprint)
         #expect(StageRecord(json: record(nil).json)?.environment == nil)
     }
+
+    static let digest = Digest.of(string: "fake python")
+
+    static func toolRecord(_ environment: StageEnvironment?) -> StageRecord {
+        StageRecord(stage: "fit", kind: "shell", key: Digest.of(string: "key"), status: .known(.ran), exitStatus: 0,
+                    seconds: 1.5, environment: environment)
+    }
+
+    @Test("tools are written as name, path, sha256 and version under environment.tools")
+    func json() {
+        let tools = [StageEnvironment.Tool(name: "python3", path: "/usr/bin/python3.11", sha256: Self.digest, version: "Python 3.11.2")]
+        let json = Self.toolRecord(StageEnvironment(tools: tools)).json
+        #expect(json["environment"]?.canonicalJSON
+            == "{\"tools\":[{\"name\":\"python3\",\"path\":\"/usr/bin/python3.11\",\"sha256\":\"\(Self.digest.hex)\",\"version\":\"Python 3.11.2\"}]}")
+        #expect(StageRecord(json: json) == Self.toolRecord(StageEnvironment(tools: tools)))
+    }
+
+    @Test("a record without an environment has no environment member and its old fingerprint")
+    func absentTools() {
+        let plain = Self.toolRecord(nil)
+        #expect(plain.json["environment"] == nil)
+        #expect(plain.fingerprint != Self.toolRecord(StageEnvironment(tools: [])).fingerprint)
+        #expect(StageRecord(json: plain.json) == plain)
+    }
 }
