@@ -141,16 +141,23 @@ public struct StageResolver: Sendable {
         for input in inputs { b.field(input.path); b.field(input.digest) }
         b.field(UInt64(stage.outputs.count))
         for output in stage.outputs { b.field(output.displayPath) }
-        // Only when present, tagged and versioned, so a host stage keeps the key it always had.
-        let container = containers.use(for: stage)
-        if let container { b.field("container 1"); b.field(container.digest) }
-        let tools = try listedTools(of: stage)
-        Self.keyFields(of: tools, into: &b)
+        let (container, tools) = try environmentFields(of: stage, into: &b)
         var resolved = ResolvedStage(stage: stage, kindTag: kindTag, command: command, with: with,
                                      commandDigest: commandDigest, params: params, env: env, inputs: inputs,
                                      container: container, key: b.finalize(), inputStamps: stamps)
         resolved.tools = tools
         return .success(resolved)
+    }
+
+    /// The stage's software environment in the key: the container image's digest, the listed
+    /// tools' digests. Each only when present, tagged and versioned, so a host stage without
+    /// `tools:` keeps the key it always had.
+    private func environmentFields(of stage: Stage, into b: inout DigestBuilder) throws -> (ContainerUse?, [ToolState]) {
+        let container = containers.use(for: stage)
+        if let container { b.field("container 1"); b.field(container.digest) }
+        let tools = try listedTools(of: stage)
+        Self.keyFields(of: tools, into: &b)
+        return (container, tools)
     }
 
     /// The listed tools' digests as a tagged, versioned key field, only when there are any: a

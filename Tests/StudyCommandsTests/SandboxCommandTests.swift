@@ -39,11 +39,12 @@ struct SandboxCommandTests {
         let first = try CLI.run(["run", "-C", dir.path])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(dir.read("results/count.txt") == "6\n")
-        #expect(!(try record(dir, "copy")).contains("\"environment\""))
-        #expect(try record(dir, "count").contains("\"environment\": {\n    \"sandbox\": true\n  }"))
+        // Host tools are recorded too (issue 16): only the sandbox member is asserted here.
+        #expect(!(try record(dir, "copy")).contains("\"sandbox\""))
+        #expect(try record(dir, "count").contains("\n    \"sandbox\": true"))
         let all = try CLI.run(["run", "-C", dir.path, "--sandbox", "--force-all"])
         #expect(all.status == 0, "\(all.stderr)")
-        #expect(try record(dir, "copy").contains("\"environment\": {\n    \"sandbox\": true\n  }"))
+        #expect(try record(dir, "copy").contains("\n    \"sandbox\": true"))
     }
 
     @Test("the sandbox example runs, reruns nothing, and fails naming data/title.txt once its stage stops declaring it",
