@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Finds the workspace files a shell command names without declaring them (`python3 scripts/clean.py`),
 /// so editing such a script reruns the stage as DESIGN.md section 3 asks.
 public enum CommandWords {
@@ -6,29 +8,57 @@ public enum CommandWords {
     /// decided when the stage key is computed.
     public static func candidates(of stage: Stage) -> [String] {
         guard case .shell(let template) = stage.action else { return [] }
-        var declared = Set(stage.inputs.map(\.path))
-        for output in stage.outputs { declared.insert(output.path) }
         var result: [String] = []
-        var seen: Set<String> = []
+        // Sets only when a stage is large (a gather's inputs, a long command): most have a few paths.
+        var seen: Set<String>?
+        var declared: Set<String>?
         for segment in template.segments {
             guard case .literal(let text) = segment else { continue }
-            var afterRedirect = false
-            for word in words(text) {
-                if word == ">" || word == ">>" || word == "2>" || word == "&>" || word == "2>>" {
-                    afterRedirect = true
-                    continue
+            for path in literalCandidates(text) {
+                if declared == nil, stage.inputs.count + stage.outputs.count > 16 {
+                    declared = Set(stage.inputs.map(\.path) + stage.outputs.map(\.path))
                 }
-                defer { afterRedirect = false }
-                if afterRedirect { continue }
-                for piece in word.split(separator: "=", omittingEmptySubsequences: true) {
-                    guard isPathLike(piece), case .inside(let path, false) = WorkspacePath.normalize(String(piece)),
-                          !declared.contains(path), seen.insert(path).inserted else { continue }
-                    result.append(path)
-                }
+                let isDeclared = declared?.contains(path)
+                    ?? (stage.inputs.contains { $0.path == path } || stage.outputs.contains { $0.path == path })
+                if isDeclared { continue }
+                if seen == nil, result.count > 16 { seen = Set(result) }
+                if seen != nil ? !seen!.insert(path).inserted : result.contains(path) { continue }
+                result.append(path)
             }
         }
         return result
     }
+
+    /// Path-like words of one literal piece of a command, normalized, without redirection
+    /// targets. Remembered per text: a fan-out's instances share their literal pieces, and the
+    /// loader, the graph and the output rules each ask for every stage's candidates.
+    static func literalCandidates(_ text: String) -> [String] {
+        if let known = memo.withLock({ $0[text] }) { return known }
+        var result: [String] = []
+        var afterRedirect = false
+        for word in words(text) {
+            if word == ">" || word == ">>" || word == "2>" || word == "&>" || word == "2>>" {
+                afterRedirect = true
+                continue
+            }
+            defer { afterRedirect = false }
+            if afterRedirect { continue }
+            for piece in word.split(separator: "=", omittingEmptySubsequences: true) {
+                guard isPathLike(piece), case .inside(let path, false) = WorkspacePath.normalize(String(piece)),
+                      !result.contains(path) else { continue }
+                result.append(path)
+            }
+        }
+        memo.withLock { known in
+            // Bounded: a workflow of unique commands must not keep them all twice.
+            if known.count >= memoLimit { known.removeAll(keepingCapacity: true) }
+            known[text] = result
+        }
+        return result
+    }
+
+    private static let memoLimit = 1 << 16
+    private static let memo = Mutex<[String: [String]]>([:])
 
     /// Splits on whitespace and shell punctuation, keeping redirection operators as words. Works on
     /// UTF-8 bytes: every separator is ASCII, and no byte of a multi-byte character is, so a word is

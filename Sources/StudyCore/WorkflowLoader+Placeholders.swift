@@ -20,20 +20,20 @@ extension WorkflowLoader {
             case .literal(let text):
                 path += text
             case .placeholder(let placeholder):
-                let at = reader.location(of: placeholder.description, offset: placeholder.offset, in: node)
+                func at() -> SourceLocation { reader.location(of: placeholder.description, offset: placeholder.offset, in: node) }
                 if placeholder.scope?.isItem == true {
-                    if fanout { path += placeholder.description } else { reportNeedsFanout(placeholder, in: what, at: at, reader: &reader) }
+                    if fanout { path += placeholder.description } else { reportNeedsFanout(placeholder, in: what, at: at(), reader: &reader) }
                     ok = ok && fanout
                     continue
                 }
                 guard placeholder.scope == .params, let name = placeholder.name else {
-                    reportUnknownScope(placeholder, in: what, only: "${params.NAME}", at: at, reader: &reader)
+                    reportUnknownScope(placeholder, in: what, only: "${params.NAME}", at: at(), reader: &reader)
                     ok = false
                     continue
                 }
                 guard let value = stageParams[name] ?? workflowParams[name] else {
                     reportUnknownParam(placeholder, name: name, stage: stage, in: what,
-                                       names: Array(stageParams.keys) + Array(workflowParams.keys), at: at, reader: &reader)
+                                       names: Array(stageParams.keys) + Array(workflowParams.keys), at: at(), reader: &reader)
                     ok = false
                     continue
                 }
@@ -41,7 +41,7 @@ extension WorkflowLoader {
                 case .string, .integer, .number, .bool:
                     path += value.scalarText
                 case .null, .array, .object:
-                    reader.error("parameter '\(name)' used in \(what) must be a string or a number, got \(value.canonicalJSON); give it a scalar value", at: at)
+                    reader.error("parameter '\(name)' used in \(what) must be a string or a number, got \(value.canonicalJSON); give it a scalar value", at: at())
                     ok = false
                 }
             }
@@ -67,17 +67,17 @@ extension WorkflowLoader {
             let template = CommandTemplate(scalar.string)
             let what = "'with' of stage '\(stage)'"
             for placeholder in template.placeholders {
-                let at = reader.location(of: placeholder.description, offset: placeholder.offset, in: node)
+                func at() -> SourceLocation { reader.location(of: placeholder.description, offset: placeholder.offset, in: node) }
                 if placeholder.scope?.isItem == true {
-                    if !fanout { reportNeedsFanout(placeholder, in: what, at: at, reader: &reader) }
+                    if !fanout { reportNeedsFanout(placeholder, in: what, at: at(), reader: &reader) }
                     continue
                 }
                 guard placeholder.scope == .params, let name = placeholder.name else {
-                    reportUnknownScope(placeholder, in: what, only: "${params.NAME}", at: at, reader: &reader)
+                    reportUnknownScope(placeholder, in: what, only: "${params.NAME}", at: at(), reader: &reader)
                     continue
                 }
                 if !names.contains(name) {
-                    reportUnknownParam(placeholder, name: name, stage: stage, in: what, names: names, at: at, reader: &reader)
+                    reportUnknownParam(placeholder, name: name, stage: stage, in: what, names: names, at: at(), reader: &reader)
                 }
             }
             if let offset = template.unclosedOffset {
@@ -97,14 +97,14 @@ extension WorkflowLoader {
                            reader: inout YAMLReader) -> Bool {
         let template = CommandTemplate(text)
         for placeholder in template.placeholders {
-            let at = reader.location(of: placeholder.description, offset: placeholder.offset, in: node)
+            func at() -> SourceLocation { reader.location(of: placeholder.description, offset: placeholder.offset, in: node) }
             if placeholder.scope?.isItem == true {
                 if fanout { continue }
-                reportNeedsFanout(placeholder, in: what, at: at, reader: &reader)
+                reportNeedsFanout(placeholder, in: what, at: at(), reader: &reader)
                 return true
             }
             reader.error("placeholder '\(placeholder)' in \(what) is not expanded: placeholders expand only in 'run', input and output paths and 'with'; write the value, e.g. \(example)",
-                         at: at)
+                         at: at())
             return true
         }
         if let offset = template.unclosedOffset {

@@ -257,36 +257,42 @@ public struct WorkflowLoader: Sendable {
     func checkPlaceholders(_ template: CommandTemplate, node: Node, stage: Stage, gathered: [String],
                                    workflowParams: [String: JSONValue], fanout: Bool, reader: inout YAMLReader) {
         for placeholder in template.placeholders {
-            let at = reader.location(of: placeholder.description, offset: placeholder.offset, in: node)
+            func at() -> SourceLocation { reader.location(of: placeholder.description, offset: placeholder.offset, in: node) }
             guard let scope = placeholder.scope else {
                 let fixed = Spelling.suggestion(for: placeholder.scopeText, among: Placeholder.Scope.allCases.map(\.rawValue))
                 let hint = fixed.map { "; did you mean '${\($0)\(placeholder.name.map { "." + $0 } ?? "")}'?" }
                     ?? "; placeholders are ${inputs.NAME}, ${outputs.NAME} and ${params.NAME} (and ${each…}, ${matrix…} on fan-out stages)"
-                reader.error("undefined placeholder '\(placeholder)' in stage '\(stage.id)'\(hint)", at: at)
+                reader.error("undefined placeholder '\(placeholder)' in stage '\(stage.id)'\(hint)", at: at())
                 continue
             }
             if scope.isItem && !fanout {
-                reportNeedsFanout(placeholder, in: "stage '\(stage.id)'", at: at, reader: &reader)
+                reportNeedsFanout(placeholder, in: "stage '\(stage.id)'", at: at(), reader: &reader)
                 continue
             }
             if let problem = placeholder.position.problem, scope.isItem {
-                reader.error("placeholder '\(placeholder)' in stage '\(stage.id)' \(Self.explain(problem, placeholder))", at: at)
+                reader.error("placeholder '\(placeholder)' in stage '\(stage.id)' \(Self.explain(problem, placeholder))", at: at())
             }
             guard let name = placeholder.name, !scope.isItem else { continue }
-            let names: [String]
+            let known: Bool
             switch scope {
-            case .inputs: names = stage.inputs.compactMap(\.name) + gathered
-            case .outputs: names = stage.outputs.compactMap(\.name)
-            case .params, .each, .matrix: names = Array(stage.params.keys) + Array(workflowParams.keys)
+            case .inputs: known = stage.inputs.contains { $0.name == name } || gathered.contains(name)
+            case .outputs: known = stage.outputs.contains { $0.name == name }
+            case .params, .each, .matrix: known = stage.params[name] != nil || workflowParams[name] != nil
             }
-            if !names.contains(name) {
+            if !known {
+                let names: [String]
+                switch scope {
+                case .inputs: names = stage.inputs.compactMap(\.name) + gathered
+                case .outputs: names = stage.outputs.compactMap(\.name)
+                case .params, .each, .matrix: names = Array(stage.params.keys) + Array(workflowParams.keys)
+                }
                 let defined = names.isEmpty ? "stage '\(stage.id)' names no \(scope.rawValue)" : "named \(scope.rawValue): " + Set(names).sorted().joined(separator: ", ")
                 let hint = Spelling.suggestion(for: name, among: names).map { "; did you mean '${\(scope.rawValue).\($0)}'?" } ?? ""
-                reader.error("undefined placeholder '\(placeholder)' in stage '\(stage.id)'\(hint) (\(defined))", at: at)
+                reader.error("undefined placeholder '\(placeholder)' in stage '\(stage.id)'\(hint) (\(defined))", at: at())
                 continue
             }
             if let problem = placeholder.position.problem {
-                reader.error("placeholder '\(placeholder)' in stage '\(stage.id)' \(Self.explain(problem, placeholder))", at: at)
+                reader.error("placeholder '\(placeholder)' in stage '\(stage.id)' \(Self.explain(problem, placeholder))", at: at())
             }
         }
         if let offset = template.unclosedOffset {

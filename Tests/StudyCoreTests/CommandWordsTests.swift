@@ -63,6 +63,22 @@ struct CommandWordsTests {
         #expect(candidates("(cd sub && make) | tee `cat list.txt`; echo \"x.csv\" 'y.csv'") == ["list.txt", "x.csv", "y.csv"])
     }
 
+    @Test("stages sharing a command's text each leave out only their own declared paths")
+    func sharedTextFilteredPerStage() {
+        let run = "python3 fit.py data/a.csv data/b.csv > ${outputs.out}"
+        #expect(candidates(run, inputs: ["data/a.csv"]) == ["fit.py", "data/b.csv"])
+        #expect(candidates(run, inputs: ["data/b.csv", "fit.py"]) == ["data/a.csv"])
+        #expect(candidates(run) == ["fit.py", "data/a.csv", "data/b.csv"])
+    }
+
+    @Test("a stage with many declared paths and many words keeps them unique and in order")
+    func manyPathsAndWords() {
+        let words = (0..<40).map { "w/\($0).txt" }
+        let run = "cat " + (words + words.reversed()).joined(separator: " ") + " > ${outputs.out}"
+        let declared = (0..<40).filter { $0.isMultiple(of: 2) }.map { "w/\($0).txt" }
+        #expect(candidates(run, inputs: declared) == words.enumerated().filter { !$0.offset.isMultiple(of: 2) }.map(\.element))
+    }
+
     @Test("built-in stages have no command words")
     func builtinHasNone() {
         let stage = Stage(id: "km", action: .builtin(kind: "survival/cox", with: .object([:])))
