@@ -56,7 +56,7 @@ struct NumberSpellings {
     @inline(__always)
     static func appendShortDecimal(_ d: Double, to out: inout [UInt8]) -> Bool {
         let magnitude = Swift.abs(d)
-        guard magnitude >= 0.001, magnitude < 0x1p50 else { return false }
+        guard magnitude >= 0.001, magnitude < 0x1p50, magnitude != Double(Int64(magnitude)) else { return false }
         for k in 1...15 {
             let power = powersOfTen[k]
             let scaled = magnitude * power
