@@ -41,7 +41,9 @@ screenshot: build
 	$(RELEASE) run -j $(JOBS)
 	bash scripts/render-report.sh results/liver-metastasis/report.html docs/report.png 900 2300
 
-## check-r: recompute the flagship's survival numbers with R (installed when missing) and compare
+## check-r: re-run the committed R reference scripts (Tests/StudyStatsTests/Reference/*.R) and check their
+## JSON equals the committed files, then recompute the flagship's survival numbers with R and compare
+## (R installed when missing)
 check-r:
 	bash scripts/check-with-r/run.sh
 

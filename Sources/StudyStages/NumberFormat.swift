@@ -60,41 +60,65 @@ enum NumberFormat {
     /// 10^0 ... 10^22, each exactly representable as a Double.
     private static let powersOfTen: [Double] = (0...22).map { k in (0..<k).reduce(1.0) { r, _ in r * 10 } }
 
-    /// The common cell `-123.45`: at most 15 significant digits, no exponent, no spaces, digits on
-    /// both sides of a point. Then mantissa and 10^fraction are exact doubles and one IEEE division
-    /// rounds correctly, giving bit for bit what `Double(_:)` gives, several times faster. Anything
-    /// else is nil and goes the general way.
+    /// `text` as `exactDecimal(bytes:)` reads it.
     static func exactDecimal(_ text: String) -> Double? {
         // Over the raw bytes: iterating `text.utf8` cell by cell was the costliest step of typing.
         var copy = text
         return copy.withUTF8 { exactDecimal(bytes: $0) }
     }
 
+    /// The common cell, read exactly without a String: `[+-]digits[.digits][(e|E)[+-]digits]`
+    /// (digits on at least one side of the point) with at most 19 significant digits, whose
+    /// digits m form an integer ≤ 2^53 and whose decimal exponent e (exponent minus fraction
+    /// digits) lies in -22...22. Then m and 10^|e| are exact doubles and one IEEE multiplication or
+    /// division rounds correctly (Clinger's fast path), giving bit for bit what the correctly
+    /// rounded `Double(_:)` gives; zero keeps its sign. Anything else is nil and goes the general
+    /// way (`parse`), so the answer never depends on which path read a cell.
     static func exactDecimal(bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        guard let p = bytes.baseAddress, !bytes.isEmpty else { return nil }
+        let n = bytes.count
+        var i = 0
+        let negative = p[0] == 0x2D
+        if negative || p[0] == 0x2B { i = 1 }
         var mantissa: UInt64 = 0
-        var significant = 0, fraction = 0, digitsBefore = 0, index = 0
-        var negative = false, sawPoint = false
-        for b in bytes {
-            switch b {
-            case 0x30...0x39:
-                if significant > 0 || b != 0x30 { significant += 1 }
-                guard significant <= 15 else { return nil }
-                mantissa = mantissa &* 10 &+ UInt64(b &- 0x30)
-                if sawPoint { fraction += 1 } else { digitsBefore += 1 }
-            case 0x2E:
-                guard !sawPoint, digitsBefore > 0 else { return nil }
+        var significant = 0, fraction = 0, digits = 0
+        // One loop for both sides of the point: `fraction` counts the digits after it.
+        var sawPoint = false
+        while i < n {
+            let d = p[i] &- 0x30
+            if d < 10 {
+                if significant > 0 || d != 0 { significant += 1 }
+                mantissa = mantissa &* 10 &+ UInt64(d)
+                digits += 1
+                if sawPoint { fraction += 1 }
+            } else if p[i] == 0x2E && !sawPoint {
                 sawPoint = true
-            case 0x2D, 0x2B:
-                guard index == 0 else { return nil }
-                negative = b == 0x2D
-            default:
-                return nil
+            } else {
+                break
             }
-            index += 1
+            i += 1
         }
-        guard digitsBefore > 0, !sawPoint || fraction > 0, fraction <= 22 else { return nil }
-        var d = Double(mantissa)
-        if fraction > 0 { d /= powersOfTen[fraction] }
-        return negative ? -d : d
+        guard digits > 0, significant <= 19 else { return nil }
+        var exponent = 0
+        if i < n {
+            guard p[i] | 0x20 == 0x65, i + 1 < n else { return nil }
+            i += 1
+            let negativeExponent = p[i] == 0x2D
+            if negativeExponent || p[i] == 0x2B { i += 1 }
+            let first = i
+            while i < n, p[i] &- 0x30 < 10 {
+                // Saturated: a longer exponent is out of range anyway and goes the general way.
+                if exponent < 100_000 { exponent = exponent * 10 + Int(p[i] &- 0x30) }
+                i += 1
+            }
+            guard i == n, i > first else { return nil }
+            if negativeExponent { exponent = -exponent }
+        }
+        if mantissa == 0 { return negative ? -0.0 : 0.0 }
+        let scale = exponent - fraction
+        guard mantissa <= 1 << 53, scale >= -22, scale <= 22 else { return nil }
+        var value = Double(mantissa)
+        value = scale < 0 ? value / powersOfTen[-scale] : value * powersOfTen[scale]
+        return negative ? -value : value
     }
 }

@@ -32,4 +32,32 @@ struct NumberSpellingsTests {
         let expected = values.map(NumberFormat.format).joined(separator: ",")
         #expect(String(decoding: out, as: UTF8.self) == expected)
     }
+
+    @Test("short decimals written digit by digit equal format(_:) on 300,000 values of every magnitude and 1 to 15 decimals")
+    func shortDecimalsMatchFormat() {
+        var rng = SplitMix(seed: 7)
+        var values: [Double] = [0.001, 0.0009999, 0.00100000001, 0x1p50 - 0.5, 0x1p49 + 0.25, 0.5, 0.25, 0.125, 0.001953125,
+                                0.1, 0.2, 0.3, 0.7, 1.005, 2.675, 1e-3, 123456.789, 999999.9999, 0.015625]
+        for _ in 0..<100_000 {
+            let decimals = Int.random(in: 1...15, using: &rng)
+            let scale = (0..<decimals).reduce(1.0) { r, _ in r * 10 }
+            values.append(Double(Int64.random(in: -9_999_999_999_999...9_999_999_999_999, using: &rng)) / scale)
+            values.append(Double.random(in: 0.0005..<0x1p51, using: &rng) * (Bool.random(using: &rng) ? 1 : -1))
+            values.append(Double(bitPattern: UInt64.random(in: 0x3F40_0000_0000_0000...0x4320_0000_0000_0000, using: &rng)))
+        }
+        var differences: [String] = []
+        var written = 0
+        for d in values {
+            var out: [UInt8] = []
+            if NumberSpellings.appendShortDecimal(d, to: &out) {
+                written += 1
+                let expected = NumberFormat.format(d)
+                if String(decoding: out, as: UTF8.self) != expected { differences.append("\(expected): \(String(decoding: out, as: UTF8.self))") }
+            } else {
+                #expect(out.isEmpty)
+            }
+        }
+        #expect(differences.prefix(20) == [])
+        #expect(written > 100_000)
+    }
 }

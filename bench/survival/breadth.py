@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Survival-breadth benchmark driver (issue 20, items 7 and 8): in one run, through the real
 `studyflow` binary on generated workflows and beside R on the same files,
-  (a) ingest/csv of the ROWS-row cohort (target: <= 0.5 s CPU and wall),
-  (b) one `studyflow run` reading the raw cohort and fitting Cox (target: <= 1 s CPU and wall),
+  (a) ingest/csv of the ROWS-row cohort (target: <= 0.5 s; the stage's CPU and wall are each
+      printed beside it),
+  (b) one `studyflow run` reading the raw cohort and fitting Cox (target: <= 1 s; the whole
+      process's CPU and wall are each printed beside it),
   (c) a ROWS-row Cox fit with `cluster: id` (robust variance),
   (d) a CR_ROWS-row competing-risks estimate (survival/cumulative-incidence with Gray's test).
 A kind or setting the binary lacks (`studyflow validate` refuses the workflow) is printed as
@@ -234,17 +236,20 @@ def print_table(rows):
         r_cpu, r_wall = r_times(task, r)
         target = ""
         if task == "ingest":
-            best = max(min(stage_cpu), min(o["stage_wall"]))
-            target = f"≤ 0.5 s CPU and wall: {'met' if best <= 0.5 else 'MISSED'}"
+            target = verdict("stage CPU", min(stage_cpu), 0.5) + "; " + verdict("stage wall", min(o["stage_wall"]), 0.5)
         elif task == "readcox":
-            best = max(min(o["cpu"]), min(o["wall"]))
-            target = f"≤ 1 s CPU and wall: {'met' if best <= 1.0 else 'MISSED'}"
+            target = verdict("process CPU", min(o["cpu"]), 1.0) + "; " + verdict("wall", min(o["wall"]), 1.0)
         check = f"; {row['note']} ({'ok' if row['ok'] else 'FAIL'})" if row["note"] else ""
         print(f"{LABELS[task]:<12} {n:>9} {mm(o['cpu']):>12} {mm(o['wall']):>12} {mm(stage_cpu):>12} "
               f"{mm(o['stage_wall']):>12} {mm(r_cpu):>12} {mm(r_wall):>12}  {target}{check}")
         phases = o["phases"][0] if o["phases"] else {}
         if phases:
             print(f"{'':<12} {'':>9} phases (first run): " + ", ".join(f"{k} {v:.3f}" for k, v in phases.items()))
+
+
+def verdict(what, seconds, limit):
+    """`stage CPU 0.43 s ≤ 0.5 s: met`: one measure beside its target (best of the repeats)."""
+    return f"{what} {seconds:.2f} s ≤ {limit:g} s: {'met' if seconds <= limit else 'MISSED'}"
 
 
 def r_times(task, r):
