@@ -27,7 +27,10 @@ final class ProvenanceRecorder: RunObserver {
     func handle(_ event: RunEvent) {
         state.withLock { state in
             switch event {
-            case .started(let info): state.info = info
+            case .started(let info):
+                state.info = info
+                // Grown by doubling, the list could hold room for twice the run's stages.
+                state.results.reserveCapacity(info.total)
             case .stageFinished(let result): state.results.append(result)
             case .finished(let summary):
                 // The summary holds every result: a second copy of 10,000 of them is peak memory.
@@ -50,28 +53,18 @@ final class ProvenanceRecorder: RunObserver {
         let executor = info?.executor ?? "local"
         let stages = workspace.compiled.workflow.stages
         // Declarations are needed only for stages without an action record (failed, interrupted, skipped).
-        var indexByID: [String: Int] = [:]
-        if results.contains(where: { $0.record == nil }) {
-            for (i, stage) in stages.enumerated() { indexByID[stage.id] = i }
+        let indexByID: [String: Int] = results.contains(where: { $0.record == nil })
+            ? Dictionary(stages.indices.map { (stages[$0].id, $0) }, uniquingKeysWith: { _, last in last }) : [:]
+
+        // Each stage's record is made again on every pass the ledger takes over the run, not
+        // kept in an array: at 10,000 stages that array was megabytes of the run's peak memory.
+        let sizes = Self.sizes(of: results, layout: workspace.layout)
+        let records = results.lazy.map { result in
+            Self.stageRecord(result, declared: indexByID[result.stage].map { stages[$0] }, sizes: sizes, layout: workspace.layout,
+                             executor: executor, containers: workspace.resolver.containers)
         }
 
-        var sizes: [String: Int64] = [:]
-        for result in results {
-            for output in result.record?.outputs ?? [] { sizes[output.path] = output.size }
-        }
-        var records: [StageRecord] = []
-        records.reserveCapacity(results.count)
-        for result in results {
-            records.append(Self.stageRecord(result, declared: indexByID[result.stage].map { stages[$0] }, sizes: &sizes, layout: workspace.layout,
-                                            executor: executor, containers: workspace.resolver.containers))
-        }
-
-        var produced: Set<String> = []
-        for stage in stages { for output in stage.outputs { produced.insert(output.path) } }
-        var sources: Set<String> = []
-        for record in records {
-            for input in record.inputs where !produced.contains(input.path) && !input.path.hasPrefix("/") { sources.insert(input.path) }
-        }
+        var sources = Self.sourcePaths(of: results, stages: stages, indexByID: indexByID)
         let workflowPath = Self.relative(file.display, root: workspace.layout.root)
         if let workflowPath { sources.insert(workflowPath) }
         let included = Self.includedFiles(workspace)
@@ -91,6 +84,19 @@ final class ProvenanceRecorder: RunObserver {
                               preparingNoOp: preparing)
     }
 
+    /// The workspace paths the stages of `results` read that no stage of the workflow writes:
+    /// whether they differ from the repository's HEAD makes the run dirty.
+    static func sourcePaths(of results: [StageResult], stages: [Stage], indexByID: [String: Int]) -> Set<String> {
+        var produced: Set<String> = []
+        for stage in stages { for output in stage.outputs { produced.insert(output.path) } }
+        var sources: Set<String> = []
+        for result in results {
+            let inputs = result.record.map { $0.inputs.map(\.path) } ?? (indexByID[result.stage].map { stages[$0].inputs.map(\.path) } ?? [])
+            for path in inputs where !produced.contains(path) && !path.hasPrefix("/") { sources.insert(path) }
+        }
+        return sources
+    }
+
     /// The included workflow files inside the workspace whose bytes on disk are still those the
     /// run loaded (an edit during the run leaves only the digest in run.json).
     static func includedFiles(_ workspace: Workspace) -> [(path: String, bytes: [UInt8])] {
@@ -108,11 +114,27 @@ final class ProvenanceRecorder: RunObserver {
         return result
     }
 
+    /// The size of every output and every input path of `results`' action records: outputs as
+    /// stored, other inputs (source files) from a `stat` now, made once for every pass over the records.
+    static func sizes(of results: [StageResult], layout: StoreLayout) -> [String: Int64] {
+        var sizes: [String: Int64] = [:]
+        for result in results {
+            for output in result.record?.outputs ?? [] { sizes[output.path] = output.size }
+        }
+        for result in results {
+            for input in result.record?.inputs ?? [] where sizes[input.path] == nil {
+                if let size = FileStat.of(layout.absolute(input.path))?.size { sizes[input.path] = size }
+            }
+        }
+        return sizes
+    }
+
     /// A stage's record from its result; a stage that failed or was skipped has no action record,
-    /// so its declaration gives the kind and the paths (without digests).
-    static func stageRecord(_ result: StageResult, declared: Stage?, sizes: inout [String: Int64], layout: StoreLayout,
+    /// so its declaration gives the kind and the paths (without digests). `sizes` come from
+    /// `sizes(of:layout:)`; an input missing there is `stat`ed.
+    static func stageRecord(_ result: StageResult, declared: Stage?, sizes: [String: Int64], layout: StoreLayout,
                             executor: String, containers: ContainerSetup? = nil) -> StageRecord {
-        var record = stageRecordFacts(result, declared: declared, sizes: &sizes, layout: layout, executor: executor, containers: containers)
+        var record = stageRecordFacts(result, declared: declared, sizes: sizes, layout: layout, executor: executor, containers: containers)
         if result.sandboxed {
             var environment = record.environment ?? StageEnvironment()
             environment.sandbox = true
@@ -122,7 +144,7 @@ final class ProvenanceRecorder: RunObserver {
     }
 
     /// The record's facts, with the container the stage ran in.
-    private static func stageRecordFacts(_ result: StageResult, declared: Stage?, sizes: inout [String: Int64], layout: StoreLayout,
+    private static func stageRecordFacts(_ result: StageResult, declared: Stage?, sizes: [String: Int64], layout: StoreLayout,
                                          executor: String, containers: ContainerSetup?) -> StageRecord {
         let executed = result.status.didWork
         let exit: Int32? = result.status == .ran ? 0 : result.exitStatus
@@ -137,9 +159,7 @@ final class ProvenanceRecorder: RunObserver {
         var params: [String: JSONValue] = [:]
         for (name, text) in action.params { params[name] = JSONText.parse(text) ?? .string(text) }
         let inputs = action.inputs.map { input -> StageRecord.File in
-            let size = sizes[input.path] ?? FileStat.of(layout.absolute(input.path)).map(\.size)
-            if let size { sizes[input.path] = size }
-            return .init(path: input.path, sha256: input.digest, size: size)
+            .init(path: input.path, sha256: input.digest, size: sizes[input.path] ?? FileStat.of(layout.absolute(input.path)).map(\.size))
         }
         let outputs = action.outputs.map { StageRecord.File(path: $0.path, sha256: $0.digest, size: $0.size, isDirectory: $0.isDirectory) }
         let tools = action.tools.map { StageEnvironment.Tool(name: $0.name, path: $0.path, sha256: $0.digest, version: $0.version) }

@@ -31,11 +31,12 @@ public struct ResolvedStage: Sendable {
     /// The tools `tools:` lists, whose digests entered the key (empty without `tools:`).
     public var tools: [ToolState] = []
 
-    /// The parameters as the record stores them.
-    public var recordedParams: [String: String] { params.mapValues(\.canonicalJSON) }
+    /// The parameters as the record stores them. None: the shared empty dictionary, as `mapValues`
+    /// would allocate one per stage, held by every record of the run.
+    public var recordedParams: [String: String] { params.isEmpty ? [:] : params.mapValues(\.canonicalJSON) }
 
     /// The environment as the record stores it (digests, so secrets stay out of the store).
-    public var recordedEnv: [String: Digest?] { env.mapValues { $0.map { Digest.of(string: $0) } } }
+    public var recordedEnv: [String: Digest?] { env.isEmpty ? [:] : env.mapValues { $0.map { Digest.of(string: $0) } } }
 }
 
 /// Computes `ResolvedStage`s: expands placeholders, hashes inputs through the stat cache and

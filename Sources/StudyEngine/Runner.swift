@@ -74,6 +74,8 @@ public final class Runner: Sendable {
         self.scheduler.withLock { $0 = scheduler }
         if interrupted.load(ordering: .relaxed) { scheduler.stop() }
         _ = scheduler.run()
+        // Stages are done: what the hasher remembered for them is not read again in this run.
+        workspace.hasher.forgetRemembered()
         let commitError = committer.finish()
         try? workspace.statCache.save()
         workspace.tools.save()
@@ -183,12 +185,12 @@ public final class Runner: Sendable {
     private func explainUpstream(_ reasons: [Reason], of id: Int) -> [Reason] {
         let stage = workspace.compiled.workflow.stages[id]
         let producers = workspace.compiled.graph.inputProducers[id]
-        let ranNow = ran.withLock { $0 }
         var seen: Set<String> = []
         return reasons.compactMap { reason in
+            // One flag read under the lock, not a copy of every stage's flag per stage.
             guard case .inputChanged(let path) = reason,
                   let index = stage.inputs.firstIndex(where: { $0.path == path }),
-                  producers[index] >= 0, ranNow[Int(producers[index])] else { return reason }
+                  producers[index] >= 0, ran.withLock({ $0[Int(producers[index])] }) else { return reason }
             let upstream = workspace.compiled.workflow.stages[Int(producers[index])].id
             return seen.insert(upstream).inserted ? .upstreamReran(upstream) : nil
         }

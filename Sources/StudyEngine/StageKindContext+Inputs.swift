@@ -78,7 +78,7 @@ struct KeyedInputs {
             guard let digest = byPath[input.path] else { continue }
             let name = input.name ?? String(i)
             digests[name] = digest
-            if let stat = resolved.inputStamps[input.path]?.files[input.path], stat.kind == .file {
+            if let stat = resolved.inputStamps[input.path]?[input.path], stat.kind == .file {
                 stamps[name] = stat
             }
         }

@@ -210,7 +210,7 @@ public final class RunLedger {
     /// records are `stages` (every one ran, was restored or cached): the same tree with each stage
     /// record as a cached stage's. Written while the executing run is recording anyway, it lets
     /// that no-op run write one blob, one tree and a commit instead of every stage record.
-    private func prepareNoOp(after commit: GitOID, tree: GitOID, stages: [StageRecord], cache: inout BlobCache) throws {
+    private func prepareNoOp(after commit: GitOID, tree: GitOID, stages: some Collection<StageRecord>, cache: inout BlobCache) throws {
         guard stages.allSatisfy({ $0.status.known?.hasOutputs == true }),
               stages.contains(where: { $0.status != .known(.cached) }) else { return }
         // Lazily: a second array of 10,000 records would add to the run's peak memory.
@@ -235,7 +235,9 @@ public final class RunLedger {
     /// Records a run in full: every stage record, every stored output, `run.json` and the commit.
     /// `record.stages.digest` is computed here from `stages`. With `preparingNoOp` (a successful
     /// run of every stage that executed some), the record of a no-op run after it is prepared too.
-    public func record(_ record: RunRecord, stages: [StageRecord], workflowBytes: [UInt8]?,
+    /// `stages` is read in several passes; a lazy collection that makes each record on the fly
+    /// keeps a run of 10,000 stages from holding every record at once.
+    public func record(_ record: RunRecord, stages: some Collection<StageRecord>, workflowBytes: [UInt8]?,
                        includedFiles: [(path: String, bytes: [UInt8])] = [], preparingNoOp: Bool = false) throws -> GitOID {
         var record = record
         record.stages.digest = RunRecord.digest(ofStages: stages.map(\.stage))
@@ -329,7 +331,7 @@ public final class RunLedger {
     /// Stores every output file of at most `maxStoredOutput` bytes and returns the `outputs/` tree
     /// (nil when there is none). Bytes come from the content-addressed store, which holds exactly
     /// what the stage wrote; the blob cache spares re-reading outputs already stored.
-    private func writeOutputs(_ stages: [StageRecord], cache: inout BlobCache) throws -> GitOID? {
+    private func writeOutputs(_ stages: some Collection<StageRecord>, cache: inout BlobCache) throws -> GitOID? {
         let root = OutputDirectory()
         var fingerprint = DigestBuilder()
         fingerprint.field("studyflow outputs tree 1")

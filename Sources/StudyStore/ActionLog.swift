@@ -28,10 +28,14 @@ public final class ActionLog: @unchecked Sendable {
         return index
     }
     /// Every recorded output's digests by path; built on first use (only when an output is cleared).
-    private var outputIndex: [String: Set<Digest>]?
+    private var outputIndex: [String: RecordedDigests]?
     /// Superseded records, oldest first.
     private var history: [ActionRecord] = []
     private var keyIndex: [Digest: ActionRecord]?
+    /// Superseded records by key (the latest wins), built on first use by `record(stage:key:)`:
+    /// the latest records are found by stage, so a run never indexes them a second time (at
+    /// 10,000 stages that copy was megabytes of a cold run's peak memory).
+    private var supersededIndex: [Digest: ActionRecord]?
     /// Number of entries in the file, live or superseded.
     public private(set) var entryCount = 0
 
@@ -71,9 +75,10 @@ public final class ActionLog: @unchecked Sendable {
     private func remember(_ record: ActionRecord) {
         if let previous = latest.updateValue(record, forKey: record.stage), previous.key != record.key {
             history.append(previous)
+            supersededIndex?[previous.key] = previous
         }
         keyIndex?[record.key] = record
-        if outputIndex != nil { for output in record.outputs { outputIndex![output.path, default: []].insert(output.digest) } }
+        if outputIndex != nil { for output in record.outputs { outputIndex![output.path, default: .empty].insert(output.digest) } }
     }
 
     /// Whether some record, current or superseded, says a stage wrote exactly `digest` at `path`:
@@ -87,11 +92,11 @@ public final class ActionLog: @unchecked Sendable {
         outputsByPath()[path] != nil
     }
 
-    private func outputsByPath() -> [String: Set<Digest>] {
+    private func outputsByPath() -> [String: RecordedDigests] {
         if let index = outputIndex { return index }
-        var index: [String: Set<Digest>] = [:]
+        var index: [String: RecordedDigests] = [:]
         for record in history + Array(latest.values) {
-            for output in record.outputs { index[output.path, default: []].insert(output.digest) }
+            for output in record.outputs { index[output.path, default: .empty].insert(output.digest) }
         }
         outputIndex = index
         return index
@@ -106,8 +111,18 @@ public final class ActionLog: @unchecked Sendable {
     /// The record to trust for `stage` under `key`: its latest, or an older one with that key.
     public func record(stage: String, key: Digest) -> ActionRecord? {
         if let record = latest[stage], record.key == key { return record }
-        if let record = byKey[key], record.stage == stage { return record }
+        guard !history.isEmpty else { return nil }
+        if let record = supersededByKey()[key], record.stage == stage { return record }
         return nil
+    }
+
+    private func supersededByKey() -> [Digest: ActionRecord] {
+        if let index = supersededIndex { return index }
+        var index: [Digest: ActionRecord] = [:]
+        index.reserveCapacity(history.count)
+        for record in history { index[record.key] = record }
+        supersededIndex = index
+        return index
     }
 
     /// Appends records. With `durable`, first syncs the file system holding the objects (so the
@@ -149,6 +164,7 @@ public final class ActionLog: @unchecked Sendable {
         latest = [:]
         history = []
         keyIndex = nil
+        supersededIndex = nil
         outputIndex = nil
         for record in keep { remember(record) }
         entryCount = keep.count
@@ -164,6 +180,34 @@ public final class ActionLog: @unchecked Sendable {
             withUnsafeBytes(of: UInt32(entry.bytes.count).littleEndian) { w.append(Array($0)) }
             withUnsafeBytes(of: checksum.littleEndian) { w.append(Array($0)) }
             w.append(entry.bytes)
+        }
+    }
+}
+
+/// The digests recorded at one output path: nearly always one, kept without a set (at 10,000
+/// stages a set per path was megabytes of a run's memory).
+enum RecordedDigests {
+    case empty
+    case one(Digest)
+    case many(Set<Digest>)
+
+    func contains(_ digest: Digest) -> Bool {
+        switch self {
+        case .empty: return false
+        case .one(let only): return only == digest
+        case .many(let set): return set.contains(digest)
+        }
+    }
+
+    mutating func insert(_ digest: Digest) {
+        switch self {
+        case .empty: self = .one(digest)
+        case .one(let only) where only != digest: self = .many([only, digest])
+        case .one: break
+        case .many(var set):
+            self = .empty
+            set.insert(digest)
+            self = .many(set)
         }
     }
 }

@@ -49,12 +49,12 @@ public final class ArtifactHasher: Sendable {
             try manifest.collect(root: layout.absolute(path), input: role == .input ? path : nil) { child in
                 let file = path + "/" + child
                 guard let fileStat = FileStat.at(rootFD, file, followingSymlinks: true) else { throw FileIO.Failure("read", file) }
-                stamp.files[file] = fileStat
+                stamp[file] = fileStat
                 return (try fileDigest(file, stat: fileStat), fileStat.size)
             }
             digest = Digest.of(manifest.encoded())
         } else {
-            stamp.files[path] = st
+            stamp[path] = st
             digest = try fileDigest(path, stat: st)
         }
         memo.withLock { $0[path] = (digest, stamp) }
@@ -67,7 +67,7 @@ public final class ArtifactHasher: Sendable {
         var stamp = ArtifactStamp()
         guard let st = FileStat.at(rootFD, path, followingSymlinks: true) else { return stamp }
         guard st.kind == .directory else {
-            stamp.files[path] = st
+            stamp[path] = st
             return stamp
         }
         var pending = [path]
@@ -76,7 +76,7 @@ public final class ArtifactHasher: Sendable {
                 let child = directory + "/" + name
                 guard let own = FileStat.at(rootFD, child, followingSymlinks: false) else { continue }
                 if own.kind == .directory { pending.append(child); continue }
-                stamp.files[child] = FileStat.at(rootFD, child, followingSymlinks: true) ?? own
+                stamp[child] = FileStat.at(rootFD, child, followingSymlinks: true) ?? own
             }
         }
         return stamp
@@ -89,6 +89,13 @@ public final class ArtifactHasher: Sendable {
         // Re-stat: if the file changed while being read, do not remember a digest for the new stat.
         if FileStat.at(rootFD, path, followingSymlinks: true) == stat { cache.remember(path, stat: stat, digest: digest) }
         return digest
+    }
+
+    /// Forgets every digest and stamp remembered during a run; the stat cache keeps its entries.
+    /// Nothing reads them once a run's stages are done, and at 10,000 stages they are megabytes
+    /// that recording the run's provenance can reuse instead of adding to the peak.
+    public func forgetRemembered() {
+        memo.withLock { $0 = [:] }
     }
 
     /// Forgets what is known of `path` (a stage is about to rewrite it); for a directory, of
@@ -112,28 +119,66 @@ public final class ArtifactHasher: Sendable {
         guard !output.isDirectory else {
             for entry in manifest?.entries ?? [] {
                 let file = output.path + "/" + entry.path
-                if let st = current.files[file] { cache.remember(file, stat: st, digest: entry.digest) }
+                if let st = current[file] { cache.remember(file, stat: st, digest: entry.digest) }
             }
             return
         }
-        if let st = current.files[output.path] { cache.remember(output.path, stat: st, digest: output.digest) }
+        if let st = current[output.path] { cache.remember(output.path, stat: st, digest: output.digest) }
     }
 }
 
 /// The `stat` of every file an artifact's digest was computed from (one for a file, every file
 /// below a directory), keyed by workspace path: equal stamps mean nothing was written in between.
+///
+/// A one-file stamp, nearly every artifact's, is kept inline: the run remembers a stamp per
+/// artifact, and at 10,000 stages a dictionary each was megabytes of its memory.
 public struct ArtifactStamp: Equatable, Sendable {
-    /// Workspace path of each file and its `stat`.
-    public var files: [String: FileStat] = [:]
+    private struct File: Equatable, Sendable {
+        var path: String
+        var stat: FileStat
+    }
+
+    /// The only file, when there is exactly one; then `others` is empty.
+    private var only: File?
+    /// Every file, when there are several.
+    private var others: [String: FileStat] = [:]
 
     /// An empty stamp.
     public init() {}
 
+    /// Workspace path of each file and its `stat`.
+    public var files: [String: FileStat] {
+        get { only.map { [$0.path: $0.stat] } ?? others }
+        set {
+            only = nil
+            others = [:]
+            for (path, stat) in newValue { self[path] = stat }
+        }
+    }
+
+    /// The `stat` of one file of the stamp, nil when the stamp has no such file; setting nil removes it.
+    public subscript(path: String) -> FileStat? {
+        get { only.map { $0.path == path ? $0.stat : nil } ?? others[path] }
+        set {
+            if let only {
+                self.only = nil
+                others[only.path] = only.stat
+            }
+            others[path] = newValue
+            // The canonical form, so that equal stamps compare equal: one file inline, else the dictionary.
+            if others.count == 1, let (single, stat) = others.first {
+                only = File(path: single, stat: stat)
+                others = [:]
+            }
+        }
+    }
+
     /// The first path (bytewise order) whose `stat` differs between `self` and `now`, or that
     /// exists in only one of them; paths for which `ignoring` holds are skipped.
     public func firstChange(to now: ArtifactStamp, ignoring: (String) -> Bool = { _ in false }) -> String? {
-        let paths = Set(files.keys).union(now.files.keys).filter { !ignoring($0) }
+        let mine = files, theirs = now.files
+        let paths = Set(mine.keys).union(theirs.keys).filter { !ignoring($0) }
         return paths.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-            .first { files[$0] != now.files[$0] }
+            .first { mine[$0] != theirs[$0] }
     }
 }

@@ -65,6 +65,26 @@ struct RunLedgerTests {
         }
     }
 
+    @Test("stage records given as a lazy collection are recorded as the same stages and outputs trees as an array of them")
+    func lazyStageRecords() throws {
+        let ws = try Workspace()
+        let ledger = try RunLedger.open(ws.layout, create: true)
+        let stages = try ws.stages()
+        let eager = try ledger.record(ws.runRecord(1, stages, ledger: ledger), stages: stages, workflowBytes: nil)
+        var made = 0
+        let lazy = stages.indices.lazy.map { index -> StageRecord in
+            made += 1
+            return stages[index]
+        }
+        let streamed = try ledger.record(ws.runRecord(2, stages, ledger: ledger), stages: lazy, workflowBytes: nil)
+        #expect(made >= stages.count)
+        for name in ["stages", "outputs"] {
+            let a = try ledger.repository.entry(name, inTree: try ledger.repository.commit(eager).tree)
+            let b = try ledger.repository.entry(name, inTree: try ledger.repository.commit(streamed).tree)
+            #expect(a != nil && a == b, "\(name)")
+        }
+    }
+
     @Test("a workspace in no repository gets a bare ledger; each run is one commit whose parent is the previous run")
     func bareLedger() throws {
         let ws = try Workspace()

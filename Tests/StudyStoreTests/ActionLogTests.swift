@@ -90,6 +90,27 @@ struct ActionLogTests {
         #expect(log.record(stage: "a", key: Digest.of(string: "never")) == nil)
     }
 
+    @Test("a record superseded after the first lookup by an older key is found by its key too")
+    func supersededAfterLookup() throws {
+        let f = LogFixture()
+        let log = f.open()
+        let k1 = record("a", key: "k1"), k2 = record("a", key: "k2"), k3 = record("a", key: "k3")
+        let b1 = record("b", key: "b1", output: "results/b.txt")
+        // A log that has superseded nothing answers from the latest records alone.
+        try log.append([k1, b1], durable: false)
+        #expect(log.record(stage: "a", key: k2.key) == nil)
+        try log.append([k2], durable: false)
+        #expect(log.record(stage: "a", key: k1.key) == k1)
+        try log.append([k3], durable: false)
+        #expect(log.record(stage: "a", key: k2.key) == k2)
+        #expect(log.record(stage: "a", key: k1.key) == k1)
+        #expect(log.record(stage: "a", key: k3.key) == k3)
+        #expect(log.record(stage: "b", key: k2.key) == nil)
+        #expect(log.record(stage: "b", key: b1.key) == b1)
+        try log.compact(keeping: [k3, b1])
+        #expect(log.record(stage: "a", key: k2.key) == nil)
+    }
+
     @Test("an older key is found in the same log object that appended it")
     func olderKeysFoundWithoutReopening() throws {
         let f = LogFixture()
