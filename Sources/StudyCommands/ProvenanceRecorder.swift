@@ -170,8 +170,7 @@ final class ProvenanceRecorder: RunObserver {
 
     /// The record's environment: the container the stage ran in, the programs it called on the host.
     static func environment(_ use: ContainerUse?, tools: [StageEnvironment.Tool] = []) -> StageEnvironment? {
-        let container = use.map { StageEnvironment.Container(image: $0.image, digest: $0.digest, runtime: $0.runtime, runtimeVersion: $0.runtimeVersion) }
-        let environment = StageEnvironment(container: container, tools: tools.isEmpty ? nil : tools)
+        let environment = StageEnvironment(container: use, tools: tools.isEmpty ? nil : tools)
         return environment.isEmpty ? nil : environment
     }
 

@@ -1,4 +1,5 @@
 import StudyCore
+import StudyStore
 
 /// The software environment a stage ran in, as its record keeps it (`"environment"` in
 /// `stages/<id>.json`): the container image, its content digest and the runtime; the host tools
@@ -25,36 +26,8 @@ public struct StageEnvironment: Equatable, Sendable {
         }
     }
 
-    /// The container a stage ran in.
-    public struct Container: Equatable, Sendable {
-        /// The image reference as written (`localhost/tools:1`).
-        public var image: String
-        /// The image's content digest (`sha256:…`), which entered the stage key.
-        public var digest: String
-        /// `podman`, `docker` or `apptainer`.
-        public var runtime: String
-        /// The runtime's version (`4.3.1`).
-        public var runtimeVersion: String
-
-        /// Creates a container entry.
-        public init(image: String, digest: String, runtime: String, runtimeVersion: String) {
-            self.image = image
-            self.digest = digest
-            self.runtime = runtime
-            self.runtimeVersion = runtimeVersion
-        }
-
-        var json: JSONValue {
-            .object(["image": .string(image), "digest": .string(digest), "runtime": .string(runtime),
-                     "runtime_version": .string(runtimeVersion)])
-        }
-
-        init?(json: JSONValue) {
-            guard let image = json["image"]?.stringValue, let digest = json["digest"]?.stringValue else { return nil }
-            self.init(image: image, digest: digest, runtime: json["runtime"]?.stringValue ?? "",
-                      runtimeVersion: json["runtime_version"]?.stringValue ?? "")
-        }
-    }
+    /// The container a stage ran in: the action record's own type, so the two never disagree.
+    public typealias Container = ContainerUse
 
     /// The container, nil for a host stage.
     public var container: Container?
@@ -97,5 +70,20 @@ public struct StageEnvironment: Equatable, Sendable {
         } }
         self.init(container: json["container"].flatMap(Container.init(json:)), tools: tools, sandbox: json["sandbox"]?.boolValue)
         if isEmpty { return nil }
+    }
+}
+
+extension ContainerUse {
+    /// `environment.container` in a stage record.
+    var json: JSONValue {
+        .object(["image": .string(image), "digest": .string(digest), "runtime": .string(runtime),
+                 "runtime_version": .string(runtimeVersion)])
+    }
+
+    /// Reads `environment.container` back; nil without an image and a digest.
+    init?(json: JSONValue) {
+        guard let image = json["image"]?.stringValue, let digest = json["digest"]?.stringValue else { return nil }
+        self.init(image: image, digest: digest, runtime: json["runtime"]?.stringValue ?? "",
+                  runtimeVersion: json["runtime_version"]?.stringValue ?? "")
     }
 }
