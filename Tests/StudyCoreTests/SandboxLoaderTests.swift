@@ -5,18 +5,8 @@ import Testing
 /// instances inherit their template's, that the compiled cache keeps it, and the load errors.
 @Suite("WorkflowLoader: sandbox")
 struct SandboxLoaderTests {
-    private func load(_ yaml: String) throws(WorkflowDiagnostics) -> Workflow {
-        try WorkflowLoader(knownKinds: ["survival/kaplan-meier"]).load(text: yaml, file: "w.yaml")
-    }
-
-    private func diagnostics(_ yaml: String) -> String? {
-        do {
-            _ = try load(yaml)
-            return nil
-        } catch {
-            return error.description
-        }
-    }
+    private func load(_ yaml: String) throws(WorkflowDiagnostics) -> Workflow { try KaplanMeierLoader.load(yaml) }
+    private func diagnostics(_ yaml: String) -> String? { KaplanMeierLoader.diagnostics(yaml) }
 
     private func sandboxed(_ workflow: Workflow) -> [String] { workflow.stages.filter(\.sandbox).map(\.id) }
 

@@ -2,19 +2,8 @@ import StudyCore
 import Testing
 import _StudyTestSupport
 
-/// The diagnostics text of loading `yaml` as `w.yaml`, or `nil` when it loads.
-private func diagnostics(_ yaml: String) -> String? {
-    do {
-        _ = try WorkflowLoader(knownKinds: ["survival/kaplan-meier"]).load(text: yaml, file: "w.yaml")
-        return nil
-    } catch {
-        return error.description
-    }
-}
-
-private func load(_ yaml: String) throws -> Workflow {
-    try WorkflowLoader(knownKinds: ["survival/kaplan-meier"]).load(text: yaml, file: "w.yaml")
-}
+private func diagnostics(_ yaml: String) -> String? { KaplanMeierLoader.diagnostics(yaml) }
+private func load(_ yaml: String) throws -> Workflow { try KaplanMeierLoader.load(yaml) }
 
 @Suite("WorkflowLoader: tools")
 struct ToolsLoaderTests {
