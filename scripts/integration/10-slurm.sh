@@ -52,6 +52,8 @@ slurm_compare() { # NAME SOURCE-DIR WORKFLOW-FILE
     check slurm_json_has "$work/slurm-$name.slurm-rerun.json" '"ran":[]'
 }
 for example in "$root"/Workflows/examples/*/; do
+    # An example with a needs-setup file (a container image) runs under SLURM from its own section.
+    [ -e "$example/needs-setup" ] && continue
     slurm_compare "$(basename "$example")" "$example" workflow.yaml
 done
 for study in "$root"/Workflows/*.yaml; do

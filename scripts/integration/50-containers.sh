@@ -37,6 +37,22 @@ check grep -qx "values 5" "$c/results/summary.txt"
 "$bin" run -C "$c" workflow.yaml --json > "$work/containers-second.json" || true
 check grep -q '"ran":\[\]' "$work/containers-second.json"
 
+# Under --executor slurm the job script runs the same container command on the node: same bytes
+# as the local run. A cluster is started for this check (scripts/slurm.sh) unless one answers.
+containers_slurm() {
+    local s="$work/containers-slurm" state="$work/containers-slurm-state" started="" rc=0 conf=${SLURM_CONF:-}
+    cp -R "$root/Workflows/examples/containers" "$s"
+    rm -rf "$s/results" "$s/.studyflow"
+    if ! { [ -n "${SLURM_CONF:-}" ] && timeout 20 sinfo >/dev/null 2>&1; }; then
+        STUDYFLOW_SLURM_STATE="$state" bash "$root/scripts/slurm.sh" up >/dev/null || return 1
+        started=yes conf="$state/slurm.conf"
+    fi
+    SLURM_CONF=$conf "$bin" run -C "$s" workflow.yaml --executor slurm --poll-interval 0.2 >/dev/null || rc=1
+    [ -n "$started" ] && STUDYFLOW_SLURM_STATE="$state" bash "$root/scripts/slurm.sh" down >/dev/null
+    [ "$rc" -eq 0 ] && ls "$s"/.studyflow/logs/1/*.sbatch >/dev/null 2>&1 && diff -r "$s/results" "$c/results"
+}
+check containers_slurm
+
 # The run record names image, digest, runtime and version; audit shows them.
 containers_record() {
     git -C "$c" show refs/studyflow/runs:stages/marker.json > "$work/marker-record.json"
