@@ -79,7 +79,10 @@ check grep -q '| male | 270 |' "$work/sandbox-flag/results/report.md"
 # Without bwrap on PATH: exit 2 before anything runs, naming the fix.
 sandbox_workspace "$work/sandbox-nobwrap" true yes
 nobwrap=$(mktemp -d "$work/nobwrap.XXXX")
-(PATH="$nobwrap" "$bin" run -C "$work/sandbox-nobwrap" workflow.yaml > /dev/null 2> "$work/sandbox-nobwrap.err"; echo "$?" > "$work/sandbox-nobwrap.status")
+# `|| nobwrap_status=$?` keeps the expected failure from ending the script under `set -e`.
+nobwrap_status=0
+PATH="$nobwrap" "$bin" run -C "$work/sandbox-nobwrap" workflow.yaml > /dev/null 2> "$work/sandbox-nobwrap.err" || nobwrap_status=$?
+echo "$nobwrap_status" > "$work/sandbox-nobwrap.status"
 check grep -qx 2 "$work/sandbox-nobwrap.status"
 check grep -qxF "studyflow: error: stage 'label' runs sandboxed ('sandbox: true'), but 'bwrap' (bubblewrap) is not on PATH; install it ('apt-get install bubblewrap') or drop 'sandbox:'" "$work/sandbox-nobwrap.err"
 check test ! -e "$work/sandbox-nobwrap/results/labelled.csv"
