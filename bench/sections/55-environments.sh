@@ -33,35 +33,8 @@ trap 'rm -rf "$WORK"' EXIT
 export ENV_RESULTS=$WORK/results.tsv
 : >"$ENV_RESULTS"
 
-# measure LABEL RUNS PREPARE CMD...: one table row: median wall ms, mean CPU ms (user + sys of the
-# command and its children), largest peak RSS in MiB (/usr/bin/time), after one warm-up unless
-# RUNS is 1. The same helper as 50-scale.sh.
-measure() {
-  python3 - "$@" <<'PY'
-import os, statistics, subprocess, sys, tempfile, time
-label, runs, prep, cmd = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
-rss_file = tempfile.mktemp()
-wall, cpu, rss = [], [], []
-for i in range(runs + (1 if runs > 1 else 0)):
-    if prep:
-        subprocess.run(prep, shell=True, check=True, stdout=subprocess.DEVNULL)
-    before = os.times()
-    t = time.perf_counter()
-    subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss_file] + cmd, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    elapsed = time.perf_counter() - t
-    after = os.times()
-    if runs > 1 and i == 0:
-        continue
-    wall.append(elapsed * 1000)
-    cpu.append((after.children_user - before.children_user + after.children_system - before.children_system) * 1000)
-    rss.append(int(open(rss_file).read().split()[-1]) / 1024)
-os.unlink(rss_file)
-print("  %-50s %10.1f %10.1f %9.1f" % (label, statistics.median(wall), statistics.mean(cpu), max(rss)))
-with open(os.environ["ENV_RESULTS"], "a") as f:
-    f.write("%s\t%.1f\t%.1f\t%.1f\n" % (label, statistics.median(wall), statistics.mean(cpu), max(rss)))
-PY
-}
+# measure LABEL RUNS PREPARE CMD...: one table row (bench/measure.py).
+measure() { MEASURE_RESULTS=$ENV_RESULTS MEASURE_WIDTH=50 python3 "$BENCH_DIR/measure.py" "$@"; }
 header() {
   echo
   echo "== environments: $1 =="
