@@ -29,7 +29,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from bench import REPEATS, phase_times, run, workspace  # noqa: E402  (the survival section's helpers)
+from bench import INGEST_STAGE, REPEATS, phase_times, run, workspace  # noqa: E402  (the survival section's helpers)
 
 ROWS = int(os.environ.get("BENCH_BREADTH_ROWS", "1000000"))
 CR_ROWS = int(os.environ.get("BENCH_BREADTH_CR_ROWS", "100000"))
@@ -38,22 +38,7 @@ WITH_R = os.environ.get("BENCH_BREADTH_R", "1") != "0"
 COX = "{{time: time, event: status, covariates: [sex, treated, age, marker, stage], ties: efron"
 
 WORKFLOWS = {
-    "ingest": """name: breadth-ingest
-stages:
-  ingest:
-    uses: ingest/csv
-    inputs: {{table: {cohort}}}
-    with:
-      columns:
-        time: {{type: number}}
-        status: {{type: integer}}
-        sex: {{type: integer}}
-        treated: {{type: integer}}
-        age: {{type: number}}
-        marker: {{type: number}}
-        stage: {{type: category}}
-    outputs: {{table: results/table.csv, summary: results/summary.json}}
-""",
+    "ingest": "name: breadth-ingest\nstages:\n" + INGEST_STAGE,
     "readcox": """name: breadth-readcox
 stages:
   cox:
