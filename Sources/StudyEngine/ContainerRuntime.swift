@@ -35,7 +35,7 @@ public struct ContainerRuntime: Sendable, Equatable {
                               isExecutable: (String) -> Bool) -> Result<ContainerRuntime, ContainerError> {
         guard let name else {
             for kind in discoveryOrder {
-                if let path = find(kind.rawValue, searchPath: searchPath, isExecutable: isExecutable) {
+                if let path = ProgramSearch.first(kind.rawValue, on: searchPath, isExecutable: isExecutable) {
                     return .success(ContainerRuntime(kind: kind, path: path))
                 }
             }
@@ -46,20 +46,10 @@ public struct ContainerRuntime: Sendable, Equatable {
         if name.contains("/") {
             return isExecutable(name) ? .success(ContainerRuntime(kind: kind, path: name)) : .failure(.noRuntime(named: name))
         }
-        guard let path = find(name, searchPath: searchPath, isExecutable: isExecutable) else {
+        guard let path = ProgramSearch.first(name, on: searchPath, isExecutable: isExecutable) else {
             return .failure(.noRuntime(named: name))
         }
         return .success(ContainerRuntime(kind: kind, path: path))
-    }
-
-    /// The first `DIR/program` on `searchPath` that is executable (empty entries are skipped:
-    /// the current directory is never searched).
-    static func find(_ program: String, searchPath: String, isExecutable: (String) -> Bool) -> String? {
-        for directory in searchPath.split(separator: ":") where directory.hasPrefix("/") {
-            let candidate = directory.hasSuffix("/") ? "\(directory)\(program)" : "\(directory)/\(program)"
-            if isExecutable(candidate) { return candidate }
-        }
-        return nil
     }
 
     /// The version in a `--version` line: its first word that starts with a digit, without a

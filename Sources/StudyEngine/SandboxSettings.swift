@@ -34,22 +34,13 @@ public struct SandboxSettings: Sendable {
     /// Settings for a run of `stages`, with `bwrap` looked up on `searchPath`; throws before
     /// anything runs when a stage would be sandboxed and `bwrap` is missing.
     public static func resolve(everyStage: Bool, stages: [Stage], searchPath: String) throws(SandboxError) -> SandboxSettings {
-        let bwrap = find("bwrap", on: searchPath)
+        let bwrap = ProgramSearch.first("bwrap", on: searchPath)
         // Probed whenever bwrap is there: stages of a data-driven fan-out appear only mid-run.
         let settings = SandboxSettings(everyStage: everyStage, bwrap: bwrap, system: bwrap == nil ? [] : SystemEntry.probe())
         if bwrap == nil, let first = stages.first(where: settings.applies) {
             throw everyStage ? SandboxError.bwrapMissingForFlag : SandboxError.bwrapMissing(stage: first.id)
         }
         return settings
-    }
-
-    /// The first executable `name` in the directories of `searchPath`.
-    static func find(_ name: String, on searchPath: String) -> String? {
-        for directory in searchPath.split(separator: ":") where directory.hasPrefix("/") {
-            let candidate = directory + "/" + name
-            if access(candidate, X_OK) == 0 { return candidate }
-        }
-        return nil
     }
 }
 
