@@ -22,7 +22,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
     }
 
     /// Bumped whenever the encoding changes; a cache of another version is ignored.
-    public static let formatVersion: UInt64 = 7
+    public static let formatVersion: UInt64 = 8
 
     /// The binary encoding.
     public func encoded() -> [UInt8] {
@@ -68,6 +68,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
             w.write(stage.resources.retries)
             w.write(stage.resources.memory ?? "")
             w.write(stage.resources.time ?? "")
+            w.write(stage.resources.runsLocally)
             w.write(stage.fields)
             for list in [graph.dependencies[id], graph.inputProducers[id]] {
                 w.write(UInt64(list.count))
@@ -175,7 +176,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
         let threads = try r.readInt(), retries = try r.readInt()
         let memory = try r.readString(), time = try r.readString()
         let resources = StageResources(threads: threads, memory: memory.isEmpty ? nil : memory,
-                                       time: time.isEmpty ? nil : time, retries: retries)
+                                       time: time.isEmpty ? nil : time, retries: retries, runsLocally: try r.readBool())
         let fields = try r.readFieldLocations(file: file)
         return Stage(id: id, action: action, inputs: lists[0], outputs: lists[1], params: stageParams,
                      env: env, resources: resources, location: location, fields: fields)

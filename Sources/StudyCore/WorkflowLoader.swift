@@ -23,7 +23,7 @@ public struct WorkflowLoader: Sendable {
     public static let workflowKeys = ["name", "description", "params", "stages", "slurm", "sign", "include", "profiles"]
     /// Keys of a stage.
     public static let stageKeys = ["run", "uses", "with", "inputs", "outputs", "params", "env",
-                                   "threads", "resources", "retries", "description", "foreach", "matrix", "name"]
+                                   "threads", "resources", "retries", "description", "foreach", "matrix", "name", "local"]
 
     /// Creates a loader that accepts the given built-in kinds.
     public init(knownKinds: [String] = [], paramOverrides: [String: JSONValue] = [:], profile: String? = nil,
@@ -185,6 +185,13 @@ public struct WorkflowLoader: Sendable {
                     slurm.partition = text
                 } else {
                     slurm.account = text
+                }
+            case "poll_interval":
+                let text = reader.string(pair.value, what: "'poll_interval' in 'slurm'") ?? ""
+                if let seconds = Double(text), seconds > 0, seconds <= 3600 {
+                    slurm.pollInterval = seconds
+                } else {
+                    reader.error("'poll_interval' in 'slurm' must be seconds between squeue calls, more than 0 and at most 3600, like 30, got '\(text)'", at: pair.value)
                 }
             case "sbatch_args":
                 guard case .sequence(let items) = pair.value else {

@@ -14,11 +14,11 @@ import Synchronization
 /// The caller holds the workspace lock. Records are appended by a `RecordCommitter` in batches,
 /// after the objects they name are durable.
 public final class Runner: Sendable {
-    private let workspace: Workspace
+    fileprivate let workspace: Workspace
     private let executor: any Executor
-    private let options: RunOptions
+    fileprivate let options: RunOptions
     private let observers: [any RunObserver]
-    private let run: Int
+    fileprivate let run: Int
     private let events = Mutex<Void>(())
     private let ran: Mutex<[Bool]>
     private let results: Mutex<[StageResult?]>
@@ -61,10 +61,13 @@ public final class Runner: Sendable {
         let forced = selection.forced
         let scheduler = Scheduler(
             plan: plan, jobs: options.jobs, threads: threads,
-            perform: { [self] id in
-                let result = self.perform(id, forced: forced[id], committer: committer)
-                self.finish(id, result)
-                return result.status
+            perform: { [self] id, later in
+                let handoff = Handoff()
+                self.perform(id, forced: forced[id], committer: committer) { result in
+                    self.finish(id, result)
+                    if !handoff.deliver(result.status) { later(result.status) }
+                }
+                return handoff.collect()
             },
             skipped: { [self] ids in
                 for id in ids {
@@ -112,45 +115,52 @@ public final class Runner: Sendable {
 
     // MARK: - One stage
 
-    private func perform(_ id: Int, forced: Bool, committer: RecordCommitter) -> StageResult {
+    /// Decides stage `id`'s fate and runs it when stale; `done` gets its result exactly once,
+    /// later (from the executor's thread) when the executor completes the job later.
+    private func perform(_ id: Int, forced: Bool, committer: RecordCommitter, done: @escaping @Sendable (StageResult) -> Void) {
         let stage = workspace.compiled.workflow.stages[id]
         let start = SystemClock.monotonicSeconds()
-        if interrupted.load(ordering: .relaxed) { return StageResult(stage: stage.id, status: .skipped) }
+        if interrupted.load(ordering: .relaxed) { return done(StageResult(stage: stage.id, status: .skipped)) }
         do {
             let resolved: ResolvedStage
             switch try workspace.resolver.resolve(stage, commandWords: workspace.compiled.commandWords[id],
                                                       item: workspace.compiled.workflow.item(of: id)) {
             case .success(let r): resolved = r
             case .failure(let missing):
-                return StageResult(stage: stage.id, status: .failed, failure: missing.description)
+                return done(StageResult(stage: stage.id, status: .failed, failure: missing.description))
             }
             let decision = try workspace.staleness.decide(resolved, forced: forced)
             switch decision {
             case .upToDate:
-                return StageResult(stage: stage.id, status: .cached, seconds: SystemClock.monotonicSeconds() - start,
-                                   record: workspace.log.record(stage: stage.id, key: resolved.key))
+                done(StageResult(stage: stage.id, status: .cached, seconds: SystemClock.monotonicSeconds() - start,
+                                 record: workspace.log.record(stage: stage.id, key: resolved.key)))
             case .restore(let outputs, let reasons):
                 if let refusal = try refuseEscapingOutputs(of: stage) {
-                    return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
-                                       failure: "stage '\(stage.id)': \(refusal)")
+                    return done(StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
+                                            failure: "stage '\(stage.id)': \(refusal)"))
                 }
                 if let recovery = try restore(outputs, stage: stage.id, id: id) {
-                    var result = try execute(resolved, id: id, reasons: [.outputNotInStore(recovery.output)], start: start,
-                                             committer: committer)
-                    result.warnings.append(recovery.warning)
-                    return result
+                    let attempts = try StageAttempts(self, resolved, id: id, reasons: [.outputNotInStore(recovery.output)], start: start,
+                                                     committer: committer) { result in
+                        var result = result
+                        result.warnings.append(recovery.warning)
+                        done(result)
+                    }
+                    return attempt(1, attempts)
                 }
                 let record = workspace.log.record(stage: stage.id, key: resolved.key)
                 // Re-append it, so the stage's latest record says which version is on disk now.
                 if let record, workspace.log.latest(stage.id)?.key != record.key { committer.submit(record) }
-                return StageResult(stage: stage.id, status: .restored, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
-                                   record: record)
+                done(StageResult(stage: stage.id, status: .restored, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
+                                 record: record))
             case .run(let reasons):
-                return try execute(resolved, id: id, reasons: explainUpstream(reasons, of: id), start: start, committer: committer)
+                let attempts = try StageAttempts(self, resolved, id: id, reasons: explainUpstream(reasons, of: id), start: start,
+                                                 committer: committer, done: done)
+                attempt(1, attempts)
             }
         } catch {
-            return StageResult(stage: stage.id, status: .failed, seconds: SystemClock.monotonicSeconds() - start,
-                               failure: "stage '\(stage.id)': \(error)")
+            done(StageResult(stage: stage.id, status: .failed, seconds: SystemClock.monotonicSeconds() - start,
+                             failure: "stage '\(stage.id)': \(error)"))
         }
     }
 
@@ -193,72 +203,113 @@ public final class Runner: Sendable {
         }
     }
 
-    private func execute(_ resolved: ResolvedStage, id: Int, reasons: [Reason], start: Double,
-                         committer: RecordCommitter) throws -> StageResult {
-        let stage = resolved.stage
-        try makeLogDirectory()
-        let logPath = workspace.layout.log(run: run, stage: stage.id)
-        let job = makeJob(resolved, id: id, logPath: logPath)
-        let attempts = 1 + (options.retries ?? stage.resources.retries)
-        var outcome = StageOutcome.cancelled
-        var jobID: String?
-        var attempt = 0
-        while attempt < attempts {
-            attempt += 1
-            emit(.stageStarted(stage: stage.id, attempt: attempt))
-            var attemptJob = job
-            attemptJob.attempt = attempt
-            if attempt > 1 { appendToLog(logPath, "\n--- studyflow: attempt \(attempt) of \(attempts) ---\n") }
-            if let refusal = try refuseEscapingOutputs(of: stage) {
-                return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
-                                   failure: "stage '\(stage.id)': \(refusal)", attempts: attempt - 1)
-            }
-            try clearOutputs(of: stage, id: id, attempt: attempt)
-            let execution = executor.submit(attemptJob)
-            outcome = execution.outcome
-            jobID = execution.jobID
-            if outcome == .succeeded || outcome == .cancelled || interrupted.load(ordering: .relaxed) { break }
+    /// Everything the attempts of one stale stage share.
+    struct StageAttempts: Sendable {
+        var resolved: ResolvedStage
+        var id: Int
+        var reasons: [Reason]
+        var start: Double
+        var committer: RecordCommitter
+        var job: StageJob
+        var logPath: String
+        var attempts: Int
+        var done: @Sendable (StageResult) -> Void
+
+        init(_ runner: Runner, _ resolved: ResolvedStage, id: Int, reasons: [Reason], start: Double, committer: RecordCommitter,
+             done: @escaping @Sendable (StageResult) -> Void) throws {
+            try runner.makeLogDirectory()
+            self.resolved = resolved
+            self.id = id
+            self.reasons = reasons
+            self.start = start
+            self.committer = committer
+            logPath = runner.workspace.layout.log(run: runner.run, stage: resolved.stage.id)
+            job = runner.makeJob(resolved, id: id, logPath: logPath)
+            job.template = runner.workspace.compiled.workflow.template(of: id)
+            job.runsLocally = resolved.stage.resources.runsLocally
+            attempts = 1 + (runner.options.retries ?? resolved.stage.resources.retries)
+            self.done = done
         }
-        if outcome != .succeeded { rememberLeftovers(of: stage) }
-        switch outcome {
+
+        /// The stage's result with `attempt` attempts made so far.
+        func result(_ status: StageStatus, attempts attempt: Int, exitStatus: Int32? = nil, failure: String? = nil,
+                    jobID: String? = nil, record: ActionRecord? = nil) -> StageResult {
+            StageResult(stage: resolved.stage.id, status: status, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
+                        record: record, exitStatus: exitStatus, failure: failure, logPath: existing(logPath), attempts: attempt, jobID: jobID)
+        }
+    }
+
+    /// Attempt `n` of a stale stage; after a failure with attempts left, the next one starts from
+    /// the executor's completion (which may come later, from another thread).
+    private func attempt(_ n: Int, _ a: StageAttempts) {
+        let stage = a.resolved.stage
+        emit(.stageStarted(stage: stage.id, attempt: n))
+        var attemptJob = a.job
+        attemptJob.attempt = n
+        if n > 1 { appendToLog(a.logPath, "\n--- studyflow: attempt \(n) of \(a.attempts) ---\n") }
+        do {
+            if let refusal = try refuseEscapingOutputs(of: stage) {
+                return a.done(StageResult(stage: stage.id, status: .failed, reasons: a.reasons, seconds: SystemClock.monotonicSeconds() - a.start,
+                                          failure: "stage '\(stage.id)': \(refusal)", attempts: n - 1))
+            }
+            try clearOutputs(of: stage, id: a.id, attempt: n)
+        } catch {
+            return a.done(StageResult(stage: stage.id, status: .failed, seconds: SystemClock.monotonicSeconds() - a.start,
+                                      failure: "stage '\(stage.id)': \(error)"))
+        }
+        executor.start(attemptJob) { [self] execution in
+            let outcome = execution.outcome
+            if outcome == .succeeded || outcome == .cancelled || interrupted.load(ordering: .relaxed) || n >= a.attempts {
+                a.done(conclude(a, execution, attempts: n))
+            } else {
+                attempt(n + 1, a)
+            }
+        }
+    }
+
+    /// The result of a stage's last attempt: its outputs stored and its record committed when it succeeded.
+    private func conclude(_ a: StageAttempts, _ execution: StageExecution, attempts attempt: Int) -> StageResult {
+        let stage = a.resolved.stage, jobID = execution.jobID
+        if execution.outcome != .succeeded { rememberLeftovers(of: stage) }
+        switch execution.outcome {
         case .cancelled:
-            return StageResult(stage: stage.id, status: .interrupted, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
-                               failure: "stage '\(stage.id)' was interrupted", logPath: existing(logPath), attempts: attempt,
-                               jobID: jobID)
+            return a.result(.interrupted, attempts: attempt, failure: "stage '\(stage.id)' was interrupted", jobID: jobID)
         case .failed(let status, let message):
-            return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
-                               exitStatus: status, failure: "stage '\(stage.id)' failed: \(message)" + LogTail.render(logPath),
-                               logPath: existing(logPath), attempts: attempt, jobID: jobID)
+            return a.result(.failed, attempts: attempt, exitStatus: status,
+                            failure: "stage '\(stage.id)' failed: \(message)" + LogTail.render(a.logPath), jobID: jobID)
         case .succeeded:
             break
         }
-        if let failure = try unrecordable(resolved) {
-            return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
-                               exitStatus: 0, failure: failure, logPath: existing(logPath), attempts: attempt, jobID: jobID)
-        }
-        var outputs: [OutputState] = []
-        for output in stage.outputs {
-            let absolute = workspace.layout.absolute(output.path)
-            guard let st = FileStat.of(absolute), st.kind == (output.isDirectory ? .directory : .file) else {
-                rememberLeftovers(of: stage)
-                let what = output.isDirectory ? "directory" : "file"
-                return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
-                                   exitStatus: 0,
-                                   failure: "stage '\(stage.id)' exited 0 but did not write output \(what) '\(output.displayPath)'; check that the command writes to ${outputs…}",
-                                   logPath: existing(logPath), attempts: attempt, jobID: jobID)
+        do {
+            if let failure = try unrecordable(a.resolved) {
+                return a.result(.failed, attempts: attempt, exitStatus: 0, failure: failure, jobID: jobID)
             }
-            outputs.append(try workspace.objects.ingest(path: output.path, isDirectory: output.isDirectory))
+            var outputs: [OutputState] = []
+            for output in stage.outputs {
+                let absolute = workspace.layout.absolute(output.path)
+                guard let st = FileStat.of(absolute), st.kind == (output.isDirectory ? .directory : .file) else {
+                    rememberLeftovers(of: stage)
+                    let what = output.isDirectory ? "directory" : "file"
+                    return a.result(.failed, attempts: attempt, exitStatus: 0,
+                                    failure: "stage '\(stage.id)' exited 0 but did not write output \(what) '\(output.displayPath)'; check that the command writes to ${outputs…}",
+                                    jobID: jobID)
+                }
+                outputs.append(try workspace.objects.ingest(path: output.path, isDirectory: output.isDirectory))
+            }
+            let resolved = a.resolved
+            let record = ActionRecord(stage: stage.id, key: resolved.key, kind: resolved.kindTag,
+                                      commandDigest: resolved.commandDigest, params: resolved.recordedParams,
+                                      env: resolved.recordedEnv, inputs: resolved.inputs, outputs: outputs)
+            a.committer.submit(record)
+            for output in outputs {
+                workspace.hasher.remember(output: output, manifest: output.isDirectory ? workspace.objects.manifest(output.digest) : nil)
+            }
+            ran.withLock { $0[a.id] = true }
+            return a.result(.ran, attempts: attempt, exitStatus: 0, jobID: jobID, record: record)
+        } catch {
+            return StageResult(stage: stage.id, status: .failed, seconds: SystemClock.monotonicSeconds() - a.start,
+                               failure: "stage '\(stage.id)': \(error)")
         }
-        let record = ActionRecord(stage: stage.id, key: resolved.key, kind: resolved.kindTag,
-                                  commandDigest: resolved.commandDigest, params: resolved.recordedParams,
-                                  env: resolved.recordedEnv, inputs: resolved.inputs, outputs: outputs)
-        committer.submit(record)
-        for output in outputs {
-            workspace.hasher.remember(output: output, manifest: output.isDirectory ? workspace.objects.manifest(output.digest) : nil)
-        }
-        ran.withLock { $0[id] = true }
-        return StageResult(stage: stage.id, status: .ran, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start, record: record,
-                           exitStatus: 0, logPath: existing(logPath), attempts: attempt, jobID: jobID)
     }
 
     /// Empties a stage's declared outputs before an attempt, so every attempt starts from a clean
@@ -325,7 +376,7 @@ public final class Runner: Sendable {
         try? workspace.claims.rememberLeftovers(leftovers)
     }
 
-    private func makeJob(_ resolved: ResolvedStage, id: Int, logPath: String) -> StageJob {
+    fileprivate func makeJob(_ resolved: ResolvedStage, id: Int, logPath: String) -> StageJob {
         let stage = resolved.stage
         var environment = ["STUDYFLOW_STAGE": stage.id, "STUDYFLOW_RUN": String(run)]
         for (name, value) in resolved.params { environment["STUDYFLOW_PARAM_" + name.uppercased()] = value.scalarText }
@@ -366,11 +417,36 @@ public final class Runner: Sendable {
         }
     }
 
-    private func makeLogDirectory() throws {
+    fileprivate func makeLogDirectory() throws {
         if logDirectoryMade.load(ordering: .relaxed) { return }
         try FileIO.createDirectories(workspace.layout.logDirectory(run: run))
         try workspace.objects.prepare()
         logDirectoryMade.store(true, ordering: .relaxed)
+    }
+}
+
+/// Hands a stage's result from `perform` to the scheduler: returned directly when the executor
+/// completed the job before `perform` returned, else delivered later through the callback.
+private final class Handoff: Sendable {
+    private enum State { case waiting, delivered(StageStatus), detached }
+    private let state = Mutex(State.waiting)
+
+    /// Records `status` for `collect`; false when `collect` already returned `nil` (deliver it later).
+    func deliver(_ status: StageStatus) -> Bool {
+        state.withLock { s in
+            guard case .waiting = s else { return false }
+            s = .delivered(status)
+            return true
+        }
+    }
+
+    /// The status delivered so far, or `nil` (and later deliveries go through the callback).
+    func collect() -> StageStatus? {
+        state.withLock { s in
+            if case .delivered(let status) = s { return status }
+            s = .detached
+            return nil
+        }
     }
 }
 

@@ -23,6 +23,7 @@ private func oneStageEncoding(dependency: Int?) -> [UInt8] {
     w.write(JSONValue.object([:]))                    // params
     w.write(UInt64(0))                                // env
     w.write(1); w.write(0); w.write(""); w.write("")  // threads, retries, memory, time
+    w.write(false)                                    // local: false
     w.write(UInt64(0)); w.write(UInt64(0))            // field locations: values, keys
     if let dependency { w.write(UInt64(1)); w.write(dependency) } else { w.write(UInt64(0)) }
     w.write(UInt64(0))                                // input producers
