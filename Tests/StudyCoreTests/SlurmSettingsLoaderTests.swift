@@ -30,7 +30,7 @@ struct SlurmSettingsLoaderTests {
           fan:
             foreach: [a, b]
             run: echo ${each.key} > ${outputs}
-            outputs: [out/${each.key}.txt]
+            outputs: ["out/${each.key}.txt"]
             local: true
           plain:
             run: echo > ${outputs}
@@ -64,8 +64,8 @@ struct SlurmSettingsLoaderTests {
         #expect(workflow.slurm.pollInterval == 60)
         #expect(workflow.profiles["fast"]?.slurm.pollInterval == 0.5)
         #expect(diagnostics("name: p\nslurm: {poll_interval: 0}\nstages:\n  a:\n    run: echo\n") ==
-                "w.yaml:2:25: error: 'poll_interval' in 'slurm' must be seconds between squeue calls, more than 0 and at most 3600, like 30, got '0'")
+                "w.yaml:2:24: error: 'poll_interval' in 'slurm' must be seconds between squeue calls, more than 0 and at most 3600, like 30, got '0'")
         #expect(diagnostics("name: p\nslurm: {poll_interval: soon}\nstages:\n  a:\n    run: echo\n") ==
-                "w.yaml:2:25: error: 'poll_interval' in 'slurm' must be seconds between squeue calls, more than 0 and at most 3600, like 30, got 'soon'")
+                "w.yaml:2:24: error: 'poll_interval' in 'slurm' must be seconds between squeue calls, more than 0 and at most 3600, like 30, got 'soon'")
     }
 }

@@ -131,10 +131,12 @@ public final class SlurmExecutor: Executor {
 
     /// `MaxArraySize`, asked of the cluster once.
     private func maxArraySize() -> Int {
-        if let size = arrays.withLock({ $0.maxSize }) { return size }
-        let size = tools.maxArraySize()
-        arrays.withLock { $0.maxSize = size }
-        return size
+        arrays.withLock { state in
+            if let size = state.maxSize { return size }
+            let size = tools.maxArraySize()
+            state.maxSize = size
+            return size
+        }
     }
 
     /// Submits `entries` (one template, equal resources) as job arrays of at most `MaxArraySize`
