@@ -25,7 +25,14 @@ public final class FakeSlurm: @unchecked Sendable {
 
     /// Writes the tools.
     public init() {
-        let tools = [
+        for (name, text) in Self.tools {
+            directory.write(name, text + "\n")
+            chmod(directory.path + "/" + name, 0o755)
+        }
+    }
+
+    /// Each tool's script by name.
+    private static let tools = [
             "sbatch": """
             #!/bin/sh
             d=$(dirname "$0")
@@ -99,12 +106,7 @@ public final class FakeSlurm: @unchecked Sendable {
             if [ -f "$d/down" ]; then echo "sinfo: error: Unable to contact slurm controller (connect failure)" >&2; exit 1; fi
             cat "$d/cpus" 2>/dev/null || echo 2
             """,
-        ]
-        for (name, text) in tools {
-            directory.write(name, text + "\n")
-            chmod(directory.path + "/" + name, 0o755)
-        }
-    }
+    ]
 
     /// The tools' directory, for `SlurmSettings.searchPath` or the front of `PATH`.
     public var path: String { directory.path }

@@ -57,7 +57,8 @@ sf="$work/studyflow"; mkdir -p "$sf"
     echo "  trivial:"
     printf '    foreach: [%s]\n' "$(seq -s ', ' -f 'i%g' 0 $((n - 1)))"
     echo '    run: echo ${each.key} > ${outputs.out}'
-    echo '    outputs: {out: out/${each.key}.txt}'
+    echo '    outputs:'
+    echo '      out: out/${each.key}.txt'
 } > "$sf/bench.yaml"
 export BENCH_RUNNER=studyflow
 start=$(now)

@@ -157,7 +157,8 @@ stages:
   fan:
     foreach: [$(seq -s ', ' -f 'i%g' 0 49)]
     run: echo \${each.key} > \${outputs.out}
-    outputs: {out: results/\${each.key}.txt}
+    outputs:
+      out: results/\${each.key}.txt
   all:
     run: cat \${inputs.parts} > \${outputs.out}
     inputs: {parts: {each: fan, output: out}}
