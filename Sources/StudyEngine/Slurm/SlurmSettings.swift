@@ -17,7 +17,7 @@ public struct SlurmSettings: Sendable {
     /// Seconds without a new ready instance after which collected instances go out as arrays.
     public var coalesceWindow: Double = 0.2
     /// Seconds the first collected instance waits at most before its array goes out.
-    public var coalesceCap: Double = 2
+    public var coalesceCap: Double = 30
     /// Seconds a job may be absent from `squeue` without an exit status before it counts as lost
     /// (a shared file system can show a status file a moment after the job left the queue).
     public var lostGrace: Double
