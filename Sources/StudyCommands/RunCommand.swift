@@ -75,8 +75,8 @@ struct RunCommand: ParsableCommand {
             help: ArgumentHelp("An extra sbatch argument for every job, repeatable (--executor slurm).", valueName: "ARG"))
     var sbatchArguments: [String] = []
 
-    @Option(name: .long, help: "Seconds between squeue polls (--executor slurm).")
-    var pollInterval: Double = 0.25
+    @Option(name: .long, help: "Least seconds between squeue calls (default 30; --executor slurm). Completion comes from status files.")
+    var pollInterval: Double?
 
     @Option(name: .long, help: ArgumentHelp("Run 'container:' stages with NAME: podman, docker or apptainer, or a path to one (default: the first of them on PATH).", valueName: "NAME"))
     var containerRuntime: String?
@@ -112,7 +112,9 @@ struct RunCommand: ParsableCommand {
         if settingsOptions.profile == nil, executor != "slurm", partition != nil || account != nil || !sbatchArguments.isEmpty {
             throw ValidationError(Self.slurmOnly)
         }
-        if !(pollInterval > 0 && pollInterval <= 60) { throw ValidationError("--poll-interval must be in (0, 60] seconds") }
+        if let pollInterval, !(pollInterval > 0 && pollInterval <= 3600) {
+            throw ValidationError("--poll-interval must be in (0, 3600] seconds")
+        }
     }
 
     static let slurmOnly = "--partition, --account and --sbatch-arg apply only with --executor slurm"
@@ -217,12 +219,13 @@ struct RunCommand: ParsableCommand {
         // The command line wins over the profile's `slurm:`, which wins over the workflow's; sbatch
         // arguments follow in that order, the command line's last.
         let profiled = profile?.slurm ?? SlurmDefaults()
-        let settings = SlurmSettings(partition: partition ?? profiled.partition ?? workflow.slurm.partition,
+        var settings = SlurmSettings(partition: partition ?? profiled.partition ?? workflow.slurm.partition,
                                      account: account ?? profiled.account ?? workflow.slurm.account,
                                      extraArguments: workflow.slurm.sbatchArguments + profiled.sbatchArguments + sbatchArguments,
-                                     pollInterval: pollInterval, studyflowBinary: ExecutablePath.current,
-                                     searchPath: ExecutablePath.searchPath)
-        let slurm = try SlurmExecutor(settings: settings)
+                                     pollInterval: pollInterval ?? profiled.pollInterval ?? workflow.slurm.pollInterval ?? 30,
+                                     studyflowBinary: ExecutablePath.current, searchPath: ExecutablePath.searchPath)
+        settings.arrayThrottle = jobs ?? profile?.jobs ?? ProcessorCount.online
+        let slurm = try SlurmExecutor(settings: settings, local: LocalExecutor(holding: lock))
         try slurm.check(stages: workflow.stages.map { ($0.id, $0.resources.threads) })
         return slurm
     }

@@ -3,7 +3,7 @@
 /// `sbatch_args`). It never enters a stage key: where a stage runs does not change its outputs.
 ///
 /// ```yaml
-/// slurm: {partition: short, account: lab42, sbatch_args: [--qos=normal]}
+/// slurm: {partition: short, account: lab42, sbatch_args: [--qos=normal], poll_interval: 60}
 /// ```
 public struct SlurmDefaults: Sendable, Equatable {
     /// `partition:`.
@@ -12,12 +12,15 @@ public struct SlurmDefaults: Sendable, Equatable {
     public var account: String?
     /// `sbatch_args:`, passed to every `sbatch` in order.
     public var sbatchArguments: [String]
+    /// `poll_interval:`, least seconds between `squeue` calls (`--poll-interval`).
+    public var pollInterval: Double?
 
     /// Keys of the block.
-    public static let keys = ["partition", "account", "sbatch_args"]
+    public static let keys = ["partition", "account", "sbatch_args", "poll_interval"]
 
     /// Nothing set.
-    public init(partition: String? = nil, account: String? = nil, sbatchArguments: [String] = []) {
+    public init(partition: String? = nil, account: String? = nil, sbatchArguments: [String] = [], pollInterval: Double? = nil) {
+        self.pollInterval = pollInterval
         self.partition = partition
         self.account = account
         self.sbatchArguments = sbatchArguments
@@ -28,6 +31,7 @@ public struct SlurmDefaults: Sendable, Equatable {
         var members: [String: JSONValue] = ["sbatch_args": .array(sbatchArguments.map { .string($0) })]
         if let partition { members["partition"] = .string(partition) }
         if let account { members["account"] = .string(account) }
+        if let pollInterval { members["poll_interval"] = .number(pollInterval) }
         return .object(members)
     }
 
@@ -47,6 +51,12 @@ public struct SlurmDefaults: Sendable, Equatable {
             }
         }
         guard let partition = text("partition"), let account = text("account") else { return nil }
-        self.init(partition: partition, account: account, sbatchArguments: arguments)
+        var interval: Double?
+        switch members["poll_interval"] {
+        case nil: break
+        case .number(let value)?: interval = value
+        default: return nil
+        }
+        self.init(partition: partition, account: account, sbatchArguments: arguments, pollInterval: interval)
     }
 }

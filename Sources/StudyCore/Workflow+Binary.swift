@@ -22,7 +22,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
     }
 
     /// Bumped whenever the encoding changes; a cache of another version is ignored.
-    public static let formatVersion: UInt64 = 10
+    public static let formatVersion: UInt64 = 11
 
     /// The binary encoding.
     public func encoded() -> [UInt8] {
@@ -75,6 +75,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
             w.write(stage.network)
             w.write(UInt64(stage.tools.count))
             for tool in stage.tools { w.write(tool) }
+            w.write(stage.resources.runsLocally)
             for list in [graph.dependencies[id], graph.inputProducers[id]] {
                 w.write(UInt64(list.count))
                 for x in list { w.write(Int(x)) }
@@ -180,7 +181,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
         for _ in 0..<(try r.readCount()) { env.append(try r.readString()) }
         let threads = try r.readInt(), retries = try r.readInt()
         let memory = try r.readString(), time = try r.readString()
-        let resources = StageResources(threads: threads, memory: memory.isEmpty ? nil : memory,
+        var resources = StageResources(threads: threads, memory: memory.isEmpty ? nil : memory,
                                        time: time.isEmpty ? nil : time, retries: retries)
         let fields = try r.readFieldLocations(file: file)
         let sandbox = try r.readBool()
@@ -189,6 +190,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
         let network = try r.readBool()
         var tools: [String] = []
         for _ in 0..<(try r.readCount()) { tools.append(try r.readString()) }
+        resources.runsLocally = try r.readBool()
         var stage = Stage(id: id, action: action, inputs: lists[0], outputs: lists[1], params: stageParams,
                           env: env, resources: resources, location: location, fields: fields,
                           container: container, network: network)

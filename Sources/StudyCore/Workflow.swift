@@ -156,9 +156,13 @@ public struct StageResources: Sendable, Equatable, Hashable {
     public var time: String?
     /// Extra attempts after a failure (`retries:`).
     public var retries: Int
+    /// `local: true`: runs on the submitting host even under `--executor slurm` (reports, small
+    /// joins). Never part of the stage key: where a stage runs does not change its outputs.
+    public var runsLocally: Bool
 
     /// One thread, no limits, no retries.
-    public init(threads: Int = 1, memory: String? = nil, time: String? = nil, retries: Int = 0) {
+    public init(threads: Int = 1, memory: String? = nil, time: String? = nil, retries: Int = 0, runsLocally: Bool = false) {
+        self.runsLocally = runsLocally
         self.threads = threads
         self.memory = memory
         self.time = time

@@ -81,6 +81,9 @@ extension WorkflowLoader {
             let value = reader.integer(node, what: "'\(key)' of stage '\(id)'", range: range)
             if key == "threads" { template.stage.resources.threads = value ?? 1 } else { template.stage.resources.retries = value ?? 0 }
         }
+        if let local = values["local"] {
+            template.stage.resources.runsLocally = reader.boolean(local, what: "'local' of stage '\(id)'") ?? false
+        }
         if let resources = values["resources"] {
             parseResources(resources, stage: &template.stage, fanout: fanout, deferred: &deferred, reader: &reader)
         }

@@ -23,7 +23,7 @@ public struct WorkflowLoader: Sendable {
     public static let workflowKeys = ["container", "description", "include", "name", "network", "params", "profiles", "sandbox", "sign", "slurm",
                                       "stages", "tools"]
     /// Keys of a stage.
-    public static let stageKeys = ["container", "description", "env", "foreach", "inputs", "matrix", "name", "network",
+    public static let stageKeys = ["container", "description", "env", "foreach", "inputs", "local", "matrix", "name", "network",
                                    "outputs", "params", "resources", "retries", "run", "sandbox", "threads", "tools", "uses", "with"]
 
     /// Creates a loader that accepts the given built-in kinds.
@@ -198,6 +198,13 @@ public struct WorkflowLoader: Sendable {
                     slurm.partition = text
                 } else {
                     slurm.account = text
+                }
+            case "poll_interval":
+                let text = reader.string(pair.value, what: "'poll_interval' in 'slurm'") ?? ""
+                if let seconds = Double(text), seconds > 0, seconds <= 3600 {
+                    slurm.pollInterval = seconds
+                } else {
+                    reader.error("'poll_interval' in 'slurm' must be seconds between squeue calls, more than 0 and at most 3600, like 30, got '\(text)'", at: pair.value)
                 }
             case "sbatch_args":
                 guard case .sequence(let items) = pair.value else {

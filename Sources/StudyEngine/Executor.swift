@@ -10,6 +10,11 @@ public protocol Executor: Sendable {
     /// Runs `job` like `execute`, and also says which batch job ran it (SLURM's job id), so the
     /// run's provenance can name it. Executors without job ids need not implement it.
     func submit(_ job: StageJob) -> StageExecution
+    /// Starts `job` and calls `completion` exactly once with how it ended: before returning, for
+    /// an executor that runs a job in the caller's thread (the default, via `submit`), or later
+    /// from another thread, for one that collects jobs into batches (SLURM job arrays). A job
+    /// completed later no longer holds the caller's thread, so thousands can wait at once.
+    func start(_ job: StageJob, completion: @escaping @Sendable (StageExecution) -> Void)
     /// Stops everything still running (Ctrl-C); running `execute` calls then return `.cancelled`.
     func cancelAll()
 }
@@ -17,6 +22,11 @@ public protocol Executor: Sendable {
 extension Executor {
     /// No batch system: the outcome alone.
     public func submit(_ job: StageJob) -> StageExecution { StageExecution(outcome: execute(job)) }
+
+    /// Runs the job in the caller's thread.
+    public func start(_ job: StageJob, completion: @escaping @Sendable (StageExecution) -> Void) {
+        completion(submit(job))
+    }
 }
 
 /// How one execution ended, and the batch system's id for it when there was one.
@@ -61,6 +71,11 @@ public struct StageJob: Sendable {
     /// For a shell stage with `container:`, how its runtime runs `sh -c COMMAND` in the image
     /// instead of `/bin/sh` on the host.
     public var container: ContainerInvocation?
+    /// The fan-out template this stage is an instance of (`cox` for `cox@msk`): a batch system
+    /// may submit ready instances of one template with equal resources as one job array.
+    public var template: String?
+    /// `local: true`: runs on the submitting host whatever the executor.
+    public var runsLocally = false
 
     /// What a job runs.
     public enum Action: Sendable {

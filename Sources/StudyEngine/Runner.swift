@@ -14,11 +14,11 @@ import Synchronization
 /// The caller holds the workspace lock. Records are appended by a `RecordCommitter` in batches,
 /// after the objects they name are durable.
 public final class Runner: Sendable {
-    private let workspace: Workspace
+    fileprivate let workspace: Workspace
     private let executor: any Executor
-    private let options: RunOptions
+    fileprivate let options: RunOptions
     private let observers: [any RunObserver]
-    private let run: Int
+    fileprivate let run: Int
     private let events = Mutex<Void>(())
     private let ran: Mutex<[Bool]>
     private let results: Mutex<[StageResult?]>
@@ -61,10 +61,13 @@ public final class Runner: Sendable {
         let forced = selection.forced
         let scheduler = Scheduler(
             plan: plan, jobs: options.jobs, threads: threads,
-            perform: { [self] id in
-                let result = self.perform(id, forced: forced[id], committer: committer)
-                self.finish(id, result)
-                return result.status
+            perform: { [self] id, later in
+                let handoff = Handoff()
+                self.perform(id, forced: forced[id], committer: committer) { result in
+                    self.finish(id, result)
+                    if !handoff.deliver(result.status) { later(result.status) }
+                }
+                return handoff.collect()
             },
             skipped: { [self] ids in
                 for id in ids {
@@ -115,45 +118,49 @@ public final class Runner: Sendable {
 
     // MARK: - One stage
 
-    private func perform(_ id: Int, forced: Bool, committer: RecordCommitter) -> StageResult {
+    /// Decides stage `id`'s fate and runs it when stale; `done` gets its result exactly once,
+    /// later (from the executor's thread) when the executor completes the job later.
+    private func perform(_ id: Int, forced: Bool, committer: RecordCommitter, done: @escaping @Sendable (StageResult) -> Void) {
         let stage = workspace.compiled.workflow.stages[id]
         let start = SystemClock.monotonicSeconds()
-        if interrupted.load(ordering: .relaxed) { return StageResult(stage: stage.id, status: .skipped) }
+        if interrupted.load(ordering: .relaxed) { return done(StageResult(stage: stage.id, status: .skipped)) }
         do {
             let resolved: ResolvedStage
             switch try workspace.resolver.resolve(stage, commandWords: workspace.compiled.commandWords[id],
                                                       item: workspace.compiled.workflow.item(of: id)) {
             case .success(let r): resolved = r
             case .failure(let missing):
-                return StageResult(stage: stage.id, status: .failed, failure: missing.description)
+                return done(StageResult(stage: stage.id, status: .failed, failure: missing.description))
             }
             let decision = try workspace.staleness.decide(resolved, forced: forced)
             switch decision {
             case .upToDate:
-                return StageResult(stage: stage.id, status: .cached, seconds: SystemClock.monotonicSeconds() - start,
-                                   record: workspace.log.record(stage: stage.id, key: resolved.key))
+                done(StageResult(stage: stage.id, status: .cached, seconds: SystemClock.monotonicSeconds() - start,
+                                 record: workspace.log.record(stage: stage.id, key: resolved.key)))
             case .restore(let outputs, let reasons):
                 if let refusal = try refuseEscapingOutputs(of: stage) {
-                    return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
-                                       failure: "stage '\(stage.id)': \(refusal)")
+                    return done(StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
+                                            failure: "stage '\(stage.id)': \(refusal)"))
                 }
                 if let recovery = try restore(outputs, stage: stage.id, id: id) {
-                    var result = try execute(resolved, id: id, reasons: [.outputNotInStore(recovery.output)], start: start,
-                                             committer: committer)
-                    result.warnings.append(recovery.warning)
-                    return result
+                    return try runStale(resolved, id: id, reasons: [.outputNotInStore(recovery.output)], start: start,
+                                        committer: committer) { result in
+                        var result = result
+                        result.warnings.append(recovery.warning)
+                        done(result)
+                    }
                 }
                 let record = workspace.log.record(stage: stage.id, key: resolved.key)
                 // Re-append it, so the stage's latest record says which version is on disk now.
                 if let record, workspace.log.latest(stage.id)?.key != record.key { committer.submit(record) }
-                return StageResult(stage: stage.id, status: .restored, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
-                                   record: record)
+                done(StageResult(stage: stage.id, status: .restored, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
+                                 record: record))
             case .run(let reasons):
-                return try execute(resolved, id: id, reasons: explainUpstream(reasons, of: id), start: start, committer: committer)
+                try runStale(resolved, id: id, reasons: explainUpstream(reasons, of: id), start: start, committer: committer, done: done)
             }
         } catch {
-            return StageResult(stage: stage.id, status: .failed, seconds: SystemClock.monotonicSeconds() - start,
-                               failure: "stage '\(stage.id)': \(error)")
+            done(StageResult(stage: stage.id, status: .failed, seconds: SystemClock.monotonicSeconds() - start,
+                             failure: "stage '\(stage.id)': \(error)"))
         }
     }
 
@@ -196,96 +203,158 @@ public final class Runner: Sendable {
         }
     }
 
-    private func execute(_ resolved: ResolvedStage, id: Int, reasons: [Reason], start: Double,
-                         committer: RecordCommitter) throws -> StageResult {
-        let stage = resolved.stage
-        try makeLogDirectory()
-        let logPath = workspace.layout.log(run: run, stage: stage.id)
-        var job = makeJob(resolved, id: id, logPath: logPath)
-        let staging: SandboxStaging?
-        do { staging = try sandbox(&job, resolved) } catch {
-            return StageResult(stage: stage.id, status: .failed, reasons: reasons, failure: error.description)
+    /// Starts the attempts of a stale stage. A sandboxed stage without `bwrap` fails here, with
+    /// the reasons it would have run for, as it would have before any attempt.
+    private func runStale(_ resolved: ResolvedStage, id: Int, reasons: [Reason], start: Double, committer: RecordCommitter,
+                          done: @escaping @Sendable (StageResult) -> Void) throws {
+        let attempts: StageAttempts
+        do {
+            attempts = try StageAttempts(self, resolved, id: id, reasons: reasons, start: start, committer: committer, done: done)
+        } catch let error as SandboxError {
+            return done(StageResult(stage: resolved.stage.id, status: .failed, reasons: reasons, failure: error.description))
         }
-        let tools = hostTools(resolved)
-        let attempts = 1 + (options.retries ?? stage.resources.retries)
-        var outcome = StageOutcome.cancelled
-        var jobID: String?
-        var discarded: String?
-        var attempt = 0
-        while attempt < attempts {
-            attempt += 1
-            emit(.stageStarted(stage: stage.id, attempt: attempt))
-            var attemptJob = job
-            attemptJob.attempt = attempt
-            if attempt > 1 { appendToLog(logPath, "\n--- studyflow: attempt \(attempt) of \(attempts) ---\n") }
+        attempt(1, attempts)
+    }
+
+    /// Everything the attempts of one stale stage share.
+    struct StageAttempts: Sendable {
+        var resolved: ResolvedStage
+        var id: Int
+        var reasons: [Reason]
+        var start: Double
+        var committer: RecordCommitter
+        var job: StageJob
+        var logPath: String
+        var attempts: Int
+        /// How a sandboxed stage's outputs are staged; `nil` when it does not run sandboxed.
+        var staging: SandboxStaging?
+        /// The host programs its command calls, for its record.
+        var tools: [ToolState]
+        var done: @Sendable (StageResult) -> Void
+
+        /// Throws `SandboxError` when the stage runs sandboxed and `bwrap` is missing.
+        init(_ runner: Runner, _ resolved: ResolvedStage, id: Int, reasons: [Reason], start: Double, committer: RecordCommitter,
+             done: @escaping @Sendable (StageResult) -> Void) throws {
+            try runner.makeLogDirectory()
+            self.resolved = resolved
+            self.id = id
+            self.reasons = reasons
+            self.start = start
+            self.committer = committer
+            logPath = runner.workspace.layout.log(run: runner.run, stage: resolved.stage.id)
+            var job = runner.makeJob(resolved, id: id, logPath: logPath)
+            job.template = runner.workspace.compiled.workflow.template(of: id)
+            job.runsLocally = resolved.stage.resources.runsLocally
+            staging = try runner.sandbox(&job, resolved)
+            self.job = job
+            tools = runner.hostTools(resolved)
+            attempts = 1 + (runner.options.retries ?? resolved.stage.resources.retries)
+            self.done = done
+        }
+
+        /// The stage's result with `attempt` attempts made so far.
+        func result(_ status: StageStatus, attempts attempt: Int, exitStatus: Int32? = nil, failure: String? = nil,
+                    jobID: String? = nil, record: ActionRecord? = nil, sandboxed: Bool = false) -> StageResult {
+            StageResult(stage: resolved.stage.id, status: status, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
+                        record: record, exitStatus: exitStatus, failure: failure, logPath: existing(logPath), attempts: attempt, jobID: jobID,
+                        sandboxed: sandboxed)
+        }
+    }
+
+    /// Attempt `n` of a stale stage; after a failure with attempts left, the next one starts from
+    /// the executor's completion (which may come later, from another thread).
+    private func attempt(_ n: Int, _ a: StageAttempts) {
+        let stage = a.resolved.stage
+        emit(.stageStarted(stage: stage.id, attempt: n))
+        var attemptJob = a.job
+        attemptJob.attempt = n
+        if n > 1 { appendToLog(a.logPath, "\n--- studyflow: attempt \(n) of \(a.attempts) ---\n") }
+        do {
             if let refusal = try refuseEscapingOutputs(of: stage) {
-                return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
-                                   failure: "stage '\(stage.id)': \(refusal)", attempts: attempt - 1)
+                return a.done(StageResult(stage: stage.id, status: .failed, reasons: a.reasons, seconds: SystemClock.monotonicSeconds() - a.start,
+                                          failure: "stage '\(stage.id)': \(refusal)", attempts: n - 1))
             }
-            try clearOutputs(of: stage, id: id, attempt: attempt)
-            try staging?.prepare()
-            let execution = executor.submit(attemptJob)
-            if let staging { discarded = try staging.finish(stage, job: attemptJob) }
-            outcome = execution.outcome
-            jobID = execution.jobID
-            if outcome == .succeeded || outcome == .cancelled || interrupted.load(ordering: .relaxed) { break }
+            try clearOutputs(of: stage, id: a.id, attempt: n)
+            try a.staging?.prepare()
+        } catch {
+            return a.done(StageResult(stage: stage.id, status: .failed, seconds: SystemClock.monotonicSeconds() - a.start,
+                                      failure: "stage '\(stage.id)': \(error)"))
         }
-        if outcome != .succeeded { rememberLeftovers(of: stage) }
-        switch outcome {
+        executor.start(attemptJob) { [self, attemptJob] execution in
+            // A sandboxed attempt's outputs move from staging into place, whatever its outcome.
+            let discarded: String?
+            do { discarded = try a.staging?.finish(stage, job: attemptJob) } catch {
+                return a.done(StageResult(stage: stage.id, status: .failed, seconds: SystemClock.monotonicSeconds() - a.start,
+                                          failure: "stage '\(stage.id)': \(error)"))
+            }
+            let outcome = execution.outcome
+            if outcome == .succeeded || outcome == .cancelled || interrupted.load(ordering: .relaxed) || n >= a.attempts {
+                var result = conclude(a, execution, attempts: n)
+                result.warnings += discarded.map { [$0] } ?? []
+                a.done(result)
+            } else {
+                attempt(n + 1, a)
+            }
+        }
+    }
+
+    /// The result of a stage's last attempt: its outputs stored and its record committed when it succeeded.
+    private func conclude(_ a: StageAttempts, _ execution: StageExecution, attempts attempt: Int) -> StageResult {
+        let stage = a.resolved.stage, jobID = execution.jobID
+        if execution.outcome != .succeeded { rememberLeftovers(of: stage) }
+        switch execution.outcome {
         case .cancelled:
-            return StageResult(stage: stage.id, status: .interrupted, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
-                               failure: "stage '\(stage.id)' was interrupted", logPath: existing(logPath), attempts: attempt,
-                               jobID: jobID)
+            return a.result(.interrupted, attempts: attempt, failure: "stage '\(stage.id)' was interrupted", jobID: jobID)
         case .failed(let status, let message):
-            return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
-                               exitStatus: status, failure: "stage '\(stage.id)' failed: \(message)"
-                                   + (staging == nil ? "" : sandboxNote(resolved, logPath: logPath)) + LogTail.render(logPath),
-                               logPath: existing(logPath), attempts: attempt, jobID: jobID, sandboxed: staging != nil)
+            return a.result(.failed, attempts: attempt, exitStatus: status,
+                            failure: "stage '\(stage.id)' failed: \(message)"
+                                + (a.staging == nil ? "" : sandboxNote(a.resolved, logPath: a.logPath)) + LogTail.render(a.logPath),
+                            jobID: jobID, sandboxed: a.staging != nil)
         case .succeeded:
             break
         }
-        if let failure = try unrecordable(resolved) {
-            return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
-                               exitStatus: 0, failure: failure, logPath: existing(logPath), attempts: attempt, jobID: jobID)
-        }
-        var outputs: [OutputState] = []
-        for output in stage.outputs {
-            let absolute = workspace.layout.absolute(output.path)
-            guard let st = FileStat.of(absolute), st.kind == (output.isDirectory ? .directory : .file) else {
-                rememberLeftovers(of: stage)
-                let what = output.isDirectory ? "directory" : "file"
-                return StageResult(stage: stage.id, status: .failed, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
-                                   exitStatus: 0,
-                                   failure: "stage '\(stage.id)' exited 0 but did not write output \(what) '\(output.displayPath)'; check that the command writes to ${outputs…}",
-                                   logPath: existing(logPath), attempts: attempt, jobID: jobID)
+        do {
+            if let failure = try unrecordable(a.resolved) {
+                return a.result(.failed, attempts: attempt, exitStatus: 0, failure: failure, jobID: jobID)
             }
-            outputs.append(try workspace.objects.ingest(path: output.path, isDirectory: output.isDirectory))
+            var outputs: [OutputState] = []
+            for output in stage.outputs {
+                let absolute = workspace.layout.absolute(output.path)
+                guard let st = FileStat.of(absolute), st.kind == (output.isDirectory ? .directory : .file) else {
+                    rememberLeftovers(of: stage)
+                    let what = output.isDirectory ? "directory" : "file"
+                    return a.result(.failed, attempts: attempt, exitStatus: 0,
+                                    failure: "stage '\(stage.id)' exited 0 but did not write output \(what) '\(output.displayPath)'; check that the command writes to ${outputs…}",
+                                    jobID: jobID)
+                }
+                outputs.append(try workspace.objects.ingest(path: output.path, isDirectory: output.isDirectory))
+            }
+            let resolved = a.resolved
+            let record = ActionRecord(stage: stage.id, key: resolved.key, kind: resolved.kindTag,
+                                      commandDigest: resolved.commandDigest, params: resolved.recordedParams,
+                                      env: resolved.recordedEnv, inputs: resolved.inputs, outputs: outputs,
+                                      container: resolved.container, tools: a.tools)
+            a.committer.submit(record)
+            for output in outputs {
+                workspace.hasher.remember(output: output, manifest: output.isDirectory ? workspace.objects.manifest(output.digest) : nil)
+            }
+            ran.withLock { $0[a.id] = true }
+            return a.result(.ran, attempts: attempt, exitStatus: 0, jobID: jobID, record: record, sandboxed: a.staging != nil)
+        } catch {
+            return StageResult(stage: stage.id, status: .failed, seconds: SystemClock.monotonicSeconds() - a.start,
+                               failure: "stage '\(stage.id)': \(error)")
         }
-        let record = ActionRecord(stage: stage.id, key: resolved.key, kind: resolved.kindTag,
-                                  commandDigest: resolved.commandDigest, params: resolved.recordedParams,
-                                  env: resolved.recordedEnv, inputs: resolved.inputs, outputs: outputs,
-                                  container: resolved.container, tools: tools)
-        committer.submit(record)
-        for output in outputs {
-            workspace.hasher.remember(output: output, manifest: output.isDirectory ? workspace.objects.manifest(output.digest) : nil)
-        }
-        ran.withLock { $0[id] = true }
-        var result = StageResult(stage: stage.id, status: .ran, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
-                                 record: record, exitStatus: 0, logPath: existing(logPath), attempts: attempt, jobID: jobID,
-                                 sandboxed: staging != nil)
-        result.warnings += discarded.map { [$0] } ?? []
-        return result
     }
 
     /// What a host stage's command is about to call, resolved as it starts (recorded, not keyed
     /// unless listed); a container stage runs the image's programs, not the host's.
-    private func hostTools(_ resolved: ResolvedStage) -> [ToolState] {
+    fileprivate func hostTools(_ resolved: ResolvedStage) -> [ToolState] {
         guard resolved.container == nil else { return [] }
         return workspace.tools.used(by: resolved.stage, listed: resolved.tools)
     }
 
     /// For a stage that runs sandboxed: its staging plan, with `job` set to run under bwrap.
-    private func sandbox(_ job: inout StageJob, _ resolved: ResolvedStage) throws(SandboxError) -> SandboxStaging? {
+    fileprivate func sandbox(_ job: inout StageJob, _ resolved: ResolvedStage) throws(SandboxError) -> SandboxStaging? {
         let stage = resolved.stage
         guard options.sandbox.applies(to: stage) else { return nil }
         guard let bwrap = options.sandbox.bwrap else {
@@ -369,7 +438,7 @@ public final class Runner: Sendable {
         try? workspace.claims.rememberLeftovers(leftovers)
     }
 
-    private func makeJob(_ resolved: ResolvedStage, id: Int, logPath: String) -> StageJob {
+    fileprivate func makeJob(_ resolved: ResolvedStage, id: Int, logPath: String) -> StageJob {
         let stage = resolved.stage
         var environment = ["STUDYFLOW_STAGE": stage.id, "STUDYFLOW_RUN": String(run)]
         for (name, value) in resolved.params { environment["STUDYFLOW_PARAM_" + name.uppercased()] = value.scalarText }
@@ -414,11 +483,36 @@ public final class Runner: Sendable {
         }
     }
 
-    private func makeLogDirectory() throws {
+    fileprivate func makeLogDirectory() throws {
         if logDirectoryMade.load(ordering: .relaxed) { return }
         try FileIO.createDirectories(workspace.layout.logDirectory(run: run))
         try workspace.objects.prepare()
         logDirectoryMade.store(true, ordering: .relaxed)
+    }
+}
+
+/// Hands a stage's result from `perform` to the scheduler: returned directly when the executor
+/// completed the job before `perform` returned, else delivered later through the callback.
+private final class Handoff: Sendable {
+    private enum State { case waiting, delivered(StageStatus), detached }
+    private let state = Mutex(State.waiting)
+
+    /// Records `status` for `collect`; false when `collect` already returned `nil` (deliver it later).
+    func deliver(_ status: StageStatus) -> Bool {
+        state.withLock { s in
+            guard case .waiting = s else { return false }
+            s = .delivered(status)
+            return true
+        }
+    }
+
+    /// The status delivered so far, or `nil` (and later deliveries go through the callback).
+    func collect() -> StageStatus? {
+        state.withLock { s in
+            if case .delivered(let status) = s { return status }
+            s = .detached
+            return nil
+        }
     }
 }
 

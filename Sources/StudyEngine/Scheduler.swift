@@ -12,6 +12,11 @@ import Synchronization
 /// libdispatch, so a worker blocked on a child process never keeps another from getting a thread,
 /// and `jobs` concurrent stages are really reached (a shared concurrent queue is capped near the
 /// processor count while its threads block).
+///
+/// A stage whose executor completes it later (`perform` returns `nil`: a SLURM job array task)
+/// gives its slots back at once and finishes through the `later` callback: the slots bound the
+/// work done in this process, and a batch system bounds what runs on the cluster (the array
+/// throttle `%N`). Thousands of such stages can be outstanding without holding a thread each.
 final class Scheduler: Sendable {
     private struct State {
         var plan: Plan
@@ -29,12 +34,13 @@ final class Scheduler: Sendable {
     /// running stage holds at least one slot).
     private let overflow = DispatchQueue(label: "studyflow.stages", attributes: .concurrent)
     private let group = DispatchGroup()
-    private let perform: @Sendable (Int) -> StageStatus
+    private let perform: @Sendable (Int, @escaping @Sendable (StageStatus) -> Void) -> StageStatus?
     private let skipped: @Sendable ([Int]) -> Void
 
-    /// A scheduler over `plan`; `perform` runs one stage and returns its status, `skipped` hears of
-    /// stages skipped because of a failure.
-    init(plan: Plan, jobs: Int, threads: [Int], perform: @escaping @Sendable (Int) -> StageStatus,
+    /// A scheduler over `plan`; `perform` runs one stage and returns its status, or returns `nil`
+    /// and calls its second argument with the status later; `skipped` hears of stages skipped
+    /// because of a failure.
+    init(plan: Plan, jobs: Int, threads: [Int], perform: @escaping @Sendable (Int, @escaping @Sendable (StageStatus) -> Void) -> StageStatus?,
          skipped: @escaping @Sendable ([Int]) -> Void) {
         let jobs = max(1, jobs)
         let laneCount = min(jobs, 1024)
@@ -71,9 +77,11 @@ final class Scheduler: Sendable {
     private func work(startingWith id: Int, lane: Int?) {
         var current = id
         while true {
-            let status = perform(current)
+            let stage = current
+            group.enter()
+            let status = perform(stage) { [self] status in finishLater(stage, status) }
             let (next, skippedNow) = state.withLock { s -> ([(Int, Int?)], [Int]) in
-                let skippedNow = s.plan.finish(current, status)
+                let skippedNow = status.map { s.plan.finish(stage, $0) } ?? []
                 s.freeSlots += slots[current]
                 let ready = takeReady(&s)
                 guard let head = ready.first else {
@@ -83,10 +91,22 @@ final class Scheduler: Sendable {
                 return ([(head, lane)] + ready.dropFirst().map { ($0, s.freeLanes.popLast()) }, skippedNow)
             }
             if !skippedNow.isEmpty { skipped(skippedNow) }
+            if status != nil { group.leave() }
             guard let head = next.first else { break }
             for (other, otherLane) in next.dropFirst() { launch(other, lane: otherLane) }
             current = head.0
         }
+        group.leave()
+    }
+
+    /// A stage its executor completed later: its slots were given back when it was handed over.
+    private func finishLater(_ id: Int, _ status: StageStatus) {
+        let (ready, skippedNow) = state.withLock { s -> ([(Int, Int?)], [Int]) in
+            let skippedNow = s.plan.finish(id, status)
+            return (takeReady(&s).map { ($0, s.freeLanes.popLast()) }, skippedNow)
+        }
+        if !skippedNow.isEmpty { skipped(skippedNow) }
+        for (other, lane) in ready { launch(other, lane: lane) }
         group.leave()
     }
 

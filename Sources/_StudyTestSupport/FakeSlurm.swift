@@ -15,29 +15,56 @@ import StudyEngine
 /// Modes (create the file to switch on): `reject` (sbatch fails, printing the file's text),
 /// `states` (extra `ID STATE` lines squeue prints, for finished jobs the controller remembers),
 /// `hold` (jobs stay queued and never run), `lose` (jobs vanish at once, never running), `down`
-/// (squeue and sinfo fail as with a dead controller); `cpus` holds sinfo's CPU count (default 2).
+/// (squeue and sinfo fail as with a dead controller); `cpus` holds sinfo's CPU count (default 2),
+/// `maxarray` scontrol's MaxArraySize (default 1001), `accounting` what sacct prints (without it,
+/// sacct says accounting is disabled). `sbatch --array=0-N%T` queues tasks `ID_0` … `ID_N` and runs
+/// them one after another with `SLURM_ARRAY_TASK_ID` set.
 public final class FakeSlurm: @unchecked Sendable {
     /// The directory holding the tools; put it first on `PATH`.
     public let directory = TemporaryDirectory(prefix: "studyflow-fake-slurm")
 
     /// Writes the tools.
     public init() {
-        let tools = [
+        for (name, text) in Self.tools {
+            directory.write(name, text + "\n")
+            chmod(directory.path + "/" + name, 0o755)
+        }
+    }
+
+    /// Each tool's script by name.
+    private static let tools = [
             "sbatch": """
             #!/bin/sh
             d=$(dirname "$0")
             printf '%s\\n' "$*" >> "$d/sbatch.calls"
             if [ -f "$d/reject" ]; then cat "$d/reject" >&2; exit 1; fi
             id=$( { flock 9; n=$(cat "$d/counter" 2>/dev/null || echo 0); n=$((n + 1)); echo "$n" > "$d/counter"; echo "$n"; } 9>"$d/counter.lock")
-            out=/dev/null; dir=.
+            out=/dev/null; dir=.; array=""
             for a in "$@"; do
-                case "$a" in --output=*) out=${a#--output=} ;; --chdir=*) dir=${a#--chdir=} ;; esac
+                case "$a" in --output=*) out=${a#--output=} ;; --chdir=*) dir=${a#--chdir=} ;; --array=*) array=${a#--array=} ;; esac
                 script=$a
             done
             out=$(printf '%s' "$out" | sed 's/%%/%/g')
             mkdir -p "$d/queue"
+            if [ -n "$array" ]; then
+                # --array=0-N%T: tasks ID_0 … ID_N, run one after another (a throttle of 1).
+                last=${array#*-}; last=${last%%%*}
+                tasks=$(seq 0 "$last")
+            else
+                tasks=""
+            fi
             if [ -f "$d/lose" ]; then :
-            elif [ -f "$d/hold" ]; then echo PENDING > "$d/queue/$id"
+            elif [ -f "$d/hold" ]; then
+                if [ -n "$array" ]; then for t in $tasks; do echo PENDING > "$d/queue/${id}_$t"; done
+                else echo PENDING > "$d/queue/$id"; fi
+            elif [ -n "$array" ]; then
+                for t in $tasks; do echo PENDING > "$d/queue/${id}_$t"; done
+                ( cd "$dir" && for t in $tasks; do
+                    [ -e "$d/queue/${id}_$t" ] || continue
+                    echo RUNNING > "$d/queue/${id}_$t"
+                    SLURM_ARRAY_JOB_ID=$id SLURM_ARRAY_TASK_ID=$t sh "$script" >> "$out" 2>&1
+                    rm -f "$d/queue/${id}_$t"
+                  done ) < /dev/null > /dev/null 2>&1 &
             else
                 echo RUNNING > "$d/queue/$id"
                 ( cd "$dir" && sh "$script" >> "$out" 2>&1; rm -f "$d/queue/$id" ) < /dev/null > /dev/null 2>&1 &
@@ -57,7 +84,20 @@ public final class FakeSlurm: @unchecked Sendable {
             #!/bin/sh
             d=$(dirname "$0")
             echo "$*" >> "$d/scancel.calls"
-            for id in "$@"; do rm -f "$d/queue/$id"; done
+            for id in "$@"; do rm -f "$d/queue/$id" "$d/queue/$id"_*; done
+            """,
+            "scontrol": """
+            #!/bin/sh
+            d=$(dirname "$0")
+            echo "$*" >> "$d/scontrol.calls"
+            echo "MaxArraySize            = $(cat "$d/maxarray" 2>/dev/null || echo 1001)"
+            """,
+            "sacct": """
+            #!/bin/sh
+            d=$(dirname "$0")
+            echo "$*" >> "$d/sacct.calls"
+            if [ -f "$d/accounting" ]; then cat "$d/accounting"; exit 0; fi
+            echo "Slurm accounting storage is disabled" >&2; exit 1
             """,
             "sinfo": """
             #!/bin/sh
@@ -66,12 +106,7 @@ public final class FakeSlurm: @unchecked Sendable {
             if [ -f "$d/down" ]; then echo "sinfo: error: Unable to contact slurm controller (connect failure)" >&2; exit 1; fi
             cat "$d/cpus" 2>/dev/null || echo 2
             """,
-        ]
-        for (name, text) in tools {
-            directory.write(name, text + "\n")
-            chmod(directory.path + "/" + name, 0o755)
-        }
-    }
+    ]
 
     /// The tools' directory, for `SlurmSettings.searchPath` or the front of `PATH`.
     public var path: String { directory.path }
@@ -90,10 +125,13 @@ public final class FakeSlurm: @unchecked Sendable {
     /// Ids of jobs queued or running.
     public var queued: [String] { ((try? FileIO.listDirectory(path + "/queue")) ?? []).sorted() }
 
-    /// Settings that find these tools, poll fast and give up on a vanished job quickly.
+    /// Settings that find these tools, poll fast and give up on a vanished job quickly; job arrays
+    /// run `throttle` tasks at once.
     public func settings(partition: String? = nil, account: String? = nil, extra: [String] = [],
-                         binary: String = "/bin/false") -> SlurmSettings {
-        SlurmSettings(partition: partition, account: account, extraArguments: extra, pollInterval: 0.05, lostGrace: 0.3,
-                      studyflowBinary: binary, searchPath: path)
+                         binary: String = "/bin/false", throttle: Int = 2) -> SlurmSettings {
+        var settings = SlurmSettings(partition: partition, account: account, extraArguments: extra, pollInterval: 0.05, lostGrace: 0.3,
+                                     studyflowBinary: binary, searchPath: path)
+        settings.arrayThrottle = throttle
+        return settings
     }
 }

@@ -146,6 +146,35 @@ check [ "$status" -eq 2 ]
 check grep -q "stage 'huge' asks for 4096 CPUs" "$w/run.err"
 check [ ! -d "$w/.studyflow/logs" ]
 
+# 8. Job arrays (issue 17): a 50-instance fan-out goes out as at most 2 sbatch calls (one array;
+# the gather stage is local: true) and writes the bytes a local run writes.
+w="$work/slurm-arrays"; mkdir -p "$w/s" "$w/l" "$w/bin"
+for tool in sbatch squeue; do
+    printf '#!/bin/sh\necho "$*" >> %s/%s.calls\nexec %s "$@"\n' "$w" "$tool" "$(command -v "$tool")" > "$w/bin/$tool"
+    chmod +x "$w/bin/$tool"
+done
+cat > "$w/s/arrays.yaml" <<YAML
+name: arrays
+stages:
+  fan:
+    foreach: [$(seq -s ', ' -f 'i%g' 0 49)]
+    run: echo \${each.key} > \${outputs.out}
+    outputs:
+      out: results/\${each.key}.txt
+  all:
+    run: cat \${inputs.parts} > \${outputs.out}
+    inputs: {parts: {each: fan, output: out}}
+    outputs: {out: results/all.txt}
+    local: true
+YAML
+cp "$w/s/arrays.yaml" "$w/l/arrays.yaml"
+check env PATH="$w/bin:$PATH" "$bin" run --executor slurm --poll-interval 5 -j 4 -C "$w/s" arrays.yaml
+check "$bin" run -C "$w/l" arrays.yaml
+check diff -r --exclude=.studyflow "$w/s" "$w/l"
+check [ "$(wc -l < "$w/sbatch.calls")" -le 2 ]
+check grep -q -- "--array=0-49%4" "$w/sbatch.calls"
+check [ "$(wc -l < "$w/l/results/all.txt")" -eq 50 ]
+
 if [ -n "$slurm_started" ]; then
     STUDYFLOW_SLURM_STATE="$slurm_state" bash "$root/scripts/slurm.sh" down
     trap 'rm -rf "$work"' EXIT

@@ -13,7 +13,7 @@ enum JobEnd: Equatable, Sendable {
     case exited(Int32)
     /// Ended without an exit status of its own: cancelled from outside, killed by its time limit,
     /// lost with its node. `state` is SLURM's final state (`CANCELLED`, `TIMEOUT`, …) when the
-    /// controller still lists it, `nil` when the job left `squeue` altogether.
+    /// controller (or `sacct`) still knows it, `nil` when the job left `squeue` altogether.
     case vanished(state: String?)
     /// `cancelAll` was called while it waited.
     case cancelled
@@ -21,36 +21,46 @@ enum JobEnd: Equatable, Sendable {
     case pollFailed(String)
 }
 
-/// One poller for every outstanding job: each interval it asks `squeue` once for the whole batch
-/// and reads the status files of the jobs that left it, so a hundred waiting workers cost one
-/// `squeue` per interval, not a hundred. Workers block in `wait` until their job ends.
+/// One poller for every outstanding job, gentle on the controller: completion comes from the
+/// status files the job scripts write (one directory listing per tick for all jobs), and
+/// `squeue` — one call for every job — runs at most once per `interval` (`--poll-interval`,
+/// default 30 s), only to find jobs that died without writing a status (node failure, `scancel`,
+/// time limit). `sacct`, when the cluster keeps accounting, gives such a job's final state.
 ///
-/// A job ends for the executor once `squeue` no longer shows it active (so its CPUs are free and
-/// the next submission starts at once); its status file then gives the exit status. A status
-/// above 128 (the command died of a signal) is checked against SLURM's final state: `scancel`
-/// and time limits signal the job's processes and the wrapper may live to record the signal.
+/// A status above 128 (the command died of a signal) is checked against SLURM's state at the next
+/// `squeue`: `scancel` and time limits signal the job's processes and the wrapper may live to
+/// record the signal. Waiters either block in `wait` or get a callback (`watch`), so thousands of
+/// array tasks can wait without a thread each.
 final class SlurmPoller: Sendable {
     private struct Waiter {
         var statusFile: String
-        var semaphore: DispatchSemaphore
-        var end: JobEnd?
+        var notify: @Sendable (JobEnd) -> Void
         /// When the job was first seen missing from `squeue` without a status file.
         var absentSince: Double?
+        /// SLURM's state when it was last seen (for a job that then vanished).
+        var lastState: String?
+        /// A status above 128 read from its file, waiting for SLURM's word on who sent the signal.
+        var signalled: Int32?
     }
 
     private struct State {
         var waiters: [String: Waiter] = [:]
         var polling = false
         var cancelled = false
+        /// When `squeue` last ran (monotonic seconds).
+        var lastQuery: Double?
     }
 
     private let state = Mutex(State())
     private let queue = DispatchQueue(label: "studyflow.slurm.poller")
     private let interval: Double
+    private let tick: Double
     private let lostGrace: Double
     /// Seconds of consecutive `squeue` failures after which waiting jobs fail.
     private let failureLimit: Double
     private let query: @Sendable () -> [String: String]?
+    private let accounting: @Sendable ([String]) -> [String: String]?
+    private let clock: @Sendable () -> Double
 
     /// SLURM job states after which a job runs no more.
     static let finalStates: Set<String> = ["BOOT_FAIL", "CANCELLED", "COMPLETED", "DEADLINE", "FAILED", "NODE_FAIL",
@@ -59,107 +69,170 @@ final class SlurmPoller: Sendable {
     static let killedStates: Set<String> = ["BOOT_FAIL", "CANCELLED", "DEADLINE", "NODE_FAIL", "OUT_OF_MEMORY",
                                             "PREEMPTED", "TIMEOUT"]
 
-    /// A poller calling `query` (each listed job's state, `nil` when squeue failed) every `interval` seconds.
-    init(interval: Double, lostGrace: Double, failureLimit: Double = 120, query: @escaping @Sendable () -> [String: String]?) {
+    /// A poller reading status files every `tick` seconds (at most `interval`) and calling `query`
+    /// (each listed job's state, `nil` when squeue failed) at most once per `interval`;
+    /// `accounting` gives final states of jobs that vanished (`nil`: no accounting).
+    init(interval: Double, lostGrace: Double, tick: Double = 0.2, failureLimit: Double = 120,
+         clock: @escaping @Sendable () -> Double = { SystemClock.monotonicSeconds() },
+         accounting: @escaping @Sendable ([String]) -> [String: String]? = { _ in nil },
+         query: @escaping @Sendable () -> [String: String]?) {
         self.interval = max(0.01, interval)
+        self.tick = max(0.005, min(tick, self.interval))
         self.lostGrace = lostGrace
         self.failureLimit = failureLimit
         self.query = query
+        self.accounting = accounting
+        self.clock = clock
     }
 
     /// Blocks until job `id` ends; `nil` when `cancelAll` came first (the caller cancels the job).
     func wait(for id: String, statusFile: String) -> JobEnd? {
         let semaphore = DispatchSemaphore(value: 0)
+        let end = Mutex<JobEnd?>(nil)
+        guard watch(id, statusFile: statusFile, notify: { e in end.withLock { $0 = e }; semaphore.signal() }) else { return nil }
+        semaphore.wait()
+        return end.withLock { $0 }
+    }
+
+    /// Calls `notify` once when job `id` ends (from the poller's thread); false when `cancelAll`
+    /// came first (then `notify` is never called and the caller cancels the job).
+    func watch(_ id: String, statusFile: String, notify: @escaping @Sendable (JobEnd) -> Void) -> Bool {
         let start: Bool? = state.withLock { s in
             if s.cancelled { return nil }
-            s.waiters[id] = Waiter(statusFile: statusFile, semaphore: semaphore)
+            s.waiters[id] = Waiter(statusFile: statusFile, notify: notify)
             if s.polling { return false }
             s.polling = true
             return true
         }
-        guard let start else { return nil }
+        guard let start else { return false }
         if start { queue.async { self.poll() } }
-        semaphore.wait()
-        return state.withLock { $0.waiters.removeValue(forKey: id)?.end } ?? .cancelled
+        return true
     }
 
     /// Ends every wait with `.cancelled` and refuses new ones. `cancelJobs` gets the ids that were
     /// waiting and runs before any waiter is released: once the last waiter returns, the run may
     /// exit, and a `scancel` not yet made then would leave the jobs running on the cluster.
     func cancelAll(then cancelJobs: ([String]) -> Void) {
-        let waiting: [(id: String, semaphore: DispatchSemaphore)] = state.withLock { s in
+        let waiting: [(id: String, waiter: Waiter)] = state.withLock { s in
             s.cancelled = true
-            var waiting: [(String, DispatchSemaphore)] = []
-            for (id, waiter) in s.waiters where waiter.end == nil {
-                s.waiters[id]!.end = .cancelled
-                waiting.append((id, waiter.semaphore))
-            }
-            return waiting.sorted { $0.0 < $1.0 }
+            let waiting = s.waiters.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            s.waiters = [:]
+            return waiting
         }
         cancelJobs(waiting.map(\.id))
-        for entry in waiting { entry.semaphore.signal() }
+        for entry in waiting { entry.waiter.notify(.cancelled) }
     }
 
     private func poll() {
         var failingSince: Double?
         while true {
-            let pending: [(id: String, statusFile: String)] = state.withLock { s in
-                let pending = s.waiters.filter { $0.value.end == nil }.map { ($0.key, $0.value.statusFile) }
-                if pending.isEmpty { s.polling = false }
-                return pending
+            let now = clock()
+            let pending: [(id: String, waiter: Waiter)] = state.withLock { s in
+                if s.waiters.isEmpty { s.polling = false }
+                // The first squeue comes one interval after jobs appear, not at once.
+                if s.lastQuery == nil || now - s.lastQuery! > 2 * interval { s.lastQuery = now }
+                return s.waiters.map { ($0.key, $0.value) }
             }
             if pending.isEmpty { return }
-            var ended: [String: JobEnd] = [:]
-            var absent: [(id: String, state: String?)] = [], present: [String] = []
-            if let states = query() {
-                failingSince = nil
-                for job in pending {
-                    let state = states[job.id]
-                    // Still holding its CPUs: a job submitted now would wait for the next
-                    // scheduling pass, so a job ends for us only once SLURM has let it go.
-                    if let state, !Self.finalStates.contains(state) {
-                        present.append(job.id)
-                    } else if let status = Self.status(job.statusFile) {
-                        // A signal death SLURM caused (scancel, time limit) is reported as such.
-                        ended[job.id] = status > 128 && state.map(Self.killedStates.contains) == true
-                            ? .vanished(state: state) : .exited(status)
-                    } else {
-                        // A shared file system may show the status file a moment late.
-                        absent.append((job.id, state))
-                    }
-                }
-            } else {
-                let now = SystemClock.monotonicSeconds()
-                let since = failingSince ?? now
-                failingSince = since
-                if now - since >= failureLimit {
-                    for job in pending { ended[job.id] = .pollFailed("squeue has failed for \(Int(now - since)) s") }
+            var updates = StatusFiles.read(pending.map { ($0.id, $0.waiter.statusFile) })
+            if state.withLock({ now - $0.lastQuery! >= interval }) {
+                state.withLock { $0.lastQuery = now }
+                if let states = query() {
+                    failingSince = nil
+                    updates.states = states
+                } else {
+                    let since = failingSince ?? now
+                    failingSince = since
+                    if now - since >= failureLimit { updates.failure = "squeue has failed for \(Int(now - since)) s" }
                 }
             }
-            let now = SystemClock.monotonicSeconds()
-            state.withLock { s in
-                // A waiter may have left since the snapshot (its job cancelled or already ended):
-                // only waiters still present and still waiting are updated.
-                for (id, end) in ended {
-                    guard var waiter = s.waiters[id], waiter.end == nil else { continue }
-                    waiter.end = end
-                    s.waiters[id] = waiter
-                    waiter.semaphore.signal()
-                }
-                for id in present { s.waiters[id]?.absentSince = nil }
-                for (id, state) in absent {
-                    guard var waiter = s.waiters[id], waiter.end == nil else { continue }
-                    let since = waiter.absentSince ?? now
-                    waiter.absentSince = since
-                    if now - since >= lostGrace {
-                        waiter.end = .vanished(state: state)
-                        waiter.semaphore.signal()
-                    }
-                    s.waiters[id] = waiter
-                }
-            }
-            usleep(useconds_t(interval * 1_000_000))
+            deliver(apply(updates, now: now))
+            usleep(useconds_t(tick * 1_000_000))
         }
+    }
+
+    /// Updates the waiters with what this tick learned; returns the jobs that ended, removed.
+    private func apply(_ updates: StatusFiles, now: Double) -> [(id: String, waiter: Waiter, end: JobEnd)] {
+        var ended: [(id: String, waiter: Waiter, end: JobEnd)] = []
+        var unaccounted: [String] = []
+        state.withLock { s in
+            for (id, var waiter) in s.waiters {
+                var end: JobEnd?
+                let slurmState = updates.states?[id]
+                if let failure = updates.failure {
+                    end = .pollFailed(failure)
+                } else if let status = updates.statuses[id] ?? waiter.signalled {
+                    if status <= 128 {
+                        end = .exited(status)
+                    } else if let states = updates.states {
+                        // A signal death SLURM caused (scancel, time limit) is reported as such.
+                        let known = states[id] ?? waiter.lastState
+                        if let known, !Self.finalStates.contains(known) {
+                            waiter.signalled = status
+                        } else {
+                            end = known.map(Self.killedStates.contains) == true ? .vanished(state: known) : .exited(status)
+                        }
+                    } else {
+                        waiter.signalled = status
+                    }
+                } else if updates.states != nil {
+                    if let slurmState, !Self.finalStates.contains(slurmState) {
+                        waiter.absentSince = nil
+                    } else if waiter.absentSince == nil {
+                        // A shared file system may show the status file a moment late.
+                        waiter.absentSince = now
+                    }
+                }
+                if let slurmState { waiter.lastState = slurmState }
+                if end == nil, let since = waiter.absentSince, now - since >= lostGrace {
+                    end = .vanished(state: waiter.lastState)
+                    if waiter.lastState == nil || waiter.lastState == "COMPLETED" { unaccounted.append(id) }
+                }
+                if let end {
+                    s.waiters[id] = nil
+                    ended.append((id, waiter, end))
+                } else {
+                    s.waiters[id] = waiter
+                }
+            }
+        }
+        // sacct (when the cluster keeps accounting) knows why a job that left squeue ended.
+        guard !unaccounted.isEmpty, let final = accounting(unaccounted.sorted()) else { return ended }
+        return ended.map { entry in
+            guard case .vanished = entry.end, let known = final[entry.id] else { return entry }
+            return (entry.id, entry.waiter, .vanished(state: known))
+        }
+    }
+
+    private func deliver(_ ended: [(id: String, waiter: Waiter, end: JobEnd)]) {
+        for entry in ended { entry.waiter.notify(entry.end) }
+    }
+}
+
+/// What one tick read: the status files found (one directory listing per directory) and, when
+/// `squeue` ran, every job's state.
+struct StatusFiles {
+    var statuses: [String: Int32] = [:]
+    var states: [String: String]?
+    var failure: String?
+
+    /// Reads the status files of `jobs` that exist, listing each directory once.
+    static func read(_ jobs: [(id: String, file: String)]) -> StatusFiles {
+        var byDirectory: [String: [(id: String, name: String)]] = [:]
+        for job in jobs {
+            let slash = job.file.lastIndex(of: "/")
+            let directory = slash.map { String(job.file[..<$0]) } ?? "."
+            let name = slash.map { String(job.file[job.file.index(after: $0)...]) } ?? job.file
+            byDirectory[directory, default: []].append((job.id, name))
+        }
+        var result = StatusFiles()
+        for (directory, entries) in byDirectory {
+            guard let names = try? Set(FileIO.listDirectory(directory)) else { continue }
+            for entry in entries where names.contains(entry.name) {
+                if let status = status(directory + "/" + entry.name) { result.statuses[entry.id] = status }
+            }
+        }
+        return result
     }
 
     /// The exit status a job script recorded, if it has.

@@ -7,8 +7,17 @@ public struct SlurmSettings: Sendable {
     public var account: String?
     /// Extra `sbatch` arguments (`--sbatch-arg`, repeatable), passed through in order.
     public var extraArguments: [String]
-    /// Seconds between `squeue` calls; one call per interval covers every outstanding job.
+    /// Least seconds between `squeue` calls (`--poll-interval`, default 30); one call covers every
+    /// outstanding job. Completion itself comes from status files, read every `statusTick`.
     public var pollInterval: Double
+    /// Seconds between reads of the status files (one directory listing per tick), at most `pollInterval`.
+    public var statusTick: Double = 0.2
+    /// Tasks of one job array running at once (`--array=…%N`): `-j`.
+    public var arrayThrottle: Int = ProcessorCount.online
+    /// Seconds without a new ready instance after which collected instances go out as arrays.
+    public var coalesceWindow: Double = 0.2
+    /// Seconds the first collected instance waits at most before its array goes out.
+    public var coalesceCap: Double = 30
     /// Seconds a job may be absent from `squeue` without an exit status before it counts as lost
     /// (a shared file system can show a status file a moment after the job left the queue).
     public var lostGrace: Double
@@ -19,7 +28,7 @@ public struct SlurmSettings: Sendable {
 
     /// Settings with SLURM's tools looked up on `searchPath`.
     public init(partition: String? = nil, account: String? = nil, extraArguments: [String] = [],
-                pollInterval: Double = 0.25, lostGrace: Double = 2, studyflowBinary: String, searchPath: String) {
+                pollInterval: Double = 30, lostGrace: Double = 2, studyflowBinary: String, searchPath: String) {
         self.partition = partition
         self.account = account
         self.extraArguments = extraArguments

@@ -28,9 +28,16 @@ struct SlurmSubmission: Sendable {
 
     /// `sbatch` arguments for `job` (without the program name), ending with the script.
     func arguments(for job: StageJob, settings: SlurmSettings) -> [String] {
+        Self.arguments(name: job.stage, log: job.logPath, job: job, settings: settings, script: script)
+    }
+
+    /// `sbatch` arguments for a job named `studyflow-NAME` with SLURM's output going to `log`,
+    /// the resources of `job`, ending with `script`; `array` (`--array=…`) goes before the script.
+    static func arguments(name: String, log: String, job: StageJob, settings: SlurmSettings, script: String,
+                          array: String? = nil) -> [String] {
         // SLURM expands %j, %x, … in file names; %% is a literal percent sign.
-        let log = job.logPath.replacingPercent()
-        var arguments = ["--parsable", "--job-name=studyflow-" + job.stage, "--chdir=" + job.root,
+        let log = log.replacingPercent()
+        var arguments = ["--parsable", "--job-name=studyflow-" + name, "--chdir=" + job.root,
                          "--output=" + log, "--error=" + log, "--open-mode=append",
                          "--ntasks=1", "--cpus-per-task=\(max(1, job.threads))"]
         if let memory = job.memory.flatMap(ResourceFormat.memoryMegabytes) { arguments.append("--mem=\(memory)M") }
@@ -38,6 +45,7 @@ struct SlurmSubmission: Sendable {
         if let partition = settings.partition { arguments.append("--partition=" + partition) }
         if let account = settings.account { arguments.append("--account=" + account) }
         arguments += settings.extraArguments
+        if let array { arguments.append("--array=" + array) }
         arguments.append(script)
         return arguments
     }

@@ -10,20 +10,58 @@ struct SlurmTools: Sendable {
     var squeue: String
     var scancel: String
     var sinfo: String
+    /// `scontrol`, for `MaxArraySize` (optional: 1001, SLURM's default, without it).
+    var scontrol: String?
+    /// `sacct`, for the final state of a job that vanished (optional: many clusters keep no accounting).
+    var sacct: String?
 
     /// Finds every tool on `searchPath` or throws naming the first that is missing.
     init(searchPath: String) throws(SlurmError) {
-        func find(_ tool: String) throws(SlurmError) -> String {
+        func lookUp(_ tool: String) -> String? {
             for directory in searchPath.split(separator: ":") where !directory.isEmpty {
                 let candidate = directory + "/" + tool
                 if access(candidate, X_OK) == 0 { return candidate }
             }
-            throw SlurmError.missingTool(tool)
+            return nil
+        }
+        func find(_ tool: String) throws(SlurmError) -> String {
+            guard let path = lookUp(tool) else { throw SlurmError.missingTool(tool) }
+            return path
         }
         sbatch = try find("sbatch")
         squeue = try find("squeue")
         scancel = try find("scancel")
         sinfo = try find("sinfo")
+        scontrol = lookUp("scontrol")
+        sacct = lookUp("sacct")
+    }
+
+    /// The cluster's `MaxArraySize` from `scontrol show config` (tasks per array: ids 0…size-1);
+    /// 1001, SLURM's default, when it cannot be read.
+    func maxArraySize() -> Int {
+        guard let scontrol else { return 1001 }
+        let result = CapturedProcess.run(scontrol, ["show", "config"])
+        guard result.status == 0 else { return 1001 }
+        for line in result.stdout.split(whereSeparator: \.isNewline) where line.hasPrefix("MaxArraySize") {
+            if let value = line.split(separator: "=").last.flatMap({ Int($0.trimmingSet(" ")) }), value > 0 { return value }
+        }
+        return 1001
+    }
+
+    /// Final states (`TIMEOUT`, `NODE_FAIL`, …) of `ids` from `sacct` in one call; `nil` when
+    /// `sacct` is missing or fails (e.g. "Slurm accounting storage is disabled").
+    func accountedStates(_ ids: [String]) -> [String: String]? {
+        guard let sacct, !ids.isEmpty else { return nil }
+        let result = CapturedProcess.run(sacct, ["--noheader", "--parsable2", "--allocations", "--format=JobID,State",
+                                                 "--jobs=" + ids.joined(separator: ",")])
+        guard result.status == 0 else { return nil }
+        var states: [String: String] = [:]
+        for line in result.stdout.split(whereSeparator: \.isNewline) {
+            let fields = line.split(separator: "|", omittingEmptySubsequences: false)
+            guard fields.count >= 2, let state = fields[1].split(separator: " ").first else { continue }
+            states[String(fields[0])] = String(state)
+        }
+        return states
     }
 
     /// CPUs of the largest node (in `partition`, when given), asking the controller once.
@@ -48,15 +86,36 @@ struct SlurmTools: Sendable {
         for line in result.stdout.split(whereSeparator: \.isNewline) {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             guard let id = fields.first else { continue }
-            states[String(id)] = fields.count > 1 ? String(fields[1]) : "RUNNING"
+            let state = fields.count > 1 ? String(fields[1]) : "RUNNING"
+            for task in Self.expand(String(id)) { states[task] = state }
         }
         return states
     }
 
-    /// `scancel ID…` in one call.
+    /// squeue's id of pending array tasks, `42_[0-3,7%2]`, as one id per task (`42_0` … `42_7`);
+    /// any other id as itself.
+    static func expand(_ id: String) -> [String] {
+        guard id.hasSuffix("]"), let open = id.firstIndex(of: "[") else { return [id] }
+        let prefix = id[..<open]
+        var body = id[id.index(after: open)..<id.index(before: id.endIndex)]
+        if let percent = body.firstIndex(of: "%") { body = body[..<percent] }
+        var tasks: [String] = []
+        for part in body.split(separator: ",") {
+            let bounds = part.split(separator: "-").map { Int($0) }
+            guard let low = bounds.first ?? nil else { return [id] }
+            let high = bounds.count > 1 ? (bounds[1] ?? low) : low
+            guard high >= low, high - low < 1_000_000 else { return [id] }
+            for task in low...high { tasks.append(prefix + String(task)) }
+        }
+        return tasks
+    }
+
+    /// `scancel ID…` in one call; array tasks (`42_7`) go as their whole array (`42`), once.
     func cancel(_ ids: [String]) {
-        guard !ids.isEmpty else { return }
-        _ = CapturedProcess.run(scancel, ids)
+        var seen: Set<String> = []
+        let jobs = ids.map { String($0.prefix { $0 != "_" }) }.filter { seen.insert($0).inserted }
+        guard !jobs.isEmpty else { return }
+        _ = CapturedProcess.run(scancel, jobs)
     }
 }
 
