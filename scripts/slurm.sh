@@ -10,12 +10,15 @@
 #
 # Everything lives in the state folder ($STUDYFLOW_SLURM_STATE, default .slurm/ in the repository,
 # git-ignored): slurm.conf, munge key and socket, spool directories, pid files and daemon logs.
+# $STUDYFLOW_SLURM_PORT (default 6817) is the controller's port and the next one slurmd's, so
+# several clusters, each with its own state folder and port, can run side by side on one machine.
 # Needs root (the daemons run as root, as the machine has no systemd and no slurm user).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 state=${STUDYFLOW_SLURM_STATE:-$root/.slurm}
 conf=$state/slurm.conf
 socket=$state/munge/munge.socket.2
+port=${STUDYFLOW_SLURM_PORT:-6817}
 export SLURM_CONF=$conf
 
 say() { echo "slurm: $*" >&2; }
@@ -46,6 +49,8 @@ write_config() {
 # Written by scripts/slurm.sh from 'slurmd -C'; regenerated on every 'up'.
 ClusterName=studyflow
 SlurmctldHost=$(hostname -s)
+SlurmctldPort=$port
+SlurmdPort=$((port + 1))
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
