@@ -95,7 +95,7 @@ struct SlurmArrayTests {
         let calls = slurm.calls("sbatch")
         #expect(calls.count == 1)
         let logs = ws.directory.path + "/.studyflow/logs/1"
-        #expect(calls.first == "--parsable --job-name=studyflow-fan --chdir=\(ws.directory.path) --output=\(logs)/fan.array-1.out --error=\(logs)/fan.array-1.out --open-mode=append --ntasks=1 --cpus-per-task=1 --array=0-11%2 \(logs)/fan.array-1.sbatch")
+        #expect(calls.first == "--parsable --job-name=studyflow-fan --chdir=\(ws.directory.path) --output=\(logs)/fan.array-1.out --error=\(logs)/fan.array-1.out --open-mode=append --no-requeue --ntasks=1 --cpus-per-task=1 --array=0-11%2 \(logs)/fan.array-1.sbatch")
         #expect(Set(summary.results.compactMap(\.jobID)) == Set((0..<12).map { "1_\($0)" }))
         for i in 0..<12 { #expect(ws.directory.read("out/k\(i).txt") == "k\(i)\n") }
         // Task i runs the instance on line i (in the order the scheduler handed them over).

@@ -35,7 +35,7 @@ struct SlurmExecutorTests {
         let execution = executor.submit(job("true", in: dir, stage: "km", threads: 2, memory: "1.5G", time: "90s"))
         #expect(execution == StageExecution(outcome: .succeeded, jobID: "1"))
         let log = dir.path + "/logs/km.log"
-        #expect(slurm.calls("sbatch") == ["--parsable --job-name=studyflow-km --chdir=\(dir.path) --output=\(log) --error=\(log) --open-mode=append --ntasks=1 --cpus-per-task=2 --mem=1536M --time=2 --partition=short --account=lab --qos=low --exclusive \(dir.path)/logs/km.sbatch"])
+        #expect(slurm.calls("sbatch") == ["--parsable --job-name=studyflow-km --chdir=\(dir.path) --output=\(log) --error=\(log) --open-mode=append --no-requeue --ntasks=1 --cpus-per-task=2 --mem=1536M --time=2 --partition=short --account=lab --qos=low --exclusive \(dir.path)/logs/km.sbatch"])
     }
 
     @Test("a shell job runs in the workspace root with the stage's environment, output appended to its log")
