@@ -35,9 +35,10 @@ f_array() { squeue --noheader --me --format='%F %j' | awk -v n="studyflow-$1" '$
 f_running() { [ "$(squeue --noheader --me --states=RUNNING --format=%i | wc -l)" -ge "$1" ]; }
 # f_instance DIR RUN TEMPLATE TASK: the instance task TASK of the template's first array runs.
 f_instance() { awk -v t="$4" '$1 == t { print $2 }' "$1/.studyflow/logs/$2/$3.array-1.manifest"; }
-f_json_has() { tail -n 1 "$1" | grep -qF -- "$2"; }
+# f_json_has FILE TEXT: the summary line of a --json run in FILE (stderr may follow it) has TEXT.
+f_json_has() { grep -F '"event":"summary"' "$1" | grep -qF -- "$2"; }
 # f_skipped FILE STAGE…: the --json summary in FILE lists every STAGE as skipped.
-f_skipped() { local f=$1 s; shift; for s in "$@"; do tail -n 1 "$f" | grep -qE "\"skipped\":\[[^]]*\"$s\"" || return 1; done; }
+f_skipped() { local f=$1 s; shift; for s in "$@"; do grep -F '"event":"summary"' "$f" | grep -qE "\"skipped\":\[[^]]*\"$s\"" || return 1; done; }
 f_fsck() { "$bin" fsck -C "$1" > /dev/null; }
 f_node_up() { [[ "$(sinfo --noheader --format=%t | head -n 1)" =~ ^(idle|mix|alloc)$ ]]; }
 # A fan-out of N instances sleeping ${params.t} seconds; extra YAML lines follow the stage.

@@ -75,7 +75,7 @@ public final class SlurmExecutor: Executor {
         if job.runsLocally { return local.submit(job) }
         let submission = SlurmSubmission(logPath: job.logPath)
         if let failure = prepare(job, submission) { return failure }
-        let result = tools.submit(submission.arguments(for: job, settings: settings), directory: job.root)
+        let result = tools.submit(submission.arguments(for: job, settings: settings), directory: job.root, stop: { cancelled.load(ordering: .relaxed) })
         let id = result.stdout.split(whereSeparator: \.isNewline).first?.split(separator: ";").first.map(String.init) ?? ""
         guard result.status == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
             let status = result.status == 0 ? 1 : result.status
@@ -175,7 +175,7 @@ public final class SlurmExecutor: Executor {
         }
         let arguments = SlurmSubmission.arguments(name: array.template, log: array.output, job: chunk[0].job, settings: settings,
                                                   script: array.script, array: array.range(throttle: settings.arrayThrottle))
-        let result = tools.submit(arguments, directory: chunk[0].job.root)
+        let result = tools.submit(arguments, directory: chunk[0].job.root, stop: { cancelled.load(ordering: .relaxed) })
         let id = result.stdout.split(whereSeparator: \.isNewline).first?.split(separator: ";").first.map(String.init) ?? ""
         guard result.status == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
             return fail(result.status == 0 ? 1 : result.status, "sbatch rejected the job array of stage '\(array.template)': \(result.message)")

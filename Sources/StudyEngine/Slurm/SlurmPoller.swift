@@ -192,7 +192,7 @@ final class SlurmPoller: Sendable {
                 }
             }
             let ended = apply(updates, now: now)
-            if let queue = updates.queue { report(queue, ended: ended.map(\.waiter)) }
+            if let queue = updates.queue { report(queue, ended: ended.map { $0.waiter }) }
             deliver(ended)
             usleep(useconds_t(tick * 1_000_000))
         }
@@ -263,7 +263,7 @@ final class SlurmPoller: Sendable {
         guard let observer = observer.withLock({ $0 }) else { return }
         var notes: [StageNote] = []
         state.withLock { s in
-            for (id, waiter) in s.waiters {
+            for (id, waiter) in s.waiters where !waiter.stage.isEmpty {
                 let reason = queue.notableReason(id)
                 guard reason != waiter.reason else { continue }
                 s.waiters[id]?.reason = reason

@@ -92,11 +92,13 @@ struct SlurmTools: Sendable {
     /// `sbatch ARGUMENTS` in `directory`. While the controller cannot be reached (it restarts, the
     /// network blips) sbatch fails before anything is sent, so it is tried again every `pause`
     /// seconds for up to `patience` seconds; any other failure is returned at once.
-    func submit(_ arguments: [String], directory: String, patience: Double = 120, pause: Double = 1) -> CapturedProcess {
+    /// `stop` ends the waiting early (Ctrl-C).
+    func submit(_ arguments: [String], directory: String, patience: Double = 120, pause: Double = 1,
+                stop: () -> Bool = { false }) -> CapturedProcess {
         let start = SystemClock.monotonicSeconds()
         while true {
             let result = CapturedProcess.run(sbatch, arguments, directory: directory)
-            guard result.status != 0, Self.isUnreachable(result.stderr + result.stdout),
+            guard result.status != 0, Self.isUnreachable(result.stderr + result.stdout), !stop(),
                   SystemClock.monotonicSeconds() - start + pause <= patience else { return result }
             usleep(useconds_t(pause * 1_000_000))
         }
