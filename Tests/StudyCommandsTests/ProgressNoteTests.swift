@@ -28,7 +28,7 @@ struct ProgressNoteTests {
     func statusLine() {
         let waiting = ["a": down, "b": down, "c": "ReqNodeNotAvail"]
         #expect(ProgressReporter.statusLine(done: 3, total: 12, elapsed: 5.25, running: ["a", "b", "c", "d"], waiting: waiting)
-                == "[3/12] 5.25s  running: a, b, c, …  waiting: 3 (Nodes required for job are DOWN, DRAINED or reser…)")
+                == "[3/12] 5.25s  running: a, b, c, …  waiting: 3 (Nodes required for job are DOWN, DRAINED or res…)")
         #expect(ProgressReporter.statusLine(done: 0, total: 2, elapsed: 1, running: ["x"], waiting: [:]) == "[0/2] 1.0s  running: x")
     }
 

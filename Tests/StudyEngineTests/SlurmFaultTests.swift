@@ -193,29 +193,39 @@ struct SlurmFaultTests {
     @Test("without -k a failing instance withdraws the array's queued tasks one by one; running ones finish; a rerun redoes only what did not run")
     func failureWithdrawsQueuedTasks() throws {
         let slurm = FakeSlurm(), fix = TemporaryDirectory()
-        // The fake runs an array's tasks one after another: k0 fails at once (until the fix exists,
-        // outside the workspace so no key changes), k1 runs 1 s, the rest queue.
+        // The fake runs an array's tasks one after another, each 1 s, except k2, which fails at
+        // once (until the fix exists, outside the workspace so no key changes). The tasks before
+        // k2's ran; the ones after it, but the next (it may have started before the withdrawal's
+        // squeue), are withdrawn.
         let yaml = """
         name: partial
         stages:
           fan:
             foreach: [k0, k1, k2, k3, k4]
-            run: "[ ${each.key} != k0 ] || [ -e \(fix.path)/fixed ] || exit 3; [ ${each.key} != k1 ] || sleep 1; echo ${each.key} > ${outputs.out}"
-            outputs: {out: out/${each.key}.txt}
+            run: "[ ${each.key} != k2 ] || [ -e \(fix.path)/fixed ] || exit 3; sleep 1; echo ${each.key} > ${outputs.out}"
+            outputs:
+              out: out/${each.key}.txt
         """
         let ws = TestWorkspace(yaml: yaml)
         let summary = try ws.run(RunOptions(jobs: 5), executor: try SlurmExecutor(settings: slurm.settings(throttle: 1))).summary
-        #expect(summary.ids(.failed) == ["fan@k0"])
-        #expect(summary.ids(.ran) == ["fan@k1"])
-        #expect(summary.ids(.skipped) == ["fan@k2", "fan@k3", "fan@k4"])
-        #expect(summary.results.first { $0.stage == "fan@k3" }?.failure == nil)
-        let cancels = slurm.calls("scancel")
-        #expect(cancels == ["1_2 1_3 1_4"], "task by task, never the whole array: \(cancels)")
-        for k in ["k2", "k3", "k4"] { #expect(ws.directory.read("out/\(k).txt") == nil) }
-        // The rerun (k0 fixed) runs k0 and the withdrawn ones, and finds k1 cached.
+        #expect(summary.ids(.failed) == ["fan@k2"])
+        let ran = summary.ids(.ran), skipped = summary.ids(.skipped)
+        let manifest = try #require(ws.directory.read(".studyflow/logs/1/fan.array-1.manifest"))
+        let order = manifest.split(separator: "\n").map { String($0.split(separator: " ")[1]) }
+        let failing = try #require(order.firstIndex(of: "fan@k2"))
+        #expect(Set(order[..<failing]).isSubset(of: ran), "ran \(ran), order \(order)")
+        #expect(Set(order.dropFirst(failing + 2)).isSubset(of: skipped), "skipped \(skipped), order \(order)")
+        #expect(ran.count + skipped.count == 4)
+        let withdrawn = summary.results.filter { $0.status == .skipped }
+        #expect(withdrawn.allSatisfy { $0.failure == nil && $0.attempts == 0 })
+        // One scancel, task by task, of exactly the withdrawn tasks: never the whole array.
+        let ids = withdrawn.compactMap(\.jobID).sorted()
+        #expect(slurm.calls("scancel") == (ids.isEmpty ? [] : [ids.joined(separator: " ")]))
+        for stage in withdrawn { #expect(ws.directory.read("out/\(stage.stage.dropFirst(4)).txt") == nil) }
+        // The rerun (k2 fixed) runs k2 and the withdrawn one, and finds the rest cached.
         fix.write("fixed", "")
         let rerun = try ws.run(RunOptions(jobs: 5), executor: try SlurmExecutor(settings: slurm.settings(throttle: 1))).summary
-        #expect(rerun.ids(.ran) == ["fan@k0", "fan@k2", "fan@k3", "fan@k4"])
-        #expect(rerun.ids(.cached) == ["fan@k1"])
+        #expect(rerun.ids(.ran) == (["fan@k2"] + skipped).sorted())
+        #expect(rerun.ids(.cached) == ran)
     }
 }
