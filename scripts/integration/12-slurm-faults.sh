@@ -48,7 +48,7 @@ f_fanout() { # DIR N EXTRA
         printf 'name: faults\nparams: {t: 3}\nstages:\n  fan:\n'
         printf '    foreach: [%s]\n' "$(seq -s ', ' -f 'k%g' 1 "$2")"
         printf '    run: sleep ${params.t}; echo ${each.key} > ${outputs.out}\n'
-        printf '    outputs: {out: results/${each.key}.txt}\n'
+        printf '    outputs:\n      out: results/${each.key}.txt\n'
         printf '%s' "${3:-}"
     } > "$1/f.yaml"
 }
@@ -144,7 +144,8 @@ stages:
   fan:
     foreach: [k1, k2, k3, k4, k5, k6]
     run: "case \${each.key} in k2|k5) [ -e $fix/fixed ] || { echo broken-\${each.key} >&2; exit 1; } ;; esac; sleep 1; echo \${each.key} > \${outputs.out}"
-    outputs: {out: results/\${each.key}.txt}
+    outputs:
+      out: results/\${each.key}.txt
 YAML
 f_status=0; f_run -C "$w" p.yaml -j 1 --json > "$w/stop.log" 2>&1 || f_status=$?
 check [ "$f_status" -eq 1 ]
