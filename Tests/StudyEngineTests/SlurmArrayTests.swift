@@ -258,7 +258,7 @@ struct SlurmPollingTests {
         slurm.set("accounting", "3|NODE_FAIL\n")
         let enabled = try SlurmExecutor(settings: slurm.settings())
         #expect(enabled.submit(job("c")).outcome == .failed(
-            status: 1, message: "job 3 of stage 'c' ended as NODE_FAIL with no exit status of its own"))
+            status: 1, message: "job 3 of stage 'c' was lost with its node (NODE_FAIL: the node failed or was set DOWN while it ran); 'retries:' reruns it"))
     }
 }
 

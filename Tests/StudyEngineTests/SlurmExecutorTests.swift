@@ -168,7 +168,7 @@ struct SlurmExecutorTests {
         let polls = slurm.calls("squeue").count - before
         // 0.5 s at 0.05 s per interval: about 10 calls for six jobs (not 60).
         #expect(polls >= 3 && polls <= 14, "squeue called \(polls) times")
-        #expect(slurm.calls("squeue").allSatisfy { $0 == "--noheader --me --states=all --format=%i %T" })
+        #expect(slurm.calls("squeue").allSatisfy { $0 == "--noheader --me --states=all --format=%i|%T|%r" })
         // Completion comes from the status files (issue 17): the jobs are still listed by squeue.
         for (i, stage) in stages.enumerated() { dir.write("logs/\(stage).status", i == 0 ? "4\n" : "0\n") }
         #expect(group.wait(timeout: .now() + 5) == .success)
