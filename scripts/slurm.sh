@@ -7,6 +7,9 @@
 #   scripts/slurm.sh down     stop the daemons this script started (by their pid files), nothing else
 #   scripts/slurm.sh status   what is running; exit 0 when the node answers
 #   scripts/slurm.sh env      the line to eval so sbatch/squeue find this cluster (SLURM_CONF)
+#   scripts/slurm.sh restart-controller
+#                             stop slurmctld and start it again on the same state folder (its jobs
+#                             survive, as after a controller crash on a real cluster; fault tests)
 #
 # Everything lives in the state folder ($STUDYFLOW_SLURM_STATE, default .slurm/ in the repository,
 # git-ignored): slurm.conf, munge key and socket, spool directories, pid files and daemon logs.
@@ -78,7 +81,9 @@ AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
 MpiDefault=none
-ReturnToService=2
+# A node an administrator set DOWN stays down until 'scontrol update … state=resume' (the fault
+# tests set it down mid-run); one that stopped answering returns when its slurmd registers again.
+ReturnToService=1
 KillWait=5
 $node
 PartitionName=main Nodes=ALL Default=YES MaxTime=INFINITE State=UP
@@ -111,6 +116,11 @@ up() {
     write_config
     alive "$state/slurmctld.pid" || slurmctld -f "$conf"
     alive "$state/slurmd.pid" || slurmd -f "$conf"
+    # A node a fault test left DOWN or drained (ReturnToService=1 keeps it so) is ours to resume.
+    for _ in $(seq 50); do [ -n "$(node_state)" ] && break; sleep 0.1; done
+    if [[ "$(node_state)" =~ ^(down|drain|drng|fail) ]]; then
+        scontrol update nodename="$(hostname -s)" state=resume >/dev/null 2>&1 || true
+    fi
     local waited=0
     until [ "$(node_state)" = idle ]; do
         sleep 0.1
@@ -140,6 +150,24 @@ down() {
     say "down: stopped $stopped daemon(s)"
 }
 
+# Stops slurmctld (by its pid file) and starts it again with the same configuration and state
+# folder: queued and running jobs survive; squeue fails while it is away.
+restart_controller() {
+    local pidfile=$state/slurmctld.pid
+    alive "$pidfile" || { say "slurmctld is not running (no live $pidfile); run 'scripts/slurm.sh up'"; exit 1; }
+    local pid
+    pid=$(cat "$pidfile")
+    kill "$pid"
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+    rm -f "$pidfile"
+    sleep "${STUDYFLOW_SLURM_OUTAGE:-0}"
+    slurmctld -f "$conf"
+    for _ in $(seq 300); do sinfo >/dev/null 2>&1 && { say "controller restarted"; return; }; sleep 0.1; done
+    say "the controller did not answer within 30 s of its restart; see $state/slurmctld.log"
+    exit 1
+}
+
 status() {
     for daemon in munged slurmctld slurmd; do
         if alive "$state/$daemon.pid"; then echo "$daemon: running (pid $(cat "$state/$daemon.pid"))"; else echo "$daemon: stopped"; fi
@@ -152,5 +180,6 @@ case "${1:-}" in
     down) down ;;
     status) status ;;
     env) echo "export SLURM_CONF=$conf" ;;
-    *) echo "usage: scripts/slurm.sh up|down|status|env" >&2; exit 2 ;;
+    restart-controller) restart_controller ;;
+    *) echo "usage: scripts/slurm.sh up|down|status|env|restart-controller" >&2; exit 2 ;;
 esac

@@ -7,7 +7,7 @@ struct JSONEventWriter: RunObserver {
 
     func handle(_ event: RunEvent) {
         switch event {
-        case .started, .stageStarted:
+        case .started, .stageStarted, .stageNotes:
             return
         case .stageFinished(let result):
             var object: [String: JSONValue] = [

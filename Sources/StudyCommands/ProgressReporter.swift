@@ -11,6 +11,8 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
         var total = 0
         var done = 0
         var running: [String] = []
+        /// Stages whose jobs wait in the batch queue for a reason worth showing, by stage.
+        var waiting: [String: String] = [:]
         var start = 0.0
         var counts: [StageStatus: Int] = [:]
         var failures: [String] = []
@@ -68,6 +70,22 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
         case .stageStarted(let stage, _):
             state.withLock { if !$0.running.contains(stage) { $0.running.append(stage) } }
             redraw()
+        case .stageNotes(let notes):
+            let lines = state.withLock { s -> [String] in
+                var changed: [StageNote] = []
+                for note in notes {
+                    guard case .queued(let reason) = note.kind else { changed.append(note); continue }
+                    guard s.waiting[note.stage] != reason else { continue }
+                    s.waiting[note.stage] = reason
+                    if reason != nil { changed.append(note) }
+                }
+                return Self.noteLines(changed)
+            }
+            if !lines.isEmpty {
+                clearStatusLine()
+                for line in lines { Console.err(line) }
+            }
+            redraw()
         case .stageFinished(let result):
             for warning in result.warnings { Console.err("studyflow: warning: \(warning)\n") }
             let warnings = result.status == .ran ? Self.warnings(inLog: result.logPath) : []
@@ -75,6 +93,7 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
                 s.warnings += warnings.map { "stage '\(result.stage)': \($0)" }
                 s.done += 1
                 s.running.removeAll { $0 == result.stage }
+                s.waiting[result.stage] = nil
                 s.counts[result.status, default: 0] += 1
                 if let failure = result.failure { s.failures.append(failure) }
                 if terminal && result.status == .cached { return nil }
@@ -105,6 +124,57 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
         }
     }
 
+    /// Lines for stage notes: one per queue reason, naming up to three of the stages that started
+    /// waiting for it (an array of 1,000 tasks on a DOWN node is one line), and one per retry.
+    static func noteLines(_ notes: [StageNote]) -> [String] {
+        var byReason: [String: [String]] = [:], reasons: [String] = [], retries: [String] = []
+        for note in notes {
+            switch note.kind {
+            case .queued(let reason?):
+                if byReason[reason] == nil { reasons.append(reason) }
+                byReason[reason, default: []].append(note.stage)
+            case .queued(nil):
+                continue
+            case .retrying:
+                retries.append("studyflow: note: stage '\(note.stage)': \(describe(note.kind))\n")
+            }
+        }
+        let queued = reasons.map { reason -> String in
+            let stages = byReason[reason]!
+            let named = stages.prefix(3).map { "'\($0)'" }.joined(separator: ", ")
+            let who = stages.count == 1 ? "stage \(named) waits"
+                : stages.count > 3 ? "stages \(named) and \(stages.count - 3) more wait" : "stages \(named) wait"
+            return "studyflow: note: \(who) in the batch queue: \(reason)\n"
+        }
+        return queued + retries
+    }
+
+    /// What a note says, after the stage's name.
+    static func describe(_ kind: StageNote.Kind) -> String {
+        switch kind {
+        case .queued(let reason?):
+            return "waits in the batch queue: \(reason)"
+        case .queued(nil):
+            return "no longer waits in the batch queue"
+        case .retrying(let failed, let of, let reason):
+            return "attempt \(failed) of \(of) failed (\(reason)); attempt \(failed + 1) starts"
+        }
+    }
+
+    /// The live status line: `[3/12] 5.2s  running: a, b, c, …  waiting: 4 (ReqNodeNotAvail)`;
+    /// the reason shown is the one most waiting stages share.
+    static func statusLine(done: Int, total: Int, elapsed: Double, running: [String], waiting: [String: String]) -> String {
+        let names = running.prefix(3).joined(separator: ", ") + (running.count > 3 ? ", …" : "")
+        var text = "[\(done)/\(total)] \(format(elapsed))" + (names.isEmpty ? "" : "  running: \(names)")
+        guard !waiting.isEmpty else { return text }
+        var counts: [String: Int] = [:]
+        for reason in waiting.values { counts[reason, default: 0] += 1 }
+        let top = counts.max { ($0.value, $1.key) < ($1.value, $0.key) }!.key
+        let shown = top.count > 48 ? String(top.prefix(47)) + "…" : top
+        text += "  waiting: \(waiting.count) (\(shown))"
+        return text
+    }
+
     /// `[3/12] ran      km  0.42s  (input data/raw.csv changed)`.
     static func line(for result: StageResult, done: Int, total: Int) -> String {
         let width = String(total).count
@@ -131,8 +201,8 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
         guard terminal else { return }
         let text = state.withLock { s -> String in
             s.statusLineShown = true
-            let running = s.running.prefix(3).joined(separator: ", ") + (s.running.count > 3 ? ", …" : "")
-            return "[\(s.done)/\(s.total)] \(format(SystemClock.monotonicSeconds() - s.start))" + (running.isEmpty ? "" : "  running: \(running)")
+            return Self.statusLine(done: s.done, total: s.total, elapsed: SystemClock.monotonicSeconds() - s.start,
+                                   running: s.running, waiting: s.waiting)
         }
         Console.err("\r\u{1B}[K" + text)
     }

@@ -17,11 +17,24 @@ public protocol Executor: Sendable {
     func start(_ job: StageJob, completion: @escaping @Sendable (StageExecution) -> Void)
     /// Stops everything still running (Ctrl-C); running `execute` calls then return `.cancelled`.
     func cancelAll()
+    /// Hands `observer` the news about jobs a batch system holds (why they wait in its queue);
+    /// the runner turns it into `RunEvent.stageNotes`. Executors without a queue ignore it.
+    func observeQueue(_ observer: @escaping @Sendable ([StageNote]) -> Void)
+    /// A stage failed and the run stops without `--keep-going`: jobs handed over but not yet
+    /// started (queued array tasks) are withdrawn and complete as `.cancelled`; running ones
+    /// finish. Executors that start jobs at once have nothing to withdraw.
+    func withdrawQueued()
 }
 
 extension Executor {
     /// No batch system: the outcome alone.
     public func submit(_ job: StageJob) -> StageExecution { StageExecution(outcome: execute(job)) }
+
+    /// No queue: nothing to report.
+    public func observeQueue(_ observer: @escaping @Sendable ([StageNote]) -> Void) {}
+
+    /// Nothing waits unstarted.
+    public func withdrawQueued() {}
 
     /// Runs the job in the caller's thread.
     public func start(_ job: StageJob, completion: @escaping @Sendable (StageExecution) -> Void) {
@@ -35,11 +48,15 @@ public struct StageExecution: Sendable, Equatable {
     public var outcome: StageOutcome
     /// SLURM's job id (`nil` for local execution, or when submission itself failed).
     public var jobID: String?
+    /// Whether a failure may be retried (`retries:`): false when someone ended the job on purpose
+    /// (`scancel` from outside studyflow), which a retry would undo.
+    public var retryable: Bool
 
     /// Creates an execution result.
-    public init(outcome: StageOutcome, jobID: String? = nil) {
+    public init(outcome: StageOutcome, jobID: String? = nil, retryable: Bool = true) {
         self.outcome = outcome
         self.jobID = jobID
+        self.retryable = retryable
     }
 }
 

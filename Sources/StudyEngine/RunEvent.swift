@@ -8,6 +8,9 @@ public enum RunEvent: Sendable {
     case started(RunInfo)
     /// A stage began executing (not sent for cached stages).
     case stageStarted(stage: String, attempt: Int)
+    /// News about stages still running (waiting in the batch queue for a reason, retrying), in
+    /// batches: one `squeue` call may say why hundreds of array tasks wait.
+    case stageNotes([StageNote])
     /// A stage reached its final status.
     case stageFinished(StageResult)
     /// The run ended.

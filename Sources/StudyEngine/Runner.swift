@@ -23,6 +23,8 @@ public final class Runner: Sendable {
     private let ran: Mutex<[Bool]>
     private let results: Mutex<[StageResult?]>
     private let interrupted = Atomic<Bool>(false)
+    /// Queued jobs were withdrawn after a failure (without --keep-going): done once.
+    private let withdrew = Atomic<Bool>(false)
     private let scheduler = Mutex<Scheduler?>(nil)
     private let logDirectoryMade = Atomic<Bool>(false)
     private let snapshot: SnapshotCheck?
@@ -75,6 +77,7 @@ public final class Runner: Sendable {
                 }
             })
         self.scheduler.withLock { $0 = scheduler }
+        executor.observeQueue { [weak self] notes in self?.emit(.stageNotes(notes)) }
         if interrupted.load(ordering: .relaxed) { scheduler.stop() }
         _ = scheduler.run()
         // Stages are done: what the hasher remembered for them is not read again in this run.
@@ -108,6 +111,11 @@ public final class Runner: Sendable {
         result.movedAside = movedAside.withLock { $0[id] }
         results.withLock { if id < $0.count { $0[id] = result } }
         emit(.stageFinished(result))
+        // Nothing more starts after a failure without --keep-going: that includes jobs still
+        // waiting in the batch queue (array tasks), not only stages the scheduler holds.
+        if result.status == .failed, !options.keepGoing, !withdrew.exchange(true, ordering: .relaxed) {
+            executor.withdrawQueued()
+        }
     }
 
     private func emit(_ event: RunEvent) {
@@ -288,11 +296,15 @@ public final class Runner: Sendable {
                                           failure: "stage '\(stage.id)': \(error)"))
             }
             let outcome = execution.outcome
-            if outcome == .succeeded || outcome == .cancelled || interrupted.load(ordering: .relaxed) || n >= a.attempts {
+            if outcome == .succeeded || outcome == .cancelled || interrupted.load(ordering: .relaxed) || n >= a.attempts
+                || !execution.retryable {
                 var result = conclude(a, execution, attempts: n)
                 result.warnings += discarded.map { [$0] } ?? []
                 a.done(result)
             } else {
+                if case .failed(_, let message) = outcome {
+                    emit(.stageNotes([StageNote(stage: stage.id, kind: .retrying(failed: n, of: a.attempts, reason: message))]))
+                }
                 attempt(n + 1, a)
             }
         }
@@ -303,6 +315,9 @@ public final class Runner: Sendable {
         let stage = a.resolved.stage, jobID = execution.jobID
         if execution.outcome != .succeeded { rememberLeftovers(of: stage) }
         switch execution.outcome {
+        case .cancelled where !interrupted.load(ordering: .relaxed):
+            // Withdrawn from the batch queue before it started, as the run stopped after a failure.
+            return a.result(.skipped, attempts: attempt - 1, jobID: jobID)
         case .cancelled:
             return a.result(.interrupted, attempts: attempt, failure: "stage '\(stage.id)' was interrupted", jobID: jobID)
         case .failed(let status, let message):

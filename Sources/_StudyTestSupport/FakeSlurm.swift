@@ -14,11 +14,13 @@ import StudyEngine
 ///
 /// Modes (create the file to switch on): `reject` (sbatch fails, printing the file's text),
 /// `states` (extra `ID STATE` lines squeue prints, for finished jobs the controller remembers),
+/// `unreachable` (a count: sbatch fails that many more times as with a restarting controller),
 /// `hold` (jobs stay queued and never run), `lose` (jobs vanish at once, never running), `down`
 /// (squeue and sinfo fail as with a dead controller); `cpus` holds sinfo's CPU count (default 2),
 /// `maxarray` scontrol's MaxArraySize (default 1001), `accounting` what sacct prints (without it,
 /// sacct says accounting is disabled). `sbatch --array=0-N%T` queues tasks `ID_0` … `ID_N` and runs
-/// them one after another with `SLURM_ARRAY_TASK_ID` set.
+/// them one after another with `SLURM_ARRAY_TASK_ID` set. squeue prints `ID|CONTENTS` for each
+/// file in `queue/` (write `PENDING|ReqNodeNotAvail` there for a reason).
 public final class FakeSlurm: @unchecked Sendable {
     /// The directory holding the tools; put it first on `PATH`.
     public let directory = TemporaryDirectory(prefix: "studyflow-fake-slurm")
@@ -38,6 +40,11 @@ public final class FakeSlurm: @unchecked Sendable {
             d=$(dirname "$0")
             printf '%s\\n' "$*" >> "$d/sbatch.calls"
             if [ -f "$d/reject" ]; then cat "$d/reject" >&2; exit 1; fi
+            n=$(cat "$d/unreachable" 2>/dev/null || echo 0)
+            if [ "${n:-0}" -gt 0 ]; then
+                echo $((n - 1)) > "$d/unreachable"
+                echo "sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)" >&2; exit 1
+            fi
             id=$( { flock 9; n=$(cat "$d/counter" 2>/dev/null || echo 0); n=$((n + 1)); echo "$n" > "$d/counter"; echo "$n"; } 9>"$d/counter.lock")
             out=/dev/null; dir=.; array=""
             for a in "$@"; do
@@ -76,7 +83,7 @@ public final class FakeSlurm: @unchecked Sendable {
             d=$(dirname "$0")
             echo "$*" >> "$d/squeue.calls"
             if [ -f "$d/down" ]; then echo "squeue: error: Unable to contact slurm controller (connect failure)" >&2; exit 1; fi
-            for f in "$d"/queue/*; do [ -e "$f" ] && echo "${f##*/} $(cat "$f")"; done
+            for f in "$d"/queue/*; do [ -e "$f" ] && echo "${f##*/}|$(cat "$f")"; done
             if [ -f "$d/states" ]; then cat "$d/states"; fi
             exit 0
             """,

@@ -95,7 +95,7 @@ struct SlurmArrayTests {
         let calls = slurm.calls("sbatch")
         #expect(calls.count == 1)
         let logs = ws.directory.path + "/.studyflow/logs/1"
-        #expect(calls.first == "--parsable --job-name=studyflow-fan --chdir=\(ws.directory.path) --output=\(logs)/fan.array-1.out --error=\(logs)/fan.array-1.out --open-mode=append --ntasks=1 --cpus-per-task=1 --array=0-11%2 \(logs)/fan.array-1.sbatch")
+        #expect(calls.first == "--parsable --job-name=studyflow-fan --chdir=\(ws.directory.path) --output=\(logs)/fan.array-1.out --error=\(logs)/fan.array-1.out --open-mode=append --no-requeue --ntasks=1 --cpus-per-task=1 --array=0-11%2 \(logs)/fan.array-1.sbatch")
         #expect(Set(summary.results.compactMap(\.jobID)) == Set((0..<12).map { "1_\($0)" }))
         for i in 0..<12 { #expect(ws.directory.read("out/k\(i).txt") == "k\(i)\n") }
         // Task i runs the instance on line i (in the order the scheduler handed them over).
@@ -258,7 +258,7 @@ struct SlurmPollingTests {
         slurm.set("accounting", "3|NODE_FAIL\n")
         let enabled = try SlurmExecutor(settings: slurm.settings())
         #expect(enabled.submit(job("c")).outcome == .failed(
-            status: 1, message: "job 3 of stage 'c' ended as NODE_FAIL with no exit status of its own"))
+            status: 1, message: "job 3 of stage 'c' was lost with its node (NODE_FAIL: the node failed or was set DOWN while it ran); 'retries:' reruns it"))
     }
 }
 

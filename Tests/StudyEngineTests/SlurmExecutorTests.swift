@@ -35,7 +35,7 @@ struct SlurmExecutorTests {
         let execution = executor.submit(job("true", in: dir, stage: "km", threads: 2, memory: "1.5G", time: "90s"))
         #expect(execution == StageExecution(outcome: .succeeded, jobID: "1"))
         let log = dir.path + "/logs/km.log"
-        #expect(slurm.calls("sbatch") == ["--parsable --job-name=studyflow-km --chdir=\(dir.path) --output=\(log) --error=\(log) --open-mode=append --ntasks=1 --cpus-per-task=2 --mem=1536M --time=2 --partition=short --account=lab --qos=low --exclusive \(dir.path)/logs/km.sbatch"])
+        #expect(slurm.calls("sbatch") == ["--parsable --job-name=studyflow-km --chdir=\(dir.path) --output=\(log) --error=\(log) --open-mode=append --no-requeue --ntasks=1 --cpus-per-task=2 --mem=1536M --time=2 --partition=short --account=lab --qos=low --exclusive \(dir.path)/logs/km.sbatch"])
     }
 
     @Test("a shell job runs in the workspace root with the stage's environment, output appended to its log")
@@ -168,7 +168,7 @@ struct SlurmExecutorTests {
         let polls = slurm.calls("squeue").count - before
         // 0.5 s at 0.05 s per interval: about 10 calls for six jobs (not 60).
         #expect(polls >= 3 && polls <= 14, "squeue called \(polls) times")
-        #expect(slurm.calls("squeue").allSatisfy { $0 == "--noheader --me --states=all --format=%i %T" })
+        #expect(slurm.calls("squeue").allSatisfy { $0 == "--noheader --me --states=all --format=%i|%T|%r" })
         // Completion comes from the status files (issue 17): the jobs are still listed by squeue.
         for (i, stage) in stages.enumerated() { dir.write("logs/\(stage).status", i == 0 ? "4\n" : "0\n") }
         #expect(group.wait(timeout: .now() + 5) == .success)

@@ -98,6 +98,17 @@ final class ArrayBatcher: Sendable {
         }
     }
 
+    /// Takes the entries still waiting (never submitted) out; later ones are accepted as before.
+    func withdraw() -> [Entry] {
+        state.withLock { s in
+            let waiting = s.order.flatMap { s.groups[$0] ?? [] }
+            s.groups = [:]
+            s.order = []
+            s.first = nil
+            return waiting
+        }
+    }
+
     private func expire() {
         let now = SystemClock.monotonicSeconds()
         let wait: Double? = state.withLock { s in

@@ -37,7 +37,7 @@ public final class SlurmExecutor: Executor {
         self.tools = tools
         let accounting = AccountingProbe(tools: tools)
         poller = SlurmPoller(interval: settings.pollInterval, lostGrace: settings.lostGrace, tick: settings.statusTick,
-                             accounting: { accounting.states($0) }) { tools.jobStates() }
+                             accounting: { accounting.states($0) }, queue: { tools.queue() })
     }
 
     /// Checks, before anything is submitted, that the controller answers and that no stage asks
@@ -75,18 +75,25 @@ public final class SlurmExecutor: Executor {
         if job.runsLocally { return local.submit(job) }
         let submission = SlurmSubmission(logPath: job.logPath)
         if let failure = prepare(job, submission) { return failure }
-        let result = CapturedProcess.run(tools.sbatch, submission.arguments(for: job, settings: settings), directory: job.root)
+        let result = tools.submit(submission.arguments(for: job, settings: settings), directory: job.root, stop: { cancelled.load(ordering: .relaxed) })
         let id = result.stdout.split(whereSeparator: \.isNewline).first?.split(separator: ";").first.map(String.init) ?? ""
         guard result.status == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
             let status = result.status == 0 ? 1 : result.status
             return StageExecution(outcome: .failed(status: status, message: "sbatch rejected the job of stage '\(job.stage)': \(result.message)"))
         }
-        guard let end = poller.wait(for: id, statusFile: submission.statusFile) else {
+        guard let end = poller.wait(for: id, statusFile: submission.statusFile, stage: job.stage) else {
             // Ctrl-C arrived while sbatch was running: this job missed the batched scancel.
             tools.cancel([id])
             return StageExecution(outcome: .cancelled, jobID: id)
         }
-        return Self.execution(end, id: id, stage: job.stage)
+        return ended(end, id: id, stage: job.stage)
+    }
+
+    /// `execution(end, …)`, after cancelling a job SLURM requeued behind studyflow's back (the
+    /// runner's retry replaces it; two copies would write the same outputs at once).
+    private func ended(_ end: JobEnd, id: String, stage: String) -> StageExecution {
+        if end == .vanished(state: "REQUEUED") { tools.cancelExactly([id]) }
+        return Self.execution(end, id: id, stage: stage)
     }
 
     /// What a job's end means for its stage.
@@ -97,8 +104,9 @@ public final class SlurmExecutor: Executor {
         case .exited(let status):
             return StageExecution(outcome: .failed(status: status, message: "job \(id) exited with status \(status)"), jobID: id)
         case .vanished(let state):
+            // A job cancelled on purpose stays cancelled: a retry would undo someone's scancel.
             return StageExecution(outcome: .failed(status: 1, message: Self.describe(vanished: id, stage: stage, state: state)),
-                                  jobID: id)
+                                  jobID: id, retryable: state != "CANCELLED")
         case .cancelled:
             return StageExecution(outcome: .cancelled, jobID: id)
         case .pollFailed(let message):
@@ -167,7 +175,7 @@ public final class SlurmExecutor: Executor {
         }
         let arguments = SlurmSubmission.arguments(name: array.template, log: array.output, job: chunk[0].job, settings: settings,
                                                   script: array.script, array: array.range(throttle: settings.arrayThrottle))
-        let result = CapturedProcess.run(tools.sbatch, arguments, directory: chunk[0].job.root)
+        let result = tools.submit(arguments, directory: chunk[0].job.root, stop: { cancelled.load(ordering: .relaxed) })
         let id = result.stdout.split(whereSeparator: \.isNewline).first?.split(separator: ";").first.map(String.init) ?? ""
         guard result.status == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
             return fail(result.status == 0 ? 1 : result.status, "sbatch rejected the job array of stage '\(array.template)': \(result.message)")
@@ -175,8 +183,8 @@ public final class SlurmExecutor: Executor {
         var refused = false
         for (index, entry) in chunk.enumerated() {
             let task = SlurmArray.taskID(id, index)
-            let watching = !refused && poller.watch(task, statusFile: entry.submission.statusFile) { [self] end in
-                complete(entry, Self.execution(end, id: task, stage: entry.job.stage))
+            let watching = !refused && poller.watch(task, statusFile: entry.submission.statusFile, stage: entry.job.stage) { [self] end in
+                complete(entry, ended(end, id: task, stage: entry.job.stage))
             }
             if !watching {
                 // Ctrl-C arrived while sbatch was running: this array missed the batched scancel.
@@ -209,9 +217,31 @@ public final class SlurmExecutor: Executor {
             return "job \(id) of stage '\(stage)' hit its time limit; raise 'resources.time'"
         case "OUT_OF_MEMORY"?:
             return "job \(id) of stage '\(stage)' ran out of memory; raise 'resources.memory'"
+        case "NODE_FAIL"?:
+            return "job \(id) of stage '\(stage)' was lost with its node (NODE_FAIL: the node failed or was set DOWN while it ran); 'retries:' reruns it"
+        case "REQUEUED"?:
+            return "job \(id) of stage '\(stage)' was lost with its node (SLURM requeued it; studyflow cancelled the copy); 'retries:' reruns it"
+        case "BOOT_FAIL"?:
+            return "job \(id) of stage '\(stage)' was lost: its node failed to boot (BOOT_FAIL); 'retries:' reruns it"
         case let state?:
             return "job \(id) of stage '\(stage)' ended as \(state) with no exit status of its own"
         }
+    }
+
+    public func observeQueue(_ observer: @escaping @Sendable ([StageNote]) -> Void) {
+        poller.observe(observer)
+    }
+
+    /// Withdraws what has not started: instances still being collected into an array complete as
+    /// `.cancelled` without a job, and the jobs and array tasks one fresh `squeue` shows pending
+    /// are cancelled one by one (`42_7`, never the whole array: its running tasks finish). A task
+    /// that starts in between ends as cancelled too: its stage is not recorded; the next run redoes it.
+    public func withdrawQueued() {
+        let unsent = batcher.withLock { $0?.withdraw() } ?? []
+        for entry in unsent { entry.completion(StageExecution(outcome: .cancelled)) }
+        guard !poller.waitingJobs().isEmpty, let queue = tools.queue() else { return }
+        let pending = poller.waitingJobs().filter { queue.states[$0] == "PENDING" }
+        tools.cancelExactly(poller.withdraw(pending))
     }
 
     /// Ctrl-C: `scancel` every job still outstanding, in one call; waiting workers return `.cancelled`.

@@ -34,13 +34,19 @@ enum JobEnd: Equatable, Sendable {
 final class SlurmPoller: Sendable {
     private struct Waiter {
         var statusFile: String
+        /// The stage it runs, for notes on why it waits.
+        var stage: String
         var notify: @Sendable (JobEnd) -> Void
+        /// The queue reason last noted for it (`nil`: none shown).
+        var reason: String?
         /// When the job was first seen missing from `squeue` without a status file.
         var absentSince: Double?
         /// SLURM's state when it was last seen (for a job that then vanished).
         var lastState: String?
         /// A status above 128 read from its file, waiting for SLURM's word on who sent the signal.
         var signalled: Int32?
+        /// studyflow withdrew it from the queue (`withdraw`): ending without a status is `.cancelled`.
+        var withdrawn = false
     }
 
     private struct State {
@@ -58,10 +64,16 @@ final class SlurmPoller: Sendable {
     private let lostGrace: Double
     /// Seconds of consecutive `squeue` failures after which waiting jobs fail.
     private let failureLimit: Double
-    private let query: @Sendable () -> [String: String]?
+    private let query: @Sendable () -> SlurmQueue?
+    private let observer = Mutex<(@Sendable ([StageNote]) -> Void)?>(nil)
     private let accounting: @Sendable ([String]) -> [String: String]?
     private let clock: @Sendable () -> Double
 
+    /// States of a job that has started on a node.
+    static let startedStates: Set<String> = ["RUNNING", "COMPLETING", "SUSPENDED", "STOPPED"]
+    /// States of a job SLURM put back in the queue after it started (its node failed and the
+    /// cluster requeues jobs despite `--no-requeue`): it would run again behind studyflow's back.
+    static let requeuedStates: Set<String> = ["PENDING", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED"]
     /// SLURM job states after which a job runs no more.
     static let finalStates: Set<String> = ["BOOT_FAIL", "CANCELLED", "COMPLETED", "DEADLINE", "FAILED", "NODE_FAIL",
                                            "OUT_OF_MEMORY", "PREEMPTED", "TIMEOUT"]
@@ -75,7 +87,7 @@ final class SlurmPoller: Sendable {
     init(interval: Double, lostGrace: Double, tick: Double = 0.2, failureLimit: Double = 120,
          clock: @escaping @Sendable () -> Double = { SystemClock.monotonicSeconds() },
          accounting: @escaping @Sendable ([String]) -> [String: String]? = { _ in nil },
-         query: @escaping @Sendable () -> [String: String]?) {
+         queue query: @escaping @Sendable () -> SlurmQueue?) {
         self.interval = max(0.01, interval)
         self.tick = max(0.005, min(tick, self.interval))
         self.lostGrace = lostGrace
@@ -85,21 +97,53 @@ final class SlurmPoller: Sendable {
         self.clock = clock
     }
 
+    /// A poller whose `query` gives states only (no pending reasons).
+    convenience init(interval: Double, lostGrace: Double, tick: Double = 0.2, failureLimit: Double = 120,
+                     clock: @escaping @Sendable () -> Double = { SystemClock.monotonicSeconds() },
+                     accounting: @escaping @Sendable ([String]) -> [String: String]? = { _ in nil },
+                     query: @escaping @Sendable () -> [String: String]?) {
+        self.init(interval: interval, lostGrace: lostGrace, tick: tick, failureLimit: failureLimit, clock: clock,
+                  accounting: accounting, queue: { query().map { SlurmQueue(states: $0) } })
+    }
+
+    /// Sends `observer` every change of a waiting job's notable queue reason (see
+    /// `SlurmQueue.notableReason`), one batch per `squeue` call.
+    func observe(_ observer: @escaping @Sendable ([StageNote]) -> Void) {
+        self.observer.withLock { $0 = observer }
+    }
+
+    /// Marks the waiting jobs among `ids` as withdrawn by studyflow (a job that then ends without an
+    /// exit status of its own ends `.cancelled`, not as "cancelled from outside"); returns them.
+    func withdraw(_ ids: [String]) -> [String] {
+        state.withLock { s in
+            ids.filter { id in
+                guard s.waiters[id] != nil else { return false }
+                s.waiters[id]!.withdrawn = true
+                return true
+            }
+        }
+    }
+
+    /// Ids of the jobs being waited on.
+    func waitingJobs() -> [String] {
+        state.withLock { s in s.waiters.keys.sorted() }
+    }
+
     /// Blocks until job `id` ends; `nil` when `cancelAll` came first (the caller cancels the job).
-    func wait(for id: String, statusFile: String) -> JobEnd? {
+    func wait(for id: String, statusFile: String, stage: String = "") -> JobEnd? {
         let semaphore = DispatchSemaphore(value: 0)
         let end = Mutex<JobEnd?>(nil)
-        guard watch(id, statusFile: statusFile, notify: { e in end.withLock { $0 = e }; semaphore.signal() }) else { return nil }
+        guard watch(id, statusFile: statusFile, stage: stage, notify: { e in end.withLock { $0 = e }; semaphore.signal() }) else { return nil }
         semaphore.wait()
         return end.withLock { $0 }
     }
 
     /// Calls `notify` once when job `id` ends (from the poller's thread); false when `cancelAll`
     /// came first (then `notify` is never called and the caller cancels the job).
-    func watch(_ id: String, statusFile: String, notify: @escaping @Sendable (JobEnd) -> Void) -> Bool {
+    func watch(_ id: String, statusFile: String, stage: String = "", notify: @escaping @Sendable (JobEnd) -> Void) -> Bool {
         let start: Bool? = state.withLock { s in
             if s.cancelled { return nil }
-            s.waiters[id] = Waiter(statusFile: statusFile, notify: notify)
+            s.waiters[id] = Waiter(statusFile: statusFile, stage: stage, notify: notify)
             if s.polling { return false }
             s.polling = true
             return true
@@ -137,16 +181,19 @@ final class SlurmPoller: Sendable {
             var updates = StatusFiles.read(pending.map { ($0.id, $0.waiter.statusFile) })
             if state.withLock({ now - $0.lastQuery! >= interval }) {
                 state.withLock { $0.lastQuery = now }
-                if let states = query() {
+                if let queue = query() {
                     failingSince = nil
-                    updates.states = states
+                    updates.states = queue.states
+                    updates.queue = queue
                 } else {
                     let since = failingSince ?? now
                     failingSince = since
                     if now - since >= failureLimit { updates.failure = "squeue has failed for \(Int(now - since)) s" }
                 }
             }
-            deliver(apply(updates, now: now))
+            let ended = apply(updates, now: now)
+            if let queue = updates.queue { report(queue, ended: ended.map { $0.waiter }) }
+            deliver(ended)
             usleep(useconds_t(tick * 1_000_000))
         }
     }
@@ -183,11 +230,17 @@ final class SlurmPoller: Sendable {
                         waiter.absentSince = now
                     }
                 }
+                if end == nil, updates.statuses[id] == nil, let slurmState, let last = waiter.lastState,
+                   Self.startedStates.contains(last), Self.requeuedStates.contains(slurmState) {
+                    // It started, then went back to the queue: its node failed and SLURM requeued it.
+                    end = .vanished(state: "REQUEUED")
+                }
                 if let slurmState { waiter.lastState = slurmState }
                 if end == nil, let since = waiter.absentSince, now - since >= lostGrace {
                     end = .vanished(state: waiter.lastState)
                     if waiter.lastState == nil || waiter.lastState == "COMPLETED" { unaccounted.append(id) }
                 }
+                if waiter.withdrawn, case .vanished? = end { end = .cancelled }
                 if let end {
                     s.waiters[id] = nil
                     ended.append((id, waiter, end))
@@ -204,6 +257,23 @@ final class SlurmPoller: Sendable {
         }
     }
 
+    /// Notes, for the stages whose jobs still wait or just ended, every change of the reason they
+    /// wait in the queue.
+    private func report(_ queue: SlurmQueue, ended: [Waiter]) {
+        guard let observer = observer.withLock({ $0 }) else { return }
+        var notes: [StageNote] = []
+        state.withLock { s in
+            for (id, waiter) in s.waiters where !waiter.stage.isEmpty {
+                let reason = queue.notableReason(id)
+                guard reason != waiter.reason else { continue }
+                s.waiters[id]?.reason = reason
+                notes.append(StageNote(stage: waiter.stage, kind: .queued(reason: reason)))
+            }
+        }
+        for waiter in ended where waiter.reason != nil { notes.append(StageNote(stage: waiter.stage, kind: .queued(reason: nil))) }
+        if !notes.isEmpty { observer(notes.sorted { $0.stage < $1.stage }) }
+    }
+
     private func deliver(_ ended: [(id: String, waiter: Waiter, end: JobEnd)]) {
         for entry in ended { entry.waiter.notify(entry.end) }
     }
@@ -214,6 +284,8 @@ final class SlurmPoller: Sendable {
 struct StatusFiles {
     var statuses: [String: Int32] = [:]
     var states: [String: String]?
+    /// What `squeue` said, when it ran this tick (states and reasons).
+    var queue: SlurmQueue?
     var failure: String?
 
     /// Reads the status files of `jobs` that exist, listing each directory once.

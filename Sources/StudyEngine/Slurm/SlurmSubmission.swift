@@ -37,8 +37,10 @@ struct SlurmSubmission: Sendable {
                           array: String? = nil) -> [String] {
         // SLURM expands %j, %x, … in file names; %% is a literal percent sign.
         let log = log.replacingPercent()
+        // --no-requeue: a job whose node fails ends NODE_FAIL and the runner retries it as
+        // 'retries:' allows; SLURM's requeue would rerun it behind studyflow's back.
         var arguments = ["--parsable", "--job-name=studyflow-" + name, "--chdir=" + job.root,
-                         "--output=" + log, "--error=" + log, "--open-mode=append",
+                         "--output=" + log, "--error=" + log, "--open-mode=append", "--no-requeue",
                          "--ntasks=1", "--cpus-per-task=\(max(1, job.threads))"]
         if let memory = job.memory.flatMap(ResourceFormat.memoryMegabytes) { arguments.append("--mem=\(memory)M") }
         if let time = job.time.flatMap(ResourceFormat.timeMinutes) { arguments.append("--time=\(time)") }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import StudyCore
 
 /// Absolute paths of SLURM's client tools, found once on a `PATH`, and the calls the executor makes.
 struct SlurmTools: Sendable {
@@ -79,17 +80,35 @@ struct SlurmTools: Sendable {
 
     /// State of each of this user's jobs the controller still knows (`RUNNING`, `CANCELLED`, …;
     /// finished jobs stay listed for `MinJobAge` seconds), or `nil` when `squeue` failed.
-    func jobStates() -> [String: String]? {
-        let result = CapturedProcess.run(squeue, ["--noheader", "--me", "--states=all", "--format=%i %T"])
+    func jobStates() -> [String: String]? { queue()?.states }
+
+    /// States and pending reasons of this user's jobs in one `squeue` call; `nil` when it failed.
+    func queue() -> SlurmQueue? {
+        let result = CapturedProcess.run(squeue, SlurmQueue.arguments)
         guard result.status == 0 else { return nil }
-        var states: [String: String] = [:]
-        for line in result.stdout.split(whereSeparator: \.isNewline) {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard let id = fields.first else { continue }
-            let state = fields.count > 1 ? String(fields[1]) : "RUNNING"
-            for task in Self.expand(String(id)) { states[task] = state }
+        return SlurmQueue.parse(result.stdout)
+    }
+
+    /// `sbatch ARGUMENTS` in `directory`. While the controller cannot be reached (it restarts, the
+    /// network blips) sbatch fails before anything is sent, so it is tried again every `pause`
+    /// seconds for up to `patience` seconds; any other failure is returned at once.
+    /// `stop` ends the waiting early (Ctrl-C).
+    func submit(_ arguments: [String], directory: String, patience: Double = 120, pause: Double = 1,
+                stop: () -> Bool = { false }) -> CapturedProcess {
+        let start = SystemClock.monotonicSeconds()
+        while true {
+            let result = CapturedProcess.run(sbatch, arguments, directory: directory)
+            guard result.status != 0, Self.isUnreachable(result.stderr + result.stdout), !stop(),
+                  SystemClock.monotonicSeconds() - start + pause <= patience else { return result }
+            usleep(useconds_t(pause * 1_000_000))
         }
-        return states
+    }
+
+    /// Whether a SLURM client tool failed because the controller did not answer (nothing was
+    /// submitted), as opposed to rejecting the request.
+    static func isUnreachable(_ message: String) -> Bool {
+        // Not "Socket timed out on send/recv": the controller may have taken the job before it.
+        message.contains("Unable to contact slurm controller")
     }
 
     /// squeue's id of pending array tasks, `42_[0-3,7%2]`, as one id per task (`42_0` … `42_7`);
@@ -108,6 +127,12 @@ struct SlurmTools: Sendable {
             for task in low...high { tasks.append(prefix + String(task)) }
         }
         return tasks
+    }
+
+    /// `scancel ID…` of exactly these jobs or array tasks, in one call: `42_7` alone, its siblings untouched.
+    func cancelExactly(_ ids: [String]) {
+        guard !ids.isEmpty else { return }
+        _ = CapturedProcess.run(scancel, ids)
     }
 
     /// `scancel ID…` in one call; array tasks (`42_7`) go as their whole array (`42`), once.

@@ -1,0 +1,40 @@
+@testable import StudyCommands
+import StudyEngine
+import Testing
+
+/// What the progress display says about stages that wait in the batch queue or retry: SLURM's
+/// reason instead of a silent wait, one line per reason however many array tasks share it.
+@Suite("Progress notes")
+struct ProgressNoteTests {
+    private let down = "Nodes required for job are DOWN, DRAINED or reserved for jobs in higher priority partitions"
+
+    @Test("stages waiting for one reason share one line naming three of them; a retry gets its own line")
+    func noteLines() {
+        let notes = (0..<5).map { StageNote(stage: "fan@k\($0)", kind: .queued(reason: down)) }
+            + [StageNote(stage: "one", kind: .queued(reason: "ReqNodeNotAvail, UnavailableNodes:vm")),
+               StageNote(stage: "gone", kind: .queued(reason: nil)),
+               StageNote(stage: "fan@k9", kind: .retrying(failed: 1, of: 3, reason: "job 12_9 of stage 'fan@k9' was lost with its node (NODE_FAIL)"))]
+        #expect(ProgressReporter.noteLines(notes) == [
+            "studyflow: note: stages 'fan@k0', 'fan@k1', 'fan@k2' and 2 more wait in the batch queue: \(down)\n",
+            "studyflow: note: stage 'one' waits in the batch queue: ReqNodeNotAvail, UnavailableNodes:vm\n",
+            "studyflow: note: stage 'fan@k9': attempt 1 of 3 failed (job 12_9 of stage 'fan@k9' was lost with its node (NODE_FAIL)); attempt 2 starts\n",
+        ])
+        #expect(ProgressReporter.noteLines([StageNote(stage: "a", kind: .queued(reason: "x")), StageNote(stage: "b", kind: .queued(reason: "x"))])
+                == ["studyflow: note: stages 'a', 'b' wait in the batch queue: x\n"])
+        #expect(ProgressReporter.noteLines([StageNote(stage: "a", kind: .queued(reason: nil))]).isEmpty)
+    }
+
+    @Test("the live status line counts waiting stages with the reason most of them share, cut to fit")
+    func statusLine() {
+        let waiting = ["a": down, "b": down, "c": "ReqNodeNotAvail"]
+        #expect(ProgressReporter.statusLine(done: 3, total: 12, elapsed: 5.25, running: ["a", "b", "c", "d"], waiting: waiting)
+                == "[3/12] 5.25s  running: a, b, c, …  waiting: 3 (Nodes required for job are DOWN, DRAINED or res…)")
+        #expect(ProgressReporter.statusLine(done: 0, total: 2, elapsed: 1, running: ["x"], waiting: [:]) == "[0/2] 1.0s  running: x")
+    }
+
+    @Test("the verbose log says what each note means")
+    func describe() {
+        #expect(ProgressReporter.describe(.queued(reason: "ReqNodeNotAvail")) == "waits in the batch queue: ReqNodeNotAvail")
+        #expect(ProgressReporter.describe(.queued(reason: nil)) == "no longer waits in the batch queue")
+    }
+}
