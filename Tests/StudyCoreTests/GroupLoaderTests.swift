@@ -80,7 +80,7 @@ struct GroupLoaderTests {
         #expect(diagnostics("name: g\nslurm: {group_components: {tiyn: 5}}\n" + stages) ==
                 "w.yaml:2:28: error: 'group_components' names group 'tiyn', which no stage has; did you mean 'tiny'?")
         #expect(diagnostics("name: g\nprofiles:\n  p: {slurm: {group_components: {other: 5}}}\n" + stages) ==
-                "w.yaml:3:35: error: 'group_components' names group 'other', which no stage has; add 'group: other' to the stages it should join, or remove it")
+                "w.yaml:3:34: error: 'group_components' names group 'other', which no stage has; add 'group: other' to the stages it should join, or remove it")
         #expect(diagnostics("name: g\nslurm: {group_components: {tiny: 0}}\n" + stages) ==
                 "w.yaml:2:34: error: 'group_components' of group 'tiny' must be an integer from 1 to 100000, got '0'")
         #expect(diagnostics("name: g\nslurm: {group_components: [tiny]}\n" + stages) ==
