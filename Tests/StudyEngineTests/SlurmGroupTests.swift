@@ -179,9 +179,11 @@ struct SlurmGroupTests {
         flag.write("fail", "")
         let run = "\"[ ${each.key} != k1 ] || [ ! -e '\(flag.path)/fail' ] || exit 3; echo ${each.key} > ${outputs.out}\""
         let ws = TestWorkspace(yaml: fanout(4, run: run))
-        let summary = try ws.run(RunOptions(jobs: 2, keepGoing: true), executor: try SlurmExecutor(settings: slurm.settings())).summary
+        // -j 1: the instances are handed over (and run) in plan order, so k2 and k3 follow k1.
+        let summary = try ws.run(RunOptions(jobs: 1, keepGoing: true), executor: try SlurmExecutor(settings: slurm.settings())).summary
         let manifest = try #require(ws.directory.read(".studyflow/logs/1/tiny.group-1.manifest"))
         let order = manifest.split(separator: "\n").map { String($0.split(separator: " ")[1]) }
+        #expect(order == ["fan@k0", "fan@k1", "fan@k2", "fan@k3"])
         let position = try #require(order.firstIndex(of: "fan@k1"))
         #expect(summary.ids(.ran) == order[..<position].sorted())
         let failed = try #require(summary.results.first { $0.stage == "fan@k1" })
