@@ -108,8 +108,8 @@ public final class SlurmExecutor: Executor {
         }
     }
 
-    /// A fan-out instance joins a job array (it completes later, from the poller); any other
-    /// stage runs as `submit` does, before this returns.
+    /// A stage with `group:` joins a group job, and a fan-out instance a job array (both complete
+    /// later, from the poller); any other stage runs as `submit` does, before this returns.
     public func start(_ job: StageJob, completion: @escaping @Sendable (StageExecution) -> Void) {
         guard job.template != nil || job.resources.group != nil, !job.runsLocally, !cancelled.load(ordering: .relaxed) else {
             return completion(submit(job))
