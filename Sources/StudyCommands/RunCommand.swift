@@ -225,6 +225,7 @@ struct RunCommand: ParsableCommand {
                                      pollInterval: pollInterval ?? profiled.pollInterval ?? workflow.slurm.pollInterval ?? 30,
                                      studyflowBinary: ExecutablePath.current, searchPath: ExecutablePath.searchPath)
         settings.arrayThrottle = jobs ?? profile?.jobs ?? ProcessorCount.online
+        settings.groupComponents = workflow.slurm.groupComponents.merging(profiled.groupComponents) { $1 }
         let slurm = try SlurmExecutor(settings: settings, local: LocalExecutor(holding: lock))
         try slurm.check(stages: workflow.stages.map { ($0.id, $0.resources.threads) })
         return slurm

@@ -3,7 +3,8 @@
 /// `sbatch_args`). It never enters a stage key: where a stage runs does not change its outputs.
 ///
 /// ```yaml
-/// slurm: {partition: short, account: lab42, sbatch_args: [--qos=normal], poll_interval: 60}
+/// slurm: {partition: short, account: lab42, sbatch_args: [--qos=normal], poll_interval: 60,
+///         group_components: {tiny: 50}}
 /// ```
 public struct SlurmDefaults: Sendable, Equatable {
     /// `partition:`.
@@ -14,9 +15,12 @@ public struct SlurmDefaults: Sendable, Equatable {
     public var sbatchArguments: [String]
     /// `poll_interval:`, least seconds between `squeue` calls (`--poll-interval`).
     public var pollInterval: Double?
+    /// `group_components:`, group name → most stages one job of that group runs (Snakemake's
+    /// `--group-components`); a group not listed runs all its ready stages in one job.
+    public var groupComponents: [String: Int] = [:]
 
     /// Keys of the block.
-    public static let keys = ["partition", "account", "sbatch_args", "poll_interval"]
+    public static let keys = ["partition", "account", "sbatch_args", "poll_interval", "group_components"]
 
     /// Nothing set.
     public init(partition: String? = nil, account: String? = nil, sbatchArguments: [String] = [], pollInterval: Double? = nil) {
@@ -32,6 +36,7 @@ public struct SlurmDefaults: Sendable, Equatable {
         if let partition { members["partition"] = .string(partition) }
         if let account { members["account"] = .string(account) }
         if let pollInterval { members["poll_interval"] = .number(pollInterval) }
+        if !groupComponents.isEmpty { members["group_components"] = .object(groupComponents.mapValues { .number(Double($0)) }) }
         return .object(members)
     }
 
@@ -58,5 +63,14 @@ public struct SlurmDefaults: Sendable, Equatable {
         default: return nil
         }
         self.init(partition: partition, account: account, sbatchArguments: arguments, pollInterval: interval)
+        switch members["group_components"] {
+        case nil: break
+        case .object(let sizes)?:
+            for (name, size) in sizes {
+                guard case .number(let n) = size, let count = Int(exactly: n) else { return nil }
+                groupComponents[name] = count
+            }
+        default: return nil
+        }
     }
 }

@@ -22,7 +22,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
     }
 
     /// Bumped whenever the encoding changes; a cache of another version is ignored.
-    public static let formatVersion: UInt64 = 11
+    public static let formatVersion: UInt64 = 12
 
     /// The binary encoding.
     public func encoded() -> [UInt8] {
@@ -76,6 +76,7 @@ public struct CompiledWorkflow: Sendable, Equatable {
             w.write(UInt64(stage.tools.count))
             for tool in stage.tools { w.write(tool) }
             w.write(stage.resources.runsLocally)
+            w.write(stage.resources.group ?? "")
             for list in [graph.dependencies[id], graph.inputProducers[id]] {
                 w.write(UInt64(list.count))
                 for x in list { w.write(Int(x)) }
@@ -191,6 +192,8 @@ public struct CompiledWorkflow: Sendable, Equatable {
         var tools: [String] = []
         for _ in 0..<(try r.readCount()) { tools.append(try r.readString()) }
         resources.runsLocally = try r.readBool()
+        let group = try r.readString()
+        resources.group = group.isEmpty ? nil : group
         var stage = Stage(id: id, action: action, inputs: lists[0], outputs: lists[1], params: stageParams,
                           env: env, resources: resources, location: location, fields: fields,
                           container: container, network: network)

@@ -159,6 +159,9 @@ public struct StageResources: Sendable, Equatable, Hashable {
     /// `local: true`: runs on the submitting host even under `--executor slurm` (reports, small
     /// joins). Never part of the stage key: where a stage runs does not change its outputs.
     public var runsLocally: Bool
+    /// `group: NAME`: under the SLURM executor, ready stages of one group run one after another
+    /// inside one job (many tiny stages, one job). Never part of the stage key, as `runsLocally`.
+    public var group: String?
 
     /// One thread, no limits, no retries.
     public init(threads: Int = 1, memory: String? = nil, time: String? = nil, retries: Int = 0, runsLocally: Bool = false) {

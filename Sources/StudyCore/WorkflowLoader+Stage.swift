@@ -84,6 +84,7 @@ extension WorkflowLoader {
         if let local = values["local"] {
             template.stage.resources.runsLocally = reader.boolean(local, what: "'local' of stage '\(id)'") ?? false
         }
+        if let group = values["group"] { parseGroup(group, stage: &template.stage, reader: &reader) }
         if let resources = values["resources"] {
             parseResources(resources, stage: &template.stage, fanout: fanout, deferred: &deferred, reader: &reader)
         }

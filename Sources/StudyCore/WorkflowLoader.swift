@@ -23,7 +23,7 @@ public struct WorkflowLoader: Sendable {
     public static let workflowKeys = ["container", "description", "include", "name", "network", "params", "profiles", "sandbox", "sign", "slurm",
                                       "stages", "tools"]
     /// Keys of a stage.
-    public static let stageKeys = ["container", "description", "env", "foreach", "inputs", "local", "matrix", "name", "network",
+    public static let stageKeys = ["container", "description", "env", "foreach", "group", "inputs", "local", "matrix", "name", "network",
                                    "outputs", "params", "resources", "retries", "run", "sandbox", "threads", "tools", "uses", "with"]
 
     /// Creates a loader that accepts the given built-in kinds.
@@ -121,6 +121,7 @@ public struct WorkflowLoader: Sendable {
                                 slurm: slurm, sign: sign, fanouts: collected.fanouts, gathers: gathers, levels: levels)
         workflow.includes = included.includes
         workflow.profiles = profiles
+        checkGroupComponents(pairs, groups: Set(stages.compactMap(\.resources.group)), reader: &reader)
         return workflow
     }
 
@@ -206,6 +207,8 @@ public struct WorkflowLoader: Sendable {
                 } else {
                     reader.error("'poll_interval' in 'slurm' must be seconds between squeue calls, more than 0 and at most 3600, like 30, got '\(text)'", at: pair.value)
                 }
+            case "group_components":
+                slurm.groupComponents = parseGroupComponents(pair.value, reader: &reader)
             case "sbatch_args":
                 guard case .sequence(let items) = pair.value else {
                     reader.error("'sbatch_args' in 'slurm' must be a list of sbatch arguments like [--qos=normal], got \(reader.kindName(pair.value))", at: pair.value)

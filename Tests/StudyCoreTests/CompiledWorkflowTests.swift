@@ -28,6 +28,7 @@ private func oneStageEncoding(dependency: Int?) -> [UInt8] {
     w.write(""); w.write(false); w.write(false)       // container: none, network: false
     w.write(UInt64(0))                                // tools
     w.write(true)                                     // local: true
+    w.write("tiny")                                   // group: tiny
     if let dependency { w.write(UInt64(1)); w.write(dependency) } else { w.write(UInt64(0)) }
     w.write(UInt64(0))                                // input producers
     w.write(UInt64(0))                                // command words
@@ -105,6 +106,7 @@ struct CompiledWorkflowTests {
         #expect(decoded.workflow.stages.map(\.id) == ["a"])
         #expect(decoded.workflow.stages[0].sandbox)
         #expect(decoded.workflow.stages[0].resources.runsLocally)
+        #expect(decoded.workflow.stages[0].resources.group == "tiny")
         #expect(decoded.workflow.stages[0].location == SourceLocation(file: "w.yaml", line: 3, column: 3))
         #expect(decoded.graph.order == [0])
     }

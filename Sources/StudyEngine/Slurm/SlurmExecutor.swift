@@ -11,7 +11,8 @@ import Synchronization
 /// `sbatch --array=0-(n-1)%J` (`J` = `-j`, the tasks running at once; chunked at the cluster's
 /// `MaxArraySize`), and the instance completes later, from the poller, without holding a thread.
 /// Plain stages are single jobs that block their worker as before, so `-j` also bounds them.
-/// `local: true` stages run on the submitting host through `local`.
+/// `local: true` stages run on the submitting host through `local`. Stages with `group: NAME` go to
+/// a `GroupSubmitter`, which runs the ready ones of a group one after another in group jobs.
 ///
 /// The submitting process has already planned the run and computed every key; jobs only execute.
 /// Outputs land in the workspace (a file system the nodes share) and the runner stores them as it
@@ -24,6 +25,7 @@ public final class SlurmExecutor: Executor {
     private let cancelled = Atomic<Bool>(false)
     private let local: any Executor
     private let batcher: Mutex<ArrayBatcher?> = Mutex(nil)
+    private let groups: Mutex<GroupSubmitter?> = Mutex(nil)
     private let arrays = Mutex<(numbers: [String: Int], maxSize: Int?)>(([:], nil))
     /// Where completions of array tasks run (the runner then stores their outputs).
     private let completions = DispatchQueue(label: "studyflow.slurm.completions", attributes: .concurrent)
@@ -114,14 +116,20 @@ public final class SlurmExecutor: Executor {
         }
     }
 
-    /// A fan-out instance joins a job array (it completes later, from the poller); any other
-    /// stage runs as `submit` does, before this returns.
+    /// A stage with `group:` joins a group job, and a fan-out instance a job array (both complete
+    /// later, from the poller); any other stage runs as `submit` does, before this returns.
     public func start(_ job: StageJob, completion: @escaping @Sendable (StageExecution) -> Void) {
-        guard let template = job.template, !job.runsLocally, !cancelled.load(ordering: .relaxed) else {
+        guard job.template != nil || job.resources.group != nil, !job.runsLocally, !cancelled.load(ordering: .relaxed) else {
             return completion(submit(job))
         }
         let submission = SlurmSubmission(logPath: job.logPath)
         if let failure = prepare(job, submission) { return completion(failure) }
+        if let group = job.resources.group {
+            let entry = ArrayBatcher.Entry(job: job, submission: submission, completion: completion)
+            if !groupSubmitter().add(entry, group: group) { completion(StageExecution(outcome: .cancelled)) }
+            return
+        }
+        guard let template = job.template else { return completion(submit(job)) }
         let key = ArrayBatcher.Key(template: template, directory: parentDirectory(job.logPath), threads: job.threads,
                                    memory: job.memory, time: job.time)
         let entry = ArrayBatcher.Entry(job: job, submission: submission, completion: completion)
@@ -134,6 +142,15 @@ public final class SlurmExecutor: Executor {
             let made = ArrayBatcher(window: settings.coalesceWindow, cap: settings.coalesceCap,
                                     chunk: { [self] in maxArraySize() }, submit: { [self] in submitArray($0, $1) })
             batcher = made
+            return made
+        }
+    }
+
+    private func groupSubmitter() -> GroupSubmitter {
+        groups.withLock { groups in
+            if let groups { return groups }
+            let made = GroupSubmitter(settings: settings, tools: tools, poller: poller, maxArraySize: { [self] in maxArraySize() })
+            groups = made
             return made
         }
     }
@@ -247,7 +264,7 @@ public final class SlurmExecutor: Executor {
     /// Ctrl-C: `scancel` every job still outstanding, in one call; waiting workers return `.cancelled`.
     public func cancelAll() {
         cancelled.store(true, ordering: .relaxed)
-        let unsent = batcher.withLock { $0?.cancelAll() } ?? []
+        let unsent = (batcher.withLock { $0?.cancelAll() } ?? []) + (groups.withLock { $0?.cancelAll() } ?? [])
         poller.cancelAll { tools.cancel($0) }
         local.cancelAll()
         for entry in unsent { entry.completion(StageExecution(outcome: .cancelled)) }

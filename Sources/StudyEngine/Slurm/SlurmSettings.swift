@@ -18,6 +18,9 @@ public struct SlurmSettings: Sendable {
     public var coalesceWindow: Double = 0.2
     /// Seconds the first collected instance waits at most before its array goes out.
     public var coalesceCap: Double = 30
+    /// `group_components:`: group name → most stages one group job runs; a group not listed runs
+    /// all its ready stages in one job.
+    public var groupComponents: [String: Int] = [:]
     /// Seconds a job may be absent from `squeue` without an exit status before it counts as lost
     /// (a shared file system can show a status file a moment after the job left the queue).
     public var lostGrace: Double
