@@ -68,6 +68,12 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
         case .stageStarted(let stage, _):
             state.withLock { if !$0.running.contains(stage) { $0.running.append(stage) } }
             redraw()
+        case .attemptFailed(let failure):
+            // A retry is never silent: why the attempt failed and what the next one asks for.
+            clearStatusLine()
+            output.flush()
+            Console.err("studyflow: \(failure)\n")
+            redraw()
         case .stageFinished(let result):
             for warning in result.warnings { Console.err("studyflow: warning: \(warning)\n") }
             let warnings = result.status == .ran ? Self.warnings(inLog: result.logPath) : []

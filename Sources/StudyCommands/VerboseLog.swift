@@ -18,6 +18,8 @@ struct VerboseLog: RunObserver {
             logger.debug("run \(info.run): \(info.total) stages selected, executor \(info.executor)")
         case .stageStarted(let stage, let attempt):
             logger.debug("\(stage): starting (attempt \(attempt))")
+        case .attemptFailed(let failure):
+            logger.debug("\(failure.stage): \(failure)")
         case .stageFinished(let result):
             let key = result.record.map { " key \($0.key.short)" } ?? ""
             let why = result.reasons.isEmpty ? "" : " because " + ReasonText.joined(result.reasons)

@@ -35,11 +35,15 @@ public struct StageExecution: Sendable, Equatable {
     public var outcome: StageOutcome
     /// SLURM's job id (`nil` for local execution, or when submission itself failed).
     public var jobID: String?
+    /// The limit the batch system killed the job for (`OUT_OF_MEMORY`, `TIMEOUT`), so a retry can
+    /// say why and ask for the next attempt's resources.
+    public var limit: ResourceLimit?
 
     /// Creates an execution result.
-    public init(outcome: StageOutcome, jobID: String? = nil) {
+    public init(outcome: StageOutcome, jobID: String? = nil, limit: ResourceLimit? = nil) {
         self.outcome = outcome
         self.jobID = jobID
+        self.limit = limit
     }
 }
 
@@ -58,9 +62,9 @@ public struct StageJob: Sendable {
     public var resources: StageResources
     /// Slots the stage takes.
     public var threads: Int { resources.threads }
-    /// `resources.memory` as written, if any.
+    /// `resources.memory` of this attempt (an expression in `attempt` evaluated), if any.
     public var memory: String? { resources.memory }
-    /// `resources.time` as written, if any.
+    /// `resources.time` of this attempt (an expression in `attempt` evaluated), if any.
     public var time: String? { resources.time }
     /// Absolute path of the stage's log (stdout and stderr).
     public var logPath: String

@@ -8,6 +8,8 @@ public enum RunEvent: Sendable {
     case started(RunInfo)
     /// A stage began executing (not sent for cached stages).
     case stageStarted(stage: String, attempt: Int)
+    /// An attempt of a stage failed and the next one starts (not sent for the last attempt).
+    case attemptFailed(AttemptFailure)
     /// A stage reached its final status.
     case stageFinished(StageResult)
     /// The run ended.

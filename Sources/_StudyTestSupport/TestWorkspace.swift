@@ -40,11 +40,11 @@ public final class TestWorkspace: @unchecked Sendable {
     /// Runs the workflow with a fake executor (or `executor`), returning the summary and the executor.
     @discardableResult
     public func run(_ options: RunOptions = RunOptions(jobs: 2), executor: (any Executor)? = nil,
-                    failing: Set<String> = []) throws -> (summary: RunSummary, executor: any Executor) {
+                    failing: Set<String> = [], observers: [any RunObserver] = []) throws -> (summary: RunSummary, executor: any Executor) {
         let ws = try workspace(params: options.params)
         let exec = executor ?? FakeExecutor(workflow: ws.compiled.workflow, root: directory.path, failing: failing)
         runs += 1
-        let runner = Runner(workspace: ws, executor: exec, options: options, observers: [], run: runs)
+        let runner = Runner(workspace: ws, executor: exec, options: options, observers: observers, run: runs)
         return (try runner.execute(), exec)
     }
 

@@ -86,11 +86,18 @@ public final class SlurmExecutor: Executor {
             tools.cancel([id])
             return StageExecution(outcome: .cancelled, jobID: id)
         }
-        return Self.execution(end, id: id, stage: job.stage)
+        // SLURM's output for a single job goes to the stage's log.
+        return Self.execution(JobKillEvidence.refine(end, id: id, output: job.logPath), id: id, stage: job.stage,
+                              resources: job.resources)
     }
 
-    /// What a job's end means for its stage.
-    static func execution(_ end: JobEnd, id: String, stage: String) -> StageExecution {
+    /// What a job's end means for its stage; `resources` (this attempt's) name the limit a job
+    /// killed for memory or time had.
+    static func execution(_ end: JobEnd, id: String, stage: String, resources: StageResources = StageResources()) -> StageExecution {
+        if case .vanished(let state) = end, let limit = ResourceLimit(state: state) {
+            return StageExecution(outcome: .failed(status: 1, message: describe(limit, id: id, stage: stage, resources: resources)),
+                                  jobID: id, limit: limit)
+        }
         switch end {
         case .exited(0):
             return StageExecution(outcome: .succeeded, jobID: id)
@@ -175,8 +182,13 @@ public final class SlurmExecutor: Executor {
         var refused = false
         for (index, entry) in chunk.enumerated() {
             let task = SlurmArray.taskID(id, index)
+            let output = array.output
             let watching = !refused && poller.watch(task, statusFile: entry.submission.statusFile) { [self] end in
-                complete(entry, Self.execution(end, id: task, stage: entry.job.stage))
+                // Off the poller's thread: finding why SLURM killed it reads the array's output.
+                completions.async {
+                    let refined = JobKillEvidence.refine(end, id: task, output: output)
+                    entry.completion(Self.execution(refined, id: task, stage: entry.job.stage, resources: entry.job.resources))
+                }
             }
             if !watching {
                 // Ctrl-C arrived while sbatch was running: this array missed the batched scancel.
@@ -205,13 +217,18 @@ public final class SlurmExecutor: Executor {
             return "job \(id) of stage '\(stage)' was cancelled or lost (not in squeue, no exit status)"
         case "CANCELLED"?:
             return "job \(id) of stage '\(stage)' was cancelled (scancel from outside studyflow, or by the cluster)"
-        case "TIMEOUT"?:
-            return "job \(id) of stage '\(stage)' hit its time limit; raise 'resources.time'"
-        case "OUT_OF_MEMORY"?:
-            return "job \(id) of stage '\(stage)' ran out of memory; raise 'resources.memory'"
+        case let state? where ResourceLimit(state: state) != nil:
+            return describe(ResourceLimit(state: state)!, id: id, stage: stage, resources: StageResources())
         case let state?:
             return "job \(id) of stage '\(stage)' ended as \(state) with no exit status of its own"
         }
+    }
+
+    /// `job 12 of stage 'km' ran out of memory (OUT_OF_MEMORY, memory 2G); raise 'resources.memory'`.
+    static func describe(_ limit: ResourceLimit, id: String, stage: String, resources: StageResources) -> String {
+        let what = limit == .memory ? "ran out of memory" : "hit its time limit"
+        let value = limit.value(in: resources).map { ", \(limit.rawValue) \($0)" } ?? ""
+        return "job \(id) of stage '\(stage)' \(what) (\(limit.state)\(value)); raise 'resources.\(limit.rawValue)'"
     }
 
     /// Ctrl-C: `scancel` every job still outstanding, in one call; waiting workers return `.cancelled`.
