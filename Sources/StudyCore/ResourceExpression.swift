@@ -26,11 +26,21 @@ public struct ResourceExpression: Sendable, Equatable {
     public let kind: Kind
     let terms: [Term]
 
+    /// Whether `text` has no operator: a plain value (valid or not), never evaluated.
+    static func isPlain(_ text: String) -> Bool { !text.contains("+") && !text.contains("*") }
+
     /// Whether the value changes with the attempt number.
     public var dependsOnAttempt: Bool { terms.contains(where: \.perAttempt) }
 
     /// Parses `text`; the error says what is wrong, and how to write it, without the location.
     public static func parse(_ text: String, kind: Kind) -> Result<ResourceExpression, ResourceExpressionError> {
+        // A plain value is checked exactly as written (no trimming): it is passed on as written.
+        if isPlain(text) && text != "attempt" {
+            guard let amount = value(text, kind: kind) else {
+                return .failure(ResourceExpressionError(kind: kind, text: text, problem: .badValue(text)))
+            }
+            return .success(ResourceExpression(kind: kind, terms: [Term(amount: amount, perAttempt: false)]))
+        }
         let parts = text.split(separator: "+", omittingEmptySubsequences: false)
         var terms: [Term] = []
         for part in parts {
@@ -105,7 +115,7 @@ public struct ResourceExpression: Sendable, Equatable {
 /// A `memory` or `time` value that is neither a plain value nor an expression in `attempt`.
 public struct ResourceExpressionError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What exactly is wrong.
-    public enum Problem: Sendable, Equatable {
+    public enum Problem: Error, Sendable, Equatable {
         case emptyTerm
         case badValue(String)
         case bareAttempt
@@ -145,10 +155,10 @@ public struct ResourceExpressionError: Error, Sendable, Equatable, CustomStringC
 }
 
 extension ResourceExpression {
-    /// `text`'s value on attempt `attempt` as `ResourceExpression.text` writes it; `text` itself when
-    /// it does not depend on the attempt (or does not parse), so plain values stay as written.
+    /// `text`'s value on attempt `attempt` as `ResourceExpression.text` writes it (`1G + 1G` too is
+    /// written `2G`); a plain value (or one that does not parse, refused at load) as written.
     public static func evaluate(_ text: String?, kind: Kind, attempt: Int) -> String? {
-        guard let text, text.contains("attempt"), case .success(let expression) = parse(text, kind: kind) else { return text }
+        guard let text, !isPlain(text), case .success(let expression) = parse(text, kind: kind) else { return text }
         return expression.text(attempt: attempt)
     }
 }

@@ -50,8 +50,8 @@ public final class FakeSlurm: @unchecked Sendable {
             out=$(printf '%s' "$out" | sed 's/%%/%/g')
             # memory-needed / time-needed: a job asking less (--mem in MB, --time in minutes) is killed
             # as slurmstepd kills it, before it writes a status: a notice in its output, a final state.
-            mem=$(printf '%s\n' "$@" | sed -n 's/^--mem=\([0-9]*\)M$/\1/p')
-            limit=$(printf '%s\n' "$@" | sed -n 's/^--time=\([0-9]*\)$/\1/p')
+            mem=$(printf '%s\\n' "$@" | sed -n 's/^--mem=\\([0-9]*\\)M$/\\1/p')
+            limit=$(printf '%s\\n' "$@" | sed -n 's/^--time=\\([0-9]*\\)$/\\1/p')
             kill=""
             if [ -f "$d/memory-needed" ] && [ "${mem:-0}" -lt "$(cat "$d/memory-needed")" ]; then kill=FAILED; fi
             if [ -f "$d/time-needed" ] && [ "${limit:-0}" -lt "$(cat "$d/time-needed")" ]; then kill=TIMEOUT; fi

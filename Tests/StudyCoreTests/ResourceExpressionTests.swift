@@ -117,3 +117,14 @@ struct ResourceExpressionTests {
         #expect(good.stages.map { $0.resources.forAttempt(2).memory } == ["2G", "8G"])
     }
 }
+
+extension ResourceExpressionTests {
+    @Test("a plain value is checked exactly as written and kept so; an expression without attempt is evaluated")
+    func plainValues() {
+        #expect(error(" 2G") == "'memory' of stage 'a' must be a size like 512M or 2G, got ' 2G'")
+        #expect(error("") == "'memory' of stage 'a' must be a size like 512M or 2G, got ''")
+        #expect(ResourceExpression.evaluate("1G + 1G", kind: .memory, attempt: 1) == "2G")
+        #expect(ResourceExpression.evaluate("2GB", kind: .memory, attempt: 3) == "2GB")
+        #expect(ResourceExpression.evaluate(nil, kind: .time, attempt: 3) == nil)
+    }
+}

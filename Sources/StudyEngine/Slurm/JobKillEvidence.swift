@@ -28,7 +28,7 @@ enum JobKillEvidence {
     /// (SLURM's own id, never an array task's `42_7`) for that limit; `nil` otherwise.
     static func state(in text: Substring, job: String) -> String? {
         var timeout = false
-        for line in text.split(separator: "\n") where line.contains("slurmstepd") || line.contains("error:") {
+        for line in text.split(separator: "\n") {
             if line.contains("StepId=\(job).") && (line.contains("exceeded memory limit") || line.contains("oom-kill")) {
                 return "OUT_OF_MEMORY"
             }
