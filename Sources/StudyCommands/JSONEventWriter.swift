@@ -55,8 +55,9 @@ struct JSONEventWriter: RunObserver {
     static func retry(_ failure: AttemptFailure) -> JSONValue {
         func resources(_ r: StageResources) -> JSONValue {
             var object: [String: JSONValue] = [:]
-            if let memory = r.memory { object["memory"] = .string(memory) }
-            if let time = r.time { object["time"] = .string(time) }
+            // Named as the workflow names them (`resources: {memory, time}`).
+            if let memory = r.memory { object[ResourceExpression.Kind.memory.rawValue] = .string(memory) }
+            if let time = r.time { object[ResourceExpression.Kind.time.rawValue] = .string(time) }
             return .object(object)
         }
         var object: [String: JSONValue] = [

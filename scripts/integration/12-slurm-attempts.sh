@@ -11,7 +11,8 @@
 command -v slurm_run > /dev/null 2>&1 || slurm_run() { "$bin" run --executor slurm --poll-interval 0.2 "$@"; }
 python=$(command -v python3)
 # attempts_enforced: the cluster kills a job over its --mem.
-attempts_enforced() { scontrol show config | grep -Eq 'JobAcctGatherParams *= *[^ ]*OverMemoryKill|TaskPlugin *= *[^ ]*task/cgroup'; }
+# (Not a pipe into grep -q: under pipefail, scontrol's SIGPIPE would fail the test.)
+attempts_enforced() { grep -Eq 'JobAcctGatherParams *= *[^ ]*OverMemoryKill|TaskPlugin *= *[^ ]*task/cgroup' <<< "$(scontrol show config)"; }
 if ! attempts_enforced; then
     echo "FAILED: the SLURM cluster does not enforce --mem (no OverMemoryKill, no task/cgroup); restart it: scripts/slurm.sh down && scripts/slurm.sh up" >&2
     failed=$((failed + 1))
