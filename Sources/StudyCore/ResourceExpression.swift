@@ -35,7 +35,7 @@ public struct ResourceExpression: Sendable, Equatable {
     /// Parses `text`; the error says what is wrong, and how to write it, without the location.
     public static func parse(_ text: String, kind: Kind) -> Result<ResourceExpression, ResourceExpressionError> {
         // A plain value is checked exactly as written (no trimming): it is passed on as written.
-        if isPlain(text) && text != "attempt" {
+        if isPlain(text) && !text.contains("attempt") {
             guard let amount = value(text, kind: kind) else {
                 return .failure(ResourceExpressionError(kind: kind, text: text, problem: .badValue(text)))
             }
@@ -140,7 +140,9 @@ public struct ResourceExpressionError: Error, Sendable, Equatable, CustomStringC
         let example = kind == .memory ? "512M or 2G" : "90s, 30m, 2h or 1-00:00:00"
         let scaled = kind == .memory ? "2G * attempt" : "30m * attempt"
         let what = kind == .memory ? "a size like \(example)" : "a duration like \(example)"
-        if case .badValue(let value) = problem, value == text { return "\(subject) must be \(what), got '\(text)'" }
+        if case .badValue(let value) = problem, value == text, !text.contains("attempt") {
+            return "\(subject) must be \(what), got '\(text)'"
+        }
         let head = "\(subject) must be \(what), or an expression in 'attempt' like '\(scaled)', got '\(text)'"
         switch problem {
         case .badValue(let value): return head + "; '\(value)' is not \(what)"

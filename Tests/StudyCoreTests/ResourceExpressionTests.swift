@@ -123,6 +123,7 @@ extension ResourceExpressionTests {
     func plainValues() {
         #expect(error(" 2G") == "'memory' of stage 'a' must be a size like 512M or 2G, got ' 2G'")
         #expect(error("") == "'memory' of stage 'a' must be a size like 512M or 2G, got ''")
+        #expect(error("2G × attempt") == "'memory' of stage 'a' must be a size like 512M or 2G, or an expression in 'attempt' like '2G * attempt', got '2G × attempt'; '2G × attempt' is not a size like 512M or 2G")
         #expect(ResourceExpression.evaluate("1G + 1G", kind: .memory, attempt: 1) == "2G")
         #expect(ResourceExpression.evaluate("2GB", kind: .memory, attempt: 3) == "2GB")
         #expect(ResourceExpression.evaluate(nil, kind: .time, attempt: 3) == nil)
