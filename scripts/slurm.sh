@@ -78,7 +78,11 @@ DependencyParameters=kill_invalid_depend
 # Reject at submission what no node can ever run (else such a job pends forever).
 EnforcePartLimits=ALL
 AccountingStorageType=accounting_storage/none
-JobAcctGatherType=jobacct_gather/none
+# Memory limits (--mem) are enforced without cgroups: slurmd samples each job's processes every
+# second and kills a job over its limit (state OUT_OF_MEMORY; TaskPlugin=task/none enforces nothing).
+JobAcctGatherType=jobacct_gather/linux
+JobAcctGatherParams=OverMemoryKill
+JobAcctGatherFrequency=task=1
 JobCompType=jobcomp/none
 MpiDefault=none
 # A node an administrator set DOWN stays down until 'scontrol update … state=resume' (the fault

@@ -9,6 +9,8 @@ struct JSONEventWriter: RunObserver {
         switch event {
         case .started, .stageStarted, .stageNotes:
             return
+        case .attemptFailed(let failure):
+            output.append(Self.retry(failure).canonicalJSON + "\n", urgent: true)
         case .stageFinished(let result):
             var object: [String: JSONValue] = [
                 "event": .string("stage"),
@@ -45,5 +47,28 @@ struct JSONEventWriter: RunObserver {
             output.flush()
             Console.out(JSONValue.object(object).canonicalJSON + "\n")
         }
+    }
+
+    /// `{"event":"retry","stage":"x","attempt":1,"attempts":3,"reason":"OUT_OF_MEMORY",
+    /// "resources":{"memory":"2G"},"next_resources":{"memory":"4G"},"message":"…",…}`: an attempt
+    /// that failed while attempts remain, with the resources it had and the next one gets.
+    static func retry(_ failure: AttemptFailure) -> JSONValue {
+        func resources(_ r: StageResources) -> JSONValue {
+            var object: [String: JSONValue] = [:]
+            // Named as the workflow names them (`resources: {memory, time}`).
+            if let memory = r.memory { object[ResourceExpression.Kind.memory.rawValue] = .string(memory) }
+            if let time = r.time { object[ResourceExpression.Kind.time.rawValue] = .string(time) }
+            return .object(object)
+        }
+        var object: [String: JSONValue] = [
+            "event": .string("retry"), "stage": .string(failure.stage),
+            "attempt": .integer(failure.attempt), "attempts": .integer(failure.attempts),
+            "reason": .string(failure.reason), "error": .string(failure.message), "message": .string(failure.description),
+            "resources": resources(failure.resources), "next_resources": resources(failure.next),
+        ]
+        if let template = StageSelector.template(ofInstance: failure.stage) { object["template"] = .string(template) }
+        if let status = failure.exitStatus { object["exit_status"] = .integer(Int(status)) }
+        if let job = failure.jobID { object["job"] = .string(job) }
+        return .object(object)
     }
 }

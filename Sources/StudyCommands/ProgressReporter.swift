@@ -86,6 +86,12 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
                 for line in lines { Console.err(line) }
             }
             redraw()
+        case .attemptFailed(let failure):
+            // A retry is never silent: why the attempt failed and what the next one asks for.
+            clearStatusLine()
+            output.flush()
+            Console.err("studyflow: \(failure)\n")
+            redraw()
         case .stageFinished(let result):
             for warning in result.warnings { Console.err("studyflow: warning: \(warning)\n") }
             let warnings = result.status == .ran ? Self.warnings(inLog: result.logPath) : []
@@ -125,9 +131,9 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
     }
 
     /// Lines for stage notes: one per queue reason, naming up to three of the stages that started
-    /// waiting for it (an array of 1,000 tasks on a DOWN node is one line), and one per retry.
+    /// waiting for it (an array of 1,000 tasks on a DOWN node is one line).
     static func noteLines(_ notes: [StageNote]) -> [String] {
-        var byReason: [String: [String]] = [:], reasons: [String] = [], retries: [String] = []
+        var byReason: [String: [String]] = [:], reasons: [String] = []
         for note in notes {
             switch note.kind {
             case .queued(let reason?):
@@ -135,8 +141,6 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
                 byReason[reason, default: []].append(note.stage)
             case .queued(nil):
                 continue
-            case .retrying:
-                retries.append("studyflow: note: stage '\(note.stage)': \(describe(note.kind))\n")
             }
         }
         let queued = reasons.map { reason -> String in
@@ -146,7 +150,7 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
                 : stages.count > 3 ? "stages \(named) and \(stages.count - 3) more wait" : "stages \(named) wait"
             return "studyflow: note: \(who) in the batch queue: \(reason)\n"
         }
-        return queued + retries
+        return queued
     }
 
     /// What a note says, after the stage's name.
@@ -156,8 +160,6 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
             return "waits in the batch queue: \(reason)"
         case .queued(nil):
             return "no longer waits in the batch queue"
-        case .retrying(let failed, let of, let reason):
-            return "attempt \(failed) of \(of) failed (\(reason)); attempt \(failed + 1) starts"
         }
     }
 

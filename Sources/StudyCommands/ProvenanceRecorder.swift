@@ -36,7 +36,7 @@ final class ProvenanceRecorder: RunObserver {
                 // The summary holds every result: a second copy of 10,000 of them is peak memory.
                 state.summary = summary
                 state.results = []
-            case .stageStarted, .stageNotes: break
+            case .stageStarted, .stageNotes, .attemptFailed: break
             }
         }
     }

@@ -38,7 +38,7 @@ final class TwoPhaseEvents: RunObserver, Sendable {
                 guard state.secondPhase else { return nil }
                 let results = summary.results.map { state.first[$0.stage] ?? $0 }
                 return .finished(RunSummary(run: summary.run, results: results, interrupted: summary.interrupted, seconds: summary.seconds))
-            case .started, .stageStarted, .stageNotes:
+            case .started, .stageStarted, .stageNotes, .attemptFailed:
                 return event
             }
         }

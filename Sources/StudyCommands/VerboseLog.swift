@@ -20,6 +20,8 @@ struct VerboseLog: RunObserver {
             logger.debug("\(stage): starting (attempt \(attempt))")
         case .stageNotes(let notes):
             for note in notes { logger.debug("\(note.stage): \(ProgressReporter.describe(note.kind))") }
+        case .attemptFailed(let failure):
+            logger.debug("\(failure.stage): \(failure)")
         case .stageFinished(let result):
             let key = result.record.map { " key \($0.key.short)" } ?? ""
             let why = result.reasons.isEmpty ? "" : " because " + ReasonText.joined(result.reasons)

@@ -67,4 +67,30 @@ public enum ResourceFormat {
         guard total > 0, total / 60 <= maxMinutes else { return nil }
         return (total + 59) / 60
     }
+
+    /// A duration as `timeMinutes` reads it, in seconds, not rounded (`90s` is 90, `1.5h` 5400),
+    /// so `90s * attempt` grows by 90 s; `nil` where `timeMinutes` is `nil`.
+    public static func timeSeconds(_ text: String) -> Double? {
+        guard timeMinutes(text) != nil else { return nil }
+        if let last = text.last, last.isLetter, let value = Double(text.dropLast()) {
+            switch last {
+            case "s": return value
+            case "m": return value * 60
+            case "h": return value * 3600
+            default: return value * 86400
+            }
+        }
+        var days = 0.0
+        var clock = Substring(text)
+        if let dash = text.firstIndex(of: "-"), let d = Double(text[..<dash]) {
+            days = d
+            clock = text[text.index(after: dash)...]
+        }
+        let p = clock.split(separator: ":", omittingEmptySubsequences: false).compactMap { Double($0) }
+        switch p.count {
+        case 1: return days * 86400 + p[0] * 60
+        case 2: return days * 86400 + p[0] * 60 + p[1]
+        default: return days * 86400 + p[0] * 3600 + p[1] * 60 + p[2]
+        }
+    }
 }

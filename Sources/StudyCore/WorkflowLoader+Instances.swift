@@ -126,16 +126,13 @@ extension WorkflowLoader {
             stage.env[index] = text
         case .threads: stage.resources.threads = integer("threads", 1...4096) ?? 1
         case .retries: stage.resources.retries = integer("retries", 0...100) ?? 0
-        case .memory:
-            if ResourceFormat.memoryMegabytes(text) == nil {
-                problems.add("'memory' must be a size like 512M or 2G, got '\(text)'", instance: stage.id, at: at)
+        case .memory, .time:
+            var kind = ResourceExpression.Kind.time
+            if case .memory = setting.target { kind = .memory }
+            if case .failure(let error) = ResourceExpression.parse(text, kind: kind) {
+                problems.add(error.message(subject: "'\(kind.rawValue)'"), instance: stage.id, at: at)
             }
-            stage.resources.memory = text
-        case .time:
-            if ResourceFormat.timeMinutes(text) == nil {
-                problems.add("'time' must be a duration like 90s, 30m, 2h or 1-00:00:00, got '\(text)'", instance: stage.id, at: at)
-            }
-            stage.resources.time = text
+            if kind == .memory { stage.resources.memory = text } else { stage.resources.time = text }
         }
     }
 

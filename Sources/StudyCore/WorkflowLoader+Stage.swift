@@ -290,16 +290,13 @@ extension WorkflowLoader {
             }
             if reportNotExpanded(text, node: pair.value, what: "'\(pair.key)' of stage '\(stage.id)'",
                                  example: pair.key == "memory" ? "2G" : "30m", fanout: fanout, reader: &reader) { continue }
-            switch pair.key {
-            case "memory":
-                if ResourceFormat.memoryMegabytes(text) == nil {
-                    reader.error("'memory' of stage '\(stage.id)' must be a size like 512M or 2G, got '\(text)'", at: pair.value)
-                } else { stage.resources.memory = text }
-            case "time":
-                if ResourceFormat.timeMinutes(text) == nil {
-                    reader.error("'time' of stage '\(stage.id)' must be a duration like 90s, 30m, 2h or 1-00:00:00, got '\(text)'", at: pair.value)
-                } else { stage.resources.time = text }
-            default: break
+            guard let kind = ResourceExpression.Kind(rawValue: pair.key) else { continue }
+            if case .failure(let error) = ResourceExpression.parse(text, kind: kind) {
+                reader.error(error.message(subject: "'\(pair.key)' of stage '\(stage.id)'"), at: pair.value)
+            } else if kind == .memory {
+                stage.resources.memory = text
+            } else {
+                stage.resources.time = text
             }
         }
     }

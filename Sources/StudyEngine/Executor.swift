@@ -51,12 +51,16 @@ public struct StageExecution: Sendable, Equatable {
     /// Whether a failure may be retried (`retries:`): false when someone ended the job on purpose
     /// (`scancel` from outside studyflow), which a retry would undo.
     public var retryable: Bool
+    /// The limit the batch system killed the job for (`OUT_OF_MEMORY`, `TIMEOUT`), so a retry can
+    /// say why and ask for the next attempt's resources.
+    public var limit: ResourceLimit?
 
     /// Creates an execution result.
-    public init(outcome: StageOutcome, jobID: String? = nil, retryable: Bool = true) {
+    public init(outcome: StageOutcome, jobID: String? = nil, retryable: Bool = true, limit: ResourceLimit? = nil) {
         self.outcome = outcome
         self.jobID = jobID
         self.retryable = retryable
+        self.limit = limit
     }
 }
 
@@ -75,9 +79,9 @@ public struct StageJob: Sendable {
     public var resources: StageResources
     /// Slots the stage takes.
     public var threads: Int { resources.threads }
-    /// `resources.memory` as written, if any.
+    /// `resources.memory` of this attempt (an expression in `attempt` evaluated), if any.
     public var memory: String? { resources.memory }
-    /// `resources.time` as written, if any.
+    /// `resources.time` of this attempt (an expression in `attempt` evaluated), if any.
     public var time: String? { resources.time }
     /// Absolute path of the stage's log (stdout and stderr).
     public var logPath: String

@@ -11,6 +11,8 @@ public enum RunEvent: Sendable {
     /// News about stages still running (waiting in the batch queue for a reason, retrying), in
     /// batches: one `squeue` call may say why hundreds of array tasks wait.
     case stageNotes([StageNote])
+    /// An attempt of a stage failed and the next one starts (not sent for the last attempt).
+    case attemptFailed(AttemptFailure)
     /// A stage reached its final status.
     case stageFinished(StageResult)
     /// The run ended.

@@ -276,6 +276,8 @@ public final class Runner: Sendable {
         emit(.stageStarted(stage: stage.id, attempt: n))
         var attemptJob = a.job
         attemptJob.attempt = n
+        // `memory: 2G * attempt` is 4G on attempt 2; plain values stay as written.
+        attemptJob.resources = a.job.resources.forAttempt(n)
         if n > 1 { appendToLog(a.logPath, "\n--- studyflow: attempt \(n) of \(a.attempts) ---\n") }
         do {
             if let refusal = try refuseEscapingOutputs(of: stage) {
@@ -302,12 +304,19 @@ public final class Runner: Sendable {
                 result.warnings += discarded.map { [$0] } ?? []
                 a.done(result)
             } else {
-                if case .failed(_, let message) = outcome {
-                    emit(.stageNotes([StageNote(stage: stage.id, kind: .retrying(failed: n, of: a.attempts, reason: message))]))
-                }
+                emit(.attemptFailed(failure(of: attemptJob, execution, attempts: a.attempts, next: a.job.resources.forAttempt(n + 1))))
                 attempt(n + 1, a)
             }
         }
+    }
+
+    /// What the progress line and `--json` say about a failed attempt that is retried.
+    private func failure(of job: StageJob, _ execution: StageExecution, attempts: Int, next: StageResources) -> AttemptFailure {
+        var status: Int32?, message = ""
+        if case .failed(let s, let m) = execution.outcome { (status, message) = (s, m) }
+        return AttemptFailure(stage: job.stage, attempt: job.attempt, attempts: attempts, limit: execution.limit,
+                              exitStatus: execution.limit == nil ? status : nil, message: message, jobID: execution.jobID,
+                              resources: job.resources, next: next)
     }
 
     /// The result of a stage's last attempt: its outputs stored and its record committed when it succeeded.

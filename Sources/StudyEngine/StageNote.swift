@@ -1,14 +1,12 @@
 /// News about a stage between its start and its end, for the progress display: it waits in the
-/// batch system's queue for a reason worth knowing (a DOWN node, a held job), or an attempt failed
-/// and the next one starts. Without these a user sees a silent wait.
+/// batch system's queue for a reason worth knowing (a DOWN node, a held job). Without these a user
+/// sees a silent wait. (A failed attempt that is retried is `RunEvent.attemptFailed`.)
 public struct StageNote: Sendable, Equatable {
     /// What happened.
     public enum Kind: Sendable, Equatable {
         /// The stage's job waits in the queue for SLURM's `reason` (`ReqNodeNotAvail, …`);
         /// `nil` when it no longer does (it runs, ended, or waits only for its turn).
         case queued(reason: String?)
-        /// Attempt `failed` of `of` ended with `reason`; attempt `failed + 1` starts now.
-        case retrying(failed: Int, of: Int, reason: String)
     }
 
     /// Stage id.

@@ -18,8 +18,11 @@ import StudyEngine
 /// `hold` (jobs stay queued and never run), `lose` (jobs vanish at once, never running), `down`
 /// (squeue and sinfo fail as with a dead controller); `cpus` holds sinfo's CPU count (default 2),
 /// `maxarray` scontrol's MaxArraySize (default 1001), `accounting` what sacct prints (without it,
-/// sacct says accounting is disabled). `sbatch --array=0-N%T` queues tasks `ID_0` … `ID_N` and runs
-/// them one after another with `SLURM_ARRAY_TASK_ID` set. squeue prints `ID|CONTENTS` for each
+/// sacct says accounting is disabled), `memory-needed` (megabytes) and `time-needed` (minutes): a job
+/// asking less is killed as this machine's SLURM kills it (slurmstepd's notice in its output; squeue
+/// shows it `FAILED` or `TIMEOUT`; no status file). `sbatch --array=0-N%T` queues tasks `ID_0` …
+/// `ID_N` and runs them one after another with `SLURM_ARRAY_TASK_ID` set (and `SLURM_JOB_ID`
+/// `ID * 1000 + N`, as SLURM gives each task an id of its own). squeue prints `ID|CONTENTS` for each
 /// file in `queue/` (write `PENDING|ReqNodeNotAvail` there for a reason).
 public final class FakeSlurm: @unchecked Sendable {
     /// The directory holding the tools; put it first on `PATH`.
@@ -52,6 +55,17 @@ public final class FakeSlurm: @unchecked Sendable {
                 script=$a
             done
             out=$(printf '%s' "$out" | sed 's/%%/%/g')
+            # memory-needed / time-needed: a job asking less (--mem in MB, --time in minutes) is killed
+            # as slurmstepd kills it, before it writes a status: a notice in its output, a final state.
+            mem=$(printf '%s\\n' "$@" | sed -n 's/^--mem=\\([0-9]*\\)M$/\\1/p')
+            limit=$(printf '%s\\n' "$@" | sed -n 's/^--time=\\([0-9]*\\)$/\\1/p')
+            kill=""
+            if [ -f "$d/memory-needed" ] && [ "${mem:-0}" -lt "$(cat "$d/memory-needed")" ]; then kill=FAILED; fi
+            if [ -f "$d/time-needed" ] && [ "${limit:-0}" -lt "$(cat "$d/time-needed")" ]; then kill=TIMEOUT; fi
+            killed() {
+                if [ "$kill" = TIMEOUT ]; then echo "slurmstepd-fake: error: *** JOB $1 ON fake CANCELLED AT 2026-01-01T00:00:00 DUE TO TIME LIMIT ***"
+                else echo "slurmstepd-fake: error: StepId=$1.batch exceeded memory limit (104857600 > 52428800), being killed"; fi
+            }
             mkdir -p "$d/queue"
             if [ -n "$array" ]; then
                 # --array=0-N%T: tasks ID_0 … ID_N, run one after another (a throttle of 1).
@@ -69,12 +83,20 @@ public final class FakeSlurm: @unchecked Sendable {
                 ( cd "$dir" && for t in $tasks; do
                     [ -e "$d/queue/${id}_$t" ] || continue
                     echo RUNNING > "$d/queue/${id}_$t"
-                    SLURM_ARRAY_JOB_ID=$id SLURM_ARRAY_TASK_ID=$t sh "$script" >> "$out" 2>&1
+                    export SLURM_ARRAY_JOB_ID=$id SLURM_ARRAY_TASK_ID=$t SLURM_JOB_ID=$((id * 1000 + t))
+                    if [ -n "$kill" ]; then
+                        # Killed after the wrapper's first lines, before the instance's job script ran.
+                        sed '/^exec /d' "$script" | sh >> "$out" 2>&1
+                        killed "$SLURM_JOB_ID" >> "$out"; echo "${id}_$t $kill" >> "$d/states"
+                    else
+                        sh "$script" >> "$out" 2>&1
+                    fi
                     rm -f "$d/queue/${id}_$t"
                   done ) < /dev/null > /dev/null 2>&1 &
             else
                 echo RUNNING > "$d/queue/$id"
-                ( cd "$dir" && sh "$script" >> "$out" 2>&1; rm -f "$d/queue/$id" ) < /dev/null > /dev/null 2>&1 &
+                ( cd "$dir" && if [ -n "$kill" ]; then killed "$id" >> "$out"; echo "$id $kill" >> "$d/states"
+                  else sh "$script" >> "$out" 2>&1; fi; rm -f "$d/queue/$id" ) < /dev/null > /dev/null 2>&1 &
             fi
             echo "$id"
             """,

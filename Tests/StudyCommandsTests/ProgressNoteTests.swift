@@ -8,16 +8,14 @@ import Testing
 struct ProgressNoteTests {
     private let down = "Nodes required for job are DOWN, DRAINED or reserved for jobs in higher priority partitions"
 
-    @Test("stages waiting for one reason share one line naming three of them; a retry gets its own line")
+    @Test("stages waiting for one reason share one line naming three of them")
     func noteLines() {
         let notes = (0..<5).map { StageNote(stage: "fan@k\($0)", kind: .queued(reason: down)) }
             + [StageNote(stage: "one", kind: .queued(reason: "ReqNodeNotAvail, UnavailableNodes:vm")),
-               StageNote(stage: "gone", kind: .queued(reason: nil)),
-               StageNote(stage: "fan@k9", kind: .retrying(failed: 1, of: 3, reason: "job 12_9 of stage 'fan@k9' was lost with its node (NODE_FAIL)"))]
+               StageNote(stage: "gone", kind: .queued(reason: nil))]
         #expect(ProgressReporter.noteLines(notes) == [
             "studyflow: note: stages 'fan@k0', 'fan@k1', 'fan@k2' and 2 more wait in the batch queue: \(down)\n",
             "studyflow: note: stage 'one' waits in the batch queue: ReqNodeNotAvail, UnavailableNodes:vm\n",
-            "studyflow: note: stage 'fan@k9': attempt 1 of 3 failed (job 12_9 of stage 'fan@k9' was lost with its node (NODE_FAIL)); attempt 2 starts\n",
         ])
         #expect(ProgressReporter.noteLines([StageNote(stage: "a", kind: .queued(reason: "x")), StageNote(stage: "b", kind: .queued(reason: "x"))])
                 == ["studyflow: note: stages 'a', 'b' wait in the batch queue: x\n"])

@@ -50,6 +50,7 @@ struct SlurmArrayTests {
         dir='/w s/.studyflow/logs/3'
         base=$(awk -v t="$SLURM_ARRAY_TASK_ID" '$1 == t { print $2; exit }' "$dir"/cox.array-2.manifest)
         if [ -z "$base" ]; then echo "studyflow: array task '$SLURM_ARRAY_TASK_ID' is not in the manifest" >&2; exit 1; fi
+        echo "studyflow: task $SLURM_ARRAY_TASK_ID is job $SLURM_JOB_ID ($base)"
         exec /bin/sh "$dir/$base.sbatch" >> "$dir/$base.log" 2>&1 < /dev/null
         """ + "\n")
         #expect(SlurmArray.taskID("42", 7) == "42_7")

@@ -105,7 +105,7 @@ struct SlurmExecutorTests {
         for _ in 0..<250 where slurm.calls("sbatch").count < 2 { usleep(20_000) }
         dir.write("logs/b.status", "143\n")
         #expect(group.wait(timeout: .now() + 5) == .success)
-        #expect(outcome.withLock { $0 } == .failed(status: 1, message: "job 2 of stage 'b' hit its time limit; raise 'resources.time'"))
+        #expect(outcome.withLock { $0 } == .failed(status: 1, message: "job 2 of stage 'b' hit its time limit (TIMEOUT); raise 'resources.time'"))
         // A signal death SLURM did not cause is the command's own failure.
         let group3 = DispatchGroup()
         worker("c").async(group: group3) {

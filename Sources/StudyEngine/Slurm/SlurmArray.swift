@@ -41,7 +41,9 @@ struct SlurmArray: Sendable, Equatable {
     }
 
     /// The wrapper: finds its task's instance in the manifest and runs that instance's job script
-    /// (which records the exit status), its output appended to the instance's log.
+    /// (which records the exit status), its output appended to the instance's log. Its first line
+    /// in `output` names the task's own job id, which slurmstepd's kill notices there use
+    /// (`StepId=49.batch exceeded memory limit`), so `JobKillEvidence` can tell whose they are.
     var scriptText: String {
         let dir = ShellQuote.quote(directory)
         return """
@@ -50,6 +52,7 @@ struct SlurmArray: Sendable, Equatable {
         dir=\(dir)
         base=$(awk -v t="$SLURM_ARRAY_TASK_ID" '$1 == t { print $2; exit }' "$dir"/\(ShellQuote.quote("\(template).array-\(number).manifest")))
         if [ -z "$base" ]; then echo "studyflow: array task '$SLURM_ARRAY_TASK_ID' is not in the manifest" >&2; exit 1; fi
+        echo "studyflow: task $SLURM_ARRAY_TASK_ID is job $SLURM_JOB_ID ($base)"
         exec /bin/sh "$dir/$base.sbatch" >> "$dir/$base.log" 2>&1 < /dev/null
 
         """

@@ -88,18 +88,24 @@ public final class SlurmExecutor: Executor {
             tools.cancel([id])
             return StageExecution(outcome: .cancelled, jobID: id)
         }
-        return ended(end, id: id, stage: job.stage)
+        // SLURM's output for a single job goes to the stage's log.
+        return ended(JobKillEvidence.refine(end, id: id, output: job.logPath), id: id, stage: job.stage, resources: job.resources)
     }
 
     /// `execution(end, …)`, after cancelling a job SLURM requeued behind studyflow's back (the
     /// runner's retry replaces it; two copies would write the same outputs at once).
-    private func ended(_ end: JobEnd, id: String, stage: String) -> StageExecution {
+    private func ended(_ end: JobEnd, id: String, stage: String, resources: StageResources) -> StageExecution {
         if end == .vanished(state: "REQUEUED") { tools.cancelExactly([id]) }
-        return Self.execution(end, id: id, stage: stage)
+        return Self.execution(end, id: id, stage: stage, resources: resources)
     }
 
-    /// What a job's end means for its stage.
-    static func execution(_ end: JobEnd, id: String, stage: String) -> StageExecution {
+    /// What a job's end means for its stage; `resources` (this attempt's) name the limit a job
+    /// killed for memory or time had.
+    static func execution(_ end: JobEnd, id: String, stage: String, resources: StageResources = StageResources()) -> StageExecution {
+        if case .vanished(let state) = end, let limit = ResourceLimit(state: state) {
+            return StageExecution(outcome: .failed(status: 1, message: describe(limit, id: id, stage: stage, resources: resources)),
+                                  jobID: id, limit: limit)
+        }
         switch end {
         case .exited(0):
             return StageExecution(outcome: .succeeded, jobID: id)
@@ -200,8 +206,13 @@ public final class SlurmExecutor: Executor {
         var refused = false
         for (index, entry) in chunk.enumerated() {
             let task = SlurmArray.taskID(id, index)
+            let output = array.output
             let watching = !refused && poller.watch(task, statusFile: entry.submission.statusFile, stage: entry.job.stage) { [self] end in
-                complete(entry, ended(end, id: task, stage: entry.job.stage))
+                // Off the poller's thread: finding why SLURM killed it reads the array's output.
+                completions.async { [self] in
+                    let refined = JobKillEvidence.refine(end, id: task, output: output)
+                    entry.completion(ended(refined, id: task, stage: entry.job.stage, resources: entry.job.resources))
+                }
             }
             if !watching {
                 // Ctrl-C arrived while sbatch was running: this array missed the batched scancel.
@@ -230,10 +241,8 @@ public final class SlurmExecutor: Executor {
             return "job \(id) of stage '\(stage)' was cancelled or lost (not in squeue, no exit status)"
         case "CANCELLED"?:
             return "job \(id) of stage '\(stage)' was cancelled (scancel from outside studyflow, or by the cluster)"
-        case "TIMEOUT"?:
-            return "job \(id) of stage '\(stage)' hit its time limit; raise 'resources.time'"
-        case "OUT_OF_MEMORY"?:
-            return "job \(id) of stage '\(stage)' ran out of memory; raise 'resources.memory'"
+        case let state? where ResourceLimit(state: state) != nil:
+            return describe(ResourceLimit(state: state)!, id: id, stage: stage, resources: StageResources())
         case "NODE_FAIL"?:
             return "job \(id) of stage '\(stage)' was lost with its node (NODE_FAIL: the node failed or was set DOWN while it ran); 'retries:' reruns it"
         case "REQUEUED"?:
@@ -259,6 +268,13 @@ public final class SlurmExecutor: Executor {
         guard !poller.waitingJobs().isEmpty, let queue = tools.queue() else { return }
         let pending = poller.waitingJobs().filter { queue.states[$0] == "PENDING" }
         tools.cancelExactly(poller.withdraw(pending))
+    }
+
+    /// `job 12 of stage 'km' ran out of memory (OUT_OF_MEMORY, memory 2G); raise 'resources.memory'`.
+    static func describe(_ limit: ResourceLimit, id: String, stage: String, resources: StageResources) -> String {
+        let what = limit == .memory ? "ran out of memory" : "hit its time limit"
+        let value = limit.value(in: resources).map { ", \(limit.rawValue) \($0)" } ?? ""
+        return "job \(id) of stage '\(stage)' \(what) (\(limit.state)\(value)); raise 'resources.\(limit.rawValue)'"
     }
 
     /// Ctrl-C: `scancel` every job still outstanding, in one call; waiting workers return `.cancelled`.

@@ -42,8 +42,10 @@ struct SlurmSubmission: Sendable {
         var arguments = ["--parsable", "--job-name=studyflow-" + name, "--chdir=" + job.root,
                          "--output=" + log, "--error=" + log, "--open-mode=append", "--no-requeue",
                          "--ntasks=1", "--cpus-per-task=\(max(1, job.threads))"]
-        if let memory = job.memory.flatMap(ResourceFormat.memoryMegabytes) { arguments.append("--mem=\(memory)M") }
-        if let time = job.time.flatMap(ResourceFormat.timeMinutes) { arguments.append("--time=\(time)") }
+        // The runner evaluates `2G * attempt` for each attempt; a job made elsewhere may still hold it.
+        let resources = job.resources.forAttempt(job.attempt)
+        if let memory = resources.memory.flatMap(ResourceFormat.memoryMegabytes) { arguments.append("--mem=\(memory)M") }
+        if let time = resources.time.flatMap(ResourceFormat.timeMinutes) { arguments.append("--time=\(time)") }
         if let partition = settings.partition { arguments.append("--partition=" + partition) }
         if let account = settings.account { arguments.append("--account=" + account) }
         arguments += settings.extraArguments
