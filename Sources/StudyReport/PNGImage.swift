@@ -48,7 +48,7 @@ public struct PNGImage: Sendable, Equatable {
         }
         var offset = 33
         while true {
-            guard offset + 12 <= bytes.count else {
+            guard offset + 8 <= bytes.count else {
                 throw Failure(message: "byte \(offset): the PNG ends without an IEND chunk (truncated?); write it again")
             }
             let length = Int(Self.uint32(bytes, offset))

@@ -291,7 +291,7 @@ struct XMLTokenizer {
             switch decoder.decode(&iterator) {
             case .scalarValue(let s):
                 guard s.value >= 0x20 || s.value == 0x9 || s.value == 0xA || s.value == 0xD else {
-                    throw failure(at: offset, "control character U+\(String(s.value, radix: 16, uppercase: true)) is not allowed in XML")
+                    throw failure(at: offset, "control character U+\(Self.hex4(s.value)) is not allowed in XML; remove it")
                 }
                 out.append(s)
                 offset += UTF8.width(s)
@@ -299,6 +299,11 @@ struct XMLTokenizer {
             case .error: throw failure(at: offset, "bytes that are not UTF-8")
             }
         }
+    }
+
+    static func hex4(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 
     private func preview(_ start: Int) -> String {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import StudyReport
 
@@ -22,7 +23,7 @@ import Testing
         ("style attribute", ##"<svg viewBox="0 0 10 10"><rect width="1" height="1" style="fill:url(http://evil.example/a);stroke:blue;background-image:url(http://evil.example/b);position:fixed;font-family:'DejaVu Sans', sans-serif"/><rect width="1" height="1" style="fill:u\rl(http://evil.example/)"/><rect width="1" height="1" fill="url(HTTP://evil.example/)" stroke="URL(#a)"/></svg>"##),
         ("CDATA tricks", #"<svg viewBox="0 0 10 10"><style><![CDATA[</style><script>alert(1)</script>]]></style><text><![CDATA[<script>alert(2)</script>]]></text><desc><![CDATA[]]]]><![CDATA[>]]></desc></svg>"#),
         ("upper and mixed case tags", #"<svg viewBox="0 0 10 10"><SCRIPT>alert(1)</SCRIPT><Script>alert(2)</Script><foreignobject><p>x</p></foreignobject><ForeignObject><p>y</p></ForeignObject><RECT width="1" height="1"/><svg:script xmlns:svg="http://www.w3.org/2000/svg">alert(3)</svg:script><rect WIDTH="1" Height="2" width="3" height="4"/></svg>"#),
-        ("quotes in attribute values", #"<svg viewBox="0 0 10 10"><rect class='a" onmouseover="alert(1)' width="1" height="1"/><text x="1" font-family='"><script>alert(2)</script>'>"quoted" &amp; 'apostrophe' &lt;b&gt;</text></svg>"#),
+        ("quotes in attribute values", #"<svg viewBox="0 0 10 10"><rect class='a" onmouseover="alert(1)' width="1" height="1"/><text x="1" font-family='"&gt;&lt;script&gt;alert(2)&lt;/script&gt;'>"quoted" &amp; 'apostrophe' &lt;b&gt;</text></svg>"#),
         ("encoded javascript", #"<svg viewBox="0 0 10 10"><a href="&#x6A;avascript:alert(1)"><rect width="1" height="1"/></a><use href="&#106;avascript:alert(2)"/><use href="&#x23;ok"/><rect id="ok" width="1" height="1" fill="u&#x72;l(http://evil.example/)"/></svg>"#),
         ("animation and set", #"<svg viewBox="0 0 10 10"><a><animate attributeName="href" values="javascript:alert(1)"/><set attributeName="onclick" to="alert(2)"/><rect width="1" height="1"/></a><animateTransform attributeName="transform" type="rotate"/></svg>"#),
         ("processing instructions and comments", #"<?xml version="1.0"?><?xml-stylesheet href="http://evil.example/x.css"?><!-- <script>alert(1)</script> --><svg viewBox="0 0 10 10"><?php echo 1; ?><!-- <foreignObject/> --><rect width="1" height="1"/></svg>"#),
@@ -64,12 +65,29 @@ import Testing
         let sanitizer = SVGSanitizer(id: "figure1")
         for (name, input) in Self.cases {
             guard let svg = try? sanitizer.sanitize(Array(input.utf8), title: "t", description: "d") else { continue }
-            let lower = svg.lowercased()
-            for needle in ["<script", "javascript", " on", "http:", "https:", "//evil", "data:", "<foreignobject", "<image",
+            // The root's own namespace declaration is the one URL the output may hold.
+            let lower = svg.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "").lowercased()
+            #expect(!Self.hasHandler(lower), "case '\(name)' lets through an event handler: \(svg)")
+            for needle in ["<script", "javascript", "http:", "https:", "//evil", "data:", "<foreignobject", "<image",
                            "<iframe", "<img", "<animate", "<set", "@import", "<!doctype", "<!entity", "<?"] {
                 #expect(!lower.contains(needle), "case '\(name)' lets through '\(needle)': \(svg)")
             }
         }
+    }
+
+    /// Whether `svg` has an attribute named `on…` (an escaped `on…=&quot;` inside a value is text).
+    static func hasHandler(_ svg: String) -> Bool {
+        let chars = Array(svg)
+        var i = 0
+        while i + 3 < chars.count {
+            if chars[i] == " " && chars[i + 1] == "o" && chars[i + 2] == "n" {
+                var j = i + 3
+                while j < chars.count && chars[j].isLetter { j += 1 }
+                if j + 1 < chars.count && chars[j] == "=" && chars[j + 1] == "\"" { return true }
+            }
+            i += 1
+        }
+        return false
     }
 
     @Test("a file over the size limit is refused before it is parsed, with its size and a fix")

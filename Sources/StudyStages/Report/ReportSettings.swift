@@ -1,4 +1,5 @@
 import StudyCore
+import StudyReport
 
 /// The `with:` of a `report/html` stage, checked: title, authors and sections of text, figures and
 /// tables that name the stage's inputs. Read through one `SettingsReader`, so every problem is one
