@@ -186,7 +186,13 @@ import _StudyTestSupport
     @Test("kaplan-meier panels over a gathered input share one time axis; a cox table stacks each instance's terms")
     func gatheredResults() throws {
         let results = Self.results()
-        results.run(KaplanMeierStage(), "km-ecog.json", ["time": .string("time"), "event": .string("status"), "group": .string("ph.ecog")])
+        // A cohort followed for 90 days at most: drawn alone its axis would end near 100.
+        results.dir.write("short.csv", "time,status,sex\n10,1,1\n25,0,1\n40,1,2\n60,1,1\n75,0,2\n90,1,2\n")
+        let context = StageKindContext(stage: "km", root: results.dir.path, inputs: ["table": results.dir.path + "/short.csv"],
+                                       outputs: ["result": results.dir.path + "/results/km-ecog.json"],
+                                       with: .object(["time": .string("time"), "event": .string("status"), "group": .string("sex")]),
+                                       params: [:], log: { _ in })
+        #expect(KaplanMeierStage().run(context) == .succeeded)
         var inputs = Self.inputs
         inputs["curves"] = "results/km.json"
         inputs["models"] = "results/cox.json"
@@ -202,7 +208,7 @@ import _StudyTestSupport
         let panels = html.components(separatedBy: "<div class=\"panel\">").dropFirst()
         #expect(panels.count == 2)
         // The lung data's longest follow-up (1022 days) sets one axis for both panels.
-        for panel in panels { #expect(panel.contains(">1,000</text>") || panel.contains(">1000</text>")) }
+        for panel in panels { #expect(panel.contains("y=\"311\">1000</text>")) }
         #expect(html.contains("<tr><td>All patients</td><td>sex</td>"))
         #expect(html.contains("<tr><td>multi</td><td>age</td>"))
         #expect(html.contains("<p class=\"note\">All patients: n = 228, 165 events."))
