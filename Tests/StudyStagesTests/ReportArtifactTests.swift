@@ -154,6 +154,23 @@ import _StudyTestSupport
         #expect(png.outcome == .failed(status: 1, message: "with.sections[0].figures[0].input: input 'bars' ('figures/bars.png'): byte 29: the PNG's IHDR checksum is wrong; the file is damaged, write it again"))
     }
 
+    @Test("a malformed csv, an oversized or non-UTF-8 text_input fail the stage with the input, file, position and fix")
+    func badFiles() {
+        let results = Self.results()
+        results.dir.write("results/estimates.csv", "term,estimate\nage,\"1.0\n")
+        let table = ReportStageTests.run(results, with: Self.layout(tables: [Self.object(["type": "csv", "input": "estimates"])]), inputs: Self.inputs)
+        #expect(table.outcome == .failed(status: 1, message: "with.sections[0].tables[0].input: input 'estimates' ('results/estimates.csv') line 2: unterminated quoted field; fix the stage that writes it"))
+        results.dir.write("results/estimates.csv", "")
+        let empty = ReportStageTests.run(results, with: Self.layout(tables: [Self.object(["type": "csv", "input": "estimates"])]), inputs: Self.inputs)
+        #expect(empty.outcome == .failed(status: 1, message: "with.sections[0].tables[0].input: input 'estimates' ('results/estimates.csv') is empty; a csv table needs a header line and rows"))
+        results.dir.write("results/notes.md", String(repeating: "x", count: (1 << 20) + 1))
+        let big = ReportStageTests.run(results, with: Self.layout(textInput: "notes"), inputs: Self.inputs)
+        #expect(big.outcome == .failed(status: 1, message: "with.sections[0].text_input: input 'notes' ('results/notes.md') is 1.0 MiB, over the limit of 1 MiB for section text; shorten it in the stage that writes it"))
+        try! FileIO.writeAtomically(results.dir.path + "/results/notes.md", [0x61, 0xFF, 0x62], durable: false)
+        let latin = ReportStageTests.run(results, with: Self.layout(textInput: "notes"), inputs: Self.inputs)
+        #expect(latin.outcome == .failed(status: 1, message: "with.sections[0].text_input: input 'notes' ('results/notes.md') is not UTF-8: invalid UTF-8 byte 0xff at byte offset 1 (line 1, column 2); write it as UTF-8"))
+    }
+
     static let figures = [
         GatheredInput(label: "NSCLC", key: "nsclc", stage: "plot@nsclc", path: "figures/plot one.svg"),
         GatheredInput(label: "melanoma", key: "melanoma", stage: "plot@melanoma", path: "figures/bars.png"),

@@ -72,8 +72,9 @@ struct ReportSettings: Sendable {
     /// Reads `with` against the stage's declared inputs (name → workspace path). Returns the layout
     /// and every problem found; the layout is usable only when there are none.
     ///
-    /// A forest figure naming a gathered input (`gathered`, by input name) draws one block per
-    /// instance: its `inputs` list holds `gatheredName(NAME, KEY)` for each, in instance order.
+    /// A forest, image or kaplan-meier figure naming a gathered input (`gathered`, by input name)
+    /// draws one block or panel per instance: its `inputs` list holds `gatheredName(NAME, KEY)` for
+    /// each, in instance order; a csv or cox table lists them in `instances`.
     static func read(_ with: JSONValue, inputs: [String: String],
                      gathered: [String: [GatheredInput]] = [:]) -> (layout: ReportSettings, problems: [String]) {
         var reader = Reader(inputs: inputs, gathered: gathered)

@@ -3,8 +3,8 @@ import StudyEngine
 import StudyReport
 
 /// `uses: report/html`: a self-contained HTML report (output `report`, optional Markdown `summary`)
-/// laid out by `with: {title, authors, sections: [{title, text, figures, tables}]}` over the stage's
-/// named result inputs. Mistakes in the layout or the published-figures file are load errors; an
+/// laid out by `with: {title, authors, sections: [{title, text, text_input, figures, tables}]}` over
+/// the stage's named result inputs and the user's own files (PNG/SVG figures, CSV tables, Markdown). Mistakes in the layout or the published-figures file are load errors; an
 /// input of the wrong kind is found when the results exist, and fails the stage with one line.
 public struct ReportStage: StageKind {
     public var name: String { "report/html" }
