@@ -19,10 +19,11 @@ struct SVGStyleSheet {
         "vector-effect", "transform", "transform-origin", "transform-box", "mix-blend-mode", "isolation", "filter",
     ]
 
-    /// The id as the page holds it, or nil for an id with characters no plotting library writes.
+    /// The id as the page holds it, or nil for one that could not be referenced safely (white
+    /// space, quotes, brackets, `#`; svglite's base64 ids with `=`, `+` and `/` are fine).
     func id(_ raw: String) -> String? {
         guard !raw.isEmpty, raw.count <= 200,
-              raw.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.:".unicodeScalars.contains($0) })
+              raw.unicodeScalars.allSatisfy({ $0.value > 0x20 && !"\"'<>&()\\,;{}#`".unicodeScalars.contains($0) })
         else { return nil }
         return prefix + raw
     }

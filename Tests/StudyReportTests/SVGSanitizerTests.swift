@@ -30,6 +30,73 @@ import Testing
         ("metadata, editor namespaces and the file's own title", #"<svg viewBox="0 0 10 10" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape" inkscape:version="1.2"><title>old title</title><desc>old desc</desc><metadata><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/></metadata><inkscape:grid/><g inkscape:label="layer"><title>tooltip stays</title><rect width="1" height="1" data-x="1" aria-label="x" tabindex="0"/></g></svg>"#),
         ("root without a viewBox gets one from pixel sizes", #"<svg width="400px" height="300"><rect width="1" height="1"/></svg>"#),
         ("root attributes move to a group", #"<svg class="svglite" viewBox="0 0 10 10" fill="none" font-family="Arial" style="stroke:black" preserveAspectRatio="xMidYMid meet"><style>.svglite line { stroke: #000 } svg &gt; rect { fill: red }</style><line x2="1"/></svg>"#),
+        ("matplotlib figure", """
+            <?xml version="1.0" encoding="utf-8" standalone="no"?>
+            <!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN"
+              "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">
+            <svg xmlns:xlink="http://www.w3.org/1999/xlink" width="460.8pt" height="345.6pt" viewBox="0 0 460.8 345.6" xmlns="http://www.w3.org/2000/svg" version="1.1">
+             <metadata>
+              <rdf:RDF xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:cc="http://creativecommons.org/ns#" xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+               <cc:Work><dc:type rdf:resource="http://purl.org/dc/dcmitype/StillImage"/></cc:Work>
+              </rdf:RDF>
+             </metadata>
+             <defs>
+              <style type="text/css">*{stroke-linejoin: round; stroke-linecap: butt}</style>
+             </defs>
+             <g id="figure_1">
+              <g id="patch_1">
+               <path d="M 0 345.6 L 460.8 345.6 L 460.8 0 L 0 0 z" style="fill: #ffffff"/>
+              </g>
+              <g id="axes_1">
+               <g id="line2d_1">
+                <defs>
+                 <path id="m8f0c1d2e3a" d="M 0 0 L 0 3.5" style="stroke: #000000; stroke-width: 0.8"/>
+                </defs>
+                <g>
+                 <use xlink:href="#m8f0c1d2e3a" x="73.832727" y="307.584" style="stroke: #000000; stroke-width: 0.8"/>
+                </g>
+               </g>
+               <g id="patch_2">
+                <path d="M 57.6 307.584 L 83.2 307.584 L 83.2 120 L 57.6 120 z" clip-path="url(#p4d1c7a2b9e)" style="fill: #1f77b4"/>
+               </g>
+              </g>
+             </g>
+             <defs>
+              <clipPath id="p4d1c7a2b9e">
+               <rect x="57.6" y="41.472" width="357.12" height="266.112"/>
+              </clipPath>
+             </defs>
+            </svg>
+            """),
+        ("svglite figure", """
+            <?xml version='1.0' encoding='UTF-8' ?>
+            <svg xmlns='http://www.w3.org/2000/svg' xmlns:xlink='http://www.w3.org/1999/xlink' class='svglite' width='720.00pt' height='576.00pt' viewBox='0 0 720.00 576.00'>
+            <defs>
+              <style type='text/css'><![CDATA[
+                .svglite line, .svglite polyline, .svglite polygon, .svglite path, .svglite rect, .svglite circle {
+                  fill: none;
+                  stroke: #000000;
+                  stroke-linecap: round;
+                  stroke-linejoin: round;
+                  stroke-miterlimit: 10.00;
+                }
+                .svglite text {
+                  white-space: pre;
+                }
+              ]]></style>
+            </defs>
+            <rect width='100%' height='100%' style='stroke: none; fill: #FFFFFF;'/>
+            <defs>
+              <clipPath id='cpMC4wMHw3MjAuMDB8MC4wMHw1NzYuMDA='>
+                <rect x='0.00' y='0.00' width='720.00' height='576.00' />
+              </clipPath>
+            </defs>
+            <g clip-path='url(#cpMC4wMHw3MjAuMDB8MC4wMHw1NzYuMDA=)'>
+            <polyline points='59.54,533.72 59.54,58.61 ' style='stroke-width: 1.07; stroke: #F8766D;' />
+            <text x='59.54' y='549.40' text-anchor='middle' style='font-size: 8.80px; fill: #4D4D4D; font-family: "Liberation Sans";' textLength='4.89px' lengthAdjust='spacingAndGlyphs'>0</text>
+            </g>
+            </svg>
+            """),
         ("not an SVG", #"<html><body><script>alert(1)</script></body></html>"#),
         ("text after the root", #"<svg viewBox="0 0 1 1"/>trailing<script>alert(1)</script>"#),
         ("two roots", #"<svg viewBox="0 0 1 1"/><svg/>"#),
