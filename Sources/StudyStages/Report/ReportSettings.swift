@@ -174,8 +174,11 @@ struct ReportSettings: Sendable {
             let medians = settings.bool(m["medians"], "\(field).medians") ?? false
             let confidence = settings.bool(m["confidence"], "\(field).confidence") ?? true
             let alt = string(m["alt"], at: "\(field).alt", required: false)
+            let describe = "describe the image for readers who cannot see it, e.g. alt: Bar chart of response rate by liver status"
             if type == .image && alt == nil && m["alt"] == nil {
-                settings.problem("\(field).alt", "missing; describe the image for readers who cannot see it, e.g. alt: Bar chart of response rate by liver status")
+                settings.problem("\(field).alt", "missing; \(describe)")
+            } else if type == .image, let alt, alt.allSatisfy(\.isWhitespace) {
+                settings.problem("\(field).alt", "is empty; \(describe)")
             } else if type != .image && type != nil && m["alt"] != nil {
                 settings.problem("\(field).alt", "only an image figure takes alt; a built-in figure describes itself")
             }
