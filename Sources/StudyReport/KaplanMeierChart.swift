@@ -17,6 +17,9 @@ public struct KaplanMeierChart: Sendable {
     public var showMedians: Bool
     /// Shaded confidence bands.
     public var showConfidence: Bool
+    /// The longest time the x axis must reach; set to the largest over a figure's panels so
+    /// small multiples share one axis (nil: this result's own last time).
+    public var timeRange: Double? = nil
 
     /// Creates a chart; `xLabel` defaults to the result's time column name.
     public init(result: KaplanMeierResult, logRank: LogRankResult? = nil, title: String, xLabel: String? = nil,
@@ -33,12 +36,15 @@ public struct KaplanMeierChart: Sendable {
     /// Plot width in pixels at 100 %; thinning keeps every step wider than half of one of these.
     static let width = 720.0
 
+    /// The last time any curve reaches (1 when there are none).
+    public var lastTime: Double { result.curves.compactMap { $0.steps.last?.time }.max() ?? 1 }
+
     /// The SVG; `id` makes the `<title>`/`<desc>` ids unique within a page.
     public func svg(id: String) -> String {
         let curves = result.curves
         let labelWidth = max(64, 28 + 6.2 * Double(curves.map { $0.group.count }.max() ?? 0))
         let left = labelWidth, right = Self.width - 24, top = 14.0, bottom = 294.0
-        let maxTime = curves.compactMap { $0.steps.last?.time }.max() ?? 1
+        let maxTime = timeRange ?? lastTime
         let xs = NiceScale.linear(0, maxTime, count: 7)
         let ys = NiceScale.linear(0, 1, count: 6)
         let riskTop = bottom + 62

@@ -12,13 +12,17 @@ public struct ReportDocument: Sendable {
         public var svg: String
         /// The SVG's description, repeated in the Markdown summary where the image cannot go.
         public var description: String
+        /// What the Markdown summary shows instead of the quoted description (e.g. an image link
+        /// to the file); nil for a built-in chart.
+        public var markdownBody: String?
 
         /// Creates a figure.
-        public init(title: String, caption: String?, svg: String, description: String) {
+        public init(title: String, caption: String?, svg: String, description: String, markdownBody: String? = nil) {
             self.title = title
             self.caption = caption
             self.svg = svg
             self.description = description
+            self.markdownBody = markdownBody
         }
     }
 
@@ -36,12 +40,15 @@ public struct ReportDocument: Sendable {
         public var text: String
         /// Figures and tables in order.
         public var blocks: [Block]
+        /// Markdown a stage wrote (`text_input:`), shown after `text` with the same safe renderer.
+        public var inputText: String
 
         /// Creates a section.
-        public init(title: String, text: String, blocks: [Block]) {
+        public init(title: String, text: String, blocks: [Block], inputText: String = "") {
             self.title = title
             self.text = text
             self.blocks = blocks
+            self.inputText = inputText
         }
     }
 
@@ -101,6 +108,7 @@ public struct ReportDocument: Sendable {
         for (s, section) in sections.enumerated() {
             out += "<section id=\"s\(s + 1)\">\n<h2>\(TextFormat.escape(section.title))</h2>\n"
             out += Markdown.html(section.text)
+            if !section.inputText.isEmpty { out += Markdown.html(section.inputText) }
             for block in section.blocks {
                 switch block {
                 case .figure(let figure):
@@ -144,13 +152,15 @@ public struct ReportDocument: Sendable {
             out += "## \(section.title)\n\n"
             let text = section.text.trimmingSpaces
             if !text.isEmpty { out += text + "\n\n" }
+            let inputText = section.inputText.trimmingCharacters(" \t\r\n")
+            if !inputText.isEmpty { out += inputText + "\n\n" }
             for block in section.blocks {
                 switch block {
                 case .figure(let figure):
                     figureNumber += 1
                     out += "**Figure \(figureNumber).** \(ReportDocument.sentence(figure.title))"
                     if let caption = figure.caption, !caption.isEmpty { out += " " + caption }
-                    out += "\n\n> \(figure.description)\n\n"
+                    out += "\n\n" + (figure.markdownBody ?? "> \(figure.description)\n\n")
                 case .table(let table):
                     tableNumber += 1
                     out += table.markdown(number: tableNumber) + "\n"

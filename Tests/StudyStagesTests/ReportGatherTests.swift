@@ -64,12 +64,12 @@ import _StudyTestSupport
         let layout = ReportStageTests.layout(
             figures: [.object(["type": .string("kaplan-meier"), "inputs": .array([.string("models"), .string("logrank")])]),
                       .object(["type": .string("power"), "input": .string("models")])],
-            tables: [.object(["type": .string("cox"), "input": .string("models")])])
+            tables: [.object(["type": .string("log-rank"), "input": .string("models")])])
         let problems = ReportStageTests.check(ReportStageTests.Results(), with: layout, gathered: ["models": Self.models])
         #expect(problems == [
-            "with.sections[0].figures[0].inputs[0]: 'models' gathers 2 instances of 'cox'; each input of a kaplan-meier figure takes one result: name a single input, or draw the instances in a forest figure",
+            "with.sections[0].figures[0].inputs: a kaplan-meier figure over a gathered input draws one panel per instance and takes no other input",
             "with.sections[0].figures[1].input: 'models' gathers 2 instances of 'cox'; a power figure takes one result: name a single input, or draw the instances in a forest figure",
-            "with.sections[0].tables[0].input: 'models' gathers 2 instances of 'cox'; a cox table takes one result: name a single input, or draw the instances in a forest figure",
+            "with.sections[0].tables[0].input: 'models' gathers 2 instances of 'cox'; a log-rank table takes one result: name a single input, or draw the instances in a forest figure",
         ])
         let run = ReportStageTests.run(ReportStageTests.Results(), with: layout, gathered: ["models": Self.models])
         #expect(run.outcome == .failed(status: 1, message: problems.joined(separator: "\n")))

@@ -125,7 +125,7 @@ import _StudyTestSupport
         ])])])
         let reportProblems = ReportStage().check(Self.declaration(report, inputs: ["km": "km.json"], outputs: ["report": "r.html"]))
         #expect(reportProblems == [
-            "with.sections[0].figures[0].type: must be one of kaplan-meier, forest, power, not 'pie'",
+            "with.sections[0].figures[0].type: must be one of kaplan-meier, forest, power, image, not 'pie'",
             "with.sections[0].figures[0].input: 'x' is not an input of this stage; inputs are: km",
         ])
         let context = StageKindContext(stage: "s", root: "/nonexistent", inputs: ["km": "/nonexistent/km.json"],
@@ -147,9 +147,9 @@ import _StudyTestSupport
         #expect(ReportStage().check(Self.declaration(with, inputs: ["km": "results/km.json"], outputs: ["report": "r.html"])) == [
             "with.title: must be text, not [\"x\"]",
             "with.authors[1]: must be a name, not {\"x\":1}",
-            "with.sections[0].colour: unknown setting; known: title, text, figures, tables",
+            "with.sections[0].colour: unknown setting; known: title, text, text_input, figures, tables",
             "with.sections[0].figures[1].input: 'nope' is not an input of this stage; inputs are: km",
-            "with.sections[0].tables[0].type: must be one of cohort, cox, log-rank, power, published, not 'pie'",
+            "with.sections[0].tables[0].type: must be one of cohort, cox, log-rank, power, published, csv, not 'pie'",
         ])
     }
 

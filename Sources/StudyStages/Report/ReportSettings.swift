@@ -1,4 +1,5 @@
 import StudyCore
+import StudyReport
 
 /// The `with:` of a `report/html` stage, checked: title, authors and sections of text, figures and
 /// tables that name the stage's inputs. Read through one `SettingsReader`, so every problem is one
@@ -6,10 +7,14 @@ import StudyCore
 struct ReportSettings: Sendable {
     enum FigureType: String, CaseIterable, Sendable {
         case kaplanMeier = "kaplan-meier", forest, power
+        /// A PNG or SVG file a stage wrote.
+        case image
     }
 
     enum TableType: String, CaseIterable, Sendable {
         case cohort, cox, logRank = "log-rank", power, published
+        /// A CSV file a stage wrote.
+        case csv
     }
 
     struct Figure: Sendable {
@@ -26,6 +31,10 @@ struct ReportSettings: Sendable {
         var xLabel: String?
         var medians: Bool
         var confidence: Bool
+        /// An image's text for readers who cannot see it (required for `image`).
+        var alt: String?
+        /// How the instances of a gathered input are drawn; nil for a single input.
+        var layout: FigurePanels.Layout?
         /// `with.sections[i].figures[j]`, for messages.
         var field: String
     }
@@ -37,6 +46,12 @@ struct ReportSettings: Sendable {
         var file: String?
         var fileInput: String?
         var title: String?
+        /// A csv table's columns in order (nil: all) and digits after the point.
+        var columns: [String]? = nil
+        var digits: Int? = nil
+        /// A gathered input's instances (`gatheredName`) and labels, stacked as rows; empty otherwise.
+        var instances: [String] = []
+        var instanceLabels: [String] = []
         var field: String
     }
 
@@ -45,6 +60,9 @@ struct ReportSettings: Sendable {
         var text: String
         var figures: [Figure]
         var tables: [Table]
+        /// The input holding Markdown a stage wrote, shown after `text`.
+        var textInput: String? = nil
+        var field: String = ""
     }
 
     var title: String
@@ -54,8 +72,9 @@ struct ReportSettings: Sendable {
     /// Reads `with` against the stage's declared inputs (name → workspace path). Returns the layout
     /// and every problem found; the layout is usable only when there are none.
     ///
-    /// A forest figure naming a gathered input (`gathered`, by input name) draws one block per
-    /// instance: its `inputs` list holds `gatheredName(NAME, KEY)` for each, in instance order.
+    /// A forest, image or kaplan-meier figure naming a gathered input (`gathered`, by input name)
+    /// draws one block or panel per instance: its `inputs` list holds `gatheredName(NAME, KEY)` for
+    /// each, in instance order; a csv or cox table lists them in `instances`.
     static func read(_ with: JSONValue, inputs: [String: String],
                      gathered: [String: [GatheredInput]] = [:]) -> (layout: ReportSettings, problems: [String]) {
         var reader = Reader(inputs: inputs, gathered: gathered)
@@ -103,9 +122,17 @@ struct ReportSettings: Sendable {
         }
 
         mutating func section(_ value: JSONValue, at field: String) -> Section {
-            guard let m = settings.mapping(value, field, known: ["title", "text", "figures", "tables"], unknown: .atKey(label: "known"),
+            guard let m = settings.mapping(value, field, known: ["title", "text", "text_input", "figures", "tables"], unknown: .atKey(label: "known"),
                                            expected: "a mapping with title, text, figures and tables") else {
                 return Section(title: "", text: "", figures: [], tables: [])
+            }
+            var textInput: String? = nil
+            if let one = m["text_input"], let name = inputName(one, at: "\(field).text_input") {
+                if let entries = gathered[name] {
+                    settings.problem("\(field).text_input", ReportSettings.gatheredProblem(name, entries, needs: "text_input"))
+                } else {
+                    textInput = name
+                }
             }
             let title = string(m["title"], at: "\(field).title", required: true) ?? ""
             let text = string(m["text"], at: "\(field).text", required: false) ?? ""
@@ -116,10 +143,10 @@ struct ReportSettings: Sendable {
             for (j, item) in (settings.list(m["tables"], "\(field).tables", optional: true, single: false) ?? []).enumerated() {
                 if let t = table(item, at: "\(field).tables[\(j)]") { tables.append(t) }
             }
-            return Section(title: title, text: text, figures: figures, tables: tables)
+            return Section(title: title, text: text, figures: figures, tables: tables, textInput: textInput, field: field)
         }
 
-        static let figureKeys = ["type", "input", "inputs", "title", "caption", "labels", "x_label", "medians", "confidence"]
+        static let figureKeys = ["type", "input", "inputs", "title", "caption", "labels", "x_label", "medians", "confidence", "alt", "layout"]
 
         mutating func figure(_ value: JSONValue, at field: String) -> Figure? {
             guard let m = settings.mapping(value, field, known: Self.figureKeys, unknown: .atKey(label: "known"),
@@ -146,10 +173,20 @@ struct ReportSettings: Sendable {
             let xLabel = string(m["x_label"], at: "\(field).x_label", required: false)
             let medians = settings.bool(m["medians"], "\(field).medians") ?? false
             let confidence = settings.bool(m["confidence"], "\(field).confidence") ?? true
+            let alt = string(m["alt"], at: "\(field).alt", required: false)
+            let describe = "describe the image for readers who cannot see it, e.g. alt: Bar chart of response rate by liver status"
+            if type == .image && alt == nil && m["alt"] == nil {
+                settings.problem("\(field).alt", "missing; \(describe)")
+            } else if type == .image, let alt, alt.allSatisfy(\.isWhitespace) {
+                settings.problem("\(field).alt", "is empty; \(describe)")
+            } else if type != .image && type != nil && m["alt"] != nil {
+                settings.problem("\(field).alt", "only an image figure takes alt; a built-in figure describes itself")
+            }
+            let layout = figureLayout(m["layout"], type, names: names, at: field)
             guard let type else { return nil }
-            return Figure(type: type, inputs: names, title: title ?? Self.defaultTitle(type), caption: caption,
+            return Figure(type: type, inputs: names, title: title ?? alt ?? Self.defaultTitle(type), caption: caption,
                           labels: labels, defaultLabels: defaultLabels, xLabel: xLabel, medians: medians,
-                          confidence: confidence, field: field)
+                          confidence: confidence, alt: alt, layout: layout, field: field)
         }
 
         /// A figure's `input:` or `inputs:`, each an input of the stage, as many as its type takes;
@@ -162,7 +199,7 @@ struct ReportSettings: Sendable {
                     labels.append(nil)
                     return
                 }
-                guard type == .forest || type == nil else {
+                guard type == .forest || type == .image || type == .kaplanMeier || type == nil else {
                     settings.problem(itemField, Self.gatheredFigureProblem(name, entries, type))
                     return
                 }
@@ -186,9 +223,16 @@ struct ReportSettings: Sendable {
             } else {
                 settings.problem("\(field).input", "missing; name one of the stage's inputs (\(inputList))")
             }
+            let gatheredCount = names.filter { $0.contains("[") }.count
             switch type {
-            case .kaplanMeier? where names.count > 2:
+            case .kaplanMeier? where gatheredCount > 0 && gatheredCount != names.count:
+                settings.problem("\(field).inputs", "a kaplan-meier figure over a gathered input draws one panel per instance and takes no other input")
+            case .kaplanMeier? where names.count > 2 && gatheredCount == 0:
                 settings.problem("\(field).inputs", "a kaplan-meier figure takes a kaplan-meier result and optionally a log-rank result, not \(names.count) inputs")
+            case .image? where names.count > 1 && gatheredCount == 0:
+                settings.problem("\(field).inputs", "an image figure takes one file (or one gathered input, a panel per instance), not \(names.count) inputs")
+            case .image? where gatheredCount > 0 && gatheredCount != names.count:
+                settings.problem("\(field).inputs", "an image figure over a gathered input draws one panel per instance and takes no other input")
             case .power? where names.count > 1:
                 settings.problem("\(field).inputs", "a power figure takes one trial-power result, not \(names.count)")
             default: break
@@ -197,8 +241,41 @@ struct ReportSettings: Sendable {
         }
 
         static func gatheredFigureProblem(_ name: String, _ entries: [GatheredInput], _ type: FigureType?) -> String {
-            let needs = type == .power ? "a power figure" : "each input of a kaplan-meier figure"
-            return ReportSettings.gatheredProblem(name, entries, needs: needs)
+            ReportSettings.gatheredProblem(name, entries, needs: "a power figure")
+        }
+
+        /// A figure's `layout:`: `grid` or `stack` for an image or kaplan-meier figure over a
+        /// gathered input (default stack), `stack` for a forest figure; nothing else takes one.
+        mutating func figureLayout(_ value: JSONValue?, _ type: FigureType?, names: [String], at field: String) -> FigurePanels.Layout? {
+            let gathers = names.contains { $0.contains("[") }
+            let layout = value.flatMap { kind($0, at: "\(field).layout", FigurePanels.Layout.self) }
+            guard let type, value != nil else { return gathers ? .stack : nil }
+            switch type {
+            case .forest where layout == .grid:
+                settings.problem("\(field).layout", "a forest figure stacks its models as blocks of one plot; remove layout: grid")
+            case .power:
+                settings.problem("\(field).layout", "a power figure draws one result; layout: is for an image or kaplan-meier figure over a gathered input ({each: STAGE, output: NAME})")
+            case .image, .kaplanMeier:
+                if !gathers && layout != nil {
+                    settings.problem("\(field).layout", "layout: arranges the instances of a gathered input ({each: STAGE, output: NAME}); this figure draws one input, so remove it")
+                }
+            default: break
+            }
+            return layout ?? (gathers ? .stack : nil)
+        }
+
+        /// A table's `layout:`: only `stack` (a row block per instance) for a csv or cox table over a
+        /// gathered input.
+        mutating func tableLayout(_ value: JSONValue?, _ type: TableType?, gathers: Bool, at field: String) {
+            guard let value, let type else { return }
+            let layout = kind(value, at: "\(field).layout", FigurePanels.Layout.self)
+            if type != .csv && type != .cox {
+                settings.problem("\(field).layout", "a \(type.rawValue) table draws one result; layout: is for a csv or cox table over a gathered input")
+            } else if layout == .grid {
+                settings.problem("\(field).layout", "a table stacks its instances as rows; use layout: stack (or leave it out)")
+            } else if !gathers && layout != nil {
+                settings.problem("\(field).layout", "layout: arranges the instances of a gathered input ({each: STAGE, output: NAME}); this table reads one input, so remove it")
+            }
         }
 
         /// A figure's or table's `type:`, one of `T`'s names.
@@ -215,15 +292,20 @@ struct ReportSettings: Sendable {
             switch type {
             case .kaplanMeier: return "Kaplan-Meier estimates of survival"
             case .forest: return "Hazard ratios from Cox proportional hazards models"
+            case .image: return "Figure"
             case .power: return "Simulated power by sample size"
             }
         }
 
         mutating func table(_ value: JSONValue, at field: String) -> Table? {
-            guard let m = settings.mapping(value, field, known: ["type", "input", "file", "title"], unknown: .atKey(label: "known"),
+            guard let m = settings.mapping(value, field, known: ["type", "input", "file", "title", "columns", "digits", "layout"],
+                                           unknown: .atKey(label: "known"),
                                            expected: "a mapping with type and input (or file)") else { return nil }
             let type = kind(m["type"], at: "\(field).type", TableType.self)
             let title = string(m["title"], at: "\(field).title", required: false)
+            let (columns, digits) = csvOptions(m, type, at: field)
+            let gathers = m["input"].map { gathered[$0.scalarText] != nil } ?? false
+            tableLayout(m["layout"], type, gathers: gathers, at: field)
             guard let type else { return nil }
             if type == .published {
                 if m["input"] != nil { settings.problem("\(field).input", "a published table reads file:, not input:") }
@@ -241,11 +323,39 @@ struct ReportSettings: Sendable {
                 return nil
             }
             guard let name = inputName(one, at: "\(field).input") else { return nil }
+            var table = Table(type: type, input: name, file: nil, fileInput: nil, title: title, columns: columns, digits: digits, field: field)
             if let entries = gathered[name] {
-                settings.problem("\(field).input", ReportSettings.gatheredProblem(name, entries, needs: "a \(type.rawValue) table"))
-                return nil
+                guard type == .csv || type == .cox else {
+                    settings.problem("\(field).input", ReportSettings.gatheredProblem(name, entries, needs: "a \(type.rawValue) table"))
+                    return nil
+                }
+                if entries.isEmpty { settings.problem("\(field).input", "'\(name)' gathers no instances; check its 'where:'") }
+                table.instances = entries.map { ReportSettings.gatheredName(name, $0.key) }
+                table.instanceLabels = entries.map { $0.label }
             }
-            return Table(type: type, input: name, file: nil, fileInput: nil, title: title, field: field)
+            return table
+        }
+
+        /// A csv table's `columns:` (distinct names) and `digits:` (0 to 12); other tables take neither.
+        mutating func csvOptions(_ m: [String: JSONValue], _ type: TableType?, at field: String) -> ([String]?, Int?) {
+            if type != .csv && type != nil {
+                for key in ["columns", "digits"] where m[key] != nil {
+                    settings.problem("\(field).\(key)", "only a csv table takes \(key); a \(type!.rawValue) table chooses its own")
+                }
+                return (nil, nil)
+            }
+            var columns: [String]? = nil
+            if let value = m["columns"] {
+                let names = settings.textList(value, "\(field).columns", item: "a column name", list: "a list of column names")
+                if names.isEmpty { settings.problem("\(field).columns", "must name at least one column (or leave columns out for all)") }
+                var seen: Set<String> = []
+                for name in names where !seen.insert(name).inserted {
+                    settings.problem("\(field).columns", "column '\(name)' is listed twice")
+                }
+                columns = names
+            }
+            let digits = m["digits"] == nil ? nil : settings.integer(m["digits"], "\(field).digits", in: 0...12)
+            return (columns, digits)
         }
 
         static func normalize(_ path: String) -> String {

@@ -3,8 +3,8 @@ import StudyEngine
 import StudyReport
 
 /// `uses: report/html`: a self-contained HTML report (output `report`, optional Markdown `summary`)
-/// laid out by `with: {title, authors, sections: [{title, text, figures, tables}]}` over the stage's
-/// named result inputs. Mistakes in the layout or the published-figures file are load errors; an
+/// laid out by `with: {title, authors, sections: [{title, text, text_input, figures, tables}]}` over
+/// the stage's named result inputs and the user's own files (PNG/SVG figures, CSV tables, Markdown). Mistakes in the layout or the published-figures file are load errors; an
 /// input of the wrong kind is found when the results exist, and fails the stage with one line.
 public struct ReportStage: StageKind {
     public var name: String { "report/html" }
@@ -138,7 +138,8 @@ struct ReportBuilder {
         if !problems.isEmpty { throw ReportError(problems.joined(separator: "\n")) }
         var sections: [ReportDocument.Section] = []
         var figureNumber = 0, tableNumber = 0
-        for section in layout.sections {
+        for (s, section) in layout.sections.enumerated() {
+            let inputText = try sectionText(section, number: s + 1)
             var blocks: [ReportDocument.Block] = []
             for figure in section.figures {
                 figureNumber += 1
@@ -148,7 +149,7 @@ struct ReportBuilder {
                 tableNumber += 1
                 blocks.append(.table(try render(table, number: tableNumber)))
             }
-            sections.append(ReportDocument.Section(title: section.title, text: section.text, blocks: blocks))
+            sections.append(ReportDocument.Section(title: section.title, text: section.text, blocks: blocks, inputText: inputText))
         }
         return ReportDocument(title: layout.title, authors: layout.authors, sections: sections, provenance: provenance)
     }
@@ -161,6 +162,8 @@ struct ReportBuilder {
     mutating func render(_ figure: ReportSettings.Figure, number: Int) throws(ReportError) -> ReportDocument.Figure {
         let item = "Figure \(number)"
         let id = "figure\(number)"
+        if figure.type == .image { return try imageFigure(figure, id: id, item: item) }
+        if figure.type == .kaplanMeier && figure.layout != nil { return try kaplanMeierPanels(figure, id: id, item: item) }
         let inputs = try figure.inputs.map { (name) throws(ReportError) -> ReportInput in try input(name) }
         for input in inputs { record(item, input.name, digest: input.digest) }
         switch figure.type {
@@ -197,6 +200,8 @@ struct ReportBuilder {
             let chart = ForestChart(models: models, title: figure.title, xLabel: figure.xLabel ?? "Hazard ratio (log scale)")
             return ReportDocument.Figure(title: figure.title, caption: figure.caption, svg: chart.svg(id: id),
                                          description: chart.description)
+        case .image:
+            return try imageFigure(figure, id: id, item: item)
         case .power:
             let input = inputs[0]
             try input.require([.trialPower], for: "\(figure.field).input")
@@ -210,6 +215,8 @@ struct ReportBuilder {
     mutating func render(_ table: ReportSettings.Table, number: Int) throws(ReportError) -> ReportTable {
         let item = "Table \(number)"
         guard table.type != .published else { return try published(table, item: item) }
+        if table.type == .csv { return try csvTable(table, item: item) }
+        if table.type == .cox && !table.instances.isEmpty { return try coxRows(table, item: item) }
         guard let name = table.input else { throw ReportError("\(table.field).input: missing") }
         let source = try input(name)
         record(item, name, digest: source.digest)
@@ -229,6 +236,8 @@ struct ReportBuilder {
             return ReportTable.power(try source.trialPower, title: table.title)
         case .published:
             return try published(table, item: item)
+        case .csv:
+            return try csvTable(table, item: item)
         }
     }
 
