@@ -10,8 +10,9 @@ struct AuditCommand: ParsableCommand {
         discussion: """
         Finds the newest recorded run that produced PATH (so a file made by an older run, or by a
         stage since removed, is found too), then walks its inputs back through the stages of that
-        run to source files. For each stage: id, kind, key, params, every input and output with
-        sha256 and size, the run that made it and that run's source commit.
+        run to source files. For each stage: id, kind, key, params, what it ran with (container,
+        sandbox, each host program its command called with path, sha256 and version line), every
+        input and output with sha256 and size, the run that made it and that run's source commit.
 
         --verify re-hashes the file and every file of its lineage on disk, in the object store
         (.studyflow/objects) and in the ledger (outputs/ of the run's commit), and exits 1 naming
@@ -86,9 +87,7 @@ struct AuditCommand: ParsableCommand {
             out += "  stage '\(r.stage)' (\(r.kind)), key \(r.key?.short ?? "none"), \(r.status) in run \(step.run.record.run)\n"
             out += "    made by run \(made.run) (id \(RunID.short(step.madeBy.id)), commit \(step.madeBy.commit.short), \(Timestamp.iso8601(made.timing.started))), source commit \(made.sourceDescription)\n"
             if !r.params.isEmpty { out += "    params \(JSONValue.object(r.params).canonicalJSON)\n" }
-            if let container = r.environment?.container {
-                out += "    container \(container.image) \(container.digest) (\(container.runtime) \(container.runtimeVersion))\n"
-            }
+            out += environmentLines(r.environment)
             for input in r.inputs { out += "    input  \(describe(input))\n" }
             for output in r.outputs { out += "    output \(describe(output))\n" }
         }
@@ -102,6 +101,25 @@ struct AuditCommand: ParsableCommand {
             } else {
                 for problem in problems { out += "mismatch: \(problem)\n" }
             }
+        }
+        return out
+    }
+
+    /// The lines saying what the stage ran with: its container, whether it ran sandboxed, and
+    /// every host program its command called (listed in `tools:` or not) with path, SHA-256 and
+    /// version line; empty for a record without an environment (a built-in stage, an older run).
+    static func environmentLines(_ environment: StageEnvironment?) -> String {
+        guard let environment else { return "" }
+        var out = ""
+        if let container = environment.container {
+            out += "    container \(container.image) \(container.digest) (\(container.runtime) \(container.runtimeVersion))\n"
+        }
+        if let sandbox = environment.sandbox {
+            out += sandbox ? "    sandbox yes (bubblewrap: only its inputs visible, only its outputs writable, no network)\n" : "    sandbox no\n"
+        }
+        for tool in environment.tools ?? [] {
+            let version = tool.version.isEmpty ? "no version line" : tool.version
+            out += "    tool   \(tool.name)  \(tool.path)  sha256 \(tool.sha256.hex)  (\(version))\n"
         }
         return out
     }

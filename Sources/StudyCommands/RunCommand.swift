@@ -144,7 +144,9 @@ struct RunCommand: ParsableCommand {
         phases.mark("read + lock")
         let display: any RunObserver = json ? JSONEventWriter() : ProgressReporter(terminal: Console.stderrIsTerminal)
         // Unchecked names are fine here: a snapshot is only written by a run whose parameters were valid.
-        let snapshot = SnapshotCheck(stamp: source.stamp + settings.snapshotSuffix, workflowDigest: file.digest,
+        // The runtime asked for decides which image store a container's digest comes from.
+        let snapshot = SnapshotCheck(stamp: source.stamp + settings.snapshotSuffix + (containerRuntime.map { " runtime=" + $0 } ?? ""),
+                                     workflowDigest: file.digest,
                                      params: settings.overrides)
         let started = SystemClock.wallSeconds()
         let ledger = try RunSession.openLedger(layout, firstRun: firstRun)

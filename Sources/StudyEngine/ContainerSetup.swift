@@ -20,6 +20,8 @@ public struct ContainerSetup: Sendable, Equatable {
     public var runtime: ContainerRuntime?
     /// Content digest (`sha256:…`) by image reference as written.
     public var digests: [String: String]
+    /// The runtime asked for (`--container-runtime` or a profile's), nil when found on PATH.
+    public var requestedRuntime: String?
 
     /// No containers.
     public static let none = ContainerSetup(runtime: nil, digests: [:])
@@ -101,7 +103,9 @@ public struct ContainerSetup: Sendable, Equatable {
             }
             digests[image] = normalized(digest)
         }
-        return .success(ContainerSetup(runtime: runtime, digests: digests))
+        var setup = ContainerSetup(runtime: runtime, digests: digests)
+        setup.requestedRuntime = runtimeName
+        return .success(setup)
     }
 
     /// `sha256:HEX` whether the runtime printed the prefix (docker) or not (podman).

@@ -8,6 +8,12 @@ public struct SnapshotCheck: Sendable {
     public var header: Snapshot.Header
     /// Reads environment variables.
     public var environment: @Sendable (String) -> String?
+    /// Checks a snapshot's container facts again (see `ContainerSetup.snapshotFactsHold`); tests
+    /// give a fake runtime host here.
+    public var factsHold: @Sendable ([String: String]) -> Bool = { facts in
+        ContainerSetup.snapshotFactsHold(facts, searchPath: Workspace.processEnvironment("PATH") ?? "/usr/local/bin:/usr/bin:/bin",
+                                         isExecutable: ContainerRuntime.systemIsExecutable, host: SystemContainerHost())
+    }
 
     /// A check for a workflow whose file has `workflowDigest`, run with `params` overrides.
     public init(stamp: String, workflowDigest: Digest, params: [String: JSONValue],
@@ -19,7 +25,7 @@ public struct SnapshotCheck: Sendable {
 
     /// Stage ids in report order when nothing changed since the snapshot; `nil` means "check fully".
     public func unchangedStages(_ layout: StoreLayout) -> [String]? {
-        Snapshot.verify(layout, header: header, digestEnvironment: digestEnvironment)
+        Snapshot.verify(layout, header: header, digestEnvironment: digestEnvironment, factsHold: factsHold)
     }
 
     /// The snapshot's stage ids when a run may be answered from it: a plain run of every stage
@@ -36,9 +42,7 @@ public struct SnapshotCheck: Sendable {
     /// see `Snapshot`). `runStart` is when the run began, after the workflow files were loaded.
     func record(after summary: RunSummary, workspace: Workspace, options: RunOptions, runStart: Int64) {
         // A `levels:` fan-out's instances come from a table the snapshot does not watch.
-        // Nor does it watch container images: a retag must be seen, so such workflows check fully
-        // (one inspect per distinct image).
-        guard summary.ok, workspace.compiled.workflow.levels.isEmpty, !workspace.compiled.workflow.stages.contains(where: { $0.container != nil }), options.targets.isEmpty, options.force.isEmpty, !options.forceAll,
+        guard summary.ok, workspace.compiled.workflow.levels.isEmpty, options.targets.isEmpty, options.force.isEmpty, !options.forceAll,
               summary.results.count == workspace.compiled.workflow.stages.count,
               summary.results.allSatisfy({ $0.status.hasOutputs }) else { return }
         var paths: [String] = []
@@ -48,11 +52,13 @@ public struct SnapshotCheck: Sendable {
             paths.append(contentsOf: stage.outputs.map(\.path))
             paths.append(contentsOf: workspace.compiled.commandWords[id])
             environment.formUnion(stage.env)
-            // Listed tools are found through PATH: another PATH may find other files.
-            if !stage.tools.isEmpty { environment.insert("PATH") }
+            // Listed tools and the container runtime are found through PATH: another PATH may find other files.
+            if !stage.tools.isEmpty || stage.container != nil { environment.insert("PATH") }
         }
+        // Container images are re-inspected by every check: a retag must be seen.
+        let facts = workspace.resolver.containers.snapshotFacts
         Snapshot.write(workspace.layout, header: header, stages: summary.results.map(\.stage), paths: paths,
-                       watched: workspace.compiled.workflow.includes.watchedPaths + workspace.tools.watchedPaths,
+                       watched: workspace.compiled.workflow.includes.watchedPaths + workspace.tools.watchedPaths, facts: facts,
                        environment: environment.sorted(), cache: workspace.statCache, runStart: runStart,
                        digestEnvironment: digestEnvironment)
         try? workspace.statCache.save()

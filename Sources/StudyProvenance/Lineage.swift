@@ -6,7 +6,8 @@ import StudyStore
 public struct Lineage: Sendable {
     /// One stage on the way from the file back to its sources.
     public struct Step: Sendable {
-        /// The stage's record in `run` (kind, key, params, inputs and outputs with digests).
+        /// The stage's record in `run` (kind, key, params, inputs and outputs with digests), with
+        /// the environment (container, tools, sandbox) recorded by `madeBy` when the stage ran there.
         public var record: StageRecord
         /// The run whose records the audit read (the newest run that reported the audited file).
         public var run: LoggedRun
@@ -58,7 +59,7 @@ extension RunLedger {
         var olderRecords: [Int: [String: StageRecord]] = [:]
         while !queue.isEmpty {
             let stage = queue.removeFirst()
-            guard let record = found.records[stage] else { continue }
+            guard var record = found.records[stage] else { continue }
             // The run that made it: the newest run at or before `run` where the stage ran under this key.
             var madeBy = run
             var oldestWithKey = run
@@ -66,7 +67,13 @@ extension RunLedger {
                 if olderRecords[index] == nil { olderRecords[index] = try stageRecords(runs[index], memo: &memo) }
                 guard let older = olderRecords[index]![stage], older.key == record.key, record.key != nil else { break }
                 oldestWithKey = runs[index]
-                if older.status == .known(.ran) { madeBy = runs[index]; break }
+                if older.status == .known(.ran) {
+                    madeBy = runs[index]
+                    // What it ran with is known from the run that executed it: a later run that
+                    // found it cached records no sandbox, as nothing ran there.
+                    if let environment = older.environment { record.environment = environment }
+                    break
+                }
                 madeBy = oldestWithKey
             }
             steps.append(.init(record: record, run: run, madeBy: madeBy))

@@ -38,7 +38,7 @@ public enum Snapshot {
         }
     }
 
-    static let magic = Array("studyflow-snapshot 3\n".utf8)
+    static let magic = Array("studyflow-snapshot 4\n".utf8)
 
     /// How an artifact is recorded: absent, trusted by its `stat`, or racy (its `stat` plus the
     /// digest of its bytes, or of its names for a directory, to compare on every check).
@@ -53,9 +53,11 @@ public enum Snapshot {
     /// directories an include pattern listed) are recorded by `stat` alone, neither hashed nor
     /// walked: the run loaded them at `runStart`, so a `stat` within the racy window of that moment
     /// may hide an edit the run never saw, and then no snapshot is written.
+    /// `facts` are what else the run depended on that no `stat` shows (a container image's
+    /// digest by reference): `verify` hands them to its caller to check again.
     public static func write(_ layout: StoreLayout, header: Header, stages: [String], paths: [String],
-                             watched: [String] = [], environment: [String], cache: StatCache, runStart: Int64,
-                             digestEnvironment: ([String]) -> Digest) {
+                             watched: [String] = [], facts: [String: String] = [:], environment: [String], cache: StatCache,
+                             runStart: Int64, digestEnvironment: ([String]) -> Digest) {
         let rootFD = open(layout.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard rootFD >= 0 else { return }
         defer { close(rootFD) }
@@ -115,6 +117,11 @@ public enum Snapshot {
             guard !StatCache.isRacy(st, hashedAt: runStart) else { return discard(layout) }
             write(&w, .trusted, path, st, nil)
         }
+        w.write(UInt64(facts.count))
+        for (name, value) in facts.sorted(by: { $0.key < $1.key }) {
+            w.write(name)
+            w.write(value)
+        }
         try? FileIO.writeAtomically(layout.snapshot, w.bytes, durable: false)
     }
 
@@ -154,8 +161,10 @@ public enum Snapshot {
     }
 
     /// The stage ids, in the order the snapshot's run reported them, when the snapshot is valid for
-    /// `header` and every recorded path's `stat` is unchanged; otherwise `nil`.
-    public static func verify(_ layout: StoreLayout, header: Header, digestEnvironment: ([String]) -> Digest) -> [String]? {
+    /// `header`, every recorded path's `stat` is unchanged and `factsHold` accepts the recorded
+    /// facts (asked last, as checking one may start a program); otherwise `nil`.
+    public static func verify(_ layout: StoreLayout, header: Header, digestEnvironment: ([String]) -> Digest,
+                              factsHold: ([String: String]) -> Bool = { $0.isEmpty }) -> [String]? {
         guard let bytes = FileIO.read(layout.snapshot) else { return nil }
         let rootFD = open(layout.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard rootFD >= 0 else { return nil }
@@ -173,35 +182,17 @@ public enum Snapshot {
                 let count = try r.readCount()
                 stages.reserveCapacity(count)
                 for _ in 0..<count { stages.append(try r.readString()) }
-                // Artifacts, then watched paths, both encoded by `write(_:_:_:_:_:)`.
-                for _ in 0..<2 {
-                    let entries = try r.readCount()
-                    for _ in 0..<entries {
-                        guard let kind = EntryKind(rawValue: try r.readUInt()) else { return nil }
-                        let path = try r.readString()
-                        let now = FileStat.at(rootFD, path, followingSymlinks: true)
-                        guard kind != .absent else {
-                            if now != nil { return nil }
-                            continue
-                        }
-                        let isDirectory = try r.readBool()
-                        let size = Int64(try r.readInt()), mtime = Int64(try r.readInt()), ctime = Int64(try r.readInt())
-                        let inode = try r.readUInt()
-                        guard let now, now.size == size, now.mtime == mtime, now.ctime == ctime, now.inode == inode,
-                              (now.kind == .directory) == isDirectory else { return nil }
-                        switch kind {
-                        case .racyFile:
-                            let expected = try r.readDigest()
-                            guard (try? FileHasher.hash(layout.absolute(path)))?.0 == expected else { return nil }
-                        case .racyDirectory:
-                            let expected = try r.readDigest()
-                            guard let names = try? FileIO.listDirectory(layout.absolute(path)), listingDigest(names) == expected else { return nil }
-                        case .absent, .trusted:
-                            break
-                        }
-                    }
+                // Artifacts, then watched paths, both encoded by `write(_:_:_:_:_:)`; all read before
+                // any is checked, so the checks can run on every core.
+                var entries = SnapshotEntries()
+                for _ in 0..<2 { try entries.decode(try r.readCount(), from: &r) }
+                var facts: [String: String] = [:]
+                for _ in 0..<(try r.readCount()) {
+                    let name = try r.readString()
+                    facts[name] = try r.readString()
                 }
-                return r.isAtEnd ? stages : nil
+                guard r.isAtEnd, entries.allUnchanged(bytes: raw, rootFD: rootFD, root: layout) else { return nil }
+                return factsHold(facts) ? stages : nil
             } catch {
                 return nil
             }
