@@ -252,8 +252,14 @@ struct SlurmReattachTests {
         let executor = try executor(slurm, dir, journal: [])
         var slow = job("s", key: "abc", in: dir)
         slow.action = .shell("sleep 1")
-        let done = started(executor, slow)
-        for _ in 0..<250 where slurm.queued.isEmpty { usleep(20_000) }
+        let done = DispatchSemaphore(value: 0)
+        // A plain stage blocks its worker until the job ends, as in the scheduler's lanes.
+        DispatchQueue(label: "test.worker.journal").async { [self, slow] in
+            _ = started(executor, slow).wait(timeout: .now() + 20)
+            done.signal()
+        }
+        for _ in 0..<250 where SlurmJournal.pending(in: dir.path + "/journal").isEmpty { usleep(20_000) }
+        #expect(slurm.queued == ["1"])
         let pending = SlurmJournal.pending(in: dir.path + "/journal")
         #expect(pending.map(\.id) == ["1"])
         #expect(pending.first.map { [$0.stage, $0.key, $0.statusFile, $0.logPath] } == ["s", "abc", dir.path + "/logs/s.status", dir.path + "/logs/s.log"])

@@ -63,7 +63,9 @@ public final class SlurmJournal: Sendable {
     public let directory: String
     /// This process's file in it.
     public let file: String
-    private let descriptor = Mutex<Int32?>(nil)
+    /// The open file, once written; `discarded` once `discard()` ran (later notes are dropped, so
+    /// a completion finishing after the run's end does not bring the file back).
+    private let descriptor = Mutex<(fd: Int32?, discarded: Bool)>((nil, false))
 
     /// A journal in `directory`; nothing is written until the first submission.
     public init(directory: String) {
@@ -71,7 +73,7 @@ public final class SlurmJournal: Sendable {
         file = directory + "/\(getpid())-\(SystemClock.wallNanoseconds()).jsonl"
     }
 
-    deinit { descriptor.withLock { if let fd = $0 { _ = close(fd) } } }
+    deinit { descriptor.withLock { if let fd = $0.fd { _ = close(fd) } } }
 
     /// Records submitted jobs, durably, before the caller waits on them. Throws when the journal
     /// cannot be written (the caller cancels the jobs rather than leave them untracked).
@@ -89,27 +91,29 @@ public final class SlurmJournal: Sendable {
     }
 
     private func append(_ text: String, durable: Bool) throws {
-        try descriptor.withLock { fd in
-            if fd == nil {
+        try descriptor.withLock { state in
+            if state.discarded { return }
+            if state.fd == nil {
                 try FileIO.createDirectories(directory)
                 let opened = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
                 guard opened >= 0 else { throw FileIO.Failure("open", file) }
-                fd = opened
+                state.fd = opened
             }
+            guard let fd = state.fd else { return }
             var text = text
-            try text.withUTF8 { try FileIO.writeAll(fd!, UnsafeRawBufferPointer($0), path: file) }
-            if durable, fsync(fd!) != 0 { throw FileIO.Failure("fsync", file) }
+            try text.withUTF8 { try FileIO.writeAll(fd, UnsafeRawBufferPointer($0), path: file) }
+            if durable, fsync(fd) != 0 { throw FileIO.Failure("fsync", file) }
         }
     }
 
     /// Deletes this process's file: every job it recorded has been collected or cancelled.
     public func discard() {
-        descriptor.withLock { fd in
-            if let open = fd { _ = close(open) }
-            fd = nil
+        descriptor.withLock { state in
+            if let open = state.fd { _ = close(open) }
+            state = (nil, true)
+            _ = unlink(file)
+            _ = rmdir(directory)
         }
-        _ = unlink(file)
-        _ = rmdir(directory)
     }
 
     /// The journal files of earlier processes in `directory` (every file but this process's own).
