@@ -24,6 +24,9 @@ for tool in sbatch scancel; do
     chmod +x "$w/bin/$tool"
 done
 reattach_run() { env PATH="$w/bin:$PATH" "$bin" run --executor slurm --poll-interval 0.2 "$@"; }
+# The runs to kill go in the background as studyflow itself (env execs it), not a function's
+# subshell, so that kill -9 and SIGINT reach studyflow.
+reattach_bg=(env PATH="$w/bin:$PATH" "$bin" run --executor slurm --poll-interval 0.2)
 reattach_calls() { cat "$w/$1.calls" 2>/dev/null | wc -l; }
 # reattach_journaled DIR N: the journal of DIR holds at least N submitted jobs.
 reattach_journaled() { [ "$(cat "$1"/.studyflow/slurm-journal/*.jsonl 2>/dev/null | grep -c '"op":"submit"')" -ge "$2" ]; }
@@ -51,7 +54,7 @@ stages:
     local: true
 YAML
 cp "$s/fan.yaml" "$l/fan.yaml"
-reattach_run -C "$s" fan.yaml -j 2 > "$w/kill.out" 2> "$w/kill.err" &
+"${reattach_bg[@]}" -C "$s" fan.yaml -j 2 > "$w/kill.out" 2> "$w/kill.err" &
 pid=$!
 check reattach_wait 60 reattach_journaled "$s" 6
 kill -9 "$pid"; wait "$pid" 2>/dev/null || true
@@ -83,7 +86,7 @@ stages:
     run: "[ ${params.v} = 1 ] && sleep 120; echo ${params.v} > ${outputs}"
     outputs: [results/change.txt]
 YAML
-reattach_run -C "$s" two.yaml -j 2 > "$w/changed.out" 2> "$w/changed.err" &
+"${reattach_bg[@]}" -C "$s" two.yaml -j 2 > "$w/changed.out" 2> "$w/changed.err" &
 pid=$!
 check reattach_wait 60 reattach_journaled "$s" 2
 kill -9 "$pid"; wait "$pid" 2>/dev/null || true
@@ -107,7 +110,7 @@ check reattach_no_journal "$s"
 s="$w/interrupt"; mkdir -p "$s"
 sed 's/params: {t: 4}/params: {t: 120}/' "$w/kill/fan.yaml" > "$s/fan.yaml"
 : > "$w/scancel.calls"
-reattach_run -C "$s" fan.yaml -j 2 > "$w/int.out" 2> "$w/int.err" &
+"${reattach_bg[@]}" -C "$s" fan.yaml -j 2 > "$w/int.out" 2> "$w/int.err" &
 pid=$!
 check reattach_wait 60 reattach_journaled "$s" 6
 array=$(reattach_queued fan | head -n 1 | cut -d_ -f1)
@@ -128,4 +131,4 @@ if [ -n "$reattach_started" ]; then
     STUDYFLOW_SLURM_STATE="$reattach_state" bash "$root/scripts/slurm.sh" down
     trap 'rm -rf "$work"' EXIT
 fi
-unset reattach_state reattach_started w s l pid status before old array
+unset reattach_state reattach_started reattach_bg w s l pid status before old array
