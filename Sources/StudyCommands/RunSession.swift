@@ -197,3 +197,14 @@ struct RunSession {
         }
     }
 }
+
+extension ReattachReport {
+    /// `{"event":"reattach","reattached":N,"finished":F,"running":R,"lost":L,"cancelled":[{"job","stage","reason"}]}`.
+    var json: String {
+        let cancelled = self.cancelled.map {
+            JSONValue.object(["job": .string($0.entry.id), "stage": .string($0.entry.stage), "reason": .string($0.why)])
+        }
+        return JSONValue.object(["event": .string("reattach"), "reattached": .integer(reattached), "finished": .integer(finished),
+                                 "running": .integer(running), "lost": .integer(lost), "cancelled": .array(cancelled)]).canonicalJSON
+    }
+}

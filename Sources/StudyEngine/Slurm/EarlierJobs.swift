@@ -43,15 +43,6 @@ public struct ReattachReport: Sendable, Equatable {
         }
         return lines
     }
-
-    /// `{"event":"reattach","reattached":N,"finished":F,"running":R,"lost":L,"cancelled":[{"job","stage","reason"}]}`.
-    public var json: String {
-        let cancelled = self.cancelled.map {
-            JSONValue.object(["job": .string($0.entry.id), "stage": .string($0.entry.stage), "reason": .string($0.why)])
-        }
-        return JSONValue.object(["event": .string("reattach"), "reattached": .integer(reattached), "finished": .integer(finished),
-                                 "running": .integer(running), "lost": .integer(lost), "cancelled": .array(cancelled)]).canonicalJSON
-    }
 }
 
 /// The jobs of earlier runs found in the journal, waiting for their stage to come up in this run:

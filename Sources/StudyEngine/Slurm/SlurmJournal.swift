@@ -42,7 +42,7 @@ public struct JournalEntry: Sendable, Equatable {
     var line: String {
         var fields: [String: JSONValue] = ["op": .string("submit"), "job": .string(job), "stage": .string(stage),
                                            "key": .string(key), "status": .string(statusFile), "log": .string(logPath),
-                                           "time": .number(submitted)]
+                                           "submitted": .number(submitted)]
         if let task { fields["task"] = .integer(task) }
         return JSONValue.object(fields).canonicalJSON + "\n"
     }
@@ -168,7 +168,7 @@ public final class SlurmJournal: Sendable {
         default: return nil
         }
         let time: Double
-        switch fields["time"] {
+        switch fields["submitted"] {
         case .number(let value)?: time = value
         case .integer(let value)?: time = Double(value)
         default: time = 0
