@@ -4,7 +4,7 @@ import StudyEngine
 /// Prints a `Preview` for `status` and `run -n`, as text or JSON.
 enum PreviewPrinter {
     /// `status`: every stage, up to date or stale, with reasons.
-    static func printStatus(_ preview: Preview, json: Bool, notes: [String: [String]] = [:]) {
+    static func printStatus(_ preview: Preview, json: Bool, notes: [String: [String]] = [:], extra: [String: JSONValue] = [:]) {
         if json {
             let stages: [JSONValue] = preview.entries.map { entry -> JSONValue in
                 var members: [String: JSONValue] = [
@@ -20,7 +20,7 @@ enum PreviewPrinter {
                 .object(["stage": .string(waiting.stage), "state": .string("waiting"), "action": .string("expand"),
                          "reasons": .array([.string(waiting.note)])])
             }
-            Console.out(JSONValue.object(["stages": .array(stages)]).canonicalJSON + "\n")
+            Console.out(JSONValue.object(extra.merging(["stages": .array(stages)]) { _, new in new }).canonicalJSON + "\n")
             return
         }
         let width = preview.entries.map(\.stage.count).max() ?? 0

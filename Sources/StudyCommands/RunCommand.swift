@@ -155,9 +155,12 @@ struct RunCommand: ParsableCommand {
         var session = RunSession(layout: layout, file: file, ledger: ledger, started: started, executorName: executor ?? "local",
                                  reporter: verbose ? ObserverList([VerboseLog(), display]) : display, snapshot: snapshot)
         session.profile = settings.profile
+        session.json = json
         // Which executor a profile picks is known only after loading: a no-op is then checked in full.
         let executorKnown = executor != nil || settings.profile == nil
-        if executorKnown, let stages = snapshot.shortcut(layout, force: force, forceAll: forceAll, targets: until, explaining: verbose) {
+        // Jobs of a run that died are taken over by a full run, never answered from the snapshot.
+        let journaled = !((try? FileIO.listDirectory(layout.slurmJournal)) ?? []).isEmpty
+        if executorKnown, !journaled, let stages = snapshot.shortcut(layout, force: force, forceAll: forceAll, targets: until, explaining: verbose) {
             phases.mark("snapshot")
             if try session.answerFromSnapshot(stages, phases: &phases) { return }
         }
@@ -168,7 +171,7 @@ struct RunCommand: ParsableCommand {
             ledger?.signer = workflowSigner
         }
         try session.preflight()
-        let (summary, signalStatus) = try session.execute(ws, options: options, executor: try makeExecutor(compiled.workflow, settings: settings, lock: lock),
+        let (summary, signalStatus) = try session.execute(ws, options: options, executor: try makeExecutor(compiled.workflow, settings: settings, lock: lock, layout: layout),
                                                           reload: { try loadChecked(source, file, settings, useCache: false, settled: true).2 },
                                                           phases: &phases)
         if summary.interrupted {
@@ -210,11 +213,16 @@ struct RunCommand: ParsableCommand {
 
     /// The local executor, or a SLURM executor whose cluster has been checked: tools on PATH, the
     /// controller answering, every stage's `threads` within the largest node. Nothing is submitted yet.
-    private func makeExecutor(_ workflow: Workflow, settings workflowSettings: WorkflowSettings, lock: WorkspaceLock) throws -> any Executor {
+    private func makeExecutor(_ workflow: Workflow, settings workflowSettings: WorkflowSettings, lock: WorkspaceLock,
+                              layout: StoreLayout) throws -> any Executor {
         let profile = try workflowSettings.selectedProfile(of: workflow)
         guard (executor ?? profile?.executor ?? "local") == "slurm" else {
             if partition != nil || account != nil || !sbatchArguments.isEmpty {
                 throw CommandError.usage(Self.slurmOnly + " (or a profile with 'executor: slurm')")
+            }
+            let left = SlurmJournal.pending(in: layout.slurmJournal).count
+            if left > 0 {
+                Console.err("studyflow: warning: \(left) SLURM job\(left == 1 ? "" : "s") of an earlier run may still be running and writing outputs; run with '--executor slurm' to take them over or cancel them\n")
             }
             return LocalExecutor(holding: lock)
         }
@@ -228,6 +236,7 @@ struct RunCommand: ParsableCommand {
                                      studyflowBinary: ExecutablePath.current, searchPath: ExecutablePath.searchPath)
         settings.arrayThrottle = jobs ?? profile?.jobs ?? ProcessorCount.online
         settings.groupComponents = workflow.slurm.groupComponents.merging(profiled.groupComponents) { $1 }
+        settings.journalDirectory = layout.slurmJournal
         let slurm = try SlurmExecutor(settings: settings, local: LocalExecutor(holding: lock))
         try slurm.check(stages: workflow.stages.map { ($0.id, $0.resources.threads) })
         return slurm

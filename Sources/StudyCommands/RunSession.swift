@@ -21,6 +21,8 @@ struct RunSession {
     let snapshot: SnapshotCheck
     /// `--profile NAME`, recorded with the run.
     var profile: String?
+    /// `--json`: notes about earlier SLURM jobs go out as JSON lines.
+    var json = false
     /// The number a no-op attempt reserved when the ledger wanted the run recorded in full.
     private var reservedRun: Int?
 
@@ -101,6 +103,7 @@ struct RunSession {
             let joined = TwoPhaseEvents(observers)
             observers = [joined]
             let first = TwoPhaseEvents.firstPhaseOptions(options, producers: producers, workflow: workspace.compiled.workflow)
+            announce(executor.begin(workspace, final: false))
             let firstRunner = Runner(workspace: workspace, executor: executor, options: first, observers: observers,
                                      run: runNumber, snapshot: snapshot)
             let firstSignals = SignalTrap { firstRunner.interrupt() }
@@ -109,6 +112,7 @@ struct RunSession {
             signalStatus = firstSignals.exitStatus
             joined.beginSecondPhase()
             if !firstSummary.ok {
+                announce(executor.end())
                 joined.handle(.finished(firstSummary))
                 try record(recorder, workspace: workspace, options: options, run: runNumber, phases: &phases)
                 return (firstSummary, signalStatus)
@@ -116,20 +120,34 @@ struct RunSession {
             do {
                 workspace = try reload()
             } catch {
+                announce(executor.end())
                 joined.handle(.finished(firstSummary))
                 try record(recorder, workspace: workspace, options: options, run: runNumber, phases: &phases)
                 throw error
             }
             phaseTwo = TwoPhaseEvents.secondPhaseOptions(options, firstPhase: joined.firstPhaseStages, workspace: workspace)
         }
+        announce(executor.begin(workspace, final: true))
         let runner = Runner(workspace: workspace, executor: executor, options: phaseTwo ?? options, observers: observers,
                             run: runNumber, snapshot: snapshot)
         let signals = SignalTrap { runner.interrupt() }
         let outcome = Result { try runner.execute() }
+        announce(executor.end())
         phases.mark("run stages")
         signals.cancel()
         try record(recorder, workspace: workspace, options: options, run: runNumber, phases: &phases)
         return (try outcome.get(), signalStatus != 0 ? signalStatus : signals.exitStatus)
+    }
+
+    /// Tells the user what the run did with jobs an earlier run left on the cluster: a JSON
+    /// line `{"event":"reattach",…}` with `--json`, else lines on stderr.
+    private func announce(_ report: ReattachReport?) {
+        guard let report else { return }
+        if json {
+            Console.out(report.json + "\n")
+        } else {
+            for line in report.lines { Console.err("studyflow: \(line)\n") }
+        }
     }
 
     /// Records the run in the ledger whatever its outcome.
@@ -177,5 +195,16 @@ struct RunSession {
             try ledger.checkWritable()
             throw error
         }
+    }
+}
+
+extension ReattachReport {
+    /// `{"event":"reattach","reattached":N,"finished":F,"running":R,"lost":L,"cancelled":[{"job","stage","reason"}]}`.
+    var json: String {
+        let cancelled = self.cancelled.map {
+            JSONValue.object(["job": .string($0.entry.id), "stage": .string($0.entry.stage), "reason": .string($0.why)])
+        }
+        return JSONValue.object(["event": .string("reattach"), "reattached": .integer(reattached), "finished": .integer(finished),
+                                 "running": .integer(running), "lost": .integer(lost), "cancelled": .array(cancelled)]).canonicalJSON
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import StudyCore
 import StudyEngine
+import StudyStore
 
 /// `studyflow status`: every stage, up to date or stale, with the exact reasons.
 struct StatusCommand: ParsableCommand {
@@ -33,6 +34,42 @@ struct StatusCommand: ParsableCommand {
                            containers: try ContainerCheck.setup(for: compiled.workflow, root: layout.root))
         try source.checkSettings(ws)
         let preview = try Preview.evaluate(ws, options: RunOptions(params: params))
-        PreviewPrinter.printStatus(preview, json: json, notes: ToolNotes.notes(ws, stages: preview.entries.map(\.stage)))
+        let jobs = JournaledJobs(layout)
+        PreviewPrinter.printStatus(preview, json: json, notes: ToolNotes.notes(ws, stages: preview.entries.map(\.stage)),
+                                   extra: jobs.isEmpty ? [:] : ["slurmJobs": jobs.json])
+        if !json, let line = jobs.line { Console.out(line + "\n") }
+    }
+}
+
+/// The SLURM jobs the journal holds, as `status` tells them: read from the journal and the status
+/// files only (no call to the cluster), and said to belong to a run in progress when the
+/// workspace lock is held.
+struct JournaledJobs {
+    var running = 0
+    var finished = 0
+    var holder: String?
+
+    init(_ layout: StoreLayout) {
+        let entries = SlurmJournal.pending(in: layout.slurmJournal)
+        guard !entries.isEmpty else { return }
+        finished = entries.filter { FileStat.of($0.statusFile) != nil }.count
+        running = entries.count - finished
+        holder = WorkspaceLock.holder(layout)
+    }
+
+    var isEmpty: Bool { running + finished == 0 }
+
+    /// `{"running":N,"finished":M,"earlierRun":true}`.
+    var json: JSONValue {
+        .object(["running": .integer(running), "finished": .integer(finished), "earlierRun": .bool(holder == nil)])
+    }
+
+    /// The line under the table, `nil` when the journal is empty.
+    var line: String? {
+        guard !isEmpty else { return nil }
+        let counts = "\(running) SLURM job\(running == 1 ? "" : "s") still queued or running"
+            + (finished > 0 ? " and \(finished) finished, not yet collected" : "")
+        if let holder { return "studyflow: \(counts), submitted by the run in progress (\(holder))" }
+        return "studyflow: \(counts), from an earlier run; 'studyflow run --executor slurm' reattaches to them instead of submitting them again"
     }
 }

@@ -24,6 +24,17 @@ public protocol Executor: Sendable {
     /// started (queued array tasks) are withdrawn and complete as `.cancelled`; running ones
     /// finish. Executors that start jobs at once have nothing to withdraw.
     func withdrawQueued()
+    /// Before stages start (once per runner; `final` for a run's last one): takes stock of jobs an
+    /// earlier run left behind (SLURM's journal) against `workspace`'s plan, cancelling those it
+    /// no longer needs. `nil` when there is nothing to say.
+    func begin(_ workspace: Workspace, final: Bool) -> ReattachReport?
+    /// Whether a job of an earlier run already does exactly `job` (same stage, same key): then the
+    /// next `start(job)` follows that job instead of submitting it again, and the runner leaves
+    /// the stage's outputs alone, as the job may be writing them.
+    func reattach(_ job: StageJob) -> Bool
+    /// The run is over: earlier jobs no stage took over are cancelled (returned), and what the
+    /// executor kept for a later run is removed.
+    func end() -> ReattachReport?
 }
 
 extension Executor {
@@ -40,6 +51,15 @@ extension Executor {
     public func start(_ job: StageJob, completion: @escaping @Sendable (StageExecution) -> Void) {
         completion(submit(job))
     }
+
+    /// Nothing outlives a run.
+    public func begin(_ workspace: Workspace, final: Bool) -> ReattachReport? { nil }
+
+    /// Nothing to take over.
+    public func reattach(_ job: StageJob) -> Bool { false }
+
+    /// Nothing kept.
+    public func end() -> ReattachReport? { nil }
 }
 
 /// How one execution ended, and the batch system's id for it when there was one.
@@ -97,6 +117,9 @@ public struct StageJob: Sendable {
     public var template: String?
     /// `local: true`: runs on the submitting host whatever the executor.
     public var runsLocally = false
+    /// The stage key (hex) this job computes, journaled with a batch job so a later run can
+    /// tell whether the job still does what its plan needs.
+    public var key: String?
 
     /// What a job runs.
     public enum Action: Sendable {

@@ -284,8 +284,11 @@ public final class Runner: Sendable {
                 return a.done(StageResult(stage: stage.id, status: .failed, reasons: a.reasons, seconds: SystemClock.monotonicSeconds() - a.start,
                                           failure: "stage '\(stage.id)': \(refusal)", attempts: n - 1))
             }
-            try clearOutputs(of: stage, id: a.id, attempt: n)
-            try a.staging?.prepare()
+            // A job of an earlier run doing exactly this may be writing the outputs: leave them.
+            if n > 1 || !executor.reattach(reattachable(attemptJob, id: a.id)) {
+                try clearOutputs(of: stage, id: a.id, attempt: n)
+                try a.staging?.prepare()
+            }
         } catch {
             return a.done(StageResult(stage: stage.id, status: .failed, seconds: SystemClock.monotonicSeconds() - a.start,
                                       failure: "stage '\(stage.id)': \(error)"))
@@ -317,6 +320,15 @@ public final class Runner: Sendable {
         return AttemptFailure(stage: job.stage, attempt: job.attempt, attempts: attempts, limit: execution.limit,
                               exitStatus: execution.limit == nil ? status : nil, message: message, jobID: execution.jobID,
                               resources: job.resources, next: next)
+    }
+
+    /// `job` as offered to `Executor.reattach`: without its key once an upstream stage reran in
+    /// this run, as a job of an earlier run may have read that stage's outputs while they were rewritten.
+    private func reattachable(_ job: StageJob, id: Int) -> StageJob {
+        var job = job
+        let producers = workspace.compiled.graph.inputProducers[id].filter { $0 >= 0 }.map { Int($0) }
+        if ran.withLock({ ran in producers.contains { ran[$0] } }) { job.key = nil }
+        return job
     }
 
     /// The result of a stage's last attempt: its outputs stored and its record committed when it succeeded.
@@ -496,8 +508,10 @@ public final class Runner: Sendable {
         let variables = Set(environment.keys).union(stage.env).sorted()
         let container = workspace.resolver.containers.invocation(for: stage, root: workspace.layout.root,
                                                                  user: (getuid(), getgid()), variables: variables)
-        return StageJob(stage: stage.id, action: action, root: workspace.layout.root, environment: environment,
-                        resources: stage.resources, logPath: logPath, container: container)
+        var job = StageJob(stage: stage.id, action: action, root: workspace.layout.root, environment: environment,
+                           resources: stage.resources, logPath: logPath, container: container)
+        job.key = resolved.key.hex
+        return job
     }
 
     /// Stage `id`'s gathered inputs with absolute paths, for its `StageKindContext`.

@@ -19,6 +19,7 @@ import StudyCore
 ///   output-claims           output paths stages were started on, whether or not they succeeded
 ///   trash/RUN/PATH          what run RUN moved aside instead of deleting (studyflow did not make it)
 ///   sandbox/STAGE/N         a sandboxed stage's staging directories while it runs (see SandboxStaging)
+///   slurm-journal/*.jsonl   SLURM jobs a run submitted and has not collected yet (see SlurmJournal)
 /// ```
 public struct StoreLayout: Sendable, Equatable {
     /// Absolute, symlink-free workspace root; stage paths are relative to it.
@@ -62,6 +63,9 @@ public struct StoreLayout: Sendable, Equatable {
 
     /// Where runs move what they must not delete (see `trash(run:path:)`).
     public var trashDirectory: String { stateDirectory + "/trash" }
+    /// The journal of SLURM jobs submitted and not yet collected, one file per process, so a run
+    /// that died can be followed by one that takes its jobs over.
+    public var slurmJournal: String { stateDirectory + "/slurm-journal" }
     /// The output paths a run has cleared for a stage, so a failed stage's leftovers are known
     /// to be studyflow's own at the next load.
     public var outputClaims: String { stateDirectory + "/output-claims" }

@@ -43,6 +43,20 @@ public final class WorkspaceLock: Sendable {
         return WorkspaceLock(fd: fd)
     }
 
+    /// `another studyflow process (pid N)` when a run holds the lock now, `nil` when none does.
+    /// Read-only commands use it to tell a run in progress from one that died.
+    public static func holder(_ layout: StoreLayout) -> String? {
+        let fd = open(layout.lockFile, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        // A shared lock taken and dropped at once: refused only while a run holds it exclusively.
+        guard flock(fd, LOCK_SH | LOCK_NB) != 0 else {
+            flock(fd, LOCK_UN)
+            return nil
+        }
+        return describeHolder(layout)
+    }
+
     /// `pid N` as written by the holder; when that process is gone, the lock is still held by
     /// stage processes it started, which are being stopped.
     static func describeHolder(_ layout: StoreLayout) -> String {

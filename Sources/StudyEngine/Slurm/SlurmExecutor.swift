@@ -20,15 +20,22 @@ import Synchronization
 public final class SlurmExecutor: Executor {
     public let name = "slurm"
     private let settings: SlurmSettings
-    private let tools: SlurmTools
-    private let poller: SlurmPoller
+    let tools: SlurmTools
+    let poller: SlurmPoller
     private let cancelled = Atomic<Bool>(false)
     private let local: any Executor
     private let batcher: Mutex<ArrayBatcher?> = Mutex(nil)
     private let groups: Mutex<GroupSubmitter?> = Mutex(nil)
     private let arrays = Mutex<(numbers: [String: Int], maxSize: Int?)>(([:], nil))
     /// Where completions of array tasks run (the runner then stores their outputs).
-    private let completions = DispatchQueue(label: "studyflow.slurm.completions", attributes: .concurrent)
+    let completions = DispatchQueue(label: "studyflow.slurm.completions", attributes: .concurrent)
+    /// The journal of submitted jobs (`nil` without `settings.journalDirectory`), and the jobs of
+    /// earlier runs found in it when the run began.
+    let journal: SlurmJournal?
+    let earlier = Mutex<EarlierJobs?>(nil)
+    let report = Mutex(ReattachReport())
+    /// Earlier jobs `reattach` took over, until `start` follows them.
+    let adopted = Mutex<[String: EarlierJobs.Job]>([:])
 
     /// An executor using the tools found on `settings.searchPath`; throws when one is missing.
     /// `local` runs the stages marked `local: true`.
@@ -37,6 +44,7 @@ public final class SlurmExecutor: Executor {
         self.local = local
         let tools = try SlurmTools(searchPath: settings.searchPath)
         self.tools = tools
+        journal = settings.journalDirectory.map(SlurmJournal.init(directory:))
         let accounting = AccountingProbe(tools: tools)
         poller = SlurmPoller(interval: settings.pollInterval, lostGrace: settings.lostGrace, tick: settings.statusTick,
                              accounting: { accounting.states($0) }, queue: { tools.queue() })
@@ -83,6 +91,8 @@ public final class SlurmExecutor: Executor {
             let status = result.status == 0 ? 1 : result.status
             return StageExecution(outcome: .failed(status: status, message: "sbatch rejected the job of stage '\(job.stage)': \(result.message)"))
         }
+        if let failure = journalSubmission(id, [(job: job, submission: submission, task: nil)]) { return StageExecution(outcome: failure, jobID: id) }
+        defer { journal?.collected([id]) }
         guard let end = poller.wait(for: id, statusFile: submission.statusFile, stage: job.stage) else {
             // Ctrl-C arrived while sbatch was running: this job missed the batched scancel.
             tools.cancel([id])
@@ -125,6 +135,9 @@ public final class SlurmExecutor: Executor {
     /// A stage with `group:` joins a group job, and a fan-out instance a job array (both complete
     /// later, from the poller); any other stage runs as `submit` does, before this returns.
     public func start(_ job: StageJob, completion: @escaping @Sendable (StageExecution) -> Void) {
+        if !job.runsLocally, job.attempt == 1, let taken = takeOver(job) {
+            return follow(taken, job: job, completion: completion)
+        }
         guard job.template != nil || job.resources.group != nil, !job.runsLocally, !cancelled.load(ordering: .relaxed) else {
             return completion(submit(job))
         }
@@ -188,7 +201,7 @@ public final class SlurmExecutor: Executor {
 
     private func submitChunk(_ array: SlurmArray, _ chunk: [ArrayBatcher.Entry]) {
         func fail(_ status: Int32, _ message: String) {
-            for entry in chunk { complete(entry, StageExecution(outcome: .failed(status: status, message: message))) }
+            for entry in chunk { complete(entry) { StageExecution(outcome: .failed(status: status, message: message)) } }
         }
         do {
             try FileIO.writeAtomically(array.manifest, Array(array.manifestText.utf8), durable: false)
@@ -203,29 +216,38 @@ public final class SlurmExecutor: Executor {
         guard result.status == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
             return fail(result.status == 0 ? 1 : result.status, "sbatch rejected the job array of stage '\(array.template)': \(result.message)")
         }
+        if let failure = journalSubmission(id, chunk.enumerated().map { (job: $0.element.job, submission: $0.element.submission, task: Optional($0.offset)) }) {
+            for entry in chunk { complete(entry) { StageExecution(outcome: failure, jobID: id) } }
+            return
+        }
         var refused = false
         for (index, entry) in chunk.enumerated() {
             let task = SlurmArray.taskID(id, index)
             let output = array.output
             let watching = !refused && poller.watch(task, statusFile: entry.submission.statusFile, stage: entry.job.stage) { [self] end in
                 // Off the poller's thread: finding why SLURM killed it reads the array's output.
-                completions.async { [self] in
-                    let refined = JobKillEvidence.refine(end, id: task, output: output)
-                    entry.completion(ended(refined, id: task, stage: entry.job.stage, resources: entry.job.resources))
+                complete(entry) { [self] in
+                    ended(JobKillEvidence.refine(end, id: task, output: output), id: task, stage: entry.job.stage,
+                          resources: entry.job.resources)
                 }
             }
             if !watching {
                 // Ctrl-C arrived while sbatch was running: this array missed the batched scancel.
                 if !refused { tools.cancel([id]) }
                 refused = true
-                complete(entry, StageExecution(outcome: .cancelled, jobID: task))
+                complete(entry) { StageExecution(outcome: .cancelled, jobID: task) }
             }
         }
     }
 
-    /// Hands an array task's end to the runner off the poller's thread (it stores outputs).
-    private func complete(_ entry: ArrayBatcher.Entry, _ execution: StageExecution) {
-        completions.async { entry.completion(execution) }
+    /// Works out an array task's end and hands it to the runner off the poller's thread (it stores
+    /// outputs), then marks it collected in the journal.
+    private func complete(_ entry: ArrayBatcher.Entry, _ end: @escaping @Sendable () -> StageExecution) {
+        completions.async { [journal] in
+            let execution = end()
+            entry.completion(execution)
+            if let id = execution.jobID { journal?.collected([id]) }
+        }
     }
 
     /// `cox@msk` for the files `…/cox@msk.sbatch`, `.log`, `.status`.
@@ -281,7 +303,15 @@ public final class SlurmExecutor: Executor {
     public func cancelAll() {
         cancelled.store(true, ordering: .relaxed)
         let unsent = (batcher.withLock { $0?.cancelAll() } ?? []) + (groups.withLock { $0?.cancelAll() } ?? [])
-        poller.cancelAll { tools.cancel($0) }
+        // Jobs taken over from an earlier run but not yet followed go too (one scancel for all).
+        let earlierJobs = (earlier.withLock { $0 }?.drain() ?? []) + adopted.withLock { Array($0.values) }
+        poller.cancelAll { ids in
+            // This run's arrays go whole; an earlier run's tasks one by one (their arrays may hold others).
+            let earlierIDs = earlierJobs.filter { $0.fate == .running }.map(\.entry.id)
+            let own = ids.filter { !Set(earlierIDs).contains($0) }
+            tools.cancel(own)
+            tools.cancelExactly(earlierIDs)
+        }
         local.cancelAll()
         for entry in unsent { entry.completion(StageExecution(outcome: .cancelled)) }
     }

@@ -28,6 +28,9 @@ public struct SlurmSettings: Sendable {
     public var studyflowBinary: String
     /// The `PATH` searched for `sbatch`, `squeue`, `scancel` and `sinfo`.
     public var searchPath: String
+    /// Where submitted jobs are journaled (`.studyflow/slurm-journal`) so a later run can take
+    /// them over if this one dies; `nil`: no journal.
+    public var journalDirectory: String?
 
     /// Settings with SLURM's tools looked up on `searchPath`.
     public init(partition: String? = nil, account: String? = nil, extraArguments: [String] = [],
