@@ -107,7 +107,7 @@ struct SlurmGroupTests {
         #expect(ends(.exited(0), ["a.status": 0, "b.status": 0, "c.status": 0]).map(\.outcome) == [.succeeded, .succeeded, .succeeded])
         #expect(ends(.exited(0), ["a.status": 0, "b.status": 0, "c.status": 0]).map(\.jobID) == ["9_1", "9_1", "9_1"])
         #expect(ends(.vanished(state: "TIMEOUT"), ["a.status": 0]).map(\.outcome) ==
-                [.succeeded, .failed(status: 1, message: "job 9_1 of stage 'b' hit its time limit; raise 'resources.time'"), notRun])
+                [.succeeded, .failed(status: 1, message: "job 9_1 of stage 'b' hit its time limit (TIMEOUT); raise 'resources.time'"), notRun])
         #expect(ends(.vanished(state: "CANCELLED"), ["a.status": 0, "b.status": 143]).map(\.outcome)[1] ==
                 .failed(status: 1, message: "job 9_1 of stage 'b' was cancelled (scancel from outside studyflow, or by the cluster)"))
         #expect(ends(.cancelled, ["a.status": 0]).map(\.outcome) == [.succeeded, .cancelled, .cancelled])
@@ -123,7 +123,7 @@ struct SlurmGroupTests {
         #expect(summary.ids(.ran).count == 12, "\(summary.results.compactMap(\.failure))")
         let calls = slurm.calls("sbatch")
         let logs = ws.directory.path + "/.studyflow/logs/1"
-        #expect(calls == ["--parsable --job-name=studyflow-group-tiny --chdir=\(ws.directory.path) --output=\(logs)/tiny.group-1.out --error=\(logs)/tiny.group-1.out --open-mode=append --ntasks=1 --cpus-per-task=1 --array=0-2%2 \(logs)/tiny.group-1.sbatch"])
+        #expect(calls == ["--parsable --job-name=studyflow-group-tiny --chdir=\(ws.directory.path) --output=\(logs)/tiny.group-1.out --error=\(logs)/tiny.group-1.out --open-mode=append --no-requeue --ntasks=1 --cpus-per-task=1 --array=0-2%2 \(logs)/tiny.group-1.sbatch"])
         let manifest = try #require(ws.directory.read(".studyflow/logs/1/tiny.group-1.manifest"))
         let lines = manifest.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
         #expect(lines.map { $0[0] } == ["0", "0", "0", "0", "0", "1", "1", "1", "1", "1", "2", "2"])
