@@ -82,7 +82,8 @@ let package = Package(
             dependencies: ["studyflow"]
         ),
 
-        .testTarget(name: "StudyCoreTests", dependencies: ["StudyCore", "_StudyTestSupport"]),
+        // Yams: the loader's own YAML composer is checked against the one it replaced.
+        .testTarget(name: "StudyCoreTests", dependencies: ["StudyCore", "_StudyTestSupport", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "StudyStoreTests", dependencies: ["StudyStore", "_StudyTestSupport"]),
         .testTarget(name: "StudyEngineTests", dependencies: ["StudyEngine", "_StudyTestSupport"]),
         .testTarget(name: "StudyCommandsTests", dependencies: ["StudyCommands", "_StudyTestSupport"]),

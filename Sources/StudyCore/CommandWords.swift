@@ -43,21 +43,32 @@ public enum CommandWords {
             }
             defer { afterRedirect = false }
             if afterRedirect { continue }
-            for piece in word.split(separator: "=", omittingEmptySubsequences: true) {
+            for piece in pieces(of: word) {
                 guard isPathLike(piece), case .inside(let path, false) = WorkspacePath.normalize(String(piece)),
                       !result.contains(path) else { continue }
                 result.append(path)
             }
         }
         memo.withLock { known in
-            // Bounded: a workflow of unique commands must not keep them all twice.
+            // Bounded, but above the literal pieces of a 100,000-stage workflow of unique commands:
+            // the loader, the graph and the output rules each ask for every stage's candidates, and
+            // a memo cleared between their passes would miss on every one. The keys share storage
+            // with the workflow's own text, so an entry costs the table's slot.
             if known.count >= memoLimit { known.removeAll(keepingCapacity: true) }
             known[text] = result
         }
         return result
     }
 
-    private static let memoLimit = 1 << 16
+    /// The parts of `word` between '=' signs. An ASCII word is cut on its bytes (the same cuts,
+    /// without grapheme breaking); another on its characters, where a '=' followed by a combining
+    /// mark is not a separator.
+    private static func pieces(of word: String) -> [Substring] {
+        guard word.utf8.allSatisfy({ $0 < 0x80 }) else { return word.split(separator: "=", omittingEmptySubsequences: true) }
+        return word.utf8.split(separator: UInt8(ascii: "="), omittingEmptySubsequences: true).map { Substring($0) }
+    }
+
+    private static let memoLimit = 1 << 18
     private static let memo = Mutex<[String: [String]]>([:])
 
     /// Splits on whitespace and shell punctuation, keeping redirection operators as words. Works on
@@ -102,7 +113,41 @@ public enum CommandWords {
         return words
     }
 
-    private static func isPathLike(_ word: Substring) -> Bool {
+    /// Whether a word looks like a relative path: it has a '/' or a file extension (`clean.py`, not
+    /// `cksum` or `1.5`), and no glob, variable or escape. An ASCII word is judged on its bytes,
+    /// which cuts it as the characters would; any other word, on its characters.
+    static func isPathLike(_ word: Substring) -> Bool {
+        if let ascii = word.utf8.withContiguousStorageIfAvailable({ isPathLike(ascii: $0) }), let ascii { return ascii }
+        return isPathLike(characters: word)
+    }
+
+    /// `isPathLike` on the bytes of a word, or nil when it is not all ASCII.
+    private static func isPathLike(ascii word: UnsafeBufferPointer<UInt8>) -> Bool? {
+        guard !word.contains(where: { $0 >= 0x80 }) else { return nil }
+        guard let first = word.first, first != UInt8(ascii: "-"), first != UInt8(ascii: "/"), first != UInt8(ascii: "~") else { return false }
+        var dot: Int?
+        for (i, byte) in word.enumerated() {
+            switch byte {
+            case UInt8(ascii: "$"), UInt8(ascii: "*"), UInt8(ascii: "?"), UInt8(ascii: "["), UInt8(ascii: "]"),
+                 UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "\\"):
+                return false
+            case UInt8(ascii: "."): dot = i
+            default: break
+            }
+        }
+        if word.contains(UInt8(ascii: "/")) { return true }
+        guard let dot, dot != 0, dot + 1 < word.count else { return false }
+        var letter = false
+        for byte in word[(dot + 1)...] {
+            let isLetter = (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z")
+            guard isLetter || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) else { return false }
+            letter = letter || isLetter
+        }
+        return letter
+    }
+
+    /// `isPathLike` on the characters of any word (the reference the byte path is tested against).
+    static func isPathLike(characters word: Substring) -> Bool {
         guard let first = word.first, first != "-", first != "/", first != "~" else { return false }
         if word.contains(where: { "$*?[]{}\\".contains($0) }) { return false }
         if word.contains("/") { return true }

@@ -1,5 +1,3 @@
-import Yams
-
 /// A parameter or `with:` value: the JSON data model, with a canonical encoding.
 ///
 /// Canonical means sorted object keys, no insignificant whitespace and one spelling per number,
@@ -46,7 +44,7 @@ public enum JSONValue: Hashable, Sendable {
     /// Interprets a command-line `--param` value exactly as the workflow file's YAML would a plain
     /// scalar, so `--param x=yes` and `x: yes` give the same value and the same stage key.
     public init(parsingScalar text: String) {
-        self = YAMLReader.scalarValue(Node.Scalar(text, .implicit, .plain))
+        self = YAMLReader.scalarValue(Node.Scalar(text))
     }
 
     func write(to out: inout String, keepingFractions: Bool = false) {

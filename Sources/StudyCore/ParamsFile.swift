@@ -1,5 +1,3 @@
-import Yams
-
 /// A `--params-file FILE`: a YAML mapping of workflow parameter to value, overriding the
 /// workflow's `params:` (and its profile's) while `--param` overrides it in turn. Values may be
 /// any YAML value — a list that `foreach: ${params.items}` fans out over is replaced whole.

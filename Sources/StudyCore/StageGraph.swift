@@ -32,7 +32,15 @@ public struct StageGraph: Sendable, Equatable {
                 if let producer = index.producer(of: word), producer != Int32(id) { deps.append(producer) }
             }
             inputProducers.append(producers)
-            dependencies.append(Array(Set(deps)).sorted())
+            // Sorted and without repeats, without a Set per stage.
+            deps.sort()
+            var unique = 0
+            for i in deps.indices where unique == 0 || deps[unique - 1] != deps[i] {
+                deps[unique] = deps[i]
+                unique += 1
+            }
+            deps.removeLast(deps.count - unique)
+            dependencies.append(deps)
         }
         var dependents = [[Int32]](repeating: [], count: workflow.stages.count)
         for (id, deps) in dependencies.enumerated() {

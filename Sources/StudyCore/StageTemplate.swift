@@ -1,5 +1,3 @@
-import Yams
-
 /// A fan-out stage parsed once, with what differs per instance kept apart, so making 100,000
 /// instances is string substitution over shared values, never a YAML walk per instance.
 ///

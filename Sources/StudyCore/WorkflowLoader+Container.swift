@@ -1,5 +1,3 @@
-import Yams
-
 /// `container:` and `network:`, on a stage or at the top level as every `run` stage's default.
 ///
 /// A built-in kind (`uses:`) runs inside studyflow, so `container:` on one is a mistake; the

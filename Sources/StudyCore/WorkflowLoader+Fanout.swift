@@ -1,5 +1,3 @@
-import Yams
-
 /// A stage's `foreach:` / `matrix:` / `name:` read into a `FanoutSpec`, with the nodes each
 /// `FanoutProblem.Origin` points at.
 struct ParsedFanout {
@@ -38,9 +36,10 @@ extension WorkflowLoader {
         var reader = YAMLReader(file: file, text: stageText)
         let root: Node?
         do {
-            root = try YAMLLimits.workflow.compose(stageText)
+            root = try YAMLComposer(limits: .workflow).compose(stageText)
         } catch {
-            throw WorkflowDiagnostics([Diagnostic("cannot parse YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1))])
+            throw WorkflowDiagnostics([Diagnostic("cannot parse YAML: \(YAMLLimits.workflow.errorText(stageText, ours: error))",
+                                                  at: SourceLocation(file: file, line: 1, column: 1))])
         }
         guard let root, case .mapping = root else { return [] }
         let pairs = reader.pairs(root, context: "in stage '\(stage)'")

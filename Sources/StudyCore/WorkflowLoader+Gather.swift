@@ -1,5 +1,3 @@
-import Yams
-
 /// A gathered input as written (`inputs: {models: {each: cox, output: result, where: {…}}}`),
 /// resolved after every stage is read, because the template may be declared later.
 struct PendingGather {

@@ -1,5 +1,3 @@
-import Yams
-
 /// The files an `include:` merged, parsed but not yet turned into stages: each keeps its own
 /// reader, so every diagnostic inside it is positioned in that file.
 struct IncludeSet {

@@ -1,5 +1,3 @@
-import Yams
-
 /// Fan-out at load: a `stages:` entry with `foreach:` or `matrix:` is parsed once as a
 /// `StageTemplate`, expanded into items (`FanoutSpec.expand`) and instantiated per item into
 /// plain `Stage`s `TEMPLATE@KEY`, so validation, the graph, the engine and provenance see

@@ -1,5 +1,3 @@
-import Yams
-
 /// A `levels:` fan-out read while its entry is parsed, settled once every stage is known (which
 /// stage writes its table decides whether an unreadable table waits or is an error).
 struct PendingLevels {

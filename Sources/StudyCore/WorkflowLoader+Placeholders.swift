@@ -1,5 +1,3 @@
-import Yams
-
 /// Placeholders outside `run:`: `${params.NAME}` expands in input and output paths at load, with
 /// `--param` overrides applied, and in `with:` settings at run time; anywhere else, and any
 /// placeholder that names nothing, is a load diagnostic at its line and column.

@@ -1,5 +1,3 @@
-import Yams
-
 /// `profiles:` — named run settings (see `Profile`), checked at load like every other key.
 extension WorkflowLoader {
     /// Each profile of `node`, whose parameters must be among the workflow's `params`.

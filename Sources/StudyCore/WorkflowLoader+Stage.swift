@@ -1,5 +1,3 @@
-import Yams
-
 /// One stage's keys read into a `StageTemplate`: paths, settings and the action, with
 /// `${each…}`/`${matrix…}` kept for `instantiate` when the stage is a fan-out template.
 extension WorkflowLoader {

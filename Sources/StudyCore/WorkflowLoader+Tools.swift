@@ -1,5 +1,3 @@
-import Yams
-
 /// `tools: [python3, Rscript]` at the top level (the default of every `run` stage) or in a stage
 /// (its own list wins, `[]` turns the default off): the programs whose SHA-256 enters the key.
 extension WorkflowLoader {

@@ -1,5 +1,3 @@
-import Yams
-
 /// Reads a workflow file into a `Workflow`, collecting every mistake as a positioned diagnostic.
 ///
 /// Loading checks the file on its own (syntax, keys, types, ids, placeholders, kinds); checks that
@@ -38,7 +36,7 @@ public struct WorkflowLoader: Sendable {
 
     /// Parses `text` (the contents of `file`) or throws every diagnostic found.
     /// A leading byte-order mark is accepted and not counted in columns. Nesting, alias expansion
-    /// and size are bounded (`YAMLLimits.workflow`) before Yams sees the text.
+    /// and size are bounded (`YAMLLimits.workflow`) while the text is composed.
     public func load(text: String, file: String) throws(WorkflowDiagnostics) -> Workflow {
         let text = text.unicodeScalars.first == "\u{FEFF}" ? String(text.unicodeScalars.dropFirst()) : text
         var reader = YAMLReader(file: file, text: text)
@@ -57,14 +55,15 @@ public struct WorkflowLoader: Sendable {
     }
 
     /// The YAML node tree of `text`, bounded by `YAMLLimits.workflow`; a syntax error or an excess
-    /// is one positioned diagnostic (workflow, included and params files alike).
-    static func compose(_ text: String, file: String, lines: [Substring]) throws(WorkflowDiagnostics) -> Node? {
+    /// is one positioned diagnostic (workflow, included and params files alike). `lines` are split
+    /// only for a syntax error.
+    static func compose(_ text: String, file: String, lines: @autoclosure () -> [Substring]) throws(WorkflowDiagnostics) -> Node? {
         do {
-            return try YAMLLimits.workflow.compose(text)
+            return try YAMLComposer(limits: .workflow).compose(text)
         } catch let excess as YAMLLimits.Excess {
             throw WorkflowDiagnostics([Diagnostic(excess.message, at: SourceLocation(file: file, line: excess.line, column: excess.column))])
-        } catch let error as YamlError {
-            throw WorkflowDiagnostics([WorkflowLoader.syntaxDiagnostic(error, file: file, lines: lines)])
+        } catch let error as YAMLSyntaxError {
+            throw WorkflowDiagnostics([WorkflowLoader.syntaxDiagnostic(error, file: file, lines: lines())])
         } catch {
             throw WorkflowDiagnostics([Diagnostic("cannot parse YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1))])
         }
@@ -366,22 +365,22 @@ public struct WorkflowLoader: Sendable {
                                               at: SourceLocation(file: file, line: 1, column: 1))])
     }
 
-    static func syntaxDiagnostic(_ error: YamlError, file: String, lines: [Substring] = []) -> Diagnostic {
-        switch error {
-        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
-            if indentingTab(at: mark.line, column: mark.column, problem: problem, lines: lines) {
+    static func syntaxDiagnostic(_ error: YAMLSyntaxError, file: String, lines: [Substring] = []) -> Diagnostic {
+        switch error.kind {
+        case .scanner, .parser, .composer:
+            if indentingTab(at: error.line, column: error.column, problem: error.problem, lines: lines) {
                 return Diagnostic("a tab is used for indentation; YAML allows only spaces there: indent with spaces",
-                                  at: SourceLocation(file: file, line: mark.line, column: mark.column))
+                                  at: SourceLocation(file: file, line: error.line, column: error.column))
             }
-            if let trap = flowPlaceholderDiagnostic(problem: problem, line: mark.line, column: mark.column, lines: lines, file: file) {
+            if let trap = flowPlaceholderDiagnostic(problem: error.problem, line: error.line, column: error.column, lines: lines, file: file) {
                 return trap
             }
-            let detail = context.map { " \($0.text)" } ?? ""
-            return Diagnostic("YAML syntax error: \(problem)\(detail)", at: SourceLocation(file: file, line: mark.line, column: mark.column))
-        case let .reader(problem, _, _, _):
-            return Diagnostic("cannot read YAML: \(problem)", at: SourceLocation(file: file, line: 1, column: 1))
-        default:
-            return Diagnostic("YAML error: \(error)", at: SourceLocation(file: file, line: 1, column: 1))
+            let detail = error.context.map { " \($0)" } ?? ""
+            return Diagnostic("YAML syntax error: \(error.problem)\(detail)", at: SourceLocation(file: file, line: error.line, column: error.column))
+        case .reader:
+            return Diagnostic("cannot read YAML: \(error.problem)", at: SourceLocation(file: file, line: 1, column: 1))
+        case .memory:
+            return Diagnostic("YAML error: \(error.problem)", at: SourceLocation(file: file, line: 1, column: 1))
         }
     }
 

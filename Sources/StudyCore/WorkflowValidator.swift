@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// What the validator needs to know about the workspace on disk; tests pass an in-memory one.
 public protocol PathProbe: Sendable {
@@ -104,9 +105,14 @@ extension WorkflowValidator {
 }
 
 /// The real disk, under a workspace root.
+///
+/// What it learns of directories (whether one exists, where its links lead) is remembered for
+/// the probe's life, so 100,000 outputs in one directory cost one walk, not 100,000: make a new
+/// probe for each check of a workflow, as `CompiledWorkflowCache` does.
 public struct DiskPathProbe: PathProbe {
     /// Absolute path of the workspace root.
     public let root: String
+    private let directories = DirectoryMemo()
 
     /// Probes paths under `root` (made absolute and symlink-free by the caller).
     public init(root: String) { self.root = root }
@@ -117,25 +123,30 @@ public struct DiskPathProbe: PathProbe {
     }
 
     public func resolve(_ path: String) -> String? {
-        var candidate = path
-        var rest: [Substring] = []
-        while true {
-            let full = root + "/" + candidate
-            var st = stat()
-            if lstat(full, &st) == 0 {
-                guard let real = FileIO.realPath(full) else { return nil }
-                let base: String
-                if real == root { base = "" }
-                else if real.hasPrefix(root == "/" ? "/" : root + "/") { base = String(real.dropFirst(root == "/" ? 1 : root.count + 1)) }
-                else { return nil }
-                return ([base] + rest.reversed().map(String.init)).filter { !$0.isEmpty }.joined(separator: "/")
-            }
-            guard let parent = WorkspacePath.directory(of: candidate) else {
-                return path
-            }
-            rest.append(Substring(WorkspacePath.lastComponent(of: candidate)))
-            candidate = parent
+        switch resolution(of: path) {
+        case .missing: return path
+        case .outside: return nil
+        case .resolved(let resolved): return resolved
         }
+    }
+
+    /// Where `path` lies once the links of its deepest existing ancestor are followed: that
+    /// ancestor's real path plus the rest (empty components dropped).
+    private func resolution(of path: String) -> Resolution {
+        if present(path) {
+            guard let real = FileIO.realPath(root + "/" + path) else { return .outside }
+            if real == root { return .resolved("") }
+            guard real.hasPrefix(root == "/" ? "/" : root + "/") else { return .outside }
+            return .resolved(String(real.dropFirst(root == "/" ? 1 : root.count + 1)))
+        }
+        guard let parent = WorkspacePath.directory(of: path) else { return .missing }
+        let base: Resolution
+        if let known = directories.resolution(parent) { base = known } else {
+            base = resolution(of: parent)
+            directories.setResolution(parent, base)
+        }
+        guard case .resolved(let resolvedParent) = base else { return base }
+        return .resolved([resolvedParent, WorkspacePath.lastComponent(of: path)].filter { !$0.isEmpty }.joined(separator: "/"))
     }
 
     public func workspacePath(ofOutside path: String) -> String? {
@@ -150,18 +161,55 @@ public struct DiskPathProbe: PathProbe {
 
     public func staysInside(_ path: String) -> Bool {
         // Follow the deepest existing ancestor (or the path itself) and compare with the root.
-        var candidate = path
-        while true {
-            let full = root + "/" + candidate
-            var st = stat()
-            if lstat(full, &st) == 0 {
-                guard let resolved = realpath(full, nil) else { return false }
-                defer { free(resolved) }
-                let real = String(cString: resolved)
-                return real == root || real.hasPrefix(root == "/" ? "/" : root + "/")
-            }
-            guard let parent = WorkspacePath.directory(of: candidate) else { return true }
-            candidate = parent
+        if present(path) {
+            guard let resolved = realpath(root + "/" + path, nil) else { return false }
+            defer { free(resolved) }
+            let real = String(cString: resolved)
+            return real == root || real.hasPrefix(root == "/" ? "/" : root + "/")
         }
+        guard let parent = WorkspacePath.directory(of: path) else { return true }
+        if let known = directories.inside(parent) { return known }
+        let inside = staysInside(parent)
+        directories.setInside(parent, inside)
+        return inside
     }
+
+    /// Whether `path` exists (as itself, not following a final link); a path in a directory
+    /// known to be missing is missing without a system call.
+    private func present(_ path: String) -> Bool {
+        if let parent = WorkspacePath.directory(of: path), !presentDirectory(parent) { return false }
+        var st = stat()
+        return lstat(root + "/" + path, &st) == 0
+    }
+
+    private func presentDirectory(_ directory: String) -> Bool {
+        if let known = directories.exists(directory) { return known }
+        let exists = present(directory)
+        directories.setExists(directory, exists)
+        return exists
+    }
+}
+
+/// Where a path lies once links are followed: no part of it exists, it leaves the workspace, or
+/// this workspace path.
+private enum Resolution: Sendable {
+    case missing, outside
+    case resolved(String)
+}
+
+/// `DiskPathProbe`'s answers about directories, shared by its copies.
+private final class DirectoryMemo: Sendable {
+    private struct Entry {
+        var exists: Bool?
+        var inside: Bool?
+        var resolution: Resolution?
+    }
+    private let entries = Mutex<[String: Entry]>([:])
+
+    func exists(_ directory: String) -> Bool? { entries.withLock { $0[directory]?.exists } }
+    func inside(_ directory: String) -> Bool? { entries.withLock { $0[directory]?.inside } }
+    func resolution(_ directory: String) -> Resolution? { entries.withLock { $0[directory]?.resolution } }
+    func setExists(_ directory: String, _ value: Bool) { entries.withLock { $0[directory, default: Entry()].exists = value } }
+    func setInside(_ directory: String, _ value: Bool) { entries.withLock { $0[directory, default: Entry()].inside = value } }
+    func setResolution(_ directory: String, _ value: Resolution) { entries.withLock { $0[directory, default: Entry()].resolution = value } }
 }

@@ -2,10 +2,11 @@ import CYaml
 import Yams
 
 /// Bounds on what a YAML document may make the loader do, checked on libyaml's event stream
-/// before Yams composes anything: Yams' composer (and every walk of its nodes) recurses once per
-/// nesting level, so 5,000 nested `[` overflow the stack, and an alias bomb ("billion laughs")
-/// expands a few hundred bytes into a billion nodes. libyaml's parser itself keeps explicit
-/// stacks, so the event pass is safe at any depth and stops at the first excess.
+/// while `YAMLComposer` builds the loader's nodes (and before Yams composes anything in
+/// `compose`): every walk of the nodes recurses once per nesting level, so 5,000 nested `[`
+/// would overflow the stack, and an alias bomb ("billion laughs") expands a few hundred bytes
+/// into a billion nodes. libyaml's parser itself keeps explicit stacks, so the event pass is safe
+/// at any depth and stops at the first excess.
 public struct YAMLLimits: Sendable {
     /// Lists and mappings inside each other; a workflow needs about eight.
     public var maxDepth: Int
@@ -50,9 +51,21 @@ public struct YAMLLimits: Sendable {
 
     /// Composes `text` with Yams once it is known to be within the limits. A syntax error comes
     /// from Yams as before (`YamlError`); an excess throws `Excess`.
-    public func compose(_ text: String) throws -> Node? {
+    public func compose(_ text: String) throws -> Yams.Node? {
         try check(text)
         return try Yams.compose(yaml: text)
+    }
+
+    /// The text of the error composing `text` fails with, as Yams words it (with its snippet),
+    /// for callers that printed Yams' error whole; `ours` is `YAMLComposer`'s error for the same
+    /// text, used if Yams, unexpectedly, composes it.
+    func errorText(_ text: String, ours: any Error) -> String {
+        do {
+            _ = try compose(text)
+            return "\(ours)"
+        } catch {
+            return "\(error)"
+        }
     }
 
     /// Throws the first limit `text` exceeds. A syntax error ends the check quietly: Yams, which
@@ -90,7 +103,7 @@ public struct YAMLLimits: Sendable {
 }
 
 /// Depth and alias-expansion bookkeeping over libyaml events.
-private struct EventTally {
+struct EventTally {
     let limits: YAMLLimits
     /// Open collections: their anchor and the nodes they hold so far (themselves included).
     var open: [(anchor: String?, nodes: Int)] = []

@@ -1,16 +1,20 @@
 import Yams
 
-/// Helpers over Yams' composed nodes: positions, typed scalars and duplicate-key checks, so the
-/// loader can report `file:line:column` for every mistake (Yams' decoder gives only coding paths).
+/// Helpers over composed nodes (`Node`): positions, typed scalars and duplicate-key checks, so the
+/// loader can report `file:line:column` for every mistake (a decoder gives only coding paths).
 struct YAMLReader {
     let file: String
-    let lines: [Substring]
+    private let source: SourceLines
     var diagnostics: [Diagnostic] = []
 
     init(file: String, text: String) {
         self.file = file
-        self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        self.source = SourceLines(text)
     }
+
+    /// The text's lines, split on first use: only diagnostics need them, and a 100,000-stage file
+    /// has 400,000.
+    var lines: [Substring] { source.lines }
 
     func location(_ node: Node) -> SourceLocation {
         let mark = node.mark
@@ -28,19 +32,22 @@ struct YAMLReader {
     /// The pairs of a mapping with string keys; reports duplicate and non-string keys.
     mutating func pairs(_ node: Node, context: String) -> [(key: String, keyNode: Node, value: Node)] {
         guard case .mapping(let mapping) = node else { return [] }
-        var seen: [String: Node] = [:]
-        var result: [(String, Node, Node)] = []
+        // A stage's mapping has a handful of keys: scanning them beats hashing; `stages:` has many.
+        var seen: [String: Node]? = mapping.count > 12 ? [:] : nil
+        var result: [(key: String, keyNode: Node, value: Node)] = []
+        result.reserveCapacity(mapping.count)
         for (keyNode, value) in mapping {
             guard case .scalar(let scalar) = keyNode else {
                 error("\(context): keys must be plain names", at: keyNode)
                 continue
             }
             let key = scalar.string
-            if let first = seen[key] {
+            let first = seen != nil ? seen![key] : result.first(where: { $0.key == key })?.keyNode
+            if let first {
                 error("duplicate key '\(key)' \(context) (first at line \(location(first).line)); remove one of them", at: keyNode)
                 continue
             }
-            seen[key] = keyNode
+            seen?[key] = keyNode
             result.append((key, keyNode, value))
         }
         return result
@@ -123,15 +130,30 @@ struct YAMLReader {
         }
     }
 
-    /// Types a scalar as YAML 1.1's core schema does, but only when it is unquoted.
+    /// Types a scalar as YAML 1.1's core schema does, but only when it is unquoted: exactly as
+    /// Yams' constructors (`NSNull`, `Bool`, `Double`) did, so values and stage keys stay the same.
     static func scalarValue(_ scalar: Node.Scalar) -> JSONValue {
         guard scalar.style == .plain else { return .string(scalar.string) }
-        let node = Node.scalar(scalar)
-        if scalar.string.isEmpty || node.null != nil { return .null }
-        if let b = node.bool { return .bool(b) }
-        if let i = Int(scalar.string) { return .integer(i) }
-        if let d = node.float, d.isFinite { return .number(d) }
-        return .string(scalar.string)
+        let text = scalar.string
+        switch text {
+        case "", "~", "null", "Null", "NULL": return .null
+        default: break
+        }
+        // Yams lowercases with full Unicode case mapping; a few non-ASCII letters (the Kelvin sign)
+        // map to ASCII ones, so any text of up to 20 bytes can spell "false".
+        if text.utf8.count <= 20 {
+            switch text.lowercased() {
+            case "true", "yes", "on": return .bool(true)
+            case "false", "no", "off": return .bool(false)
+            default: break
+            }
+        }
+        if let i = Int(text) { return .integer(i) }
+        // Only a digit or a ':' (base 60, where even 'a:b' reads as 0) can make Yams' constructor
+        // return a finite number; only then is it asked.
+        guard text.utf8.contains(where: { ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ":") }) else { return .string(text) }
+        if let d = Double.construct(from: Yams.Node.Scalar(text, .implicit, .plain)), d.isFinite { return .number(d) }
+        return .string(text)
     }
 
     func kindName(_ node: Node) -> String {
@@ -186,4 +208,12 @@ extension String {
         }
         return count
     }
+}
+
+/// A text and, once asked for, its lines (shared by the copies of a `YAMLReader`).
+final class SourceLines {
+    private let text: String
+    private(set) lazy var lines: [Substring] = text.split(separator: "\n", omittingEmptySubsequences: false)
+
+    init(_ text: String) { self.text = text }
 }
