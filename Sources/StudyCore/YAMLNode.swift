@@ -149,9 +149,11 @@ struct YAMLReader {
             }
         }
         if let i = Int(text) { return .integer(i) }
-        // Only a digit or a ':' (base 60, where even 'a:b' reads as 0) can make Yams' constructor
-        // return a finite number; only then is it asked.
-        guard text.utf8.contains(where: { ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ":") }) else { return .string(text) }
+        // A ':' keeps the text: YAML 1.1's base-60 numbers made `url: http://x` the number 0 and
+        // `at: 12:30` 750 (Yams' constructor reads even 'a:b' as 0); YAML 1.2 has no base 60.
+        // Otherwise only a digit can make Yams' constructor return a finite number.
+        guard !text.utf8.contains(UInt8(ascii: ":")),
+              text.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) else { return .string(text) }
         if let d = Double.construct(from: Yams.Node.Scalar(text, .implicit, .plain)), d.isFinite { return .number(d) }
         return .string(text)
     }
