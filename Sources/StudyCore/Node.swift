@@ -57,6 +57,12 @@ enum Node: Sendable {
         subscript(position: Int) -> Node { nodes[position] }
     }
 
+    /// A scalar's text, `nil` for a list or mapping (as Yams' `Node.string`).
+    var string: String? {
+        if case .scalar(let scalar) = self { return scalar.string }
+        return nil
+    }
+
     /// Where the node starts.
     var mark: Mark? {
         switch self {
