@@ -144,14 +144,6 @@ struct SlurmTools: Sendable {
     }
 }
 
-extension SlurmTools {
-    /// `scancel ID…` in one call with the ids as given: an array task (`42_7`) alone, not its array.
-    func cancelExactly(_ ids: [String]) {
-        guard !ids.isEmpty else { return }
-        _ = CapturedProcess.run(scancel, ids)
-    }
-}
-
 extension Substring {
     /// Drops leading and trailing characters found in `set`.
     func trimmingSet(_ set: String) -> Substring {
