@@ -45,7 +45,7 @@ struct RunSession {
         if !ProvenanceRecorder.disabled {
             ledger = try RunLedger.open(layout, create: true)
             if let note = ledger?.note { Console.err("studyflow: note: \(note)\n") }
-            try ledger?.preflight(readingTip: false)
+            if let removed = try ledger?.preflight(readingTip: false) { Console.err("studyflow: note: \(removed)\n") }
         }
         if firstRun, ledger.map({ $0.ignores(".studyflow/") == false }) ?? GitIgnoreFile.inGitWorkTree(layout.root) {
             _ = try? GitIgnoreFile.ensureStateIgnored(root: layout.root)
@@ -80,7 +80,7 @@ struct RunSession {
 
     /// The ledger's checks before stages run: its ref is readable and its repository writable.
     func preflight() throws {
-        try ledger?.preflight()
+        if let removed = try ledger?.preflight() { Console.err("studyflow: note: \(removed)\n") }
         try ledger?.checkWritable()
     }
 

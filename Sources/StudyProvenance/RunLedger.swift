@@ -124,14 +124,26 @@ public final class RunLedger {
     /// name a readable commit, so a run that could not be recorded does not start. With
     /// `readingTip: false` only the lock and the ref itself are checked (the no-op shortcut reads
     /// the tip commit anyway).
-    public func preflight(readingTip: Bool = true) throws {
+    ///
+    /// A lock file that no running process holds open was left by a writer that died mid-commit
+    /// (git and libgit2 hold it open until they rename it): it is removed, and the returned note
+    /// says so.
+    @discardableResult
+    public func preflight(readingTip: Bool = true) throws -> String? {
         let lock = repository.refsDirectory + Self.ref + ".lock"
-        if access(lock, F_OK) == 0 { throw ProvenanceError.locked(ref: Self.ref, lockFile: lock) }
+        var note: String?
+        if access(lock, F_OK) == 0 {
+            guard RefLockHolders.anyHolds(lock) == false, unlink(lock) == 0 else {
+                throw ProvenanceError.locked(ref: Self.ref, lockFile: lock)
+            }
+            note = "removed '\(lock)', which a run killed while recording itself left behind (no process held it)"
+        }
         if let tip = try repository.resolve(Self.ref), readingTip {
             do { _ = try repository.commit(tip) } catch {
                 throw ProvenanceError.corrupt(ref: Self.ref, reason: "its commit \(tip.short) cannot be read")
             }
         }
+        return note
     }
 
     // MARK: - Source state

@@ -169,6 +169,9 @@ struct ProvenanceCommandsTests {
         let lock = dir.path + "/.studyflow/provenance.git/refs/studyflow/runs.lock"
         dir.write(".studyflow/provenance.git/refs/studyflow/runs.lock", "")
         dir.write("data/raw.txt", "beta\n")
+        // Another writer holds the lock file open while it commits (a lock nobody holds is removed).
+        let writer = open(lock, O_RDONLY)
+        defer { close(writer) }
         let locked = try CLI.run(["run", "-C", dir.path])
         #expect(locked.status == 1)
         #expect(locked.stderr.hasPrefix("studyflow: error: provenance ref 'refs/studyflow/runs' is locked by another writer ('\(lock)' exists)"))

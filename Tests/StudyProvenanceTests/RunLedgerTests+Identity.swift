@@ -128,7 +128,9 @@ extension RunLedgerTests {
         // The ref, and so its lock file, is shared: a writer in the main work tree blocks the worktree too.
         let lock = ws.layout.root + "/.git/refs/studyflow/runs.lock"
         try FileIO.writeAtomically(lock, [])
+        let writer = open(lock, O_RDONLY)
         #expect(throws: ProvenanceError.locked(ref: RunLedger.ref, lockFile: lock)) { try side.preflight() }
+        close(writer)
         try FileIO.removeTree(lock)
         #expect(ProvenanceError.otherWorkspace("3f9c", workspace: "/w", worktree: "worktree 'wt'").description
             == "run '3f9c' was recorded by the workspace '/w' in worktree 'wt', not this one; run the command there")

@@ -225,7 +225,7 @@ struct RunLedgerTests {
         #expect(problems.contains { $0.hasPrefix("results/clean.csv: object") && $0.contains("missing from the store") })
     }
 
-    @Test("a locked ref (another writer) fails with a message naming the lock file")
+    @Test("a locked ref (another writer holds the lock file open) fails with a message naming the lock file")
     func lockedRef() throws {
         let ws = try Workspace()
         let ledger = try RunLedger.open(ws.layout, create: true)
@@ -233,9 +233,28 @@ struct RunLedgerTests {
         _ = try ledger.record(ws.runRecord(1, stages, ledger: ledger), stages: stages, workflowBytes: nil)
         let lock = ws.layout.provenanceRepository + "/refs/studyflow/runs.lock"
         _ = FileManager.default.createFile(atPath: lock, contents: Data())
+        let writer = open(lock, O_RDONLY)
+        defer { close(writer) }
+        #expect(RefLockHolders.anyHolds(lock) == true)
         #expect(throws: ProvenanceError.locked(ref: RunLedger.ref, lockFile: lock)) { try ledger.preflight() }
         #expect(throws: ProvenanceError.self) { try ledger.record(ws.runRecord(2, stages, ledger: ledger), stages: stages, workflowBytes: nil) }
         #expect(try ledger.runs().count == 1)
+    }
+
+    @Test("a lock file no process holds open (its writer was killed mid-commit) is removed, with a note, and the next record lands")
+    func staleLockRemoved() throws {
+        let ws = try Workspace()
+        let ledger = try RunLedger.open(ws.layout, create: true)
+        let stages = try ws.stages()
+        _ = try ledger.record(ws.runRecord(1, stages, ledger: ledger), stages: stages, workflowBytes: nil)
+        let lock = ws.layout.provenanceRepository + "/refs/studyflow/runs.lock"
+        _ = FileManager.default.createFile(atPath: lock, contents: Data())
+        #expect(RefLockHolders.anyHolds(lock) == false)
+        #expect(try ledger.preflight() == "removed '\(lock)', which a run killed while recording itself left behind (no process held it)")
+        #expect(!FileManager.default.fileExists(atPath: lock))
+        _ = try ledger.record(ws.runRecord(2, stages, ledger: ledger), stages: stages, workflowBytes: nil)
+        #expect(try ledger.runs().count == 2)
+        #expect(try ledger.preflight() == nil)
     }
 
     @Test("an unknown run id and an unreadable repository give one-line errors")
