@@ -146,11 +146,7 @@ public struct StageResolver: Sendable {
         b.field(UInt64(stage.outputs.count))
         for output in stage.outputs { b.field(output.displayPath) }
         let (container, tools) = try environmentFields(of: stage, into: &b)
-        // Only for a kind that describes its lineage, so every other key stays as it was.
-        switch lineage {
-        case .null: break
-        default: b.field("lineage 1"); b.field(lineage.canonicalJSON)
-        }
+        Self.keyFields(lineage: lineage, into: &b)
         var resolved = ResolvedStage(stage: stage, kindTag: kindTag, command: command, with: with,
                                      commandDigest: commandDigest, params: params, env: env, inputs: inputs,
                                      container: container, key: b.finalize(), inputStamps: stamps)
@@ -168,6 +164,14 @@ public struct StageResolver: Sendable {
         let tools = try listedTools(of: stage)
         Self.keyFields(of: tools, into: &b)
         return (container, tools)
+    }
+
+    /// The upstream lineage as a tagged, versioned key field, only for a kind that describes it
+    /// (`.null` otherwise), so every other key stays as it was.
+    static func keyFields(lineage: JSONValue, into b: inout DigestBuilder) {
+        guard lineage != .null else { return }
+        b.field("lineage 1")
+        b.field(lineage.canonicalJSON)
     }
 
     /// The listed tools' digests as a tagged, versioned key field, only when there are any: a
