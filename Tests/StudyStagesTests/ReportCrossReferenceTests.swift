@@ -45,6 +45,23 @@ import _StudyTestSupport
         #expect(summary.contains("Survival differed ([Figure 2](#figure-2); [Table 2](#table-2)), see also [Figure 1](#figure-1)."))
     }
 
+    @Test("in an SVG image's caption a reference links in the figcaption and reads as words in its <desc>")
+    func imageCaption() throws {
+        let results = ReportStageTests.Results()
+        results.dir.write("figures/a.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\"><rect width=\"5\" height=\"5\"/></svg>")
+        var inputs = results.inputs
+        inputs["plot"] = "figures/a.svg"
+        let with = ReportStageTests.layout(figures: [
+            .object(["type": .string("forest"), "input": .string("cox"), "id": .string("hr")]),
+            .object(["type": .string("image"), "input": .string("plot"), "alt": .string("A square"),
+                     "caption": .string("Compare [@fig:hr].")]),
+        ])
+        #expect(ReportStageTests.check(results, with: with, inputs: inputs).isEmpty)
+        let html = try #require(ReportStageTests.run(results, with: with, inputs: inputs).html)
+        #expect(html.contains("-desc\">Compare Figure 1.</desc>"))
+        #expect(html.contains("Compare <a href=\"#figure-1\">Figure 1</a>.</figcaption>"))
+    }
+
     @Test("references in code, fenced code or after a backslash stay as written and are not checked")
     func codeIsLiteral() throws {
         let results = ReportStageTests.Results()

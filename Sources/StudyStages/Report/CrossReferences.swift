@@ -97,8 +97,9 @@ enum CrossReferences {
     }
 
     /// `text` with each known reference replaced by a Markdown link to its figure or table
-    /// (`[Figure 3](#figure-3)`); unknown ones stay as written.
-    static func resolve(_ text: String, figures: [String: Int], tables: [String: Int]) -> String {
+    /// (`[Figure 3](#figure-3)`), or by the plain words where no link can go (an SVG's `<desc>`);
+    /// unknown ones stay as written.
+    static func resolve(_ text: String, figures: [String: Int], tables: [String: Int], link: Bool = true) -> String {
         let found = references(in: text)
         guard !found.isEmpty else { return text }
         let chars = Array(text)
@@ -106,7 +107,7 @@ enum CrossReferences {
         for reference in found {
             guard let kind = reference.kind, let number = (kind == .figure ? figures : tables)[reference.id] else { continue }
             out += String(chars[at..<reference.range.lowerBound])
-            out += "[\(kind.word) \(number)](#\(kind.anchor)-\(number))"
+            out += link ? "[\(kind.word) \(number)](#\(kind.anchor)-\(number))" : "\(kind.word) \(number)"
             at = reference.range.upperBound
         }
         return out + String(chars[at...])

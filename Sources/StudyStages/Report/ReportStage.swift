@@ -147,7 +147,9 @@ struct ReportBuilder {
         let (layout, problems) = ReportSettings.read(context.with, inputs: relativeInputs, gathered: context.gathered)
         if !problems.isEmpty { throw ReportError(problems.joined(separator: "\n")) }
         let numbers = CrossReferences.numbers(layout)
-        func cite(_ text: String) -> String { CrossReferences.resolve(text, figures: numbers.figures, tables: numbers.tables) }
+        func cite(_ text: String, link: Bool = true) -> String {
+            CrossReferences.resolve(text, figures: numbers.figures, tables: numbers.tables, link: link)
+        }
         var sections: [ReportDocument.Section] = []
         var figureNumber = 0, tableNumber = 0
         for (s, section) in layout.sections.enumerated() {
@@ -156,8 +158,11 @@ struct ReportBuilder {
             var blocks: [ReportDocument.Block] = []
             for figure in section.figures {
                 figureNumber += 1
-                var rendered = try render(figure, number: figureNumber)
-                rendered.caption = rendered.caption.map { cite($0) }
+                // An image's caption is also its SVG's <desc>, plain text: there a reference is words.
+                var plain = figure
+                plain.caption = figure.caption.map { cite($0, link: false) }
+                var rendered = try render(plain, number: figureNumber)
+                rendered.caption = figure.caption.map { cite($0) }
                 blocks.append(.figure(rendered))
             }
             for table in section.tables {
