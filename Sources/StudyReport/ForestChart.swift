@@ -31,7 +31,7 @@ public struct ForestChart: Sendable {
         self.xLabel = xLabel
     }
 
-    static let width = 720.0
+    static let width = SVGCanvas.chartWidth
     static let rowHeight = 20.0
     /// Axis limits: intervals reaching past these end in an arrow instead of stretching the axis.
     static let floor = 0.01, ceiling = 100.0

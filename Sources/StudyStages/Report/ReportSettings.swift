@@ -37,6 +37,8 @@ struct ReportSettings: Sendable {
         var layout: FigurePanels.Layout?
         /// `with.sections[i].figures[j]`, for messages.
         var field: String
+        /// The name text cites it by (`[@fig:ID]`), nil when it has none.
+        var id: String? = nil
     }
 
     struct Table: Sendable {
@@ -53,6 +55,8 @@ struct ReportSettings: Sendable {
         var instances: [String] = []
         var instanceLabels: [String] = []
         var field: String
+        /// The name text cites it by (`[@tbl:ID]`), nil when it has none.
+        var id: String? = nil
     }
 
     struct Section: Sendable {
@@ -63,6 +67,8 @@ struct ReportSettings: Sendable {
         /// The input holding Markdown a stage wrote, shown after `text`.
         var textInput: String? = nil
         var field: String = ""
+        /// `generated: methods`: StudyFlow writes the section's text from the report's inputs.
+        var generatesMethods = false
     }
 
     var title: String
@@ -118,11 +124,13 @@ struct ReportSettings: Sendable {
             case nil, .null?: settings.problem("with.sections", "missing; list the report's sections (title, text, figures, tables)")
             case let other?: settings.problem("with.sections", "must be a list of sections, not \(SettingsReader.show(other))")
             }
-            return ReportSettings(title: title, authors: authors, sections: sections)
+            let layout = ReportSettings(title: title, authors: authors, sections: sections)
+            CrossReferences.check(layout, into: &settings)
+            return layout
         }
 
         mutating func section(_ value: JSONValue, at field: String) -> Section {
-            guard let m = settings.mapping(value, field, known: ["title", "text", "text_input", "figures", "tables"], unknown: .atKey(label: "known"),
+            guard let m = settings.mapping(value, field, known: ["title", "text", "text_input", "figures", "tables", "generated"], unknown: .atKey(label: "known"),
                                            expected: "a mapping with title, text, figures and tables") else {
                 return Section(title: "", text: "", figures: [], tables: [])
             }
@@ -143,10 +151,19 @@ struct ReportSettings: Sendable {
             for (j, item) in (settings.list(m["tables"], "\(field).tables", optional: true, single: false) ?? []).enumerated() {
                 if let t = table(item, at: "\(field).tables[\(j)]") { tables.append(t) }
             }
-            return Section(title: title, text: text, figures: figures, tables: tables, textInput: textInput, field: field)
+            var generated = false
+            if let value = m["generated"], let what = string(value, at: "\(field).generated", required: true) {
+                if what == "methods" {
+                    generated = true
+                } else {
+                    settings.problem("\(field).generated", "must be methods, not '\(what)'; StudyFlow writes a methods section from the report's inputs")
+                }
+            }
+            return Section(title: title, text: text, figures: figures, tables: tables, textInput: textInput, field: field,
+                           generatesMethods: generated)
         }
 
-        static let figureKeys = ["type", "input", "inputs", "title", "caption", "labels", "x_label", "medians", "confidence", "alt", "layout"]
+        static let figureKeys = ["type", "input", "inputs", "title", "caption", "labels", "x_label", "medians", "confidence", "alt", "layout", "id"]
 
         mutating func figure(_ value: JSONValue, at field: String) -> Figure? {
             guard let m = settings.mapping(value, field, known: Self.figureKeys, unknown: .atKey(label: "known"),
@@ -183,10 +200,11 @@ struct ReportSettings: Sendable {
                 settings.problem("\(field).alt", "only an image figure takes alt; a built-in figure describes itself")
             }
             let layout = figureLayout(m["layout"], type, names: names, at: field)
+            let id = CrossReferences.id(m["id"], at: "\(field).id", kind: .figure, into: &settings)
             guard let type else { return nil }
             return Figure(type: type, inputs: names, title: title ?? alt ?? Self.defaultTitle(type), caption: caption,
                           labels: labels, defaultLabels: defaultLabels, xLabel: xLabel, medians: medians,
-                          confidence: confidence, alt: alt, layout: layout, field: field)
+                          confidence: confidence, alt: alt, layout: layout, field: field, id: id)
         }
 
         /// A figure's `input:` or `inputs:`, each an input of the stage, as many as its type takes;
@@ -298,7 +316,7 @@ struct ReportSettings: Sendable {
         }
 
         mutating func table(_ value: JSONValue, at field: String) -> Table? {
-            guard let m = settings.mapping(value, field, known: ["type", "input", "file", "title", "columns", "digits", "layout"],
+            guard let m = settings.mapping(value, field, known: ["type", "input", "file", "title", "columns", "digits", "layout", "id"],
                                            unknown: .atKey(label: "known"),
                                            expected: "a mapping with type and input (or file)") else { return nil }
             let type = kind(m["type"], at: "\(field).type", TableType.self)
@@ -306,6 +324,7 @@ struct ReportSettings: Sendable {
             let (columns, digits) = csvOptions(m, type, at: field)
             let gathers = m["input"].map { gathered[$0.scalarText] != nil } ?? false
             tableLayout(m["layout"], type, gathers: gathers, at: field)
+            let id = CrossReferences.id(m["id"], at: "\(field).id", kind: .table, into: &settings)
             guard let type else { return nil }
             if type == .published {
                 if m["input"] != nil { settings.problem("\(field).input", "a published table reads file:, not input:") }
@@ -315,7 +334,7 @@ struct ReportSettings: Sendable {
                     settings.problem("\(field).file", "'\(file)' is not among the stage's inputs; add it to inputs (e.g. published: \(file)) so edits to it rerun the report")
                     return nil
                 }
-                return Table(type: type, input: nil, file: file, fileInput: name, title: title, field: field)
+                return Table(type: type, input: nil, file: file, fileInput: name, title: title, field: field, id: id)
             }
             if m["file"] != nil { settings.problem("\(field).file", "only a published table reads a file; use input:") }
             guard let one = m["input"] else {
@@ -323,7 +342,8 @@ struct ReportSettings: Sendable {
                 return nil
             }
             guard let name = inputName(one, at: "\(field).input") else { return nil }
-            var table = Table(type: type, input: name, file: nil, fileInput: nil, title: title, columns: columns, digits: digits, field: field)
+            var table = Table(type: type, input: name, file: nil, fileInput: nil, title: title, columns: columns, digits: digits,
+                              field: field, id: id)
             if let entries = gathered[name] {
                 guard type == .csv || type == .cox else {
                     settings.problem("\(field).input", ReportSettings.gatheredProblem(name, entries, needs: "a \(type.rawValue) table"))

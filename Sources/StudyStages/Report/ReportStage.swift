@@ -8,9 +8,19 @@ import StudyReport
 /// input of the wrong kind is found when the results exist, and fails the stage with one line.
 public struct ReportStage: StageKind {
     public var name: String { "report/html" }
-    public var version: Int { 2 }
+    public var version: Int { 3 }
 
     public init() {}
+
+    /// A report with a `generated: methods` section names the stages behind its inputs, so it is
+    /// told them and reruns when one changes (its kind version, image or tools, or a source file).
+    public func describesLineage(with: JSONValue) -> Bool {
+        guard case .object(let fields) = with, case .array(let sections)? = fields["sections"] else { return false }
+        return sections.contains { section in
+            guard case .object(let keys) = section else { return false }
+            return keys["generated"] != nil
+        }
+    }
 
     public func check(_ declaration: StageDeclaration) -> [String] {
         var problems: [String] = []
@@ -136,20 +146,31 @@ struct ReportBuilder {
     mutating func document() throws(ReportError) -> ReportDocument {
         let (layout, problems) = ReportSettings.read(context.with, inputs: relativeInputs, gathered: context.gathered)
         if !problems.isEmpty { throw ReportError(problems.joined(separator: "\n")) }
+        let numbers = CrossReferences.numbers(layout)
+        func cite(_ text: String, link: Bool = true) -> String {
+            CrossReferences.resolve(text, figures: numbers.figures, tables: numbers.tables, link: link)
+        }
         var sections: [ReportDocument.Section] = []
         var figureNumber = 0, tableNumber = 0
         for (s, section) in layout.sections.enumerated() {
-            let inputText = try sectionText(section, number: s + 1)
+            var inputText = try sectionText(section, number: s + 1)
+            if section.generatesMethods { inputText = try methodsText() + (inputText.isEmpty ? "" : "\n\n" + inputText) }
             var blocks: [ReportDocument.Block] = []
             for figure in section.figures {
                 figureNumber += 1
-                blocks.append(.figure(try render(figure, number: figureNumber)))
+                // An image's caption is also its SVG's <desc>, plain text: there a reference is words.
+                var plain = figure
+                plain.caption = figure.caption.map { cite($0, link: false) }
+                var rendered = try render(plain, number: figureNumber)
+                rendered.caption = figure.caption.map { cite($0) }
+                blocks.append(.figure(rendered))
             }
             for table in section.tables {
                 tableNumber += 1
                 blocks.append(.table(try render(table, number: tableNumber)))
             }
-            sections.append(ReportDocument.Section(title: section.title, text: section.text, blocks: blocks, inputText: inputText))
+            sections.append(ReportDocument.Section(title: section.title, text: cite(section.text), blocks: blocks,
+                                                   inputText: cite(inputText)))
         }
         return ReportDocument(title: layout.title, authors: layout.authors, sections: sections, provenance: provenance)
     }
