@@ -10,6 +10,8 @@ struct ReportSettings: Sendable {
 
     enum TableType: String, CaseIterable, Sendable {
         case cohort, cox, logRank = "log-rank", power, published
+        /// Table 1: baseline characteristics of a CSV input, by group.
+        case characteristics
     }
 
     struct Figure: Sendable {
@@ -26,6 +28,9 @@ struct ReportSettings: Sendable {
         var xLabel: String?
         var medians: Bool
         var confidence: Bool
+        /// A forest figure's terms to show, in order (nil: all), and its term labels (`labels:` as a map).
+        var terms: [String]? = nil
+        var termLabels: [String: String] = [:]
         /// `with.sections[i].figures[j]`, for messages.
         var field: String
     }
@@ -37,6 +42,10 @@ struct ReportSettings: Sendable {
         var file: String?
         var fileInput: String?
         var title: String?
+        /// A characteristics table's options (`by`, `columns`, `categorical`, `digits`).
+        var characteristics: CharacteristicsOptions? = nil
+        /// A cox table's term labels (`labels:`, term → text).
+        var termLabels: [String: String] = [:]
         var field: String
     }
 
@@ -75,7 +84,7 @@ struct ReportSettings: Sendable {
     }
 
     /// The report's own checks (input names, figure shapes) over the shared `SettingsReader`.
-    private struct Reader {
+    struct Reader {
         let inputs: [String: String]
         let gathered: [String: [GatheredInput]]
         var settings = SettingsReader()
@@ -119,7 +128,7 @@ struct ReportSettings: Sendable {
             return Section(title: title, text: text, figures: figures, tables: tables)
         }
 
-        static let figureKeys = ["type", "input", "inputs", "title", "caption", "labels", "x_label", "medians", "confidence"]
+        static let figureKeys = ["type", "input", "inputs", "title", "caption", "labels", "x_label", "medians", "confidence", "terms"]
 
         mutating func figure(_ value: JSONValue, at field: String) -> Figure? {
             guard let m = settings.mapping(value, field, known: Self.figureKeys, unknown: .atKey(label: "known"),
@@ -127,6 +136,7 @@ struct ReportSettings: Sendable {
             let type = kind(m["type"], at: "\(field).type", FigureType.self)
             let (names, defaultLabels) = figureInputs(m, type, at: field)
             var labels: [String]? = nil
+            var termLabels: [String: String] = [:]
             if case .array(let items)? = m["labels"] {
                 labels = items.enumerated().compactMap { k, item in string(item, at: "\(field).labels[\(k)]", required: true) }
                 if type != .forest { settings.problem("\(field).labels", "only a forest figure takes labels") }
@@ -138,9 +148,12 @@ struct ReportSettings: Sendable {
                     settings.problem("\(field).labels", "\(items.count) labels for \(names.count) blocks (\(counts)); "
                         + "give one label per block, or leave labels out to use each instance's label")
                 }
+            } else if case .object? = m["labels"], type == .forest || type == nil {
+                termLabels = self.termLabels(m["labels"], at: "\(field).labels")
             } else if m["labels"] != nil {
-                settings.problem("\(field).labels", "must be a list of names, one per input")
+                settings.problem("\(field).labels", "must be a list of names, one per input, or a map of term labels (term: text)")
             }
+            let terms = forestTerms(m["terms"], type, at: "\(field).terms")
             let title = string(m["title"], at: "\(field).title", required: false)
             let caption = string(m["caption"], at: "\(field).caption", required: false)
             let xLabel = string(m["x_label"], at: "\(field).x_label", required: false)
@@ -149,7 +162,7 @@ struct ReportSettings: Sendable {
             guard let type else { return nil }
             return Figure(type: type, inputs: names, title: title ?? Self.defaultTitle(type), caption: caption,
                           labels: labels, defaultLabels: defaultLabels, xLabel: xLabel, medians: medians,
-                          confidence: confidence, field: field)
+                          confidence: confidence, terms: terms, termLabels: termLabels, field: field)
         }
 
         /// A figure's `input:` or `inputs:`, each an input of the stage, as many as its type takes;
@@ -220,11 +233,17 @@ struct ReportSettings: Sendable {
         }
 
         mutating func table(_ value: JSONValue, at field: String) -> Table? {
-            guard let m = settings.mapping(value, field, known: ["type", "input", "file", "title"], unknown: .atKey(label: "known"),
+            guard let m = settings.mapping(value, field, known: ["type", "input", "file", "title", "labels"] + Self.characteristicsKeys, unknown: .atKey(label: "known"),
                                            expected: "a mapping with type and input (or file)") else { return nil }
             let type = kind(m["type"], at: "\(field).type", TableType.self)
             let title = string(m["title"], at: "\(field).title", required: false)
             guard let type else { return nil }
+            let options = characteristicsOptions(m, type, at: field)
+            var termLabels: [String: String] = [:]
+            if m["labels"] != nil {
+                if type == .cox { termLabels = self.termLabels(m["labels"], at: "\(field).labels") }
+                else { settings.problem("\(field).labels", "only a cox table takes labels (a map of term labels)") }
+            }
             if type == .published {
                 if m["input"] != nil { settings.problem("\(field).input", "a published table reads file:, not input:") }
                 guard let file = string(m["file"], at: "\(field).file", required: true) else { return nil }
@@ -245,7 +264,8 @@ struct ReportSettings: Sendable {
                 settings.problem("\(field).input", ReportSettings.gatheredProblem(name, entries, needs: "a \(type.rawValue) table"))
                 return nil
             }
-            return Table(type: type, input: name, file: nil, fileInput: nil, title: title, field: field)
+            return Table(type: type, input: name, file: nil, fileInput: nil, title: title,
+                         characteristics: options, termLabels: termLabels, field: field)
         }
 
         static func normalize(_ path: String) -> String {
