@@ -139,3 +139,30 @@ import _StudyTestSupport
             + "result; its terms are 'liver_status=Liver metastasis', 'age'"))
     }
 }
+
+extension ReportTablesStageTests {
+    @Test("in a file whose quotes carry type (ingest/csv's output), a quoted-number column is categorical; TSV reads tabs")
+    func quotedNumbersAreLevels() throws {
+        let results = Self.workspace()
+        results.dir.write("data/cohort.csv", "\"arm\",\"stage\",age\n\"A\",\"1\",50\n\"B\",\"2\",60\n\"A\",\"2\",\n")
+        results.dir.write("data/cohort.tsv", "arm\tage\nA\t50\nB\t60\n")
+        var inputs = results.inputs
+        inputs["cohort"] = "data/cohort.csv"
+        inputs["tsv"] = "data/cohort.tsv"
+        let with = ReportStageTests.layout(figures: [], tables: [
+            .object(["type": .string("characteristics"), "input": .string("cohort"), "by": .string("arm")]),
+            .object(["type": .string("characteristics"), "input": .string("tsv"), "title": .string("TSV")]),
+        ])
+        let run = ReportStageTests.run(results, with: with, inputs: inputs)
+        #expect(run.outcome == .succeeded, "\(run.log)")
+        #expect(Self.cells(try #require(run.html)) == [
+            ["Characteristic", "Overall (n = 3)", "A (n = 2)", "B (n = 1)"],
+            ["stage, n (%)", "", "", ""],
+            ["\u{2003}1", "1 (33.3)", "1 (50.0)", "0 (0.0)"],
+            ["\u{2003}2", "2 (66.7)", "1 (50.0)", "1 (100.0)"],
+            ["age, median (IQR)", "55.0 (52.5–57.5)", "50.0 (50.0–50.0)", "60.0 (60.0–60.0)"],
+            ["\u{2003}Missing", "1", "1", "0"],
+        ])
+        #expect(run.html?.contains("<td>age, median (IQR)</td><td class=\"num\">55.0 (52.5–57.5)</td></tr>") == true)
+    }
+}

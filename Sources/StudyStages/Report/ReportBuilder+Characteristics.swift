@@ -48,9 +48,18 @@ extension ReportBuilder {
         } else {
             names = header.filter { $0 != options.by }
         }
+        // In a file whose quotes carry type (ingest/csv's output, R's write.csv), a quoted number is a
+        // category's label ("1" of a stage), as ingest and the survival kinds read it.
+        let body = Array(rows)
+        let quotesCarryType = CSVReader.quotesCarryType(body)
         let variables = try names.map { (column) throws(ReportError) -> CharacteristicsTable.Variable in
             let i = try index(column, at: "\(table.field).columns")
-            let values = rows.map { Self.cell($0.fields[i]) }
+            let labels = quotesCarryType && CSVReader.hasQuotedNumber(body, column: i, isNA: { Self.cell($0) == .missing })
+            let values = rows.map { record in
+                let value = Self.cell(record.fields[i])
+                guard labels, case .number = value else { return value }
+                return .text(Substring(record.fields[i]).trimmingCharacters())
+            }
             let numeric = values.allSatisfy { if case .text = $0 { false } else { true } } && values.contains { $0 != .missing }
             return CharacteristicsTable.Variable(name: column, values: values,
                                                  categorical: !numeric || options.categorical.contains(column))
