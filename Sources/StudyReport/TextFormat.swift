@@ -50,10 +50,10 @@ public enum TextFormat {
         return text
     }
 
-    /// `p = 0.042` or `p < 0.001`, for legends and captions.
+    /// `p = 0.04`, `p < 0.001` or `p > 0.99`, for legends and captions.
     public static func pEquals(_ p: Double) -> String {
         let text = pValue(p)
-        return text.hasPrefix("<") ? "p \(text)" : "p = \(text)"
+        return text.hasPrefix("<") || text.hasPrefix(">") ? "p \(text)" : "p = \(text)"
     }
 
     /// An integer with thin-space-free thousands separators (`100,000`), as tables print counts.

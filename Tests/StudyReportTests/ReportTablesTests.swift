@@ -13,6 +13,7 @@ import Testing
     ])
     func pValues(p: Double, printed: String) {
         #expect(TextFormat.pValue(p) == printed)
+        #expect(TextFormat.pEquals(p) == (printed.first == "<" || printed.first == ">" ? "p " : "p = ") + printed)
     }
 
     static let degenerate = CoxResult(n: 40, events: 12, terms: [
@@ -104,5 +105,34 @@ import Testing
         ])
         #expect(table.note == "n (%) for categories, percent of non-missing values; median (IQR) for numbers "
             + "(quartiles as R's quantile type 7). 1 row with no 'arm' is counted in Overall only.")
+    }
+}
+
+extension ReportTablesTests {
+    /// A document with each new element: Table 1, a Cox table with labels, marks, PH p and footnotes,
+    /// a forest plot with term labels, n / events and marks, and the provenance appendix.
+    static var document: ReportDocument {
+        var labelled = Self.degenerate
+        labelled.terms[0].reference = "other"
+        labelled.phTest = CoxResult.PHTest(terms: [(term: "site", p: 0.51), (term: "age", p: 0.0496)], global: 0.12)
+        let table1 = CharacteristicsTable(byName: "liver", by: [.text("yes"), .text("no"), .text("no"), .text("yes")], variables: [
+            .init(name: "age", values: [.number(61), .number(55), .number(70), .missing], categorical: false),
+            .init(name: "cancer", values: [.text("NSCLC"), .text("Melanoma"), .text("NSCLC"), .text("RCC")], categorical: true),
+        ]).table(title: "Baseline characteristics by liver metastasis")
+        let forest = ForestChart(models: [.init(label: "", result: labelled)], title: "Hazard ratios",
+                                 labels: TermLabels(["age": "Age (per year)"]))
+        return ReportDocument(title: "Tables", authors: [], sections: [
+            .init(title: "Results", text: "", blocks: [
+                .table(table1),
+                .table(ReportTable.cox(labelled, labels: TermLabels(["age": "Age (per year)"]))),
+                .figure(.init(title: "Hazard ratios", caption: nil, svg: forest.svg(id: "f1"), description: forest.description)),
+            ]),
+        ], provenance: [.init(item: "Table 1", input: "cohort", path: "results/cohort.csv", stage: "ingest", sha256: String(repeating: "ab", count: 32))])
+    }
+
+    @Test("Table 1, the Cox table's labels, marks, PH p and footnotes, the forest's n / events and the provenance appendix match their golden HTML and Markdown")
+    func golden() {
+        Golden.check(Self.document.html, "tables.html")
+        Golden.check(Self.document.markdown, "tables.md")
     }
 }
