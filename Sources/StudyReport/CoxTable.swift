@@ -9,6 +9,8 @@ public struct CoxFootnotes: Sendable {
     public var marks: [String: String]
     /// One line per mark used, in mark order.
     public var notes: [String]
+    /// The fit's warnings that name no term, which the `§` note already quotes.
+    public var unnamed: [String]
 
     static let infinite = "† The coefficient may be infinite (monotone likelihood): its SE, p and interval are not meaningful."
     static let unbounded = "‡ The confidence interval could not be estimated (a bound is 0 or infinite); it prints as NA."
@@ -18,7 +20,7 @@ public struct CoxFootnotes: Sendable {
         marks = [:]
         notes = []
         // A warning that quotes no term (R's "ran out of iterations") concerns the whole fit.
-        let unnamed = result.warnings.filter { warning in !result.terms.contains { warning.contains("'\($0.term)'") } }
+        unnamed = result.warnings.filter { warning in !result.terms.contains { warning.contains("'\($0.term)'") } }
         var used: Set<Character> = []
         for term in result.terms {
             var mark = ""
@@ -75,7 +77,7 @@ extension ReportTable {
             note += " PH p: Grambsch–Therneau test of proportional hazards (R's cox.zph, KM transform), per term; global "
                 + TextFormat.pEquals(ph.global ?? .nan) + "."
         }
-        for warning in result.warnings { note += " Warning: \(warning)." }
+        for warning in result.warnings where !footnotes.unnamed.contains(warning) { note += " Warning: \(warning)." }
         var columns = [Column("Term"), Column("coef", numeric: true), Column("HR", numeric: true),
                        Column("95 % CI", numeric: true), Column("SE(coef)", numeric: true), Column("p", numeric: true)]
         if ph != nil { columns.append(Column("PH p", numeric: true)) }

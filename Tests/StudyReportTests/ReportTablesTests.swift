@@ -29,8 +29,7 @@ import Testing
             ["age §", "0.020", "1.02", "1.00–1.04", "0.010", "0.046"],
         ])
         #expect(table.note == "n = 40, 12 events. ‡ The confidence interval could not be estimated (a bound is 0 or infinite); "
-            + "it prints as NA. § The fit warned: ran out of iterations (30) and did not converge; raise the iteration limit. "
-            + "Warning: ran out of iterations (30) and did not converge; raise the iteration limit.")
+            + "it prints as NA. § The fit warned: ran out of iterations (30) and did not converge; raise the iteration limit.")
         let svg = ForestChart(models: [.init(label: "", result: Self.degenerate)], title: "F").svg(id: "x")
         #expect(svg.contains(">site=liver ‡§</text>"))
         #expect(svg.contains(">‡ The confidence interval could not be estimated (a bound is 0 or infinite); it prints as NA.</text>"))

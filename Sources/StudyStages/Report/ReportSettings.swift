@@ -150,6 +150,8 @@ struct ReportSettings: Sendable {
                 }
             } else if case .object? = m["labels"], type == .forest || type == nil {
                 termLabels = self.termLabels(m["labels"], at: "\(field).labels")
+            } else if m["labels"] != nil && type != .forest && type != nil {
+                settings.problem("\(field).labels", "only a forest figure takes labels")
             } else if m["labels"] != nil {
                 settings.problem("\(field).labels", "must be a list of names, one per input, or a map of term labels (term: text)")
             }
