@@ -126,7 +126,8 @@ public struct ReportDocument: Sendable {
             out += "</section>\n"
         }
         if !provenance.isEmpty {
-            out += "<section id=\"provenance\">\n<h2>Provenance</h2>\n"
+            // An appendix, closed: complete for whoever checks it, out of the way of whoever reads.
+            out += "<section id=\"provenance\" class=\"appendix\">\n<details>\n<summary><h2>Appendix: provenance</h2></summary>\n"
             out += "<p>Each figure and table was drawn from the files below. Check one with "
             out += "<code>studyflow audit PATH</code>: the digests must match.</p>\n"
             out += "<table class=\"provenance\">\n<thead><tr><th>Item</th><th>Input</th><th>File</th><th>Made by stage</th>"
@@ -137,7 +138,7 @@ public struct ReportDocument: Sendable {
                 out += "<td>\(entry.stage.map { "<code>\(TextFormat.escape($0))</code>" } ?? "source file")</td>"
                 out += "<td class=\"digest\"><code>\(entry.sha256)</code></td></tr>\n"
             }
-            out += "</tbody>\n</table>\n</section>\n"
+            out += "</tbody>\n</table>\n</details>\n</section>\n"
         }
         out += "</main>\n</body>\n</html>\n"
         return out
@@ -180,7 +181,7 @@ public struct ReportDocument: Sendable {
             }
         }
         if !provenance.isEmpty {
-            out += "## Provenance\n\n| Item | Input | File | Made by stage | SHA-256 |\n|---|---|---|---|---|\n"
+            out += "## Appendix: provenance\n\n| Item | Input | File | Made by stage | SHA-256 |\n|---|---|---|---|---|\n"
             for entry in provenance {
                 out += "| \(entry.item) | \(TextFormat.markdownCell(entry.input)) | `\(entry.path)` | "
                 out += "\(entry.stage.map { "`\($0)`" } ?? "source file") | `\(entry.sha256)` |\n"
@@ -224,6 +225,7 @@ public struct ReportDocument: Sendable {
     tbody tr:last-child td{border-bottom:1.5px solid \(Palette.ink)}
     .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
     .note{margin-top:4px;color:\(Palette.muted)}
+    summary{cursor:pointer}summary h2{display:inline;font-size:1.2em}.appendix{margin-top:40px}
     .digest code{font-size:11px;word-break:break-all}.provenance td:first-child{white-space:nowrap}
     @media (max-width:600px){body{font-size:15px}main{padding:16px 12px 32px}th,td{padding-right:6px}}
     @media print{@page{size:A4;margin:18mm 16mm}body{font-size:11pt}main{max-width:none;padding:0}a{color:inherit}

@@ -8,7 +8,7 @@ import StudyReport
 /// input of the wrong kind is found when the results exist, and fails the stage with one line.
 public struct ReportStage: StageKind {
     public var name: String { "report/html" }
-    public var version: Int { 3 }
+    public var version: Int { 4 }
 
     public init() {}
 
@@ -218,7 +218,9 @@ struct ReportBuilder {
                 let label = figure.labels?[k] ?? figure.defaultLabels[k] ?? (inputs.count > 1 ? input.name : "")
                 models.append(ForestChart.Model(label: label, result: try input.cox))
             }
-            let chart = ForestChart(models: models, title: figure.title, xLabel: figure.xLabel ?? "Hazard ratio (log scale)")
+            models = try Self.pick(figure.terms, labels: figure.termLabels, from: models, field: figure.field)
+            let chart = ForestChart(models: models, title: figure.title, xLabel: figure.xLabel ?? "Hazard ratio (log scale)",
+                                    labels: TermLabels(figure.termLabels))
             return ReportDocument.Figure(title: figure.title, caption: figure.caption, svg: chart.svg(id: id),
                                          description: chart.description)
         case .image:
@@ -238,6 +240,7 @@ struct ReportBuilder {
         guard table.type != .published else { return try published(table, item: item) }
         if table.type == .csv { return try csvTable(table, item: item) }
         if table.type == .cox && !table.instances.isEmpty { return try coxRows(table, item: item) }
+        if table.type == .characteristics { return try characteristics(table, item: item) }
         guard let name = table.input else { throw ReportError("\(table.field).input: missing") }
         let source = try input(name)
         record(item, name, digest: source.digest)
@@ -248,7 +251,9 @@ struct ReportBuilder {
             return ReportTable.cohort(try source.cohort, title: table.title)
         case .cox:
             try source.require([.cox], for: field)
-            return ReportTable.cox(try source.cox, title: table.title)
+            let result = try source.cox
+            _ = try Self.pick(nil, labels: table.termLabels, from: [ForestChart.Model(label: "", result: result)], field: table.field)
+            return ReportTable.cox(result, title: table.title, labels: TermLabels(table.termLabels))
         case .logRank:
             try source.require([.logRank], for: field)
             return ReportTable.logRank(try source.logRank, title: table.title)
@@ -259,6 +264,8 @@ struct ReportBuilder {
             return try published(table, item: item)
         case .csv:
             return try csvTable(table, item: item)
+        case .characteristics:
+            return try characteristics(table, item: item)
         }
     }
 
