@@ -14,11 +14,11 @@ import Synchronization
 /// The caller holds the workspace lock. Records are appended by a `RecordCommitter` in batches,
 /// after the objects they name are durable.
 public final class Runner: Sendable {
-    fileprivate let workspace: Workspace
+    let workspace: Workspace
     private let executor: any Executor
-    fileprivate let options: RunOptions
+    let options: RunOptions
     private let observers: [any RunObserver]
-    fileprivate let run: Int
+    let run: Int
     private let events = Mutex<Void>(())
     private let ran: Mutex<[Bool]>
     private let results: Mutex<[StageResult?]>
@@ -225,51 +225,6 @@ public final class Runner: Sendable {
         attempt(1, attempts)
     }
 
-    /// Everything the attempts of one stale stage share.
-    struct StageAttempts: Sendable {
-        var resolved: ResolvedStage
-        var id: Int
-        var reasons: [Reason]
-        var start: Double
-        var committer: RecordCommitter
-        var job: StageJob
-        var logPath: String
-        var attempts: Int
-        /// How a sandboxed stage's outputs are staged; `nil` when it does not run sandboxed.
-        var staging: SandboxStaging?
-        /// The host programs its command calls, for its record.
-        var tools: [ToolState]
-        var done: @Sendable (StageResult) -> Void
-
-        /// Throws `SandboxError` when the stage runs sandboxed and `bwrap` is missing.
-        init(_ runner: Runner, _ resolved: ResolvedStage, id: Int, reasons: [Reason], start: Double, committer: RecordCommitter,
-             done: @escaping @Sendable (StageResult) -> Void) throws {
-            try runner.makeLogDirectory()
-            self.resolved = resolved
-            self.id = id
-            self.reasons = reasons
-            self.start = start
-            self.committer = committer
-            logPath = runner.workspace.layout.log(run: runner.run, stage: resolved.stage.id)
-            var job = runner.makeJob(resolved, id: id, logPath: logPath)
-            job.template = runner.workspace.compiled.workflow.template(of: id)
-            job.runsLocally = resolved.stage.resources.runsLocally
-            staging = try runner.sandbox(&job, resolved)
-            self.job = job
-            tools = runner.hostTools(resolved)
-            attempts = 1 + (runner.options.retries ?? resolved.stage.resources.retries)
-            self.done = done
-        }
-
-        /// The stage's result with `attempt` attempts made so far.
-        func result(_ status: StageStatus, attempts attempt: Int, exitStatus: Int32? = nil, failure: String? = nil,
-                    jobID: String? = nil, record: ActionRecord? = nil, sandboxed: Bool = false) -> StageResult {
-            StageResult(stage: resolved.stage.id, status: status, reasons: reasons, seconds: SystemClock.monotonicSeconds() - start,
-                        record: record, exitStatus: exitStatus, failure: failure, logPath: existing(logPath), attempts: attempt, jobID: jobID,
-                        sandboxed: sandboxed)
-        }
-    }
-
     /// Attempt `n` of a stale stage; after a failure with attempts left, the next one starts from
     /// the executor's completion (which may come later, from another thread).
     private func attempt(_ n: Int, _ a: StageAttempts) {
@@ -383,34 +338,6 @@ public final class Runner: Sendable {
         }
     }
 
-    /// What a host stage's command is about to call, resolved as it starts (recorded, not keyed
-    /// unless listed); a container stage runs the image's programs, not the host's.
-    fileprivate func hostTools(_ resolved: ResolvedStage) -> [ToolState] {
-        guard resolved.container == nil else { return [] }
-        return workspace.tools.used(by: resolved.stage, listed: resolved.tools)
-    }
-
-    /// For a stage that runs sandboxed: its staging plan, with `job` set to run under bwrap.
-    fileprivate func sandbox(_ job: inout StageJob, _ resolved: ResolvedStage) throws(SandboxError) -> SandboxStaging? {
-        let stage = resolved.stage
-        guard options.sandbox.applies(to: stage) else { return nil }
-        guard let bwrap = options.sandbox.bwrap else {
-            throw options.sandbox.everyStage ? SandboxError.bwrapMissingForFlag : .bwrapMissing(stage: stage.id)
-        }
-        let staging = SandboxStaging(stage: stage, layout: workspace.layout)
-        job.sandbox = staging.invocation(inputs: resolved.inputs.map(\.path), bwrap: bwrap, system: options.sandbox.system,
-                                         passed: ["PATH"] + stage.env + job.environment.keys.sorted())
-        return staging
-    }
-
-    /// Why a sandboxed stage may have failed, naming the workspace path its log shows it missed.
-    private func sandboxNote(_ resolved: ResolvedStage, logPath: String) -> String {
-        let diagnosis = SandboxDiagnosis(root: workspace.layout.root, inputs: resolved.inputs.map(\.path),
-                                         outputs: resolved.stage.outputs.map(\.path),
-                                         byFlag: options.sandbox.everyStage && !resolved.stage.sandbox)
-        return diagnosis.note(log: FileIO.readText(logPath) ?? "") { FileStat.of(workspace.layout.absolute($0)) != nil }
-    }
-
     /// Empties a stage's declared outputs before an attempt, so every attempt starts from a clean
     /// slate, and creates their parent directories. Before the first attempt, only what the store
     /// can give back is deleted; anything else is moved aside (see `OutputClearer`). Later attempts
@@ -475,7 +402,7 @@ public final class Runner: Sendable {
         try? workspace.claims.rememberLeftovers(leftovers)
     }
 
-    fileprivate func makeJob(_ resolved: ResolvedStage, id: Int, logPath: String) -> StageJob {
+    func makeJob(_ resolved: ResolvedStage, id: Int, logPath: String) -> StageJob {
         let stage = resolved.stage
         var environment = ["STUDYFLOW_STAGE": stage.id, "STUDYFLOW_RUN": String(run)]
         for (name, value) in resolved.params { environment["STUDYFLOW_PARAM_" + name.uppercased()] = value.scalarText }
@@ -523,72 +450,10 @@ public final class Runner: Sendable {
         }
     }
 
-    fileprivate func makeLogDirectory() throws {
+    func makeLogDirectory() throws {
         if logDirectoryMade.load(ordering: .relaxed) { return }
         try FileIO.createDirectories(workspace.layout.logDirectory(run: run))
         try workspace.objects.prepare()
         logDirectoryMade.store(true, ordering: .relaxed)
-    }
-}
-
-/// Hands a stage's result from `perform` to the scheduler: returned directly when the executor
-/// completed the job before `perform` returned, else delivered later through the callback.
-private final class Handoff: Sendable {
-    private enum State { case waiting, delivered(StageStatus), detached }
-    private let state = Mutex(State.waiting)
-
-    /// Records `status` for `collect`; false when `collect` already returned `nil` (deliver it later).
-    func deliver(_ status: StageStatus) -> Bool {
-        state.withLock { s in
-            guard case .waiting = s else { return false }
-            s = .delivered(status)
-            return true
-        }
-    }
-
-    /// The status delivered so far, or `nil` (and later deliveries go through the callback).
-    func collect() -> StageStatus? {
-        state.withLock { s in
-            if case .delivered(let status) = s { return status }
-            s = .detached
-            return nil
-        }
-    }
-}
-
-/// `path` if the file exists (a stage that printed nothing has no log).
-func existing(_ path: String) -> String? {
-    FileStat.of(path) != nil ? path : nil
-}
-
-/// Appends text to a log file.
-func appendToLog(_ path: String, _ text: String) {
-    let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { return }
-    defer { close(fd) }
-    var text = text
-    text.withUTF8 { _ = try? FileIO.writeAll(fd, UnsafeRawBufferPointer($0), path: path) }
-}
-
-func parentDirectory(_ path: String) -> String {
-    WorkspacePath.directory(of: path) ?? "."
-}
-
-/// The last lines of a stage's log, for failure messages.
-enum LogTail {
-    static func render(_ path: String, lines: Int = 10) -> String {
-        guard let text = FileIO.readText(path), !text.isEmpty else { return "" }
-        let tail = text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines + 1)
-        let body = tail.joined(separator: "\n").trimmingTrailingNewlines()
-        guard !body.isEmpty else { return "" }
-        return "\n--- last lines of \(path) ---\n" + body
-    }
-}
-
-extension String {
-    func trimmingTrailingNewlines() -> String {
-        var s = self
-        while s.last == "\n" { s.removeLast() }
-        return s
     }
 }

@@ -26,6 +26,7 @@ enum RefLockHolders {
         #endif
     }
 
+    #if os(Linux)
     /// Whether process `pid` has a descriptor on `target` (descriptors of other users' processes
     /// cannot be read and count as not holding it).
     private static func holds(pid: String, _ target: String) -> Bool {
@@ -43,6 +44,7 @@ enum RefLockHolders {
         }
         return false
     }
+    #endif
 
     private static func realPath(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }

@@ -5,18 +5,8 @@ import Testing
 /// load onto every instance, survive the compiled cache, and a bad value is a positioned error.
 @Suite("WorkflowLoader: stage groups")
 struct GroupLoaderTests {
-    private func load(_ yaml: String) throws -> Workflow {
-        try WorkflowLoader().load(text: yaml, file: "w.yaml")
-    }
-
-    private func diagnostics(_ yaml: String) -> String? {
-        do {
-            _ = try WorkflowLoader().load(text: yaml, file: "w.yaml")
-            return nil
-        } catch {
-            return error.description
-        }
-    }
+    private func load(_ yaml: String) throws -> Workflow { try KaplanMeierLoader.load(yaml) }
+    private func diagnostics(_ yaml: String) -> String? { KaplanMeierLoader.diagnostics(yaml) }
 
     @Test("group: marks a stage and every instance of a template; group_components loads from the workflow and a profile")
     func loads() throws {

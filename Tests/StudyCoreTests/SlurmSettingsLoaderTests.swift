@@ -5,18 +5,8 @@ import Testing
 /// wrong value is a positioned diagnostic, and neither changes what a stage computes.
 @Suite("WorkflowLoader: local stages and the SLURM poll interval")
 struct SlurmSettingsLoaderTests {
-    private func load(_ yaml: String) throws -> Workflow {
-        try WorkflowLoader().load(text: yaml, file: "w.yaml")
-    }
-
-    private func diagnostics(_ yaml: String) -> String? {
-        do {
-            _ = try WorkflowLoader().load(text: yaml, file: "w.yaml")
-            return nil
-        } catch {
-            return error.description
-        }
-    }
+    private func load(_ yaml: String) throws -> Workflow { try KaplanMeierLoader.load(yaml) }
+    private func diagnostics(_ yaml: String) -> String? { KaplanMeierLoader.diagnostics(yaml) }
 
     @Test("local: true marks a stage (and every instance of a template) to run on the submitting host")
     func localStage() throws {

@@ -225,14 +225,20 @@ struct RunLedgerTests {
         #expect(problems.contains { $0.hasPrefix("results/clean.csv: object") && $0.contains("missing from the store") })
     }
 
-    @Test("a locked ref (another writer holds the lock file open) fails with a message naming the lock file")
-    func lockedRef() throws {
+    /// A ledger with one recorded run and an empty `runs.lock` beside its ref (held by no process).
+    private static func oneRunAndALockFile() throws -> (Workspace, RunLedger, [StageRecord], String) {
         let ws = try Workspace()
         let ledger = try RunLedger.open(ws.layout, create: true)
         let stages = try ws.stages()
         _ = try ledger.record(ws.runRecord(1, stages, ledger: ledger), stages: stages, workflowBytes: nil)
         let lock = ws.layout.provenanceRepository + "/refs/studyflow/runs.lock"
         _ = FileManager.default.createFile(atPath: lock, contents: Data())
+        return (ws, ledger, stages, lock)
+    }
+
+    @Test("a locked ref (another writer holds the lock file open) fails with a message naming the lock file")
+    func lockedRef() throws {
+        let (ws, ledger, stages, lock) = try Self.oneRunAndALockFile()
         let writer = open(lock, O_RDONLY)
         defer { close(writer) }
         #expect(RefLockHolders.anyHolds(lock) == true)
@@ -243,12 +249,7 @@ struct RunLedgerTests {
 
     @Test("a lock file no process holds open (its writer was killed mid-commit) is removed, with a note, and the next record lands")
     func staleLockRemoved() throws {
-        let ws = try Workspace()
-        let ledger = try RunLedger.open(ws.layout, create: true)
-        let stages = try ws.stages()
-        _ = try ledger.record(ws.runRecord(1, stages, ledger: ledger), stages: stages, workflowBytes: nil)
-        let lock = ws.layout.provenanceRepository + "/refs/studyflow/runs.lock"
-        _ = FileManager.default.createFile(atPath: lock, contents: Data())
+        let (ws, ledger, stages, lock) = try Self.oneRunAndALockFile()
         #expect(RefLockHolders.anyHolds(lock) == false)
         #expect(try ledger.preflight() == "removed '\(lock)', which a run killed while recording itself left behind (no process held it)")
         #expect(!FileManager.default.fileExists(atPath: lock))

@@ -5,9 +5,21 @@
 # smallest limit is a minute and it kills ~75 s in, so the TIMEOUT *retry* is covered by the unit
 # tests with fake tools). The cluster must enforce --mem: scripts/slurm.sh configures
 # jobacct_gather/linux with OverMemoryKill (TaskPlugin=task/none enforces nothing).
-# Sourced by scripts/test-integration.sh ($bin, $root, $work, check()) after 10-slurm.sh, whose
-# cluster it uses; alone, it needs SLURM_CONF pointing at a running cluster.
+# Sourced by scripts/test-integration.sh ($bin, $root, $work, check()); uses a cluster that
+# answers ($SLURM_CONF's, the system's, 'make slurm-up''s) or starts its own and stops it at the end
+# (10-slurm.sh stops the one it started).
 
+attempts_state="$work/slurm-attempts-state"
+attempts_started=""
+[ -z "${SLURM_CONF:-}" ] && [ ! -f /etc/slurm/slurm.conf ] && [ -f "$root/.slurm/slurm.conf" ] \
+    && export SLURM_CONF="$root/.slurm/slurm.conf"
+if ! { { [ -n "${SLURM_CONF:-}" ] || [ -f /etc/slurm/slurm.conf ]; } && timeout 20 sinfo >/dev/null 2>&1; }; then
+    unset SLURM_CONF
+    STUDYFLOW_SLURM_STATE="$attempts_state" bash "$root/scripts/slurm.sh" up
+    export SLURM_CONF="$attempts_state/slurm.conf"
+    attempts_started=yes
+    trap 'STUDYFLOW_SLURM_STATE="$attempts_state" bash "$root/scripts/slurm.sh" down; rm -rf "$work"' EXIT
+fi
 command -v slurm_run > /dev/null 2>&1 || slurm_run() { "$bin" run --executor slurm --poll-interval 0.2 "$@"; }
 python=$(command -v python3)
 # attempts_enforced: the cluster kills a job over its --mem.
@@ -86,3 +98,9 @@ YAML
     check [ "$status" -eq 1 ]
     check grep -q "studyflow: error: stage 'slow' failed: job [0-9]* of stage 'slow' hit its time limit (TIMEOUT, time 1m); raise 'resources.time'" "$w/run.err"
 fi
+
+if [ -n "$attempts_started" ]; then
+    STUDYFLOW_SLURM_STATE="$attempts_state" bash "$root/scripts/slurm.sh" down
+    trap 'rm -rf "$work"' EXIT
+fi
+unset attempts_state attempts_started
