@@ -49,7 +49,8 @@ public struct Preview: Sendable {
             var reasons = staleUpstream.map { Reason.upstreamStale(stages[$0].id) }
             var action: Action = staleUpstream.isEmpty ? .upToDate : .run
             switch try workspace.resolver.resolve(stage, commandWords: workspace.compiled.commandWords[id], assuming: restored,
-                                                  item: workspace.compiled.workflow.item(of: id)) {
+                                                  item: workspace.compiled.workflow.item(of: id),
+                                                  lineage: try workspace.resolver.lineage(of: id, in: workspace.compiled)) {
             case .failure:
                 // An input made upstream does not exist yet; the upstream reason says why.
                 if reasons.isEmpty { reasons = [.neverRun] }

@@ -30,6 +30,9 @@ public struct ResolvedStage: Sendable {
     public var inputStamps: [String: ArtifactStamp] = [:]
     /// The tools `tools:` lists, whose digests entered the key (empty without `tools:`).
     public var tools: [ToolState] = []
+    /// The upstream lineage that entered the key (`StageResolver.lineage(of:in:)`), `.null` for
+    /// a stage whose kind does not describe it.
+    public var lineage: JSONValue = .null
 
     /// The parameters as the record stores them. None: the shared empty dictionary, as `mapValues`
     /// would allocate one per stage, held by every record of the run.
@@ -73,7 +76,7 @@ public struct StageResolver: Sendable {
     /// fan-out (`Workflow.item(of:)`): `${each…}`/`${matrix…}` in `run` expand from it, quoted for
     /// their position like every placeholder, so the key depends on this item and no other.
     public func resolve(_ stage: Stage, commandWords: [String], assuming: [String: Digest] = [:],
-                        item: FanoutItem? = nil) throws -> Result<ResolvedStage, MissingInput> {
+                        item: FanoutItem? = nil, lineage: JSONValue = .null) throws -> Result<ResolvedStage, MissingInput> {
         var params = stage.params
         var inputs: [InputState] = []
         inputs.reserveCapacity(stage.inputs.count + commandWords.count)
@@ -143,10 +146,12 @@ public struct StageResolver: Sendable {
         b.field(UInt64(stage.outputs.count))
         for output in stage.outputs { b.field(output.displayPath) }
         let (container, tools) = try environmentFields(of: stage, into: &b)
+        Self.keyFields(lineage: lineage, into: &b)
         var resolved = ResolvedStage(stage: stage, kindTag: kindTag, command: command, with: with,
                                      commandDigest: commandDigest, params: params, env: env, inputs: inputs,
                                      container: container, key: b.finalize(), inputStamps: stamps)
         resolved.tools = tools
+        resolved.lineage = lineage
         return .success(resolved)
     }
 
@@ -161,6 +166,14 @@ public struct StageResolver: Sendable {
         return (container, tools)
     }
 
+    /// The upstream lineage as a tagged, versioned key field, only for a kind that describes it
+    /// (`.null` otherwise), so every other key stays as it was.
+    static func keyFields(lineage: JSONValue, into b: inout DigestBuilder) {
+        guard lineage != .null else { return }
+        b.field("lineage 1")
+        b.field(lineage.canonicalJSON)
+    }
+
     /// The listed tools' digests as a tagged, versioned key field, only when there are any: a
     /// stage without `tools:` keeps its key.
     static func keyFields(of tools: [ToolState], into b: inout DigestBuilder) {
@@ -171,7 +184,7 @@ public struct StageResolver: Sendable {
     }
 
     /// The `tools:` of a `run` stage, resolved (none for built-in kinds, which run no program).
-    private func listedTools(of stage: Stage) throws -> [ToolState] {
+    func listedTools(of stage: Stage) throws -> [ToolState] {
         guard !stage.tools.isEmpty, case .shell = stage.action, stage.container == nil else { return [] }
         guard let tools else {
             throw ToolError(stage: stage.id, tool: stage.tools[0], searchPath: environment("PATH") ?? ToolResolver.defaultSearchPath)

@@ -135,7 +135,8 @@ public final class Runner: Sendable {
         do {
             let resolved: ResolvedStage
             switch try workspace.resolver.resolve(stage, commandWords: workspace.compiled.commandWords[id],
-                                                      item: workspace.compiled.workflow.item(of: id)) {
+                                                      item: workspace.compiled.workflow.item(of: id),
+                                                      lineage: try workspace.resolver.lineage(of: id, in: workspace.compiled)) {
             case .success(let r): resolved = r
             case .failure(let missing):
                 return done(StageResult(stage: stage.id, status: .failed, failure: missing.description))
@@ -424,11 +425,12 @@ public final class Runner: Sendable {
                 if producer >= 0 { producers[input.name ?? String(i)] = stages[producer].id }
             }
             let keyed = KeyedInputs(resolved)
-            let context = StageKindContext(
+            var context = StageKindContext(
                 stage: stage.id, root: workspace.layout.root, inputs: named(stage.inputs), outputs: named(stage.outputs),
                 with: resolved.with, params: resolved.params, inputProducers: producers,
                 threads: min(stage.resources.threads, max(1, options.jobs)), inputDigests: keyed.digests,
                 inputStamps: keyed.stamps, gathered: gathered(id), log: { line in appendToLog(logPath, line + "\n") })
+            context.lineage = resolved.lineage
             action = .builtin(kind, context)
         }
         // Inside a container the stage sees only what its key covers: STUDYFLOW_* and its `env:`.

@@ -15,11 +15,18 @@ public protocol StageKind: Sendable {
     /// Produces the stage's outputs. A problem with the data is a `.failed` outcome with a message
     /// written to the log, not a throw.
     func run(_ context: StageKindContext) -> StageOutcome
+    /// Whether a stage with settings `with` is handed its upstream lineage
+    /// (`StageKindContext.lineage`), which then enters its key: a kind that writes about the
+    /// stages behind its inputs (a report's methods) must rerun when one of them changes, even
+    /// when that stage's outputs did not.
+    func describesLineage(with: JSONValue) -> Bool
 }
 
 extension StageKind {
     /// No load-time checks: problems surface when the stage runs.
     public func check(_ declaration: StageDeclaration) -> [String] { [] }
+    /// No lineage: the key holds only the stage's own inputs and settings.
+    public func describesLineage(with: JSONValue) -> Bool { false }
 }
 
 /// What a built-in stage's load-time check sees: its settings and declared names, no file contents
@@ -86,6 +93,10 @@ public struct StageKindContext: Sendable {
     public var gathered: [String: [GatheredInput]]
     /// Appends a line to the stage's log.
     public var log: @Sendable (String) -> Void
+    /// The stages upstream of this one and the source files under them, as
+    /// `StageResolver.lineage(of:in:)` describes them; `.null` unless the kind asks for it
+    /// (`StageKind.describesLineage`). It entered the stage key.
+    public var lineage: JSONValue = .null
 
     /// Creates a context.
     public init(stage: String, root: String, inputs: [String: String], outputs: [String: String], with: JSONValue,

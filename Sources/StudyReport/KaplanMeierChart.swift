@@ -34,7 +34,7 @@ public struct KaplanMeierChart: Sendable {
     }
 
     /// Plot width in pixels at 100 %; thinning keeps every step wider than half of one of these.
-    static let width = 720.0
+    static let width = SVGCanvas.chartWidth
 
     /// The last time any curve reaches (1 when there are none).
     public var lastTime: Double { result.curves.compactMap { $0.steps.last?.time }.max() ?? 1 }

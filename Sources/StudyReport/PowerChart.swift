@@ -19,7 +19,7 @@ public struct PowerChart: Sendable {
         self.target = target
     }
 
-    static let width = 720.0
+    static let width = SVGCanvas.chartWidth
 
     /// The SVG; `id` makes the `<title>`/`<desc>` ids unique within a page.
     public func svg(id: String) -> String {

@@ -104,6 +104,7 @@ public struct ReportDocument: Sendable {
         out += "<header>\n<h1>\(TextFormat.escape(title))</h1>\n"
         if !authors.isEmpty { out += "<p class=\"authors\">\(TextFormat.escape(authors.joined(separator: ", ")))</p>\n" }
         out += "</header>\n"
+        out += contents
         var figureNumber = 0, tableNumber = 0
         for (s, section) in sections.enumerated() {
             out += "<section id=\"s\(s + 1)\">\n<h2>\(TextFormat.escape(section.title))</h2>\n"
@@ -125,7 +126,8 @@ public struct ReportDocument: Sendable {
             out += "</section>\n"
         }
         if !provenance.isEmpty {
-            out += "<section id=\"provenance\">\n<h2>Provenance</h2>\n"
+            // An appendix, closed: complete for whoever checks it, out of the way of whoever reads.
+            out += "<section id=\"provenance\" class=\"appendix\">\n<details>\n<summary><h2>Appendix: provenance</h2></summary>\n"
             out += "<p>Each figure and table was drawn from the files below. Check one with "
             out += "<code>studyflow audit PATH</code>: the digests must match.</p>\n"
             out += "<table class=\"provenance\">\n<thead><tr><th>Item</th><th>Input</th><th>File</th><th>Made by stage</th>"
@@ -136,10 +138,21 @@ public struct ReportDocument: Sendable {
                 out += "<td>\(entry.stage.map { "<code>\(TextFormat.escape($0))</code>" } ?? "source file")</td>"
                 out += "<td class=\"digest\"><code>\(entry.sha256)</code></td></tr>\n"
             }
-            out += "</tbody>\n</table>\n</section>\n"
+            out += "</tbody>\n</table>\n</details>\n</section>\n"
         }
         out += "</main>\n</body>\n</html>\n"
         return out
+    }
+
+    /// The table of contents: each section's heading linking its anchor (`#s1`, `#provenance`);
+    /// empty for a report of one section, where it would only repeat the heading below it.
+    var contents: String {
+        var entries = sections.enumerated().map { s, section in (anchor: "s\(s + 1)", title: section.title) }
+        if !provenance.isEmpty { entries.append((anchor: "provenance", title: "Provenance")) }
+        guard entries.count > 1 else { return "" }
+        var out = "<nav class=\"toc\" aria-label=\"Contents\">\n<h2>Contents</h2>\n<ol>\n"
+        for entry in entries { out += "<li><a href=\"#\(entry.anchor)\">\(TextFormat.escape(entry.title))</a></li>\n" }
+        return out + "</ol>\n</nav>\n"
     }
 
     /// A Markdown summary: the text, tables as Markdown tables, figures by title, caption and
@@ -168,7 +181,7 @@ public struct ReportDocument: Sendable {
             }
         }
         if !provenance.isEmpty {
-            out += "## Provenance\n\n| Item | Input | File | Made by stage | SHA-256 |\n|---|---|---|---|---|\n"
+            out += "## Appendix: provenance\n\n| Item | Input | File | Made by stage | SHA-256 |\n|---|---|---|---|---|\n"
             for entry in provenance {
                 out += "| \(entry.item) | \(TextFormat.markdownCell(entry.input)) | `\(entry.path)` | "
                 out += "\(entry.stage.map { "`\($0)`" } ?? "source file") | `\(entry.sha256)` |\n"
@@ -197,8 +210,10 @@ public struct ReportDocument: Sendable {
     a{color:#0072B2}
     code,pre{font-family:"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:0.86em}
     pre{background:#f6f6f6;padding:8px 10px;overflow-x:auto}
-    figure{margin:22px 0;break-inside:avoid;page-break-inside:avoid}
-    svg.chart{display:block;width:100%;height:auto;max-width:720px}
+    figure{margin:22px 0;break-inside:avoid;page-break-inside:avoid;overflow-x:auto}
+    svg.chart{display:block;width:100%;height:auto;max-width:\(TextFormat.coordinate(SVGCanvas.chartWidth))px;min-width:\(TextFormat.coordinate(SVGCanvas.minimumRenderedWidth))px}
+    .panel{min-width:0;overflow-x:auto}.panels:has(svg.chart){grid-template-columns:1fr!important}
+    nav.toc{font:14px/1.5 Helvetica,Arial,sans-serif;margin:0 0 8px}nav.toc h2{font-size:1em;margin:0 0 4px}nav.toc ol{margin:0;padding-left:22px}
     figcaption,caption,.note{font:13px/1.45 Helvetica,Arial,sans-serif;color:\(Palette.ink)}
     figcaption{margin-top:6px}
     .label{font-weight:bold}
@@ -210,10 +225,12 @@ public struct ReportDocument: Sendable {
     tbody tr:last-child td{border-bottom:1.5px solid \(Palette.ink)}
     .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
     .note{margin-top:4px;color:\(Palette.muted)}
+    summary{cursor:pointer}summary h2{display:inline;font-size:1.2em}.appendix{margin-top:40px}
     .digest code{font-size:11px;word-break:break-all}.provenance td:first-child{white-space:nowrap}
     @media (max-width:600px){body{font-size:15px}main{padding:16px 12px 32px}th,td{padding-right:6px}}
     @media print{@page{size:A4;margin:18mm 16mm}body{font-size:11pt}main{max-width:none;padding:0}a{color:inherit}
-    h2{break-after:avoid;page-break-after:avoid}}
+    h2{break-after:avoid;page-break-after:avoid}figure{overflow:visible}svg.chart{min-width:0}
+    svg.chart,figure img{max-height:230mm;object-fit:contain}nav.toc{break-after:avoid}}
 
     """
 }

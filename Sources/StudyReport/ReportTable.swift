@@ -82,26 +82,6 @@ extension ReportTable {
                 + "\(TextFormat.count(dropped)) dropped.")
     }
 
-    /// Cox model terms: coefficient, hazard ratio with its confidence interval, standard error and p.
-    public static func cox(_ result: CoxResult, title: String? = nil) -> ReportTable {
-        let rows = result.terms.map { term in
-            [term.term + (term.mayBeInfinite ? " †" : ""), TextFormat.fixed(term.coef, 3), TextFormat.fixed(term.hr, 2),
-             "\(term.hrLower.map { TextFormat.fixed($0, 2) } ?? "NA")–\(term.hrUpper.map { TextFormat.fixed($0, 2) } ?? "NA")",
-             TextFormat.fixed(term.se, 3), TextFormat.pValue(term.p)]
-        }
-        var note = "n = \(TextFormat.count(result.n)), \(TextFormat.count(result.events)) events."
-        if let c = result.concordance { note += " Concordance \(TextFormat.fixed(c, 3))." }
-        if result.terms.contains(where: \.mayBeInfinite) {
-            note += " † The coefficient may be infinite (monotone likelihood): its SE, p and interval are not meaningful."
-        }
-        for warning in result.warnings { note += " Warning: \(warning)." }
-        return ReportTable(
-            title: title ?? "Cox proportional hazards model",
-            columns: [Column("Term"), Column("coef", numeric: true), Column("HR", numeric: true),
-                      Column("95 % CI", numeric: true), Column("SE(coef)", numeric: true), Column("p", numeric: true)],
-            rows: rows, note: note)
-    }
-
     /// Observed against expected events per group and the test statistic.
     public static func logRank(_ result: LogRankResult, title: String? = nil) -> ReportTable {
         let rows = result.groups.map { g in

@@ -154,10 +154,14 @@ public struct CoxResult: Equatable, Sendable {
         /// and interval are not meaningful, so tables and plots mark it with a dagger.
         public var mayBeInfinite: Bool
 
+        /// The reference level of a categorical term (`name=level`), when the result records it.
+        public var reference: String?
+
         /// Creates a term.
         public init(term: String, coef: Double, hr: Double, se: Double, p: Double, hrLower: Double?, hrUpper: Double?,
-                    mayBeInfinite: Bool = false) {
+                    mayBeInfinite: Bool = false, reference: String? = nil) {
             self.mayBeInfinite = mayBeInfinite
+            self.reference = reference
             self.term = term
             self.coef = coef
             self.hr = hr
@@ -179,8 +183,40 @@ public struct CoxResult: Equatable, Sendable {
     /// The fit's warnings as the result file words them; the Cox table's note repeats them.
     public var warnings: [String]
 
+    /// The Grambsch–Therneau test of proportional hazards (`ph_test: true`), nil when not run.
+    public var phTest: PHTest?
+
+    /// The proportional-hazards test: p per term (as `cox.zph` names them: a factor once) and global.
+    public struct PHTest: Equatable, Sendable {
+        /// Term name and p, in the result's order.
+        public var terms: [(term: String, p: Double?)]
+        /// The global test's p.
+        public var global: Double?
+
+        /// Creates a test.
+        public init(terms: [(term: String, p: Double?)], global: Double?) {
+            self.terms = terms
+            self.global = global
+        }
+
+        /// Equal when every term, p and the global p are equal.
+        public static func == (a: PHTest, b: PHTest) -> Bool {
+            a.global == b.global && a.terms.count == b.terms.count
+                && zip(a.terms, b.terms).allSatisfy { $0.term == $1.term && $0.p == $1.p }
+        }
+
+        /// The p of the test that covers `term`: its own, or its factor's (`sex` for `sex=2`).
+        public func p(for term: String) -> Double?? {
+            if let own = terms.first(where: { $0.term == term }) { return .some(own.p) }
+            if let factor = terms.first(where: { term.hasPrefix($0.term + "=") }) { return .some(factor.p) }
+            return nil
+        }
+    }
+
     /// Creates a result.
-    public init(n: Int, events: Int, terms: [Term], concordance: Double? = nil, warnings: [String] = []) {
+    public init(n: Int, events: Int, terms: [Term], concordance: Double? = nil, warnings: [String] = [],
+                phTest: PHTest? = nil) {
+        self.phTest = phTest
         self.warnings = warnings
         self.n = n
         self.events = events

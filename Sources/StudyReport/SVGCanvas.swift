@@ -60,10 +60,23 @@ public struct SVGCanvas {
         return out
     }
 
+    /// The smallest text a built-in chart draws, in user units (its notes and tick labels).
+    public static let smallestFontSize = 10.0
+    /// The widest viewBox a built-in chart uses; every chart is drawn this wide.
+    public static let chartWidth = 720.0
+    /// The smallest text a reader must get, in CSS pixels, on a phone as on paper.
+    public static let readableFontSize = 9.0
+    /// The width below which a chart stops shrinking (its figure scrolls sideways instead), so
+    /// its smallest text never renders under `readableFontSize` CSS pixels: 648 px for 10 px
+    /// text in a 720-unit viewBox.
+    public static var minimumRenderedWidth: Double {
+        (readableFontSize * chartWidth / smallestFontSize).rounded(.up)
+    }
+
     /// Shared classes: thin dark axes, light grid, 11 px tick text — a journal figure's restraint.
     static let style = """
     <style>
-    .t{font-size:11px;fill:\(Palette.ink)}.m{font-size:10px;fill:\(Palette.muted)}.h{font-size:11px;font-weight:bold;fill:\(Palette.ink)}
+    .t{font-size:11px;fill:\(Palette.ink)}.m{font-size:\(TextFormat.coordinate(smallestFontSize))px;fill:\(Palette.muted)}.h{font-size:11px;font-weight:bold;fill:\(Palette.ink)}
     .ax{stroke:\(Palette.ink);stroke-width:1;fill:none}.gr{stroke:\(Palette.grid);stroke-width:0.6;fill:none}
     .ref{stroke:\(Palette.muted);stroke-width:0.8;stroke-dasharray:4 3;fill:none}.cv{fill:none;stroke-width:1.8}
     .bd{stroke:none;fill-opacity:0.15}.ck{fill:none;stroke-width:1}.wh{stroke-width:1.4;fill:none}.pt{stroke:none}

@@ -34,19 +34,26 @@ public enum TextFormat {
         return text == "-0" ? "0" : text
     }
 
-    /// A p-value as journals print it: `< 0.001` below a thousandth, three decimals below 0.1,
-    /// two above (`0.042`, `0.31`).
+    /// A p-value as NEJM and the Lancet print it: `< 0.001` below a thousandth, three decimals from
+    /// 0.001 to 0.01, two above, `> 0.99` above 0.99 — and never rounded across 0.05: a p below 0.05
+    /// gets the decimals it needs to stay below (`0.046` not `0.05`, `0.0496` not `0.050`).
     public static func pValue(_ p: Double) -> String {
-        guard p.isFinite else { return "NA" }
+        guard p.isFinite, p >= 0 else { return "NA" }
         if p < 0.001 { return "< 0.001" }
-        if p < 0.1 { return fixed(p, 3) }
-        return fixed(p, 2)
+        if p > 0.99 { return "> 0.99" }
+        var digits = p < 0.01 ? 3 : 2
+        var text = fixed(p, digits)
+        while p < 0.05, digits < 6, let shown = Double(text), shown >= 0.05 {
+            digits += 1
+            text = fixed(p, digits)
+        }
+        return text
     }
 
-    /// `p = 0.042` or `p < 0.001`, for legends and captions.
+    /// `p = 0.04`, `p < 0.001` or `p > 0.99`, for legends and captions.
     public static func pEquals(_ p: Double) -> String {
         let text = pValue(p)
-        return text.hasPrefix("<") ? "p \(text)" : "p = \(text)"
+        return text.hasPrefix("<") || text.hasPrefix(">") ? "p \(text)" : "p = \(text)"
     }
 
     /// An integer with thin-space-free thousands separators (`100,000`), as tables print counts.

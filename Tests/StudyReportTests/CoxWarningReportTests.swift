@@ -23,7 +23,7 @@ import Testing
         let chart = ForestChart(models: [.init(label: "", result: Self.separated)], title: "F")
         let svg = chart.svg(id: "x")
         #expect(svg.contains(">liver †</text>"))
-        #expect(svg.contains("† coefficient may be infinite (monotone likelihood): its interval and p are not meaningful"))
+        #expect(svg.contains(">† The coefficient may be infinite (monotone likelihood): its SE, p and interval are not meaningful.</text>"))
         #expect(chart.description.contains(", coefficient may be infinite (monotone likelihood)"))
     }
 

@@ -117,7 +117,7 @@ import Testing
 
     @Test func pValues() {
         #expect(TextFormat.pValue(0.00098) == "< 0.001")
-        #expect(TextFormat.pValue(0.0429) == "0.043")
+        #expect(TextFormat.pValue(0.0429) == "0.04")
         #expect(TextFormat.pValue(0.23) == "0.23")
         #expect(TextFormat.pEquals(0.0001) == "p < 0.001")
     }

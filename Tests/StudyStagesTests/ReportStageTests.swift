@@ -176,7 +176,7 @@ import _StudyTestSupport
         let problems = Self.check(results, with: Self.layout(
             figures: [.object(["type": .string("pie"), "input": .string("km"), "colour": .string("red")])],
             tables: [.object(["type": .string("published"), "file": .string("other.yaml")])]))
-        #expect(problems.contains("with.sections[0].figures[0].colour: unknown setting; known: type, input, inputs, title, caption, labels, x_label, medians, confidence, alt, layout"))
+        #expect(problems.contains("with.sections[0].figures[0].colour: unknown setting; known: type, input, inputs, title, caption, labels, x_label, medians, confidence, alt, layout, id, terms"))
         #expect(problems.contains("with.sections[0].figures[0].type: must be one of kaplan-meier, forest, power, image, not 'pie'"))
         #expect(problems.contains { $0.hasPrefix("with.sections[0].tables[0].file: 'other.yaml' is not among the stage's inputs") })
     }

@@ -37,7 +37,7 @@ import Testing
     /// settings reader may move within its family; keep this short and give the reason.
     static let otherMeanings: [(folder: String, keys: Set<String>, reason: String)] = [
         ("Sources/StudyStages/Survival/", ["time", "event", "group", "strata", "covariates", "conf_type", "conf_level", "rho", "distribution",
-                                           "ties", "ph_test", "read", "cause"],
+                                           "ties", "ph_test", "read", "cause", "reference"],
          "`with:` settings of the survival kinds (the result echoes some under the same name); the 'read' timing phase"),
         ("Sources/StudyStages/Simulation/", ["seed", "time", "event", "strata", "arms", "covariates", "log_hazard_ratios",
                                              "censoring", "decimals", "patients", "column", "levels", "label", "proportion",
@@ -47,7 +47,8 @@ import Testing
          "`with:` settings of simulate/cohort and simulate/trial (the results echo them under the same name)"),
         ("Sources/StudyStages/Ingest/", ["columns", "na", "filter", "require", "type", "name", "n", "read"],
          "`with:` settings of ingest/csv and its column specs; \"n\" for false; the 'read' timing phase"),
-        ("Sources/StudyStages/Report/", ["type", "input", "file", "columns"], "report/html layout settings and published-figures YAML keys"),
+        ("Sources/StudyStages/Report/", ["type", "input", "file", "columns", "column", "term", "terms"],
+         "report/html layout settings (a table's columns, a forest's terms) and published-figures YAML keys"),
         ("Sources/StudyReport/SVG", ["filter", "transform", "type"], "SVG element, attribute and CSS property names of the sanitizer's allow-lists"),
         ("Sources/StudyStages/ResultJSON.swift", ["null"], "the JSON literal null"),
         ("Sources/StudyStages/ResultValue.swift", ["null", "n"], "the JSON literal null; \\n in the parser's escapes"),
@@ -60,7 +61,7 @@ import Testing
          "`diff` matches array elements of any JSON output (shell results too) by these identifying member names"),
         ("Sources/StudyStore/", ["read"], "store operations named in errors"),
         ("Sources/StudyStats/", ["n", "strata"], "statistics code, which never reads result files"),
-        ("Sources/StudyReport/", ["p", "coef", "n"], "column headings of rendered tables"),
+        ("Sources/StudyReport/", ["p", "coef", "n", "rows"], "column headings and notes of rendered tables"),
         ("Sources/StudyCommands/", ["kind", "stage", "event", "n", "warnings", "steps", "type", "file", "name"],
          "CLI event and graph JSON, not results"),
     ]

@@ -41,7 +41,7 @@ enum ResultModelSamples {
         ties: "efron", n: 40, events: 12, nDropped: 2,
         terms: [.init(term: "age", coef: 0.011, hr: 1.011, se: 0.009, robustSE: 0.0085, z: 1.2, p: 0.23, hrLower: 0.99, hrUpper: 1.03,
                       mayBeInfinite: false),
-                .init(term: "liver=1", coef: 21.5, hr: nil, se: nil, z: nil, p: nil, hrLower: 0, hrUpper: nil, mayBeInfinite: true)],
+                .init(term: "liver=1", coef: 21.5, hr: nil, se: nil, z: nil, p: nil, hrLower: 0, hrUpper: nil, mayBeInfinite: true, reference: "0")],
         loglikNull: -40.5, loglikFit: -35.25, likelihoodRatio: .init(statistic: 10.5, df: 2, p: 0.0052),
         wald: .init(statistic: nil, df: 2, p: nil), score: .init(statistic: 9.75, df: 2, p: 0.0076),
         robustScore: .init(statistic: 8.5, df: 2, p: 0.014), concordance: 0.64, concordanceSE: 0.025, vcov: [[8.1e-5, nil], [nil, nil]], iterations: 20, converged: false,
@@ -126,7 +126,7 @@ enum ResultModelSamples {
     @Test("an infinite coefficient is written as null, exactly as the fit's own number would be")
     func infiniteIsNull() throws {
         let text = String(decoding: ResultModelSamples.cox.fileBytes, as: UTF8.self)
-        #expect(text.contains(#"{"term":"liver=1","coef":21.5,"hr":null,"se":null,"z":null,"p":null,"hr_lower":0,"hr_upper":null,"may_be_infinite":true}"#))
+        #expect(text.contains(#"{"term":"liver=1","coef":21.5,"hr":null,"se":null,"z":null,"p":null,"hr_lower":0,"hr_upper":null,"may_be_infinite":true,"reference":"0"}"#))
         #expect(Double.infinity.finiteOrNil == nil && Double.nan.finiteOrNil == nil && (-0.5).finiteOrNil == -0.5)
     }
 

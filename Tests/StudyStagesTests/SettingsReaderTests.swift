@@ -147,9 +147,9 @@ import _StudyTestSupport
         #expect(ReportStage().check(Self.declaration(with, inputs: ["km": "results/km.json"], outputs: ["report": "r.html"])) == [
             "with.title: must be text, not [\"x\"]",
             "with.authors[1]: must be a name, not {\"x\":1}",
-            "with.sections[0].colour: unknown setting; known: title, text, text_input, figures, tables",
+            "with.sections[0].colour: unknown setting; known: title, text, text_input, figures, tables, generated",
             "with.sections[0].figures[1].input: 'nope' is not an input of this stage; inputs are: km",
-            "with.sections[0].tables[0].type: must be one of cohort, cox, log-rank, power, published, csv, not 'pie'",
+            "with.sections[0].tables[0].type: must be one of cohort, cox, log-rank, power, published, csv, characteristics, not 'pie'",
         ])
     }
 

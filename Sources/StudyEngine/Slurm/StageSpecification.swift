@@ -39,6 +39,8 @@ public struct StageSpecification: Sendable, Equatable {
     public var inputStamps: [String: FileStat]
     /// Gathered inputs by name, absolute paths (optional within format 1, like `inputDigests`).
     public var gathered: [String: [GatheredInput]]
+    /// The upstream lineage the kind is told (`StageKindContext.lineage`; optional within format 1).
+    public var lineage: JSONValue = .null
 
     /// Freezes `context` for a stage of `kind`.
     public init(kind: any StageKind, context: StageKindContext) {
@@ -55,26 +57,30 @@ public struct StageSpecification: Sendable, Equatable {
         // `readInput` reads regular files only, and the format stores a stamp as one.
         inputStamps = context.inputStamps.filter { $0.value.kind == .file }
         gathered = context.gathered
+        lineage = context.lineage
     }
 
     /// The context a node runs the kind with; `log` receives its log lines.
     public func context(log: @escaping @Sendable (String) -> Void) -> StageKindContext {
-        StageKindContext(stage: stage, root: root, inputs: inputs, outputs: outputs, with: with, params: params,
+        var context = StageKindContext(stage: stage, root: root, inputs: inputs, outputs: outputs, with: with, params: params,
                          inputProducers: inputProducers, inputDigests: inputDigests, inputStamps: inputStamps, gathered: gathered, log: log)
+        context.lineage = lineage
+        return context
     }
 
     /// The JSON text written to `STAGE.spec.json`.
     public var json: String {
         func strings(_ map: [String: String]) -> JSONValue { .object(map.mapValues { .string($0) }) }
-        let value: JSONValue = .object([
+        var fields: [String: JSONValue] = [
             "format": .integer(Self.format), "kind": .string(kind), "version": .integer(version),
             "stage": .string(stage), "root": .string(root), "inputs": strings(inputs), "outputs": strings(outputs),
             "with": with, "params": .object(params), "inputProducers": strings(inputProducers),
             "inputDigests": .object(inputDigests.mapValues { .string($0.hex) }),
             "inputStamps": .object(inputStamps.mapValues(Self.encode)),
             "gathered": .object(gathered.mapValues { .array($0.map(Self.encode)) }),
-        ])
-        return value.typedJSON + "\n"
+        ]
+        if case .null = lineage {} else { fields["lineage"] = lineage }
+        return JSONValue.object(fields).typedJSON + "\n"
     }
 
     /// Reads a specification written by `json`; the error names the field that is wrong.
@@ -143,6 +149,7 @@ public struct StageSpecification: Sendable, Equatable {
                 gathered[name] = list
             }
         }
+        lineage = fields["lineage"] ?? .null
     }
 
     private static func encode(_ entry: GatheredInput) -> JSONValue {

@@ -133,10 +133,13 @@ struct ReportInput: Sendable {
             let result = try decode(CoxOutput.self)
             let terms = result.terms.map { t in
                 CoxResult.Term(term: t.term, coef: t.coef ?? .nan, hr: t.hr ?? .nan, se: t.se ?? .nan, p: t.p ?? .nan,
-                               hrLower: t.hrLower, hrUpper: t.hrUpper, mayBeInfinite: t.mayBeInfinite)
+                               hrLower: t.hrLower, hrUpper: t.hrUpper, mayBeInfinite: t.mayBeInfinite, reference: t.reference)
+            }
+            let ph = result.phTest.map { ph in
+                CoxResult.PHTest(terms: ph.terms.map { (term: $0.term ?? "", p: $0.p) }, global: ph.global.p)
             }
             return CoxResult(n: result.n, events: result.events, terms: terms, concordance: result.concordance,
-                             warnings: result.warnings)
+                             warnings: result.warnings, phTest: ph)
         }
     }
 

@@ -15,6 +15,8 @@ struct ReportSettings: Sendable {
         case cohort, cox, logRank = "log-rank", power, published
         /// A CSV file a stage wrote.
         case csv
+        /// Table 1: baseline characteristics of a CSV input, by group.
+        case characteristics
     }
 
     struct Figure: Sendable {
@@ -35,8 +37,13 @@ struct ReportSettings: Sendable {
         var alt: String?
         /// How the instances of a gathered input are drawn; nil for a single input.
         var layout: FigurePanels.Layout?
+        /// A forest figure's terms to show, in order (nil: all), and its term labels (`labels:` as a map).
+        var terms: [String]? = nil
+        var termLabels: [String: String] = [:]
         /// `with.sections[i].figures[j]`, for messages.
         var field: String
+        /// The name text cites it by (`[@fig:ID]`), nil when it has none.
+        var id: String? = nil
     }
 
     struct Table: Sendable {
@@ -52,7 +59,13 @@ struct ReportSettings: Sendable {
         /// A gathered input's instances (`gatheredName`) and labels, stacked as rows; empty otherwise.
         var instances: [String] = []
         var instanceLabels: [String] = []
+        /// A characteristics table's options (`by`, `columns`, `categorical`, `digits`).
+        var characteristics: CharacteristicsOptions? = nil
+        /// A cox table's term labels (`labels:`, term → text).
+        var termLabels: [String: String] = [:]
         var field: String
+        /// The name text cites it by (`[@tbl:ID]`), nil when it has none.
+        var id: String? = nil
     }
 
     struct Section: Sendable {
@@ -63,6 +76,8 @@ struct ReportSettings: Sendable {
         /// The input holding Markdown a stage wrote, shown after `text`.
         var textInput: String? = nil
         var field: String = ""
+        /// `generated: methods`: StudyFlow writes the section's text from the report's inputs.
+        var generatesMethods = false
     }
 
     var title: String
@@ -94,7 +109,7 @@ struct ReportSettings: Sendable {
     }
 
     /// The report's own checks (input names, figure shapes) over the shared `SettingsReader`.
-    private struct Reader {
+    struct Reader {
         let inputs: [String: String]
         let gathered: [String: [GatheredInput]]
         var settings = SettingsReader()
@@ -118,11 +133,13 @@ struct ReportSettings: Sendable {
             case nil, .null?: settings.problem("with.sections", "missing; list the report's sections (title, text, figures, tables)")
             case let other?: settings.problem("with.sections", "must be a list of sections, not \(SettingsReader.show(other))")
             }
-            return ReportSettings(title: title, authors: authors, sections: sections)
+            let layout = ReportSettings(title: title, authors: authors, sections: sections)
+            CrossReferences.check(layout, into: &settings)
+            return layout
         }
 
         mutating func section(_ value: JSONValue, at field: String) -> Section {
-            guard let m = settings.mapping(value, field, known: ["title", "text", "text_input", "figures", "tables"], unknown: .atKey(label: "known"),
+            guard let m = settings.mapping(value, field, known: ["title", "text", "text_input", "figures", "tables", "generated"], unknown: .atKey(label: "known"),
                                            expected: "a mapping with title, text, figures and tables") else {
                 return Section(title: "", text: "", figures: [], tables: [])
             }
@@ -143,10 +160,20 @@ struct ReportSettings: Sendable {
             for (j, item) in (settings.list(m["tables"], "\(field).tables", optional: true, single: false) ?? []).enumerated() {
                 if let t = table(item, at: "\(field).tables[\(j)]") { tables.append(t) }
             }
-            return Section(title: title, text: text, figures: figures, tables: tables, textInput: textInput, field: field)
+            var generated = false
+            if let value = m["generated"], let what = string(value, at: "\(field).generated", required: true) {
+                if what == "methods" {
+                    generated = true
+                } else {
+                    settings.problem("\(field).generated", "must be methods, not '\(what)'; StudyFlow writes a methods section from the report's inputs")
+                }
+            }
+            return Section(title: title, text: text, figures: figures, tables: tables, textInput: textInput, field: field,
+                           generatesMethods: generated)
         }
 
-        static let figureKeys = ["type", "input", "inputs", "title", "caption", "labels", "x_label", "medians", "confidence", "alt", "layout"]
+        static let figureKeys = ["type", "input", "inputs", "title", "caption", "labels", "x_label", "medians", "confidence", "alt", "layout",
+                                 "id", "terms"]
 
         mutating func figure(_ value: JSONValue, at field: String) -> Figure? {
             guard let m = settings.mapping(value, field, known: Self.figureKeys, unknown: .atKey(label: "known"),
@@ -154,6 +181,7 @@ struct ReportSettings: Sendable {
             let type = kind(m["type"], at: "\(field).type", FigureType.self)
             let (names, defaultLabels) = figureInputs(m, type, at: field)
             var labels: [String]? = nil
+            var termLabels: [String: String] = [:]
             if case .array(let items)? = m["labels"] {
                 labels = items.enumerated().compactMap { k, item in string(item, at: "\(field).labels[\(k)]", required: true) }
                 if type != .forest { settings.problem("\(field).labels", "only a forest figure takes labels") }
@@ -165,9 +193,14 @@ struct ReportSettings: Sendable {
                     settings.problem("\(field).labels", "\(items.count) labels for \(names.count) blocks (\(counts)); "
                         + "give one label per block, or leave labels out to use each instance's label")
                 }
+            } else if case .object? = m["labels"], type == .forest || type == nil {
+                termLabels = self.termLabels(m["labels"], at: "\(field).labels")
+            } else if m["labels"] != nil && type != .forest && type != nil {
+                settings.problem("\(field).labels", "only a forest figure takes labels")
             } else if m["labels"] != nil {
-                settings.problem("\(field).labels", "must be a list of names, one per input")
+                settings.problem("\(field).labels", "must be a list of names, one per input, or a map of term labels (term: text)")
             }
+            let terms = forestTerms(m["terms"], type, at: "\(field).terms")
             let title = string(m["title"], at: "\(field).title", required: false)
             let caption = string(m["caption"], at: "\(field).caption", required: false)
             let xLabel = string(m["x_label"], at: "\(field).x_label", required: false)
@@ -183,10 +216,11 @@ struct ReportSettings: Sendable {
                 settings.problem("\(field).alt", "only an image figure takes alt; a built-in figure describes itself")
             }
             let layout = figureLayout(m["layout"], type, names: names, at: field)
+            let id = CrossReferences.id(m["id"], at: "\(field).id", kind: .figure, into: &settings)
             guard let type else { return nil }
             return Figure(type: type, inputs: names, title: title ?? alt ?? Self.defaultTitle(type), caption: caption,
                           labels: labels, defaultLabels: defaultLabels, xLabel: xLabel, medians: medians,
-                          confidence: confidence, alt: alt, layout: layout, field: field)
+                          confidence: confidence, alt: alt, layout: layout, terms: terms, termLabels: termLabels, field: field, id: id)
         }
 
         /// A figure's `input:` or `inputs:`, each an input of the stage, as many as its type takes;
@@ -298,7 +332,7 @@ struct ReportSettings: Sendable {
         }
 
         mutating func table(_ value: JSONValue, at field: String) -> Table? {
-            guard let m = settings.mapping(value, field, known: ["type", "input", "file", "title", "columns", "digits", "layout"],
+            guard let m = settings.mapping(value, field, known: ["type", "input", "file", "title", "labels", "layout", "id"] + Self.characteristicsKeys,
                                            unknown: .atKey(label: "known"),
                                            expected: "a mapping with type and input (or file)") else { return nil }
             let type = kind(m["type"], at: "\(field).type", TableType.self)
@@ -306,7 +340,14 @@ struct ReportSettings: Sendable {
             let (columns, digits) = csvOptions(m, type, at: field)
             let gathers = m["input"].map { gathered[$0.scalarText] != nil } ?? false
             tableLayout(m["layout"], type, gathers: gathers, at: field)
+            let id = CrossReferences.id(m["id"], at: "\(field).id", kind: .table, into: &settings)
             guard let type else { return nil }
+            let options = characteristicsOptions(m, type, at: field)
+            var termLabels: [String: String] = [:]
+            if m["labels"] != nil {
+                if type == .cox { termLabels = self.termLabels(m["labels"], at: "\(field).labels") }
+                else { settings.problem("\(field).labels", "only a cox table takes labels (a map of term labels)") }
+            }
             if type == .published {
                 if m["input"] != nil { settings.problem("\(field).input", "a published table reads file:, not input:") }
                 guard let file = string(m["file"], at: "\(field).file", required: true) else { return nil }
@@ -315,7 +356,7 @@ struct ReportSettings: Sendable {
                     settings.problem("\(field).file", "'\(file)' is not among the stage's inputs; add it to inputs (e.g. published: \(file)) so edits to it rerun the report")
                     return nil
                 }
-                return Table(type: type, input: nil, file: file, fileInput: name, title: title, field: field)
+                return Table(type: type, input: nil, file: file, fileInput: name, title: title, field: field, id: id)
             }
             if m["file"] != nil { settings.problem("\(field).file", "only a published table reads a file; use input:") }
             guard let one = m["input"] else {
@@ -323,7 +364,8 @@ struct ReportSettings: Sendable {
                 return nil
             }
             guard let name = inputName(one, at: "\(field).input") else { return nil }
-            var table = Table(type: type, input: name, file: nil, fileInput: nil, title: title, columns: columns, digits: digits, field: field)
+            var table = Table(type: type, input: name, file: nil, fileInput: nil, title: title, columns: columns, digits: digits,
+                              characteristics: options, termLabels: termLabels, field: field, id: id)
             if let entries = gathered[name] {
                 guard type == .csv || type == .cox else {
                     settings.problem("\(field).input", ReportSettings.gatheredProblem(name, entries, needs: "a \(type.rawValue) table"))
@@ -336,11 +378,13 @@ struct ReportSettings: Sendable {
             return table
         }
 
-        /// A csv table's `columns:` (distinct names) and `digits:` (0 to 12); other tables take neither.
+        /// A csv table's `columns:` (distinct names) and `digits:` (0 to 12); a characteristics table
+        /// reads its own (`characteristicsOptions`); other tables take neither.
         mutating func csvOptions(_ m: [String: JSONValue], _ type: TableType?, at field: String) -> ([String]?, Int?) {
+            if type == .characteristics { return (nil, nil) }
             if type != .csv && type != nil {
                 for key in ["columns", "digits"] where m[key] != nil {
-                    settings.problem("\(field).\(key)", "only a csv table takes \(key); a \(type!.rawValue) table chooses its own")
+                    settings.problem("\(field).\(key)", "only a csv or characteristics table takes \(key); a \(type!.rawValue) table chooses its own")
                 }
                 return (nil, nil)
             }

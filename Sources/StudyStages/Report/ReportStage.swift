@@ -8,9 +8,19 @@ import StudyReport
 /// input of the wrong kind is found when the results exist, and fails the stage with one line.
 public struct ReportStage: StageKind {
     public var name: String { "report/html" }
-    public var version: Int { 2 }
+    public var version: Int { 4 }
 
     public init() {}
+
+    /// A report with a `generated: methods` section names the stages behind its inputs, so it is
+    /// told them and reruns when one changes (its kind version, image or tools, or a source file).
+    public func describesLineage(with: JSONValue) -> Bool {
+        guard case .object(let fields) = with, case .array(let sections)? = fields["sections"] else { return false }
+        return sections.contains { section in
+            guard case .object(let keys) = section else { return false }
+            return keys["generated"] != nil
+        }
+    }
 
     public func check(_ declaration: StageDeclaration) -> [String] {
         var problems: [String] = []
@@ -136,20 +146,31 @@ struct ReportBuilder {
     mutating func document() throws(ReportError) -> ReportDocument {
         let (layout, problems) = ReportSettings.read(context.with, inputs: relativeInputs, gathered: context.gathered)
         if !problems.isEmpty { throw ReportError(problems.joined(separator: "\n")) }
+        let numbers = CrossReferences.numbers(layout)
+        func cite(_ text: String, link: Bool = true) -> String {
+            CrossReferences.resolve(text, figures: numbers.figures, tables: numbers.tables, link: link)
+        }
         var sections: [ReportDocument.Section] = []
         var figureNumber = 0, tableNumber = 0
         for (s, section) in layout.sections.enumerated() {
-            let inputText = try sectionText(section, number: s + 1)
+            var inputText = try sectionText(section, number: s + 1)
+            if section.generatesMethods { inputText = try methodsText() + (inputText.isEmpty ? "" : "\n\n" + inputText) }
             var blocks: [ReportDocument.Block] = []
             for figure in section.figures {
                 figureNumber += 1
-                blocks.append(.figure(try render(figure, number: figureNumber)))
+                // An image's caption is also its SVG's <desc>, plain text: there a reference is words.
+                var plain = figure
+                plain.caption = figure.caption.map { cite($0, link: false) }
+                var rendered = try render(plain, number: figureNumber)
+                rendered.caption = figure.caption.map { cite($0) }
+                blocks.append(.figure(rendered))
             }
             for table in section.tables {
                 tableNumber += 1
                 blocks.append(.table(try render(table, number: tableNumber)))
             }
-            sections.append(ReportDocument.Section(title: section.title, text: section.text, blocks: blocks, inputText: inputText))
+            sections.append(ReportDocument.Section(title: section.title, text: cite(section.text), blocks: blocks,
+                                                   inputText: cite(inputText)))
         }
         return ReportDocument(title: layout.title, authors: layout.authors, sections: sections, provenance: provenance)
     }
@@ -197,7 +218,9 @@ struct ReportBuilder {
                 let label = figure.labels?[k] ?? figure.defaultLabels[k] ?? (inputs.count > 1 ? input.name : "")
                 models.append(ForestChart.Model(label: label, result: try input.cox))
             }
-            let chart = ForestChart(models: models, title: figure.title, xLabel: figure.xLabel ?? "Hazard ratio (log scale)")
+            models = try Self.pick(figure.terms, labels: figure.termLabels, from: models, field: figure.field)
+            let chart = ForestChart(models: models, title: figure.title, xLabel: figure.xLabel ?? "Hazard ratio (log scale)",
+                                    labels: TermLabels(figure.termLabels))
             return ReportDocument.Figure(title: figure.title, caption: figure.caption, svg: chart.svg(id: id),
                                          description: chart.description)
         case .image:
@@ -217,6 +240,7 @@ struct ReportBuilder {
         guard table.type != .published else { return try published(table, item: item) }
         if table.type == .csv { return try csvTable(table, item: item) }
         if table.type == .cox && !table.instances.isEmpty { return try coxRows(table, item: item) }
+        if table.type == .characteristics { return try characteristics(table, item: item) }
         guard let name = table.input else { throw ReportError("\(table.field).input: missing") }
         let source = try input(name)
         record(item, name, digest: source.digest)
@@ -227,7 +251,9 @@ struct ReportBuilder {
             return ReportTable.cohort(try source.cohort, title: table.title)
         case .cox:
             try source.require([.cox], for: field)
-            return ReportTable.cox(try source.cox, title: table.title)
+            let result = try source.cox
+            _ = try Self.pick(nil, labels: table.termLabels, from: [ForestChart.Model(label: "", result: result)], field: table.field)
+            return ReportTable.cox(result, title: table.title, labels: TermLabels(table.termLabels))
         case .logRank:
             try source.require([.logRank], for: field)
             return ReportTable.logRank(try source.logRank, title: table.title)
@@ -238,6 +264,8 @@ struct ReportBuilder {
             return try published(table, item: item)
         case .csv:
             return try csvTable(table, item: item)
+        case .characteristics:
+            return try characteristics(table, item: item)
         }
     }
 

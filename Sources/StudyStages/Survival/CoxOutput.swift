@@ -20,6 +20,9 @@ struct CoxOutput: ResultModel {
         var hrUpper: Double?
         /// The fit warned that this coefficient may be infinite; written only when true.
         var mayBeInfinite: Bool
+        /// The reference level of a categorical term (`name=level`), so a report can say what the
+        /// level is compared with; written only for such a term.
+        var reference: String? = nil
     }
 
     /// A global test (likelihood ratio, Wald, score).
@@ -92,6 +95,7 @@ struct CoxOutput: ResultModel {
         static let transform = "transform"
         static let chisq = "chisq"
         static let global = "global"
+        static let reference = "reference"
     }
 
     static let kind: String? = "survival/cox"
@@ -100,7 +104,7 @@ struct CoxOutput: ResultModel {
                        Key.loglik, Key.null, Key.fit, Key.tests, Key.likelihoodRatio, Key.wald, Key.score,
                        Key.robustSE, Key.robustScore,
                        ResultKey.statistic, ResultKey.df, Key.concordance, ResultKey.estimate, Key.vcov, Key.iterations,
-                       Key.converged, Key.warnings, Key.phTest, Key.transform, Key.chisq, Key.global]
+                       Key.converged, Key.warnings, Key.phTest, Key.transform, Key.chisq, Key.global, Key.reference]
 
     var encoded: ResultJSON {
         let terms = terms.map { t -> ResultJSON in
@@ -112,6 +116,7 @@ struct CoxOutput: ResultModel {
                 (Key.hrLower, .optional(t.hrLower)), (Key.hrUpper, .optional(t.hrUpper)),
             ]
             if t.mayBeInfinite { members.append((Key.mayBeInfinite, .bool(true))) }
+            if let reference = t.reference { members.append((Key.reference, .string(reference))) }
             return .object(members)
         }
         func test(_ t: Test) -> ResultJSON {
@@ -150,7 +155,8 @@ struct CoxOutput: ResultModel {
                  robustSE: try t.optionalMember(Key.robustSE)?.optionalNumber(),
                  z: try t.member(Key.z).optionalNumber(), p: try t.member(ResultKey.p).optionalNumber(),
                  hrLower: try t.member(Key.hrLower).optionalNumber(), hrUpper: try t.member(Key.hrUpper).optionalNumber(),
-                 mayBeInfinite: try t.optionalMember(Key.mayBeInfinite)?.bool() ?? false)
+                 mayBeInfinite: try t.optionalMember(Key.mayBeInfinite)?.bool() ?? false,
+                 reference: try t.optionalMember(Key.reference)?.string())
         }
         let loglik = try root.member(Key.loglik), tests = try root.member(ResultKey.tests)
         let concordance = try root.member(Key.concordance)

@@ -11,7 +11,7 @@ import Darwin
 /// `uses: survival/cox`: a Cox proportional-hazards model of input `table`, written to output `result`.
 public struct CoxStage: StageKind {
     public var name: String { "survival/cox" }
-    public var version: Int { 3 }
+    public var version: Int { 4 }
 
     public init() {}
 
@@ -126,6 +126,16 @@ public struct CoxStage: StageKind {
         return (design, model)
     }
 
+    /// The reference level of each categorical term (`name=level` → the first level of `name`).
+    static func references(_ variables: [CoxVariable]) -> [String: String] {
+        var out: [String: String] = [:]
+        for variable in variables {
+            guard case .categorical(_, let levels?) = variable.values, let reference = levels.first else { continue }
+            for level in levels.dropFirst() { out["\(variable.name)=\(level)"] = reference }
+        }
+        return out
+    }
+
     /// The result model of a fit, with the proportional-hazards test when asked for.
     static func output(_ model: CoxModel, design: CoxDesign, input: Input, confLevel: Double, phTest: Bool,
                        context: StageKindContext) -> CoxOutput {
@@ -136,6 +146,7 @@ public struct CoxStage: StageKind {
             if case .infiniteCoefficients(let terms) = w { terms } else { [] }
         })
         let quantile = Distributions.normalQuantile(1 - (1 - confLevel) / 2)
+        let references = Self.references(input.variables)
         let terms = model.coefficients.map { c in
             // The interval uses the robust se of a robust fit, as R's summary does.
             let se = c.robustStandardError ?? c.standardError
@@ -144,7 +155,8 @@ public struct CoxStage: StageKind {
             return CoxOutput.Term(term: c.term, coef: c.coefficient.finiteOrNil, hr: c.hazardRatio.finiteOrNil,
                                   se: c.standardError.finiteOrNil, robustSE: c.robustStandardError?.finiteOrNil,
                                   z: c.z.finiteOrNil, p: c.p.finiteOrNil,
-                                  hrLower: lower.finiteOrNil, hrUpper: upper.finiteOrNil, mayBeInfinite: infinite.contains(c.term))
+                                  hrLower: lower.finiteOrNil, hrUpper: upper.finiteOrNil, mayBeInfinite: infinite.contains(c.term),
+                                  reference: references[c.term])
         }
         func test(_ t: CoxTest) -> CoxOutput.Test {
             CoxOutput.Test(statistic: t.statistic.finiteOrNil, df: t.degreesOfFreedom, p: t.p.finiteOrNil)

@@ -6,7 +6,7 @@ import StudyStats
 /// `table`, as R's `finegray()` + weighted `coxph`, written to output `result`.
 public struct FineGrayStage: StageKind {
     public var name: String { "survival/fine-gray" }
-    public var version: Int { 1 }
+    public var version: Int { 2 }
 
     public init() {}
 
