@@ -3,12 +3,7 @@ import Testing
 
 /// The diagnostics text of loading `yaml` as `workflow.yaml`, or `nil` when it loads.
 private func diagnostics(_ yaml: String, knownKinds: [String] = []) -> String? {
-    do {
-        _ = try WorkflowLoader(knownKinds: knownKinds).load(text: yaml, file: "workflow.yaml")
-        return nil
-    } catch {
-        return error.description
-    }
+    WorkflowTextLoader.diagnostics(yaml, knownKinds: knownKinds, file: "workflow.yaml")
 }
 
 /// A disk on which every source file exists and nothing escapes.
@@ -18,7 +13,7 @@ private struct EveryFileExists: PathProbe {
 }
 
 private func load(_ yaml: String, knownKinds: [String] = [], overrides: [String: JSONValue] = [:]) throws -> Workflow {
-    try WorkflowLoader(knownKinds: knownKinds, paramOverrides: overrides).load(text: yaml, file: "workflow.yaml")
+    try WorkflowTextLoader.load(yaml, knownKinds: knownKinds, overrides: overrides, file: "workflow.yaml")
 }
 
 @Suite("Fan-out in workflows: instances, placeholders and gathers")

@@ -5,16 +5,11 @@ import StudyCore
 enum KaplanMeierLoader {
     /// The workflow `yaml` describes.
     static func load(_ yaml: String) throws(WorkflowDiagnostics) -> Workflow {
-        try WorkflowLoader(knownKinds: ["survival/kaplan-meier"]).load(text: yaml, file: "w.yaml")
+        try WorkflowTextLoader.load(yaml, knownKinds: ["survival/kaplan-meier"])
     }
 
     /// The diagnostics text of loading `yaml`, or `nil` when it loads.
     static func diagnostics(_ yaml: String) -> String? {
-        do {
-            _ = try load(yaml)
-            return nil
-        } catch {
-            return error.description
-        }
+        WorkflowTextLoader.diagnostics(yaml, knownKinds: ["survival/kaplan-meier"])
     }
 }

@@ -3,16 +3,11 @@ import Testing
 
 /// The diagnostics text of loading `yaml` as `w.yaml`, or `nil` when it loads.
 private func diagnostics(_ yaml: String, knownKinds: [String] = [], overrides: [String: JSONValue] = [:]) -> String? {
-    do {
-        _ = try WorkflowLoader(knownKinds: knownKinds, paramOverrides: overrides).load(text: yaml, file: "w.yaml")
-        return nil
-    } catch {
-        return error.description
-    }
+    WorkflowTextLoader.diagnostics(yaml, knownKinds: knownKinds, overrides: overrides)
 }
 
 private func load(_ yaml: String, overrides: [String: JSONValue] = [:]) throws -> Workflow {
-    try WorkflowLoader(paramOverrides: overrides).load(text: yaml, file: "w.yaml")
+    try WorkflowTextLoader.load(yaml, overrides: overrides)
 }
 
 @Suite("WorkflowLoader: placeholders in paths, settings and unsafe shell positions")

@@ -1,14 +1,7 @@
 import StudyCore
 import Testing
 
-private func diagnostics(_ yaml: String) -> String? {
-    do {
-        _ = try WorkflowLoader().load(text: yaml, file: "w.yaml")
-        return nil
-    } catch {
-        return error.description
-    }
-}
+private func diagnostics(_ yaml: String) -> String? { WorkflowTextLoader.diagnostics(yaml) }
 
 private let base = """
 name: demo
