@@ -136,14 +136,20 @@ public final class SlurmExecutor: Executor {
     /// later, from the poller); any other stage runs as `submit` does, before this returns.
     public func start(_ job: StageJob, completion: @escaping @Sendable (StageExecution) -> Void) {
         if !job.runsLocally, job.attempt == 1, let taken = takeOver(job) {
+            settled(job.stage)
             return follow(taken, job: job, completion: completion)
         }
         guard job.template != nil || job.resources.group != nil, !job.runsLocally, !cancelled.load(ordering: .relaxed) else {
+            settled(job.stage)
             return completion(submit(job))
         }
         let submission = SlurmSubmission(logPath: job.logPath)
-        if let failure = prepare(job, submission) { return completion(failure) }
+        if let failure = prepare(job, submission) {
+            settled(job.stage)
+            return completion(failure)
+        }
         if let group = job.resources.group {
+            settled(job.stage)
             let entry = ArrayBatcher.Entry(job: job, submission: submission, completion: completion)
             if !groupSubmitter().add(entry, group: group) { completion(StageExecution(outcome: .cancelled)) }
             return
@@ -153,6 +159,18 @@ public final class SlurmExecutor: Executor {
                                    memory: job.memory, time: job.time)
         let entry = ArrayBatcher.Entry(job: job, submission: submission, completion: completion)
         if !arrayBatcher().add(entry, key: key) { completion(StageExecution(outcome: .cancelled)) }
+    }
+
+    /// Holds each template's instances until the last one is ready (see `ArrayBatcher`), so a
+    /// fan-out costs one `sbatch` however far apart its upstreams finish.
+    public func expect(_ instances: [String: [String]]) {
+        guard settings.holdArrays, !instances.isEmpty else { return }
+        arrayBatcher().expect(instances)
+    }
+
+    /// Releases a held template once `stage` was its last awaited instance.
+    public func settled(_ stage: String) {
+        batcher.withLock { $0 }?.settle(stage)
     }
 
     private func arrayBatcher() -> ArrayBatcher {
