@@ -38,7 +38,13 @@ struct JournalGapTests {
         return job
     }
 
-    private func start(_ executor: SlurmExecutor, _ job: StageJob, into results: Mutex<[String: StageExecution]>) -> DispatchSemaphore {
+    /// Each stage's execution, as the executor completed it.
+    final class Results: Sendable {
+        let values = Mutex<[String: StageExecution]>([:])
+        func withLock<T: Sendable>(_ body: (inout [String: StageExecution]) -> T) -> T { values.withLock { body(&$0) } }
+    }
+
+    private func start(_ executor: SlurmExecutor, _ job: StageJob, into results: Results) -> DispatchSemaphore {
         let done = DispatchSemaphore(value: 0)
         executor.start(job) { execution in
             results.withLock { $0[job.stage] = execution }
@@ -96,7 +102,7 @@ struct JournalGapTests {
         let report = try #require(executor.takeStock(currentKey: { $0 == "a" ? "k1" : nil }, final: true))
         #expect(report.lines == ["reattached to 1 job from an earlier run (1 finished)"])
         #expect(slurm.calls("squeue") == ["--noheader --me --states=all --format=%i|%k"])
-        let results = Mutex<[String: StageExecution]>([:])
+        let results = Results()
         #expect(executor.reattach(job("a", key: "k1", in: dir)))
         #expect(start(executor, job("a", key: "k1", in: dir), into: results).wait(timeout: .now() + 5) == .success)
         #expect(results.withLock { $0["a"] } == StageExecution(outcome: .succeeded, jobID: "7"))
@@ -119,11 +125,12 @@ struct JournalGapTests {
     func groupJournaled() throws {
         let slurm = FakeSlurm(), dir = TemporaryDirectory()
         let executor = try executor(slurm, dir, lines: "")
-        let results = Mutex<[String: StageExecution]>([:])
+        let results = Results()
         let waits = ["a", "b"].map { start(executor, job($0, key: "k-" + $0, group: "tiny", in: dir), into: results) }
         for wait in waits { #expect(wait.wait(timeout: .now() + 10) == .success) }
         #expect(results.withLock { $0.values.map(\.outcome) } == [.succeeded, .succeeded])
-        let text = try #require(FileIO.readText(try #require(executor.journal).file))
+        let file = try #require(executor.journal).file
+        let text = try #require(FileIO.readText(file))
         let lines = text.split(separator: "\n")
         #expect(lines.filter { $0.contains(#""op":"intent""#) && $0.contains(#""group":"tiny""#) }.count == 2)
         let submits = lines.filter { $0.contains(#""op":"submit""#) }
@@ -141,7 +148,7 @@ struct JournalGapTests {
         let executor = try executor(slurm, dir, lines: a.line() + b.line())
         let report = try #require(executor.takeStock(currentKey: { ["a": "k1", "b": "k1"][$0].map { .some($0) } }, final: true))
         #expect(report.lines == ["reattached to 2 jobs from an earlier run (2 still queued or running)"])
-        let results = Mutex<[String: StageExecution]>([:])
+        let results = Results()
         #expect(executor.reattach(job("a", key: "k1", in: dir)) && executor.reattach(job("b", key: "k1", in: dir)))
         let waitA = start(executor, job("a", key: "k1", in: dir), into: results)
         let waitB = start(executor, job("b", key: "k1", in: dir), into: results)

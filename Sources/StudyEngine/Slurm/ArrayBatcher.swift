@@ -53,6 +53,17 @@ final class ArrayBatcher: Sendable {
             return keys.compactMap { key in groups.removeValue(forKey: key).map { (key, $0) } }
         }
 
+        /// Every waiting entry, in arrival order; nothing is held or awaited afterwards.
+        mutating func drain() -> [Entry] {
+            let waiting = order.flatMap { groups[$0] ?? [] }
+            groups = [:]
+            order = []
+            first = nil
+            awaited = [:]
+            templateOf = [:]
+            return waiting
+        }
+
         /// Marks `stage` arrived or settled; the groups of its template when that was the last one awaited.
         mutating func resolve(_ stage: String) -> [(Key, [Entry])] {
             guard let template = templateOf.removeValue(forKey: stage) else { return [] }
@@ -83,7 +94,7 @@ final class ArrayBatcher: Sendable {
     func expect(_ instances: [String: [String]]) {
         state.withLock { s in
             guard !s.cancelled else { return }
-            for (template, stages) where !stages.isEmpty {
+            for (template, stages) in instances where !stages.isEmpty {
                 s.awaited[template] = Set(stages)
                 for stage in stages { s.templateOf[stage] = template }
             }
@@ -176,18 +187,5 @@ final class ArrayBatcher: Sendable {
             return true
         }
         if arm { queue.asyncAfter(deadline: .now() + window) { self.expire() } }
-    }
-}
-
-extension ArrayBatcher.State {
-    /// Every waiting entry, in arrival order; nothing is held or awaited afterwards.
-    fileprivate mutating func drain() -> [ArrayBatcher.Entry] {
-        let waiting = order.flatMap { groups[$0] ?? [] }
-        groups = [:]
-        order = []
-        first = nil
-        awaited = [:]
-        templateOf = [:]
-        return waiting
     }
 }
