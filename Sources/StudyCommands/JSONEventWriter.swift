@@ -1,14 +1,20 @@
 import StudyCore
 import StudyEngine
+import Synchronization
 
 /// `run --json`: one JSON object per line on stdout (DESIGN.md section 7), for scripts and CI.
-struct JSONEventWriter: RunObserver {
+final class JSONEventWriter: RunObserver, Sendable {
     private let output = LineBuffer()
+    /// Stage → the queue reason last written; each `squeue` repeats the reasons, the events do not.
+    private let waiting = Mutex<[String: String]>([:])
 
     func handle(_ event: RunEvent) {
         switch event {
-        case .started, .stageStarted, .stageNotes:
+        case .started, .stageStarted:
             return
+        case .stageNotes(let notes):
+            let events = waiting.withLock { Self.queued(notes, waiting: &$0) }
+            for event in events { output.append(event.canonicalJSON + "\n", urgent: true) }
         case .attemptFailed(let failure):
             output.append(Self.retry(failure).canonicalJSON + "\n", urgent: true)
         case .stageFinished(let result):
@@ -46,6 +52,20 @@ struct JSONEventWriter: RunObserver {
             if summary.interrupted { object["interrupted_stages"] = list(.interrupted) }
             output.flush()
             Console.out(JSONValue.object(object).canonicalJSON + "\n")
+        }
+    }
+
+    /// `{"event":"queued","stage":"fan@k1","reason":"ReqNodeNotAvail, …"}` for each stage whose
+    /// reason for waiting in the batch queue changed (`waiting` holds the reasons written so far);
+    /// `"reason":null` once a stage that had one no longer waits for it.
+    static func queued(_ notes: [StageNote], waiting: inout [String: String]) -> [JSONValue] {
+        notes.compactMap { note in
+            guard case .queued(let reason) = note.kind, waiting[note.stage] != reason else { return nil }
+            waiting[note.stage] = reason
+            var object: [String: JSONValue] = ["event": .string("queued"), "stage": .string(note.stage),
+                                               "reason": reason.map(JSONValue.string) ?? .null]
+            if let template = StageSelector.template(ofInstance: note.stage) { object["template"] = .string(template) }
+            return .object(object)
         }
     }
 

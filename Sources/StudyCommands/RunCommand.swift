@@ -236,6 +236,7 @@ struct RunCommand: ParsableCommand {
                                      studyflowBinary: ExecutablePath.current, searchPath: ExecutablePath.searchPath)
         settings.arrayThrottle = jobs ?? profile?.jobs ?? ProcessorCount.online
         settings.groupComponents = workflow.slurm.groupComponents.merging(profiled.groupComponents) { $1 }
+        settings.holdArrays = profiled.holdArrays ?? workflow.slurm.holdArrays ?? true
         settings.journalDirectory = layout.slurmJournal
         let slurm = try SlurmExecutor(settings: settings, local: LocalExecutor(holding: lock))
         try slurm.check(stages: workflow.stages.map { ($0.id, $0.resources.threads) })

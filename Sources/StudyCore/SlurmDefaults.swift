@@ -4,7 +4,7 @@
 ///
 /// ```yaml
 /// slurm: {partition: short, account: lab42, sbatch_args: [--qos=normal], poll_interval: 60,
-///         group_components: {tiny: 50}}
+///         group_components: {tiny: 50}, hold_arrays: true}
 /// ```
 public struct SlurmDefaults: Sendable, Equatable {
     /// `partition:`.
@@ -18,9 +18,12 @@ public struct SlurmDefaults: Sendable, Equatable {
     /// `group_components:`, group name → most stages one job of that group runs (Snakemake's
     /// `--group-components`); a group not listed runs all its ready stages in one job.
     public var groupComponents: [String: Int] = [:]
+    /// `hold_arrays:` (default true): a fan-out's ready instances wait until every instance of its
+    /// template is ready, so each template is one `sbatch --array`; false sends them as they come.
+    public var holdArrays: Bool?
 
     /// Keys of the block.
-    public static let keys = ["partition", "account", "sbatch_args", "poll_interval", "group_components"]
+    public static let keys = ["partition", "account", "sbatch_args", "poll_interval", "group_components", "hold_arrays"]
 
     /// Nothing set.
     public init(partition: String? = nil, account: String? = nil, sbatchArguments: [String] = [], pollInterval: Double? = nil) {
@@ -37,6 +40,7 @@ public struct SlurmDefaults: Sendable, Equatable {
         if let account { members["account"] = .string(account) }
         if let pollInterval { members["poll_interval"] = .number(pollInterval) }
         if !groupComponents.isEmpty { members["group_components"] = .object(groupComponents.mapValues { .number(Double($0)) }) }
+        if let holdArrays { members["hold_arrays"] = .bool(holdArrays) }
         return .object(members)
     }
 
@@ -70,6 +74,11 @@ public struct SlurmDefaults: Sendable, Equatable {
                 guard case .number(let n) = size, let count = Int(exactly: n) else { return nil }
                 groupComponents[name] = count
             }
+        default: return nil
+        }
+        switch members["hold_arrays"] {
+        case nil: break
+        case .bool(let hold)?: holdArrays = hold
         default: return nil
         }
     }

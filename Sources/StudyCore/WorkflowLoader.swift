@@ -208,6 +208,8 @@ public struct WorkflowLoader: Sendable {
                 }
             case "group_components":
                 slurm.groupComponents = parseGroupComponents(pair.value, reader: &reader)
+            case "hold_arrays":
+                slurm.holdArrays = reader.boolean(pair.value, what: "'hold_arrays' in 'slurm'")
             case "sbatch_args":
                 guard case .sequence(let items) = pair.value else {
                     reader.error("'sbatch_args' in 'slurm' must be a list of sbatch arguments like [--qos=normal], got \(reader.kindName(pair.value))", at: pair.value)

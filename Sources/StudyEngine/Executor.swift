@@ -35,6 +35,12 @@ public protocol Executor: Sendable {
     /// The run is over: earlier jobs no stage took over are cancelled (returned), and what the
     /// executor kept for a later run is removed.
     func end() -> ReattachReport?
+    /// Before stages start: the fan-out instances (stage ids by template) this run may hand
+    /// over, so an executor that batches them (SLURM job arrays) can wait for a template's last one.
+    func expect(_ instances: [String: [String]])
+    /// Stage `stage` will not be handed over (again) in this run: it finished, was up to date or
+    /// restored, or was skipped. Called for every stage; executors that do not batch ignore it.
+    func settled(_ stage: String)
 }
 
 extension Executor {
@@ -60,6 +66,12 @@ extension Executor {
 
     /// Nothing kept.
     public func end() -> ReattachReport? { nil }
+
+    /// Nothing batched: nothing to wait for.
+    public func expect(_ instances: [String: [String]]) {}
+
+    /// Nothing batched.
+    public func settled(_ stage: String) {}
 }
 
 /// How one execution ended, and the batch system's id for it when there was one.

@@ -59,6 +59,7 @@ public final class Runner: Sendable {
         emit(.started(RunInfo(run: run, workflow: workspace.compiled.workflow.name,
                               workflowFile: workspace.compiled.workflow.file, total: plan.total, executor: executor.name)))
         let committer = RecordCommitter(log: workspace.log)
+        executor.expect(TemplateInstances.independent(workflow: workspace.compiled.workflow, graph: graph, selected: selection.selected))
         let threads = workspace.compiled.workflow.stages.map(\.resources.threads)
         let forced = selection.forced
         let scheduler = Scheduler(
@@ -110,6 +111,7 @@ public final class Runner: Sendable {
         var result = result
         result.movedAside = movedAside.withLock { $0[id] }
         results.withLock { if id < $0.count { $0[id] = result } }
+        executor.settled(result.stage)
         emit(.stageFinished(result))
         // Nothing more starts after a failure without --keep-going: that includes jobs still
         // waiting in the batch queue (array tasks), not only stages the scheduler holds.

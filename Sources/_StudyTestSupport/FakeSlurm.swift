@@ -23,7 +23,8 @@ import StudyEngine
 /// shows it `FAILED` or `TIMEOUT`; no status file). `sbatch --array=0-N%T` queues tasks `ID_0` …
 /// `ID_N` and runs them one after another with `SLURM_ARRAY_TASK_ID` set (and `SLURM_JOB_ID`
 /// `ID * 1000 + N`, as SLURM gives each task an id of its own). squeue prints `ID|CONTENTS` for each
-/// file in `queue/` (write `PENDING|ReqNodeNotAvail` there for a reason).
+/// file in `queue/` (write `PENDING|ReqNodeNotAvail` there for a reason); asked for `%k`, it prints
+/// `ID|COMMENT` for every job submitted with `--comment` (as `--states=all` remembers ended jobs).
 public final class FakeSlurm: @unchecked Sendable {
     /// The directory holding the tools; put it first on `PATH`.
     public let directory = TemporaryDirectory(prefix: "studyflow-fake-slurm")
@@ -51,7 +52,8 @@ public final class FakeSlurm: @unchecked Sendable {
             id=$( { flock 9; n=$(cat "$d/counter" 2>/dev/null || echo 0); n=$((n + 1)); echo "$n" > "$d/counter"; echo "$n"; } 9>"$d/counter.lock")
             out=/dev/null; dir=.; array=""
             for a in "$@"; do
-                case "$a" in --output=*) out=${a#--output=} ;; --chdir=*) dir=${a#--chdir=} ;; --array=*) array=${a#--array=} ;; esac
+                case "$a" in --output=*) out=${a#--output=} ;; --chdir=*) dir=${a#--chdir=} ;; --array=*) array=${a#--array=} ;;
+                    --comment=*) echo "$id|${a#--comment=}" >> "$d/comments" ;; esac
                 script=$a
             done
             out=$(printf '%s' "$out" | sed 's/%%/%/g')
@@ -105,6 +107,7 @@ public final class FakeSlurm: @unchecked Sendable {
             d=$(dirname "$0")
             echo "$*" >> "$d/squeue.calls"
             if [ -f "$d/down" ]; then echo "squeue: error: Unable to contact slurm controller (connect failure)" >&2; exit 1; fi
+            case "$*" in *%k*) cat "$d/comments" 2>/dev/null; exit 0 ;; esac
             for f in "$d"/queue/*; do [ -e "$f" ] && echo "${f##*/}|$(cat "$f")"; done
             if [ -f "$d/states" ]; then cat "$d/states"; fi
             exit 0

@@ -1,4 +1,5 @@
 @testable import StudyCommands
+import StudyCore
 import StudyEngine
 import Testing
 
@@ -34,5 +35,24 @@ struct ProgressNoteTests {
     func describe() {
         #expect(ProgressReporter.describe(.queued(reason: "ReqNodeNotAvail")) == "waits in the batch queue: ReqNodeNotAvail")
         #expect(ProgressReporter.describe(.queued(reason: nil)) == "no longer waits in the batch queue")
+    }
+}
+
+/// `run --json` says what the progress display says about the batch queue (issue 17): one
+/// `queued` event per change of a stage's reason, `"reason":null` once it no longer waits.
+@Suite("JSON queued events")
+struct QueuedEventTests {
+    @Test("a reason is written once per change, with the template of an instance; null when it clears")
+    func events() {
+        var waiting: [String: String] = [:]
+        let first = JSONEventWriter.queued([StageNote(stage: "fan@k1", kind: .queued(reason: "ReqNodeNotAvail")),
+                                            StageNote(stage: "one", kind: .queued(reason: nil))], waiting: &waiting)
+        #expect(first.map(\.canonicalJSON) == [#"{"event":"queued","reason":"ReqNodeNotAvail","stage":"fan@k1","template":"fan"}"#])
+        #expect(JSONEventWriter.queued([StageNote(stage: "fan@k1", kind: .queued(reason: "ReqNodeNotAvail"))], waiting: &waiting).isEmpty)
+        let cleared = JSONEventWriter.queued([StageNote(stage: "fan@k1", kind: .queued(reason: nil)),
+                                              StageNote(stage: "one", kind: .queued(reason: "Priority"))], waiting: &waiting)
+        #expect(cleared.map(\.canonicalJSON) == [#"{"event":"queued","reason":null,"stage":"fan@k1","template":"fan"}"#,
+                                                 #"{"event":"queued","reason":"Priority","stage":"one"}"#])
+        #expect(waiting == ["one": "Priority"])
     }
 }

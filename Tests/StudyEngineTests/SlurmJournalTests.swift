@@ -49,7 +49,7 @@ struct SlurmJournalTests {
 
     @Test("lines that are not journal lines (garbage, wrong types, a non-numeric job id) are skipped")
     func foreignLines() {
-        let good = entry("3", stage: "a").line
+        let good = entry("3", stage: "a").line()
         let text = "not json\n{\"op\":\"submit\",\"job\":\"x1\",\"stage\":\"a\",\"key\":\"k\",\"status\":\"/s\",\"log\":\"/l\"}\n"
             + "{\"op\":\"submit\",\"job\":\"2\",\"task\":\"1\",\"stage\":\"a\",\"key\":\"k\",\"status\":\"/s\",\"log\":\"/l\"}\n"
             + "[1,2]\n" + good
@@ -147,7 +147,7 @@ struct SlurmReattachTests {
     }
 
     private func executor(_ slurm: FakeSlurm, _ dir: TemporaryDirectory, journal entries: [JournalEntry]) throws -> SlurmExecutor {
-        if !entries.isEmpty { dir.write("journal/100-1.jsonl", entries.map(\.line).joined()) }
+        if !entries.isEmpty { dir.write("journal/100-1.jsonl", entries.map { $0.line() }.joined()) }
         var settings = slurm.settings()
         settings.journalDirectory = dir.path + "/journal"
         return try SlurmExecutor(settings: settings)
@@ -299,7 +299,7 @@ struct SlurmReattachRunTests {
         slurm.set("queue/7_2", "RUNNING")
         ws.directory.write(".studyflow/slurm-journal/100-1.jsonl",
                            [entry(0, key: key("fan@k0")), entry(1, key: key("fan@k1")), entry(2, key: String(repeating: "0", count: 64))]
-                               .map(\.line).joined())
+                               .map { $0.line() }.joined())
         var settings = slurm.settings()
         settings.journalDirectory = ws.layout.slurmJournal
         let executor = try SlurmExecutor(settings: settings)

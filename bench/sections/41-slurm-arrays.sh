@@ -18,14 +18,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-[ -z "${SLURM_CONF:-}" ] && [ ! -f /etc/slurm/slurm.conf ] && [ -f "$root/.slurm/slurm.conf" ] \
-    && export SLURM_CONF="$root/.slurm/slurm.conf"
-if ! { { [ -n "${SLURM_CONF:-}" ] || [ -f /etc/slurm/slurm.conf ]; } && timeout 20 sinfo >/dev/null 2>&1; }; then
-    unset SLURM_CONF
-    STUDYFLOW_SLURM_STATE="$work/slurm-state" bash "$root/scripts/slurm.sh" up
-    export SLURM_CONF="$work/slurm-state/slurm.conf"
-    started=yes
-fi
+source "$root/scripts/slurm-cluster.sh"
+use_or_start_cluster "$work/slurm-state"
+started=$cluster_started
 
 # Counting wrappers: each call appends one line to $work/calls/TOOL.<runner>.
 mkdir -p "$work/bin" "$work/calls"

@@ -5,21 +5,9 @@
 # Sourced by scripts/test-integration.sh ($bin, $root, $work, check()); runs under set -euo pipefail.
 
 slurm_state="$work/slurm-state"
-slurm_started=""
-# A cluster that already answers: $SLURM_CONF's, the system's, or one 'make slurm-up' started.
-[ -z "${SLURM_CONF:-}" ] && [ ! -f /etc/slurm/slurm.conf ] && [ -f "$root/.slurm/slurm.conf" ] \
-    && export SLURM_CONF="$root/.slurm/slurm.conf"
-if { [ -n "${SLURM_CONF:-}" ] || [ -f /etc/slurm/slurm.conf ]; } && timeout 20 sinfo >/dev/null 2>&1; then
-    echo "slurm: using the running cluster (${SLURM_CONF:-/etc/slurm/slurm.conf})"
-else
-    unset SLURM_CONF
-    STUDYFLOW_SLURM_STATE="$slurm_state" bash "$root/scripts/slurm.sh" up
-    export SLURM_CONF="$slurm_state/slurm.conf"
-    slurm_started=yes
-    # Stop the daemons even if a later command aborts this script (the trap replaces the caller's,
-    # so it also removes $work as the caller's did).
-    trap 'STUDYFLOW_SLURM_STATE="$slurm_state" bash "$root/scripts/slurm.sh" down; rm -rf "$work"' EXIT
-fi
+source "$root/scripts/slurm-cluster.sh"
+use_or_start_cluster "$slurm_state" trap
+slurm_started=$cluster_started
 slurm_run() { "$bin" run --executor slurm --poll-interval 0.2 "$@"; }
 # slurm_json_has FILE TEXT: the summary line of a --json run contains TEXT.
 slurm_json_has() { tail -n 1 "$1" | grep -qF -- "$2"; }
@@ -175,8 +163,5 @@ check [ "$(wc -l < "$w/sbatch.calls")" -le 2 ]
 check grep -q -- "--array=0-49%4" "$w/sbatch.calls"
 check [ "$(wc -l < "$w/l/results/all.txt")" -eq 50 ]
 
-if [ -n "$slurm_started" ]; then
-    STUDYFLOW_SLURM_STATE="$slurm_state" bash "$root/scripts/slurm.sh" down
-    trap 'rm -rf "$work"' EXIT
-fi
+stop_started_cluster "$slurm_started" trap
 unset slurm_state slurm_started w pid status copy

@@ -10,16 +10,9 @@
 # (10-slurm.sh stops the one it started).
 
 attempts_state="$work/slurm-attempts-state"
-attempts_started=""
-[ -z "${SLURM_CONF:-}" ] && [ ! -f /etc/slurm/slurm.conf ] && [ -f "$root/.slurm/slurm.conf" ] \
-    && export SLURM_CONF="$root/.slurm/slurm.conf"
-if ! { { [ -n "${SLURM_CONF:-}" ] || [ -f /etc/slurm/slurm.conf ]; } && timeout 20 sinfo >/dev/null 2>&1; }; then
-    unset SLURM_CONF
-    STUDYFLOW_SLURM_STATE="$attempts_state" bash "$root/scripts/slurm.sh" up
-    export SLURM_CONF="$attempts_state/slurm.conf"
-    attempts_started=yes
-    trap 'STUDYFLOW_SLURM_STATE="$attempts_state" bash "$root/scripts/slurm.sh" down; rm -rf "$work"' EXIT
-fi
+source "$root/scripts/slurm-cluster.sh"
+use_or_start_cluster "$attempts_state" trap
+attempts_started=$cluster_started
 command -v slurm_run > /dev/null 2>&1 || slurm_run() { "$bin" run --executor slurm --poll-interval 0.2 "$@"; }
 python=$(command -v python3)
 # attempts_enforced: the cluster kills a job over its --mem.
@@ -99,8 +92,5 @@ YAML
     check grep -q "studyflow: error: stage 'slow' failed: job [0-9]* of stage 'slow' hit its time limit (TIMEOUT, time 1m); raise 'resources.time'" "$w/run.err"
 fi
 
-if [ -n "$attempts_started" ]; then
-    STUDYFLOW_SLURM_STATE="$attempts_state" bash "$root/scripts/slurm.sh" down
-    trap 'rm -rf "$work"' EXIT
-fi
+stop_started_cluster "$attempts_started" trap
 unset attempts_state attempts_started

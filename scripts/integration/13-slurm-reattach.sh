@@ -2,21 +2,15 @@
 # a fan-out's job array runs; the rerun submits nothing twice (sbatch counted through a wrapper on
 # PATH), writes the bytes a local run writes, leaves a store fsck accepts and no journal; a stage
 # whose parameter changed meanwhile has its old job cancelled; Ctrl-C during an array run cancels
-# the whole array in one scancel, names every instance, and a rerun finishes.
+# the whole array in one scancel, names every instance, and a rerun finishes; kill -9 during a
+# `group:` job, and the rerun takes its stages over without submitting it again.
 # Sourced by scripts/test-integration.sh ($bin, $root, $work, check()); runs under set -euo pipefail.
 # Uses the running cluster ($SLURM_CONF) or starts one as 10-slurm.sh does, stopping only that one.
 
 reattach_state="$work/slurm-reattach-state"
-reattach_started=""
-[ -z "${SLURM_CONF:-}" ] && [ ! -f /etc/slurm/slurm.conf ] && [ -f "$root/.slurm/slurm.conf" ] \
-    && export SLURM_CONF="$root/.slurm/slurm.conf"
-if ! { { [ -n "${SLURM_CONF:-}" ] || [ -f /etc/slurm/slurm.conf ]; } && timeout 20 sinfo >/dev/null 2>&1; }; then
-    unset SLURM_CONF
-    STUDYFLOW_SLURM_STATE="$reattach_state" bash "$root/scripts/slurm.sh" up
-    export SLURM_CONF="$reattach_state/slurm.conf"
-    reattach_started=yes
-    trap 'STUDYFLOW_SLURM_STATE="$reattach_state" bash "$root/scripts/slurm.sh" down; rm -rf "$work"' EXIT
-fi
+source "$root/scripts/slurm-cluster.sh"
+use_or_start_cluster "$reattach_state" trap
+reattach_started=$cluster_started
 w="$work/slurm-reattach"; mkdir -p "$w/bin"
 # Counting wrappers: each call appends its arguments to $w/TOOL.calls.
 for tool in sbatch scancel; do
@@ -127,8 +121,37 @@ status=0; reattach_run -C "$s" fan.yaml -j 2 --param t=0 --json > "$w/int-rerun.
 check [ "$status" -eq 0 ]
 check [ "$(wc -l < "$s/results/all.txt")" -eq 6 ]
 
-if [ -n "$reattach_started" ]; then
-    STUDYFLOW_SLURM_STATE="$reattach_state" bash "$root/scripts/slurm.sh" down
-    trap 'rm -rf "$work"' EXIT
-fi
+# 4. kill -9 while a group job runs: each of its stages is journaled on its own (they share the
+# job's id); the rerun takes them over (finished ones collected, the running one waited for) and
+# submits nothing again.
+s="$w/group"; l="$w/group-local"; mkdir -p "$s" "$l"
+cat > "$s/g.yaml" <<'YAML'
+name: grouped
+stages:
+  part:
+    foreach: [a, b, c]
+    run: sleep 3; echo ${each.key} > ${outputs.out}
+    outputs:
+      out: results/${each.key}.txt
+    group: slow
+YAML
+cp "$s/g.yaml" "$l/g.yaml"
+: > "$w/sbatch.calls"
+"${reattach_bg[@]}" -C "$s" g.yaml -j 2 > "$w/group.out" 2> "$w/group.err" &
+pid=$!
+check reattach_wait 60 reattach_journaled "$s" 3
+sleep 4  # the first stage has finished, the second runs
+kill -9 "$pid"; wait "$pid" 2>/dev/null || true
+check [ "$(reattach_calls sbatch)" -eq 1 ]
+status=0; reattach_run -C "$s" g.yaml -j 2 --json > "$w/group-rerun.json" 2> "$w/group-rerun.err" || status=$?
+check [ "$status" -eq 0 ]
+check [ "$(reattach_calls sbatch)" -eq 1 ]
+check grep -q '"event":"reattach".*"reattached":3' "$w/group-rerun.json"
+check grep -q '"ok":true' "$w/group-rerun.json"
+check "$bin" run -C "$l" g.yaml > /dev/null
+check diff -r --exclude=.studyflow "$s" "$l"
+check "$bin" fsck -C "$s"
+check reattach_no_journal "$s"
+
+stop_started_cluster "$reattach_started" trap
 unset reattach_state reattach_started reattach_bg w s l pid status before old array

@@ -1,8 +1,8 @@
 # SLURM at cluster scale (issue 17 item 6): the flagship study and a 500-instance fan-out with a
 # gather run under --executor slurm with job arrays, then the same 500 instances as `group: tiny`
 # jobs of 50 (issue 17 item 1). Each must write the bytes a local run writes, stay within the call
-# budget (sbatch calls <= distinct stage templates that ran, counted once per set of upstream
-# stages their instances wait on, + retries; for the 500 instances, exactly the templates; squeue calls <= wall seconds / poll interval + 2;
+# budget (sbatch calls <= distinct stage templates that ran + retries; for the 500 instances,
+# exactly the templates; squeue calls <= wall seconds / poll interval + 2;
 # sacct at most once, as this cluster keeps no accounting), and a
 # rerun must run nothing and submit nothing. Every sbatch/squeue/sacct call is counted by a wrapper
 # on PATH (as bench/sections/41-slurm-arrays.sh does). Starts a cluster with scripts/slurm.sh when
@@ -10,19 +10,10 @@
 # Sourced by scripts/test-integration.sh ($bin, $root, $work, check()); runs under set -euo pipefail.
 
 scale_state="$work/slurm-scale-state"
-scale_started=""
 scale_begin=$(date +%s)
-[ -z "${SLURM_CONF:-}" ] && [ ! -f /etc/slurm/slurm.conf ] && [ -f "$root/.slurm/slurm.conf" ] \
-    && export SLURM_CONF="$root/.slurm/slurm.conf"
-if { [ -n "${SLURM_CONF:-}" ] || [ -f /etc/slurm/slurm.conf ]; } && timeout 20 sinfo >/dev/null 2>&1; then
-    echo "slurm-scale: using the running cluster (${SLURM_CONF:-/etc/slurm/slurm.conf})"
-else
-    unset SLURM_CONF
-    STUDYFLOW_SLURM_STATE="$scale_state" bash "$root/scripts/slurm.sh" up
-    export SLURM_CONF="$scale_state/slurm.conf"
-    scale_started=yes
-    trap 'STUDYFLOW_SLURM_STATE="$scale_state" bash "$root/scripts/slurm.sh" down; rm -rf "$work"' EXIT
-fi
+source "$root/scripts/slurm-cluster.sh"
+use_or_start_cluster "$scale_state" trap
+scale_started=$cluster_started
 
 # Counting wrappers: every call appends one line to $scale_calls/TOOL.
 scale_bin="$work/slurm-scale-bin"; scale_calls="$work/slurm-scale-calls"
@@ -35,19 +26,17 @@ for tool in sbatch squeue sacct; do
 done
 scale_poll=2
 scale_count() { [ -f "$scale_calls/$1" ] && wc -l < "$scale_calls/$1" | tr -d ' ' || echo 0; }
-# scale_templates JSON DIR FILE: for the stages a --json run ran, "WAVES TEMPLATES": the job
-# submissions they may need (one per stage template, cox@msk -> cox, and set of upstream stages:
-# instances of one template become ready together only when they wait on the same stages, so
-# the flagship's km@msk, waiting on msk_ingest, goes out in another array than km@imvigor210_*)
-# and the distinct templates alone (the issue's target, met when each template is one wave).
+# scale_templates JSON DIR FILE: for the stages a --json run ran, the number of distinct stage
+# templates (cox@msk -> cox; a plain stage is its own template).
 scale_templates() {
     "$bin" graph -C "$2" "$3" --format json --expand > "$work/slurm-scale-graph.json"
     python3 -c 'import json,sys
 ran = set(json.loads(open(sys.argv[1]).read().splitlines()[-1])["ran"])
 stages = [s for s in json.load(open(sys.argv[2]))["stages"] if s["stage"] in ran]
-waves = {(s.get("template", s["stage"]), tuple(sorted(s["depends_on"]))) for s in stages}
-print(len(waves), len({s.get("template", s["stage"]) for s in stages}))' "$1" "$work/slurm-scale-graph.json"
+print(len({s.get("template", s["stage"]) for s in stages}))' "$1" "$work/slurm-scale-graph.json"
 }
+# scale_retries JSON: the retry events of a --json run.
+scale_retries() { grep -c '"event":"retry"' "$1" || true; }
 # scale_run NAME DIR FILE [ARGS…]: a counted SLURM run with --json; records wall seconds and the
 # calls it made in $work/slurm-scale-NAME.{json,seconds,sbatch,squeue,sacct}.
 scale_run() {
@@ -63,14 +52,17 @@ scale_run() {
         "$(cat "$work/slurm-scale-$name.sbatch")" "$(cat "$work/slurm-scale-$name.squeue")" "$(cat "$work/slurm-scale-$name.sacct")"
     [ "$status" -eq 0 ] || { tail -n 20 "$work/slurm-scale-$name.err" >&2; return 1; }
 }
-# scale_budget NAME DIR FILE RETRIES: sbatch <= submissions needed (scale_templates) + retries;
-# squeue <= wall / poll interval + 2; sacct <= 1.
+# scale_budget NAME DIR FILE: the strict bound, sbatch <= distinct stage templates that ran +
+# retries (a template's instances are held until its last one is ready: one array each, however
+# far apart their upstreams finish); squeue <= wall / poll interval + 2; sacct <= 1.
 scale_budget() {
-    local name=$1 retries=$4 waves templates seconds
-    read -r waves templates < <(scale_templates "$work/slurm-scale-$name.json" "$2" "$3")
+    local name=$1 templates retries seconds sbatch
+    templates=$(scale_templates "$work/slurm-scale-$name.json" "$2" "$3")
+    retries=$(scale_retries "$work/slurm-scale-$name.json")
     seconds=$(cat "$work/slurm-scale-$name.seconds")
-    echo "slurm-scale: $name: $(cat "$work/slurm-scale-$name.sbatch") sbatch calls; $templates templates, $waves template waves ran"
-    [ "$(cat "$work/slurm-scale-$name.sbatch")" -le $((waves + retries)) ] || return 1
+    sbatch=$(cat "$work/slurm-scale-$name.sbatch")
+    echo "slurm-scale: $name: $sbatch sbatch calls; $templates templates ran, $retries retries (bound: sbatch <= templates + retries)"
+    [ "$sbatch" -le $((templates + retries)) ] || return 1
     [ "$(cat "$work/slurm-scale-$name.squeue")" -le "$(echo "$seconds / $scale_poll + 2" | bc)" ] \
         || { echo "slurm-scale: $name made $(cat "$work/slurm-scale-$name.squeue") squeue calls in $seconds s" >&2; return 1; }
     [ "$(cat "$work/slurm-scale-$name.sacct")" -le 1 ]
@@ -90,7 +82,7 @@ done
 check scale_run flagship "$s" Workflows/liver-metastasis.yaml
 check "$bin" run -C "$l" Workflows/liver-metastasis.yaml > /dev/null
 check diff -r "$s/results" "$l/results"
-check scale_budget flagship "$s" Workflows/liver-metastasis.yaml 0
+check scale_budget flagship "$s" Workflows/liver-metastasis.yaml
 check scale_nothing flagship "$s" Workflows/liver-metastasis.yaml
 
 # 2. 500 instances of a trivial stage and a gather: one array for the fan-out, one job for the gather.
@@ -118,7 +110,7 @@ check scale_run fanout "$s" scale.yaml
 check "$bin" run -C "$l" scale.yaml > /dev/null
 check diff -r "$s/results" "$l/results"
 check [ "$(wc -l < "$s/results/all.txt")" -eq 500 ]
-check scale_budget fanout "$s" scale.yaml 0
+check scale_budget fanout "$s" scale.yaml
 check [ "$(cat "$work/slurm-scale-fanout.sbatch")" -le 2 ]  # 2 templates: one array, one job
 check scale_nothing fanout "$s" scale.yaml
 
@@ -130,7 +122,7 @@ scale_fanout "$g" "    group: tiny
 "
 check scale_run group "$g" scale.yaml
 check diff -r "$g/results" "$l/results"
-check scale_budget group "$g" scale.yaml 0
+check scale_budget group "$g" scale.yaml
 check grep -q -- "--job-name=studyflow-group-tiny .*--array=0-9%2 " "$scale_calls/sbatch"
 check [ "$(cut -d' ' -f1 "$g"/.studyflow/logs/1/tiny.group-1.manifest | sort -u | wc -l)" -eq 10 ]
 check scale_nothing group "$g" scale.yaml
@@ -172,8 +164,5 @@ check grep -qx third "$f/results/third.txt"
 
 scale_seconds=$(( $(date +%s) - scale_begin ))
 echo "slurm-scale: section wall time ${scale_seconds} s"
-if [ -n "$scale_started" ]; then
-    STUDYFLOW_SLURM_STATE="$scale_state" bash "$root/scripts/slurm.sh" down
-    trap 'rm -rf "$work"' EXIT
-fi
+stop_started_cluster "$scale_started" trap
 unset scale_state scale_started scale_begin scale_bin scale_calls scale_poll scale_seconds s l g f status copy

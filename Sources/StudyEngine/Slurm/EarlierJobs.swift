@@ -116,7 +116,7 @@ final class EarlierJobs: Sendable {
                 case .some(let key?):
                     if key != job.entry.key {
                         dropped.append((job, "changed (its inputs, parameters or command differ)"))
-                    } else if counted.withLock({ $0.insert(job.entry.id).inserted }) {
+                    } else if counted.withLock({ $0.insert(job.entry.identity).inserted }) {
                         matched.append(job)
                     }
                 }

@@ -8,6 +8,15 @@ import Synchronization
 /// `sbatch --array` per collection. Each stage completes from its group job's end and its own
 /// status file; a stage after a failing one in its job did not run and says so.
 final class GroupSubmitter: Sendable {
+    /// How group jobs reach the reattach journal (`SlurmExecutor`'s): an intent before `sbatch`,
+    /// the submission after, and each stage's collection; every stage is an entry of its own.
+    struct Journaling: Sendable {
+        var intend: @Sendable ([SlurmExecutor.Submitted], String) -> (token: String?, failure: StageOutcome?)
+        var record: @Sendable (String, [SlurmExecutor.Submitted], String?, String) -> StageOutcome?
+        var collected: @Sendable ([JournalEntry]) -> Void
+    }
+
+    private let journal: Journaling?
     private let settings: SlurmSettings
     private let tools: SlurmTools
     private let poller: SlurmPoller
@@ -18,7 +27,9 @@ final class GroupSubmitter: Sendable {
     private let completions = DispatchQueue(label: "studyflow.slurm.groups", attributes: .concurrent)
 
     /// A submitter using `tools` and `poller`; `maxArraySize` is the cluster's `MaxArraySize`.
-    init(settings: SlurmSettings, tools: SlurmTools, poller: SlurmPoller, maxArraySize: @escaping @Sendable () -> Int) {
+    init(settings: SlurmSettings, tools: SlurmTools, poller: SlurmPoller, maxArraySize: @escaping @Sendable () -> Int,
+         journal: Journaling? = nil) {
+        self.journal = journal
         self.settings = settings
         self.tools = tools
         self.poller = poller
@@ -72,12 +83,26 @@ final class GroupSubmitter: Sendable {
         }
         var job = members[0][0].job
         job.resources = SlurmGroup.resources(members.map { $0.map(\.job.resources) })
-        let arguments = SlurmSubmission.arguments(name: "group-" + group.name, log: group.output, job: job, settings: settings,
-                                                  script: group.script, array: group.range(throttle: settings.arrayThrottle))
+        let jobs: [SlurmExecutor.Submitted] = members.enumerated().flatMap { task, stages in
+            stages.map { (job: $0.job, submission: $0.submission, task: Optional(task)) }
+        }
+        let intent = journal?.intend(jobs, group.name)
+        if let failure = intent?.failure {
+            for entry in members.joined() { complete(entry, StageExecution(outcome: failure)) }
+            return
+        }
+        let arguments = SlurmExecutor.commented(
+            SlurmSubmission.arguments(name: "group-" + group.name, log: group.output, job: job, settings: settings,
+                                      script: group.script, array: group.range(throttle: settings.arrayThrottle)),
+            token: intent?.token ?? nil)
         let result = CapturedProcess.run(tools.sbatch, arguments, directory: job.root)
         let id = result.stdout.split(whereSeparator: \.isNewline).first?.split(separator: ";").first.map(String.init) ?? ""
         guard result.status == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
             return fail(result.status == 0 ? 1 : result.status, "sbatch rejected the job of group '\(group.name)': \(result.message)")
+        }
+        if let failure = journal?.record(id, jobs, intent?.token ?? nil, group.name) {
+            for entry in members.joined() { complete(entry, StageExecution(outcome: failure, jobID: id)) }
+            return
         }
         var refused = false
         for (task, stages) in members.enumerated() {
@@ -96,8 +121,16 @@ final class GroupSubmitter: Sendable {
         }
     }
 
+    /// Hands a stage's end to the runner (off the poller's thread: it stores outputs), then marks
+    /// the stage collected in the journal when a job ran it.
     private func complete(_ entry: ArrayBatcher.Entry, _ execution: StageExecution) {
-        completions.async { entry.completion(execution) }
+        completions.async { [journal] in
+            entry.completion(execution)
+            guard let journal, let id = execution.jobID, id.contains("_") else { return }
+            let job = String(id.prefix { $0 != "_" }), task = Int(id.drop { $0 != "_" }.dropFirst())
+            journal.collected([JournalEntry(job: job, task: task, stage: entry.job.stage, key: "", statusFile: "", logPath: "",
+                                            submitted: 0, group: "")])
+        }
     }
 
     /// How each stage of group job `task` ended, in run order, from the job's end and the status

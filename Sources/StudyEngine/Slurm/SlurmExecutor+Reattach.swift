@@ -5,19 +5,48 @@ import StudyStore
 /// died takes its jobs over when their stage comes up stale with the key they were submitted for,
 /// instead of submitting them again, and cancels the ones the plan no longer needs.
 extension SlurmExecutor {
+    /// A job about to be submitted: its stage, files and array task.
+    typealias Submitted = (job: StageJob, submission: SlurmSubmission, task: Int?)
+
+    /// The journal entries of `jobs` submitted as SLURM job `id` (empty before `sbatch` ran).
+    static func entries(_ id: String, _ jobs: [Submitted], group: String?, token: String?) -> [JournalEntry] {
+        let now = SystemClock.wallSeconds()
+        return jobs.map {
+            JournalEntry(job: id, task: $0.task, stage: $0.job.stage, key: $0.job.key ?? "", statusFile: $0.submission.statusFile,
+                         logPath: $0.job.logPath, submitted: now, group: group, token: token)
+        }
+    }
+
+    /// Before `sbatch`: journals `jobs` as an intent under a fresh token, durably. Returns the
+    /// token to put in the job's `--comment` (`nil` without a journal), or, when the journal cannot
+    /// be written, the stages' outcome (nothing was submitted).
+    func journalIntent(_ jobs: [Submitted], group: String? = nil) -> (token: String?, failure: StageOutcome?) {
+        guard let journal else { return (nil, nil) }
+        let token = journal.newToken()
+        do {
+            try journal.intend(Self.entries("", jobs, group: group, token: token))
+            return (token, nil)
+        } catch {
+            return (nil, .failed(status: 1, message: "cannot write the SLURM journal '\(journal.file)': \(error); submitted nothing; free space or fix the permissions of '\(journal.directory)'"))
+        }
+    }
+
+    /// `arguments` with `--comment=TOKEN` before the script (the last argument), when there is a token.
+    static func commented(_ arguments: [String], token: String?) -> [String] {
+        guard let token, !arguments.isEmpty else { return arguments }
+        var arguments = arguments
+        arguments.insert("--comment=" + token, at: arguments.count - 1)
+        return arguments
+    }
+
     /// Journals the jobs just submitted as SLURM job `id` (`task`: the array task of each), durably,
     /// before they are waited on. `nil` when journaled (or there is no journal); otherwise the
     /// job is cancelled and this is its stages' outcome: a job nobody could find again after a
     /// crash must not run on.
-    func journalSubmission(_ id: String, _ jobs: [(job: StageJob, submission: SlurmSubmission, task: Int?)]) -> StageOutcome? {
+    func journalSubmission(_ id: String, _ jobs: [Submitted], token: String? = nil, group: String? = nil) -> StageOutcome? {
         guard let journal else { return nil }
-        let now = SystemClock.wallSeconds()
-        let entries = jobs.map {
-            JournalEntry(job: id, task: $0.task, stage: $0.job.stage, key: $0.job.key ?? "", statusFile: $0.submission.statusFile,
-                         logPath: $0.job.logPath, submitted: now)
-        }
         do {
-            try journal.record(entries)
+            try journal.record(Self.entries(id, jobs, group: group, token: token))
             return nil
         } catch {
             tools.cancel([id])
@@ -77,7 +106,20 @@ extension SlurmExecutor {
     /// deletes the earlier files, so a crash at any point loses none.
     private func loadEarlier(_ journal: SlurmJournal) -> EarlierJobs {
         let files = journal.earlierFiles()
-        let entries = SlurmJournal.pending(texts: files.compactMap(FileIO.readText))
+        let texts = files.compactMap(FileIO.readText)
+        var entries = SlurmJournal.pending(texts: texts)
+        // Jobs whose process died between sbatch's return and the journal: found by their token.
+        let dangling = SlurmJournal.dangling(texts: texts)
+        if !dangling.isEmpty, let found = tools.jobsByToken() {
+            for (token, intended) in dangling.sorted(by: { $0.key < $1.key }) {
+                guard let job = found[token] else { continue }
+                entries += intended.map { entry in
+                    var entry = entry
+                    entry.job = job
+                    return entry
+                }
+            }
+        }
         let exists: (String) -> Bool = { FileStat.of($0) != nil }
         let states = entries.contains { !exists($0.statusFile) } ? tools.jobStates() : [:]
         let jobs = EarlierJobs(entries) { EarlierJobs.fate(of: $0, states: states, statusExists: exists) }
@@ -133,7 +175,7 @@ extension SlurmExecutor {
                     execution.outcome = .failed(status: status, message: message + " (a job submitted by an earlier run)")
                 }
                 completion(execution)
-                journal?.collected([entry.id])
+                if entry.group == nil { journal?.collected([entry.id]) } else { journal?.collected([entry]) }
             }
         }
         switch taken.fate {
@@ -142,7 +184,7 @@ extension SlurmExecutor {
         case .lost(let state):
             finish(.vanished(state: state))
         case .running:
-            if !poller.watch(entry.id, statusFile: entry.statusFile, notify: finish) {
+            if !poller.watch(entry.identity, statusFile: entry.statusFile, job: entry.id, notify: finish) {
                 tools.cancelExactly([entry.id])
                 completions.async { completion(StageExecution(outcome: .cancelled, jobID: entry.id)) }
             }

@@ -85,13 +85,17 @@ public final class SlurmExecutor: Executor {
         if job.runsLocally { return local.submit(job) }
         let submission = SlurmSubmission(logPath: job.logPath)
         if let failure = prepare(job, submission) { return failure }
-        let result = tools.submit(submission.arguments(for: job, settings: settings), directory: job.root, stop: { cancelled.load(ordering: .relaxed) })
+        let jobs: [Submitted] = [(job: job, submission: submission, task: nil)]
+        let intent = journalIntent(jobs)
+        if let failure = intent.failure { return StageExecution(outcome: failure) }
+        let arguments = Self.commented(submission.arguments(for: job, settings: settings), token: intent.token)
+        let result = tools.submit(arguments, directory: job.root, stop: { cancelled.load(ordering: .relaxed) })
         let id = result.stdout.split(whereSeparator: \.isNewline).first?.split(separator: ";").first.map(String.init) ?? ""
         guard result.status == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
             let status = result.status == 0 ? 1 : result.status
             return StageExecution(outcome: .failed(status: status, message: "sbatch rejected the job of stage '\(job.stage)': \(result.message)"))
         }
-        if let failure = journalSubmission(id, [(job: job, submission: submission, task: nil)]) { return StageExecution(outcome: failure, jobID: id) }
+        if let failure = journalSubmission(id, jobs, token: intent.token) { return StageExecution(outcome: failure, jobID: id) }
         defer { journal?.collected([id]) }
         guard let end = poller.wait(for: id, statusFile: submission.statusFile, stage: job.stage) else {
             // Ctrl-C arrived while sbatch was running: this job missed the batched scancel.
@@ -136,14 +140,20 @@ public final class SlurmExecutor: Executor {
     /// later, from the poller); any other stage runs as `submit` does, before this returns.
     public func start(_ job: StageJob, completion: @escaping @Sendable (StageExecution) -> Void) {
         if !job.runsLocally, job.attempt == 1, let taken = takeOver(job) {
+            settled(job.stage)
             return follow(taken, job: job, completion: completion)
         }
         guard job.template != nil || job.resources.group != nil, !job.runsLocally, !cancelled.load(ordering: .relaxed) else {
+            settled(job.stage)
             return completion(submit(job))
         }
         let submission = SlurmSubmission(logPath: job.logPath)
-        if let failure = prepare(job, submission) { return completion(failure) }
+        if let failure = prepare(job, submission) {
+            settled(job.stage)
+            return completion(failure)
+        }
         if let group = job.resources.group {
+            settled(job.stage)
             let entry = ArrayBatcher.Entry(job: job, submission: submission, completion: completion)
             if !groupSubmitter().add(entry, group: group) { completion(StageExecution(outcome: .cancelled)) }
             return
@@ -153,6 +163,18 @@ public final class SlurmExecutor: Executor {
                                    memory: job.memory, time: job.time)
         let entry = ArrayBatcher.Entry(job: job, submission: submission, completion: completion)
         if !arrayBatcher().add(entry, key: key) { completion(StageExecution(outcome: .cancelled)) }
+    }
+
+    /// Holds each template's instances until the last one is ready (see `ArrayBatcher`), so a
+    /// fan-out costs one `sbatch` however far apart its upstreams finish.
+    public func expect(_ instances: [String: [String]]) {
+        guard settings.holdArrays, !instances.isEmpty else { return }
+        arrayBatcher().expect(instances)
+    }
+
+    /// Releases a held template once `stage` was its last awaited instance.
+    public func settled(_ stage: String) {
+        batcher.withLock { $0 }?.settle(stage)
     }
 
     private func arrayBatcher() -> ArrayBatcher {
@@ -168,7 +190,11 @@ public final class SlurmExecutor: Executor {
     private func groupSubmitter() -> GroupSubmitter {
         groups.withLock { groups in
             if let groups { return groups }
-            let made = GroupSubmitter(settings: settings, tools: tools, poller: poller, maxArraySize: { [self] in maxArraySize() })
+            let made = GroupSubmitter(settings: settings, tools: tools, poller: poller, maxArraySize: { [self] in maxArraySize() },
+                                      journal: GroupSubmitter.Journaling(
+                                          intend: { [self] jobs, group in journalIntent(jobs, group: group) },
+                                          record: { [self] id, jobs, token, group in journalSubmission(id, jobs, token: token, group: group) },
+                                          collected: { [journal] entries in journal?.collected(entries) }))
             groups = made
             return made
         }
@@ -209,14 +235,21 @@ public final class SlurmExecutor: Executor {
         } catch {
             return fail(127, "cannot write the job array of stage '\(array.template)': \(error)")
         }
-        let arguments = SlurmSubmission.arguments(name: array.template, log: array.output, job: chunk[0].job, settings: settings,
-                                                  script: array.script, array: array.range(throttle: settings.arrayThrottle))
+        let jobs: [Submitted] = chunk.enumerated().map { (job: $0.element.job, submission: $0.element.submission, task: Optional($0.offset)) }
+        let intent = journalIntent(jobs)
+        if let failure = intent.failure {
+            for entry in chunk { complete(entry) { StageExecution(outcome: failure) } }
+            return
+        }
+        let arguments = Self.commented(SlurmSubmission.arguments(name: array.template, log: array.output, job: chunk[0].job, settings: settings,
+                                                                 script: array.script, array: array.range(throttle: settings.arrayThrottle)),
+                                       token: intent.token)
         let result = tools.submit(arguments, directory: chunk[0].job.root, stop: { cancelled.load(ordering: .relaxed) })
         let id = result.stdout.split(whereSeparator: \.isNewline).first?.split(separator: ";").first.map(String.init) ?? ""
         guard result.status == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
             return fail(result.status == 0 ? 1 : result.status, "sbatch rejected the job array of stage '\(array.template)': \(result.message)")
         }
-        if let failure = journalSubmission(id, chunk.enumerated().map { (job: $0.element.job, submission: $0.element.submission, task: Optional($0.offset)) }) {
+        if let failure = journalSubmission(id, jobs, token: intent.token) {
             for entry in chunk { complete(entry) { StageExecution(outcome: failure, jobID: id) } }
             return
         }

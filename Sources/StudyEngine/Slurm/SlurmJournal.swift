@@ -23,9 +23,17 @@ public struct JournalEntry: Sendable, Equatable {
     public var logPath: String
     /// Wall-clock seconds (Unix time) of the submission.
     public var submitted: Double
+    /// The `group:` it ran in: the stages of one group job share its id (`42_3`).
+    public var group: String?
+    /// The token in the job's `--comment`, which finds the job when the process died between
+    /// `sbatch` and this entry (see `SlurmJournal.intend`).
+    public var token: String?
 
     /// Creates an entry.
-    public init(job: String, task: Int? = nil, stage: String, key: String, statusFile: String, logPath: String, submitted: Double) {
+    public init(job: String, task: Int? = nil, stage: String, key: String, statusFile: String, logPath: String, submitted: Double,
+                group: String? = nil, token: String? = nil) {
+        self.group = group
+        self.token = token
         self.job = job
         self.task = task
         self.stage = stage
@@ -38,12 +46,19 @@ public struct JournalEntry: Sendable, Equatable {
     /// The id squeue and scancel use: `42`, or `42_3` for task 3 of array 42.
     public var id: String { task.map { SlurmArray.taskID(job, $0) } ?? job }
 
-    /// The entry as one journal line (JSON object, newline-terminated).
-    var line: String {
-        var fields: [String: JSONValue] = ["op": .string("submit"), "job": .string(job), "stage": .string(stage),
+    /// What tells entries apart: the id, and for a stage of a group job (which shares its id with
+    /// the others of that job) the stage too.
+    public var identity: String { group == nil ? id : id + " " + stage }
+
+    /// The entry as one journal line (JSON object, newline-terminated); `op` is `submit`, or
+    /// `intent` for a job about to be submitted (no job id yet).
+    func line(op: String = "submit") -> String {
+        var fields: [String: JSONValue] = ["op": .string(op), "job": .string(job), "stage": .string(stage),
                                            "key": .string(key), "status": .string(statusFile), "log": .string(logPath),
                                            "submitted": .number(submitted)]
         if let task { fields["task"] = .integer(task) }
+        if let group { fields["group"] = .string(group) }
+        if let token { fields["token"] = .string(token) }
         return JSONValue.object(fields).canonicalJSON + "\n"
     }
 }
@@ -66,6 +81,7 @@ public final class SlurmJournal: Sendable {
     /// The open file, once written; `discarded` once `discard()` ran (later notes are dropped, so
     /// a completion finishing after the run's end does not bring the file back).
     private let descriptor = Mutex<(fd: Int32?, discarded: Bool)>((nil, false))
+    private let tokens = Atomic<Int>(0)
 
     /// A journal in `directory`; nothing is written until the first submission.
     public init(directory: String) {
@@ -79,7 +95,22 @@ public final class SlurmJournal: Sendable {
     /// cannot be written (the caller cancels the jobs rather than leave them untracked).
     public func record(_ entries: [JournalEntry]) throws {
         guard !entries.isEmpty else { return }
-        try append(entries.map(\.line).joined(), durable: true)
+        try append(entries.map { $0.line() }.joined(), durable: true)
+    }
+
+    /// Records, durably and BEFORE `sbatch` runs, the jobs about to be submitted with `token` in
+    /// their `--comment` (entries without a job id). A process killed between `sbatch`'s return
+    /// and `record` leaves this intent without its submission; the next run finds the job by its
+    /// token in one `squeue` call instead of submitting it again.
+    public func intend(_ entries: [JournalEntry]) throws {
+        guard !entries.isEmpty else { return }
+        try append(entries.map { $0.line(op: "intent") }.joined(), durable: true)
+    }
+
+    /// A token no other submission of this workspace has: `studyflow-PID-NANOS-N`.
+    public func newToken() -> String {
+        let n = tokens.add(1, ordering: .relaxed).newValue
+        return "studyflow-\(getpid())-\(SystemClock.wallNanoseconds())-\(n)"
     }
 
     /// Notes that the jobs `ids` were collected (their outputs stored), so a later run need not
@@ -87,6 +118,16 @@ public final class SlurmJournal: Sendable {
     public func collected(_ ids: [String]) {
         guard !ids.isEmpty else { return }
         let text = ids.map { JSONValue.object(["op": .string("done"), "job": .string($0)]).canonicalJSON + "\n" }.joined()
+        try? append(text, durable: false)
+    }
+
+    /// Notes that the stages of group jobs `entries` were collected (one line each: the stages of
+    /// one group job share its id, and each is collected on its own).
+    public func collected(_ entries: [JournalEntry]) {
+        guard !entries.isEmpty else { return }
+        let text = entries.map {
+            JSONValue.object(["op": .string("done"), "job": .string($0.id), "stage": .string($0.stage)]).canonicalJSON + "\n"
+        }.joined()
         try? append(text, durable: false)
     }
 
@@ -137,9 +178,21 @@ public final class SlurmJournal: Sendable {
     /// The pending jobs of journal files' `texts`: submissions minus collections, torn or foreign
     /// lines skipped. A job submitted twice (a run that took over an earlier one) counts once.
     static func pending(texts: [String]) -> [JournalEntry] {
+        read(texts).pending
+    }
+
+    /// The intents of `texts` whose submission never made it into the journal (the process died
+    /// around `sbatch`), by token, each with the entries it announced (no job id).
+    static func dangling(texts: [String]) -> [String: [JournalEntry]] {
+        read(texts).dangling
+    }
+
+    private static func read(_ texts: [String]) -> (pending: [JournalEntry], dangling: [String: [JournalEntry]]) {
         var entries: [JournalEntry] = []
         var index: [String: Int] = [:]
         var done: Set<String> = []
+        var intents: [String: [JournalEntry]] = [:]
+        var submitted: Set<String> = []
         for text in texts {
             // Only newline-terminated lines: the last one may have been cut short by a crash.
             var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
@@ -148,17 +201,22 @@ public final class SlurmJournal: Sendable {
                 guard case .object(let fields)? = try? JSONValue.parse(Array(line.utf8)),
                       case .string(let op)? = fields["op"] else { continue }
                 if op == "done", case .string(let id)? = fields["job"] {
-                    done.insert(id)
+                    if case .string(let stage)? = fields["stage"] { done.insert(id + " " + stage) } else { done.insert(id) }
+                } else if op == "intent", let entry = Self.entry(fields, job: false), let token = entry.token {
+                    intents[token, default: []].append(entry)
                 } else if op == "submit", let entry = Self.entry(fields) {
-                    if let at = index[entry.id] { entries[at] = entry } else { index[entry.id] = entries.count; entries.append(entry) }
+                    if let token = entry.token { submitted.insert(token) }
+                    let identity = entry.identity
+                    if let at = index[identity] { entries[at] = entry } else { index[identity] = entries.count; entries.append(entry) }
                 }
             }
         }
-        return entries.filter { !done.contains($0.id) }
+        let pending = entries.filter { !done.contains($0.id) && !done.contains($0.identity) }
+        return (pending, intents.filter { !submitted.contains($0.key) })
     }
 
-    private static func entry(_ fields: [String: JSONValue]) -> JournalEntry? {
-        guard case .string(let job)? = fields["job"], !job.isEmpty, job.allSatisfy(\.isNumber),
+    private static func entry(_ fields: [String: JSONValue], job needed: Bool = true) -> JournalEntry? {
+        guard case .string(let job)? = fields["job"], !needed || (!job.isEmpty && job.allSatisfy(\.isNumber)),
               case .string(let stage)? = fields["stage"], case .string(let key)? = fields["key"],
               case .string(let status)? = fields["status"], case .string(let log)? = fields["log"] else { return nil }
         var task: Int?
@@ -173,6 +231,8 @@ public final class SlurmJournal: Sendable {
         case .integer(let value)?: time = Double(value)
         default: time = 0
         }
-        return JournalEntry(job: job, task: task, stage: stage, key: key, statusFile: status, logPath: log, submitted: time)
+        func text(_ name: String) -> String? { if case .string(let value)? = fields[name] { return value } else { return nil } }
+        return JournalEntry(job: job, task: task, stage: stage, key: key, statusFile: status, logPath: log, submitted: time,
+                            group: text("group"), token: text("token"))
     }
 }

@@ -33,6 +33,8 @@ enum JobEnd: Equatable, Sendable {
 /// array tasks can wait without a thread each.
 final class SlurmPoller: Sendable {
     private struct Waiter {
+        /// The id squeue and scancel know it by (the key, except for one stage of a group job).
+        var job: String
         var statusFile: String
         /// The stage it runs, for notes on why it waits.
         var stage: String
@@ -140,10 +142,12 @@ final class SlurmPoller: Sendable {
 
     /// Calls `notify` once when job `id` ends (from the poller's thread); false when `cancelAll`
     /// came first (then `notify` is never called and the caller cancels the job).
-    func watch(_ id: String, statusFile: String, stage: String = "", notify: @escaping @Sendable (JobEnd) -> Void) -> Bool {
+    /// `job` is the id SLURM knows when it differs from `id` (stages of one group job share it).
+    func watch(_ id: String, statusFile: String, stage: String = "", job: String? = nil,
+               notify: @escaping @Sendable (JobEnd) -> Void) -> Bool {
         let start: Bool? = state.withLock { s in
             if s.cancelled { return nil }
-            s.waiters[id] = Waiter(statusFile: statusFile, stage: stage, notify: notify)
+            s.waiters[id] = Waiter(job: job ?? id, statusFile: statusFile, stage: stage, notify: notify)
             if s.polling { return false }
             s.polling = true
             return true
@@ -163,7 +167,8 @@ final class SlurmPoller: Sendable {
             s.waiters = [:]
             return waiting
         }
-        cancelJobs(waiting.map(\.id))
+        var seen: Set<String> = []
+        cancelJobs(waiting.map(\.waiter.job).filter { seen.insert($0).inserted })
         for entry in waiting { entry.waiter.notify(.cancelled) }
     }
 
@@ -205,7 +210,7 @@ final class SlurmPoller: Sendable {
         state.withLock { s in
             for (id, var waiter) in s.waiters {
                 var end: JobEnd?
-                let slurmState = updates.states?[id]
+                let slurmState = updates.states?[waiter.job]
                 if let failure = updates.failure {
                     end = .pollFailed(failure)
                 } else if let status = updates.statuses[id] ?? waiter.signalled {
@@ -213,7 +218,7 @@ final class SlurmPoller: Sendable {
                         end = .exited(status)
                     } else if let states = updates.states {
                         // A signal death SLURM caused (scancel, time limit) is reported as such.
-                        let known = states[id] ?? waiter.lastState
+                        let known = states[waiter.job] ?? waiter.lastState
                         if let known, !Self.finalStates.contains(known) {
                             waiter.signalled = status
                         } else {
@@ -238,7 +243,7 @@ final class SlurmPoller: Sendable {
                 if let slurmState { waiter.lastState = slurmState }
                 if end == nil, let since = waiter.absentSince, now - since >= lostGrace {
                     end = .vanished(state: waiter.lastState)
-                    if waiter.lastState == nil || waiter.lastState == "COMPLETED" { unaccounted.append(id) }
+                    if waiter.lastState == nil || waiter.lastState == "COMPLETED" { unaccounted.append(waiter.job) }
                 }
                 if waiter.withdrawn, case .vanished? = end { end = .cancelled }
                 if let end {
@@ -250,9 +255,9 @@ final class SlurmPoller: Sendable {
             }
         }
         // sacct (when the cluster keeps accounting) knows why a job that left squeue ended.
-        guard !unaccounted.isEmpty, let final = accounting(unaccounted.sorted()) else { return ended }
+        guard !unaccounted.isEmpty, let final = accounting(Set(unaccounted).sorted()) else { return ended }
         return ended.map { entry in
-            guard case .vanished = entry.end, let known = final[entry.id] else { return entry }
+            guard case .vanished = entry.end, let known = final[entry.waiter.job] else { return entry }
             return (entry.id, entry.waiter, .vanished(state: known))
         }
     }
@@ -264,7 +269,7 @@ final class SlurmPoller: Sendable {
         var notes: [StageNote] = []
         state.withLock { s in
             for (id, waiter) in s.waiters where !waiter.stage.isEmpty {
-                let reason = queue.notableReason(id)
+                let reason = queue.notableReason(waiter.job)
                 guard reason != waiter.reason else { continue }
                 s.waiters[id]?.reason = reason
                 notes.append(StageNote(stage: waiter.stage, kind: .queued(reason: reason)))

@@ -18,6 +18,9 @@ public struct SlurmSettings: Sendable {
     public var coalesceWindow: Double = 0.2
     /// Seconds the first collected instance waits at most before its array goes out.
     public var coalesceCap: Double = 30
+    /// `hold_arrays:` (default true): hold a fan-out's ready instances until every instance of
+    /// its template is ready, so each template goes out as one array; false sends them as they come.
+    public var holdArrays: Bool = true
     /// `group_components:`: group name → most stages one group job runs; a group not listed runs
     /// all its ready stages in one job.
     public var groupComponents: [String: Int] = [:]

@@ -89,6 +89,23 @@ struct SlurmTools: Sendable {
         return SlurmQueue.parse(result.stdout)
     }
 
+    /// This user's jobs by the token in their `--comment` (array job id for an array), in one
+    /// `squeue` call that also lists jobs the controller still remembers as ended; `nil` when it failed.
+    func jobsByToken() -> [String: String]? {
+        let result = CapturedProcess.run(squeue, ["--noheader", "--me", "--states=all", "--format=%i|%k"])
+        guard result.status == 0 else { return nil }
+        var jobs: [String: String] = [:]
+        for line in result.stdout.split(whereSeparator: \.isNewline) {
+            let fields = line.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)
+            guard fields.count == 2 else { continue }
+            let job = String(fields[0].trimmingSet(" ").prefix { $0 != "_" })
+            let token = String(fields[1].trimmingSet(" "))
+            guard !job.isEmpty, job.allSatisfy(\.isNumber), token.hasPrefix("studyflow-") else { continue }
+            jobs[token] = job
+        }
+        return jobs
+    }
+
     /// `sbatch ARGUMENTS` in `directory`. While the controller cannot be reached (it restarts, the
     /// network blips) sbatch fails before anything is sent, so it is tried again every `pause`
     /// seconds for up to `patience` seconds; any other failure is returned at once.
