@@ -354,7 +354,8 @@ extension BinaryReader {
         case 6:
             let count = try readCount()
             var members: [String: JSONValue] = [:]
-            members.reserveCapacity(count)
+            // Never for none: reserving room for 0 allocates a table, one per stage's empty `params`.
+            if count > 0 { members.reserveCapacity(count) }
             for _ in 0..<count { let key = try readString(); members[key] = try readJSON(depth: depth + 1) }
             return .object(members)
         default: throw BinaryFormatError()

@@ -89,4 +89,25 @@ struct InstanceStorageTests {
         let mapped = FanoutItem(key: "k", eachKey: "k", value: .object([:]))
         #expect(mapped.value == .object([:]))
     }
+
+    @Test("decoded stages without params hold the shared empty table, not one table each")
+    func emptyParamsTakeNoTable() throws {
+        let stages = try roundTrip(Self.matrix).decoded.workflow.stages
+        let empty: [String: JSONValue] = [:]
+        #expect(stages.count == 9)
+        for stage in stages {
+            #expect(stage.params.isEmpty)
+            // A dictionary is one reference to its storage; an empty one that reserved room has its own.
+            #expect(unsafeBitCast(stage.params, to: UInt.self) == unsafeBitCast(empty, to: UInt.self))
+        }
+        let withParams = try roundTrip("""
+        name: p
+        stages:
+          a:
+            run: echo ${params.n} > ${outputs.out}
+            params: {n: 3}
+            outputs: {out: a.txt}
+        """).decoded.workflow.stages
+        #expect(withParams[0].params == ["n": .integer(3)])
+    }
 }
