@@ -180,10 +180,11 @@ struct ToolDigestTests {
             run: fakepy x > ${outputs.out}
             outputs: {out: c.txt}
         """
-        let (ws, _) = workspace(yaml)
-        let results = try ws.runFake().summary.results
+        let (ws, tools) = workspace(yaml)
+        // The fake programs' directory lives as long as `tools`.
+        let results = try withExtendedLifetime(tools) { try ws.runFake().summary.results }
         let lists = try ["a", "b", "c"].map { id in try #require(results.first { $0.stage == id }?.record).tools }
-        #expect(lists.map { $0.map(\.name) } == [["fakeawk"], ["fakeawk"], ["fakepy", "/bin/sh"]])
+        #expect(lists.map { $0.map(\.name) } == [["fakeawk", "/bin/sh"], ["fakeawk", "/bin/sh"], ["fakepy", "/bin/sh"]])
         let buffers = lists.map { $0.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) } }
         #expect(buffers[0] == buffers[1])
         #expect(buffers[0] != buffers[2])
