@@ -23,51 +23,59 @@ enum PreviewPrinter {
             Console.out(JSONValue.object(extra.merging(["stages": .array(stages)]) { _, new in new }).canonicalJSON + "\n")
             return
         }
-        let width = preview.entries.map(\.stage.count).max() ?? 0
+        let output = LineBuffer()
+        let width = preview.entries.lazy.map(\.stage.count).max() ?? 0
         for entry in preview.entries {
             var line = (entry.isStale ? "stale      " : "up-to-date ") + entry.stage.padding(to: width)
             if !entry.reasons.isEmpty { line += "  " + ReasonText.joined(entry.reasons) }
-            Console.out(line.trimmingTrailingSpaces() + "\n")
-            for note in notes[entry.stage] ?? [] { Console.out("           \(entry.stage): \(note)\n") }
+            output.append(line.trimmingTrailingSpaces() + "\n", urgent: false)
+            for note in notes[entry.stage] ?? [] { output.append("           \(entry.stage): \(note)\n", urgent: false) }
         }
-        for waiting in preview.waiting { Console.out("waiting    \(waiting.stage.padding(to: width))  \(waiting.note)\n") }
-        let stale = preview.entries.filter(\.isStale).count
-        let all = "\(preview.entries.count) stages" + ProgressReporter.instanceCount(preview.entries.map(\.stage))
+        for waiting in preview.waiting { output.append("waiting    \(waiting.stage.padding(to: width))  \(waiting.note)\n", urgent: false) }
+        output.flush()
+        let stale = preview.entries.lazy.filter(\.isStale).count
+        let all = "\(preview.entries.count) stages" + ProgressReporter.instanceCount(preview.entries.lazy.map(\.stage))
         Console.out(stale == 0
             ? "studyflow: all \(all) up to date\n"
             : "studyflow: \(stale) of \(all) stale; 'studyflow run' brings them up to date\n")
     }
 
-    /// `run -n`: only what would happen, make-style.
+    /// `run -n`: only what would happen, make-style. Lines go out in 64 KiB writes, not one
+    /// write per stage: a fan-out's dry run prints 100,000 of them.
     static func printDryRun(_ preview: Preview, json: Bool) {
-        let stale = preview.entries.filter(\.isStale)
+        let output = LineBuffer()
+        defer { output.flush() }
         if json {
-            for entry in stale {
-                Console.out(withTemplate([
+            for entry in preview.entries where entry.isStale {
+                output.append(withTemplate([
                     "event": .string("plan"), "stage": .string(entry.stage), "action": .string(entry.action.rawValue),
                     "reasons": .array(entry.reasons.map { .string($0.description) }),
-                ]).canonicalJSON + "\n")
+                ]).canonicalJSON + "\n", urgent: false)
             }
             for waiting in preview.waiting {
-                Console.out(JSONValue.object([
+                output.append(JSONValue.object([
                     "event": .string("plan"), "stage": .string(waiting.stage), "action": .string("expand"),
                     "reasons": .array([.string(waiting.note)]),
-                ]).canonicalJSON + "\n")
+                ]).canonicalJSON + "\n", urgent: false)
             }
             return
         }
-        let all = "\(preview.entries.count) stages" + ProgressReporter.instanceCount(preview.entries.map(\.stage))
-        for waiting in preview.waiting { Console.out("expand  \(waiting.stage)  \(waiting.note)\n") }
-        if stale.isEmpty {
-            Console.out("studyflow: nothing to do; all \(all) up to date\n")
+        let all = "\(preview.entries.count) stages" + ProgressReporter.instanceCount(preview.entries.lazy.map(\.stage))
+        for waiting in preview.waiting { output.append("expand  \(waiting.stage)  \(waiting.note)\n", urgent: false) }
+        var staleCount = 0, width = 0
+        for entry in preview.entries where entry.isStale {
+            staleCount += 1
+            width = max(width, entry.stage.count)
+        }
+        if staleCount == 0 {
+            output.append("studyflow: nothing to do; all \(all) up to date\n", urgent: false)
             return
         }
-        let width = stale.map(\.stage.count).max() ?? 0
-        for entry in stale {
+        for entry in preview.entries where entry.isStale {
             let verb = entry.action == .restore ? "restore" : "run    "
-            Console.out("\(verb) \(entry.stage.padding(to: width))  \(ReasonText.joined(entry.reasons))\n")
+            output.append("\(verb) \(entry.stage.padding(to: width))  \(ReasonText.joined(entry.reasons))\n", urgent: false)
         }
-        Console.out("studyflow: dry run: \(stale.count) of \(all) would run or be restored; nothing was run\n")
+        output.append("studyflow: dry run: \(staleCount) of \(all) would run or be restored; nothing was run\n", urgent: false)
     }
 }
 

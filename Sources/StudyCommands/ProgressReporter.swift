@@ -43,7 +43,7 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
 
     /// ` (7 instances of 'cox')` or ` (12 instances of 2 fan-outs)` when fan-out instances ran or
     /// were checked, else empty: the stage count alone would hide that 1,000 of them are one template.
-    static func instanceCount(_ ids: [String]) -> String {
+    static func instanceCount(_ ids: some Sequence<String>) -> String {
         var templates: Set<String> = [], count = 0
         for id in ids { if let template = StageSelector.template(ofInstance: id) { templates.insert(template); count += 1 } }
         guard let first = templates.first else { return "" }

@@ -128,7 +128,11 @@ struct RunCommand: ParsableCommand {
         let settings = try settingsOptions.resolve(workspace, layout: layout)
         if dryRun {
             let (_, options, ws) = try loadChecked(source, file, settings)
-            PreviewPrinter.printDryRun(try Preview.evaluate(ws, options: options), json: json)
+            phases.mark("load workflow")
+            let preview = try Preview.evaluate(ws, options: options)
+            phases.mark("plan")
+            PreviewPrinter.printDryRun(preview, json: json)
+            phases.mark("print")
             return
         }
 

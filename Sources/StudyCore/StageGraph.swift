@@ -5,11 +5,11 @@ public struct StageGraph: Sendable, Equatable {
     /// Number of stages.
     public let count: Int
     /// For each stage, the stages that write something it reads (sorted, unique).
-    public let dependencies: [[Int32]]
+    public let dependencies: StageLists
     /// For each stage, the stages that read something it writes (sorted, unique).
-    public let dependents: [[Int32]]
+    public let dependents: StageLists
     /// For each stage and each declared input, the stage that writes it, or -1 for a source file.
-    public let inputProducers: [[Int32]]
+    public let inputProducers: StageLists
     /// Stages in an order where every stage follows its dependencies; ties by declaration order.
     public let order: [Int32]
 
@@ -54,8 +54,14 @@ public struct StageGraph: Sendable, Equatable {
                                    inputProducers: inputProducers, order: order))
     }
 
-    /// Creates a graph from parts already computed (e.g. read back from the compiled-workflow cache).
+    /// Creates a graph from parts already computed.
     public init(count: Int, dependencies: [[Int32]], dependents: [[Int32]], inputProducers: [[Int32]], order: [Int32]) {
+        self.init(count: count, dependencies: StageLists(dependencies), dependents: StageLists(dependents),
+                  inputProducers: StageLists(inputProducers), order: order)
+    }
+
+    /// Creates a graph from flat lists already computed (e.g. read back from the compiled-workflow cache).
+    public init(count: Int, dependencies: StageLists, dependents: StageLists, inputProducers: StageLists, order: [Int32]) {
         self.count = count
         self.dependencies = dependencies
         self.dependents = dependents
@@ -115,7 +121,7 @@ public struct StageGraph: Sendable, Equatable {
         walk(from: roots, edges: dependents)
     }
 
-    private func walk(from starts: [Int], edges: [[Int32]]) -> [Bool] {
+    private func walk(from starts: [Int], edges: StageLists) -> [Bool] {
         var marked = [Bool](repeating: false, count: count)
         var stack = starts
         for s in starts { marked[s] = true }

@@ -111,10 +111,15 @@ public struct CompiledWorkflow: Sendable, Equatable {
         }
         let count = try r.readCount()
         var stages: [Stage] = []
-        var dependencies: [[Int32]] = [], producers: [[Int32]] = [], words: [[String]] = []
+        var dependencies = StageLists(), producers = StageLists(), words: [[String]] = []
+        dependencies.reserveCapacity(lists: count, ids: count)
+        producers.reserveCapacity(lists: count, ids: count)
         stages.reserveCapacity(count)
+        // A fan-out's instances are consecutive and share their template's command: one parsed
+        // `CommandTemplate` (and one copy of its text) serves them all, instead of one per stage.
+        var lastCommand: CommandTemplate?
         for _ in 0..<count {
-            stages.append(try Self.readStage(&r, file: file))
+            stages.append(try Self.readStage(&r, file: file, lastCommand: &lastCommand))
             for k in 0..<2 {
                 var list: [Int32] = []
                 for _ in 0..<(try r.readCount()) {
@@ -134,13 +139,8 @@ public struct CompiledWorkflow: Sendable, Equatable {
         let gathers = try r.readGathers(stageCount: count)
         let levels = try r.readLevels()
         guard r.isAtEnd else { throw BinaryFormatError() }
-        var dependents = [[Int32]](repeating: [], count: count)
-        for (id, deps) in dependencies.enumerated() {
-            for dep in deps {
-                guard dep >= 0, Int(dep) < count else { throw BinaryFormatError() }
-                dependents[Int(dep)].append(Int32(id))
-            }
-        }
+        // Dependencies were checked to name stages (never -1) as they were read.
+        let dependents = dependencies.reversed(count: count)
         var workflow = Workflow(file: file, name: name, description: description, params: params, stages: stages,
                                 slurm: slurm, sign: sign == 1, fanouts: fanouts, gathers: gathers, levels: levels)
         workflow.includes = includes
@@ -153,14 +153,19 @@ public struct CompiledWorkflow: Sendable, Equatable {
     }
 
     /// One stage's declaration, as `encoded()` wrote it.
-    private static func readStage(_ r: inout BinaryReader, file mainFile: String) throws(BinaryFormatError) -> Stage {
+    /// `lastCommand` is the previous stage's command, reused when this one's text is the same.
+    private static func readStage(_ r: inout BinaryReader, file mainFile: String,
+                                  lastCommand: inout CommandTemplate?) throws(BinaryFormatError) -> Stage {
         let id = try r.readString()
         let stageFile = try r.readString()
         let file = stageFile.isEmpty ? mainFile : stageFile
         let location = try r.readLocation(file: file)
         let action: StageAction
         switch try r.readUInt() {
-        case 0: action = .shell(CommandTemplate(try r.readString()))
+        case 0:
+            let text = try r.readString()
+            if lastCommand?.text != text { lastCommand = CommandTemplate(text) }
+            action = .shell(lastCommand!)
         case 1: action = .builtin(kind: try r.readString(), with: try r.readJSON())
         default: throw BinaryFormatError()
         }
@@ -350,8 +355,11 @@ extension BinaryReader {
             for _ in 0..<(try readCount()) { items.append(try readJSON(depth: depth + 1)) }
             return .array(items)
         case 6:
+            let count = try readCount()
             var members: [String: JSONValue] = [:]
-            for _ in 0..<(try readCount()) { let key = try readString(); members[key] = try readJSON(depth: depth + 1) }
+            // Never for none: reserving room for 0 allocates a table, one per stage's empty `params`.
+            if count > 0 { members.reserveCapacity(count) }
+            for _ in 0..<count { let key = try readString(); members[key] = try readJSON(depth: depth + 1) }
             return .object(members)
         default: throw BinaryFormatError()
         }

@@ -88,8 +88,11 @@ public final class Runner: Sendable {
         workspace.tools.save()
         if let commitError { throw commitError }
         // Moved out, not copied: the summary is the one list of results from here on.
+        // Sized exactly: grown by doubling from empty, a 10,000-stage run's list held room for 16,384.
         let ordered = results.withLock { results in
-            let ordered = graph.order.compactMap { results[Int($0)] }
+            var ordered: [StageResult] = []
+            ordered.reserveCapacity(results.lazy.filter { $0 != nil }.count)
+            for id in graph.order { if let result = results[Int(id)] { ordered.append(result) } }
             results = []
             return ordered
         }

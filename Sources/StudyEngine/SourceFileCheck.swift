@@ -15,6 +15,7 @@ public enum SourceFileCheck {
     public static func diagnostics(_ workspace: Workspace) -> [Diagnostic] {
         let stages = workspace.compiled.workflow.stages
         let index = OutputOwners(stages)
+        if index.isEmpty { return [] }
         var reported: Set<String> = []
         var diagnostics: [Diagnostic] = []
         for (id, stage) in stages.enumerated() {
@@ -35,24 +36,38 @@ public enum SourceFileCheck {
     }
 }
 
-/// Which stage's output a path is, or lies inside.
+/// Which stage's directory output a path lies strictly inside. A path equal to an output is the
+/// ordinary edge (never reported), so only directory outputs are indexed, as two small integers
+/// each: at 100,000 instances with file outputs the index is empty.
 private struct OutputOwners {
-    private var byPath: [String: (Int, Artifact)] = [:]
-    private var directories: Set<String> = []
+    private let stages: [Stage]
+    private var directories: [String: (stage: Int32, output: Int32)] = [:]
+    /// Every output path, kept only when some output is a directory: a path that is an output
+    /// itself is that output, never one inside a directory.
+    private var outputs: Set<String> = []
 
     init(_ stages: [Stage]) {
+        self.stages = stages
         for (id, stage) in stages.enumerated() {
-            for output in stage.outputs where byPath[output.path] == nil {
-                byPath[output.path] = (id, output)
-                if output.isDirectory { directories.insert(output.path) }
+            for (index, output) in stage.outputs.enumerated() where output.isDirectory && directories[output.path] == nil {
+                directories[output.path] = (Int32(id), Int32(index))
             }
         }
+        guard !directories.isEmpty else { return }
+        for stage in stages { for output in stage.outputs { outputs.insert(output.path) } }
     }
 
+    /// Whether no path can lie inside an output.
+    var isEmpty: Bool { directories.isEmpty }
+
+    /// The stage and directory output that `path` lies strictly inside (the deepest one).
     func owner(of path: String) -> (Int, Artifact)? {
-        if let exact = byPath[path] { return exact }
-        if directories.isEmpty { return nil }
-        for parent in WorkspacePath.parents(of: path).reversed() where directories.contains(parent) { return byPath[parent] }
+        if directories.isEmpty || outputs.contains(path) { return nil }
+        for parent in WorkspacePath.parents(of: path).reversed() {
+            if let entry = directories[parent] {
+                return (Int(entry.stage), stages[Int(entry.stage)].outputs[Int(entry.output)])
+            }
+        }
         return nil
     }
 }

@@ -25,6 +25,8 @@ public final class ToolResolver: Sendable {
         var lookups: [String: Lookup] = [:]
         var files: [String: ToolState?] = [:]
         var watched: Set<String> = []
+        /// Every distinct list `used(by:listed:)` returned: stages calling the same programs share one.
+        var lists: Set<[ToolState]> = []
     }
 
     /// The workspace root: relative PATH entries and scripts are read from it.
@@ -79,7 +81,19 @@ public final class ToolResolver: Sendable {
                 if let interpreter = Self.interpreter(ofFile: root + "/" + path) { add(self.tool(named: interpreter, listed: false)) }
             }
         }
-        return tools
+        return interned(tools)
+    }
+
+    /// `tools`, or the equal list returned before: the list goes into the stage's record, which
+    /// the run keeps until its ledger is written, and 10,000 stages calling `cat` and `cksum`
+    /// kept 10,000 copies of the same two entries.
+    private func interned(_ tools: [ToolState]) -> [ToolState] {
+        guard !tools.isEmpty else { return tools }
+        return state.withLock { state in
+            if let known = state.lists.firstIndex(of: tools) { return state.lists[known] }
+            state.lists.insert(tools)
+            return tools
+        }
     }
 
     /// `name` (a bare name through PATH, or an absolute path) resolved, hashed and asked its version.

@@ -5,7 +5,7 @@ import Darwin
 #endif
 import StudyCore
 
-/// Streams a file through SHA-256 in 1 MiB chunks, optionally copying it on the way (so storing an
+/// Streams a file through SHA-256 in chunks of at most 1 MiB, optionally copying it on the way (so storing an
 /// output reads it once).
 public enum FileHasher {
     static let chunk = 1 << 20
@@ -34,10 +34,11 @@ public enum FileHasher {
         defer { close(fd) }
         var builder = DigestBuilder()
         var total: Int64 = 0
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
+        let capacity = bufferSize(forFileOf: fd)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
         defer { buffer.deallocate() }
         while true {
-            let n = read(fd, buffer.baseAddress!, chunk)
+            let n = read(fd, buffer.baseAddress!, capacity)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw StoreError.io(FileIO.Failure("read", path))
@@ -51,6 +52,15 @@ public enum FileHasher {
             total += Int64(n)
         }
         return (builder.finalize(), total)
+    }
+
+    /// A read buffer as large as the open file `fd` (one byte more, so one read takes it all),
+    /// at most `chunk`: most files a stage reads or writes are small, and a full chunk for each
+    /// of them kept a megabyte per running stage in the heap.
+    static func bufferSize(forFileOf fd: Int32) -> Int {
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_size >= 0 else { return chunk }
+        return Int(min(Int64(chunk), Int64(info.st_size) + 1))
     }
 }
 

@@ -164,4 +164,29 @@ struct ToolDigestTests {
         tools.install("fakepy", version: "fakepy 3.11.9")
         #expect(check.unchangedStages(ws.layout) == nil)
     }
+
+    @Test("stages calling the same programs record one shared list of them; a stage calling others records its own")
+    func equalToolListsAreShared() throws {
+        let yaml = """
+        name: shared
+        stages:
+          a:
+            run: fakeawk 1 > ${outputs.out}
+            outputs: {out: a.txt}
+          b:
+            run: fakeawk 2 > ${outputs.out}
+            outputs: {out: b.txt}
+          c:
+            run: fakepy x > ${outputs.out}
+            outputs: {out: c.txt}
+        """
+        let (ws, tools) = workspace(yaml)
+        // The fake programs' directory lives as long as `tools`.
+        let results = try withExtendedLifetime(tools) { try ws.runFake().summary.results }
+        let lists = try ["a", "b", "c"].map { id in try #require(results.first { $0.stage == id }?.record).tools }
+        #expect(lists.map { $0.map(\.name) } == [["fakeawk", "/bin/sh"], ["fakeawk", "/bin/sh"], ["fakepy", "/bin/sh"]])
+        let buffers = lists.map { $0.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) } }
+        #expect(buffers[0] == buffers[1])
+        #expect(buffers[0] != buffers[2])
+    }
 }
