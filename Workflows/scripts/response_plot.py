@@ -9,8 +9,8 @@ import json
 import sys
 from xml.sax.saxutils import escape
 
-WIDTH, ROW, TOP, LEFT, RIGHT = 720, 64, 40, 190, 40
-COLOURS = ["#D55E00", "#0072B2", "#009E73", "#CC79A7"]  # Okabe-Ito, as the report's own charts
+WIDTH, ROW, TOP, LEFT, RIGHT = 720, 64, 40, 190, 70
+COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7"]  # Okabe-Ito, in the report's own order
 
 
 def percent(value):
@@ -21,7 +21,7 @@ def main(path):
     with open(path, encoding="utf-8") as f:
         result = json.load(f)
     groups = result["groups"]
-    top = max(0.5, max(g["upper"] for g in groups if g["upper"] is not None))
+    top = max(g["upper"] for g in groups if g["upper"] is not None)
     top = (int(top * 10) + 1) / 10  # the next 10 % above every interval
     height = TOP + ROW * len(groups) + 56
     plot = WIDTH - LEFT - RIGHT
