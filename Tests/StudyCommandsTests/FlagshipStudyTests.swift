@@ -28,6 +28,7 @@ struct FlagshipStudyTests {
         #expect(first.stdout.contains("\"ok\":true"))
         let report = try #require(dir.read("results/liver-metastasis/report.html"))
         #expect(report.contains("<h1>Liver metastasis and survival under immune checkpoint inhibitors</h1>"))
+        try expectReportFeatures(report)
 
         // R 4.2.2, survival 3.5-3, on the prepared tables (scripts/check-with-r): survfit medians
         // 10 and 19 months on MSK-IMPACT; coxph coefficient 0.645200562228859 on IMvigor210.
@@ -51,5 +52,29 @@ struct FlagshipStudyTests {
         let edited = try CLI.run(["run", "-C", dir.path, "--param", "replicates=120", "--json"])
         #expect(edited.status == 0, "\(edited.stderr)")
         #expect(ran(edited.stdout) == "\"trial\",\"report\"", "\(edited.stdout)")
+    }
+
+    /// The report's own elements (issue 18 item 6): a Table 1 per cohort, the figure a user script
+    /// drew, one Kaplan-Meier panel per cancer type from the fan-out, cross references that
+    /// resolved, readable term labels and the generated methods.
+    private func expectReportFeatures(_ report: String) throws {
+        // Table 1 of each cohort, by liver status, with an Overall column.
+        #expect(report.contains("<th class=\"num\">Overall (n = 316)</th>"))
+        #expect(report.contains("<th class=\"num\">Overall (n = 1,661)</th>"))
+        // The response-rate plot Workflows/scripts/response_plot.py drew, inlined with its alt text.
+        #expect(report.contains(">Dot plot of objective response rate with Wilson 95 % intervals: 10 % (8 of 81) with liver metastasis, 23 % (44 of 190) without</title>"))
+        // One panel per instance of msk_type_km, labelled by its item's label, in instance order.
+        let figure = try #require(report.range(of: "<figure id=\"figure-7\">").map { report[$0.lowerBound...] })
+        let grid = String(figure[..<(figure.range(of: "</figure>")?.lowerBound ?? figure.endIndex)])
+        let labels = grid.components(separatedBy: "<div class=\"panel\">\n<p class=\"note\"><strong>").dropFirst()
+            .map { String($0.prefix { $0 != "<" }) }
+        #expect(labels == ["Non-small cell lung", "Melanoma", "Bladder", "Renal cell", "Head and neck",
+                           "Oesophagogastric", "Colorectal", "Unknown primary", "Breast"])
+        // Cross references became links, none stayed as written.
+        #expect(report.contains("<a href=\"#figure-7\">Figure 7</a>"))
+        #expect(!report.contains("[@"))
+        #expect(report.contains("ECOG 1 (vs 0)") && !report.contains(">1 (vs 0)<"))
+        #expect(report.contains("<h2>Methods and reproducibility</h2>"))
+        #expect(report.contains("Cox proportional hazards model, Efron ties"))
     }
 }
