@@ -172,8 +172,6 @@ GRAPHICS_JS = NAME_JS + r"""
 
 PHONE_JS = NAME_JS + r"""
 (() => {
-  // A reader on a phone opens the appendix too: check the page with every <details> open.
-  for (const d of document.querySelectorAll('details')) d.open = true;
   const vw = document.documentElement.clientWidth, problems = [], flagged = new Set();
   const scroller = el => {
     for (let a = el.parentElement; a && a !== document.documentElement; a = a.parentElement) {
@@ -199,6 +197,27 @@ PHONE_JS = NAME_JS + r"""
     problems.push(`${sfName(el)}: <${el.tagName.toLowerCase()}> spans ${Math.round(r.left)}-${Math.round(r.right)} px, past the ` +
       `${vw} px screen, ` + (s && !s.scrolls ? `and is cut off (its box hides the overflow instead of scrolling)`
       : `and widens the page (the ${what} needs a box that scrolls: overflow-x:auto)`));
+  }
+  // Text that does not wrap (a long word or path) sticks out of a box that fits.
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!el || el.ownerSVGElement || el.tagName === 'svg' || !node.textContent.trim()) continue;
+    let a = el, inside = false;
+    for (; a; a = a.parentElement) if (flagged.has(a)) { inside = true; break; }
+    if (inside) continue;
+    const range = document.createRange(); range.selectNodeContents(node);
+    const r = range.getBoundingClientRect();
+    if ((r.width === 0 && r.height === 0) || (r.right <= vw + 0.5 && r.left >= -0.5)) continue;
+    const s = scroller({parentElement: el});
+    if (s && s.scrolls) {
+      const b = s.el.getBoundingClientRect();
+      if (b.right <= vw + 0.5 && b.left >= -0.5) continue;
+    }
+    flagged.add(el);
+    problems.push(`${sfName(el)}: the text '${node.textContent.trim().slice(0, 40)}' spans ${Math.round(r.left)}-` +
+      `${Math.round(r.right)} px, past the ${vw} px screen, and ` + (s && !s.scrolls ? 'is cut off' : 'widens the page') +
+      ' (it does not wrap: break it, or put it in a box that scrolls)');
   }
   const sw = document.documentElement.scrollWidth;
   if (sw > vw + 0.5 && !problems.length) problems.push(`the page is ${sw} px wide, past the ${vw} px screen`);
@@ -303,6 +322,11 @@ def check_network(browser, url):
     if not re.search(r"default-src\s+'none'", csp):
         problems.append("network: the page has no Content-Security-Policy with default-src 'none' "
                         f"(found '{csp}'); keep report/html's <meta http-equiv=\"Content-Security-Policy\">")
+    for directive in filter(None, (d.strip() for d in csp.split(";"))):
+        for source in directive.split()[1:]:
+            if source.lower() not in ("'none'", "'unsafe-inline'", "data:"):
+                problems.append(f"network: the page's Content-Security-Policy lets it load from {source} (in "
+                                f"'{directive}'); a report may allow only data: and inline styles")
     seen = set()
     for e in browser.events:
         if e["method"] == "Network.requestWillBeSent":
@@ -333,6 +357,8 @@ def main():
         browser.send("Page.navigate", url=url)
         browser.wait_for("Page.loadEventFired")
         browser.evaluate("document.fonts.ready.then(() => true)")
+        # A reader can open every <details> (the provenance appendix): check the page with them open.
+        browser.evaluate("document.querySelectorAll('details').forEach(d => d.open = true); true")
         if "figures" in checks: problems += check_figures(browser, keep)
         if "phone" in checks: problems += check_phone(browser)
         if "print" in checks: problems += check_print(browser, profile, keep)

@@ -36,6 +36,8 @@ if name == "empty-svg":        # the first figure's SVG keeps its box but loses 
     html = once(r'(<figure id="figure-1">\s*<svg[^>]*>).*?(</svg>)', r"\1\2", html)
 elif name == "wide-element":   # a fixed-width element in the first section
     html = once(r"(</section>)", r'<div style="width:1200px">a fixed-width block</div>\n\1', html)
+elif name == "long-word":      # a word too long to wrap, in the first section's text
+    html = once(r"(</section>)", "<p>" + "x" * 150 + "</p>\n" + r"\1", html)
 elif name == "small-text":     # charts shrink with a phone's column: 11 px text drawn at ~6 px
     html = once(r"svg\.chart\{([^}]*)min-width:648px", r"svg.chart{\1min-width:0", html)
 elif name == "tall-figure":    # a figure taller than an A4 page, and allowed to break inside
@@ -56,6 +58,7 @@ PY
 }
 check browser_broken empty-svg figures '^broken-empty-svg.html: Figure 1 \(.+\): its <svg> drew nothing: 0\.00% '
 check browser_broken wide-element phone "^broken-wide-element.html: phone 400 px: <div> in section '.+': <div> spans 12-1212 px, past the 400 px screen, and widens the page"
+check browser_broken long-word phone "^broken-long-word.html: phone 400 px: <p> in section '.+': the text 'x+' spans 12-[0-9]+ px, past the 400 px screen, and widens the page"
 check browser_broken small-text phone '^broken-small-text.html: phone 400 px: Figure 1 \(.+\): SVG text drawn at [0-8]\.[0-9] CSS px, under 9\.0 px'
 check browser_broken tall-figure print '^broken-tall-figure.html: print A4: Figure 1 \(.+\): split across pages [0-9]+-[0-9]+ '
 check browser_broken network network "^broken-network.html: network: the page requested 'https://example.invalid/logo.png'"
