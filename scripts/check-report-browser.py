@@ -245,16 +245,25 @@ PHONE_JS = NAME_JS + r"""
 MARK_JS = NAME_JS + r"""
 (() => {
   const names = [];
-  document.querySelectorAll('figure').forEach((f, i) => {
-    if (getComputedStyle(f).position === 'static') f.style.position = 'relative';
+  // A figure of small multiples may run over pages between its panels, never inside one.
+  const mark = (box, name) => {
+    if (getComputedStyle(box).position === 'static') box.style.position = 'relative';
     for (const [edge, place] of [['T', 'top:0'], ['B', 'bottom:0']]) {
       const m = document.createElement('span');
-      m.textContent = `SFMARK${i}${edge}`;
+      m.textContent = `SFMARK${names.length}${edge}`;
       m.setAttribute('style', `position:absolute;left:0;${place};font:5px/1 monospace;color:#fff;white-space:nowrap`);
-      f.appendChild(m);
+      box.appendChild(m);
     }
-    names.push(sfName(f));
-  });
+    names.push(name);
+  };
+  for (const f of document.querySelectorAll('figure')) {
+    const panels = f.querySelectorAll('.panel');
+    if (panels.length < 2) { mark(f, sfName(f)); continue; }
+    panels.forEach((p, k) => {
+      const label = p.querySelector('.note');
+      mark(p, `${sfName(f)}: panel ${k + 1}` + (label ? ` '${label.textContent.trim()}'` : ''));
+    });
+  }
   return names;
 })()
 """
@@ -312,8 +321,8 @@ def check_print(browser, profile, keep):
         if top is None or bottom is None:
             problems.append(f"print A4: {name}: not found in the printed PDF (hidden or cut off when printed)")
         elif top != bottom:
-            problems.append(f"print A4: {name}: split across pages {top}-{bottom} (a figure must fit on one page: "
-                            f"keep break-inside:avoid and make it shorter than the page)")
+            problems.append(f"print A4: {name}: split across pages {top}-{bottom} (a figure, or each panel of a "
+                            f"figure of panels, must fit on one page: keep break-inside:avoid and make it shorter than the page)")
     return problems
 
 def check_network(browser, url):
@@ -371,7 +380,9 @@ def main():
     finally:
         if browser: browser.close()
         shutil.rmtree(profile, ignore_errors=True)
-    for p in problems: print(f"{os.path.basename(html)}: {p}")
+    counts = {}
+    for p in problems: counts[p] = counts.get(p, 0) + 1
+    for p, n in counts.items(): print(f"{os.path.basename(html)}: {p}" + (f" ({n} times)" if n > 1 else ""))
     if not problems: print(f"{os.path.basename(html)}: {', '.join(checks)} ok")
     return 1 if problems else 0
 
