@@ -11,7 +11,7 @@ socket) and finds everything to check from the page itself, so it holds for any 
   their own box) and no SVG text is drawn smaller than 9 CSS px (font size x the SVG's scale);
 - print: printed to A4 (Page.printToPDF, the page's own @page), no figure is split across pages:
   white marker text at the top and bottom of each figure's box must land on the same PDF page
-  (poppler-utils' pdftotext, installed when missing);
+  (poppler-utils' pdftotext; it and Debian's chromium are installed when missing);
 - network: the page has a Content-Security-Policy with default-src 'none', and the Network domain
   sees no request but the file itself (and data: URIs).
 Each problem is one line naming the figure or table (its number and title) and what is wrong;
@@ -69,8 +69,7 @@ class Browser:
     """Headless Chromium with one page, spoken to over --remote-debugging-pipe."""
 
     def __init__(self, profile):
-        binary = shutil.which("chromium") or shutil.which("chromium-browser")
-        if not binary: raise RuntimeError("no chromium on PATH; install Debian's 'chromium'")
+        binary = shutil.which("chromium") or shutil.which("chromium-browser") or debian_tool("chromium", "chromium")
         to_browser, self.commands = os.pipe()
         self.replies, from_browser = os.pipe()
         low = (to_browser, from_browser)
@@ -295,14 +294,15 @@ def check_phone(browser):
     browser.send("Emulation.clearDeviceMetricsOverride")
     return [f"phone {PHONE_WIDTH} px: {p}" for p in result["problems"]]
 
-def pdftotext():
-    if not shutil.which("pdftotext"):
+def debian_tool(command, package):
+    """The path of `command`, installing Debian's `package` first when it is missing (as render-report.sh does)."""
+    if not shutil.which(command):
         sudo = [] if os.geteuid() == 0 else ["sudo"]
-        print("check-report-browser: installing poppler-utils", file=sys.stderr)
+        print(f"check-report-browser: installing {package}", file=sys.stderr)
         subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "-o", "DPkg::Lock::Timeout=900",
-                               "--no-install-recommends", "poppler-utils"], check=True, stdout=subprocess.DEVNULL,
+                               "--no-install-recommends", package], check=True, stdout=subprocess.DEVNULL,
                        env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
-    return shutil.which("pdftotext")
+    return shutil.which(command)
 
 def check_print(browser, profile, keep):
     names = browser.evaluate(MARK_JS)
@@ -310,7 +310,7 @@ def check_print(browser, profile, keep):
                                         paperHeight=11.69, printBackground=True)["data"])
     path = os.path.join(keep or profile, "report.pdf")
     with open(path, "wb") as f: f.write(pdf)
-    text = subprocess.run([pdftotext(), "-raw", path, "-"], check=True, capture_output=True, text=True).stdout
+    text = subprocess.run([debian_tool("pdftotext", "poppler-utils"), "-raw", path, "-"], check=True, capture_output=True, text=True).stdout
     pages = {}
     for number, page in enumerate(text.split("\f"), 1):
         for i, edge in re.findall(r"SFMARK(\d+)([TB])", page):

@@ -7,6 +7,7 @@
 # also checks the example report of 20-report.sh when it ran. The PDF stays in out/ (a CI artefact).
 # Sourced by scripts/test-integration.sh: uses $bin, $root, $work and check().
 browser_ws="$work/report-browser"
+rm -rf "$root/out/report-browser"
 mkdir -p "$browser_ws" "$root/out"
 browser_report="$work/flagship/results/liver-metastasis/report.html"
 if [ ! -s "$browser_report" ]; then
