@@ -225,11 +225,11 @@ public struct ReportDocument: Sendable {
     tbody tr:last-child td{border-bottom:1.5px solid \(Palette.ink)}
     .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
     .note{margin-top:4px;color:\(Palette.muted)}
-    summary{cursor:pointer}summary h2{display:inline;font-size:1.2em}.appendix{margin-top:40px}
-    .digest code{font-size:11px;word-break:break-all}.provenance td:first-child{white-space:nowrap}
+    summary{cursor:pointer}summary h2{display:inline;font-size:1.2em}.appendix{margin-top:40px}.appendix details{overflow-x:auto}
+    code{overflow-wrap:anywhere}.digest code{font-size:11px;word-break:break-all}.provenance td:first-child{white-space:nowrap}
     @media (max-width:600px){body{font-size:15px}main{padding:16px 12px 32px}th,td{padding-right:6px}}
     @media print{@page{size:A4;margin:18mm 16mm}body{font-size:11pt}main{max-width:none;padding:0}a{color:inherit}
-    h2{break-after:avoid;page-break-after:avoid}figure{overflow:visible}svg.chart{min-width:0}
+    .panel{break-inside:avoid;page-break-inside:avoid}h2{break-after:avoid;page-break-after:avoid}figure{overflow:visible}svg.chart{min-width:0}
     svg.chart,figure img{max-height:230mm;object-fit:contain}nav.toc{break-after:avoid}}
 
     """

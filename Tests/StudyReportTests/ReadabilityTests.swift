@@ -66,6 +66,22 @@ import Testing
         #expect(css.contains(".table{margin:22px 0;overflow-x:auto;break-inside:avoid;page-break-inside:avoid}"))
         #expect(css.contains("svg.chart,figure img{max-height:230mm;object-fit:contain}"))
         #expect(css.contains(".panels:has(svg.chart){grid-template-columns:1fr!important}"))
+        // A grid of panels taller than a page (one Kaplan-Meier panel per cancer type) breaks between panels only.
+        #expect(css.contains("@media print{") && css.contains(".panel{break-inside:avoid;page-break-inside:avoid}"))
+    }
+
+    @Test("the provenance appendix, wider than a phone, scrolls inside its own box rather than widening the page")
+    func provenanceScrolls() {
+        // Its paths and first column do not wrap: about 660 px wide, found by scripts/check-report-browser.py at 400 px.
+        #expect(ReportDocument.css.contains(".provenance td:first-child{white-space:nowrap}"))
+        #expect(ReportDocument.css.contains(".appendix details{overflow-x:auto}"))
+        #expect(DocumentTests.document.html.contains("<section id=\"provenance\" class=\"appendix\">\n<details>\n"))
+    }
+
+    @Test("a long digest or path in the text wraps on a phone rather than widening the page")
+    func longCodeWraps() {
+        // The generated methods list 64-character SHA-256 digests in <code>: about 500 px unbroken.
+        #expect(ReportDocument.css.contains("code{overflow-wrap:anywhere}"))
     }
 
     @Test("the table of contents links every section and the provenance; one section has none")
