@@ -22,7 +22,8 @@ A kind or setting the binary lacks (`studyflow validate` refuses the workflow) i
 usage: breadth.py STUDYFLOW WORKDIR
 environment: BENCH_SURVIVAL_REPEATS (default 3), BENCH_BREADTH_ROWS (default 1000000),
              BENCH_BREADTH_CR_ROWS (default 100000), BENCH_BREADTH_CLUSTER_CHECK_ROWS (default 30000),
-             BENCH_BREADTH_R_CPU_LIMIT (default 120), BENCH_BREADTH_R=0 (skip R)
+             BENCH_BREADTH_R_CPU_LIMIT (default 120), BENCH_BREADTH_R=0 (skip R),
+             BENCH_BREADTH_TASKS (a comma-separated subset: ingest, readcox, cluster, competing)
 
 Exit status 1 when a measurement that is available could not be made, or when StudyFlow's Cox
 coefficients (and robust standard errors) differ from R's by more than 1e-6 relative, or its
@@ -46,6 +47,8 @@ CR_ROWS = int(os.environ.get("BENCH_BREADTH_CR_ROWS", "100000"))
 CLUSTER_CHECK_ROWS = int(os.environ.get("BENCH_BREADTH_CLUSTER_CHECK_ROWS", "30000"))
 R_CPU_LIMIT = int(os.environ.get("BENCH_BREADTH_R_CPU_LIMIT", "120"))
 WITH_R = os.environ.get("BENCH_BREADTH_R", "1") != "0"
+# A subset of the tasks (comma-separated: ingest, readcox, cluster, competing), for a quick look.
+ONLY = set(filter(None, os.environ.get("BENCH_BREADTH_TASKS", "").split(",")))
 
 COX = "{{time: time, event: status, covariates: [sex, treated, age, marker, stage], ties: efron"
 
@@ -209,6 +212,8 @@ def main():
              ("competing", cohort(work, "competing", CR_ROWS), CR_ROWS)]
     rows, failed = [], False
     for task, path, n in tasks:
+        if ONLY and task not in ONLY:
+            continue
         ws = os.path.join(work, f"ws-{task}-{n}")
         workspace(ws, WORKFLOWS[task].format(cohort=os.path.abspath(path)))
         missing = available(studyflow, ws)
@@ -271,7 +276,7 @@ def print_table(rows):
             target = verdict("stage CPU", min(stage_cpu), 0.5) + "; " + verdict("stage wall", min(o["stage_wall"]), 0.5)
         elif task == "readcox":
             target = verdict("process CPU", min(o["cpu"]), 1.0) + "; " + verdict("wall", min(o["wall"]), 1.0)
-        check = f"; {row['note']} ({'ok' if row['ok'] else 'FAIL'})" if row["note"] else ""
+        check = f"{'; ' if target else ''}{row['note']} ({'ok' if row['ok'] else 'FAIL'})" if row["note"] else ""
         print(f"{LABELS[task]:<12} {n:>9} {mm(o['cpu']):>12} {mm(o['wall']):>12} {mm(stage_cpu):>12} "
               f"{mm(o['stage_wall']):>12} {r_cpu_text:>12} {mm(r_wall):>12}  {target}{check}")
         phases = o["phases"][0] if o["phases"] else {}
