@@ -92,6 +92,16 @@ import _StudyTestSupport
         }
     }
 
+    @Test("NA tokens that are numbers (-99, 0) stay NA in a declared number column; numbers as long as them do not")
+    func numericNATokens() {
+        let text = "n,g\n-99,a\n-98,a\n 0,b\n0,b\n1e3,a\n+0,b\n-99.0,a\n0.5,b\n"
+        let na: JSONValue = .array([.string("-99"), .string("0"), .string("NA")])
+        let (declared, inferred) = Self.both(text, ["na": na])
+        #expect(declared.table == "n,g\nNA,a\n-98,a\nNA,b\nNA,b\n1000,a\n0,b\n-99,a\n0.5,b\n")
+        #expect(declared.table == inferred.table)
+        #expect(declared.summary == inferred.summary)
+    }
+
     @Test("require and filter drop the same rows from compact columns, and a level no kept row uses leaves the summary")
     func filtered() {
         let text = "n,g\n1,A\nNA,B\n3,B\n4,C\n5,A\n"

@@ -268,11 +268,20 @@ struct Ingest {
     private mutating func typedNumbers(_ rows: [Int], _ index: Int, as type: ColumnType, spec: IngestSettings.ColumnSpec) -> [Double] {
         var values = [Double](repeating: .nan, count: rows.count)
         let (table, tokens) = (self.table, asciiNATokens)
+        // Lengths of the ASCII NA tokens shorter than 64 bytes, as bits; a longer token sets all.
+        let naLengths = tokens.reduce(UInt64(0)) { $0 | ($1.count < 64 ? 1 << UInt64($1.count) : ~0) }
         var slow: [Int] = []
         values.withUnsafeMutableBufferPointer { out in
             table.withCells { cells in
                 for (i, r) in rows.enumerated() {
                     let bytes = cells[r, index]
+                    // The common cell: a plain decimal (ASCII, nothing to trim) as long as no NA
+                    // token, so no token; read as `quickCell` would read it.
+                    if bytes.count < 64, naLengths & (1 << UInt64(bytes.count)) == 0, let d = NumberFormat.exactDecimal(bytes: bytes),
+                       type == .number || (Swift.abs(d) <= 9_007_199_254_740_992 && d == Double(Int64(d))) {
+                        out[i] = d
+                        continue
+                    }
                     if let value = Self.quickCell(bytes, as: type, naTokens: tokens, repeating: nil) {
                         if case .number(let d) = value { out[i] = d }
                     } else {
