@@ -62,3 +62,53 @@ import _StudyTestSupport
         }
     }
 }
+
+/// A declared number column is kept as doubles and a declared category of few labels as codes
+/// (`ColumnValues`, issue 20, item 8); neither may change a byte of the output or the summary.
+@Suite struct IngestCompactColumnsTests {
+    /// Two columns `n` (numbers, with NA) and `g` (labels from `labels`), `rows` rows.
+    static func file(rows: Int, labels: [String], seed: UInt64) -> String {
+        var random = SplitMix(seed: seed)
+        let numbers = ["1", "-0", "+3", "2.5e2", " 4 ", "NA", "", "9007199254740993", "0.1", "-7.25"]
+        return "n,g\n" + (0..<rows).map { _ in
+            numbers[Int.random(in: 0..<numbers.count, using: &random)] + "," + labels[Int.random(in: 0..<labels.count, using: &random)] + "\n"
+        }.joined()
+    }
+
+    /// The file read with `n` and `g` declared, and with both inferred (the general way).
+    static func both(_ text: String, _ extra: [String: JSONValue] = [:]) -> (declared: RawIngest, inferred: RawIngest) {
+        let types: JSONValue = .object(["n": .object(["type": .string("number")]), "g": .object(["type": .string("category")])])
+        return (RawIngest(text, with: .object(extra.merging(["columns": types]) { a, _ in a })), RawIngest(text, with: .object(extra)))
+    }
+
+    @Test("a category of few labels (NA, spaces, canonically equal spellings) writes what the general path writes",
+          arguments: [["A", "B", "NA", " B", "é", "e\u{301}", "3", "true", "x y"], (0..<40).map { "L\($0)" }])
+    func codedLabels(labels: [String]) {
+        for seed in 0..<20 as Range<UInt64> {
+            let (declared, inferred) = Self.both(Self.file(rows: 60, labels: labels, seed: seed))
+            #expect(declared.outcome == .succeeded, "seed \(seed): \(declared.message)")
+            #expect(declared.table == inferred.table, "seed \(seed)")
+            #expect(declared.summary == inferred.summary, "seed \(seed)")
+        }
+    }
+
+    @Test("NA tokens that are numbers (-99, 0) stay NA in a declared number column; numbers as long as them do not")
+    func numericNATokens() {
+        let text = "n,g\n-99,a\n-98,a\n 0,b\n0,b\n1e3,a\n+0,b\n-99.0,a\n0.5,b\n"
+        let na: JSONValue = .array([.string("-99"), .string("0"), .string("NA")])
+        let (declared, inferred) = Self.both(text, ["na": na])
+        #expect(declared.table == "n,g\nNA,a\n-98,a\nNA,b\nNA,b\n1000,a\n0,b\n-99,a\n0.5,b\n")
+        #expect(declared.table == inferred.table)
+        #expect(declared.summary == inferred.summary)
+    }
+
+    @Test("require and filter drop the same rows from compact columns, and a level no kept row uses leaves the summary")
+    func filtered() {
+        let text = "n,g\n1,A\nNA,B\n3,B\n4,C\n5,A\n"
+        let (declared, inferred) = Self.both(text, ["require": .array([.string("n")]), "filter": .string("g != \"B\"")])
+        #expect(declared.table == "n,g\n1,A\n4,C\n5,A\n")
+        #expect(declared.table == inferred.table)
+        #expect(declared.summary == inferred.summary)
+        #expect(declared.summary?.contains("\"levels\":[\"A\",\"C\"]") == true, "\(declared.summary ?? "")")
+    }
+}

@@ -83,6 +83,12 @@ import _StudyTestSupport
                 if table.numbers(c, rows: all).map({ $0?.bitPattern }) != labels.map({ NumberFormat.parse($0)?.bitPattern }) {
                     differences.append("seed \(seed): numbers of column \(c)")
                 }
+                // All numbers or nil, with the same bits: what survival/cox types a covariate by.
+                let parsed = labels.map { NumberFormat.parse($0) }
+                let whole = parsed.contains(nil) ? nil : parsed.map { $0!.bitPattern }
+                if table.numericColumn(c, rows: all)?.map(\.bitPattern) != whole {
+                    differences.append("seed \(seed): numeric column \(c)")
+                }
             }
             for (time, event) in [(0, 1), (2, 3), (1, 0)] {
                 let rows = reference.completeRows([time, event])

@@ -14,6 +14,19 @@ struct CoxDesignTests {
         #expect(design.columns == [[0, 0, 0, 0, 1], [0, 1, 0, 1, 0], [1, 0, 0, 0, 0]])
     }
 
+    @Test("plain numbers (NaN missing) build the design optional numbers build, rows dropped alike")
+    func plainNumbers() throws {
+        let x: [Double] = [1.5, .nan, -0.0, 3, 2.5, 7e10]
+        let group = ["a", "b", "a", "b", "a", "b"]
+        let optional = try CoxDesign.build([CoxVariable("x", .numeric(x.map { $0.isNaN ? nil : $0 })), CoxVariable("g", .categorical(group))])
+        let plain = try CoxDesign.build([CoxVariable("x", .numbers(x)), CoxVariable("g", .categorical(group))])
+        #expect(plain.rows == [0, 2, 3, 4, 5] && plain.rows == optional.rows)
+        #expect(plain.terms == optional.terms)
+        #expect(plain.columns.map { $0.map(\.bitPattern) } == optional.columns.map { $0.map(\.bitPattern) })
+        let complete = try CoxDesign.build([CoxVariable("x", .numbers([1, 2, 4]))])
+        #expect(complete.columns == [[1, 2, 4]] && complete.omittedCount == 0)
+    }
+
     @Test("a category of many levels (past the linear scan) codes each row against its own level")
     func manyLevels() throws {
         // 30 levels, each spelled two ways that compare equal as Strings ("é" precomposed and not).

@@ -5,14 +5,25 @@
       printed beside it),
   (b) one `studyflow run` reading the raw cohort and fitting Cox (target: <= 1 s; the whole
       process's CPU and wall are each printed beside it),
-  (c) a ROWS-row Cox fit with `cluster: id` (robust variance),
+  (c) a ROWS-row Cox fit with `cluster: id` (robust variance), and the same model at
+      CLUSTER_CHECK_ROWS rows, where R finishes, to check our robust SE against R's,
   (d) a CR_ROWS-row competing-risks estimate (survival/cumulative-incidence with Gray's test).
+R's `coxph(cluster = id)` at ROWS rows runs under a CPU limit (BENCH_BREADTH_R_CPU_LIMIT seconds,
+default 120) and one repeat: survival 3.5-3 (Debian's) computes the score residuals behind the
+robust variance in C code (`coxscore2`) that, for Efron ties, loops over the whole risk set for
+every event, so its time grows as rows² whatever the clusters (measured 2026-12-07: 0.47 s CPU at
+10,000 rows, 4.4 s at 30,000, 51 s at 100,000, while the same model without `cluster` takes 0.7 s
+at 100,000; with Breslow ties, which loop once per distinct event time, 0.42 s at 30,000). R that
+does not finish in the limit is printed as such, with the rows² projection from the check size,
+never as a time.
 A kind or setting the binary lacks (`studyflow validate` refuses the workflow) is printed as
 "not available" rather than failing the run.
 
 usage: breadth.py STUDYFLOW WORKDIR
 environment: BENCH_SURVIVAL_REPEATS (default 3), BENCH_BREADTH_ROWS (default 1000000),
-             BENCH_BREADTH_CR_ROWS (default 100000), BENCH_BREADTH_R=0 (skip R)
+             BENCH_BREADTH_CR_ROWS (default 100000), BENCH_BREADTH_CLUSTER_CHECK_ROWS (default 30000),
+             BENCH_BREADTH_R_CPU_LIMIT (default 120), BENCH_BREADTH_R=0 (skip R),
+             BENCH_BREADTH_TASKS (a comma-separated subset: ingest, readcox, cluster, competing)
 
 Exit status 1 when a measurement that is available could not be made, or when StudyFlow's Cox
 coefficients (and robust standard errors) differ from R's by more than 1e-6 relative, or its
@@ -33,7 +44,11 @@ from bench import INGEST_STAGE, REPEATS, phase_times, run, workspace  # noqa: E4
 
 ROWS = int(os.environ.get("BENCH_BREADTH_ROWS", "1000000"))
 CR_ROWS = int(os.environ.get("BENCH_BREADTH_CR_ROWS", "100000"))
+CLUSTER_CHECK_ROWS = int(os.environ.get("BENCH_BREADTH_CLUSTER_CHECK_ROWS", "30000"))
+R_CPU_LIMIT = int(os.environ.get("BENCH_BREADTH_R_CPU_LIMIT", "120"))
 WITH_R = os.environ.get("BENCH_BREADTH_R", "1") != "0"
+# A subset of the tasks (comma-separated: ingest, readcox, cluster, competing), for a quick look.
+ONLY = set(filter(None, os.environ.get("BENCH_BREADTH_TASKS", "").split(",")))
 
 COX = "{{time: time, event: status, covariates: [sex, treated, age, marker, stage], ties: efron"
 
@@ -109,11 +124,27 @@ def measure(studyflow, ws):
     return {"cpu": cpu, "wall": wall, "stage_wall": stage_wall, "phases": phases}
 
 
-def r_anchor(task, path, work):
+def r_anchor(task, path, work, cpu_limit=None):
+    """R's times (and numbers) for `task` on `path`; with `cpu_limit`, one repeat under that many
+    CPU seconds (RLIMIT_CPU), and {"timeout": limit, "wall": [...]} when R was stopped by it."""
     if not WITH_R:
         return None
     out = os.path.join(work, f"r-{task}-{os.path.basename(path)}.json")
-    run(["Rscript", os.path.join(HERE, "breadth.R"), task, path, str(REPEATS), out])
+    if os.path.exists(out):
+        os.remove(out)
+    cmd = ["Rscript", os.path.join(HERE, "breadth.R"), task, path, "1" if cpu_limit else str(REPEATS), out]
+    if cpu_limit is None:
+        run(cmd)
+    else:
+        def limit():
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu_limit, cpu_limit))
+        t0 = time.perf_counter()
+        p = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=limit)
+        wall = time.perf_counter() - t0
+        if p.returncode != 0 and not os.path.exists(out):
+            if p.returncode in (-9, -24, 128 + 9, 128 + 24, 152, 137):  # SIGKILL / SIGXCPU
+                return {"timeout": cpu_limit, "wall": [wall]}
+            sys.exit(f"bench: breadth: {' '.join(cmd)} failed ({p.returncode}):\n{p.stderr[-2000:]}")
     with open(out) as f:
         return json.load(f)
 
@@ -155,6 +186,18 @@ def cif_check(ws, r):
     return worst <= 1e-8, f"final estimates vs R max abs diff {worst:.1e}"
 
 
+def timeout_note(r, n, rows):
+    """Why the R column is empty: the limit it hit and the rows² projection from the check size."""
+    note = f"R did not finish: stopped at its {r['timeout']} s CPU limit"
+    check = next((x for x in rows if x["task"] == "cluster" and x["n"] == CLUSTER_CHECK_ROWS and x.get("r")
+                  and "cpu" in x["r"]), None)
+    if check:
+        small = statistics.median(check["r"]["cpu"])
+        note += (f"; R took {small:.2f} s CPU at {CLUSTER_CHECK_ROWS} rows, rows² projects "
+                 f"{small * (n / CLUSTER_CHECK_ROWS) ** 2:.0f} s here (survival 3.5-3's Efron score residuals)")
+    return note
+
+
 def mm(xs):
     return f"{min(xs):.3f}/{statistics.median(xs):.3f}" if xs else "-"
 
@@ -164,10 +207,13 @@ def main():
     os.makedirs(work, exist_ok=True)
     big = cohort(work, "cohort", ROWS)
     tasks = [("ingest", big, ROWS), ("readcox", big, ROWS),
+             ("cluster", cohort(work, "clustered", CLUSTER_CHECK_ROWS), CLUSTER_CHECK_ROWS),
              ("cluster", cohort(work, "clustered", ROWS), ROWS),
              ("competing", cohort(work, "competing", CR_ROWS), CR_ROWS)]
     rows, failed = [], False
     for task, path, n in tasks:
+        if ONLY and task not in ONLY:
+            continue
         ws = os.path.join(work, f"ws-{task}-{n}")
         workspace(ws, WORKFLOWS[task].format(cohort=os.path.abspath(path)))
         missing = available(studyflow, ws)
@@ -175,9 +221,12 @@ def main():
             rows.append({"task": task, "n": n, "missing": missing})
             continue
         ours = measure(studyflow, ws)
-        r = r_anchor(task, path, work)
+        slow_r = task == "cluster" and n > CLUSTER_CHECK_ROWS
+        r = r_anchor(task, path, work, cpu_limit=R_CPU_LIMIT if slow_r else None)
         ok, note = True, ""
-        if r and task in ("readcox", "cluster"):
+        if r and "timeout" in r:
+            note = timeout_note(r, n, rows)
+        elif r and task in ("readcox", "cluster"):
             ok, note = cox_check(ws, r, robust=task == "cluster")
         elif r and task == "competing":
             ok, note = cif_check(ws, r)
@@ -203,6 +252,8 @@ def print_table(rows):
           "(the machine may be shared)")
     print("  process: the whole `studyflow run` (CPU = user + sys, wall); stage: its thread-CPU phases and wall.")
     print("  R: ingest = read.csv + write.csv; read + cox = read.csv + coxph; cox cluster = coxph(cluster = id);")
+    print(f"  R's cox cluster above {CLUSTER_CHECK_ROWS} rows: one repeat under a {R_CPU_LIMIT} s CPU limit "
+          "(its robust variance costs events × at-risk rows; see breadth.py).")
     print("  cum. incid. = survfit(Surv(time, factor(event)) ~ group) + cmprsk::cuminc (R's CPU is the sum).")
     load = open("/proc/loadavg").read().split()[:3] if os.path.exists("/proc/loadavg") else ["?"]
     print(f"  machine: {os.cpu_count()} cores, load average {' '.join(load)} at the start of the table; "
@@ -219,14 +270,15 @@ def print_table(rows):
         o, r = row["ours"], row["r"]
         stage_cpu = [sum(v for k, v in p.items() if k not in NESTED) for p in o["phases"]]
         r_cpu, r_wall = r_times(task, r)
+        r_cpu_text = f"> {r['timeout']}" if r and "timeout" in r else mm(r_cpu)
         target = ""
         if task == "ingest":
             target = verdict("stage CPU", min(stage_cpu), 0.5) + "; " + verdict("stage wall", min(o["stage_wall"]), 0.5)
         elif task == "readcox":
             target = verdict("process CPU", min(o["cpu"]), 1.0) + "; " + verdict("wall", min(o["wall"]), 1.0)
-        check = f"; {row['note']} ({'ok' if row['ok'] else 'FAIL'})" if row["note"] else ""
+        check = f"{'; ' if target else ''}{row['note']} ({'ok' if row['ok'] else 'FAIL'})" if row["note"] else ""
         print(f"{LABELS[task]:<12} {n:>9} {mm(o['cpu']):>12} {mm(o['wall']):>12} {mm(stage_cpu):>12} "
-              f"{mm(o['stage_wall']):>12} {mm(r_cpu):>12} {mm(r_wall):>12}  {target}{check}")
+              f"{mm(o['stage_wall']):>12} {r_cpu_text:>12} {mm(r_wall):>12}  {target}{check}")
         phases = o["phases"][0] if o["phases"] else {}
         if phases:
             print(f"{'':<12} {'':>9} phases (first run): " + ", ".join(f"{k} {v:.3f}" for k, v in phases.items()))
@@ -240,6 +292,8 @@ def verdict(what, seconds, limit):
 def r_times(task, r):
     if not r:
         return [], []
+    if "timeout" in r:
+        return [], r["wall"]
     if task == "competing":
         return ([a + b for a, b in zip(r["aj"]["cpu"], r["gray"]["cpu"])],
                 [a + b for a, b in zip(r["aj"]["wall"], r["gray"]["wall"])])

@@ -94,7 +94,7 @@ struct Ingest {
         // Nothing dropped (the common case) leaves the columns as they are, uncopied.
         if kept < usable.count {
             for c in columns.indices {
-                columns[c].values = zip(columns[c].values, keep).compactMap { $1 ? $0 : nil }
+                columns[c].values = columns[c].values.filtered(keep)
             }
         }
         return Output(csv: csv(columns), summary: summary(columns, kept: kept, filterDropped: filterDropped,
@@ -231,8 +231,15 @@ struct Ingest {
 
     /// Column `index` of the `rows` records as values of a declared `type`, read from the bytes:
     /// NA tokens and plain numbers without a String, text through one String per run of equal
-    /// cells; anything else (and every error) the way `cell(_:as:spec:row:)` goes.
-    private mutating func typedCells(_ rows: [Int], _ index: Int, as type: ColumnType, spec: IngestSettings.ColumnSpec) -> [CellValue] {
+    /// cells; anything else (and every error) the way `cell(_:as:spec:row:)` goes. A number or
+    /// integer column is kept as doubles and a text column of few labels as codes (`ColumnValues`).
+    private mutating func typedCells(_ rows: [Int], _ index: Int, as type: ColumnType, spec: IngestSettings.ColumnSpec) -> ColumnValues {
+        switch type {
+        case .number, .integer: return ColumnValues(storage: .numbers(typedNumbers(rows, index, as: type, spec: spec)))
+        case .category, .string:
+            if let coded = codedLabels(rows, index) { return coded }
+        case .boolean: break
+        }
         var values: [CellValue] = []
         values.reserveCapacity(rows.count)
         // A copy (of references), so that the loop may record errors in `self` while it reads.
@@ -253,7 +260,63 @@ struct Ingest {
                 values.append(isNA(raw) ? .na : cell(raw, as: type, spec: spec, row: table.lines[r]))
             }
         }
+        return ColumnValues(values)
+    }
+
+    /// Column `index` as numbers (NA and bad cells as NaN, each bad cell an error), decided as
+    /// `quickCell` and `cell(_:as:spec:row:)` decide a number or integer cell.
+    private mutating func typedNumbers(_ rows: [Int], _ index: Int, as type: ColumnType, spec: IngestSettings.ColumnSpec) -> [Double] {
+        var values = [Double](repeating: .nan, count: rows.count)
+        let (table, tokens) = (self.table, asciiNATokens)
+        // Lengths of the ASCII NA tokens shorter than 64 bytes, as bits; a longer token sets all.
+        let naLengths = tokens.reduce(UInt64(0)) { $0 | ($1.count < 64 ? 1 << UInt64($1.count) : ~0) }
+        var slow: [Int] = []
+        values.withUnsafeMutableBufferPointer { out in
+            table.withCells { cells in
+                for (i, r) in rows.enumerated() {
+                    let bytes = cells[r, index]
+                    // The common cell: a plain decimal (ASCII, nothing to trim) as long as no NA
+                    // token, so no token; read as `quickCell` would read it.
+                    if bytes.count < 64, naLengths & (1 << UInt64(bytes.count)) == 0, let d = NumberFormat.exactDecimal(bytes: bytes),
+                       type == .number || (Swift.abs(d) <= 9_007_199_254_740_992 && d == Double(Int64(d))) {
+                        out[i] = d
+                        continue
+                    }
+                    if let value = Self.quickCell(bytes, as: type, naTokens: tokens, repeating: nil) {
+                        if case .number(let d) = value { out[i] = d }
+                    } else {
+                        slow.append(i)
+                    }
+                }
+            }
+        }
+        // Cells with spaces, non-ASCII bytes or that are not numbers: the general way, in row order.
+        for i in slow {
+            let raw = table.string(rows[i], index)
+            if !isNA(raw), case .number(let d) = cell(raw, as: type, spec: spec, row: table.lines[rows[i]]) { values[i] = d }
+        }
         return values
+    }
+
+    /// Column `index` as codes of its distinct cells (`LabelCoder`), NA as `isNA` decides; nil
+    /// when it has more distinct cells than codes pay for. Text cells never fail to convert.
+    private func codedLabels(_ rows: [Int], _ index: Int) -> ColumnValues? {
+        var coder = LabelCoder(capacity: rows.count)
+        let tokens = asciiNATokens
+        let complete: Bool = table.withCells { cells in
+            for r in rows {
+                let range = cells.range(r, index)
+                let bytes = UnsafeBufferPointer(rebasing: cells.bytes[range])
+                let na = Self.isNA(bytes: bytes, tokens: tokens) ?? isNA(String(decoding: bytes, as: UTF8.self))
+                if na {
+                    coder.appendNA()
+                } else if !coder.append(cells.bytes, range: range) {
+                    return false
+                }
+            }
+            return true
+        }
+        return complete ? ColumnValues(storage: .codes(coder.codes, labels: coder.labels)) : nil
     }
 
     /// A cell of declared `type` decided on its bytes: an NA token, a number that converts, or text
@@ -401,7 +464,7 @@ struct Ingest {
     /// Whole numbers are written digit by digit, other numbers through a small cache of their
     /// spellings by bit pattern (cohort files repeat values: ages, doses, marker readings), so
     /// that a million-row file is not a million temporary strings; the bytes are those of
-    /// `NumberFormat.format` either way.
+    /// `NumberFormat.format` either way. A coded text column's labels are spelled once.
     private func csv(_ columns: [Column]) -> [UInt8] {
         var spellings = NumberSpellings()
         let count = columns.first?.values.count ?? 0
@@ -409,39 +472,19 @@ struct Ingest {
         out.reserveCapacity((count + 1) * max(columns.count, 1) * 8)
         out.append(contentsOf: columns.map { CSVReader.escape($0.name) }.joined(separator: ",").utf8)
         out.append(UInt8(ascii: "\n"))
-        Self.withValues(columns[...], []) { values in
+        Self.withCursors(columns[...], []) { cursors in
             for i in 0..<count {
-                for c in values.indices {
+                for c in cursors.indices {
                     if c > 0 { out.append(UInt8(ascii: ",")) }
-                    let value = values[c][i]
-                    if case .number(let d) = value {
-                        spellings.append(d, to: &out)
-                    } else if case .text(var s) = value, s.withUTF8({ bytes in
-                        // Text that needs no quoting goes in as it is; text that would read back as a
-                        // number or a boolean is quoted, so the next reader keeps it text (R's write.csv
-                        // convention).
-                        var numberLike = !bytes.isEmpty
-                        for b in bytes {
-                            if b == UInt8(ascii: ",") || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\n") || b == UInt8(ascii: "\r") {
-                                return false
-                            }
-                            if numberLike && !Self.mayBeInNumber(b) { numberLike = false }
-                        }
-                        // Quoted straight from the bytes: they hold no quote, delimiter or line break.
-                        if (numberLike && (NumberFormat.exactDecimal(bytes: bytes) != nil
-                                           || NumberFormat.parse(String(decoding: bytes, as: UTF8.self)) != nil))
-                            || bytes.elementsEqual("true".utf8) || bytes.elementsEqual("false".utf8) {
-                            out.append(UInt8(ascii: "\""))
-                            out.append(contentsOf: bytes)
-                            out.append(UInt8(ascii: "\""))
-                            return true
-                        }
-                        out.append(contentsOf: bytes)
-                        return true
-                    }) {
-                        continue
-                    } else {
-                        out.append(contentsOf: CSVReader.escape(Column.text(value)).utf8)
+                    switch cursors[c] {
+                    case .numbers(let numbers):
+                        let d = numbers[i]
+                        if d.isNaN { out.append(contentsOf: "NA".utf8) } else { spellings.append(d, to: &out) }
+                    case .codes(let codes, let spelled):
+                        let code = Int(codes[i])
+                        if code < 0 { out.append(contentsOf: "NA".utf8) } else { out.append(contentsOf: spelled[code]) }
+                    case .cells(let cells):
+                        Self.append(cells[i], to: &out, spellings: &spellings)
                     }
                 }
                 out.append(UInt8(ascii: "\n"))
@@ -450,12 +493,64 @@ struct Ingest {
         return out
     }
 
-    /// Calls `body` with every column's values as buffers, so that the row-by-row writer reads a
-    /// cell without retaining its column's array.
-    private static func withValues(_ columns: ArraySlice<Column>, _ buffers: [UnsafeBufferPointer<CellValue>],
-                                   _ body: ([UnsafeBufferPointer<CellValue>]) -> Void) {
-        guard let first = columns.first else { return body(buffers) }
-        first.values.withUnsafeBufferPointer { withValues(columns.dropFirst(), buffers + [$0], body) }
+    /// One column as the writer reads it: its storage in place, a coded column's labels spelled.
+    private enum Cursor {
+        case numbers(UnsafeBufferPointer<Double>)
+        case codes(UnsafeBufferPointer<Int32>, spelled: [[UInt8]])
+        case cells(UnsafeBufferPointer<CellValue>)
+    }
+
+    /// Calls `body` with a cursor per column, so that the row-by-row writer reads a cell without
+    /// retaining its column's array.
+    private static func withCursors(_ columns: ArraySlice<Column>, _ cursors: [Cursor], _ body: ([Cursor]) -> Void) {
+        guard let first = columns.first else { return body(cursors) }
+        let rest = columns.dropFirst()
+        switch first.values.storage {
+        case .numbers(let numbers): numbers.withUnsafeBufferPointer { withCursors(rest, cursors + [.numbers($0)], body) }
+        case .cells(let cells): cells.withUnsafeBufferPointer { withCursors(rest, cursors + [.cells($0)], body) }
+        case .codes(let codes, let labels):
+            var spellings = NumberSpellings()
+            let spelled = labels.map { label in
+                var bytes: [UInt8] = []
+                append(.text(label), to: &bytes, spellings: &spellings)
+                return bytes
+            }
+            codes.withUnsafeBufferPointer { withCursors(rest, cursors + [.codes($0, spelled: spelled)], body) }
+        }
+    }
+
+    /// Appends one cell as written in the normalized CSV.
+    @inline(__always)
+    private static func append(_ value: CellValue, to out: inout [UInt8], spellings: inout NumberSpellings) {
+        if case .number(let d) = value {
+            spellings.append(d, to: &out)
+        } else if case .text(var s) = value, s.withUTF8({ bytes in
+            // Text that needs no quoting goes in as it is; text that would read back as a
+            // number or a boolean is quoted, so the next reader keeps it text (R's write.csv
+            // convention).
+            var numberLike = !bytes.isEmpty
+            for b in bytes {
+                if b == UInt8(ascii: ",") || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\n") || b == UInt8(ascii: "\r") {
+                    return false
+                }
+                if numberLike && !Self.mayBeInNumber(b) { numberLike = false }
+            }
+            // Quoted straight from the bytes: they hold no quote, delimiter or line break.
+            if (numberLike && (NumberFormat.exactDecimal(bytes: bytes) != nil
+                               || NumberFormat.parse(String(decoding: bytes, as: UTF8.self)) != nil))
+                || bytes.elementsEqual("true".utf8) || bytes.elementsEqual("false".utf8) {
+                out.append(UInt8(ascii: "\""))
+                out.append(contentsOf: bytes)
+                out.append(UInt8(ascii: "\""))
+                return true
+            }
+            out.append(contentsOf: bytes)
+            return true
+        }) {
+            return
+        } else {
+            out.append(contentsOf: CSVReader.escape(Column.text(value)).utf8)
+        }
     }
 
     /// Whether byte `b` can be part of a number `NumberFormat.parse` accepts (digits, sign, point,

@@ -7,19 +7,27 @@ enum ColumnType: String, CaseIterable, Sendable {
 struct Column: Sendable {
     var name: String
     var type: ColumnType
-    var values: [CellValue]
+    var values: ColumnValues
+
+    /// A column of `values`.
+    init(name: String, type: ColumnType, values: ColumnValues) {
+        self.name = name
+        self.type = type
+        self.values = values
+    }
+
+    /// A column of `values`, kept as they are.
+    init(name: String, type: ColumnType, values: [CellValue]) {
+        self.init(name: name, type: type, values: ColumnValues(values))
+    }
 
     /// The number of NA values.
-    var naCount: Int {
-        var count = 0
-        for case .na in values { count += 1 }
-        return count
-    }
+    var naCount: Int { values.naCount }
 
     /// The distinct non-NA values of a category column, sorted; nil for other types.
     var levels: [String]? {
         guard type == .category else { return nil }
-        return Self.distinct(values.lazy.compactMap { if case .text(let s) = $0 { s } else { nil } }).sorted()
+        return values.distinctTexts.sorted()
     }
 
     /// The distinct strings of `labels`, in no particular order. A factor has few levels: they are

@@ -73,10 +73,9 @@ public struct CoxStage: StageKind {
         var variables = [CoxVariable]()
         for (name, column) in zip(names, columns) {
             // Typed from the bytes (as `labels` then `parse`); labels are made only for a factor.
-            let numbers = table.numbers(column, rows: rows)
             // A quoted number (`"0"` from ingest/csv's category, R's factor) keeps the column categorical.
-            if references[name] == nil, !table.quotedText[column], numbers.allSatisfy({ $0 != nil }) {
-                variables.append(CoxVariable(name, .numeric(numbers)))
+            if references[name] == nil, !table.quotedText[column], let numbers = table.numericColumn(column, rows: rows) {
+                variables.append(CoxVariable(name, .numbers(numbers)))
                 continue
             }
             let cells = table.labels(column, rows: rows)

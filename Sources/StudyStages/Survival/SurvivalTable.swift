@@ -222,6 +222,21 @@ struct SurvivalTable {
         }
     }
 
+    /// The cells of `column` in `selected` rows as numbers (as `numbers` reads them) when every
+    /// one is a number, else nil, decided at the first that is not: a text column costs a cell,
+    /// not a parse per row, and a numeric one an array of plain doubles.
+    func numericColumn(_ column: Int, rows selected: [Int]) -> [Double]? {
+        fields.withCells { bytes in
+            var values = [Double]()
+            values.reserveCapacity(selected.count)
+            for r in selected {
+                guard let d = NumberFormat.parse(bytes: NumberFormat.trimmed(bytes: cell(bytes, r, column))) else { return nil }
+                values.append(d)
+            }
+            return values
+        }
+    }
+
     /// The trimmed cells of `column` in `selected` rows, as written.
     func labels(_ column: Int, rows selected: [Int]) -> [String] {
         fields.withCells { bytes in

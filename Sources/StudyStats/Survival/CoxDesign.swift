@@ -167,6 +167,10 @@ public struct CoxVariable: Sendable, Equatable {
     public enum Values: Sendable, Equatable {
         /// A numeric covariate: one column named after the variable.
         case numeric([Double?])
+        /// A numeric covariate as plain numbers, NaN missing: what a stage typing a column from
+        /// its bytes has. Eight bytes a row instead of an optional's sixteen, and not copied when
+        /// no row is dropped: a million-row design then touches tens of megabytes less memory.
+        case numbers([Double])
         /// A logical covariate: one column, 1 for true.
         case boolean([Bool?])
         /// A factor with treatment coding: one 0/1 column per non-reference level, named
@@ -189,6 +193,7 @@ public struct CoxVariable: Sendable, Equatable {
     var count: Int {
         switch values {
         case let .numeric(v): v.count
+        case let .numbers(v): v.count
         case let .boolean(v): v.count
         case let .categorical(v, _): v.count
         }
@@ -199,6 +204,7 @@ public struct CoxVariable: Sendable, Equatable {
     func markMissing(_ complete: inout [Bool]) {
         switch values {
         case let .numeric(v): for (row, x) in v.enumerated() where x == nil || x!.isNaN { complete[row] = false }
+        case let .numbers(v): for (row, x) in v.enumerated() where x.isNaN { complete[row] = false }
         case let .boolean(v): for (row, x) in v.enumerated() where x == nil { complete[row] = false }
         case let .categorical(v, _): for (row, x) in v.enumerated() where x == nil { complete[row] = false }
         }
@@ -209,6 +215,9 @@ public struct CoxVariable: Sendable, Equatable {
         switch values {
         case let .numeric(v):
             return [(name, rows.map { v[$0]! })]
+        case let .numbers(v):
+            // `rows` are the complete rows in order: as many as the values means all of them.
+            return [(name, rows.count == v.count ? v : rows.map { v[$0] })]
         case let .boolean(v):
             return [(name, rows.map { v[$0]! ? 1 : 0 })]
         case let .categorical(v, given):
