@@ -70,7 +70,7 @@ extension ReportTable {
             if let ph { row.append(ph.p(for: term.term).map { $0.map(TextFormat.pValue) ?? "NA" } ?? "") }
             return row
         }
-        var note = "n = \(TextFormat.count(result.n)), \(TextFormat.count(result.events)) events."
+        var note = "n = \(TextFormat.count(result.n)), \(TextFormat.events(result.events))."
         if let c = result.concordance { note += " Concordance \(TextFormat.fixed(c, 3))." }
         for line in footnotes.notes { note += " " + line }
         if let ph {

@@ -134,7 +134,7 @@ public struct ForestChart: Sendable {
                 let text = (model.label.isEmpty ? "" : model.label + ", ") + "\(labels.label(term)): HR \(CoxFootnotes.ratio(term.hr))"
                     + " (95 % CI \(CoxFootnotes.ratio(term.hrLower)) to \(CoxFootnotes.ratio(term.hrUpper))), "
                     + "\(TextFormat.pEquals(term.p)), n = \(TextFormat.count(model.result.n)), "
-                    + "\(TextFormat.count(model.result.events)) events"
+                    + TextFormat.events(model.result.events)
                 return term.mayBeInfinite ? text + ", coefficient may be infinite (monotone likelihood)" : text
             }
         }

@@ -130,7 +130,7 @@ public struct KaplanMeierChart: Sendable {
 
     /// `group (n = 138, 112 events[, median 270])`.
     func legendLabel(_ curve: SurvivalCurve) -> String {
-        var label = "\(curve.group) (n = \(TextFormat.count(curve.n)), \(TextFormat.count(curve.events)) events"
+        var label = "\(curve.group) (n = \(TextFormat.count(curve.n)), \(TextFormat.events(curve.events))"
         if showMedians { label += curve.median.map { ", median \(TextFormat.value($0))" } ?? ", median not reached" }
         return label + ")"
     }
@@ -138,12 +138,12 @@ public struct KaplanMeierChart: Sendable {
     /// A sentence for screen readers: each group's size, events and median, and the test.
     public var description: String {
         var parts = result.curves.map { curve in
-            "\(curve.group): n = \(curve.n), \(curve.events) events, median "
+            "\(curve.group): n = \(TextFormat.count(curve.n)), \(TextFormat.events(curve.events)), median "
                 + (curve.median.map { TextFormat.value($0) } ?? "not reached")
         }
         if let logRank { parts.append("log-rank \(TextFormat.pEquals(logRank.p))") }
-        return "Kaplan-Meier survival estimates with \(Int((result.confLevel * 100).rounded())) % confidence bands. "
-            + parts.joined(separator: "; ") + "."
+        let bands = showConfidence ? " with \(Int((result.confLevel * 100).rounded())) % confidence bands" : ""
+        return "Kaplan-Meier survival estimates\(bands). " + parts.joined(separator: "; ") + "."
     }
 
     /// Contiguous stretches where both limits are defined, starting with time 0 at (1, 1);

@@ -56,6 +56,9 @@ public enum TextFormat {
         return text.hasPrefix("<") || text.hasPrefix(">") ? "p \(text)" : "p = \(text)"
     }
 
+    /// `1 event`, `112 events`, `1,523 events`: a count of events with its noun in the right number.
+    public static func events(_ n: Int) -> String { count(n) + (n == 1 ? " event" : " events") }
+
     /// An integer with thin-space-free thousands separators (`100,000`), as tables print counts.
     public static func count(_ n: Int) -> String {
         let digits = String(abs(n))

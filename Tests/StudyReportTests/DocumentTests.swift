@@ -139,4 +139,19 @@ import Testing
         #expect(TextFormat.coordinate(12.50) == "12.5")
         #expect(TextFormat.coordinate(-0.001) == "0")
     }
+
+    @Test("an event count takes its noun in the right number, with thousands separators")
+    func events() {
+        #expect(TextFormat.events(0) == "0 events")
+        #expect(TextFormat.events(1) == "1 event")
+        #expect(TextFormat.events(1_523) == "1,523 events")
+    }
+
+    @Test("a Kaplan-Meier chart without bands does not describe bands; its counts carry separators")
+    func kaplanMeierDescriptionWithoutBands() {
+        let plain = KaplanMeierChart(result: Fixtures.kaplanMeier, title: "A", showConfidence: false)
+        let banded = KaplanMeierChart(result: Fixtures.kaplanMeier, title: "A")
+        #expect(plain.description.hasPrefix("Kaplan-Meier survival estimates. "))
+        #expect(banded.description.hasPrefix("Kaplan-Meier survival estimates with 95 % confidence bands. "))
+    }
 }

@@ -46,7 +46,7 @@ enum MethodsSection {
     }
 
     /// The section's Markdown for `sources` (in input-name order) and the report kind's tag.
-    static func markdown(_ sources: [Source], lineage: JSONValue = .null, reportKind: String) -> String {
+    static func markdown(_ sources: [Source], lineage: JSONValue = .null, reportKind: String, reportPath: String) -> String {
         var out = "StudyFlow wrote this section from the results this report reads; each statement below follows "
             + "from those files and the report's settings, so the same inputs give the same text.\n\n"
         var methods: [(method: String, inputs: [String])] = []
@@ -72,8 +72,7 @@ enum MethodsSection {
             let maker = source.stage.map { "written by stage `\($0)`" } ?? "a source file"
             out += "- `\(source.input)`: `\(source.path)`, \(maker), `\(source.sha256)`\n"
         }
-        let example = sources.first { $0.stage != nil }?.path ?? sources.first?.path ?? "PATH"
-        out += "\n**Verification.** `studyflow audit \(example) --verify` walks a file's lineage back to the source "
+        out += "\n**Verification.** `studyflow audit \(reportPath) --verify` walks this report's lineage back to the source "
             + "data, with each stage's key, parameters and environment, and re-hashes every file on disk; any mismatch is reported. "
             + "`studyflow reproduce` reruns the lineage without the cache and compares every output byte for byte. "
             + "This report was made by `\(reportKind)`."
@@ -142,6 +141,8 @@ extension ReportBuilder {
             sources.append(MethodsSection.Source(input: name, path: relative(path), stage: context.inputProducers[name],
                                                  sha256: digest.hex, method: method))
         }
-        return MethodsSection.markdown(sources, lineage: context.lineage, reportKind: "report/html@\(ReportStage().version)")
+        let reportPath = context.outputs["report"].map(relative) ?? "REPORT.html"
+        return MethodsSection.markdown(sources, lineage: context.lineage, reportKind: "report/html@\(ReportStage().version)",
+                                       reportPath: reportPath)
     }
 }
