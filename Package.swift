@@ -38,7 +38,10 @@ let package = Package(
         // libgit2 from Debian's libgit2-dev (Homebrew's libgit2 on macOS; pkg-config `libgit2`); imported by StudyProvenance only.
         .systemLibrary(name: "CLibGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]),
         // Run records as git commits on refs/studyflow/runs, the run history and file lineage (audit).
-        .target(name: "StudyProvenance", dependencies: ["StudyCore", "StudyStore", "CLibGit2"]),
+        .target(name: "StudyProvenance", dependencies: ["StudyCore", "StudyStore", "CLibGit2", "CLibGit2Startup"]),
+        // Replaces libgit2's start-up parse of the system CA bundle (Debian's libgit2 uses mbedTLS), which no local
+        // repository needs: ~4 ms of every command's CPU.
+        .target(name: "CLibGit2Startup"),
         // Survival analysis (Kaplan-Meier, log-rank, Cox, PH test) matching R's survival, and seeded simulation
         // (random streams, virtual cohorts, trial power), as pure functions on arrays.
         .target(name: "StudyStats"),

@@ -45,7 +45,10 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
     /// were checked, else empty: the stage count alone would hide that 1,000 of them are one template.
     static func instanceCount(_ ids: some Sequence<String>) -> String {
         var templates: Set<String> = [], count = 0
-        for id in ids { if let template = StageSelector.template(ofInstance: id) { templates.insert(template); count += 1 } }
+        // Most ids name no instance: the byte check skips the Character search for them.
+        for id in ids where id.utf8.contains(UInt8(ascii: "@")) {
+            if let template = StageSelector.template(ofInstance: id) { templates.insert(template); count += 1 }
+        }
         guard let first = templates.first else { return "" }
         let noun = count == 1 ? "instance" : "instances"
         return templates.count == 1 ? " (\(count) \(noun) of '\(first)')" : " (\(count) \(noun) of \(templates.count) fan-outs)"
@@ -98,8 +101,9 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
             let line = state.withLock { s -> String? in
                 s.warnings += warnings.map { "stage '\(result.stage)': \($0)" }
                 s.done += 1
-                s.running.removeAll { $0 == result.stage }
-                s.waiting[result.stage] = nil
+                // Guarded: a no-op run reports 10,000 cached stages here, and hashing each name costs.
+                if !s.running.isEmpty { s.running.removeAll { $0 == result.stage } }
+                if !s.waiting.isEmpty { s.waiting[result.stage] = nil }
                 s.counts[result.status, default: 0] += 1
                 if let failure = result.failure { s.failures.append(failure) }
                 if terminal && result.status == .cached { return nil }
@@ -178,10 +182,21 @@ final class ProgressReporter: RunObserver, @unchecked Sendable {
     }
 
     /// `[3/12] ran      km  0.42s  (input data/raw.csv changed)`.
+    /// Built in one buffer: off a terminal a no-op run of 10,000 stages prints 10,000 of these.
     static func line(for result: StageResult, done: Int, total: Int) -> String {
-        let width = String(total).count
-        let counter = "[" + String(repeating: " ", count: width - String(done).count) + "\(done)/\(total)]"
-        var text = "\(counter) \(result.status.rawValue.padding(to: 8)) \(result.stage)"
+        let doneText = String(done), totalText = String(total), status = result.status.rawValue
+        var text = ""
+        text.reserveCapacity(totalText.utf8.count * 2 + status.utf8.count + result.stage.utf8.count + 16)
+        text += "["
+        for _ in 0..<max(0, totalText.count - doneText.count) { text += " " }
+        text += doneText
+        text += "/"
+        text += totalText
+        text += "] "
+        text += status
+        for _ in 0..<max(0, 8 - status.count) { text += " " }
+        text += " "
+        text += result.stage
         if result.status.didWork {
             text += "  " + format(result.seconds)
         }

@@ -17,8 +17,8 @@ final class GitRepository {
     let workDirectory: String?
 
     private static let initialized: Bool = {
-        // Debian's libgit2 1.5 parses the system CA bundle here (mbedTLS, ~ms); unavoidable, and
-        // paid once per process.
+        // Debian's libgit2 1.5 parses the system CA bundle here (mbedTLS); CLibGit2Startup
+        // replaces that parse, as no local repository needs it (see its CertificateStore.c).
         _ = git_libgit2_init()
         _ = studyflow_git_disable_strict_object_creation()
         return true

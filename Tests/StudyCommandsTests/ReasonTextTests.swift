@@ -26,4 +26,14 @@ struct ReasonTextTests {
     func instanceCount(ids: [String], text: String) {
         #expect(ProgressReporter.instanceCount(ids) == text)
     }
+
+    @Test("a stage line right-aligns the counter to the total and pads the status to eight columns", arguments: [
+        (StageResult(stage: "s7", status: .cached), 7, 10000, "[    7/10000] cached   s7\n"),
+        (StageResult(stage: "s9999", status: .cached), 10000, 10000, "[10000/10000] cached   s9999\n"),
+        (StageResult(stage: "cox@msk", status: .interrupted), 3, 12, "[ 3/12] interrupted cox@msk  0.0s\n"),
+        (StageResult(stage: "km", status: .ran, reasons: [.neverRun], seconds: 0.42), 1, 1, "[1/1] ran      km  0.42s  (never run)\n"),
+    ])
+    func stageLine(result: StageResult, done: Int, total: Int, text: String) {
+        #expect(ProgressReporter.line(for: result, done: done, total: total) == text)
+    }
 }
