@@ -82,8 +82,9 @@ public struct CompiledWorkflowCache: Sendable {
         let workflow = try WorkflowLoader(knownKinds: kinds, paramOverrides: params, profile: profile, files: files,
                                           tables: LevelsTables(root: root, settled: settled))
             .load(text: text, file: file)
-        let graph = try WorkflowValidator(probe: DiskPathProbe(root: root)).validate(workflow)
-        return CompiledWorkflow(workflow: workflow, graph: graph)
+        let words = workflow.stages.map(CommandWords.candidates)
+        let graph = try WorkflowValidator(probe: DiskPathProbe(root: root)).validate(workflow, commandWords: words)
+        return CompiledWorkflow(workflow: workflow, graph: graph, commandWords: words)
     }
 
     private func decode(_ bytes: [UInt8], digest: Digest, stamp: String, file: String) -> CompiledWorkflow? {

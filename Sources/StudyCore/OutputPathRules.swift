@@ -13,6 +13,8 @@ struct OutputPathRules {
     ]
 
     let workflow: Workflow
+    /// Each stage's `CommandWords.candidates`, by stage index.
+    let commandWords: [[String]]
     let probe: any PathProbe
 
     /// Every broken rule, and the inputs whose "does not exist" message would contradict one
@@ -21,22 +23,25 @@ struct OutputPathRules {
         var diagnostics: [Diagnostic] = []
         var ownReads: Set<[Int]> = []
         let workflowFile = workflowFilePaths()
-        for (id, stage) in workflow.stages.enumerated() {
-            for output in stage.outputs {
-                if let problem = reservedProblem(output, stage: stage.id, workflowFile: workflowFile) {
+        // Stages are read field by field, not copied whole (a `Stage` is large).
+        let stages = workflow.stages
+        for id in stages.indices {
+            let stageID = stages[id].id, outputs = stages[id].outputs
+            for output in outputs {
+                if let problem = reservedProblem(output, stage: stageID, workflowFile: workflowFile) {
                     diagnostics.append(Diagnostic(problem, at: output.location))
                 }
             }
-            for (i, input) in stage.inputs.enumerated() {
-                if let problem = ownReadProblem(readable(input), of: stage) {
+            for (i, input) in stages[id].inputs.enumerated() {
+                if let problem = ownReadProblem(readable(input), stage: stageID, outputs: outputs) {
                     diagnostics.append(Diagnostic(problem, at: input.location))
                     ownReads.insert([id, i])
                 }
             }
-            for word in CommandWords.candidates(of: stage) where probe.exists(word) {
-                if let output = stage.outputs.first(where: { Self.isInside(word, $0.path) }) {
+            for word in commandWords[id] where probe.exists(word) {
+                if let output = outputs.first(where: { Self.isInside(word, $0.path) }) {
                     diagnostics.append(Diagnostic(
-                        "stage '\(stage.id)' runs '\(word)', which lies inside its own output '\(output.displayPath)'; its outputs are cleared before it runs: move '\(word)' out of '\(output.displayPath)'",
+                        "stage '\(stageID)' runs '\(word)', which lies inside its own output '\(output.displayPath)'; its outputs are cleared before it runs: move '\(word)' out of '\(output.displayPath)'",
                         at: output.location))
                 }
             }
@@ -91,18 +96,19 @@ struct OutputPathRules {
         return nil
     }
 
-    /// A stage whose input is its own output, lies inside one, or holds one.
-    private func ownReadProblem(_ input: Artifact, of stage: Stage) -> String? {
+    /// A stage (`stage`, writing `outputs`) whose input is its own output, lies inside one, or
+    /// holds one.
+    private func ownReadProblem(_ input: Artifact, stage: String, outputs: [Artifact]) -> String? {
         let cleared = "its outputs are cleared before it runs, so it cannot read them"
-        for output in stage.outputs {
+        for output in outputs {
             if input.path == output.path {
-                return "stage '\(stage.id)' reads its own output '\(output.displayPath)'; \(cleared): read the original under another path and write the result to a new one, e.g. 'results/\(WorkspacePath.lastComponent(of: output.path))'"
+                return "stage '\(stage)' reads its own output '\(output.displayPath)'; \(cleared): read the original under another path and write the result to a new one, e.g. 'results/\(WorkspacePath.lastComponent(of: output.path))'"
             }
             if Self.isInside(input.path, output.path) {
-                return "stage '\(stage.id)' reads '\(input.displayPath)', which lies inside its own output '\(output.displayPath)'; \(cleared): move the input out of '\(output.displayPath)', or write the output to another directory"
+                return "stage '\(stage)' reads '\(input.displayPath)', which lies inside its own output '\(output.displayPath)'; \(cleared): move the input out of '\(output.displayPath)', or write the output to another directory"
             }
             if Self.isInside(output.path, input.path) {
-                return "stage '\(stage.id)' writes its output '\(output.displayPath)' inside its own input '\(input.path)/'; a stage cannot read what it writes: write the output outside '\(input.path)/', e.g. 'results/\(WorkspacePath.lastComponent(of: output.path))'"
+                return "stage '\(stage)' writes its output '\(output.displayPath)' inside its own input '\(input.path)/'; a stage cannot read what it writes: write the output outside '\(input.path)/', e.g. 'results/\(WorkspacePath.lastComponent(of: output.path))'"
             }
         }
         return nil
@@ -112,25 +118,28 @@ struct OutputPathRules {
     private func crossStageProblems() -> [Diagnostic] {
         var sourceDirectories: [String: String] = [:]
         var reads: [(path: String, stage: String)] = []
-        for stage in workflow.stages {
-            for input in stage.inputs.map(readable) {
-                reads.append((input.path, stage.id))
-                if sourceDirectories[input.path] == nil { sourceDirectories[input.path] = stage.id }
+        let stages = workflow.stages
+        for id in stages.indices {
+            let stageID = stages[id].id
+            for input in stages[id].inputs.map(readable) {
+                reads.append((input.path, stageID))
+                if sourceDirectories[input.path] == nil { sourceDirectories[input.path] = stageID }
             }
-            for word in CommandWords.candidates(of: stage) where probe.exists(word) { reads.append((word, stage.id)) }
+            for word in commandWords[id] where probe.exists(word) { reads.append((word, stageID)) }
         }
         var written: Set<String> = []
         var directoryOutputs: Set<String> = []
         var fileOutputs: [String: (stage: String, output: Artifact)] = [:]
-        for stage in workflow.stages {
-            for output in stage.outputs {
+        for id in stages.indices {
+            for output in stages[id].outputs {
                 written.insert(output.path)
                 if output.isDirectory { directoryOutputs.insert(output.path) }
-                if !output.isDirectory, fileOutputs[output.path] == nil { fileOutputs[output.path] = (stage.id, output) }
+                if !output.isDirectory, fileOutputs[output.path] == nil { fileOutputs[output.path] = (stages[id].id, output) }
             }
         }
         var diagnostics: [Diagnostic] = []
-        for stage in workflow.stages {
+        for id in stages.indices {
+            let stage = (id: stages[id].id, outputs: stages[id].outputs)
             for output in stage.outputs {
                 // A directory another stage reads and no stage writes: the output would change it unseen.
                 let parents = WorkspacePath.parents(of: output.path)

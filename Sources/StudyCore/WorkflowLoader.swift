@@ -155,7 +155,8 @@ public struct WorkflowLoader: Sendable {
             let firstGather = collection.pending.count
             let entry = parseStageEntry(id: pair.key, keyNode: pair.keyNode, node: pair.value, workflowParams: workflowParams,
                                         gathers: &collection.pending, reader: &reader)
-            if Self.firstPairs(pair.value).contains(where: { $0.key == "foreach" || $0.key == "matrix" }) {
+            let keys = Self.firstPairs(pair.value).map(\.key)
+            if keys.contains(where: { $0 == "foreach" || $0 == "matrix" }) {
                 collection.attempted.insert(pair.key)
             } else {
                 collection.plain.insert(pair.key)
@@ -171,7 +172,7 @@ public struct WorkflowLoader: Sendable {
                 collection.fanouts.append(FanoutGroup(template: pair.key, stages: range, location: entry.location, items: items))
             }
             var stages = entry.stages
-            if collection.sandbox, !Self.firstPairs(pair.value).contains(where: { $0.key == "sandbox" }) {
+            if collection.sandbox, !keys.contains("sandbox") {
                 for i in stages.indices { if case .shell = stages[i].action { stages[i].sandbox = true } }
             }
             collection.stages += stages

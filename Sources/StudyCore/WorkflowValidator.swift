@@ -38,42 +38,54 @@ public struct WorkflowValidator: Sendable {
 
     /// The graph of a valid workflow, or every diagnostic found.
     public func validate(_ workflow: Workflow) throws(WorkflowDiagnostics) -> StageGraph {
+        try validate(workflow, commandWords: workflow.stages.map(CommandWords.candidates))
+    }
+
+    /// `validate(_:)` given every stage's `CommandWords.candidates`, computed once by the caller
+    /// (the compiled workflow keeps them too).
+    func validate(_ workflow: Workflow, commandWords: [[String]]) throws(WorkflowDiagnostics) -> StageGraph {
         var diagnostics: [Diagnostic] = []
         var writers: [String: (stage: String, artifact: Artifact)] = [:]
         var directoryWriters: [String: String] = [:]
-        for stage in workflow.stages {
-            for output in stage.outputs {
+        // Stages are read field by field, not copied whole: a `Stage` is large, and copying
+        // 100,000 of them per pass showed in profiles.
+        let stages = workflow.stages
+        writers.reserveCapacity(stages.count)
+        for id in stages.indices {
+            let stageID = stages[id].id
+            for output in stages[id].outputs {
                 if let first = writers[output.path] {
                     diagnostics.append(Diagnostic(
-                        "output '\(output.displayPath)' of stage '\(stage.id)' is also written by stage '\(first.stage)' (line \(first.artifact.location.line)); give one of them another path",
+                        "output '\(output.displayPath)' of stage '\(stageID)' is also written by stage '\(first.stage)' (line \(first.artifact.location.line)); give one of them another path",
                         at: output.location))
                 } else {
-                    writers[output.path] = (stage.id, output)
-                    if output.isDirectory { directoryWriters[output.path] = stage.id }
+                    writers[output.path] = (stageID, output)
+                    if output.isDirectory { directoryWriters[output.path] = stageID }
                 }
                 if !probe.staysInside(output.path) {
                     diagnostics.append(Diagnostic(
-                        "output '\(output.displayPath)' of stage '\(stage.id)' leaves the workspace through a symbolic link; write it to a real directory inside the workspace",
+                        "output '\(output.displayPath)' of stage '\(stageID)' leaves the workspace through a symbolic link; write it to a real directory inside the workspace",
                         at: output.location))
                 }
             }
         }
-        for stage in workflow.stages {
-            for output in stage.outputs {
+        for id in stages.indices {
+            let stageID = stages[id].id
+            for output in stages[id].outputs {
                 for parent in WorkspacePath.parents(of: output.path) {
-                    if let owner = directoryWriters[parent], owner != stage.id {
+                    if let owner = directoryWriters[parent], owner != stageID {
                         diagnostics.append(Diagnostic(
-                            "output '\(output.displayPath)' of stage '\(stage.id)' lies inside directory output '\(parent)/' of stage '\(owner)'; two stages may not write the same path",
+                            "output '\(output.displayPath)' of stage '\(stageID)' lies inside directory output '\(parent)/' of stage '\(owner)'; two stages may not write the same path",
                             at: output.location))
                     } else if let owner = writers[parent], !owner.artifact.isDirectory {
                         diagnostics.append(Diagnostic(
-                            "output '\(output.displayPath)' of stage '\(stage.id)' lies inside file output '\(parent)' of stage '\(owner.stage)'; a file cannot hold other files: give one of them another path",
+                            "output '\(output.displayPath)' of stage '\(stageID)' lies inside file output '\(parent)' of stage '\(owner.stage)'; a file cannot hold other files: give one of them another path",
                             at: output.location))
                     }
                 }
             }
         }
-        let rules = OutputPathRules(workflow: workflow, probe: probe).check()
+        let rules = OutputPathRules(workflow: workflow, commandWords: commandWords, probe: probe).check()
         diagnostics += rules.diagnostics
         let graph: StageGraph
         switch StageGraph.build(workflow) {
@@ -85,10 +97,10 @@ public struct WorkflowValidator: Sendable {
             throw WorkflowDiagnostics(diagnostics)
         }
         let producedPaths = Array(writers.keys)
-        for (id, stage) in workflow.stages.enumerated() {
-            for (i, input) in stage.inputs.enumerated() where graph.inputProducers[id][i] < 0 && !rules.ownReads.contains([id, i]) {
+        for id in stages.indices {
+            for (i, input) in stages[id].inputs.enumerated() where graph.inputProducers[id][i] < 0 && !rules.ownReads.contains([id, i]) {
                 if !probe.exists(input.path) {
-                    diagnostics.append(Self.missingInput(input, stage: stage.id, hint: Spelling.hint(for: input.path, among: producedPaths)))
+                    diagnostics.append(Self.missingInput(input, stage: stages[id].id, hint: Spelling.hint(for: input.path, among: producedPaths)))
                 }
             }
         }
@@ -133,7 +145,7 @@ public struct DiskPathProbe: PathProbe {
     /// Where `path` lies once the links of its deepest existing ancestor are followed: that
     /// ancestor's real path plus the rest (empty components dropped).
     private func resolution(of path: String) -> Resolution {
-        if present(path) {
+        if presentRemembered(path) {
             guard let real = FileIO.realPath(root + "/" + path) else { return .outside }
             if real == root { return .resolved("") }
             guard real.hasPrefix(root == "/" ? "/" : root + "/") else { return .outside }
@@ -161,7 +173,7 @@ public struct DiskPathProbe: PathProbe {
 
     public func staysInside(_ path: String) -> Bool {
         // Follow the deepest existing ancestor (or the path itself) and compare with the root.
-        if present(path) {
+        if presentRemembered(path) {
             guard let resolved = realpath(root + "/" + path, nil) else { return false }
             defer { free(resolved) }
             let real = String(cString: resolved)
@@ -182,10 +194,14 @@ public struct DiskPathProbe: PathProbe {
         return lstat(root + "/" + path, &st) == 0
     }
 
-    private func presentDirectory(_ directory: String) -> Bool {
-        if let known = directories.exists(directory) { return known }
-        let exists = present(directory)
-        directories.setExists(directory, exists)
+    private func presentDirectory(_ directory: String) -> Bool { presentRemembered(directory) }
+
+    /// `present(path)`, asked of the disk once per probe: the validator asks both whether each
+    /// output stays inside and where it resolves to, one `lstat` instead of two per output.
+    private func presentRemembered(_ path: String) -> Bool {
+        if let known = directories.exists(path) { return known }
+        let exists = present(path)
+        directories.setExists(path, exists)
         return exists
     }
 }
@@ -197,7 +213,8 @@ private enum Resolution: Sendable {
     case resolved(String)
 }
 
-/// `DiskPathProbe`'s answers about directories, shared by its copies.
+/// `DiskPathProbe`'s answers about directories (and whether each path asked about exists),
+/// shared by its copies.
 private final class DirectoryMemo: Sendable {
     private struct Entry {
         var exists: Bool?
