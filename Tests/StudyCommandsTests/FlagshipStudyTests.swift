@@ -76,5 +76,17 @@ struct FlagshipStudyTests {
         #expect(report.contains("ECOG 1 (vs 0)") && !report.contains(">1 (vs 0)<"))
         #expect(report.contains("<h2>Methods and reproducibility</h2>"))
         #expect(report.contains("Cox proportional hazards model, Efron ties"))
+        // Each section's prose, read from Workflows/report/*.md with its cross references resolved.
+        #expect(report.contains("Their patient data are not public."))
+        #expect(report.contains("(316 of 348; <a href=\"#table-2\">Table 2</a>)"))
+    }
+
+    @Test("the workflow is written once: at most 340 lines, no include, every subgroup analysis a fan-out")
+    func size() throws {
+        let text = try String(contentsOfFile: CLI.packageRoot + "/Workflows/liver-metastasis.yaml", encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).count - (text.hasSuffix("\n") ? 1 : 0)
+        #expect(lines <= 340, "Workflows/liver-metastasis.yaml has \(lines) lines")
+        #expect(!text.contains("\ninclude:"))
+        #expect(text.components(separatedBy: "    foreach:").count - 1 >= 9)
     }
 }

@@ -44,12 +44,12 @@ import Testing
         result.phTest = CoxResult.PHTest(terms: [(term: "sex", p: 0.0911)], global: 0.0911)
         let table = ReportTable.cox(result)
         #expect(table.columns.last == ReportTable.Column("PH p", numeric: true))
-        #expect(table.rows[0] == ["2 (vs 1)", "-0.530", "0.59", "0.42–0.82", "0.167", "0.002", "0.09"])
+        #expect(table.rows[0] == ["sex 2 (vs 1)", "-0.530", "0.59", "0.42–0.82", "0.167", "0.002", "0.09"])
         #expect(table.note == "n = 228, 165 events. Concordance 0.637. PH p: Grambsch–Therneau test of proportional hazards "
             + "(R's cox.zph, KM transform), per term; global p = 0.09.")
     }
 
-    @Test("a categorical term reads 'Level (vs reference)'; a labels map wins; acronyms keep their case")
+    @Test("a categorical term reads 'Level (vs reference)', a level without a letter takes its variable's name; a labels map wins; acronyms and title case keep their case")
     func termLabels() {
         let liver = CoxResult.Term(term: "liver_status=Liver metastasis", coef: 0.5, hr: 1.6, se: 0.1, p: 0.01,
                                    hrLower: 1.3, hrUpper: 2.0, reference: "No liver metastasis")
@@ -63,6 +63,17 @@ import Testing
         #expect(TermLabels().label(cancer) == "cancer=Melanoma")
         #expect(TermLabels.lowercasedStart("Élevé") == "élevé")
         #expect(TermLabels.lowercasedStart("T2") == "T2")
+        cancer.reference = "Non-Small Cell Lung Cancer"
+        #expect(TermLabels().label(cancer) == "Melanoma (vs Non-Small Cell Lung Cancer)")
+        var ecog = liver
+        ecog.term = "ecog=1"
+        ecog.reference = "0"
+        #expect(TermLabels().label(ecog) == "ecog 1 (vs 0)")
+        ecog.term = "age_group=<30"
+        ecog.reference = "50-60"
+        #expect(TermLabels().label(ecog) == "age group <30 (vs 50-60)")
+        #expect(TermLabels.lowercasedStart("No liver metastasis") == "no liver metastasis")
+        #expect(TermLabels.lowercasedStart("Head and Neck") == "Head and Neck")
     }
 
     @Test("the forest axis fits the intervals drawn: HRs of 1.4–3.5 (CIs 1.15–5.2) get an axis of 1–10, not 0.1–100")
