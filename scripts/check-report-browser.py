@@ -12,9 +12,9 @@ socket) and finds everything to check from the page itself, so it holds for any 
 - print: printed to A4 (Page.printToPDF, the page's own @page), no figure is split across pages:
   white marker text at the top and bottom of each figure's box must land on the same PDF page
   (poppler-utils' pdftotext; it and Debian's chromium are installed when missing). The one
-  exception, as README's report section says: a figure of panels (small multiples) taller than a
-  printed page, measured laid out for print, may break between rows of panels, each panel whole
-  and each row on one page;
+  exception, as README's report section says: small multiples (a .facet-grid declaring its
+  columns in --cols) taller than a printed page even when printed in those columns, measured laid
+  out for print, may break between rows of panels, each panel whole and each row on one page;
 - network: the page has a Content-Security-Policy with default-src 'none', and the Network domain
   sees no request but the file itself (and data: URIs).
 Each problem is one line naming the figure or table (its number and title) and what is wrong;
@@ -266,7 +266,11 @@ MARK_JS = NAME_JS + r"""
   };
   for (const f of document.querySelectorAll('figure')) {
     const height = f.getBoundingClientRect().height, panels = [...f.querySelectorAll('.panel')];
-    const entry = {name: sfName(f), mark: mark(f), height, tall: height > pageHeight, panels: []};
+    // Small multiples declare their columns (--cols on .facet-grid); count those they print in.
+    const grid = f.querySelector('.facet-grid');
+    const cols = grid ? parseInt(getComputedStyle(grid).getPropertyValue('--cols')) || 0 : 0;
+    const printed = new Set(panels.map(p => Math.round(p.getBoundingClientRect().left))).size;
+    const entry = {name: sfName(f), mark: mark(f), height, tall: height > pageHeight, cols, printed, panels: []};
     if (panels.length >= 2) panels.forEach((p, k) => {
       const label = p.querySelector('.strip, .note');
       entry.panels.push({name: `${entry.name}: panel ${k + 1}` + (label ? ` '${label.textContent.trim()}'` : ''),
@@ -343,9 +347,17 @@ def check_print(browser, profile, keep):
     for figure in figures:
         top, bottom = span(figure)
         if top is None or bottom is None or top == bottom: continue
-        if not figure["panels"] or not figure["tall"]:
-            why = ("its panels fit on one page, so it must not break between them" if figure["panels"] else
-                   "a figure must fit on one page: keep break-inside:avoid and make it shorter than the page")
+        wanted = min(figure["cols"], len(figure["panels"]))
+        if not figure["cols"] or not figure["panels"]:
+            why = "a figure must fit on one page: keep break-inside:avoid and make it shorter than the page"
+        elif figure["printed"] < wanted:
+            why = (f"its panels print in {figure['printed']} column(s), not the {wanted} it asks for (--cols), so it "
+                   f"runs over pages; only a figure of panels that cannot fit a page at its full column count may break")
+        elif not figure["tall"]:
+            why = "its panels fit on one page, so it must not break between them"
+        else:
+            why = None
+        if why:
             problems.append(f"print A4: {figure['name']}: split across pages {top}-{bottom} ({why})")
             continue
         # Taller than a page: it may break between rows of panels, and only there.

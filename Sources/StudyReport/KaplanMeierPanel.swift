@@ -93,20 +93,20 @@ public struct KaplanMeierPanel: Sendable {
     }
 
     /// `n` and events (and the median when asked) per group in the upper right, where survival
-    /// curves leave room, each after a short line in its colour; right-aligned to the plot.
+    /// curves leave room, each after a short line in its colour, as a legend without the names.
     private func drawCounts(on canvas: inout SVGCanvas, curves: [SurvivalCurve], right: Double, top: Double) {
         let lines = curves.map { curve -> String in
             var line = "n = \(TextFormat.count(curve.n)), \(TextFormat.events(curve.events))"
             if chart.showMedians { line += curve.median.map { ", median \(TextFormat.value($0))" } ?? ", median NR" }
             return line
         }
-        // About 5.6 units a character at 10-unit Helvetica.
+        // About 5.6 units a character at 10-unit Helvetica; the block ends at the plot's right edge.
         let textWidth = 5.6 * Double(lines.map(\.count).max() ?? 0)
+        let swatch = right - 2 - textWidth - 16
         var ly = top + 11
         for (curve, line) in zip(curves, lines) {
-            let swatch = right - 4 - textWidth - 16
             canvas.path("M\(c(swatch)) \(c(ly - 3.5))H\(c(swatch + 12))", class: "cv", style: "stroke:\(color(curve.group))")
-            canvas.text(line, right - 4, ly, anchor: "end", class: "s")
+            canvas.text(line, swatch + 16, ly, class: "s")
             ly += 12
         }
     }
