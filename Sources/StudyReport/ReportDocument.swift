@@ -213,7 +213,7 @@ public struct ReportDocument: Sendable {
     figure{margin:22px 0;break-inside:avoid;page-break-inside:avoid;overflow-x:auto}
     svg.chart{display:block;width:100%;height:auto;max-width:\(TextFormat.coordinate(SVGCanvas.chartWidth))px;min-width:\(TextFormat.coordinate(SVGCanvas.minimumRenderedWidth))px}
     .panel{min-width:0;overflow-x:auto}.panels:has(svg.chart){grid-template-columns:1fr!important}
-    \(SmallMultiples.css)    nav.toc{font:14px/1.5 Helvetica,Arial,sans-serif;margin:0 0 8px}nav.toc h2{font-size:1em;margin:0 0 4px}nav.toc ol{margin:0;padding-left:22px}
+    \(SmallMultiples.css)nav.toc{font:14px/1.5 Helvetica,Arial,sans-serif;margin:0 0 8px}nav.toc h2{font-size:1em;margin:0 0 4px}nav.toc ol{margin:0;padding-left:22px}
     figcaption,caption,.note{font:13px/1.45 Helvetica,Arial,sans-serif;color:\(Palette.ink)}
     figcaption{margin-top:6px}
     .label{font-weight:bold}
