@@ -102,7 +102,8 @@ public struct KaplanMeierPanel: Sendable {
         }
         // About 5.6 units a character at 10-unit Helvetica; the block ends at the plot's right edge.
         let textWidth = 5.6 * Double(lines.map(\.count).max() ?? 0)
-        let swatch = right - 2 - textWidth - 16
+        // A long line (medians, large counts) starts no further left than the panel's edge.
+        let swatch = max(2, right - 2 - textWidth - 16)
         var ly = top + 11
         for (curve, line) in zip(curves, lines) {
             canvas.path("M\(c(swatch)) \(c(ly - 3.5))H\(c(swatch + 12))", class: "cv", style: "stroke:\(color(curve.group))")

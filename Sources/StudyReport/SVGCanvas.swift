@@ -69,8 +69,8 @@ public struct SVGCanvas {
     /// The widest viewBox a built-in chart uses; every chart is drawn this wide.
     public static let chartWidth = 720.0
     /// The width of one panel of small multiples (`KaplanMeierPanel`): three across the report's
-    /// column at 100 % (760 px less padding and the y-axis title), and three across A4 print at
-    /// 93 %, which keeps its 10-unit text at 9.3 CSS px.
+    /// 760 px column (less the y-axis title) at about 106 %, and three across A4 print at 93 %,
+    /// which keeps its 10-unit text at 9.3 CSS px; a fourth column would draw it under 7.
     public static let panelWidth = 224.0
     /// The smallest text a reader must get, in CSS pixels, on a phone as on paper.
     public static let readableFontSize = 9.0

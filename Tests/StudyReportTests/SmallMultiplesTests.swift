@@ -100,8 +100,9 @@ import Testing
         let css = ReportDocument.css
         #expect(css.contains("svg.compact{max-width:336px;min-width:202px}"))
         #expect(css.contains("minmax(max(202px,calc((100% - (var(--cols) - 1)*12px)/var(--cols) - 1px)),1fr)"))
-        // The y-axis title beside the grid takes about 24 px (13 px text, line-height 1.3, 4 px padding).
-        let desktop = 760.0 - 2 * 20 - 24, phone = 400.0 - 2 * 12, a4 = (210.0 - 2 * 16) / 25.4 * 96 - 24
+        // main is 760 px wide (its padding outside); the y-axis title beside the grid takes about
+        // 24 px (13 px text, line-height 1.3, 4 px padding), above it on a phone.
+        let desktop = 760.0 - 24, phone = 400.0 - 2 * 12, a4 = (210.0 - 2 * 16) / 25.4 * 96 - 24
         for panels in 1...40 {
             let cols = SmallMultiples.columns(panels: panels)
             for (place, box) in [("desktop", desktop), ("phone", phone), ("A4", a4)] {
