@@ -11,7 +11,10 @@ socket) and finds everything to check from the page itself, so it holds for any 
   their own box) and no SVG text is drawn smaller than 9 CSS px (font size x the SVG's scale);
 - print: printed to A4 (Page.printToPDF, the page's own @page), no figure is split across pages:
   white marker text at the top and bottom of each figure's box must land on the same PDF page
-  (poppler-utils' pdftotext; it and Debian's chromium are installed when missing);
+  (poppler-utils' pdftotext; it and Debian's chromium are installed when missing). The one
+  exception, as README's report section says: small multiples (a .facet-grid declaring its
+  columns in --cols) taller than a printed page even when printed in those columns, measured laid
+  out for print, may break between rows of panels, each panel whole and each row on one page;
 - network: the page has a Content-Security-Policy with default-src 'none', and the Network domain
   sees no request but the file itself (and data: URIs).
 Each problem is one line naming the figure or table (its number and title) and what is wrong;
@@ -212,30 +215,71 @@ PHONE_JS = NAME_JS + r"""
 })()
 """.replace("%MIN%", str(MIN_TEXT_PX))
 
-MARK_JS = NAME_JS + r"""
+# The printable box of a page, in CSS px, from the page's own @page rule (size and margins; A4
+# and Chromium's default margins where it sets none), measured with probe elements.
+PAGE_JS = r"""
 (() => {
-  const names = [];
-  // A figure of small multiples may run over pages between its panels, never inside one.
-  const mark = (box, name) => {
+  let size = '', margins = {};
+  for (const sheet of document.styleSheets) {
+    let rules; try { rules = sheet.cssRules; } catch (e) { continue; }
+    const walk = list => { for (const r of list) {
+      if (r.type === CSSRule.PAGE_RULE) {
+        if (r.style.size) size = r.style.size;
+        for (const side of ['Top', 'Right', 'Bottom', 'Left']) if (r.style['margin' + side]) margins[side] = r.style['margin' + side];
+      } else if (r.cssRules) walk(r.cssRules);
+    } };
+    walk(rules);
+  }
+  const px = length => {
+    const probe = document.createElement('div');
+    probe.style.cssText = `position:absolute;visibility:hidden;width:${length};height:0`;
+    document.body.appendChild(probe);
+    const w = probe.getBoundingClientRect().width; probe.remove(); return w;
+  };
+  const named = {a4: ['210mm', '297mm'], letter: ['8.5in', '11in'], a5: ['148mm', '210mm'], a3: ['297mm', '420mm']};
+  const words = size.toLowerCase().split(/\s+/).filter(Boolean);
+  let [w, h] = named.a4;
+  if (words.length && named[words[0]]) [w, h] = named[words[0]];
+  else if (words.length >= 2 && !named[words[1]]) [w, h] = [words[0], words[1]];
+  if (words.includes('landscape')) [w, h] = [h, w];
+  const m = side => px(margins[side] || '0.4in');
+  return {width: px(w) - m('Left') - m('Right'), height: px(h) - m('Top') - m('Bottom')};
+})()
+"""
+
+# Marks the top and bottom of every figure, and of each panel of a figure of panels, with white
+# text that pdftotext finds on its printed page; measured with the page laid out for print at the
+# page's width, so a figure of panels taller than a printed page is known ('tall').
+MARK_JS = NAME_JS + r"""
+((pageHeight) => {
+  const marks = [], figures = [];
+  const mark = box => {
     if (getComputedStyle(box).position === 'static') box.style.position = 'relative';
     for (const [edge, place] of [['T', 'top:0'], ['B', 'bottom:0']]) {
       const m = document.createElement('span');
-      m.textContent = `SFMARK${names.length}${edge}`;
+      m.textContent = `SFMARK${marks.length}${edge}`;
       m.setAttribute('style', `position:absolute;left:0;${place};font:5px/1 monospace;color:#fff;white-space:nowrap`);
       box.appendChild(m);
     }
-    names.push(name);
+    marks.push(box);
+    return marks.length - 1;
   };
   for (const f of document.querySelectorAll('figure')) {
-    const panels = f.querySelectorAll('.panel');
-    if (panels.length < 2) { mark(f, sfName(f)); continue; }
-    panels.forEach((p, k) => {
-      const label = p.querySelector('.note');
-      mark(p, `${sfName(f)}: panel ${k + 1}` + (label ? ` '${label.textContent.trim()}'` : ''));
+    const height = f.getBoundingClientRect().height, panels = [...f.querySelectorAll('.panel')];
+    // Small multiples declare their columns (--cols on .facet-grid); count those they print in.
+    const grid = f.querySelector('.facet-grid');
+    const cols = grid ? parseInt(getComputedStyle(grid).getPropertyValue('--cols')) || 0 : 0;
+    const printed = new Set(panels.map(p => Math.round(p.getBoundingClientRect().left))).size;
+    const entry = {name: sfName(f), mark: mark(f), height, tall: height > pageHeight, cols, printed, panels: []};
+    if (panels.length >= 2) panels.forEach((p, k) => {
+      const label = p.querySelector('.strip, .note');
+      entry.panels.push({name: `${entry.name}: panel ${k + 1}` + (label ? ` '${label.textContent.trim()}'` : ''),
+                         row: Math.round(p.getBoundingClientRect().top), mark: mark(p)});
     });
+    figures.push(entry);
   }
-  return names;
-})()
+  return figures;
+})(%PAGE_HEIGHT%)
 """
 
 def check_figures(browser, keep):
@@ -276,24 +320,59 @@ def debian_tool(command, package):
     return shutil.which(command)
 
 def check_print(browser, profile, keep):
-    names = browser.evaluate(MARK_JS)
+    """No figure split across printed pages, except a figure of panels taller than a page, which may
+    break between rows of panels only (README, report/html): each panel whole, each row on one page."""
+    page = browser.evaluate(PAGE_JS)
+    browser.send("Emulation.setEmulatedMedia", media="print")
+    browser.send("Emulation.setDeviceMetricsOverride", width=int(page["width"]), height=int(page["height"]),
+                 deviceScaleFactor=1, mobile=False)
+    figures = browser.evaluate(MARK_JS.replace("%PAGE_HEIGHT%", str(page["height"])))
+    browser.send("Emulation.clearDeviceMetricsOverride")
+    browser.send("Emulation.setEmulatedMedia", media="")
     pdf = base64.b64decode(browser.send("Page.printToPDF", preferCSSPageSize=True, paperWidth=8.27,
                                         paperHeight=11.69, printBackground=True)["data"])
     path = os.path.join(keep or profile, "report.pdf")
     with open(path, "wb") as f: f.write(pdf)
     text = subprocess.run([debian_tool("pdftotext", "poppler-utils"), "-raw", path, "-"], check=True, capture_output=True, text=True).stdout
     pages = {}
-    for number, page in enumerate(text.split("\f"), 1):
-        for i, edge in re.findall(r"SFMARK(\d+)([TB])", page):
+    for number, page_text in enumerate(text.split("\f"), 1):
+        for i, edge in re.findall(r"SFMARK(\d+)([TB])", page_text):
             pages.setdefault((int(i), edge), number)
     problems = []
-    for i, name in enumerate(names):
-        top, bottom = pages.get((i, "T")), pages.get((i, "B"))
+    def span(entry):
+        top, bottom = pages.get((entry["mark"], "T")), pages.get((entry["mark"], "B"))
         if top is None or bottom is None:
-            problems.append(f"print A4: {name}: not found in the printed PDF (hidden or cut off when printed)")
-        elif top != bottom:
-            problems.append(f"print A4: {name}: split across pages {top}-{bottom} (a figure, or each panel of a "
-                            f"figure of panels, must fit on one page: keep break-inside:avoid and make it shorter than the page)")
+            problems.append(f"print A4: {entry['name']}: not found in the printed PDF (hidden or cut off when printed)")
+        return top, bottom
+    for figure in figures:
+        top, bottom = span(figure)
+        if top is None or bottom is None or top == bottom: continue
+        wanted = min(figure["cols"], len(figure["panels"]))
+        if not figure["cols"] or not figure["panels"]:
+            why = "a figure must fit on one page: keep break-inside:avoid and make it shorter than the page"
+        elif figure["printed"] < wanted:
+            why = (f"its panels print in {figure['printed']} column(s), not the {wanted} it asks for (--cols), so it "
+                   f"runs over pages; only a figure of panels that cannot fit a page at its full column count may break")
+        elif not figure["tall"]:
+            why = "its panels fit on one page, so it must not break between them"
+        else:
+            why = None
+        if why:
+            problems.append(f"print A4: {figure['name']}: split across pages {top}-{bottom} ({why})")
+            continue
+        # Taller than a page: it may break between rows of panels, and only there.
+        rows = {}
+        for panel in figure["panels"]:
+            ptop, pbottom = span(panel)
+            if ptop is None or pbottom is None: continue
+            if ptop != pbottom:
+                problems.append(f"print A4: {panel['name']}: split across pages {ptop}-{pbottom} (a figure of panels "
+                                f"taller than a page may break between rows of panels, never inside a panel)")
+            rows.setdefault(panel["row"], []).append((ptop, panel["name"]))
+        for row in rows.values():
+            if len({p for p, _ in row}) > 1:
+                problems.append(f"print A4: {row[0][1]}: its row is split across pages "
+                                f"{min(p for p, _ in row)}-{max(p for p, _ in row)} (panels of one row must print on one page)")
     return problems
 
 def check_network(browser, url):

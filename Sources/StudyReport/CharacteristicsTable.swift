@@ -42,13 +42,62 @@ public struct CharacteristicsTable: Sendable {
     public var variables: [Variable]
     /// Decimals of medians and quartiles.
     public var digits: Int
+    /// Display names from the workflow's `labels:`: a column's name by the column (`ecog` →
+    /// "ECOG performance status"), a level's by `COLUMN=LEVEL` (`ecog=1`, `liver_status=Liver
+    /// metastasis`), as the cox table's `labels:` name terms. Rows and groups without one read as
+    /// the data write them.
+    public var labels: [String: String] = [:]
 
     /// Creates a table; `by` is empty when there is no grouping column.
-    public init(byName: String?, by: [Value], variables: [Variable], digits: Int = 1) {
+    public init(byName: String?, by: [Value], variables: [Variable], digits: Int = 1, labels: [String: String] = [:]) {
         self.byName = byName
         self.by = by
         self.variables = variables
         self.digits = digits
+        self.labels = labels
+    }
+
+    /// A `labels:` key that names nothing this table shows.
+    public enum LabelProblem: Equatable, Sendable {
+        /// The key is neither a column nor `COLUMN=LEVEL` of one (`columns` lists the table's own).
+        case noColumn(key: String, columns: [String])
+        /// `COLUMN=LEVEL` where the column has no such level (`levels` in row order).
+        case noLevel(key: String, column: String, level: String, levels: [String])
+        /// `COLUMN=LEVEL` of a column summarised as a number, which has no level rows.
+        case numeric(key: String, column: String)
+    }
+
+    /// The problem of each `labels:` key that names no column or level of the table, in key order.
+    public var labelProblems: [LabelProblem] {
+        let columns = (byName.map { [$0] } ?? []) + variables.map(\.name)
+        var problems: [LabelProblem] = []
+        for key in labels.keys.sorted() where !columns.contains(key) {
+            guard let column = columns.filter({ key.hasPrefix($0 + "=") }).max(by: { $0.count < $1.count }) else {
+                problems.append(.noColumn(key: key, columns: columns))
+                continue
+            }
+            let level = String(key.dropFirst(column.count + 1))
+            let values: [Value]
+            if column == byName {
+                values = by
+            } else {
+                let variable = variables.first { $0.name == column }!
+                guard variable.categorical else { problems.append(.numeric(key: key, column: column)); continue }
+                values = variable.values
+            }
+            let levels = Self.levels(values).map(Self.label)
+            if !levels.contains(level) { problems.append(.noLevel(key: key, column: column, level: level, levels: levels)) }
+        }
+        return problems
+    }
+
+    /// How `column` reads: its label, else its name.
+    public func name(_ column: String) -> String { labels[column] ?? column }
+
+    /// How `level` of `column` reads: the label of `COLUMN=LEVEL`, else the level as written.
+    public func name(_ level: Value, of column: String) -> String {
+        let written = Self.label(level)
+        return labels["\(column)=\(written)"] ?? written
     }
 
     /// The groups in R's factor order, each with the indices of its rows; Overall first.
@@ -57,7 +106,7 @@ public struct CharacteristicsTable: Sendable {
         var out: [(label: String, rows: [Int])] = [("Overall", Array(0..<count))]
         guard byName != nil else { return out }
         for level in Self.levels(by) {
-            out.append((Self.label(level), by.indices.filter { by[$0] == level }))
+            out.append((name(level, of: byName!), by.indices.filter { by[$0] == level }))
         }
         return out
     }
@@ -115,11 +164,11 @@ public struct CharacteristicsTable: Sendable {
         if byName != nil {
             let unknown = by.filter { $0 == .missing }.count
             if unknown > 0 {
-                note += " \(TextFormat.count(unknown)) \(unknown == 1 ? "row" : "rows") with no '\(byName!)' "
+                note += " \(TextFormat.count(unknown)) \(unknown == 1 ? "row" : "rows") with no '\(name(byName!))' "
                     + "\(unknown == 1 ? "is" : "are") counted in Overall only."
             }
         }
-        let heading = title ?? (byName.map { "Characteristics by \($0)" } ?? "Characteristics")
+        let heading = title ?? (byName.map { "Characteristics by \(name($0))" } ?? "Characteristics")
         return ReportTable(title: heading, columns: columns, rows: rows, note: note)
     }
 
@@ -127,16 +176,16 @@ public struct CharacteristicsTable: Sendable {
         let values = variable.values
         var out: [[String]] = []
         if variable.categorical {
-            out.append(["\(variable.name), n (%)"] + groups.map { _ in "" })
+            out.append(["\(name(variable.name)), n (%)"] + groups.map { _ in "" })
             for level in Self.levels(values) {
-                out.append(["\u{2003}" + Self.label(level)] + groups.map { group in
+                out.append(["\u{2003}" + name(level, of: variable.name)] + groups.map { group in
                     let present = group.rows.filter { values[$0] != .missing }.count
                     let n = group.rows.filter { values[$0] == level }.count
                     return "\(TextFormat.count(n)) (\(TextFormat.fixed(present == 0 ? .nan : Double(n) / Double(present) * 100, 1)))"
                 })
             }
         } else {
-            out.append(["\(variable.name), median (IQR)"] + groups.map { group in
+            out.append(["\(name(variable.name)), median (IQR)"] + groups.map { group in
                 guard let s = Self.medianIQR(group.rows.map { values[$0] }) else { return "NA" }
                 return "\(TextFormat.fixed(s.median, digits)) (\(TextFormat.fixed(s.q1, digits))–\(TextFormat.fixed(s.q3, digits)))"
             })

@@ -5,7 +5,8 @@
 public struct FigurePanels: Sendable {
     /// How several panels sit in one figure.
     public enum Layout: String, Sendable, CaseIterable {
-        /// Small multiples: as many columns as fit (two on the report's column width, one on a phone).
+        /// Small multiples: images as many columns as fit (one when they are SVGs, whose text size is
+        /// unknown); built-in charts are drawn as `SmallMultiples` instead.
         case grid
         /// One panel under another, full width.
         case stack

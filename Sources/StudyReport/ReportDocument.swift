@@ -213,7 +213,7 @@ public struct ReportDocument: Sendable {
     figure{margin:22px 0;break-inside:avoid;page-break-inside:avoid;overflow-x:auto}
     svg.chart{display:block;width:100%;height:auto;max-width:\(TextFormat.coordinate(SVGCanvas.chartWidth))px;min-width:\(TextFormat.coordinate(SVGCanvas.minimumRenderedWidth))px}
     .panel{min-width:0;overflow-x:auto}.panels:has(svg.chart){grid-template-columns:1fr!important}
-    nav.toc{font:14px/1.5 Helvetica,Arial,sans-serif;margin:0 0 8px}nav.toc h2{font-size:1em;margin:0 0 4px}nav.toc ol{margin:0;padding-left:22px}
+    \(SmallMultiples.css)nav.toc{font:14px/1.5 Helvetica,Arial,sans-serif;margin:0 0 8px}nav.toc h2{font-size:1em;margin:0 0 4px}nav.toc ol{margin:0;padding-left:22px}
     figcaption,caption,.note{font:13px/1.45 Helvetica,Arial,sans-serif;color:\(Palette.ink)}
     figcaption{margin-top:6px}
     .label{font-weight:bold}
@@ -227,7 +227,7 @@ public struct ReportDocument: Sendable {
     .note{margin-top:4px;color:\(Palette.muted)}
     summary{cursor:pointer}summary h2{display:inline;font-size:1.2em}.appendix{margin-top:40px}.appendix details{overflow-x:auto}
     code{overflow-wrap:anywhere}.digest code{font-size:11px;word-break:break-all}.provenance td:first-child{white-space:nowrap}
-    @media (max-width:600px){body{font-size:15px}main{padding:16px 12px 32px}th,td{padding-right:6px}}
+    @media (max-width:600px){body{font-size:15px}main{padding:16px 12px 32px}th,td{padding-right:6px}\(SmallMultiples.phoneCSS)}
     @media print{@page{size:A4;margin:18mm 16mm}body{font-size:11pt}main{max-width:none;padding:0}a{color:inherit}
     .panel{break-inside:avoid;page-break-inside:avoid}h2{break-after:avoid;page-break-after:avoid}figure{overflow:visible}svg.chart{min-width:0}
     svg.chart,figure img{max-height:230mm;object-fit:contain}nav.toc{break-after:avoid}}

@@ -49,12 +49,16 @@ public struct SVGCanvas {
     /// The finished `<svg>` element: scalable (viewBox, width 100 %), with `<title>` and `<desc>`
     /// first so assistive technology announces them, and the chart's own small style sheet so the
     /// SVG also stands alone when saved from the page.
-    public func svg(title: String, description: String, id: String) -> String {
-        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 \(c(width)) \(c(height))\""
+    /// `cls` is the element's class (`chart`, or `chart compact` for a small-multiples panel) and
+    /// `extraStyle` a `<style>` element after the shared one.
+    public func svg(title: String, description: String, id: String, class cls: String = "chart",
+                    extraStyle: String = "") -> String {
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"\(cls)\" viewBox=\"0 0 \(c(width)) \(c(height))\""
         out += " role=\"img\" aria-labelledby=\"\(id)-title \(id)-desc\" font-family=\"Helvetica, Arial, sans-serif\">\n"
         out += "<title id=\"\(id)-title\">\(TextFormat.escape(title))</title>\n"
         out += "<desc id=\"\(id)-desc\">\(TextFormat.escape(description))</desc>\n"
         out += SVGCanvas.style
+        out += extraStyle
         out += body
         out += "</svg>"
         return out
@@ -64,6 +68,10 @@ public struct SVGCanvas {
     public static let smallestFontSize = 10.0
     /// The widest viewBox a built-in chart uses; every chart is drawn this wide.
     public static let chartWidth = 720.0
+    /// The width of one panel of small multiples (`KaplanMeierPanel`): three across the report's
+    /// 760 px column (less the y-axis title) at about 106 %, and three across A4 print at 93 %,
+    /// which keeps its 10-unit text at 9.3 CSS px; a fourth column would draw it under 7.
+    public static let panelWidth = 224.0
     /// The smallest text a reader must get, in CSS pixels, on a phone as on paper.
     public static let readableFontSize = 9.0
     /// The width below which a chart stops shrinking (its figure scrolls sideways instead), so
@@ -71,6 +79,12 @@ public struct SVGCanvas {
     /// text in a 720-unit viewBox.
     public static var minimumRenderedWidth: Double {
         (readableFontSize * chartWidth / smallestFontSize).rounded(.up)
+    }
+
+    /// The width below which a panel stops shrinking (its grid drops to fewer columns first):
+    /// 202 px for 10-unit text in a 224-unit viewBox.
+    public static var minimumPanelRenderedWidth: Double {
+        (readableFontSize * panelWidth / smallestFontSize).rounded(.up)
     }
 
     /// Shared classes: thin dark axes, light grid, 11 px tick text — a journal figure's restraint.

@@ -66,10 +66,17 @@ struct FlagshipStudyTests {
         // One panel per instance of msk_type_km, labelled by its item's label, in instance order.
         let figure = try #require(report.range(of: "<figure id=\"figure-7\">").map { report[$0.lowerBound...] })
         let grid = String(figure[..<(figure.range(of: "</figure>")?.lowerBound ?? figure.endIndex)])
-        let labels = grid.components(separatedBy: "<div class=\"panel\">\n<p class=\"note\"><strong>").dropFirst()
+        let labels = grid.components(separatedBy: "<div class=\"panel\">\n<p class=\"strip\">").dropFirst()
             .map { String($0.prefix { $0 != "<" }) }
         #expect(labels == ["Non-small cell lung", "Melanoma", "Bladder", "Renal cell", "Head and neck",
                            "Oesophagogastric", "Colorectal", "Unknown primary", "Breast"])
+        // Small multiples: nine compact panels in three columns, the legend and axis titles once.
+        #expect(grid.contains("<div class=\"facet-grid\" style=\"--cols:3\">"))
+        #expect(grid.components(separatedBy: "class=\"chart compact\" viewBox=\"0 0 224 ").count - 1 == 9)
+        #expect(grid.components(separatedBy: "<p class=\"facet-x\">Months</p>").count - 1 == 1)
+        // Table 1 rows read as the workflow's labels: name them.
+        #expect(report.contains("<td>ECOG performance status, n (%)</td>") && !report.contains("<td>ecog, n (%)</td>"))
+        #expect(report.contains("<td>\u{2003}Anti-PD-1 + anti-CTLA-4</td>"))
         // Cross references became links, none stayed as written.
         #expect(report.contains("<a href=\"#figure-7\">Figure 7</a>"))
         #expect(!report.contains("[@"))

@@ -65,8 +65,9 @@ import Testing
         #expect(css.contains("figure{margin:22px 0;break-inside:avoid;page-break-inside:avoid;overflow-x:auto}"))
         #expect(css.contains(".table{margin:22px 0;overflow-x:auto;break-inside:avoid;page-break-inside:avoid}"))
         #expect(css.contains("svg.chart,figure img{max-height:230mm;object-fit:contain}"))
+        // A grid of SVG images keeps one column (their text size is unknown); built-in charts are small multiples.
         #expect(css.contains(".panels:has(svg.chart){grid-template-columns:1fr!important}"))
-        // A grid of panels taller than a page (one Kaplan-Meier panel per cancer type) breaks between panels only.
+        // Small multiples too many for a page break between rows of panels only.
         #expect(css.contains("@media print{") && css.contains(".panel{break-inside:avoid;page-break-inside:avoid}"))
     }
 

@@ -226,8 +226,16 @@ import _StudyTestSupport
         let html = try #require(run.html)
         let panels = html.components(separatedBy: "<div class=\"panel\">").dropFirst()
         #expect(panels.count == 2)
-        // The lung data's longest follow-up (1022 days) sets one axis for both panels.
-        for panel in panels { #expect(panel.contains("y=\"311\">1000</text>")) }
+        // The lung data's longest follow-up (1022 days) sets one axis for both compact panels.
+        for panel in panels {
+            #expect(panel.contains("class=\"chart compact\"") && panel.contains("y=\"141\">1000</text>"))
+        }
+        // Layout stack draws the same instances as full charts, one under another, on the same shared axis.
+        let stacked = Self.layout(figures: [Self.object(["type": "kaplan-meier", "input": "curves", "layout": "stack", "title": "Survival by subgroup"])])
+        let stackRun = ReportStageTests.run(results, with: stacked, inputs: inputs, gathered: gathered)
+        let stack = try #require(stackRun.html).components(separatedBy: "<div class=\"panel\">").dropFirst()
+        #expect(stack.count == 2)
+        for panel in stack { #expect(panel.contains("class=\"chart\" viewBox=\"0 0 720 ") && panel.contains("y=\"311\">1000</text>")) }
         #expect(html.contains("<tr><td>All patients</td><td>sex</td>"))
         #expect(html.contains("<tr><td>multi</td><td>age</td>"))
         #expect(html.contains("<p class=\"note\">All patients: n = 228, 165 events."))

@@ -50,7 +50,7 @@ import _StudyTestSupport
             - `logrank`: `results/logrank.json`, written by stage `logrank`, `\(Self.sha(results, "results/logrank.json"))`
             - `published`: `published.yaml`, a source file, `\(Self.sha(results, "published.yaml"))`
 
-            **Verification.** `studyflow audit out/report.html --verify` walks this report's lineage back to the source data, with each stage's key, parameters and environment, and re-hashes every file on disk; any mismatch is reported. `studyflow reproduce` reruns the lineage without the cache and compares every output byte for byte. This report was made by `report/html@6`.
+            **Verification.** `studyflow audit out/report.html --verify` walks this report's lineage back to the source data, with each stage's key, parameters and environment, and re-hashes every file on disk; any mismatch is reported. `studyflow reproduce` reruns the lineage without the cache and compares every output byte for byte. This report was made by `report/html@7`.
 
             ## Results
 

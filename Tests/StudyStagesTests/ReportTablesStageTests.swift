@@ -76,7 +76,7 @@ import _StudyTestSupport
         #expect(ReportStageTests.check(results, with: with) == [
             "with.sections[0].tables[0].by: only a characteristics table takes by",
             "with.sections[0].tables[1].digits: must be a whole number from 0 to 6, not 9",
-            "with.sections[0].tables[2].labels: only a cox table takes labels (a map of term labels)",
+            "with.sections[0].tables[2].labels: only a cox or characteristics table takes labels (a map of term or column labels)",
         ])
     }
 

@@ -3,8 +3,10 @@
 # figure's graphic drew (non-white pixels in its own box), that at 400 px nothing widens the page
 # and no SVG text is under 9 CSS px, that printed to A4 no figure is split across pages, and that
 # the page makes no request. Then each check must fail on a copy broken on purpose, naming the
-# figure. Reuses the flagship run of 40-flagship.sh (runs it when this section runs alone) and
-# also checks the example report of 20-report.sh when it ran. The PDF stays in out/ (a CI artefact).
+# figure: among them the MSK small multiples split while they fit a page, forced into one column
+# (as before issue 18's grid: over several pages), and with panels shrinking on a phone. Reuses
+# the flagship run of 40-flagship.sh (runs it when this section runs alone) and also checks the
+# example report of 20-report.sh when it ran. The PDF stays in out/ (a CI artefact).
 # Sourced by scripts/test-integration.sh: uses $bin, $root, $work and check().
 browser_ws="$work/report-browser"
 rm -rf "$root/out/report-browser"
@@ -23,7 +25,8 @@ if [ -s "$work/report-render/results/report.html" ]; then
 fi
 
 # browser_broken NAME CHECKS EXPECTED...: breaks a copy of the flagship report as NAME says, and
-# the checker must fail on it with a line matching each EXPECTED (an extended regular expression).
+# the checker must fail on it with a line matching each EXPECTED (an extended regular expression);
+# EXPECTED 'ok' instead means the copy is a case the checker must accept (exit 0).
 browser_broken() {
     local name=$1 checks=$2 copy="$browser_ws/broken-$1.html" out rc=0 expected
     shift 2
@@ -45,14 +48,34 @@ elif name == "small-text":     # charts shrink with a phone's column: 11 px text
 elif name == "tall-figure":    # a figure taller than an A4 page, allowed to break inside; a panel as tall
     html = once(r"figure\{([^}]*)break-inside:avoid;page-break-inside:avoid;", r"figure{\1", html)
     html = once(r'(<figure id="figure-1">)', r'\1<div style="height:300mm;border-left:2px solid #000"></div>', html)
-    html = once(r'(<figure id="figure-2">)', r'\1<div class="panels"><div class="panel"><p class="note"><strong>tall</strong></p>'
+    html = once(r'(<figure id="figure-2">)', r'\1<div class="facet-grid" style="--cols:3"><div class="panel"><p class="strip">tall</p>'
                 r'<div style="height:300mm;border-left:2px solid #000"></div></div><div class="panel">x</div></div>', html)
+elif name == "grid-split":     # small multiples that fit a page, pushed to its foot and allowed to break
+    html = once(r"figure\{([^}]*)break-inside:avoid;page-break-inside:avoid;", r"figure{\1", html)
+    html = once(r'(<figure id="figure-[0-9]+">\s*<div class="facets">)', r'<div style="break-before:page;height:200mm"></div>\1', html)
+elif name == "one-column-grid":  # small multiples forced into one column (as before issue 18's grid): over pages
+    html = once(r"(</style>)", r".facet-grid{grid-template-columns:1fr!important}\1", html)
+elif name == "small-panel-text":  # panels that shrink with a phone's column instead of dropping columns
+    html = once(r"minmax\(max\(([0-9]+)px,", r"minmax(max(0px,", html)
+    html = once(r"(svg\.compact\{[^}]*)min-width:[0-9]+px", r"\1min-width:0", html)
+elif name == "many-panels":    # 27 panels, more than a page holds in 3 columns: may break between rows
+    html = once(r'(<div class="facet-grid" style="--cols:3">\n)(.*?)(</div>\n<p class="facet-x">)',
+                lambda m: m.group(1) + m.group(2) * 3 + m.group(3), html)
 elif name == "network":        # no CSP, and an image fetched from the network
     html = once(r'<meta http-equiv="Content-Security-Policy"[^>]*>\n', "", html)
     html = once(r"(<main>)", r'\1<img src="https://example.invalid/logo.png" alt="logo">', html)
 open(sys.argv[2], "w").write(html)
 PY
     out=$(browser_check "$copy" --checks "$checks" 2>&1) || rc=$?
+    if [ "$1" = ok ]; then
+        if [ "$rc" -ne 0 ]; then
+            echo "report-browser: the '$checks' check refused '$name', a case it must accept (exit $rc)" >&2
+            echo "$out" | grep -v dbus | tail -5 >&2
+            return 1
+        fi
+        echo "report-browser: '$name' accepted, as expected: $(grep -m1 ' ok$' <<< "$out")"
+        return 0
+    fi
     for expected in "$@"; do
         if [ "$rc" -ne 1 ] || ! grep -Eq "$expected" <<< "$out"; then
             echo "report-browser: the '$checks' check passed a report broken as '$name' (exit $rc); expected a line matching: $expected" >&2
@@ -68,6 +91,11 @@ check browser_broken long-word phone "^broken-long-word.html: phone 400 px: <p> 
 check browser_broken small-text phone '^broken-small-text.html: phone 400 px: Figure 1 \(.+\): SVG text drawn at [0-8]\.[0-9] CSS px, under 9\.0 px'
 check browser_broken tall-figure print '^broken-tall-figure.html: print A4: Figure 1 \(.+\): split across pages [0-9]+-[0-9]+ ' \
     "^broken-tall-figure.html: print A4: Figure 2 \\(.+\\): panel 1 'tall': split across pages [0-9]+-[0-9]+ "
+browser_grid='Figure [0-9]+ \(Overall survival by liver metastasis \(proxy\) within each cancer type\)'
+check browser_broken grid-split print "^broken-grid-split.html: print A4: $browser_grid: split across pages [0-9]+-[0-9]+ \(its panels fit on one page, so it must not break between them\)"
+check browser_broken one-column-grid print "^broken-one-column-grid.html: print A4: $browser_grid: split across pages [0-9]+-[0-9]+ \(its panels print in 1 column\(s\), not the 3 it asks for"
+check browser_broken many-panels print ok
+check browser_broken small-panel-text phone "^broken-small-panel-text.html: phone 400 px: $browser_grid: SVG text drawn at [0-8]\.[0-9] CSS px, under 9\.0 px"
 check browser_broken network network "^broken-network.html: network: the page requested 'https://example.invalid/logo.png'" \
     "^broken-network.html: network: the page has no Content-Security-Policy with default-src 'none'"
-unset browser_ws browser_report
+unset browser_ws browser_report browser_grid

@@ -79,15 +79,23 @@ extension ReportBuilder {
                                            showMedians: figure.medians, showConfidence: figure.confidence))
         }
         let range = charts.map(\.lastTime).max() ?? 1
-        var panels: [FigurePanels.Panel] = []
-        for (k, var chart) in charts.enumerated() {
+        charts = charts.map { chart in
+            var chart = chart
             chart.timeRange = range
-            panels.append(FigurePanels.Panel(label: chart.title, markup: chart.svg(id: "\(id)-\(k + 1)"),
-                                             markdown: "> \(chart.description)"))
+            return chart
         }
-        let body = FigurePanels(panels: panels, layout: figure.layout ?? .stack)
+        let description = charts.map(\.description).joined(separator: " ")
+        guard figure.layout == .grid else {
+            let panels = charts.enumerated().map { k, chart in
+                FigurePanels.Panel(label: chart.title, markup: chart.svg(id: "\(id)-\(k + 1)"), markdown: "> \(chart.description)")
+            }
+            let body = FigurePanels(panels: panels, layout: .stack)
+            return ReportDocument.Figure(title: figure.title, caption: figure.caption, svg: body.html,
+                                         description: description, markdownBody: body.markdown)
+        }
+        let body = SmallMultiples.kaplanMeier(charts, id: id)
         return ReportDocument.Figure(title: figure.title, caption: figure.caption, svg: body.html,
-                                     description: charts.map(\.description).joined(separator: " "), markdownBody: body.markdown)
+                                     description: description, markdownBody: body.markdown)
     }
 
     /// A csv table: one file, or a block of rows per instance of a gathered input.

@@ -65,8 +65,33 @@ extension ReportBuilder {
                                                  categorical: !numeric || options.categorical.contains(column))
         }
         let by = byIndex.map { i in rows.map { Self.cell($0.fields[i]) } } ?? []
-        return CharacteristicsTable(byName: options.by, by: by, variables: variables, digits: options.digits)
-            .table(title: table.title)
+        let summary = CharacteristicsTable(byName: options.by, by: by, variables: variables, digits: options.digits,
+                                           labels: table.termLabels)
+        if let problem = summary.labelProblems.first {
+            throw ReportError("\(table.field).labels: " + Self.message(problem, file: shown))
+        }
+        return summary.table(title: table.title)
+    }
+
+    /// A `labels:` key that names nothing in the table, as the cox table's labels say it: the key,
+    /// what the table has instead, and the nearest name when one is close.
+    static func message(_ problem: CharacteristicsTable.LabelProblem, file: String) -> String {
+        func list(_ names: [String]) -> String { names.map { "'\($0)'" }.joined(separator: ", ") }
+        switch problem {
+        case .noColumn(let key, let columns):
+            let column = key.split(separator: "=", maxSplits: 1).first.map(String.init) ?? key
+            return "no column '\(column)' in the table of '\(file)' for key '\(key)'; its columns are \(list(columns)) "
+                + "(a key is COLUMN or COLUMN=LEVEL)" + Spelling.hint(for: column, among: columns)
+        case .noLevel(let key, let column, let level, let levels):
+            // Levels are often one character ('0', '1'), where an edit distance suggests noise: hint
+            // only a level that differs in case.
+            let near = levels.first { $0.lowercased() == level.lowercased() }
+            return "no level '\(level)' of column '\(column)' in '\(file)' for key '\(key)'; its levels are \(list(levels))"
+                + (near.map { "; did you mean '\($0)'?" } ?? "")
+        case .numeric(let key, let column):
+            return "key '\(key)': column '\(column)' is summarised as a number (median, IQR), so it has no level rows; "
+                + "label the column as '\(column)', or list it under categorical: to show its levels"
+        }
     }
 
     /// A CSV field as a Table 1 value: empty or `NA` is missing (as ingest/csv writes and R reads

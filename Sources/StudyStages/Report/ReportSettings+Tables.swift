@@ -38,6 +38,20 @@ extension ReportSettings.Reader {
 }
 
 extension ReportSettings.Reader {
+    /// A characteristics table's `labels:` checked against its `columns:` and `by:` when it lists
+    /// them (the file's own columns, when it does not, are known only when the report runs): a key
+    /// is a column or `COLUMN=LEVEL`; a key naming another column is a problem listing those shown.
+    mutating func characteristicsLabels(_ labels: [String: String], _ options: CharacteristicsOptions, at field: String) {
+        guard let shown = options.columns else { return }
+        let columns = (options.by.map { [$0] } ?? []) + shown
+        for key in labels.keys.sorted() where !columns.contains(key) && !columns.contains(where: { key.hasPrefix($0 + "=") }) {
+            let column = key.split(separator: "=", maxSplits: 1).first.map(String.init) ?? key
+            settings.problem(field, "no column '\(column)' in this table for key '\(key)'; its columns are "
+                + columns.map { "'\($0)'" }.joined(separator: ", ") + " (a key is COLUMN or COLUMN=LEVEL)"
+                + Spelling.hint(for: column, among: columns))
+        }
+    }
+
     /// A map of term labels (`{"liver_status=Liver metastasis": "Liver metastasis"}`), each a text.
     mutating func termLabels(_ value: JSONValue?, at field: String) -> [String: String] {
         guard case .object(let members)? = value else {

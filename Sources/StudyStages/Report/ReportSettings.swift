@@ -61,7 +61,8 @@ struct ReportSettings: Sendable {
         var instanceLabels: [String] = []
         /// A characteristics table's options (`by`, `columns`, `categorical`, `digits`).
         var characteristics: CharacteristicsOptions? = nil
-        /// A cox table's term labels (`labels:`, term → text).
+        /// A cox table's term labels (`labels:`, term → text), or a characteristics table's row and
+        /// group labels (column or `COLUMN=LEVEL` → text).
         var termLabels: [String: String] = [:]
         var field: String
         /// The name text cites it by (`[@tbl:ID]`), nil when it has none.
@@ -345,8 +346,9 @@ struct ReportSettings: Sendable {
             let options = characteristicsOptions(m, type, at: field)
             var termLabels: [String: String] = [:]
             if m["labels"] != nil {
-                if type == .cox { termLabels = self.termLabels(m["labels"], at: "\(field).labels") }
-                else { settings.problem("\(field).labels", "only a cox table takes labels (a map of term labels)") }
+                if type == .cox || type == .characteristics { termLabels = self.termLabels(m["labels"], at: "\(field).labels") }
+                else { settings.problem("\(field).labels", "only a cox or characteristics table takes labels (a map of term or column labels)") }
+                if let options { characteristicsLabels(termLabels, options, at: "\(field).labels") }
             }
             if type == .published {
                 if m["input"] != nil { settings.problem("\(field).input", "a published table reads file:, not input:") }

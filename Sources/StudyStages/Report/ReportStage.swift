@@ -8,7 +8,7 @@ import StudyReport
 /// input of the wrong kind is found when the results exist, and fails the stage with one line.
 public struct ReportStage: StageKind {
     public var name: String { "report/html" }
-    public var version: Int { 6 }
+    public var version: Int { 7 }
 
     public init() {}
 
