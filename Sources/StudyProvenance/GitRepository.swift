@@ -18,7 +18,8 @@ final class GitRepository {
 
     private static let initialized: Bool = {
         // Debian's libgit2 1.5 parses the system CA bundle here (mbedTLS); CLibGit2Startup
-        // replaces that parse, as no local repository needs it (see its CertificateStore.c).
+        // replaces that parse, as no local repository needs it (see its CertificateStore.c), and
+        // the libssh2 start-up that initialises OpenSSL (SSHStartup.c).
         _ = git_libgit2_init()
         _ = studyflow_git_disable_strict_object_creation()
         return true
