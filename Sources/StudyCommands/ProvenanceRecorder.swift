@@ -80,7 +80,7 @@ final class ProvenanceRecorder: RunObserver {
         // A successful run of every stage leaves the workspace up to date (the engine snapshots
         // it), so the next run is likely a no-op: prepare its record now.
         let preparing = summary?.ok == true && results.count == stages.count
-        _ = try ledger.record(run, stages: records, workflowBytes: Array(file.text.utf8), includedFiles: included,
+        _ = try ledger.record(run, stages: records, workflowText: file.text, includedFiles: included,
                               preparingNoOp: preparing)
     }
 

@@ -52,6 +52,14 @@ public struct CommandTemplate: Sendable, Equatable, Hashable {
         if literalStart < bytes.count {
             segments.append(.literal(String(decoding: bytes[literalStart...], as: UTF8.self)))
         }
+        // Kept exactly sized: grown by doubling, a six-piece command held room for eight, and every
+        // stage of a compiled workflow keeps its template through the whole run.
+        if segments.capacity > segments.count {
+            var exact: [Segment] = []
+            exact.reserveCapacity(segments.count)
+            exact.append(contentsOf: segments)
+            segments = exact
+        }
         self.segments = segments
         if segments.contains(where: { if case .placeholder = $0 { return true } else { return false } }) {
             locatePlaceholders()

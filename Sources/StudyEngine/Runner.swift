@@ -315,6 +315,7 @@ public final class Runner: Sendable {
                 return a.result(.failed, attempts: attempt, exitStatus: 0, failure: failure, jobID: jobID)
             }
             var outputs: [OutputState] = []
+            outputs.reserveCapacity(stage.outputs.count)
             for output in stage.outputs {
                 let absolute = workspace.layout.absolute(output.path)
                 guard let st = FileStat.of(absolute), st.kind == (output.isDirectory ? .directory : .file) else {

@@ -18,7 +18,8 @@ final class GitRepository {
 
     private static let initialized: Bool = {
         // Debian's libgit2 1.5 parses the system CA bundle here (mbedTLS); CLibGit2Startup
-        // replaces that parse, as no local repository needs it (see its CertificateStore.c).
+        // replaces that parse, as no local repository needs it (see its CertificateStore.c), and
+        // the libssh2 start-up that initialises OpenSSL (SSHStartup.c).
         _ = git_libgit2_init()
         _ = studyflow_git_disable_strict_object_creation()
         return true
@@ -190,8 +191,13 @@ final class GitRepository {
 
     /// Writes a blob (a no-op when the object already exists) and returns its id.
     func writeBlob(_ bytes: [UInt8]) throws -> GitOID {
+        try bytes.withUnsafeBytes { try writeBlob($0) }
+    }
+
+    /// Writes the bytes of `buffer` as a blob, without copying them into an array first.
+    func writeBlob(_ buffer: UnsafeRawBufferPointer) throws -> GitOID {
         var oid = git_oid()
-        let code = bytes.withUnsafeBytes { git_blob_create_from_buffer(&oid, handle, $0.baseAddress, $0.count) }
+        let code = git_blob_create_from_buffer(&oid, handle, buffer.baseAddress, buffer.count)
         try check(code, "blob write")
         return GitOID(oid)
     }

@@ -50,10 +50,12 @@ extension ActionRecord {
     }
 
     /// The tools section's payload (its tag already read).
-    mutating func decodeTools(from r: inout BinaryReader) throws(BinaryFormatError) {
+    static func decodeTools(from r: inout BinaryReader) throws(BinaryFormatError) -> [ToolState] {
+        var tools: [ToolState] = []
         for _ in 0..<(try r.readCount()) {
             tools.append(ToolState(name: try r.readString(), path: try r.readString(), digest: try r.readDigest(),
                                    version: try r.readString(), listed: try r.readBool()))
         }
+        return tools
     }
 }

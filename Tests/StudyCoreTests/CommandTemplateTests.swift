@@ -26,6 +26,18 @@ struct CommandTemplateTests {
         #expect(template.placeholders == [raw, table])
     }
 
+    @Test("a command's pieces are kept without spare room: every compiled stage holds its template through a run")
+    func segmentsExactlySized() {
+        for text in ["cat ${inputs} | cksum > ${outputs.out} && echo s0 >> ${outputs.out}",
+                     "python3 clean.py ${inputs.raw} > ${outputs.table}", "echo ${params.a}", "true"] {
+            let template = CommandTemplate(text)
+            #expect(template.segments.capacity == template.segments.count, "'\(text)'")
+        }
+        let wide = CommandTemplate("cat ${inputs} | cksum > ${outputs.out} && echo s0 >> ${outputs.out}")
+        #expect(wide.segments.count == 6)
+        #expect(wide.expand { $0.scope == .inputs ? ["in 0.txt"] : ["out.txt"] } == "cat 'in 0.txt' | cksum > out.txt && echo s0 >> out.txt")
+    }
+
     @Test("'${inputs}' and '${outputs}' are placeholders without a name")
     func wholeScope() {
         let template = CommandTemplate("cat ${inputs} > ${outputs}")

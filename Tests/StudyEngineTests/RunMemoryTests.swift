@@ -41,4 +41,20 @@ struct RunMemoryTests {
         #expect(b.env.keys.sorted() == ["HOME"])
         #expect(try t.runFake().summary.ids(.cached) == ["a", "b"])
     }
+
+    @Test("a stage's result and the action log's latest record share one allocation of the record's facts")
+    func resultAndLogShareRecord() throws {
+        let t = TestWorkspace.diamond()
+        let ws = try t.workspace()
+        let executor = FakeExecutor(workflow: ws.compiled.workflow, root: t.directory.path)
+        let summary = try Runner(workspace: ws, executor: executor, options: RunOptions(jobs: 2), observers: [], run: 1).execute()
+        #expect(summary.ok)
+        #expect(summary.results.count == ws.compiled.workflow.stages.count)
+        for result in summary.results {
+            let record = try #require(result.record)
+            let logged = try #require(ws.log.latest(result.stage))
+            #expect(record.sharesStorage(with: logged), "stage '\(result.stage)' holds its own copy of its record")
+            #expect(record == logged)
+        }
+    }
 }

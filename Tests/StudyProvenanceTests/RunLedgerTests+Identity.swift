@@ -28,6 +28,20 @@ extension RunLedgerTests {
         #expect(try ledger.run(nil).record.place.workspaceRoot == ws.layout.root)
     }
 
+    @Test("a workflow file given as text is recorded byte for byte, as the same file given as bytes")
+    func workflowTextRecorded() throws {
+        let ws = try Workspace()
+        let ledger = try RunLedger.open(ws.layout, create: true)
+        let stages = try ws.stages()
+        let text = "name: démo\nstages:\n  a: {run: echo '€' > ${outputs.out}, outputs: {out: out/a.txt}}\n"
+        _ = try ledger.record(ws.runRecord(1, stages, ledger: ledger), stages: stages, workflowText: text)
+        let fromText = try #require(try ledger.workflowBytes(of: try ledger.run(nil)))
+        _ = try ledger.record(ws.runRecord(2, stages, ledger: ledger), stages: stages, workflowBytes: Array(text.utf8))
+        let fromBytes = try #require(try ledger.workflowBytes(of: try ledger.run(nil)))
+        #expect(fromText == Array(text.utf8))
+        #expect(fromBytes == fromText)
+    }
+
     @Test("a run is named by its number, a prefix of its id or of its commit; a repeated number is an error listing the runs")
     func references() throws {
         let ws = try Workspace()

@@ -42,6 +42,22 @@ private struct LogFixture {
 
 @Suite("ActionLog")
 struct ActionLogTests {
+    @Test("a record is a value: setting a property of a copy leaves the original and its shared facts alone")
+    func recordValueSemantics() {
+        let original = record("a", key: "a1")
+        var copy = original
+        #expect(copy.sharesStorage(with: original))
+        copy.outputs.append(OutputState(path: "results/extra.txt", digest: Digest.of(string: "extra"), size: 1))
+        copy.stage = "b"
+        #expect(!copy.sharesStorage(with: original))
+        #expect(original.stage == "a" && original.outputs.count == 2)
+        #expect(copy.stage == "b" && copy.outputs.count == 3)
+        #expect(copy != original)
+        // Equal facts in separate allocations are equal records.
+        #expect(record("a", key: "a1") == original)
+        #expect(!record("a", key: "a1").sharesStorage(with: original))
+    }
+
     @Test("a missing log is empty")
     func missingLog() {
         let f = LogFixture()
