@@ -243,7 +243,13 @@ public struct DiskPathProbe: PathProbe {
     /// Whether `path` exists (as itself, not following a final link); a path in a directory
     /// known to be missing is missing without a system call.
     private func present(_ path: String) -> Bool {
-        if let parent = WorkspacePath.directory(of: path), !presentDirectory(parent) { return false }
+        guard let parent = WorkspacePath.directory(of: path) else {
+            var st = stat()
+            return lstat(root + "/" + path, &st) == 0
+        }
+        if !presentDirectory(parent) { return false }
+        // Relative to the open directory: the kernel walks one component, not the whole path.
+        if let found = directories.present(WorkspacePath.lastComponent(of: path), in: parent, root: root) { return found }
         var st = stat()
         return lstat(root + "/" + path, &st) == 0
     }
@@ -276,6 +282,29 @@ private final class DirectoryMemo: Sendable {
         var resolution: Resolution?
     }
     private let entries = Mutex<[String: Entry]>([:])
+    /// The directory last asked about by `present(_:in:root:)`, open (or -1 when it could not be
+    /// opened). One at a time: consecutive outputs mostly share a directory, and a workflow with
+    /// outputs in 100,000 directories must not hold 100,000 descriptors.
+    private let openDirectory = Mutex<(directory: String, descriptor: Int32)?>(nil)
+
+    deinit {
+        if let last = openDirectory.withLock({ $0 }), last.descriptor >= 0 { close(last.descriptor) }
+    }
+
+    /// Whether `name` exists in the workspace directory `directory` (not following a final link),
+    /// or nil when the directory cannot be opened.
+    func present(_ name: String, in directory: String, root: String) -> Bool? {
+        openDirectory.withLock { current -> Bool? in
+            // Bytes, not characters: two spellings that Unicode calls equal are two directories.
+            if !(current?.directory.utf8.elementsEqual(directory.utf8) ?? false) {
+                if let previous = current, previous.descriptor >= 0 { close(previous.descriptor) }
+                current = (directory, open(root + "/" + directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC))
+            }
+            guard let descriptor = current?.descriptor, descriptor >= 0 else { return nil }
+            var st = stat()
+            return fstatat(descriptor, name, &st, AT_SYMLINK_NOFOLLOW) == 0
+        }
+    }
 
     func exists(_ directory: String) -> Bool? { entries.withLock { $0[directory]?.exists } }
     func inside(_ directory: String) -> Bool? { entries.withLock { $0[directory]?.inside } }

@@ -145,3 +145,29 @@ struct OutputTableTests {
         #expect(probe.place("results/new.txt").resolved == "results/new.txt")
     }
 }
+
+@Suite("WorkspacePath: the short cut for paths already normal")
+struct NormalPathShortCutTests {
+    @Test("normalize gives what the full rules give, for every path built from awkward components")
+    func sameAsFullRules() {
+        let parts = ["a", ".", "..", "", "x.txt", "...", ".git", "\u{600}", "\u{301}", "caf\u{E9}", "/", "b\u{600}"]
+        var checked = 0
+        // Every combination of up to three parts, joined by '/' and also by nothing.
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    for path in [[a, b, c].joined(separator: "/"), a + b + "/" + c, a + "/" + b + c + "/"] {
+                        let short = WorkspacePath.normalize(path), full = WorkspacePath.normalizeFully(path)
+                        #expect(short == full, "\(Array(path.utf8))")
+                        if case .inside(let p, _) = short, case .inside(let q, _) = full { #expect(Array(p.utf8) == Array(q.utf8)) }
+                        checked += 1
+                    }
+                }
+            }
+        }
+        #expect(checked == parts.count * parts.count * parts.count * 3)
+        #expect(WorkspacePath.cleanDirectory("results/km.json") == false)
+        #expect(WorkspacePath.cleanDirectory("results/") == true)
+        #expect(WorkspacePath.cleanDirectory("results/./km.json") == nil)
+    }
+}
