@@ -171,3 +171,20 @@ struct NormalPathShortCutTests {
         #expect(WorkspacePath.cleanDirectory("results/./km.json") == nil)
     }
 }
+
+@Suite("CommandWords: short pieces are split without the memo")
+struct ShortPieceTests {
+    @Test("a piece gives the same candidates whether it is remembered or not, on both sides of the length limit")
+    func sameCandidates() {
+        let pieces = [" && echo s17 >> ", "cat ", " | cksum > ", "python3 scripts/clean.py data/raw.csv > ",
+                      "sh a.sh " + String(repeating: "x", count: CommandWords.shortPiece - 8),
+                      "sh a.sh " + String(repeating: "x", count: CommandWords.shortPiece - 7) + " b/c.txt",
+                      "Rscript  analysis/km.R --input=data/in.csv 2> log.txt"]
+        for piece in pieces {
+            #expect(CommandWords.literalCandidates(piece) == CommandWords.computeCandidates(piece), "\(piece)")
+            #expect(CommandWords.literalCandidates(piece) == CommandWords.computeCandidates(piece), "again: \(piece)")
+        }
+        #expect(CommandWords.literalCandidates("python3 scripts/clean.py data/raw.csv > ") == ["scripts/clean.py", "data/raw.csv"])
+        #expect(CommandWords.literalCandidates("sh a.sh b/c.txt") == ["a.sh", "b/c.txt"])
+    }
+}
