@@ -30,10 +30,28 @@ public enum CommandWords {
     }
 
     /// Path-like words of one literal piece of a command, normalized, without redirection
-    /// targets. Remembered per text: a fan-out's instances share their literal pieces, and the
-    /// loader, the graph and the output rules each ask for every stage's candidates.
+    /// targets. Remembered per text when longer than `shortPiece`: a fan-out's instances share
+    /// their literal pieces.
     static func literalCandidates(_ text: String) -> [String] {
+        // A short piece (`cat `, ` | cksum > `, ` && echo s17 >> `) is split in less time than the
+        // memo takes to hash, find and, for a large workflow's unique pieces, grow.
+        if text.utf8.count <= shortPiece { return computeCandidates(text) }
         if let known = memo.withLock({ $0[text] }) { return known }
+        let result = computeCandidates(text)
+        memo.withLock { known in
+            // Bounded, but above the literal pieces of a 100,000-stage workflow of unique commands.
+            // The keys share storage with the workflow's own text, so an entry costs the table's slot.
+            if known.count >= memoLimit { known.removeAll(keepingCapacity: true) }
+            known[text] = result
+        }
+        return result
+    }
+
+    /// Pieces up to this many bytes are not remembered.
+    static let shortPiece = 32
+
+    /// `literalCandidates` without the memo.
+    static func computeCandidates(_ text: String) -> [String] {
         var result: [String] = []
         var afterRedirect = false
         for word in words(text) {
@@ -48,14 +66,6 @@ public enum CommandWords {
                       !result.contains(path) else { continue }
                 result.append(path)
             }
-        }
-        memo.withLock { known in
-            // Bounded, but above the literal pieces of a 100,000-stage workflow of unique commands:
-            // the loader, the graph and the output rules each ask for every stage's candidates, and
-            // a memo cleared between their passes would miss on every one. The keys share storage
-            // with the workflow's own text, so an entry costs the table's slot.
-            if known.count >= memoLimit { known.removeAll(keepingCapacity: true) }
-            known[text] = result
         }
         return result
     }

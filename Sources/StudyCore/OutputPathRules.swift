@@ -16,6 +16,10 @@ struct OutputPathRules {
     /// Each stage's `CommandWords.candidates`, by stage index.
     let commandWords: [[String]]
     let probe: any PathProbe
+    /// The validator's table of every output path.
+    let outputs: OutputTable
+    /// Every output's path with links resolved (`PathProbe.resolve`), in declaration order.
+    let resolvedOutputs: [String?]
 
     /// Every broken rule, and the inputs whose "does not exist" message would contradict one
     /// (a stage reading its own output), as (stage index, input index).
@@ -25,10 +29,14 @@ struct OutputPathRules {
         let workflowFile = workflowFilePaths()
         // Stages are read field by field, not copied whole (a `Stage` is large).
         let stages = workflow.stages
+        // The command words that name existing files: the disk is asked once per word.
+        let existingWords = commandWords.map { words in words.isEmpty ? words : words.filter(probe.exists) }
+        var outputIndex = 0
         for id in stages.indices {
             let stageID = stages[id].id, outputs = stages[id].outputs
             for output in outputs {
-                if let problem = reservedProblem(output, stage: stageID, workflowFile: workflowFile) {
+                defer { outputIndex += 1 }
+                if let problem = reservedProblem(output, resolved: resolvedOutputs[outputIndex], stage: stageID, workflowFile: workflowFile) {
                     diagnostics.append(Diagnostic(problem, at: output.location))
                 }
             }
@@ -38,7 +46,7 @@ struct OutputPathRules {
                     ownReads.insert([id, i])
                 }
             }
-            for word in commandWords[id] where probe.exists(word) {
+            for word in existingWords[id] {
                 if let output = outputs.first(where: { Self.isInside(word, $0.path) }) {
                     diagnostics.append(Diagnostic(
                         "stage '\(stageID)' runs '\(word)', which lies inside its own output '\(output.displayPath)'; its outputs are cleared before it runs: move '\(word)' out of '\(output.displayPath)'",
@@ -46,7 +54,7 @@ struct OutputPathRules {
                 }
             }
         }
-        diagnostics += crossStageProblems()
+        diagnostics += crossStageProblems(existingWords: existingWords)
         return (diagnostics, ownReads)
     }
 
@@ -78,14 +86,14 @@ struct OutputPathRules {
         return paths
     }
 
-    private func reservedProblem(_ output: Artifact, stage: String, workflowFile: Set<String>) -> String? {
+    private func reservedProblem(_ output: Artifact, resolved: String?, stage: String, workflowFile: Set<String>) -> String? {
         var spellings = [output.path]
-        if let real = probe.resolve(output.path), real != output.path { spellings.append(real) }
+        if let real = resolved, real != output.path { spellings.append(real) }
         for path in spellings {
-            let components = path.utf8.split(separator: UInt8(ascii: "/")).map { String(Substring($0)) }
-            for reserved in Self.reservedNames where components.contains(reserved.name) {
+            for reserved in Self.reservedNames {
+                guard let isLast = Self.component(reserved.name, of: path) else { continue }
                 let through = path == output.path ? "" : " (through a symbolic link, it is '\(path)')"
-                let place = components.last == reserved.name ? "is a '\(reserved.name)' directory" : "lies in a '\(reserved.name)' directory"
+                let place = isLast ? "is a '\(reserved.name)' directory" : "lies in a '\(reserved.name)' directory"
                 return "output '\(output.displayPath)' of stage '\(stage)' \(place)\(through), which holds \(reserved.holds) and is never an output; write it under another directory, e.g. 'results/'"
             }
             for file in workflowFile where file == path || Self.isInside(file, path) {
@@ -94,6 +102,28 @@ struct OutputPathRules {
             }
         }
         return nil
+    }
+
+    /// Whether some '/'-separated component of `path` is `name` (nil when none is), and if so
+    /// whether its last component is. Compared as bytes: the reserved names are ASCII, and no
+    /// other spelling of them is the same name on disk.
+    static func component(_ name: String, of path: String) -> Bool? {
+        // Every reserved name starts with '.': a path with no component starting so has none.
+        var previous = UInt8(ascii: "/"), dotted = false
+        for byte in path.utf8 {
+            if byte == UInt8(ascii: ".") && previous == UInt8(ascii: "/") {
+                dotted = true
+                break
+            }
+            previous = byte
+        }
+        guard dotted else { return nil }
+        var found = false, last = false
+        for component in path.utf8.split(separator: UInt8(ascii: "/")) {
+            last = component.elementsEqual(name.utf8)
+            found = found || last
+        }
+        return found ? last : nil
     }
 
     /// A stage (`stage`, writing `outputs`) whose input is its own output, lies inside one, or
@@ -115,51 +145,70 @@ struct OutputPathRules {
     }
 
     /// Outputs inside a source directory another stage reads, and reads inside a file output.
-    private func crossStageProblems() -> [Diagnostic] {
-        var sourceDirectories: [String: String] = [:]
-        var reads: [(path: String, stage: String)] = []
+    private func crossStageProblems(existingWords: [[String]]) -> [Diagnostic] {
         let stages = workflow.stages
-        for id in stages.indices {
-            let stageID = stages[id].id
-            for input in stages[id].inputs.map(readable) {
-                reads.append((input.path, stageID))
-                if sourceDirectories[input.path] == nil { sourceDirectories[input.path] = stageID }
-            }
-            for word in commandWords[id] where probe.exists(word) { reads.append((word, stageID)) }
-        }
-        var written: Set<String> = []
-        var directoryOutputs: Set<String> = []
-        var fileOutputs: [String: (stage: String, output: Artifact)] = [:]
+        // Only the directories that hold an output can be sources an output lies in.
+        var outputParents: Set<String> = []
+        var parentsOfDirectory = ParentMemo { directory in WorkspacePath.parents(of: directory) + [directory] }
         for id in stages.indices {
             for output in stages[id].outputs {
-                written.insert(output.path)
-                if output.isDirectory { directoryOutputs.insert(output.path) }
-                if !output.isDirectory, fileOutputs[output.path] == nil { fileOutputs[output.path] = (stages[id].id, output) }
+                guard let parents = parentsOfDirectory.value(for: output.path), !outputParents.contains(parents.last!) else { continue }
+                outputParents.formUnion(parents)
             }
+        }
+        var sourceDirectories: [String: String] = [:]
+        var readsInFiles: [Diagnostic] = []
+        var reported: Set<String> = []
+        // The file outputs among each read path's parents, by directory: usually none.
+        var fileParents = ParentMemo { directory in
+            (WorkspacePath.parents(of: directory) + [directory]).compactMap { parent in outputs[parent]?.firstFile.map { (parent, $0) } }
+        }
+        for id in stages.indices {
+            let stageID = stages[id].id
+            func read(_ path: String) {
+                for (parent, owner) in fileParents.value(for: path) ?? [] {
+                    let ownerID = stages[Int(owner.stage)].id
+                    guard ownerID != stageID, reported.insert(parent).inserted else { continue }
+                    readsInFiles.append(Diagnostic(
+                        "output '\(parent)' of stage '\(ownerID)' is a file, but stage '\(stageID)' reads '\(path)' inside it; clearing the output would delete that directory: declare '\(parent)/' if '\(ownerID)' writes the whole directory, or give the file another name",
+                        at: stages[Int(owner.stage)].outputs[Int(owner.output)].location))
+                }
+            }
+            for input in stages[id].inputs {
+                let path = readable(input).path
+                read(path)
+                if outputParents.contains(path), sourceDirectories[path] == nil { sourceDirectories[path] = stageID }
+            }
+            for word in existingWords[id] { read(word) }
+        }
+        return sourcesHoldingOutputs(sourceDirectories) + readsInFiles
+    }
+
+    /// Outputs inside a directory another stage reads as a source and no stage writes: the output
+    /// would change it unseen. `sourceDirectories` maps each such read path to its first reader.
+    private func sourcesHoldingOutputs(_ sourceDirectories: [String: String]) -> [Diagnostic] {
+        guard !sourceDirectories.isEmpty else { return [] }
+        let stages = workflow.stages
+        // Per directory, its unwritten parents read as sources (deepest first) with their first
+        // reader, up to the first one under a directory output.
+        var readParents = ParentMemo { directory -> [(parent: String, reader: String)] in
+            let parents = WorkspacePath.parents(of: directory) + [directory]
+            var found: [(parent: String, reader: String)] = []
+            for (depth, parent) in parents.enumerated().reversed() where !outputs.contains(parent) {
+                guard let reader = sourceDirectories[parent],
+                      !parents[..<depth].contains(where: { outputs[$0].map { $0.lastDirectory >= 0 } ?? false }) else { continue }
+                found.append((parent, reader))
+            }
+            return found
         }
         var diagnostics: [Diagnostic] = []
         for id in stages.indices {
-            let stage = (id: stages[id].id, outputs: stages[id].outputs)
-            for output in stage.outputs {
-                // A directory another stage reads and no stage writes: the output would change it unseen.
-                let parents = WorkspacePath.parents(of: output.path)
-                for (depth, parent) in parents.enumerated().reversed() where !written.contains(parent) {
-                    guard let reader = sourceDirectories[parent], reader != stage.id,
-                          !parents[..<depth].contains(where: directoryOutputs.contains) else { continue }
-                    diagnostics.append(Diagnostic(
-                        "output '\(output.displayPath)' of stage '\(stage.id)' lies inside '\(parent)/', which stage '\(reader)' reads as a source; '\(reader)' would read it without waiting for '\(stage.id)': write the output outside '\(parent)/', or declare '\(output.displayPath)' itself as an input of '\(reader)'",
-                        at: output.location))
-                    break
-                }
-            }
-        }
-        var reported: Set<String> = []
-        for read in reads {
-            for parent in WorkspacePath.parents(of: read.path) {
-                guard let owner = fileOutputs[parent], owner.stage != read.stage, reported.insert(parent).inserted else { continue }
+            let stageID = stages[id].id
+            for output in stages[id].outputs {
+                guard let (parent, reader) = readParents.value(for: output.path)?.first(where: { $0.reader != stageID }) else { continue }
                 diagnostics.append(Diagnostic(
-                    "output '\(parent)' of stage '\(owner.stage)' is a file, but stage '\(read.stage)' reads '\(read.path)' inside it; clearing the output would delete that directory: declare '\(parent)/' if '\(owner.stage)' writes the whole directory, or give the file another name",
-                    at: owner.output.location))
+                    "output '\(output.displayPath)' of stage '\(stageID)' lies inside '\(parent)/', which stage '\(reader)' reads as a source; '\(reader)' would read it without waiting for '\(stageID)': write the output outside '\(parent)/', or declare '\(output.displayPath)' itself as an input of '\(reader)'",
+                    at: output.location))
             }
         }
         return diagnostics

@@ -16,20 +16,30 @@ public struct StageGraph: Sendable, Equatable {
     /// Builds the graph of `workflow`; returns the cycle instead when there is one.
     /// - Complexity: O(stages + artifacts × path depth).
     public static func build(_ workflow: Workflow) -> Result<StageGraph, DependencyCycle> {
-        let index = OutputIndex(workflow)
+        build(workflow, outputs: OutputTable(workflow.stages), commandWords: workflow.stages.map(CommandWords.candidates))
+    }
+
+    /// `build(_:)` over the validator's table of outputs and each stage's `CommandWords.candidates`,
+    /// which the loader computed already.
+    static func build(_ workflow: Workflow, outputs: OutputTable, commandWords: [[String]]) -> Result<StageGraph, DependencyCycle> {
         var dependencies: [[Int32]] = []
         var inputProducers: [[Int32]] = []
         dependencies.reserveCapacity(workflow.stages.count)
-        for (id, stage) in workflow.stages.enumerated() {
+        inputProducers.reserveCapacity(workflow.stages.count)
+        // Stages are read field by field: copying a whole `Stage` per step showed in profiles.
+        let stages = workflow.stages
+        for id in stages.indices {
             var producers: [Int32] = []
             var deps: [Int32] = []
-            for input in stage.inputs {
-                let producer = index.producer(of: input.path) ?? -1
+            let inputs = stages[id].inputs
+            producers.reserveCapacity(inputs.count)
+            for input in inputs {
+                let producer = outputs.producer(of: input.path) ?? -1
                 producers.append(producer == Int32(id) ? -1 : producer)
                 if producer >= 0, producer != Int32(id) { deps.append(producer) }
             }
-            for word in CommandWords.candidates(of: stage) {
-                if let producer = index.producer(of: word), producer != Int32(id) { deps.append(producer) }
+            for word in commandWords[id] {
+                if let producer = outputs.producer(of: word), producer != Int32(id) { deps.append(producer) }
             }
             inputProducers.append(producers)
             // Sorted and without repeats, without a Set per stage.
@@ -144,29 +154,6 @@ public struct DependencyCycle: Error, Equatable, Sendable {
     public func message(in workflow: Workflow) -> String {
         let names = stages.map { workflow.stages[$0].id }
         return "dependency cycle: " + (names + [names[0]]).joined(separator: " -> ")
-    }
-}
-
-/// Which stage writes a path: an exact output, or a directory output containing it.
-struct OutputIndex {
-    private var files: [String: Int32] = [:]
-    private var directories: [String: Int32] = [:]
-
-    init(_ workflow: Workflow) {
-        for (id, stage) in workflow.stages.enumerated() {
-            for output in stage.outputs {
-                if output.isDirectory { directories[output.path] = Int32(id) } else { files[output.path] = Int32(id) }
-            }
-        }
-    }
-
-    func producer(of path: String) -> Int32? {
-        if let id = files[path] ?? directories[path] { return id }
-        if directories.isEmpty { return nil }
-        for parent in WorkspacePath.parents(of: path).reversed() {
-            if let id = directories[parent] { return id }
-        }
-        return nil
     }
 }
 

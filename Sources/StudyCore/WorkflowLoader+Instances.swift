@@ -59,10 +59,14 @@ extension WorkflowLoader {
     /// (`parseStage` reports duplicate and unknown keys).
     static func firstPairs(_ node: Node) -> [(key: String, keyNode: Node, value: Node)] {
         guard case .mapping(let mapping) = node else { return [] }
-        var seen: Set<String> = []
+        // A stage has a handful of keys: scanning them beats hashing (and a set per stage).
+        var seen: Set<String>? = mapping.count > 12 ? [] : nil
         var result: [(key: String, keyNode: Node, value: Node)] = []
+        result.reserveCapacity(mapping.count)
         for (keyNode, value) in mapping {
-            guard case .scalar(let scalar) = keyNode, seen.insert(scalar.string).inserted else { continue }
+            guard case .scalar(let scalar) = keyNode else { continue }
+            let repeated = seen != nil ? !seen!.insert(scalar.string).inserted : result.contains { $0.key == scalar.string }
+            if repeated { continue }
             result.append((scalar.string, keyNode, value))
         }
         return result

@@ -6,7 +6,6 @@ extension WorkflowLoader {
     /// them are listed in the result for `instantiate`. Gathered inputs go to `gathers`.
     func parseStage(id: String, keyNode: Node, node: Node, workflowParams: [String: JSONValue], fanout: Bool,
                     gathers: inout [PendingGather], reader: inout YAMLReader) -> StageTemplate? {
-        let where_ = "in stage '\(id)'"
         if !Self.isStageID(id) {
             reader.error("bad stage id '\(id)'; use letters, digits, '_' and '-'", at: keyNode)
         } else if id.utf8.count > Self.maximumStageIDBytes {
@@ -16,10 +15,9 @@ extension WorkflowLoader {
             reader.error("stage '\(id)' must be a mapping with 'run' or 'uses', got \(reader.kindName(node))", at: node)
             return nil
         }
-        let pairs = reader.pairs(node, context: where_)
-        reader.checkKeys(pairs, allowed: WorkflowLoader.stageKeys, context: where_)
-        var values: [String: Node] = [:]
-        for pair in pairs { values[pair.key] = pair.value }
+        let pairs = reader.pairs(node, context: "in stage '\(id)'")
+        reader.checkKeys(pairs, allowed: WorkflowLoader.stageKeys, context: "in stage '\(id)'")
+        let values = KeyedPairs(pairs: pairs)
 
         var template = StageTemplate(stage: Stage(id: id, action: .shell(CommandTemplate("")), location: reader.location(keyNode)))
         // Only `with:` needs a table: inputs and outputs carry their own locations.
@@ -58,7 +56,7 @@ extension WorkflowLoader {
 
     /// `env`, `threads`, `retries` and `resources`; in a template, values holding item
     /// placeholders are kept for `instantiate`.
-    private func parseSettings(_ values: [String: Node], template: inout StageTemplate, fanout: Bool, reader: inout YAMLReader) {
+    private func parseSettings(_ values: KeyedPairs, template: inout StageTemplate, fanout: Bool, reader: inout YAMLReader) {
         let id = template.stage.id
         var deferred: [(StageTemplate.ItemSetting.Target, Node, String)] = []
         if let tools = values["tools"], let parsed = parseTools(tools, owner: "stage '\(id)'", reader: &reader) {
@@ -115,7 +113,7 @@ extension WorkflowLoader {
     }
 
     /// `run` or `uses`/`with`.
-    private func parseAction(_ values: [String: Node], pairs: [(key: String, keyNode: Node, value: Node)], keyNode: Node,
+    private func parseAction(_ values: KeyedPairs, pairs: [(key: String, keyNode: Node, value: Node)], keyNode: Node,
                              template: inout StageTemplate, gathered: [String], workflowParams: [String: JSONValue],
                              fanout: Bool, reader: inout YAMLReader) {
         let id = template.stage.id
@@ -192,7 +190,9 @@ extension WorkflowLoader {
             entries = [(nil, node)]
         }
         var artifacts: [Artifact] = []
-        var seen: Set<String> = []
+        // Paths listed so far: scanned while few (most stages list one or two), hashed beyond.
+        var listed: [String] = []
+        var seen: Set<String>?
         for entry in entries {
             if role == "inputs", case .mapping = entry.node {
                 if let gather = parseGather(entry.node, input: entry.name, stage: stage, reader: &reader) { gathers.append(gather) }
@@ -211,7 +211,10 @@ extension WorkflowLoader {
             }
             switch Self.artifact(raw, name: entry.name, role: role, owner: " of stage '\(stage)'", location: location) {
             case .success(let artifact):
-                if !seen.insert(artifact.path).inserted {
+                if seen == nil, listed.count > 16 { seen = Set(listed) }
+                let repeated = seen != nil ? !seen!.insert(artifact.path).inserted : listed.contains(artifact.path)
+                if seen == nil, !repeated { listed.append(artifact.path) }
+                if repeated {
                     reader.error("path '\(raw)' is listed twice in '\(role)' of stage '\(stage)'", at: location)
                     continue
                 }
@@ -225,21 +228,21 @@ extension WorkflowLoader {
 
     /// A path's normalized artifact, or why it cannot be one; `owner` (` of stage 'x'`, or empty
     /// when the message is prefixed with the instance) completes the message.
-    static func artifact(_ raw: String, name: String?, role: String, owner: String,
+    static func artifact(_ raw: String, name: String?, role: String, owner: @autoclosure () -> String,
                          location: SourceLocation) -> Result<Artifact, PathProblem> {
         switch WorkspacePath.normalize(raw) {
         case .inside(let path, let isDirectory):
             return .success(Artifact(name: name, path: path, isDirectory: isDirectory, location: location))
         case .absolute(let path, let isDirectory), .escapes(let path, let isDirectory):
             if role == "outputs" {
-                return .failure(PathProblem(message: "output '\(raw)'\(owner) is outside the workspace; write it under the workspace, e.g. 'results/…'"))
+                return .failure(PathProblem(message: "output '\(raw)'\(owner()) is outside the workspace; write it under the workspace, e.g. 'results/…'"))
             }
             return .success(Artifact(name: name, path: path, isDirectory: isDirectory, location: location))
         case .empty:
             if role == "outputs" && !raw.isEmpty {
-                return .failure(PathProblem(message: "output '\(raw)'\(owner) is the workspace root itself, which holds '.git/', '.studyflow/' and the workflow file; write into a subdirectory, e.g. 'results/'"))
+                return .failure(PathProblem(message: "output '\(raw)'\(owner()) is the workspace root itself, which holds '.git/', '.studyflow/' and the workflow file; write into a subdirectory, e.g. 'results/'"))
             }
-            return .failure(PathProblem(message: "empty path in '\(role)'\(owner)"))
+            return .failure(PathProblem(message: "empty path in '\(role)'\(owner())"))
         }
     }
 

@@ -146,7 +146,12 @@ public struct WorkflowLoader: Sendable {
             reader.error("'stages' must be a mapping of stage id to stage, got \(reader.kindName(node))", at: node)
             return
         }
-        for pair in reader.pairs(node, context: "in 'stages'") {
+        let pairs = reader.pairs(node, context: "in 'stages'")
+        // Sized once: grown pair by pair, these tables rehashed every id of a large file ~17 times.
+        collection.declared.reserveCapacity(collection.declared.count + pairs.count)
+        collection.plain.reserveCapacity(collection.plain.count + pairs.count)
+        collection.stages.reserveCapacity(collection.stages.count + pairs.count)
+        for pair in pairs {
             if acrossFiles, let first = collection.declared[pair.key] {
                 reader.error("stage '\(pair.key)' is also declared at \(first); stage ids must be unique across the workflow and its included files: rename one of them", at: pair.keyNode)
                 continue

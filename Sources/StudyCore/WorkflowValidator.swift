@@ -18,6 +18,9 @@ public protocol PathProbe: Sendable {
     /// that lands inside the workspace (e.g. the workflow file or an input named by an absolute
     /// path), or `nil` when it lies outside.
     func workspacePath(ofOutside path: String) -> String?
+    /// `staysInside(path)` and `resolve(path)` at once, for an output path: a disk probe asks the
+    /// disk once for both.
+    func place(_ path: String) -> (staysInside: Bool, resolved: String?)
 }
 
 extension PathProbe {
@@ -25,6 +28,8 @@ extension PathProbe {
     public func resolve(_ path: String) -> String? { staysInside(path) ? path : nil }
     /// Without a disk, no absolute path is known to lie in the workspace.
     public func workspacePath(ofOutside path: String) -> String? { nil }
+    /// The two questions, asked one after the other.
+    public func place(_ path: String) -> (staysInside: Bool, resolved: String?) { (staysInside(path), resolve(path)) }
 }
 
 /// Checks that need the whole workflow or the disk: duplicate and nested outputs, outputs escaping
@@ -44,51 +49,17 @@ public struct WorkflowValidator: Sendable {
     /// `validate(_:)` given every stage's `CommandWords.candidates`, computed once by the caller
     /// (the compiled workflow keeps them too).
     func validate(_ workflow: Workflow, commandWords: [[String]]) throws(WorkflowDiagnostics) -> StageGraph {
-        var diagnostics: [Diagnostic] = []
-        var writers: [String: (stage: String, artifact: Artifact)] = [:]
-        var directoryWriters: [String: String] = [:]
         // Stages are read field by field, not copied whole: a `Stage` is large, and copying
         // 100,000 of them per pass showed in profiles.
         let stages = workflow.stages
-        writers.reserveCapacity(stages.count)
-        for id in stages.indices {
-            let stageID = stages[id].id
-            for output in stages[id].outputs {
-                if let first = writers[output.path] {
-                    diagnostics.append(Diagnostic(
-                        "output '\(output.displayPath)' of stage '\(stageID)' is also written by stage '\(first.stage)' (line \(first.artifact.location.line)); give one of them another path",
-                        at: output.location))
-                } else {
-                    writers[output.path] = (stageID, output)
-                    if output.isDirectory { directoryWriters[output.path] = stageID }
-                }
-                if !probe.staysInside(output.path) {
-                    diagnostics.append(Diagnostic(
-                        "output '\(output.displayPath)' of stage '\(stageID)' leaves the workspace through a symbolic link; write it to a real directory inside the workspace",
-                        at: output.location))
-                }
-            }
-        }
-        for id in stages.indices {
-            let stageID = stages[id].id
-            for output in stages[id].outputs {
-                for parent in WorkspacePath.parents(of: output.path) {
-                    if let owner = directoryWriters[parent], owner != stageID {
-                        diagnostics.append(Diagnostic(
-                            "output '\(output.displayPath)' of stage '\(stageID)' lies inside directory output '\(parent)/' of stage '\(owner)'; two stages may not write the same path",
-                            at: output.location))
-                    } else if let owner = writers[parent], !owner.artifact.isDirectory {
-                        diagnostics.append(Diagnostic(
-                            "output '\(output.displayPath)' of stage '\(stageID)' lies inside file output '\(parent)' of stage '\(owner.stage)'; a file cannot hold other files: give one of them another path",
-                            at: output.location))
-                    }
-                }
-            }
-        }
-        let rules = OutputPathRules(workflow: workflow, commandWords: commandWords, probe: probe).check()
+        let outputs = OutputTable(stages)
+        var resolved: [String?] = []
+        var diagnostics = writerProblems(stages, outputs: outputs, resolved: &resolved)
+        let rules = OutputPathRules(workflow: workflow, commandWords: commandWords, probe: probe, outputs: outputs,
+                                    resolvedOutputs: resolved).check()
         diagnostics += rules.diagnostics
         let graph: StageGraph
-        switch StageGraph.build(workflow) {
+        switch StageGraph.build(workflow, outputs: outputs, commandWords: commandWords) {
         case .success(let built):
             graph = built
         case .failure(let cycle):
@@ -96,16 +67,69 @@ public struct WorkflowValidator: Sendable {
             diagnostics.append(Diagnostic(cycle.message(in: workflow), at: first.location))
             throw WorkflowDiagnostics(diagnostics)
         }
-        let producedPaths = Array(writers.keys)
+        var producedPaths: [String]?
         for id in stages.indices {
             for (i, input) in stages[id].inputs.enumerated() where graph.inputProducers[id][i] < 0 && !rules.ownReads.contains([id, i]) {
                 if !probe.exists(input.path) {
-                    diagnostics.append(Self.missingInput(input, stage: stages[id].id, hint: Spelling.hint(for: input.path, among: producedPaths)))
+                    if producedPaths == nil { producedPaths = outputs.paths(in: stages) }
+                    diagnostics.append(Self.missingInput(input, stage: stages[id].id, hint: Spelling.hint(for: input.path, among: producedPaths!)))
                 }
             }
         }
         if !diagnostics.isEmpty { throw WorkflowDiagnostics(diagnostics) }
         return graph
+    }
+
+    /// Outputs written twice, leaving the workspace through a link, or lying inside another
+    /// stage's directory output or inside a file output. `resolved` receives each output's path
+    /// with links resolved (`PathProbe.resolve`), in declaration order, for the output rules.
+    private func writerProblems(_ stages: [Stage], outputs table: OutputTable, resolved: inout [String?]) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        resolved.reserveCapacity(table.entries.count + table.duplicates.count)
+        var duplicates = table.duplicates[...]
+        for id in stages.indices {
+            let stageID = stages[id].id
+            for (k, output) in stages[id].outputs.enumerated() {
+                if duplicates.first == OutputTable.Writer(stage: Int32(id), output: Int32(k)) {
+                    duplicates.removeFirst()
+                    let first = table[output.path]!.first
+                    let firstArtifact = stages[Int(first.stage)].outputs[Int(first.output)]
+                    diagnostics.append(Diagnostic(
+                        "output '\(output.displayPath)' of stage '\(stageID)' is also written by stage '\(stages[Int(first.stage)].id)' (line \(firstArtifact.location.line)); give one of them another path",
+                        at: output.location))
+                }
+                let place = probe.place(output.path)
+                resolved.append(place.resolved)
+                if !place.staysInside {
+                    diagnostics.append(Diagnostic(
+                        "output '\(output.displayPath)' of stage '\(stageID)' leaves the workspace through a symbolic link; write it to a real directory inside the workspace",
+                        at: output.location))
+                }
+            }
+        }
+        // The outputs among each path's parents, by directory: most outputs share theirs.
+        var writtenParents = ParentMemo { directory in
+            (WorkspacePath.parents(of: directory) + [directory]).compactMap { parent in table[parent].map { (parent, $0.first) } }
+        }
+        for id in stages.indices {
+            let stageID = stages[id].id
+            for output in stages[id].outputs {
+                for (parent, first) in writtenParents.value(for: output.path) ?? [] {
+                    let owner = stages[Int(first.stage)].id
+                    if stages[Int(first.stage)].outputs[Int(first.output)].isDirectory {
+                        guard owner != stageID else { continue }
+                        diagnostics.append(Diagnostic(
+                            "output '\(output.displayPath)' of stage '\(stageID)' lies inside directory output '\(parent)/' of stage '\(owner)'; two stages may not write the same path",
+                            at: output.location))
+                    } else {
+                        diagnostics.append(Diagnostic(
+                            "output '\(output.displayPath)' of stage '\(stageID)' lies inside file output '\(parent)' of stage '\(owner)'; a file cannot hold other files: give one of them another path",
+                            at: output.location))
+                    }
+                }
+            }
+        }
+        return diagnostics
     }
 }
 
@@ -161,6 +185,36 @@ public struct DiskPathProbe: PathProbe {
         return .resolved([resolvedParent, WorkspacePath.lastComponent(of: path)].filter { !$0.isEmpty }.joined(separator: "/"))
     }
 
+    public func place(_ path: String) -> (staysInside: Bool, resolved: String?) {
+        // A path that exists is resolved by one realpath for both answers; the others (most
+        // outputs before their first run) by their directory's remembered answers. Either way
+        // the path itself is not remembered: each output is asked about once.
+        guard !present(path) else {
+            guard let real = FileIO.realPath(root + "/" + path) else { return (false, nil) }
+            let inside = real == root || real.hasPrefix(root == "/" ? "/" : root + "/")
+            guard inside else { return (false, nil) }
+            return (true, real == root ? "" : String(real.dropFirst(root == "/" ? 1 : root.count + 1)))
+        }
+        guard let parent = WorkspacePath.directory(of: path) else { return (true, path) }
+        let inside: Bool
+        if let known = directories.inside(parent) { inside = known } else {
+            inside = staysInside(parent)
+            directories.setInside(parent, inside)
+        }
+        let base: Resolution
+        if let known = directories.resolution(parent) { base = known } else {
+            base = resolution(of: parent)
+            directories.setResolution(parent, base)
+        }
+        guard case .resolved(let resolvedParent) = base else {
+            if case .outside = base { return (inside, nil) }
+            return (inside, path)
+        }
+        // The common case, a directory without links: the path is its own resolution.
+        if !resolvedParent.isEmpty, resolvedParent.utf8.elementsEqual(parent.utf8) { return (inside, path) }
+        return (inside, [resolvedParent, WorkspacePath.lastComponent(of: path)].filter { !$0.isEmpty }.joined(separator: "/"))
+    }
+
     public func workspacePath(ofOutside path: String) -> String? {
         let absolute = path.hasPrefix("/") ? path : root + "/" + path
         let real = FileIO.realPath(absolute) ?? absolute
@@ -189,7 +243,13 @@ public struct DiskPathProbe: PathProbe {
     /// Whether `path` exists (as itself, not following a final link); a path in a directory
     /// known to be missing is missing without a system call.
     private func present(_ path: String) -> Bool {
-        if let parent = WorkspacePath.directory(of: path), !presentDirectory(parent) { return false }
+        guard let parent = WorkspacePath.directory(of: path) else {
+            var st = stat()
+            return lstat(root + "/" + path, &st) == 0
+        }
+        if !presentDirectory(parent) { return false }
+        // Relative to the open directory: the kernel walks one component, not the whole path.
+        if let found = directories.present(WorkspacePath.lastComponent(of: path), in: parent, root: root) { return found }
         var st = stat()
         return lstat(root + "/" + path, &st) == 0
     }
@@ -222,6 +282,29 @@ private final class DirectoryMemo: Sendable {
         var resolution: Resolution?
     }
     private let entries = Mutex<[String: Entry]>([:])
+    /// The directory last asked about by `present(_:in:root:)`, open (or -1 when it could not be
+    /// opened). One at a time: consecutive outputs mostly share a directory, and a workflow with
+    /// outputs in 100,000 directories must not hold 100,000 descriptors.
+    private let openDirectory = Mutex<(directory: String, descriptor: Int32)?>(nil)
+
+    deinit {
+        if let last = openDirectory.withLock({ $0 }), last.descriptor >= 0 { close(last.descriptor) }
+    }
+
+    /// Whether `name` exists in the workspace directory `directory` (not following a final link),
+    /// or nil when the directory cannot be opened.
+    func present(_ name: String, in directory: String, root: String) -> Bool? {
+        openDirectory.withLock { current -> Bool? in
+            // Bytes, not characters: two spellings that Unicode calls equal are two directories.
+            if !(current?.directory.utf8.elementsEqual(directory.utf8) ?? false) {
+                if let previous = current, previous.descriptor >= 0 { close(previous.descriptor) }
+                current = (directory, open(root + "/" + directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC))
+            }
+            guard let descriptor = current?.descriptor, descriptor >= 0 else { return nil }
+            var st = stat()
+            return fstatat(descriptor, name, &st, AT_SYMLINK_NOFOLLOW) == 0
+        }
+    }
 
     func exists(_ directory: String) -> Bool? { entries.withLock { $0[directory]?.exists } }
     func inside(_ directory: String) -> Bool? { entries.withLock { $0[directory]?.inside } }

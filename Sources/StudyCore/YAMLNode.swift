@@ -30,47 +30,48 @@ struct YAMLReader {
     }
 
     /// The pairs of a mapping with string keys; reports duplicate and non-string keys.
-    mutating func pairs(_ node: Node, context: String) -> [(key: String, keyNode: Node, value: Node)] {
+    /// `context` is only built for a message: a 100,000-stage file asks for a million pairs.
+    mutating func pairs(_ node: Node, context: @autoclosure () -> String) -> [(key: String, keyNode: Node, value: Node)] {
         guard case .mapping(let mapping) = node else { return [] }
         // A stage's mapping has a handful of keys: scanning them beats hashing; `stages:` has many.
-        var seen: [String: Node]? = mapping.count > 12 ? [:] : nil
+        var seen: [String: Int]? = mapping.count > 12 ? .init(minimumCapacity: mapping.count) : nil
         var result: [(key: String, keyNode: Node, value: Node)] = []
         result.reserveCapacity(mapping.count)
         for (keyNode, value) in mapping {
             guard case .scalar(let scalar) = keyNode else {
-                error("\(context): keys must be plain names", at: keyNode)
+                error("\(context()): keys must be plain names", at: keyNode)
                 continue
             }
             let key = scalar.string
-            let first = seen != nil ? seen![key] : result.first(where: { $0.key == key })?.keyNode
+            let first = seen != nil ? seen![key] : result.firstIndex(where: { $0.key == key })
             if let first {
-                error("duplicate key '\(key)' \(context) (first at line \(location(first).line)); remove one of them", at: keyNode)
+                error("duplicate key '\(key)' \(context()) (first at line \(location(result[first].keyNode).line)); remove one of them", at: keyNode)
                 continue
             }
-            seen?[key] = keyNode
+            seen?[key] = result.count
             result.append((key, keyNode, value))
         }
         return result
     }
 
     /// Reports keys not in `allowed`, with a did-you-mean.
-    mutating func checkKeys(_ pairs: [(key: String, keyNode: Node, value: Node)], allowed: [String], context: String) {
+    mutating func checkKeys(_ pairs: [(key: String, keyNode: Node, value: Node)], allowed: [String], context: @autoclosure () -> String) {
         for pair in pairs where !allowed.contains(pair.key) {
-            error("unknown key '\(pair.key)' \(context)\(Spelling.hint(for: pair.key, among: allowed))", at: pair.keyNode)
+            error("unknown key '\(pair.key)' \(context())\(Spelling.hint(for: pair.key, among: allowed))", at: pair.keyNode)
         }
     }
 
     /// A scalar's text, or an error naming what was expected.
-    mutating func string(_ node: Node, what: String) -> String? {
+    mutating func string(_ node: Node, what: @autoclosure () -> String) -> String? {
         guard case .scalar(let scalar) = node else {
-            error("\(what) must be a string, got \(kindName(node))", at: node)
+            error("\(what()) must be a string, got \(kindName(node))", at: node)
             return nil
         }
         return scalar.string
     }
 
     /// A plain `true` or `false` scalar (YAML 1.2 core schema), or an error naming what was expected.
-    mutating func boolean(_ node: Node, what: String) -> Bool? {
+    mutating func boolean(_ node: Node, what: @autoclosure () -> String) -> Bool? {
         if case .scalar(let scalar) = node, scalar.style == .plain {
             switch scalar.string {
             case "true", "True", "TRUE": return true
@@ -79,19 +80,19 @@ struct YAMLReader {
             }
         }
         if case .scalar(let scalar) = node, scalar.style != .plain {
-            error("\(what) must be true or false, got the quoted string '\(scalar.string)'; drop the quotes", at: node)
+            error("\(what()) must be true or false, got the quoted string '\(scalar.string)'; drop the quotes", at: node)
         } else {
-            error("\(what) must be true or false, got \(describe(node))", at: node)
+            error("\(what()) must be true or false, got \(describe(node))", at: node)
         }
         return nil
     }
 
     /// A plain integer scalar within `range`, or an error naming what was expected.
-    mutating func integer(_ node: Node, what: String, range: ClosedRange<Int>) -> Int? {
+    mutating func integer(_ node: Node, what: @autoclosure () -> String, range: ClosedRange<Int>) -> Int? {
         if case .scalar(let scalar) = node, scalar.style == .plain, let value = Int(scalar.string), range.contains(value) {
             return value
         }
-        error("\(what) must be an integer from \(range.lowerBound) to \(range.upperBound), got \(describe(node))", at: node)
+        error("\(what()) must be an integer from \(range.lowerBound) to \(range.upperBound), got \(describe(node))", at: node)
         return nil
     }
 
@@ -218,4 +219,14 @@ final class SourceLines {
     private(set) lazy var lines: [Substring] = text.split(separator: "\n", omittingEmptySubsequences: false)
 
     init(_ text: String) { self.text = text }
+}
+
+/// A mapping's pairs as `YAMLReader.pairs` returns them (each key once), looked up by key with a
+/// scan: a stage has a handful of keys, and a dictionary per stage cost an allocation and a dozen
+/// hashes for each of a large workflow's 100,000 stages.
+struct KeyedPairs {
+    let pairs: [(key: String, keyNode: Node, value: Node)]
+
+    /// The value of `key`, or nil when the mapping has no such key.
+    subscript(key: String) -> Node? { pairs.first { $0.key == key }?.value }
 }
