@@ -2,9 +2,13 @@
 //
 // The orchestrator's Dispatch threads come and go, and PR_SET_PDEATHSIG fires when the *thread*
 // that forked the child exits, so every fork happens on one thread started here that never exits.
+// On Linux that thread forks one small launcher process (StageLauncher.c) early, and the launcher
+// forks the supervisors: forking the orchestrator itself copied its page tables for every stage,
+// which at 100,000 instances was most of its CPU time. Darwin forks the supervisors from the thread.
 // Between fork and exec only async-signal-safe calls are made.
 #define _GNU_SOURCE
 #include "CStageSpawn.h"
+#include "StageSpawnInternal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +28,7 @@
 #include <sys/event.h>
 #endif
 
+#ifndef __linux__
 static pthread_once_t spawner_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t callers = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -31,6 +36,7 @@ static pthread_cond_t slot_changed = PTHREAD_COND_INITIALIZER;
 static const studyflow_stage_spawn *slot_request;
 static int slot_done, slot_result, spawner_failed;
 static pid_t slot_pid;
+#endif
 
 // Supervisor state (only ever touched in the forked supervisor, which is single-threaded).
 static volatile pid_t supervised_group;
@@ -77,7 +83,7 @@ static void close_span(int first, int last) {
 }
 
 /// Closes every descriptor from `low` up, except `keep_a` and `keep_b` (either may be -1).
-static void close_from(int low, int keep_a, int keep_b) {
+void studyflow_close_from(int low, int keep_a, int keep_b) {
     int keeps[2], n = 0;
     if (keep_a >= low) keeps[n++] = keep_a;
     if (keep_b >= low && keep_b != keep_a) keeps[n++] = keep_b;
@@ -159,7 +165,7 @@ static void supervise(const studyflow_stage_spawn *r, pid_t orchestrator, int re
     if (dup2(r->stdout_fd, 1) < 0 || dup2(r->stderr_fd, 2) < 0) report_and_exit(report_fd, errno);
     if (chdir(r->directory) != 0) report_and_exit(report_fd, errno);
     if (r->inherit_fd >= 0 && fcntl(r->inherit_fd, F_SETFD, 0) != 0) report_and_exit(report_fd, errno);
-    close_from(3, r->inherit_fd, report_fd);
+    studyflow_close_from(3, r->inherit_fd, report_fd);
 
     struct sigaction forward, hard;
     memset(&forward, 0, sizeof forward);
@@ -214,7 +220,7 @@ static void supervise(const studyflow_stage_spawn *r, pid_t orchestrator, int re
     _exit(128 + sig);
 }
 
-static int spawn_on_this_thread(const studyflow_stage_spawn *r, pid_t *pid) {
+int studyflow_spawn_supervised(const studyflow_stage_spawn *r, pid_t *pid) {
     int report[2];
 #ifdef __linux__
     if (pipe2(report, O_CLOEXEC) != 0) return errno;
@@ -246,12 +252,25 @@ static int spawn_on_this_thread(const studyflow_stage_spawn *r, pid_t *pid) {
     return 0;
 }
 
+#ifdef __linux__
+void studyflow_prepare_stage_spawner(void) { studyflow_launcher_start(); }
+
+void studyflow_finish_stage_spawner(void) { studyflow_launcher_stop(); }
+
+int studyflow_spawn_stage(const studyflow_stage_spawn *request, pid_t *pid) {
+    return studyflow_launcher_spawn(request, pid);
+}
+
+int studyflow_wait_stage(pid_t pid, int *status) { return studyflow_launcher_wait(pid, status); }
+
+int studyflow_signal_stage(pid_t pid, int sig) { return studyflow_launcher_signal(pid, sig); }
+#else
 static void *spawner_main(void *unused) {
     (void)unused;
     pthread_mutex_lock(&slot_lock);
     for (;;) {
         while (slot_request == NULL) pthread_cond_wait(&slot_changed, &slot_lock);
-        slot_result = spawn_on_this_thread(slot_request, &slot_pid);
+        slot_result = studyflow_spawn_supervised(slot_request, &slot_pid);
         slot_request = NULL;
         slot_done = 1;
         pthread_cond_broadcast(&slot_changed);
@@ -274,6 +293,10 @@ static void start_spawner(void) {
     pthread_sigmask(SIG_SETMASK, &previous, NULL);
 }
 
+void studyflow_prepare_stage_spawner(void) { pthread_once(&spawner_once, start_spawner); }
+
+void studyflow_finish_stage_spawner(void) {}
+
 int studyflow_spawn_stage(const studyflow_stage_spawn *request, pid_t *pid) {
     pthread_once(&spawner_once, start_spawner);
     if (spawner_failed) return EAGAIN;
@@ -289,6 +312,16 @@ int studyflow_spawn_stage(const studyflow_stage_spawn *request, pid_t *pid) {
     pthread_mutex_unlock(&callers);
     return result;
 }
+
+int studyflow_wait_stage(pid_t pid, int *status) {
+    while (waitpid(pid, status, 0) < 0) {
+        if (errno != EINTR) return errno;
+    }
+    return 0;
+}
+
+int studyflow_signal_stage(pid_t pid, int sig) { return kill(pid, sig) == 0 ? 0 : errno; }
+#endif
 
 char **studyflow_environment(void) {
 #ifdef __linux__

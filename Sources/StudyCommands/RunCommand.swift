@@ -140,6 +140,10 @@ struct RunCommand: ParsableCommand {
         // loaded before the lock creates .studyflow/. Later runs lock first, keeping the no-op
         // check cheap, and write nothing else before loading either.
         let firstRun = FileStat.of(layout.lockFile) == nil
+        // Stages are forked by a process forked before the workflow is loaded, while studyflow is
+        // small (see `LocalExecutor.prepareLaunching`); a no-op run answered from the snapshot never starts it.
+        defer { LocalExecutor.finishLaunching() }
+        if firstRun { LocalExecutor.prepareLaunching() }
         let preloaded = firstRun ? try loadChecked(source, file, settings, useCache: false) : nil
         // A missing or unusable signing key stops the run before the lock or the ledger is made.
         let runSigner = try signer(layout, workflow: preloaded?.0.workflow, file: file.display)
@@ -169,6 +173,7 @@ struct RunCommand: ParsableCommand {
             if try session.answerFromSnapshot(stages, phases: &phases) { return }
         }
 
+        LocalExecutor.prepareLaunching()
         let (compiled, options, ws) = try preloaded ?? loadChecked(source, file, settings)
         phases.mark("load workflow")
         if ledger?.signer == nil, let workflowSigner = try signer(layout, workflow: compiled.workflow, file: file.display) {

@@ -63,11 +63,25 @@ public final class LocalExecutor: Executor {
         // Each supervisor forwards SIGTERM to its stage's group and sends SIGKILL after the grace
         // period. A supervisor is never killed itself (its stage's group would outlive it); it is
         // asked again once the grace period is over.
-        for pid in pids { kill(pid, SIGTERM) }
+        for pid in pids { _ = studyflow_signal_stage(pid, SIGTERM) }
         let grace = DispatchTime.now() + .seconds(Int(Self.graceSeconds) + 1)
         DispatchQueue.global().asyncAfter(deadline: grace) { [self] in
-            for pid in children.withLock({ Array($0) }) { kill(pid, SIGTERM) }
+            for pid in children.withLock({ Array($0) }) { _ = studyflow_signal_stage(pid, SIGTERM) }
         }
+    }
+
+    /// Starts the process that forks stage supervisors now, while this process is still small:
+    /// every supervisor is then forked from it, not from a studyflow holding a large workflow
+    /// (see `CStageSpawn.h`). Without this call the first stage starts it.
+    public static func prepareLaunching() {
+        studyflow_prepare_stage_spawner()
+    }
+
+    /// Ends the process `prepareLaunching` started once every stage it started has exited, so
+    /// their CPU time counts as this process's children's (`time`, `--timings`). A later stage
+    /// starts a new one.
+    public static func finishLaunching() {
+        studyflow_finish_stage_spawner()
     }
 
     /// Seconds a stopped stage has between SIGTERM and SIGKILL.
@@ -118,12 +132,15 @@ public final class LocalExecutor: Executor {
             set.insert(pid)
             return cancelled.load(ordering: .relaxed)
         }
-        if stopNow { kill(pid, SIGTERM) }
+        if stopNow { _ = studyflow_signal_stage(pid, SIGTERM) }
         copyToLog(from: readEnd, path: job.logPath)
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let waited = studyflow_wait_stage(pid, &status)
         children.withLock { _ = $0.remove(pid) }
         if cancelled.load(ordering: .relaxed) { return .cancelled }
+        if waited != 0 {
+            return .failed(status: 128 + SIGHUP, message: "its supervisor was lost (the 'sf-launcher' process that starts stages was killed); run the workflow again")
+        }
         let exited = status & 0x7F == 0
         if exited {
             let code = (status >> 8) & 0xFF

@@ -24,6 +24,8 @@ public final class ToolResolver: Sendable {
     private struct State {
         var lookups: [String: Lookup] = [:]
         var files: [String: ToolState?] = [:]
+        /// The `#!` interpreter of each host program read so far, read once a run as its digest is.
+        var interpreters: [String: String?] = [:]
         var watched: Set<String> = []
         /// Every distinct list `used(by:listed:)` returned: stages calling the same programs share one.
         var lists: Set<[ToolState]> = []
@@ -76,12 +78,22 @@ public final class ToolResolver: Sendable {
             case .name(let name), .path(let name):
                 let tool = self.tool(named: name, listed: false)
                 add(tool)
-                if let tool, let interpreter = Self.interpreter(ofFile: tool.path) { add(self.tool(named: interpreter, listed: false)) }
+                if let tool, let interpreter = interpreter(ofProgram: tool.path) { add(self.tool(named: interpreter, listed: false)) }
             case .script(let path):
                 if let interpreter = Self.interpreter(ofFile: root + "/" + path) { add(self.tool(named: interpreter, listed: false)) }
             }
         }
         return interned(tools)
+    }
+
+    /// The interpreter of the host program at `path`, read once a run (not a workspace script's,
+    /// which a stage of the run may write): a cold run of 10,000 stages calling `cat` read its
+    /// first bytes 10,000 times.
+    private func interpreter(ofProgram path: String) -> String? {
+        if let known = state.withLock({ $0.interpreters[path] }) { return known }
+        let interpreter = Self.interpreter(ofFile: path)
+        state.withLock { $0.interpreters[path] = .some(interpreter) }
+        return interpreter
     }
 
     /// `tools`, or the equal list returned before: the list goes into the stage's record, which

@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
+import StudyCore
+import StudyEngine
+import StudyStore
+import Synchronization
+import Testing
+import _StudyTestSupport
+
+/// On Linux every stage's supervisor is forked by one small launcher process, not by the
+/// orchestrator: a fork copies the forking process's page tables, which for a studyflow holding a
+/// 100,000-instance workflow cost milliseconds a stage (most of a cold run's own CPU). These pin
+/// that, and that losing the launcher is a clear stage failure, never a hang.
+@Suite("Stage launcher")
+struct StageLauncherTests {
+    private func job(_ command: String, in directory: TemporaryDirectory) -> StageJob {
+        StageJob(stage: "s", action: .shell(command), root: directory.path, environment: [:],
+                 logPath: directory.path + "/log.txt")
+    }
+
+    /// The command name in /proc/PID/stat and the fields after it.
+    static func stat(_ pid: Int32) -> (name: String, fields: [String])? {
+        guard let text = FileIO.readText("/proc/\(pid)/stat"), let open = text.firstIndex(of: "("),
+              let close = text.lastIndex(of: ")") else { return nil }
+        let name = String(text[text.index(after: open)..<close])
+        return (name, text[text.index(close, offsetBy: 2)...].split(separator: " ").map(String.init))
+    }
+
+    #if os(Linux)
+    @Test("the supervisor's parent is the 'sf-launcher' process, a child of the orchestrator, not the orchestrator")
+    func supervisorForkedByLauncher() throws {
+        // $PPID of the shell is its supervisor; field 4 of /proc/PID/stat is a process's parent.
+        let probe = TemporaryDirectory()
+        let command = "s=$PPID; l=$(cut -d' ' -f4 /proc/$s/stat); echo $l > launcher.pid; cat /proc/$l/comm > launcher.comm; "
+            + "cut -d' ' -f4 /proc/$l/stat > orchestrator.pid"
+        #expect(LocalExecutor().execute(job(command, in: probe)) == .succeeded)
+        let launcher = try #require(probe.read("launcher.pid").flatMap { Int32($0.dropLast()) })
+        #expect(probe.read("launcher.comm") == "sf-launcher\n")
+        #expect(launcher != getpid())
+        #expect(probe.read("orchestrator.pid") == "\(getpid())\n")
+    }
+
+    @Test("a killed launcher fails the stages it was running with a clear message, and the next stage starts a new one")
+    func launcherKilled() throws {
+        let dir = TemporaryDirectory()
+        let executor = LocalExecutor()
+        let outcome = Mutex<StageOutcome?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let command = "s=$PPID; cut -d' ' -f4 /proc/$s/stat > launcher.pid; touch started; while :; do sleep 0.05; done"
+        DispatchQueue.global().async {
+            let result = executor.execute(job(command, in: dir))
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        var polls = 0
+        while !dir.exists("started"), polls < 500 { usleep(10_000); polls += 1 }
+        let launcher = try #require(dir.read("launcher.pid").flatMap { Int32($0.dropLast()) })
+        #expect(Self.stat(launcher)?.name == "sf-launcher")
+        kill(launcher, SIGKILL)
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        #expect(outcome.withLock { $0 } == .failed(
+            status: 128 + SIGHUP,
+            message: "its supervisor was lost (the 'sf-launcher' process that starts stages was killed); run the workflow again"))
+        // A new launcher takes over.
+        let after = TemporaryDirectory()
+        #expect(LocalExecutor().execute(job("echo ok > out.txt", in: after)) == .succeeded)
+        #expect(after.read("out.txt") == "ok\n")
+    }
+    #endif
+
+    @Test("finishing the launcher waits for a running stage, and a stage after it starts a new launcher")
+    func finishWaitsForStages() throws {
+        let dir = TemporaryDirectory()
+        let executor = LocalExecutor()
+        let outcome = Mutex<StageOutcome?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            let result = executor.execute(job("touch started; sleep 0.5; echo finished > out.txt", in: dir))
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        var polls = 0
+        while !dir.exists("started"), polls < 500 { usleep(10_000); polls += 1 }
+        try #require(dir.exists("started"))
+        LocalExecutor.finishLaunching()
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        #expect(outcome.withLock { $0 } == .succeeded)
+        #expect(dir.read("out.txt") == "finished\n")
+        let after = TemporaryDirectory()
+        #expect(executor.execute(job("echo again > out.txt", in: after)) == .succeeded)
+        #expect(after.read("out.txt") == "again\n")
+    }
+}
