@@ -130,16 +130,7 @@ static void *reader_main(void *unused) {
 
 static void start_reader(void) {
     // The thread, and so the launcher it forks, never handles a signal.
-    sigset_t all, previous;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &previous);
-    pthread_t thread;
-    pthread_attr_t attributes;
-    pthread_attr_init(&attributes);
-    pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&thread, &attributes, reader_main, NULL) != 0) set_state(LAUNCHER_GONE);
-    pthread_attr_destroy(&attributes);
-    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    if (studyflow_start_unsignalled_thread(reader_main) != 0) set_state(LAUNCHER_GONE);
 }
 
 /// Starts a launcher when none runs or starts (under `state_lock`).

@@ -281,16 +281,7 @@ static void *spawner_main(void *unused) {
 static void start_spawner(void) {
     // The spawner never handles a signal: its children start with every signal blocked and
     // unblock them only once set up.
-    sigset_t all, previous;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &previous);
-    pthread_t thread;
-    pthread_attr_t attributes;
-    pthread_attr_init(&attributes);
-    pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&thread, &attributes, spawner_main, NULL) != 0) spawner_failed = 1;
-    pthread_attr_destroy(&attributes);
-    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    if (studyflow_start_unsignalled_thread(spawner_main) != 0) spawner_failed = 1;
 }
 
 void studyflow_prepare_stage_spawner(void) { pthread_once(&spawner_once, start_spawner); }
@@ -340,4 +331,18 @@ int studyflow_cloexec_pipe(int fds[2]) {
     fcntl(fds[1], F_SETFD, FD_CLOEXEC);
     return 0;
 #endif
+}
+
+int studyflow_start_unsignalled_thread(void *(*body)(void *)) {
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &previous);
+    pthread_t thread;
+    pthread_attr_t attributes;
+    pthread_attr_init(&attributes);
+    pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+    int result = pthread_create(&thread, &attributes, body, NULL);
+    pthread_attr_destroy(&attributes);
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    return result;
 }

@@ -11,6 +11,10 @@ int studyflow_spawn_supervised(const studyflow_stage_spawn *request, pid_t *pid)
 /// Closes every descriptor from `low` up, except `keep_a` and `keep_b` (either may be -1).
 void studyflow_close_from(int low, int keep_a, int keep_b);
 
+/// Starts `body` on a detached thread with every signal blocked, so that neither it nor a process
+/// it forks handles a signal before setting itself up: 0, or pthread_create's error.
+int studyflow_start_unsignalled_thread(void *(*body)(void *));
+
 #ifdef __linux__
 /// The launcher process (StageLauncher.c): started once, then asked to spawn, wait and signal.
 void studyflow_launcher_start(void);

@@ -69,23 +69,7 @@ public struct KaplanMeierChart: Sendable {
         canvas.verticalText(yLabel, 14, (top + bottom) / 2)
 
         for (i, curve) in curves.enumerated() {
-            let color = Palette.color(i)
-            let end = x(curve.steps.last?.time ?? 0)
-            if showConfidence {
-                for run in confidenceRuns(curve) {
-                    let upper = run.map { StepPath.Point(x: x($0.time), y: y($0.upper)) }
-                    let lower = run.map { StepPath.Point(x: x($0.time), y: y($0.lower)) }
-                    let thinned = StepPath.thinBand(upper: upper, lower: lower)
-                    let runEnd = run.last!.time == curve.steps.last?.time ? end : x(run.last!.time)
-                    canvas.path(StepPath.band(upper: thinned.upper, lower: thinned.lower, end: runEnd), class: "bd",
-                                style: "fill:\(color)")
-                }
-            }
-            var points = [StepPath.Point(x: x(0), y: y(1))]
-            points.reserveCapacity(curve.steps.count + 1)
-            for step in curve.steps { points.append(StepPath.Point(x: x(step.time), y: y(step.survival))) }
-            canvas.path(StepPath.data(StepPath.thin(points), end: end), class: "cv", style: "stroke:\(color)")
-            canvas.path(censorTicks(curve, x: x, y: y), class: "ck", style: "stroke:\(color)")
+            drawCurve(curve, color: Palette.color(i), on: &canvas, x: x, y: y)
         }
 
         if showMedians {
@@ -169,6 +153,28 @@ public struct KaplanMeierChart: Sendable {
     }
 
     /// One path of short vertical ticks at censoring times, thinned where they would overlap.
+    /// One group's confidence band (when drawn), step curve and censor ticks: the same marks in a
+    /// full chart and in a small-multiple panel.
+    func drawCurve(_ curve: SurvivalCurve, color: String, on canvas: inout SVGCanvas,
+                   x: (Double) -> Double, y: (Double) -> Double) {
+        let end = x(curve.steps.last?.time ?? 0)
+        if showConfidence {
+            for run in confidenceRuns(curve) {
+                let upper = run.map { StepPath.Point(x: x($0.time), y: y($0.upper)) }
+                let lower = run.map { StepPath.Point(x: x($0.time), y: y($0.lower)) }
+                let thinned = StepPath.thinBand(upper: upper, lower: lower)
+                let runEnd = run.last!.time == curve.steps.last?.time ? end : x(run.last!.time)
+                canvas.path(StepPath.band(upper: thinned.upper, lower: thinned.lower, end: runEnd), class: "bd",
+                            style: "fill:\(color)")
+            }
+        }
+        var points = [StepPath.Point(x: x(0), y: y(1))]
+        points.reserveCapacity(curve.steps.count + 1)
+        for step in curve.steps { points.append(StepPath.Point(x: x(step.time), y: y(step.survival))) }
+        canvas.path(StepPath.data(StepPath.thin(points), end: end), class: "cv", style: "stroke:\(color)")
+        canvas.path(censorTicks(curve, x: x, y: y), class: "ck", style: "stroke:\(color)")
+    }
+
     func censorTicks(_ curve: SurvivalCurve, x: (Double) -> Double, y: (Double) -> Double) -> String {
         var out = ""
         var last = (x: -Double.infinity, y: -Double.infinity)

@@ -57,22 +57,7 @@ public struct KaplanMeierPanel: Sendable {
 
         for curve in curves {
             let color = color(curve.group)
-            let end = x(curve.steps.last?.time ?? 0)
-            if chart.showConfidence {
-                for run in chart.confidenceRuns(curve) {
-                    let upper = run.map { StepPath.Point(x: x($0.time), y: y($0.upper)) }
-                    let lower = run.map { StepPath.Point(x: x($0.time), y: y($0.lower)) }
-                    let thinned = StepPath.thinBand(upper: upper, lower: lower)
-                    let runEnd = run.last!.time == curve.steps.last?.time ? end : x(run.last!.time)
-                    canvas.path(StepPath.band(upper: thinned.upper, lower: thinned.lower, end: runEnd), class: "bd",
-                                style: "fill:\(color)")
-                }
-            }
-            var points = [StepPath.Point(x: x(0), y: y(1))]
-            points.reserveCapacity(curve.steps.count + 1)
-            for step in curve.steps { points.append(StepPath.Point(x: x(step.time), y: y(step.survival))) }
-            canvas.path(StepPath.data(StepPath.thin(points), end: end), class: "cv", style: "stroke:\(color)")
-            canvas.path(chart.censorTicks(curve, x: x, y: y), class: "ck", style: "stroke:\(color)")
+            chart.drawCurve(curve, color: color, on: &canvas, x: x, y: y)
             if chart.showMedians, let median = curve.median, median <= xs.upper {
                 canvas.path("M\(c(left)) \(c(y(0.5)))H\(c(x(median)))V\(c(bottom))", class: "ref", style: "stroke:\(color)")
             }

@@ -44,54 +44,72 @@ struct StageLauncherTests {
         #expect(probe.read("orchestrator.pid") == "\(getpid())\n")
     }
 
+    /// Runs in its own process (an exit test): killing the launcher, which every stage of a
+    /// process shares, would fail the stages other tests run at the same time.
     @Test("a killed launcher fails the stages it was running with a clear message, and the next stage starts a new one")
-    func launcherKilled() throws {
+    func launcherKilled() async {
+        await #expect(processExitsWith: .success) { Self.launcherKilledScenario() }
+    }
+
+    /// Exits with the number of the first check that failed.
+    static func launcherKilledScenario() {
         let dir = TemporaryDirectory()
         let executor = LocalExecutor()
         let outcome = Mutex<StageOutcome?>(nil)
         let done = DispatchSemaphore(value: 0)
         let command = "s=$PPID; cut -d' ' -f4 /proc/$s/stat > launcher.pid; touch started; while :; do sleep 0.05; done"
+        let stage = StageJob(stage: "s", action: .shell(command), root: dir.path, environment: [:], logPath: dir.path + "/log.txt")
         DispatchQueue.global().async {
-            let result = executor.execute(job(command, in: dir))
+            let result = executor.execute(stage)
             outcome.withLock { $0 = result }
             done.signal()
         }
         var polls = 0
         while !dir.exists("started"), polls < 500 { usleep(10_000); polls += 1 }
-        let launcher = try #require(dir.read("launcher.pid").flatMap { Int32($0.dropLast()) })
-        #expect(Self.stat(launcher)?.name == "sf-launcher")
+        guard let launcher = dir.read("launcher.pid").flatMap({ Int32($0.dropLast()) }) else { exit(11) }
+        guard stat(launcher)?.name == "sf-launcher" else { exit(12) }
         kill(launcher, SIGKILL)
-        #expect(done.wait(timeout: .now() + 10) == .success)
-        #expect(outcome.withLock { $0 } == .failed(
+        guard done.wait(timeout: .now() + 10) == .success else { exit(13) }
+        guard outcome.withLock({ $0 }) == .failed(
             status: 128 + SIGHUP,
-            message: "its supervisor was lost (the 'sf-launcher' process that starts stages was killed); run the workflow again"))
+            message: "its supervisor was lost (the 'sf-launcher' process that starts stages was killed); run the workflow again")
+        else { exit(14) }
         // A new launcher takes over.
         let after = TemporaryDirectory()
-        #expect(LocalExecutor().execute(job("echo ok > out.txt", in: after)) == .succeeded)
-        #expect(after.read("out.txt") == "ok\n")
+        let next = StageJob(stage: "s", action: .shell("echo ok > out.txt"), root: after.path, environment: [:],
+                            logPath: after.path + "/log.txt")
+        guard LocalExecutor().execute(next) == .succeeded, after.read("out.txt") == "ok\n" else { exit(15) }
     }
     #endif
 
+    /// An exit test too: finishing the launcher is what the end of a run does, once per process.
     @Test("finishing the launcher waits for a running stage, and a stage after it starts a new launcher")
-    func finishWaitsForStages() throws {
+    func finishWaitsForStages() async {
+        await #expect(processExitsWith: .success) { Self.finishScenario() }
+    }
+
+    /// Exits with the number of the first check that failed.
+    static func finishScenario() {
         let dir = TemporaryDirectory()
         let executor = LocalExecutor()
         let outcome = Mutex<StageOutcome?>(nil)
         let done = DispatchSemaphore(value: 0)
+        let stage = StageJob(stage: "s", action: .shell("touch started; sleep 0.5; echo finished > out.txt"), root: dir.path,
+                             environment: [:], logPath: dir.path + "/log.txt")
         DispatchQueue.global().async {
-            let result = executor.execute(job("touch started; sleep 0.5; echo finished > out.txt", in: dir))
+            let result = executor.execute(stage)
             outcome.withLock { $0 = result }
             done.signal()
         }
         var polls = 0
         while !dir.exists("started"), polls < 500 { usleep(10_000); polls += 1 }
-        try #require(dir.exists("started"))
+        guard dir.exists("started") else { exit(21) }
         LocalExecutor.finishLaunching()
-        #expect(done.wait(timeout: .now() + 10) == .success)
-        #expect(outcome.withLock { $0 } == .succeeded)
-        #expect(dir.read("out.txt") == "finished\n")
+        guard done.wait(timeout: .now() + 10) == .success else { exit(22) }
+        guard outcome.withLock({ $0 }) == .succeeded, dir.read("out.txt") == "finished\n" else { exit(23) }
         let after = TemporaryDirectory()
-        #expect(executor.execute(job("echo again > out.txt", in: after)) == .succeeded)
-        #expect(after.read("out.txt") == "again\n")
+        let next = StageJob(stage: "s", action: .shell("echo again > out.txt"), root: after.path, environment: [:],
+                            logPath: after.path + "/log.txt")
+        guard executor.execute(next) == .succeeded, after.read("out.txt") == "again\n" else { exit(24) }
     }
 }
