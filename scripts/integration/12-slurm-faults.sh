@@ -104,7 +104,9 @@ f_run -C "$w" f.yaml --json > "$w/rerun.log" 2>&1 || true
 check f_json_has "$w/rerun.log" '"ran":[]'
 
 w="$work/faults-node-down-noretry"; mkdir -p "$w"
-printf 'name: solo\nstages:\n  solo:\n    run: sleep 3; echo solo > ${outputs}\n    outputs: [results/solo.txt]\n' > "$w/s.yaml"
+# The stage runs long enough that the node goes down while it runs, even when a loaded machine
+# notices the job running late (with 3 s it once finished first: exit 0, no NODE_FAIL).
+printf 'name: solo\nstages:\n  solo:\n    run: sleep 12; echo solo > ${outputs}\n    outputs: [results/solo.txt]\n' > "$w/s.yaml"
 f_start "$w" "$w/run.log" s.yaml
 check f_until 60 f_running 1
 scontrol update nodename="$faults_node" state=down reason=studyflow-fault-test
