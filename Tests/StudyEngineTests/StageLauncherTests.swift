@@ -30,6 +30,33 @@ struct StageLauncherTests {
         return (name, text[text.index(close, offsetBy: 2)...].split(separator: " ").map(String.init))
     }
 
+    /// A stage started on a background queue, and what it ended with once `done` is signalled.
+    final class Started: Sendable {
+        let outcome = Mutex<StageOutcome?>(nil)
+        let done = DispatchSemaphore(value: 0)
+    }
+
+    /// Starts `command` in `dir` through `executor` and waits (up to 5 s) for it to touch `started`.
+    static func start(_ command: String, in dir: TemporaryDirectory, executor: LocalExecutor) -> Started {
+        let started = Started()
+        let stage = StageJob(stage: "s", action: .shell(command), root: dir.path, environment: [:], logPath: dir.path + "/log.txt")
+        DispatchQueue.global().async {
+            let result = executor.execute(stage)
+            started.outcome.withLock { $0 = result }
+            started.done.signal()
+        }
+        var polls = 0
+        while !dir.exists("started"), polls < 500 { usleep(10_000); polls += 1 }
+        return started
+    }
+
+    /// Runs `command` in a new directory and says whether it succeeded and wrote `expected` to out.txt.
+    static func runs(_ command: String, writing expected: String, executor: LocalExecutor = LocalExecutor()) -> Bool {
+        let dir = TemporaryDirectory()
+        let stage = StageJob(stage: "s", action: .shell(command), root: dir.path, environment: [:], logPath: dir.path + "/log.txt")
+        return executor.execute(stage) == .succeeded && dir.read("out.txt") == expected
+    }
+
     #if os(Linux)
     @Test("the supervisor's parent is the 'sf-launcher' process, a child of the orchestrator, not the orchestrator")
     func supervisorForkedByLauncher() throws {
@@ -54,31 +81,18 @@ struct StageLauncherTests {
     /// Exits with the number of the first check that failed.
     static func launcherKilledScenario() {
         let dir = TemporaryDirectory()
-        let executor = LocalExecutor()
-        let outcome = Mutex<StageOutcome?>(nil)
-        let done = DispatchSemaphore(value: 0)
         let command = "s=$PPID; cut -d' ' -f4 /proc/$s/stat > launcher.pid; touch started; while :; do sleep 0.05; done"
-        let stage = StageJob(stage: "s", action: .shell(command), root: dir.path, environment: [:], logPath: dir.path + "/log.txt")
-        DispatchQueue.global().async {
-            let result = executor.execute(stage)
-            outcome.withLock { $0 = result }
-            done.signal()
-        }
-        var polls = 0
-        while !dir.exists("started"), polls < 500 { usleep(10_000); polls += 1 }
+        let stage = start(command, in: dir, executor: LocalExecutor())
         guard let launcher = dir.read("launcher.pid").flatMap({ Int32($0.dropLast()) }) else { exit(11) }
         guard stat(launcher)?.name == "sf-launcher" else { exit(12) }
         kill(launcher, SIGKILL)
-        guard done.wait(timeout: .now() + 10) == .success else { exit(13) }
-        guard outcome.withLock({ $0 }) == .failed(
+        guard stage.done.wait(timeout: .now() + 10) == .success else { exit(13) }
+        guard stage.outcome.withLock({ $0 }) == .failed(
             status: 128 + SIGHUP,
             message: "its supervisor was lost (the 'sf-launcher' process that starts stages was killed); run the workflow again")
         else { exit(14) }
         // A new launcher takes over.
-        let after = TemporaryDirectory()
-        let next = StageJob(stage: "s", action: .shell("echo ok > out.txt"), root: after.path, environment: [:],
-                            logPath: after.path + "/log.txt")
-        guard LocalExecutor().execute(next) == .succeeded, after.read("out.txt") == "ok\n" else { exit(15) }
+        guard runs("echo ok > out.txt", writing: "ok\n") else { exit(15) }
     }
     #endif
 
@@ -92,24 +106,11 @@ struct StageLauncherTests {
     static func finishScenario() {
         let dir = TemporaryDirectory()
         let executor = LocalExecutor()
-        let outcome = Mutex<StageOutcome?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        let stage = StageJob(stage: "s", action: .shell("touch started; sleep 0.5; echo finished > out.txt"), root: dir.path,
-                             environment: [:], logPath: dir.path + "/log.txt")
-        DispatchQueue.global().async {
-            let result = executor.execute(stage)
-            outcome.withLock { $0 = result }
-            done.signal()
-        }
-        var polls = 0
-        while !dir.exists("started"), polls < 500 { usleep(10_000); polls += 1 }
+        let stage = start("touch started; sleep 0.5; echo finished > out.txt", in: dir, executor: executor)
         guard dir.exists("started") else { exit(21) }
         LocalExecutor.finishLaunching()
-        guard done.wait(timeout: .now() + 10) == .success else { exit(22) }
-        guard outcome.withLock({ $0 }) == .succeeded, dir.read("out.txt") == "finished\n" else { exit(23) }
-        let after = TemporaryDirectory()
-        let next = StageJob(stage: "s", action: .shell("echo again > out.txt"), root: after.path, environment: [:],
-                            logPath: after.path + "/log.txt")
-        guard executor.execute(next) == .succeeded, after.read("out.txt") == "again\n" else { exit(24) }
+        guard stage.done.wait(timeout: .now() + 10) == .success else { exit(22) }
+        guard stage.outcome.withLock({ $0 }) == .succeeded, dir.read("out.txt") == "finished\n" else { exit(23) }
+        guard runs("echo again > out.txt", writing: "again\n", executor: executor) else { exit(24) }
     }
 }
